@@ -1,0 +1,71 @@
+/**
+ * Every error Engram throws is an {@link EngramError} with a stable `code`
+ * from {@link ERROR_CODES}. Check `err.code`, not `instanceof`: errors that
+ * cross the Worker boundary are rebuilt on the page side with the same code,
+ * message and details. A failing call never changes what is stored.
+ */
+export const ERROR_CODES = {
+  DimensionMismatch: 'A vector has a different dimension than the store.',
+  InvalidVector: 'A vector holds NaN or Infinity.',
+  EmptyText: 'The text is empty or only whitespace.',
+  TextTooLarge: 'The text is longer than the limit (option maxTextLength).',
+  InvalidArgument: 'An argument has the wrong type or value.',
+  NotFound: 'No memory with that id.',
+  StoreClosed: 'The store was closed.',
+  QuotaExceeded: 'The browser refused the write: storage quota exceeded. Nothing was written.',
+  EmbedderMismatch: 'The store was made with another embedder (id or dimension).',
+  SchemaTooNew: 'The store was written by a newer Engram; refusing to open it.',
+  CorruptStore: 'The store holds data that cannot be read.',
+  StorageError: 'IndexedDB failed the transaction. Nothing was written.',
+  ModelLoadFailed: 'The embedding model could not be loaded.',
+  GpuUnavailable: 'No usable WebGPU device.',
+  Aborted: 'The operation was aborted.',
+} as const;
+
+/** A stable error code: the key of {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error class Engram throws. */
+export class EngramError extends Error {
+  /** Stable, documented code; see {@link ERROR_CODES}. */
+  readonly code: ErrorCode;
+  /** Extra facts about the failure (e.g. `{ expected: 512, actual: 384 }`). */
+  readonly details: Record<string, unknown> | undefined;
+
+  /**
+   * @param code - one of {@link ERROR_CODES}
+   * @param message - what went wrong, for people; defaults to the code's text
+   * @param options - `details` for programs, `cause` for the underlying error
+   */
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(
+      message ?? ERROR_CODES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'EngramError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** True when `e` is an Engram error (optionally with the given code); works across the Worker boundary. */
+export function isEngramError(e: unknown, code?: ErrorCode): e is EngramError {
+  if (typeof e !== 'object' || e === null) return false;
+  const c = (e as { code?: unknown }).code;
+  return typeof c === 'string' && c in ERROR_CODES && (code === undefined || c === code);
+}
+
+/** Maps a DOMException from IndexedDB to an Engram error, keeping it as `cause`. */
+export function fromStorageError(e: unknown): EngramError {
+  if (isEngramError(e)) return e as EngramError;
+  const name = (e as { name?: string } | null)?.name;
+  if (name === 'QuotaExceededError')
+    return new EngramError('QuotaExceeded', undefined, { cause: e });
+  if (name === 'AbortError') return new EngramError('Aborted', undefined, { cause: e });
+  const msg = (e as { message?: string } | null)?.message;
+  return new EngramError('StorageError', `IndexedDB failed: ${msg ?? String(e)}`, { cause: e });
+}

@@ -1,0 +1,55 @@
+// Opens pages of the test server in the shared headless Chromium.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, inject } from 'vitest';
+
+let browser: Promise<Browser> | undefined;
+const contexts: BrowserContext[] = [];
+
+afterAll(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
+  if (browser) await (await browser).close();
+  browser = undefined;
+});
+
+/** URL of a path on the test server. */
+export function testUrl(path: string): string {
+  return inject('baseUrl') + path;
+}
+
+/** A fresh browser context (its own IndexedDB, caches and storage). */
+export async function newContext(): Promise<BrowserContext> {
+  browser ??= chromium.connect(inject('wsEndpoint'));
+  const context = await (await browser).newContext();
+  contexts.push(context);
+  return context;
+}
+
+/**
+ * Opens `path` (default: a blank test page) in a context; page errors fail
+ * loudly through `page.evaluate`. Pass a context to open a second tab on the
+ * same storage.
+ */
+export async function openPage(
+  path = '/test/pages/blank.html',
+  context?: BrowserContext,
+): Promise<Page> {
+  const ctx = context ?? (await newContext());
+  const page = await ctx.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && process.env.ENGRAM_TEST_VERBOSE)
+      console.error('[page]', msg.text());
+  });
+  await page.goto(testUrl(path));
+  return page;
+}
+
+/** True when the page offers a WebGPU adapter. Under ENGRAM_REQUIRE_WEBGPU=1 a missing one throws. */
+export async function hasWebGPU(page: Page): Promise<boolean> {
+  const ok = await page.evaluate(
+    async () => !!(navigator.gpu && (await navigator.gpu.requestAdapter())),
+  );
+  if (!ok && process.env.ENGRAM_REQUIRE_WEBGPU === '1') {
+    throw new Error('ENGRAM_REQUIRE_WEBGPU=1 but the browser offers no WebGPU adapter');
+  }
+  return ok;
+}

@@ -1,0 +1,37 @@
+// Vitest global setup for the browser project: one Vite dev server on 127.0.0.1
+// (a secure context, so WebGPU is offered) and one headless Chromium for all tests.
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error plain ESM helper without types
+import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    wsEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const executablePath: string = findChromium();
+  const server = await createServer({
+    configFile: resolve('vite.config.ts'),
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    logLevel: 'error',
+  });
+  await server.listen();
+  const baseUrl = (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
+  const browser = await chromium.launchServer({
+    executablePath,
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  project.provide('baseUrl', baseUrl);
+  project.provide('wsEndpoint', browser.wsEndpoint());
+  return async () => {
+    await browser.close();
+    await server.close();
+  };
+}
