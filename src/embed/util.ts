@@ -1,0 +1,104 @@
+// Small helpers shared by the embedders: argument checks, abort, normalisation, batching.
+import { EngramError } from '../errors';
+
+/**
+ * Checks the argument of `embed`: an array of strings, none empty or only whitespace.
+ * @param texts - what the caller passed
+ * @throws EngramError `InvalidArgument` (not an array of strings) or `EmptyText` (with `details.index`)
+ */
+export function checkTexts(texts: unknown): asserts texts is string[] {
+  if (!Array.isArray(texts)) {
+    throw new EngramError('InvalidArgument', 'embed() takes an array of strings.');
+  }
+  texts.forEach((t: unknown, index) => {
+    if (typeof t !== 'string') {
+      throw new EngramError('InvalidArgument', `Text ${index} is not a string.`, {
+        details: { index },
+      });
+    }
+    if (t.trim() === '') throw new EngramError('EmptyText', undefined, { details: { index } });
+  });
+}
+
+/**
+ * Throws an `Aborted` Engram error (keeping the signal's reason as `cause`) if `signal` is aborted.
+ * @param signal - the caller's signal, if any
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EngramError('Aborted', undefined, { cause: signal.reason });
+}
+
+/**
+ * Scales `v` in place to unit length (a zero vector stays zero) and returns it.
+ * @param v - the vector
+ */
+export function l2normalize(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  if (s > 0) {
+    const k = 1 / Math.sqrt(s);
+    for (let i = 0; i < v.length; i++) v[i]! *= k;
+  }
+  return v;
+}
+
+/**
+ * Splits the indices of `texts` into batches of texts of similar length
+ * (sorted by length, so a batch pads little), each at most `size` long.
+ * @param texts - the texts
+ * @param size - the largest batch
+ */
+export function lengthBatches(texts: readonly string[], size: number): number[][] {
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
+  return batches;
+}
+
+/**
+ * Checks that `n` is a positive integer.
+ * @param name - the option's name, for the message
+ * @param n - its value
+ */
+export function checkPositiveInt(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new EngramError('InvalidArgument', `${name} must be a positive integer, got ${n}.`, {
+      details: { [name]: n },
+    });
+  }
+}
+
+/**
+ * True in Node (not in a page or a Web Worker, where `window` may also be undefined).
+ */
+export function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: unknown } }; document?: unknown };
+  return (
+    typeof g.process?.versions?.node === 'string' &&
+    typeof g.document === 'undefined' &&
+    typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined'
+  );
+}
+
+/**
+ * Resolves `url` against the page or Worker (a `blob:` Worker resolves against its origin).
+ * @param url - absolute, or relative to the current location
+ * @throws EngramError `InvalidArgument` when it cannot be resolved
+ */
+export function absoluteUrl(url: string): string {
+  const loc = globalThis.location as Location | undefined;
+  try {
+    return new URL(url, loc?.protocol === 'blob:' ? loc.origin + '/' : loc?.href).href;
+  } catch (e) {
+    throw new EngramError('InvalidArgument', `Not an URL here: ${url}`, { cause: e });
+  }
+}
+
+/**
+ * Imports a Node built-in module at run time, out of sight of bundlers (so a
+ * browser build does not try to resolve it).
+ * @param name - e.g. `'node:fs/promises'`
+ */
+export function importNode<T>(name: string): Promise<T> {
+  return import(/* @vite-ignore */ name) as Promise<T>;
+}
