@@ -3,6 +3,8 @@ import { engramAssets } from './scripts/engram-assets';
 
 export default defineConfig({
   plugins: [engramAssets()],
+  // public/ holds the playground page itself (transformed like any source), not static files.
+  publicDir: false,
   server: { host: '127.0.0.1' },
   worker: { format: 'es' },
   build: {

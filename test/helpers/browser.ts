@@ -2,6 +2,11 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, inject } from 'vitest';
 
+declare global {
+  /** In test pages (test/pages/blank.html): the browser's own dynamic `import()`. */
+  var importSrc: <T = unknown>(path: string) => Promise<T>;
+}
+
 let browser: Promise<Browser> | undefined;
 const contexts: BrowserContext[] = [];
 

@@ -1,0 +1,219 @@
+import { proxy, transfer, wrap, type Remote } from 'comlink';
+import type { Embedder, LoadProgress } from './embed/embedder';
+import type {
+  AddOptions,
+  AddResult,
+  EngineInfo,
+  GetAllOptions,
+  ProgressCallback,
+  SearchOptions,
+} from './engine/engine';
+import type { EmbedderSpec } from './engine/embedder-spec';
+import { EngramError } from './errors';
+import type { BackendChoice } from './search/backend';
+import type { LogVerification } from './store/event-log';
+import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from './types';
+import { EngineHost } from './worker/engine-host';
+import { installErrorTransfer } from './worker/error-transfer';
+
+/** Options of {@link Engram.open}. */
+export interface EngramOptions {
+  /** Name of the store (its IndexedDB database). */
+  name: string;
+  /**
+   * The embedder: a spec (built where the engine runs; default `{ type: 'use-lite' }`)
+   * or a live {@link Embedder} object (then the engine runs in the page: `worker` must not be true).
+   */
+  embedder?: EmbedderSpec | Embedder;
+  /** `'auto'` (default): WebGPU only where it beats the CPU path; `'webgpu'` or `'cpu'` to force. */
+  backend?: BackendChoice;
+  /** Run the engine in a dedicated Worker (default: true where `Worker` exists and the embedder is a spec). */
+  worker?: boolean;
+  /** Longest accepted text, characters (default 20 000). */
+  maxTextLength?: number;
+  /** Rows per stored vector block (default 4096). */
+  blockRows?: number;
+  /** Model-load progress (bytes per file, then init, then ready). */
+  onLoadProgress?: (p: LoadProgress) => void;
+  /** Diagnostics: backend choice and why, device loss, catch-up with other tabs. */
+  log?: (message: string) => void;
+}
+
+type Host = EngineHost | Remote<EngineHost>;
+
+/**
+ * A memory store for one app: add what the user said, search what matters.
+ * Method names follow Mem0. Every method is async and throws
+ * {@link EngramError}s with a stable `code`.
+ *
+ * @example
+ * const mem = await Engram.open({ name: 'assistant' });
+ * await mem.add('I moved to Paris in May', { userId: 'ada' });
+ * const { results } = await mem.search('Where does Ada live?', { userId: 'ada', limit: 3 });
+ */
+export class Engram {
+  private closed = false;
+
+  private constructor(
+    private readonly host: Host,
+    private readonly worker: Worker | undefined,
+    private engineInfo: EngineInfo,
+  ) {}
+
+  /**
+   * Opens (or creates) a store; loads the embedder and the search index.
+   * @param options - see {@link EngramOptions}
+   * @throws `EmbedderMismatch` when the store was made with another embedder; `ModelLoadFailed`;
+   *   `SchemaTooNew`; `CorruptStore`; `GpuUnavailable` when `backend: 'webgpu'` has no device
+   */
+  static async open(options: EngramOptions): Promise<Engram> {
+    if (!options || typeof options !== 'object')
+      throw new EngramError('InvalidArgument', 'options are required');
+    const embedder = options.embedder ?? { type: 'use-lite' };
+    const live = typeof (embedder as Embedder).embed === 'function';
+    const useWorker = options.worker ?? (!live && typeof Worker !== 'undefined');
+    if (useWorker && live)
+      throw new EngramError(
+        'InvalidArgument',
+        'a live Embedder object cannot move into a Worker: pass a spec, or worker: false',
+      );
+    const { onLoadProgress, log, worker: _w, ...rest } = options;
+    const openOpts = { ...rest, embedder };
+    if (!useWorker) {
+      const host = new EngineHost();
+      return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log));
+    }
+    installErrorTransfer();
+    const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: `engram:${options.name}`,
+    });
+    const host = wrap<EngineHost>(worker);
+    try {
+      const info = await host.open(
+        openOpts,
+        onLoadProgress && proxy(onLoadProgress),
+        log && proxy(log),
+      );
+      return new Engram(host, worker, info);
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    }
+  }
+
+  /** Backend in use (and why), embedder, dimension and number of memories at open. */
+  async info(): Promise<EngineInfo> {
+    this.engineInfo = await this.call(async (h) => h.info());
+    return this.engineInfo;
+  }
+
+  /** True when the engine runs in a dedicated Worker. */
+  get inWorker(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /**
+   * Stores a memory.
+   * @param text - what to remember (non-empty, at most `maxTextLength` characters)
+   * @param options - scope (`userId`, `agentId`, `runId`), `metadata`, optional precomputed `vector`
+   */
+  add(text: string, options?: AddOptions): Promise<AddResult> {
+    return this.call((h) => h.add(text, this.out(options)));
+  }
+
+  /**
+   * Stores many memories with progress (embedded in batches, written in few transactions).
+   * @param items - each a text with its scope, metadata and optional vector
+   * @param onProgress - called as chunks are stored
+   */
+  addMany(
+    items: (AddOptions & { text: string })[],
+    onProgress?: ProgressCallback,
+  ): Promise<AddResult> {
+    const vectors = Array.isArray(items)
+      ? items.flatMap((i) => (i?.vector ? [i.vector.buffer as ArrayBuffer] : []))
+      : [];
+    const cb = onProgress && this.worker ? proxy(onProgress) : onProgress;
+    return this.call((h) => h.addMany(this.worker ? transfer(items, vectors) : items, cb));
+  }
+
+  /**
+   * Memories closest in meaning to `query`, best first.
+   * @param query - the question or cue
+   * @param options - scope, metadata `filters` (applied before top-k), `limit` (default 10), optional `vector`
+   */
+  search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
+    return this.call((h) => h.search(query, this.out(options)));
+  }
+
+  /** One memory. @throws `NotFound` */
+  get(id: string): Promise<Memory> {
+    return this.call((h) => h.get(id));
+  }
+
+  /** Active memories in a scope and filter, oldest first (default limit 1000). */
+  getAll(options?: GetAllOptions): Promise<{ results: Memory[] }> {
+    return this.call((h) => h.getAll(options));
+  }
+
+  /** Changes a memory's text (and optionally its metadata); the old version stays in `history`. @throws `NotFound` */
+  update(id: string, text: string, options?: { metadata?: Metadata }): Promise<Memory> {
+    return this.call((h) => h.update(id, text, options));
+  }
+
+  /** Deletes a memory (out of search and `getAll`; its history stays). @throws `NotFound` */
+  delete(id: string): Promise<{ message: string }> {
+    return this.call((h) => h.delete(id));
+  }
+
+  /** Deletes every memory of a scope; at least one of `userId`, `agentId`, `runId` is required. */
+  deleteAll(scope: Scope): Promise<{ deleted: number }> {
+    return this.call((h) => h.deleteAll(scope));
+  }
+
+  /** A memory's changes, oldest first (ADD, UPDATE, DELETE), from the event log. @throws `NotFound` */
+  history(id: string): Promise<HistoryEntry[]> {
+    return this.call((h) => h.history(id));
+  }
+
+  /** Verifies the hash chain of the event log. */
+  verifyLog(): Promise<LogVerification> {
+    return this.call((h) => h.verifyLog());
+  }
+
+  /** Embeds texts with the store's embedder (vectors are transferred, not copied, from the Worker). */
+  embed(texts: string[]): Promise<Float32Array[]> {
+    return this.call((h) => h.embed(texts));
+  }
+
+  /** Raw dump of every IndexedDB object store (audits and tests). */
+  dump(): Promise<Record<string, unknown[]>> {
+    return this.call((h) => h.dump());
+  }
+
+  /** Deletes every memory, vector and event of this store. */
+  reset(): Promise<void> {
+    return this.call((h) => h.reset());
+  }
+
+  /** Closes the store and ends the Worker. Later calls throw `StoreClosed`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.host.close();
+    this.worker?.terminate();
+  }
+
+  private async call<T>(fn: (h: Host) => Promise<T>): Promise<T> {
+    if (this.closed) throw new EngramError('StoreClosed');
+    return fn(this.host);
+  }
+
+  /** Options with a vector: transfer its buffer into the Worker instead of copying. */
+  private out<T extends { vector?: Float32Array }>(options: T | undefined): T | undefined {
+    return this.worker && options?.vector
+      ? transfer(options, [options.vector.buffer as ArrayBuffer])
+      : options;
+  }
+}

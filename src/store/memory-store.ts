@@ -1,0 +1,308 @@
+import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { EngramError, fromStorageError } from '../errors';
+import { chainEvents, type NewEvent } from './event-log';
+import type { EventRecord, MemoryRecord, MetaRecord } from './records';
+import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
+import { assembleVectors, writeVectorRows } from './vector-blocks';
+
+/** Default rows per sealed vector block. */
+export const DEFAULT_BLOCK_ROWS = 4096;
+
+/** What a store was made with; a store refuses to open with another embedder. */
+export interface StoreIdentity {
+  embedderId: string;
+  dim: number;
+}
+
+/** One write: records to put, vectors to store, events to log — all in one transaction. */
+export interface ChangeSet {
+  /** Current versions of memories to put. */
+  memories?: MemoryRecord[];
+  /** Past versions to keep (store `versions`). */
+  versions?: MemoryRecord[];
+  /** New vectors by slot (slots from {@link MemoryStore.reserveSlots}). */
+  vectors?: { slot: number; vector: Float32Array }[];
+  /** Events describing the change. */
+  events: NewEvent[];
+}
+
+/** Everything needed to rebuild in-memory state at open or after another tab wrote. */
+export interface StoreSnapshot {
+  meta: MetaRecord;
+  memories: MemoryRecord[];
+  versions: MemoryRecord[];
+  /** `meta.nextSlot × dim` float32 rows; rows never written are zero. */
+  vectors: Float32Array;
+}
+
+/**
+ * The IndexedDB layer: memories, past versions, vectors (in blocks) and the
+ * hash-chained event log, with every write in one transaction that is
+ * acknowledged only after it completes. Callers serialise writes (the engine
+ * holds a Web Lock); a write whose view of the log is stale is refused.
+ */
+export class MemoryStore {
+  private closed = false;
+
+  private constructor(
+    private readonly db: IDBPDatabase<EngramDB>,
+    /** Name of the IndexedDB database. */
+    readonly name: string,
+    private metaCache: MetaRecord,
+  ) {}
+
+  /**
+   * Opens (or creates) the database `name` for an embedder.
+   * @throws EngramError `EmbedderMismatch` when it was made with another embedder id or dimension;
+   *   `SchemaTooNew` when a newer Engram wrote it; `CorruptStore` when its meta record is unreadable.
+   */
+  static async open(
+    name: string,
+    identity: StoreIdentity,
+    options: { blockRows?: number; now?: number; onVersionChange?: () => void } = {},
+  ): Promise<MemoryStore> {
+    let db: IDBPDatabase<EngramDB>;
+    try {
+      db = await openDB<EngramDB>(name, SCHEMA_VERSION, {
+        upgrade(database, oldVersion, _newVersion, tx) {
+          for (let v = oldVersion; v < SCHEMA_VERSION; v++) MIGRATIONS[v]?.(database, tx);
+        },
+        blocking() {
+          // Another tab wants to upgrade: let it, and tell our owner.
+          db.close();
+          options.onVersionChange?.();
+        },
+      });
+    } catch (e) {
+      if ((e as { name?: string }).name === 'VersionError') {
+        throw new EngramError(
+          'SchemaTooNew',
+          `Store "${name}" has a newer schema than ${SCHEMA_VERSION}`,
+          { cause: e },
+        );
+      }
+      throw fromStorageError(e);
+    }
+    try {
+      let meta = await db.get('meta', 'meta');
+      if (!meta) {
+        if ((await db.count('memories')) > 0 || (await db.count('events')) > 0) {
+          throw new EngramError('CorruptStore', `Store "${name}" has memories but no meta record`);
+        }
+        meta = {
+          key: 'meta',
+          schemaVersion: SCHEMA_VERSION,
+          embedderId: identity.embedderId,
+          dim: identity.dim,
+          blockRows: options.blockRows ?? DEFAULT_BLOCK_ROWS,
+          nextSlot: 0,
+          lastSeq: 0,
+          lastHash: '',
+          createdAt: options.now ?? Date.now(),
+        };
+        await db.put('meta', meta);
+      } else if (typeof meta.dim !== 'number' || typeof meta.embedderId !== 'string') {
+        throw new EngramError('CorruptStore', `Store "${name}" has an unreadable meta record`);
+      } else if (meta.embedderId !== identity.embedderId || meta.dim !== identity.dim) {
+        throw new EngramError(
+          'EmbedderMismatch',
+          `Store "${name}" was made with ${meta.embedderId} (${meta.dim}-d), not ${identity.embedderId} (${identity.dim}-d)`,
+          {
+            details: {
+              stored: { id: meta.embedderId, dim: meta.dim },
+              given: { id: identity.embedderId, dim: identity.dim },
+            },
+          },
+        );
+      }
+      return new MemoryStore(db, name, meta);
+    } catch (e) {
+      db.close();
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+  }
+
+  /** Deletes the whole database `name` (all memories, vectors and the log). */
+  static async destroy(name: string): Promise<void> {
+    await deleteDB(name);
+  }
+
+  /** The meta record as of the last read or write. */
+  get meta(): MetaRecord {
+    return this.metaCache;
+  }
+
+  /** Re-reads the meta record (another tab may have written). */
+  async refreshMeta(): Promise<MetaRecord> {
+    this.assertOpen();
+    const meta = await this.db
+      .get('meta', 'meta')
+      .catch((e: unknown) => Promise.reject(fromStorageError(e)));
+    if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+    this.metaCache = meta;
+    return meta;
+  }
+
+  /** Reads everything into memory: a handful of getAll calls, whatever the size. */
+  async load(): Promise<StoreSnapshot> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction(
+        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail'],
+        'readonly',
+      );
+      const [meta, memories, versions, blockKeys, blocks, tailKeys, tail] = await Promise.all([
+        tx.objectStore('meta').get('meta'),
+        tx.objectStore('memories').getAll(),
+        tx.objectStore('versions').getAll(),
+        tx.objectStore('vectorBlocks').getAllKeys(),
+        tx.objectStore('vectorBlocks').getAll(),
+        tx.objectStore('vectorTail').getAllKeys(),
+        tx.objectStore('vectorTail').getAll(),
+      ]);
+      await tx.done;
+      if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+      this.metaCache = meta;
+      const vectors = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
+      return { meta, memories, versions, vectors };
+    } catch (e) {
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+  }
+
+  /** Reads the memory records (current versions) with the given ids; missing ids are left out. */
+  async getMemories(ids: readonly string[]): Promise<MemoryRecord[]> {
+    this.assertOpen();
+    const tx = this.db.transaction('memories', 'readonly');
+    const found = await Promise.all(ids.map((id) => tx.store.get(id)));
+    await tx.done;
+    return found.filter((m): m is MemoryRecord => m !== undefined);
+  }
+
+  /** Events with seq greater than `afterSeq`, oldest first. */
+  async eventsSince(afterSeq: number): Promise<EventRecord[]> {
+    this.assertOpen();
+    return this.db.getAll('events', IDBKeyRange.lowerBound(afterSeq, true));
+  }
+
+  /** Events of one memory, oldest first. */
+  async eventsFor(memoryId: string): Promise<EventRecord[]> {
+    this.assertOpen();
+    const events = await this.db.getAllFromIndex('events', 'memoryId', memoryId);
+    return events.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Reads vectors of given slots (from blocks or the tail). */
+  async readVectors(slots: readonly number[]): Promise<Map<number, Float32Array>> {
+    this.assertOpen();
+    const { dim, blockRows } = this.metaCache;
+    const tx = this.db.transaction(['vectorBlocks', 'vectorTail'], 'readonly');
+    const out = new Map<number, Float32Array>();
+    await Promise.all(
+      slots.map(async (slot) => {
+        const tail = await tx.objectStore('vectorTail').get(slot);
+        if (tail) return void out.set(slot, new Float32Array(tail.slice(0)));
+        const block = await tx.objectStore('vectorBlocks').get(Math.floor(slot / blockRows));
+        if (block) {
+          const row = slot % blockRows;
+          out.set(slot, new Float32Array(block.slice(row * dim * 4, (row + 1) * dim * 4)));
+        }
+      }),
+    );
+    await tx.done;
+    return out;
+  }
+
+  /**
+   * Reserves `count` consecutive vector slots. Call under the write lock,
+   * after {@link refreshMeta}; the slots become durable with the next commit.
+   */
+  reserveSlots(count: number): number {
+    const first = this.metaCache.nextSlot;
+    this.metaCache = { ...this.metaCache, nextSlot: first + count };
+    return first;
+  }
+
+  /**
+   * Writes a change set in ONE transaction (memories, versions, vectors, events, meta)
+   * and resolves after it has committed. On any failure nothing is written.
+   * @returns the logged events with their seq and hash
+   */
+  async commit(change: ChangeSet): Promise<EventRecord[]> {
+    this.assertOpen();
+    const base = this.metaCache;
+    const events = await chainEvents(change.events, base.lastSeq, base.lastHash);
+    const last = events[events.length - 1];
+    const nextSlot = Math.max(base.nextSlot, ...(change.vectors ?? []).map((v) => v.slot + 1));
+    const meta: MetaRecord = {
+      ...base,
+      nextSlot,
+      lastSeq: last?.seq ?? base.lastSeq,
+      lastHash: last?.hash ?? base.lastHash,
+    };
+    let tx: IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'> | undefined;
+    try {
+      tx = this.db.transaction(
+        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'events'],
+        'readwrite',
+      );
+      const stored = await tx.objectStore('meta').get('meta');
+      if (!stored || stored.lastSeq !== base.lastSeq) {
+        throw new EngramError(
+          'StorageError',
+          'The log moved on under this write (a writer outside the lock?); nothing was written',
+        );
+      }
+      const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
+      for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
+      for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
+      for (const e of events) writes.push(tx.objectStore('events').add(e));
+      writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
+      await Promise.all([...writes, tx.done]);
+      this.metaCache = meta;
+      return events;
+    } catch (e) {
+      // A synchronous throw (e.g. a quota error from put) would otherwise let the
+      // requests already queued commit: abort so nothing of this change lands.
+      tx?.done.catch(() => {});
+      try {
+        tx?.abort();
+      } catch {
+        // already finished or aborted
+      }
+      this.metaCache = { ...base };
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+  }
+
+  /** Removes every memory, vector and event; keeps the embedder identity. */
+  async clear(): Promise<void> {
+    this.assertOpen();
+    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
+    const meta: MetaRecord = { ...this.metaCache, nextSlot: 0, lastSeq: 0, lastHash: '' };
+    await Promise.all([
+      ...STORE_NAMES.filter((s) => s !== 'meta').map((s) => tx.objectStore(s).clear()),
+      tx.objectStore('meta').put(meta),
+      tx.done,
+    ]).catch((e: unknown) => Promise.reject(fromStorageError(e)));
+    this.metaCache = meta;
+  }
+
+  /** Every record of every store, for tests and audits (raw dump). */
+  async dump(): Promise<Record<string, unknown[]>> {
+    this.assertOpen();
+    const out: Record<string, unknown[]> = {};
+    for (const s of STORE_NAMES) out[s] = await this.db.getAll(s);
+    return out;
+  }
+
+  /** Closes the connection; later calls throw `StoreClosed`. */
+  close(): void {
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngramError('StoreClosed');
+  }
+}

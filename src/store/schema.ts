@@ -1,0 +1,54 @@
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { EventRecord, MemoryRecord, MetaRecord } from './records';
+
+/** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
+export const SCHEMA_VERSION = 1;
+
+/** Typed layout of an Engram database (a wrong store name is a compile error). */
+export interface EngramDB extends DBSchema {
+  meta: { key: 'meta'; value: MetaRecord };
+  memories: {
+    key: string;
+    value: MemoryRecord;
+    indexes: { slot: number; userId: string };
+  };
+  /** Past versions of memories, keyed [id, version]. */
+  versions: { key: [string, number]; value: MemoryRecord };
+  /** Sealed vector blocks: `blockRows × dim` float32 rows per record, keyed by block number. */
+  vectorBlocks: { key: number; value: ArrayBuffer };
+  /** Rows of the block being filled, keyed by slot; moved into a block once it is full. */
+  vectorTail: { key: number; value: ArrayBuffer };
+  events: { key: number; value: EventRecord; indexes: { memoryId: string } };
+}
+
+/** Every object store, in the order a raw dump lists them. */
+export const STORE_NAMES: StoreNames<EngramDB>[] = [
+  'meta',
+  'memories',
+  'versions',
+  'vectorBlocks',
+  'vectorTail',
+  'events',
+];
+
+type UpgradeTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'versionchange'>;
+
+/**
+ * Migrations: entry `i` upgrades a database from version `i` to `i + 1`.
+ * They run inside the `versionchange` transaction, so a failed upgrade
+ * leaves the old database untouched.
+ */
+export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => void)[] = [
+  // 0 → 1: the initial layout.
+  (db) => {
+    db.createObjectStore('meta', { keyPath: 'key' });
+    const memories = db.createObjectStore('memories', { keyPath: 'id' });
+    memories.createIndex('slot', 'slot', { unique: true });
+    memories.createIndex('userId', 'userId');
+    db.createObjectStore('versions', { keyPath: ['id', 'version'] });
+    db.createObjectStore('vectorBlocks');
+    db.createObjectStore('vectorTail');
+    const events = db.createObjectStore('events', { keyPath: 'seq' });
+    events.createIndex('memoryId', 'memoryId');
+  },
+];

@@ -1,0 +1,67 @@
+import type { IDBPTransaction, StoreNames } from 'idb';
+import type { MetaRecord } from './records';
+import type { EngramDB } from './schema';
+
+// Vectors live in two stores. Rows of the block being filled sit one per record
+// in `vectorTail` (an add writes a few KB, not a whole block); once all
+// `blockRows` rows of a block exist they move, in the same transaction, into one
+// `vectorBlocks` record. Opening a store therefore reads N / blockRows blocks
+// plus at most blockRows − 1 tail rows.
+
+type WriteTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'>;
+
+/** Float32 copy of a vector as its own ArrayBuffer (what IndexedDB stores). */
+function toBuffer(v: Float32Array): ArrayBuffer {
+  return v.slice().buffer as ArrayBuffer;
+}
+
+/**
+ * Puts new rows into the tail and seals every block they complete.
+ * Runs inside the caller's readwrite transaction.
+ */
+export async function writeVectorRows(
+  tx: WriteTx,
+  meta: MetaRecord,
+  rows: readonly { slot: number; vector: Float32Array }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const { blockRows, dim } = meta;
+  const tail = tx.objectStore('vectorTail');
+  const touched = new Set<number>();
+  for (const { slot, vector } of rows) {
+    void tail.put(toBuffer(vector), slot);
+    touched.add(Math.floor(slot / blockRows));
+  }
+  for (const block of touched) {
+    const first = block * blockRows;
+    const last = first + blockRows - 1;
+    if (meta.nextSlot <= last) continue; // block not complete yet
+    const range = IDBKeyRange.bound(first, last);
+    const [keys, values] = await Promise.all([tail.getAllKeys(range), tail.getAll(range)]);
+    const data = new Float32Array(blockRows * dim);
+    keys.forEach((slot, i) => data.set(new Float32Array(values[i]!), (slot - first) * dim));
+    await tx.objectStore('vectorBlocks').put(data.buffer, block);
+    await tail.delete(range);
+  }
+}
+
+/** Rebuilds the dense `nextSlot × dim` matrix from sealed blocks and tail rows. */
+export function assembleVectors(
+  meta: MetaRecord,
+  blockKeys: number[],
+  blocks: ArrayBuffer[],
+  tailKeys: number[],
+  tail: ArrayBuffer[],
+): Float32Array {
+  const { dim, blockRows, nextSlot } = meta;
+  const out = new Float32Array(nextSlot * dim);
+  blockKeys.forEach((block, i) => {
+    const first = block * blockRows;
+    const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
+    out.set(new Float32Array(blocks[i]!, 0, rows * dim), first * dim);
+  });
+  tailKeys.forEach((slot, i) => {
+    if (slot < nextSlot) out.set(new Float32Array(tail[i]!), slot * dim);
+  });
+  return out;
+}
