@@ -1,0 +1,84 @@
+// USE-lite in Node: read from node_modules, tfjs wasm from node_modules.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { UseLiteEmbedder } from '../../src/embed/use-lite-embedder';
+import { cos, maxAbsDiff, norm } from './vectors';
+
+const TEXTS = [
+  'The quick brown fox jumps over the lazy dog.',
+  'cat',
+  'A memory engine that lives in the browser and keeps everything on the device.',
+  'kitten',
+  'stock market',
+];
+
+describe('UseLiteEmbedder in Node', () => {
+  let embedder: UseLiteEmbedder;
+  beforeAll(async () => {
+    const t0 = performance.now();
+    embedder = await UseLiteEmbedder.create({ batchSize: 2 });
+    console.log(`USE-lite load in Node: ${(performance.now() - t0).toFixed(0)} ms`);
+  });
+
+  test('gives 512-d unit vectors that follow meaning', async () => {
+    expect(embedder.id).toBe('use-lite-512');
+    expect(embedder.dim).toBe(512);
+    const [cat, kitten, stock] = await embedder.embed(['cat', 'kitten', 'stock market']);
+    for (const v of [cat!, kitten!, stock!]) {
+      expect(v).toHaveLength(512);
+      expect(norm(v)).toBeCloseTo(1, 5);
+    }
+    expect(cos(cat!, kitten!)).toBeCloseTo(0.758, 2);
+    expect(cos(cat!, stock!)).toBeCloseTo(0.242, 2);
+  });
+
+  test('keeps input order; a vector does not depend on its batch', async () => {
+    const batched = await embedder.embed(TEXTS);
+    for (const [i, t] of TEXTS.entries()) {
+      expect(maxAbsDiff(batched[i]!, (await embedder.embed([t]))[0]!)).toBeLessThan(1e-5);
+    }
+  });
+
+  test('reports progress per batch and stops between batches when aborted', async () => {
+    const seen: number[] = [];
+    await embedder.embed(TEXTS, { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([2, 4, 5]);
+    const ac = new AbortController();
+    const reasons: number[] = [];
+    await expect(
+      embedder.embed(TEXTS, {
+        signal: ac.signal,
+        onProgress: (p) => {
+          reasons.push(p.done);
+          ac.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'Aborted' });
+    expect(reasons).toEqual([2]);
+  });
+
+  test('rejects empty texts and a missing model with coded errors', async () => {
+    await expect(embedder.embed(['fine', ' '])).rejects.toMatchObject({
+      code: 'EmptyText',
+      details: { index: 1 },
+    });
+    await expect(
+      UseLiteEmbedder.create({ modelUrl: '/nonexistent/use-lite/' }),
+    ).rejects.toMatchObject({
+      code: 'ModelLoadFailed',
+    });
+    await expect(UseLiteEmbedder.create({ batchSize: 0 })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+  });
+
+  test('throughput (logged)', async () => {
+    const e = await UseLiteEmbedder.create();
+    const texts = Array.from({ length: 256 }, (_, i) => `${TEXTS[i % TEXTS.length]} (${i})`);
+    const t0 = performance.now();
+    await e.embed(texts);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`USE-lite in Node, batch 32: ${(texts.length / s).toFixed(1)} sentences/s`);
+    await e.dispose();
+    await expect(e.embed(['after dispose'])).rejects.toMatchObject({ code: 'ModelLoadFailed' });
+  });
+});
