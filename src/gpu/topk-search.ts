@@ -22,7 +22,6 @@ export interface TopKJob {
   allow: Uint32Array<ArrayBuffer> | null;
 }
 
-const STORAGE = GPUBufferUsage.STORAGE;
 const SCAN_PARAMS_WORDS = 8;
 
 /**
@@ -83,6 +82,7 @@ export class TopKRunner {
   async run(job: TopKJob): Promise<Uint32Array> {
     const { device, pipelines } = this;
     const { shards, nq, k, stride } = job;
+    const STORAGE = GPUBufferUsage.STORAGE; // a browser global: read at call time, not import time
     const chunkCounts = shards.map((s) => Math.ceil(s.rows / CHUNK));
     const chunks = chunkCounts.reduce((a, b) => a + b, 0);
 

@@ -1,15 +1,159 @@
-// PLACEHOLDER (lead): CPU-only until the GPU helper lands the real backend selection.
+// Picks the search backend: WebGPU where it is usable and faster, else the CPU twin.
+import { EngramError } from '../errors';
+import { requestGpu, type GpuAdapterSummary, type GpuContext } from '../gpu/device';
+import { GpuFlatIndex } from '../gpu/gpu-index';
+import { ResilientGpuIndex } from '../gpu/resilient-index';
 import { CpuFlatIndex } from './cpu-index';
 import type { VectorIndex } from './vector-index';
 
-/** Which search backend to use. */
+/** `'auto'` picks; `'webgpu'` and `'cpu'` force a backend. */
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
-/** Creates the vector index for a backend choice. */
-export async function createVectorIndex(options: {
+/** Options of {@link createVectorIndex}. */
+export interface CreateVectorIndexOptions {
+  /** Vector length. */
   dim: number;
-  backend: BackendChoice;
-  log?: (m: string) => void;
-}): Promise<{ index: VectorIndex; backend: 'webgpu' | 'cpu'; reason: string }> {
-  return { index: new CpuFlatIndex({ dim: options.dim }), backend: 'cpu', reason: 'placeholder' };
+  /** Which backend (default `'auto'`). */
+  backend?: BackendChoice;
+  /** Receives one line per decision, device loss and recovery. */
+  log?: (message: string) => void;
+  /** Rows per GPU shard; default: the device's binding limit (tests force small shards). */
+  shardRows?: number;
+  /**
+   * `'auto'` on a hardware adapter times a synthetic scan on both backends and
+   * keeps the faster (default true); false picks WebGPU without timing.
+   */
+  calibrate?: boolean | CalibrationOptions;
+}
+
+/** Size and budget of the `'auto'` calibration. */
+export interface CalibrationOptions {
+  /** Synthetic rows (default 20 000). */
+  rows?: number;
+  /** Time per backend for the timed queries, in ms (default 50). */
+  budgetMs?: number;
+}
+
+/** Median ms per single top-10 query over the synthetic rows. */
+export interface Calibration {
+  rows: number;
+  gpuMs: number;
+  cpuMs: number;
+}
+
+/** What {@link createVectorIndex} built, and why. */
+export interface ChosenIndex {
+  /** The index; `index.kind` can turn to `'cpu'` later if the device is lost. */
+  index: VectorIndex;
+  /** The backend chosen now. */
+  backend: 'webgpu' | 'cpu';
+  /** One line for people: why this backend. */
+  reason: string;
+  /** The WebGPU adapter, when there was one. */
+  adapter?: GpuAdapterSummary;
+  /** The timings behind an `'auto'` choice, when calibrated. */
+  calibration?: Calibration;
+}
+
+/**
+ * Builds a {@link VectorIndex} on the chosen backend. `'auto'`: no adapter →
+ * CPU; software adapter (fallback, SwiftShader) → CPU, slower than JS;
+ * otherwise a ~100 ms calibration keeps the faster. The WebGPU index keeps a
+ * CPU mirror and answers from it if the device is lost. In Node (no
+ * `navigator.gpu`) the result is the CPU index.
+ *
+ * @param options - see {@link CreateVectorIndexOptions}
+ * @throws EngramError `GpuUnavailable` for `'webgpu'` without a usable device,
+ *   `InvalidArgument` for an unknown backend or bad dim
+ * @example
+ * const { index, backend, reason } = await createVectorIndex({ dim: 384, log: console.info });
+ * await index.write(0, vectors);
+ * const [hits] = await index.search(query, 10);
+ */
+export async function createVectorIndex(options: CreateVectorIndexOptions): Promise<ChosenIndex> {
+  const { dim, shardRows } = options;
+  const backend = options.backend ?? 'auto';
+  const log = options.log ?? (() => {});
+  if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
+    throw new EngramError('InvalidArgument', `unknown backend '${String(backend)}'`);
+  }
+  const cpu = (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {
+    log(`engram: CPU search (${reason})`);
+    return {
+      index: new CpuFlatIndex({ dim }),
+      backend: 'cpu' as const,
+      reason,
+      adapter,
+      calibration,
+    };
+  };
+  const webgpu = async (gpu: GpuContext, reason: string, calibration?: Calibration) => {
+    const index = await ResilientGpuIndex.create({ dim, gpu, shardRows, log });
+    log(`engram: WebGPU search (${reason})`);
+    return { index, backend: 'webgpu' as const, reason, adapter: gpu.info, calibration };
+  };
+  if (backend === 'cpu') return cpu('backend: cpu requested');
+  new CpuFlatIndex({ dim }); // validates dim before touching the GPU
+  const { gpu, reason } = await requestGpu();
+  if (backend === 'webgpu') {
+    if (!gpu) throw new EngramError('GpuUnavailable', `backend 'webgpu' requested: ${reason}`);
+    return webgpu(gpu, `backend: webgpu requested; ${reason}`);
+  }
+  if (!gpu) return cpu(`no WebGPU: ${reason}`);
+  const name = gpu.info.architecture || gpu.info.vendor || 'unknown';
+  if (gpu.info.software) return cpu(`software adapter (${name}), slower than JS`, gpu.info);
+  if (options.calibrate === false) return webgpu(gpu, `hardware adapter (${name})`);
+  let cal: Calibration;
+  try {
+    cal = await calibrate(gpu, dim, options.calibrate === true ? {} : (options.calibrate ?? {}));
+  } catch (e) {
+    return cpu(`WebGPU calibration failed: ${String(e)}`, gpu.info);
+  }
+  const timing = `${cal.gpuMs.toFixed(2)} ms WebGPU vs ${cal.cpuMs.toFixed(2)} ms CPU per query on ${cal.rows} rows`;
+  return cal.gpuMs < cal.cpuMs
+    ? webgpu(gpu, `adapter ${name} is faster: ${timing}`, cal)
+    : cpu(`adapter ${name} is slower: ${timing}`, gpu.info, cal);
+}
+
+/**
+ * Times single top-10 queries over synthetic rows on both backends.
+ * @param gpu - the device to time
+ * @param dim - vector length
+ * @param options - rows and time budget
+ */
+export async function calibrate(
+  gpu: GpuContext,
+  dim: number,
+  options: CalibrationOptions = {},
+): Promise<Calibration> {
+  const rows = options.rows ?? 20_000;
+  const budget = options.budgetMs ?? 50;
+  let seed = 12345;
+  const data = new Float32Array(rows * dim).map(() => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 31 - 1;
+  });
+  const query = data.slice(0, dim);
+  const g = await GpuFlatIndex.create({ dim, gpu });
+  const c = new CpuFlatIndex({ dim, initialCapacity: rows });
+  try {
+    await g.write(0, data);
+    await c.write(0, data);
+    const time = async (index: VectorIndex): Promise<number> => {
+      await index.search(query, 10); // warm-up: first dispatch, JIT
+      const runs: number[] = [];
+      const until = performance.now() + budget;
+      while (runs.length < 3 || (performance.now() < until && runs.length < 50)) {
+        const t0 = performance.now();
+        await index.search(query, 10);
+        runs.push(performance.now() - t0);
+      }
+      runs.sort((a, b) => a - b);
+      return runs[runs.length >> 1]!;
+    };
+    return { rows, gpuMs: await time(g), cpuMs: await time(c) };
+  } finally {
+    g.dispose();
+    c.dispose();
+  }
 }
