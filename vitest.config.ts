@@ -6,6 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',
@@ -14,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.browser.test.ts'],
           globalSetup: ['test/helpers/global-browser.ts'],
           testTimeout: 120_000,

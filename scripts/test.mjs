@@ -11,25 +11,18 @@ try {
   process.exit(1);
 }
 
-function step(name, cmd, args) {
+function step(name, bin, args) {
   console.log(`\n▶ ${name}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(`node_modules/.bin/${bin}`, args, { stdio: 'inherit', env: process.env });
   return r.status ?? 1;
 }
 
 let failed = 0;
-failed |= step('format (prettier --check)', 'npx', [
-  'prettier',
-  '--check',
-  '--log-level',
-  'warn',
-  '.',
-]);
-failed |= step('types (tsc --noEmit)', 'npx', ['tsc', '--noEmit']);
+failed |= step('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']);
+failed |= step('types (tsc --noEmit)', 'tsc', ['--noEmit']);
 mkdirSync('test-results', { recursive: true });
 const extra = process.argv.slice(2);
-failed |= step('tests (vitest: Node + headless Chromium)', 'npx', [
-  'vitest',
+failed |= step('tests (vitest: Node + headless Chromium)', 'vitest', [
   'run',
   '--reporter=default',
   '--reporter=json',
