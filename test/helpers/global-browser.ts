@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { buildTinyBert } from '../fixtures/build-tiny-bert';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
 
@@ -16,6 +17,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const executablePath: string = findChromium();
+  // Test models built here, into a gitignored folder the dev server serves.
+  await buildTinyBert();
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
