@@ -2,7 +2,11 @@
 import type { EmbedOptions, Embedder } from './embedder';
 import { checkPositiveInt, checkTexts, l2normalize, throwIfAborted } from './util';
 
-/** Options of {@link HashEmbedder}. */
+/**
+ * Options of {@link HashEmbedder}.
+ * @example
+ * new HashEmbedder({ dim: 32 });
+ */
 export interface HashEmbedderOptions {
   /** Length of the vectors (default 64). */
   dim?: number;

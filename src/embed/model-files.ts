@@ -7,10 +7,20 @@ import { absoluteUrl, importNode, isNode } from './util';
 /** Bytes between two download progress reports of one file. */
 const PROGRESS_STEP = 1 << 20;
 
-/** Name of the Cache Storage cache that holds model files. Bump the suffix to drop old entries. */
+/**
+ * Name of the Cache Storage cache that holds model files, keyed by URL. A file
+ * changed under the same URL is not re-read: serve it under a new URL, or
+ * delete this cache.
+ * @example
+ * await caches.delete(MODEL_CACHE_NAME); // forget every cached model
+ */
 export const MODEL_CACHE_NAME = 'engram-models-v1';
 
-/** Options of {@link modelFiles}. */
+/**
+ * Options of {@link modelFiles}.
+ * @example
+ * modelFiles('/engram/use-lite/', { cache: false });
+ */
 export interface ModelFilesOptions {
   /** Keep fetched files in Cache Storage and read them from there next time (browser only; default true). */
   cache?: boolean;
@@ -18,7 +28,11 @@ export interface ModelFilesOptions {
   onLoadProgress?: (p: LoadProgress) => void;
 }
 
-/** Reads named files under one base location. */
+/**
+ * Reads named files under one base location.
+ * @example
+ * const vocab = await files.json('vocab.json');
+ */
 export interface ModelFiles {
   /** Absolute URL or path of the base, for messages. */
   readonly base: string;

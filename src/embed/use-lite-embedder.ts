@@ -16,12 +16,24 @@ import {
   throwIfAborted,
 } from './util';
 
-/** Where the dev server (and an app that copies them) serves the USE-lite files. */
+/**
+ * Where the dev server (and an app that copies them) serves the USE-lite files.
+ * @example
+ * await UseLiteEmbedder.create({ modelUrl: USE_LITE_DEFAULT_URL });
+ */
 export const USE_LITE_DEFAULT_URL = '/engram/use-lite/';
-/** Where the dev server (and an app that copies them) serves tfjs' wasm binaries. */
+/**
+ * Where the dev server (and an app that copies them) serves tfjs' wasm binaries.
+ * @example
+ * await UseLiteEmbedder.create({ wasmPaths: TFJS_WASM_DEFAULT_URL });
+ */
 export const TFJS_WASM_DEFAULT_URL = '/engram/tfjs-wasm/';
 
-/** Options of {@link UseLiteEmbedder.create}. */
+/**
+ * Options of {@link UseLiteEmbedder.create}; every field is optional.
+ * @example
+ * const options: UseLiteEmbedderOptions = { modelUrl: '/assets/use-lite/', batchSize: 64 };
+ */
 export interface UseLiteEmbedderOptions {
   /**
    * Folder holding `model.json`, its `group1-shard*` files and `vocab.json`.

@@ -5,6 +5,8 @@ import { EngramError } from '../errors';
  * Checks the argument of `embed`: an array of strings, none empty or only whitespace.
  * @param texts - what the caller passed
  * @throws EngramError `InvalidArgument` (not an array of strings) or `EmptyText` (with `details.index`)
+ * @example
+ * checkTexts(['a', ' ']); // throws EmptyText, details { index: 1 }
  */
 export function checkTexts(texts: unknown): asserts texts is string[] {
   if (!Array.isArray(texts)) {
@@ -23,6 +25,8 @@ export function checkTexts(texts: unknown): asserts texts is string[] {
 /**
  * Throws an `Aborted` Engram error (keeping the signal's reason as `cause`) if `signal` is aborted.
  * @param signal - the caller's signal, if any
+ * @example
+ * for (const batch of batches) { throwIfAborted(options.signal); await run(batch); }
  */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngramError('Aborted', undefined, { cause: signal.reason });
@@ -31,6 +35,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /**
  * Scales `v` in place to unit length (a zero vector stays zero) and returns it.
  * @param v - the vector
+ * @example
+ * l2normalize(Float32Array.of(3, 4)); // [0.6, 0.8]
  */
 export function l2normalize(v: Float32Array): Float32Array {
   let s = 0;
@@ -47,6 +53,8 @@ export function l2normalize(v: Float32Array): Float32Array {
  * (sorted by length, so a batch pads little), each at most `size` long.
  * @param texts - the texts
  * @param size - the largest batch
+ * @example
+ * lengthBatches(['ccc', 'a', 'bb'], 2); // [[1, 2], [0]]
  */
 export function lengthBatches(texts: readonly string[], size: number): number[][] {
   const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
@@ -59,6 +67,8 @@ export function lengthBatches(texts: readonly string[], size: number): number[][
  * Checks that `n` is a positive integer.
  * @param name - the option's name, for the message
  * @param n - its value
+ * @example
+ * checkPositiveInt('dim', 0); // throws InvalidArgument
  */
 export function checkPositiveInt(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
@@ -70,6 +80,8 @@ export function checkPositiveInt(name: string, n: number): void {
 
 /**
  * True in Node (not in a page or a Web Worker, where `window` may also be undefined).
+ * @example
+ * const dir = isNode() ? '/abs/path/to/model/' : '/engram/use-lite/';
  */
 export function isNode(): boolean {
   const g = globalThis as { process?: { versions?: { node?: unknown } }; document?: unknown };
@@ -84,6 +96,8 @@ export function isNode(): boolean {
  * Resolves `url` against the page or Worker (a `blob:` Worker resolves against its origin).
  * @param url - absolute, or relative to the current location
  * @throws EngramError `InvalidArgument` when it cannot be resolved
+ * @example
+ * absoluteUrl('/engram/ort/'); // 'http://127.0.0.1:5173/engram/ort/'
  */
 export function absoluteUrl(url: string): string {
   const loc = globalThis.location as Location | undefined;
@@ -98,6 +112,8 @@ export function absoluteUrl(url: string): string {
  * Imports a Node built-in module at run time, out of sight of bundlers (so a
  * browser build does not try to resolve it).
  * @param name - e.g. `'node:fs/promises'`
+ * @example
+ * const fs = await importNode<typeof import('node:fs/promises')>('node:fs/promises');
  */
 export function importNode<T>(name: string): Promise<T> {
   return import(/* @vite-ignore */ name) as Promise<T>;
