@@ -169,21 +169,30 @@ export class TransformersEmbedder implements Embedder {
         dtype,
       });
     }
-    const probe = await extractor(['a'], { pooling: 'mean', normalize: true }).catch(
-      (e: unknown) => {
-        throw fail(`Model ${options.model} loaded but does not run: ${String(e)}`, e);
-      },
-    );
-    const dim = probe.dims[1];
-    probe.dispose();
-    if (probe.dims.length !== 2 || !dim) {
-      throw fail(`Model ${options.model} gives vectors of shape [${probe.dims.join(', ')}].`);
-    }
-    if (options.dim !== undefined && options.dim !== dim) {
-      throw fail(`Model ${options.model} gives ${dim}-d vectors, not ${options.dim}.`, undefined, {
-        expected: options.dim,
-        actual: dim,
-      });
+    // One tiny call measures the output dimension; a model that fails it is released.
+    let dim: number;
+    try {
+      const probe = await extractor(['a'], { pooling: 'mean', normalize: true });
+      const dims = probe.dims;
+      probe.dispose();
+      if (dims.length !== 2 || !dims[1]) {
+        throw fail(`Model ${options.model} gives vectors of shape [${dims.join(', ')}].`);
+      }
+      dim = dims[1];
+      if (options.dim !== undefined && options.dim !== dim) {
+        throw fail(
+          `Model ${options.model} gives ${dim}-d vectors, not ${options.dim}.`,
+          undefined,
+          {
+            expected: options.dim,
+            actual: dim,
+          },
+        );
+      }
+    } catch (e) {
+      await extractor.dispose().catch(() => undefined);
+      if (e instanceof EngramError) throw e;
+      throw fail(`Model ${options.model} loaded but does not run: ${String(e)}`, e);
     }
     options.onLoadProgress?.({ stage: 'ready' });
     const id = `transformers:${options.model}:${dtype}`;
