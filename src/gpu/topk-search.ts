@@ -22,7 +22,9 @@ export interface TopKJob {
   allow: Uint32Array<ArrayBuffer> | null;
 }
 
-const SCAN_PARAMS_WORDS = 8;
+const SCAN_PARAMS_WORDS = 12;
+/** Queries per scan workgroup (QT in scan-topk.wgsl). */
+const QT = 4;
 
 /**
  * The scratch buffers and command encoding of searches on one index. Not
@@ -96,7 +98,7 @@ export class TopKRunner {
 
     const queries = this.scratch(
       'queries',
-      job.queries.byteLength,
+      Math.ceil(nq / QT) * QT * stride * 4, // whole groups of QT rows (extra rows are never output)
       STORAGE | GPUBufferUsage.COPY_DST,
     );
     device.queue.writeBuffer(queries, 0, job.queries);
@@ -119,7 +121,17 @@ export class TopKRunner {
     shards.forEach((s, i) => {
       const o = (i * UNIFORM_STRIDE) / 4;
       params.set(
-        [s.base, s.rows, k, chunk0, chunks, stride / 4, job.allow ? 1 : 0, job.allow?.length ?? 0],
+        [
+          s.base,
+          s.rows,
+          k,
+          chunk0,
+          chunks,
+          stride / 4,
+          job.allow ? 1 : 0,
+          job.allow?.length ?? 0,
+          nq,
+        ],
         o,
       );
       chunk0 += chunkCounts[i]!;
@@ -171,7 +183,7 @@ export class TopKRunner {
           ],
         }),
       );
-      pass.dispatchWorkgroups(chunkCounts[i]!, nq);
+      pass.dispatchWorkgroups(chunkCounts[i]!, Math.ceil(nq / QT));
     });
     let src: 0 | 1 = 0;
     if (passes.length) pass.setPipeline(pipelines.merge);
