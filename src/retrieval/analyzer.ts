@@ -1,0 +1,53 @@
+// Text analysis for the lexical index: tokens, English stop words, Porter2 stems.
+import stem from 'wink-porter2-stemmer';
+import { eng } from 'stopword';
+
+/**
+ * Stop words: the `stopword` package's English list plus pronouns, auxiliaries and
+ * conversational fillers that carry no topic in chat memories.
+ */
+export const STOP_WORDS: ReadonlySet<string> = new Set([
+  ...eng,
+  ...(
+    'she hers herself it its itself they them themselves we us ourselves you yours ' +
+    'yourself i me mine myself he him does doing done will shall would just ' +
+    'really so oh yeah yes no not hey hi thanks thank lol wow ok okay let lets ' +
+    'im ive id ill youre youve thats theres ca wo'
+  ).split(' '),
+]);
+
+const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+
+/**
+ * Splits text into lower-case word tokens (letters and digits; "Caroline's" → "caroline").
+ * @param text - any text
+ * @returns the tokens in order, stop words kept
+ * @example
+ * words("Caroline's dog, Max!") // ['caroline', 'dog', 'max']
+ */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.toLowerCase().matchAll(TOKEN)) {
+    let w = m[0].replace(/n['’]t$/u, '').replace(/['’](s|d|ll|ve|re|m)$/u, '');
+    w = w.replace(/['’]/gu, '');
+    if (w) out.push(w);
+  }
+  return out;
+}
+
+/**
+ * Index terms of a text: tokens without stop words, Porter2-stemmed.
+ * @param text - any text
+ * @param stopWords - words to drop (default {@link STOP_WORDS})
+ * @returns the terms in order (with repeats)
+ * @example
+ * terms('She was running to the meetings') // ['run', 'meet']
+ */
+export function terms(text: string, stopWords: ReadonlySet<string> = STOP_WORDS): string[] {
+  const out: string[] = [];
+  for (const w of words(text)) {
+    if (stopWords.has(w)) continue;
+    out.push(w.length > 2 ? stem(w) : w);
+  }
+  return out;
+}

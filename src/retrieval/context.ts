@@ -1,0 +1,50 @@
+// Context expansion (temporal contiguity): a hit lends a decayed share of its score to the
+// memories next to it in the same episode, so an answer that spans turns is found.
+import type { Scores } from './fusion';
+
+/** Options of {@link expandContext}. */
+export interface ContextOptions {
+  /** How many positions either side a hit reaches (default 2). */
+  radius?: number;
+  /** Share of a hit's score given to a later neighbour at distance 1 (default 0.5). */
+  weight?: number;
+  /** Share given to an earlier neighbour at distance 1 (default: `weight`). */
+  backward?: number;
+  /** Extra factor per further step (default 0.5: distance 2 gets weight · 0.5). */
+  decay?: number;
+  /** Only the best `seeds` hits lend (default 50). */
+  seeds?: number;
+}
+
+/**
+ * Adds to every memory the best decayed score among hits within `radius` of it in its episode:
+ * `s'(m) = s(m) + max_h w · decay^(|d|−1) · s(h)`, `w` = `weight` for a memory after the hit
+ * (d > 0, e.g. the reply to a question), `backward` for one before it.
+ * @param scores - first-stage scores (normalised)
+ * @param neighbours - the ids within `radius` of a memory in its episode, `distance` signed
+ *   (negative: before it)
+ * @param options - radius, weight, decay, seeds
+ * @returns new scores (a superset of the input ids)
+ */
+export function expandContext(
+  scores: Scores,
+  neighbours: (id: string, radius: number) => { id: string; distance: number }[],
+  options: ContextOptions = {},
+): Scores {
+  const radius = options.radius ?? 2;
+  const weight = options.weight ?? 0.5;
+  const backward = options.backward ?? weight;
+  const decay = options.decay ?? 0.5;
+  const seeds = [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.seeds ?? 50);
+  const lent = new Map<string, number>();
+  for (const [id, s] of seeds) {
+    for (const n of neighbours(id, radius)) {
+      const w = n.distance > 0 ? weight : backward;
+      const v = w * Math.pow(decay, Math.abs(n.distance) - 1) * s;
+      if (v > (lent.get(n.id) ?? 0)) lent.set(n.id, v);
+    }
+  }
+  const out: Scores = new Map(scores);
+  for (const [id, v] of lent) out.set(id, (out.get(id) ?? 0) + v);
+  return out;
+}

@@ -1,0 +1,83 @@
+// Fusing ranked lists: score normalisation, weighted sum, and weighted reciprocal-rank fusion.
+
+/** Scores by memory id. */
+export type Scores = Map<string, number>;
+
+/** How a list's scores are brought to 0..1 before fusing. */
+export type Normalisation = 'max' | 'minmax' | 'none';
+
+/**
+ * Scales scores to 0..1: `'max'` divides by the best score (keeps zero at zero, right for
+ * BM25), `'minmax'` maps the worst to 0 and the best to 1 (right for cosine lists).
+ * @param scores - raw scores
+ * @param how - the scaling
+ * @returns new map
+ */
+export function normalise(scores: Scores, how: Normalisation = 'max'): Scores {
+  if (how === 'none' || scores.size === 0) return new Map(scores);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of scores.values()) {
+    lo = Math.min(lo, s);
+    hi = Math.max(hi, s);
+  }
+  const out: Scores = new Map();
+  if (how === 'max') {
+    for (const [id, s] of scores) out.set(id, hi > 0 ? Math.max(0, s) / hi : 0);
+  } else {
+    const span = hi - lo;
+    for (const [id, s] of scores) out.set(id, span > 0 ? (s - lo) / span : 1);
+  }
+  return out;
+}
+
+/** One list to fuse. */
+export interface FusionInput {
+  scores: Scores;
+  /** Weight of this list (default 1). */
+  weight?: number;
+  /** Scaling before the weighted sum (default `'max'`). */
+  normalise?: Normalisation;
+}
+
+/**
+ * Score-normalised weighted fusion: Σ weightᵢ · normᵢ(score). An id absent from a list gets 0 there.
+ * @param inputs - the lists
+ * @example
+ * weightedFusion([{ scores: bm25, weight: 1 }, { scores: dense, weight: 0.3, normalise: 'minmax' }])
+ */
+export function weightedFusion(inputs: readonly FusionInput[]): Scores {
+  const out: Scores = new Map();
+  for (const inp of inputs) {
+    const w = inp.weight ?? 1;
+    if (w === 0) continue;
+    for (const [id, s] of normalise(inp.scores, inp.normalise ?? 'max'))
+      out.set(id, (out.get(id) ?? 0) + w * s);
+  }
+  return out;
+}
+
+/**
+ * Weighted reciprocal-rank fusion: Σ weightᵢ / (k + rankᵢ), rank from 1.
+ * @param inputs - the lists (only `scores` and `weight` are used)
+ * @param k - rank offset (default 60)
+ */
+export function reciprocalRankFusion(inputs: readonly FusionInput[], k = 60): Scores {
+  const out: Scores = new Map();
+  for (const inp of inputs) {
+    const w = inp.weight ?? 1;
+    ranked(inp.scores).forEach(([id], i) => out.set(id, (out.get(id) ?? 0) + w / (k + i + 1)));
+  }
+  return out;
+}
+
+/**
+ * Entries best first; ties by id, so rankings are deterministic.
+ * @param scores - scores by id
+ * @param limit - how many (default all)
+ */
+export function ranked(scores: Scores, limit = Infinity): [string, number][] {
+  return [...scores]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, limit);
+}

@@ -1,0 +1,187 @@
+// Okapi BM25 over memory texts: an inverted index updated incrementally, with a serialisable snapshot.
+import { terms as defaultTerms } from './analyzer';
+
+/** BM25 parameters. */
+export interface Bm25Params {
+  /** Term-frequency saturation (default 1.2). */
+  k1?: number;
+  /** Length normalisation, 0..1 (default 0.75). */
+  b?: number;
+}
+
+/** A lexical index as plain JSON-able data: per document its term counts. */
+export interface LexicalSnapshot {
+  version: 1;
+  /** `[id, [[term, count], ...]]` per document. */
+  docs: [string, [string, number][]][];
+}
+
+/**
+ * An in-memory BM25 index keyed by memory id. `add` replaces a document that is
+ * already there, so updates are one call; `remove` drops it (delete and erasure).
+ *
+ * @example
+ * const ix = new LexicalIndex();
+ * ix.add('m1', 'Caroline went to a support group');
+ * ix.search('support group', 5); // [{ id: 'm1', score: … }]
+ */
+export class LexicalIndex {
+  private readonly postings = new Map<string, Map<string, number>>();
+  private readonly docTerms = new Map<string, Map<string, number>>();
+  private readonly docLen = new Map<string, number>();
+  private totalLen = 0;
+  private readonly k1: number;
+  private readonly b: number;
+
+  /**
+   * @param params - BM25 `k1` and `b`
+   * @param analyze - text → index terms (default: stop words dropped, Porter2 stems)
+   */
+  constructor(
+    params: Bm25Params = {},
+    private readonly analyze: (text: string) => string[] = defaultTerms,
+  ) {
+    this.k1 = params.k1 ?? 1.2;
+    this.b = params.b ?? 0.75;
+  }
+
+  /** Number of documents. */
+  get size(): number {
+    return this.docLen.size;
+  }
+
+  /** Whether a document is indexed. */
+  has(id: string): boolean {
+    return this.docLen.has(id);
+  }
+
+  /**
+   * Indexes (or re-indexes) one document.
+   * @param id - memory id
+   * @param text - the text to index (memory text plus any indexed extras)
+   */
+  add(id: string, text: string): void {
+    const counts = new Map<string, number>();
+    for (const t of this.analyze(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    this.addCounts(id, counts);
+  }
+
+  /**
+   * Drops one document; a no-op for an unknown id.
+   * @param id - memory id
+   */
+  remove(id: string): void {
+    const counts = this.docTerms.get(id);
+    if (!counts) return;
+    for (const t of counts.keys()) {
+      const p = this.postings.get(t);
+      p?.delete(id);
+      if (p && p.size === 0) this.postings.delete(t);
+    }
+    this.totalLen -= this.docLen.get(id) ?? 0;
+    this.docTerms.delete(id);
+    this.docLen.delete(id);
+  }
+
+  /** Drops every document. */
+  clear(): void {
+    this.postings.clear();
+    this.docTerms.clear();
+    this.docLen.clear();
+    this.totalLen = 0;
+  }
+
+  /** Inverse document frequency of an index term (BM25+ style, never negative). */
+  idf(term: string): number {
+    const n = this.postings.get(term)?.size ?? 0;
+    const N = this.docLen.size;
+    return Math.log(1 + (N - n + 0.5) / (n + 0.5));
+  }
+
+  /**
+   * BM25 scores of every document sharing a term with the query.
+   * @param query - query text, its terms already analysed, or terms with weights
+   * @param allow - optional filter of admissible ids
+   * @returns id → score (only ids with a score above 0)
+   */
+  scores(
+    query: string | string[] | ReadonlyMap<string, number>,
+    allow?: (id: string) => boolean,
+  ): Map<string, number> {
+    const out = new Map<string, number>();
+    const N = this.docLen.size;
+    if (N === 0) return out;
+    const avg = this.totalLen / N || 1;
+    let weights: ReadonlyMap<string, number>;
+    if (typeof query === 'string' || Array.isArray(query)) {
+      const w = new Map<string, number>();
+      for (const t of typeof query === 'string' ? this.analyze(query) : query)
+        w.set(t, (w.get(t) ?? 0) + 1);
+      weights = w;
+    } else weights = query as ReadonlyMap<string, number>;
+    for (const [t, qtf] of weights) {
+      const p = this.postings.get(t);
+      if (!p) continue;
+      const idf = this.idf(t);
+      for (const [id, tf] of p) {
+        if (allow && !allow(id)) continue;
+        const len = this.docLen.get(id) ?? 0;
+        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * len) / avg));
+        out.set(id, (out.get(id) ?? 0) + s * qtf);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The best `limit` documents for a query.
+   * @param query - query text or terms
+   * @param limit - how many
+   * @param allow - optional filter of admissible ids
+   */
+  search(
+    query: string | string[] | ReadonlyMap<string, number>,
+    limit: number,
+    allow?: (id: string) => boolean,
+  ): { id: string; score: number }[] {
+    return [...this.scores(query, allow)]
+      .map(([id, score]) => ({ id, score }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  /** The index as JSON-able data (to persist it). */
+  snapshot(): LexicalSnapshot {
+    return { version: 1, docs: [...this.docTerms].map(([id, c]) => [id, [...c]]) };
+  }
+
+  /**
+   * Rebuilds an index from {@link LexicalIndex.snapshot} data.
+   * @param snap - the snapshot
+   * @param params - BM25 parameters
+   * @param analyze - the analyzer the snapshot was made with
+   */
+  static fromSnapshot(
+    snap: LexicalSnapshot,
+    params: Bm25Params = {},
+    analyze?: (text: string) => string[],
+  ): LexicalIndex {
+    const ix = new LexicalIndex(params, analyze);
+    for (const [id, entries] of snap.docs) ix.addCounts(id, new Map(entries));
+    return ix;
+  }
+
+  private addCounts(id: string, counts: Map<string, number>): void {
+    this.remove(id);
+    let len = 0;
+    for (const [t, c] of counts) {
+      len += c;
+      let p = this.postings.get(t);
+      if (!p) this.postings.set(t, (p = new Map()));
+      p.set(id, c);
+    }
+    this.docTerms.set(id, counts);
+    this.docLen.set(id, len);
+    this.totalLen += len;
+  }
+}

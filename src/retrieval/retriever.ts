@@ -1,0 +1,476 @@
+// The retrieval pipeline: lexical + dense fusion, time, context, links, rerank.
+import { dateWords, mentionsTime, windowFit } from './time';
+import { expandContext, type ContextOptions } from './context';
+import { normalise, ranked, weightedFusion, type Scores } from './fusion';
+import { LexicalIndex, type Bm25Params, type LexicalSnapshot } from './lexical-index';
+import { personalizedPageRank, type Link, type PprOptions } from './ppr';
+import { processQuery, type QueryOptions } from './query';
+import {
+  applyFeatures,
+  dot,
+  mmr,
+  type FeatureWeights,
+  type MemoryFeatures,
+  type MmrOptions,
+} from './rerank';
+
+/** One memory as the retriever indexes it. */
+export interface RetrievalDoc {
+  id: string;
+  text: string;
+  /** Event time (when it happened or was said), ms since epoch; its date is indexed too. */
+  time?: number;
+  /** Episode it belongs to (a run, a session): context expansion stays inside one. */
+  episode?: string;
+  /** Position within the episode (e.g. creation time); ties broken by id. */
+  order?: number;
+  /** Who said or wrote it (a name a query may mention). */
+  speaker?: string;
+}
+
+/** Options of the time stage. */
+export interface TimeStageOptions {
+  /** Boost of a memory inside a time window named in the query: score · (1 + window · fit) (default 1). */
+  window?: number;
+  /** Boost for "when" questions of a memory that itself mentions a time (default 0.25). */
+  mention?: number;
+  /** Half-life in days of the fit outside a window (default 7). */
+  halfLifeDays?: number;
+}
+
+/** Options of the lexical stage. */
+export interface LexicalStageOptions extends QueryOptions {
+  /** Weight in the fusion (default 1). */
+  weight?: number;
+  /** Boost of a memory whose speaker the query names: score · (1 + speaker) (default 0). */
+  speaker?: number;
+}
+
+/** Options of the episode stage: BM25 over whole episodes (all their memories' text). */
+export interface EpisodeStageOptions {
+  /** A memory's score is scaled by 1 + weight · (max-scaled episode score) (default 0.5). */
+  weight?: number;
+  /** Added: weight of the episode score for memories with no first-stage score (default 0). */
+  additive?: number;
+}
+
+/** Options of the dense stage. */
+export interface DenseStageOptions {
+  /** Weight in the fusion, dense scores min–max scaled over the candidates (default 0.3). */
+  weight?: number;
+}
+
+/** Options of the link stage. */
+export interface LinkStageOptions extends PprOptions {
+  /** Weight of the (max-scaled) PageRank score added to a memory's score (default 0.3). */
+  weight?: number;
+  /** How many of the best hits seed the walk (default 10). */
+  seeds?: number;
+}
+
+/** Options of the rerank stage. */
+export interface RerankStageOptions extends MmrOptions {
+  /** Each further pick from an episode already picked is scaled by (1 − episodePenalty)ⁿ (default 0). */
+  episodePenalty?: number;
+  /** Feature weights (recency, retention, trust). */
+  features?: FeatureWeights;
+}
+
+/**
+ * The stages of a search; `false` turns a stage off. The defaults are what the LoCoMo
+ * eval measures.
+ */
+export interface RetrievalOptions {
+  lexical?: LexicalStageOptions | false;
+  dense?: DenseStageOptions | false;
+  episode?: EpisodeStageOptions | false;
+  time?: TimeStageOptions | false;
+  context?: ContextOptions | false;
+  links?: LinkStageOptions | false;
+  rerank?: RerankStageOptions | false;
+}
+
+/** What a search may draw on besides the index. */
+export interface RetrieveInput {
+  /** Memories that may be returned (scope and filters); default all. */
+  allow?: (id: string) => boolean;
+  /** Dense scores (e.g. cosine) of the vector index's best candidates. */
+  dense?: Scores;
+  /** Reference time for "last year", "two weeks ago" (default now). */
+  now?: number;
+  /** A memory's unit vector (MMR similarity). */
+  vector?: (id: string) => Float32Array | undefined;
+  /** A memory's links (the link store's adjacency). */
+  links?: (id: string) => readonly Link[];
+  /** A memory's features (recency, retention, trust). */
+  features?: (id: string) => MemoryFeatures | undefined;
+}
+
+interface DocInfo {
+  time?: number;
+  speaker?: string;
+  episode?: string;
+  order: number;
+  mentionsTime: boolean;
+}
+
+/** Serialisable state of a {@link Retriever}. */
+export interface RetrieverSnapshot {
+  version: 1;
+  lexical: LexicalSnapshot;
+  /** Per memory: id, time/episode data, text (episode texts are rebuilt from it). */
+  docs: [string, DocInfo, string][];
+}
+
+/**
+ * Hybrid retrieval over a set of memories: keeps a BM25 index and per-memory time and
+ * episode data up to date with `upsert`/`remove`, and ranks with {@link Retriever.search}.
+ *
+ * @example
+ * const r = new Retriever();
+ * r.upsert({ id: 'm1', text: 'Caroline: I went to a support group yesterday', time, episode: 's1', order: 1 });
+ * r.search('When did Caroline go to the support group?', 10, { dense });
+ */
+export class Retriever {
+  private lexical: LexicalIndex;
+  private readonly episodeIndex: LexicalIndex;
+  private readonly dirtyEpisodes = new Set<string>();
+  private readonly texts = new Map<string, string>();
+  private readonly info = new Map<string, DocInfo>();
+  private readonly episodes = new Map<string, string[]>();
+  private positions: Map<string, number> | undefined;
+
+  /**
+   * @param options - default stage options of every search
+   * @param bm25 - BM25 parameters (default k1 1.2, b 0.75)
+   */
+  constructor(
+    readonly options: RetrievalOptions = {},
+    bm25: Bm25Params = {},
+  ) {
+    this.lexical = new LexicalIndex(bm25);
+    this.episodeIndex = new LexicalIndex(bm25);
+  }
+
+  /** Number of memories indexed. */
+  get size(): number {
+    return this.info.size;
+  }
+
+  /**
+   * Indexes a memory, replacing an earlier version of it.
+   * @param doc - id, text, event time, episode and order
+   */
+  upsert(doc: RetrievalDoc): void {
+    this.remove(doc.id);
+    const dated = doc.time === undefined ? doc.text : `${doc.text} ${dateWords(doc.time)}`;
+    this.lexical.add(doc.id, dated);
+    this.texts.set(doc.id, doc.text);
+    this.setInfo(doc.id, {
+      ...(doc.time === undefined ? {} : { time: doc.time }),
+      ...(doc.episode === undefined ? {} : { episode: doc.episode }),
+      ...(doc.speaker === undefined ? {} : { speaker: doc.speaker.toLowerCase() }),
+      order: doc.order ?? 0,
+      mentionsTime: mentionsTime(doc.text),
+    });
+  }
+
+  /**
+   * Drops a memory (delete, erasure); a no-op for an unknown id.
+   * @param id - memory id
+   */
+  remove(id: string): void {
+    const inf = this.info.get(id);
+    if (!inf) return;
+    this.lexical.remove(id);
+    this.info.delete(id);
+    this.texts.delete(id);
+    if (inf.episode !== undefined) {
+      this.dirtyEpisodes.add(inf.episode);
+      const ids = this.episodes.get(inf.episode)!.filter((x) => x !== id);
+      if (ids.length) this.episodes.set(inf.episode, ids);
+      else this.episodes.delete(inf.episode);
+      this.positions = undefined;
+    }
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.lexical.clear();
+    this.episodeIndex.clear();
+    this.dirtyEpisodes.clear();
+    this.texts.clear();
+    this.info.clear();
+    this.episodes.clear();
+    this.positions = undefined;
+  }
+
+  /** State as JSON-able data (to persist it). */
+  snapshot(): RetrieverSnapshot {
+    return {
+      version: 1,
+      lexical: this.lexical.snapshot(),
+      docs: [...this.info].map(([id, inf]) => [id, inf, this.texts.get(id) ?? '']),
+    };
+  }
+
+  /**
+   * Restores a retriever from {@link Retriever.snapshot} data.
+   * @param snap - the snapshot
+   * @param options - default stage options
+   * @param bm25 - BM25 parameters
+   */
+  static fromSnapshot(
+    snap: RetrieverSnapshot,
+    options: RetrievalOptions = {},
+    bm25: Bm25Params = {},
+  ): Retriever {
+    const r = new Retriever(options, bm25);
+    r.lexical = LexicalIndex.fromSnapshot(snap.lexical, bm25);
+    for (const [id, inf, text] of snap.docs) {
+      r.texts.set(id, text);
+      r.setInfo(id, inf);
+    }
+    return r;
+  }
+
+  /**
+   * Ranks memories for a query through the enabled stages.
+   * @param query - the query text
+   * @param limit - how many results
+   * @param input - filter, dense scores, vectors, links, features, reference time
+   * @param options - stage options for this search (merged over the constructor's)
+   * @returns ids with scores, best first
+   */
+  search(
+    query: string,
+    limit: number,
+    input: RetrieveInput = {},
+    options: RetrievalOptions = {},
+  ): { id: string; score: number }[] {
+    const o = mergeOptions(this.options, options);
+    const allow = input.allow ?? (() => true);
+    const now = input.now ?? Date.now();
+    const q = processQuery(query, now, o.lexical || {});
+
+    // 1. First stage: BM25 and dense, score-normalised and weighted.
+    let scores: Scores = weightedFusion([
+      ...(o.lexical
+        ? [{ scores: this.lexical.scores(q.terms, allow), weight: o.lexical.weight ?? 1 }]
+        : []),
+      ...(o.dense && input.dense
+        ? [
+            {
+              scores: filterScores(input.dense, allow),
+              weight: o.dense.weight ?? 0.3,
+              normalise: 'minmax' as const,
+            },
+          ]
+        : []),
+    ]);
+
+    // Episodes that match the query as a whole lift their memories.
+    if (o.episode && this.episodes.size > 0) {
+      const w = o.episode.weight ?? 0.5;
+      const add = o.episode.additive ?? 0;
+      this.refreshEpisodes();
+      const ep = normalise(this.episodeIndex.scores(q.terms), 'max');
+      if (add > 0) {
+        for (const [e, v] of ep)
+          for (const id of this.episodes.get(e) ?? [])
+            if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + add * v);
+      }
+      if (w > 0)
+        for (const [id, s] of scores) {
+          const e = this.info.get(id)?.episode;
+          const v = e === undefined ? 0 : (ep.get(e) ?? 0);
+          scores.set(id, s * (1 + w * v));
+        }
+    }
+
+    // Speaker named in the query.
+    const speakerBoost = o.lexical ? (o.lexical.speaker ?? 0) : 0;
+    if (speakerBoost > 0 && q.names.length) {
+      const named = new Set(q.names.map((n) => n.toLowerCase()));
+      for (const [id, s] of scores) {
+        const sp = this.info.get(id)?.speaker;
+        if (sp !== undefined && named.has(sp)) scores.set(id, s * (1 + speakerBoost));
+      }
+    }
+
+    // 2. Time: windows named in the query, and "when" questions.
+    if (o.time) {
+      const win = o.time.window ?? 1;
+      const mention = o.time.mention ?? 0.25;
+      const half = (o.time.halfLifeDays ?? 7) * 86_400_000;
+      const useWin = q.windows.length > 0 && win > 0;
+      const useMention = q.timeIntent && mention > 0;
+      if (useWin || useMention) {
+        const next: Scores = new Map();
+        for (const [id, s] of scores) {
+          const inf = this.info.get(id);
+          let m = 1;
+          if (useWin && inf?.time !== undefined) m += win * windowFit(inf.time, q.windows, half);
+          if (useMention && inf?.mentionsTime) m += mention;
+          next.set(id, s * m);
+        }
+        scores = next;
+      }
+    }
+
+    // 3. Context: neighbours in the same episode.
+    if (o.context) {
+      scores = expandContext(
+        scores,
+        (id, radius) => this.neighbours(id, radius).filter((n) => allow(n.id)),
+        o.context,
+      );
+    }
+
+    // 4. Links: personalized PageRank from the best hits.
+    if (o.links && input.links) {
+      const seeds = new Map(ranked(scores, o.links.seeds ?? 10));
+      const pr = personalizedPageRank(
+        seeds,
+        (id) => input.links!(id).filter((l) => allow(l.id)),
+        o.links,
+      );
+      for (const id of seeds.keys()) pr.delete(id);
+      const w = o.links.weight ?? 0.3;
+      const top = ranked(scores, 1)[0]?.[1] ?? 0;
+      for (const [id, p] of normalise(pr, 'max'))
+        if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
+    }
+
+    // 5. Rerank: features, then MMR.
+    if (o.rerank) {
+      if (input.features) scores = applyFeatures(scores, input.features, o.rerank.features);
+      const vec = input.vector;
+      if (vec && (o.rerank.lambda ?? 1) < 1) {
+        return mmr(
+          scores,
+          limit,
+          (a, b) => {
+            const va = vec(a);
+            const vb = vec(b);
+            return va && vb ? dot(va, vb) : undefined;
+          },
+          o.rerank,
+        ).map(([id, score]) => ({ id, score }));
+      }
+    }
+    const penalty = o.rerank ? (o.rerank.episodePenalty ?? 0) : 0;
+    if (penalty > 0) return this.diversify(scores, limit, penalty);
+    return ranked(scores, limit).map(([id, score]) => ({ id, score }));
+  }
+
+  /** Greedy picks, each further one from an already picked episode scaled by (1 − penalty)ⁿ. */
+  private diversify(
+    scores: Scores,
+    limit: number,
+    penalty: number,
+  ): { id: string; score: number }[] {
+    const pool = ranked(scores, limit * 5);
+    const seen = new Map<string, number>();
+    const out: { id: string; score: number }[] = [];
+    const left = new Set(pool.map((_, i) => i));
+    while (out.length < limit && left.size) {
+      let best = -1;
+      let bestVal = -Infinity;
+      for (const i of left) {
+        const [id, s] = pool[i]!;
+        const ep = this.info.get(id)?.episode;
+        const v = s * Math.pow(1 - penalty, ep === undefined ? 0 : (seen.get(ep) ?? 0));
+        if (v > bestVal) {
+          bestVal = v;
+          best = i;
+        }
+      }
+      left.delete(best);
+      const [id, s] = pool[best]!;
+      const ep = this.info.get(id)?.episode;
+      if (ep !== undefined) seen.set(ep, (seen.get(ep) ?? 0) + 1);
+      out.push({ id, score: s });
+    }
+    return out;
+  }
+
+  /**
+   * The memories within `radius` positions of `id` in its episode; `distance` is negative before it.
+   * @param id - memory id
+   * @param radius - positions either side
+   */
+  neighbours(id: string, radius: number): { id: string; distance: number }[] {
+    const inf = this.info.get(id);
+    if (!inf || inf.episode === undefined) return [];
+    const ids = this.episodes.get(inf.episode)!;
+    if (!this.positions) {
+      this.positions = new Map();
+      for (const list of this.episodes.values()) list.forEach((x, i) => this.positions!.set(x, i));
+    }
+    const at = this.positions.get(id)!;
+    const out: { id: string; distance: number }[] = [];
+    for (let d = 1; d <= radius; d++) {
+      const before = ids[at - d];
+      const after = ids[at + d];
+      if (before !== undefined) out.push({ id: before, distance: -d });
+      if (after !== undefined) out.push({ id: after, distance: d });
+    }
+    return out;
+  }
+
+  private refreshEpisodes(): void {
+    for (const e of this.dirtyEpisodes) {
+      const ids = this.episodes.get(e);
+      if (ids) this.episodeIndex.add(e, ids.map((id) => this.texts.get(id) ?? '').join('\n'));
+      else this.episodeIndex.remove(e);
+    }
+    this.dirtyEpisodes.clear();
+  }
+
+  private setInfo(id: string, inf: DocInfo): void {
+    this.info.set(id, inf);
+    if (inf.episode === undefined) return;
+    this.dirtyEpisodes.add(inf.episode);
+    const list = this.episodes.get(inf.episode) ?? [];
+    // Insert in order (appends are the common case).
+    let i = list.length;
+    while (i > 0 && this.before(id, inf.order, list[i - 1]!)) i--;
+    list.splice(i, 0, id);
+    this.episodes.set(inf.episode, list);
+    this.positions = undefined;
+  }
+
+  private before(id: string, order: number, other: string): boolean {
+    const o = this.info.get(other)!.order;
+    return order < o || (order === o && id < other);
+  }
+}
+
+/** The default stage options: what the LoCoMo eval measures. */
+export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
+  lexical: {},
+  dense: {},
+  episode: {},
+  time: {},
+  context: {},
+  links: {},
+  rerank: {},
+};
+
+function mergeOptions(base: RetrievalOptions, over: RetrievalOptions): Required<RetrievalOptions> {
+  const out = { ...DEFAULT_RETRIEVAL } as Record<string, unknown>;
+  for (const src of [base, over] as Record<string, unknown>[]) {
+    for (const [k, v] of Object.entries(src)) {
+      if (v === undefined) continue;
+      out[k] = v === false ? false : { ...((out[k] as object) || {}), ...(v as object) };
+    }
+  }
+  return out as Required<RetrievalOptions>;
+}
+
+function filterScores(s: Scores, allow: (id: string) => boolean): Scores {
+  const out: Scores = new Map();
+  for (const [id, v] of s) if (allow(id)) out.set(id, v);
+  return out;
+}
