@@ -89,12 +89,21 @@ export class Engram {
       name: `engram:${options.name}`,
     });
     const host = wrap<EngineHost>(worker);
+    // A Worker that fails to load never answers: turn its error event into a rejection.
+    const failed = new Promise<never>((_, reject) =>
+      worker.addEventListener('error', (ev) => {
+        ev.preventDefault();
+        const why = ev.message || 'could not load its script';
+        reject(new EngramError('WorkerFailed', `The engine's Worker failed: ${why}`));
+      }),
+    );
     try {
-      const info = await host.open(
+      const opened = host.open(
         openOpts,
         onLoadProgress && proxy(onLoadProgress),
         log && proxy(log),
       );
+      const info = await Promise.race([opened, failed]);
       return new Engram(host, worker, info);
     } catch (e) {
       worker.terminate();

@@ -19,7 +19,13 @@ export const ERROR_CODES = {
   StorageError: 'IndexedDB failed the transaction. Nothing was written.',
   ModelLoadFailed: 'The embedding model could not be loaded.',
   GpuUnavailable: 'No usable WebGPU device.',
+  WorkerFailed: "The engine's Worker could not start or crashed.",
   Aborted: 'The operation was aborted.',
+  LlmFailed:
+    'The llm hook threw, or returned output that breaks its contract. Nothing was written.',
+  NotEmpty: 'The store must be empty for this call (import mode "empty").',
+  InvalidImport:
+    'An import line is malformed, of an unknown format version, or fails its hash. Nothing was written.',
 } as const;
 
 /** A stable error code: the key of {@link ERROR_CODES}. */
