@@ -1,4 +1,5 @@
 // Acquiring a WebGPU adapter and device, with the facts the backend choice needs.
+import { EngramError } from '../errors';
 
 /** What the adapter says about itself, plus the limits the index uses. */
 export interface GpuAdapterSummary {
@@ -123,4 +124,39 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuRe
     return result;
   }
   return shared;
+}
+
+/**
+ * Runs `fn` (GPU calls that do not throw but record errors) inside
+ * validation and out-of-memory error scopes, and rejects with
+ * `GpuUnavailable` if either caught one: an allocation the device refused
+ * or an invalid command must not pass for a result.
+ *
+ * @param device - the device `fn` uses
+ * @param what - what `fn` does, for the message
+ * @param fn - synchronous GPU work; its value is returned
+ * @example
+ * const buffer = await checked(device, 'allocate shard', () => device.createBuffer(desc));
+ */
+export async function checked<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  // Scopes pop innermost first: out-of-memory, then validation.
+  const pop = () => Promise.all([device.popErrorScope(), device.popErrorScope()]);
+  let value: T;
+  try {
+    value = fn();
+  } catch (e) {
+    void pop();
+    throw e;
+  }
+  const [oom, invalid] = await pop();
+  const error = oom ?? invalid;
+  if (error) {
+    const kind = oom ? 'out of GPU memory' : 'WebGPU validation error';
+    throw new EngramError('GpuUnavailable', `${what}: ${kind}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return value;
 }

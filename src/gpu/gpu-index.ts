@@ -3,8 +3,8 @@
 import { EngramError } from '../errors';
 import { checkAllow, checkFirst, checkK, checkRows, checkSlots } from '../search/topk';
 import type { SearchHits, VectorIndex } from '../search/vector-index';
-import { requestGpu, type GpuAdapterSummary, type GpuContext } from './device';
-import { topKPipelines } from './pipelines';
+import { checked, requestGpu, type GpuAdapterSummary, type GpuContext } from './device';
+import { CHUNK, topKPipelines } from './pipelines';
 import { TopKRunner } from './topk-search';
 import { VectorShards } from './vector-shards';
 
@@ -48,7 +48,7 @@ export class GpuFlatIndex implements VectorIndex {
   private removedBuf: GPUBuffer;
   private dirty: [number, number] | null = [0, 4];
   private tail: Promise<unknown> = Promise.resolve();
-  private lostReason: string | null = null;
+  private brokenReason: string | null = null;
   private disposed = false;
 
   private constructor(
@@ -65,8 +65,8 @@ export class GpuFlatIndex implements VectorIndex {
   ) {
     this.removedBuf = this.allocBits(this.bits.length);
     void device.lost.then((lost) => {
-      this.lostReason = `${lost.reason}: ${lost.message || 'no message'}`;
-      if (!this.disposed) log(`engram: WebGPU device lost (${this.lostReason})`);
+      this.brokenReason = `device lost: ${lost.reason}: ${lost.message || 'no message'}`;
+      if (!this.disposed) log(`engram: WebGPU ${this.brokenReason}`);
     });
   }
 
@@ -117,9 +117,9 @@ export class GpuFlatIndex implements VectorIndex {
     return this.shards.shardRows;
   }
 
-  /** Why the device was lost, or null while it is usable. */
+  /** Why the index can no longer use the GPU (device lost, failed write), or null while it can. */
   get lost(): string | null {
-    return this.lostReason;
+    return this.brokenReason;
   }
 
   private allocBits(words: number): GPUBuffer {
@@ -132,8 +132,8 @@ export class GpuFlatIndex implements VectorIndex {
 
   private live(): void {
     if (this.disposed) throw new EngramError('GpuUnavailable', 'The GPU index was disposed.');
-    if (this.lostReason !== null) {
-      throw new EngramError('GpuUnavailable', `WebGPU device lost (${this.lostReason})`);
+    if (this.brokenReason !== null) {
+      throw new EngramError('GpuUnavailable', `WebGPU index unusable (${this.brokenReason})`);
     }
   }
 
@@ -151,21 +151,29 @@ export class GpuFlatIndex implements VectorIndex {
    */
   write(first: number, vectors: Float32Array): Promise<void> {
     const n = checkRows(vectors, this.dim, 'vector');
-    return this.exclusive(() => {
+    return this.exclusive(async () => {
       this.live();
       checkFirst(first, this.count);
       const end = first + n;
-      this.shards.ensure(end, this.count);
-      const words = Math.ceil(end / 32);
-      if (words > this.bits.length) {
-        const bits = new Uint32Array(Math.max(words, this.bits.length * 2));
-        bits.set(this.bits);
-        this.bits = bits;
-        this.removedBuf.destroy();
-        this.removedBuf = this.allocBits(bits.length);
-        this.dirty = [0, bits.length];
+      try {
+        await checked(this.device, 'write vectors', () => {
+          this.shards.ensure(end, this.count);
+          const words = Math.ceil(end / 32);
+          if (words > this.bits.length) {
+            const bits = new Uint32Array(Math.max(words, this.bits.length * 2));
+            bits.set(this.bits);
+            this.bits = bits;
+            this.removedBuf.destroy();
+            this.removedBuf = this.allocBits(bits.length);
+            this.dirty = [0, bits.length];
+          }
+          this.shards.write(first, vectors);
+        });
+      } catch (e) {
+        // Some buffers may be invalid now: the index is unusable from here on.
+        this.brokenReason = `write failed: ${(e as Error).message}`;
+        throw e;
       }
-      this.shards.write(first, vectors);
       this.count = Math.max(this.count, end);
     });
   }
@@ -219,7 +227,7 @@ export class GpuFlatIndex implements VectorIndex {
         this.dirty = null;
       }
       const shards = this.shards.views(this.count);
-      const chunks = shards.reduce((a, s) => a + Math.ceil(s.rows / 1024), 0);
+      const chunks = shards.reduce((a, s) => a + Math.ceil(s.rows / CHUNK), 0);
       const batch = this.runner.maxBatch(chunks, k);
       const allowBits = allow ? toBits(allow, this.count) : null;
       const { stride } = this.shards;

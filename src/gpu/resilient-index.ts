@@ -140,7 +140,7 @@ export class ResilientGpuIndex implements VectorIndex {
    */
   async search(queries: Float32Array, k: number, allow?: Uint8Array): Promise<SearchHits[]> {
     const gpu = this.active;
-    if (gpu && gpu.lost !== null) this.fallBack(`device lost: ${gpu.lost}`);
+    if (gpu && gpu.lost !== null) this.fallBack(gpu.lost);
     if (this.active) {
       try {
         return await this.active.search(queries, k, allow);

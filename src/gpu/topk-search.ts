@@ -1,6 +1,7 @@
 // One batched top-k search on the GPU: scan every shard (k candidates per
 // 1024-row chunk), merge candidate lists 1024 at a time until k remain per
 // query, read back only nq × k (score, slot) pairs.
+import { checked } from './device';
 import { CHUNK, UNIFORM_STRIDE, type TopKPipelines } from './pipelines';
 import type { ShardView } from './vector-shards';
 
@@ -76,12 +77,8 @@ export class TopKRunner {
     return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 16) * 16;
   }
 
-  /**
-   * Runs one batch and returns `nq × k` pairs `[score bits, slot]`, each
-   * query's best first; slot 0xffffffff marks "no hit".
-   * @param job - see {@link TopKJob}
-   */
-  async run(job: TopKJob): Promise<Uint32Array> {
+  /** Encodes and submits one batch; returns the buffer the results are copied to. */
+  private encode(job: TopKJob): { staging: GPUBuffer; outBytes: number } {
     const { device, pipelines } = this;
     const { shards, nq, k, stride } = job;
     const STORAGE = GPUBufferUsage.STORAGE; // a browser global: read at call time, not import time
@@ -209,11 +206,38 @@ export class TopKRunner {
     pass.end();
     enc.copyBufferToBuffer(cand[src], 0, staging, 0, outBytes);
     device.queue.submit([enc.finish()]);
+    return { staging, outBytes };
+  }
 
-    await staging.mapAsync(GPUMapMode.READ, 0, outBytes);
-    const out = new Uint32Array(staging.getMappedRange(0, outBytes).slice(0));
-    staging.unmap();
-    return out;
+  /**
+   * Runs one batch and returns `nq × k` pairs `[score bits, slot]`, each
+   * query's best first; slot 0xffffffff marks "no hit".
+   * @param job - see {@link TopKJob}
+   */
+  async run(job: TopKJob): Promise<Uint32Array> {
+    let mapping: Promise<void> | undefined;
+    let staging: GPUBuffer | undefined;
+    try {
+      // Errors of the encoded work (a refused allocation, an invalid command)
+      // surface here instead of as stale results.
+      const { outBytes } = await checked(this.device, 'top-k search', () => {
+        const e = this.encode(job);
+        staging = e.staging;
+        mapping = e.staging.mapAsync(GPUMapMode.READ, 0, e.outBytes);
+        return e;
+      });
+      await mapping;
+      const out = new Uint32Array(staging!.getMappedRange(0, outBytes).slice(0));
+      staging!.unmap();
+      return out;
+    } catch (e) {
+      // A map still pending would make the next search's mapAsync fail.
+      void mapping?.then(
+        () => staging?.unmap(),
+        () => undefined,
+      );
+      throw e;
+    }
   }
 
   /** Frees the scratch buffers. */

@@ -127,4 +127,9 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
       k256: 'no error',
     });
   });
+
+  test('GPU work that records a validation error rejects with GpuUnavailable', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    expect(await callInPage<Twin, 'checkedCode'>(page, TWIN, 'checkedCode')).toBe('GpuUnavailable');
+  });
 });

@@ -1,7 +1,7 @@
 // Runs in the test page: builds a GpuFlatIndex and its CPU twin on the same
 // data, replays the same writes, removals and searches on both, and returns
 // plain arrays for the Node side to compare.
-import { requestGpu } from '../../src/gpu/device';
+import { checked, requestGpu } from '../../src/gpu/device';
 import { GpuFlatIndex } from '../../src/gpu/gpu-index';
 import { CpuFlatIndex } from '../../src/search/cpu-index';
 import type { SearchHits, VectorIndex } from '../../src/search/vector-index';
@@ -152,4 +152,21 @@ export async function gpuErrorCodes(dim: number): Promise<Record<string, string>
   };
   g.dispose();
   return out;
+}
+
+/** The code `checked` rejects with when the GPU work records a validation error. */
+export async function checkedCode(): Promise<string> {
+  const { gpu } = await requestGpu();
+  try {
+    await checked(gpu!.device, 'bad buffer', () =>
+      gpu!.device.createBuffer({
+        label: 'invalid on purpose',
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE, // not a valid combination
+      }),
+    );
+    return 'no error';
+  } catch (e) {
+    return String((e as { code?: unknown }).code);
+  }
 }
