@@ -18,8 +18,14 @@ export interface Scope {
   runId?: string;
 }
 
-/** Lifecycle state of a memory. */
-export type MemoryState = 'active' | 'deleted';
+/**
+ * Lifecycle state of a memory: `active` (current); `invalidated` (the fact
+ * stopped holding, e.g. "I no longer …": its `validTo` is set, it is found only
+ * by `asOf`/`includeSuperseded` searches); `deleted` (withdrawn by `delete`:
+ * found by no search, history kept); `archived` (forgotten by `forget`, out of
+ * the index until `restore`).
+ */
+export type MemoryState = 'active' | 'invalidated' | 'deleted' | 'archived';
 
 /** A memory as returned by `get`, `getAll` and `search`. */
 export interface Memory extends Scope {
@@ -35,16 +41,38 @@ export interface Memory extends Scope {
   updatedAt: number;
   /** 1 for a new memory, +1 for every update. */
   version: number;
+  /** Lifecycle state (`'active'` for everything `get`/`getAll` return). */
+  state: MemoryState;
+  /** Who said it, when it came from a chat message (`'user'`, `'assistant'`, …). */
+  role?: string;
+  /** Event time: since when the fact holds (the caller's `eventTime`, or when it was stored). */
+  validFrom: number;
+  /** Event time: until when it held; absent while it holds. */
+  validTo?: number;
+  /** Transaction time: when this version was recorded. */
+  recordedAt: number;
+  /** Transaction time: when a newer version replaced it; absent for current versions. */
+  supersededAt?: number;
+  /** Forgetting curve: strength S in days; retention is exp(-Δt / S). */
+  strength: number;
+  /** Last time it was stored, returned by a search or reinforced (ms since epoch). */
+  lastRecalledAt: number;
 }
 
 /** One search hit. */
 export interface SearchResult extends Memory {
-  /** Relevance; higher is better (cosine similarity for dense search). */
+  /** Ranking score, higher is better: the similarity, blended with retention when `retentionWeight` > 0. */
   score: number;
+  /** Cosine similarity of the query and this version's vector. */
+  similarity: number;
+  /** Retention exp(-Δt / S) at search time, in [0, 1]. */
+  retention: number;
+  /** Set when the hit is not the memory's current, active version (only with `asOf` or `includeSuperseded`). */
+  superseded?: true;
 }
 
-/** Mem0-style event names of a memory's history. */
-export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE';
+/** Mem0-style event names of a memory's history (plus Engram's lifecycle events). */
+export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE';
 
 /** One entry of `history(id)`, oldest first. */
 export interface HistoryEntry {
@@ -62,4 +90,10 @@ export interface HistoryEntry {
   createdAt: number;
   /** Sequence number of the event in the store's log. */
   seq: number;
+  /** The log's event type (e.g. `'memory.invalidated'` for a retraction shown as DELETE). */
+  type: string;
+  /** Who made the change (`'api'`, `'consolidator'`, `'llm'`, `'forget'`, `'import'`, …). */
+  actor: string;
+  /** True when the event's content was erased (texts are then null). */
+  erased?: true;
 }

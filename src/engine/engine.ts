@@ -1,22 +1,46 @@
 import type { Embedder } from '../embed/embedder';
 import { EngramError } from '../errors';
+import { forget, reinforce, restore, type ForgetOptions } from '../memory/forgetting';
+import { historyFromEvents } from '../memory/history';
+import {
+  addBatch,
+  addMemories,
+  type AddInput,
+  type AddOptions,
+  type AddResult,
+} from '../memory/ingest';
+import {
+  DEFAULT_STRENGTH,
+  nextVersion,
+  toMemory,
+  applyPatch,
+  vectorBytes,
+} from '../memory/record-ops';
 import { createVectorIndex, type BackendChoice } from '../search/backend';
 import { verifyChain, type LogVerification } from '../store/event-log';
-import { MemoryStore } from '../store/memory-store';
+import { MemoryStore, type ChangeSet } from '../store/memory-store';
 import type { EventRecord, MemoryRecord } from '../store/records';
 import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from '../types';
+import type { EngineCore, EngineSettings } from './core';
 import { compileFilter, type MetadataFilter } from './filters';
 import { MemoryState } from './memory-state';
+import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import {
+  checkId,
   checkLimit,
   checkMetadata,
+  checkNumber,
   checkScope,
   checkText,
+  checkTime,
   checkVector,
   DEFAULT_MAX_TEXT_LENGTH,
   inScope,
 } from './validate';
+
+export type { SearchOptions } from './search';
+export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
 
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
@@ -34,29 +58,16 @@ export interface EngineOptions {
   log?: (message: string) => void;
   /** Rows per stored vector block (default 4096). */
   blockRows?: number;
-}
-
-/** Options of `add`. */
-export interface AddOptions extends Scope {
-  /** Metadata to keep with the memory. */
-  metadata?: Metadata;
-  /** A precomputed vector for the text (from `embed` or a cache); skips the embedder. */
-  vector?: Float32Array;
-}
-
-/** Result of `add`, Mem0-style. */
-export interface AddResult {
-  results: { id: string; memory: string; event: 'ADD' }[];
-}
-
-/** Options of `search`. */
-export interface SearchOptions extends Scope {
-  /** Metadata filter, applied before top-k. */
-  filters?: MetadataFilter;
-  /** Number of results (default 10). */
-  limit?: number;
-  /** A precomputed query vector; skips the embedder. */
-  vector?: Float32Array;
+  /** Search hits reinforce their memories, one transaction per search (default true; false for read-only use). */
+  reinforceOnSearch?: boolean;
+  /** Strength S of a new memory, in days (default 1). */
+  initialStrength?: number;
+  /** Days added to S by each recall or reinforcement (default 1). */
+  strengthIncrement?: number;
+  /** Least cosine similarity for a link made on insert (default 0.75). */
+  linkThreshold?: number;
+  /** Most links a new memory makes on insert (default 5; 0 turns linking off). */
+  maxLinks?: number;
 }
 
 /** Options of `getAll`. */
@@ -64,6 +75,14 @@ export interface GetAllOptions extends Scope {
   filters?: MetadataFilter;
   /** Most memories to return, oldest first (default 1000). */
   limit?: number;
+}
+
+/** Options of `update`. */
+export interface UpdateOptions {
+  /** New metadata (default: keep). */
+  metadata?: Metadata;
+  /** When the new version started to hold (default now); the old one's validTo. */
+  eventTime?: number | Date | string;
 }
 
 /** Progress of a long call. */
@@ -79,46 +98,44 @@ export interface EngineInfo {
   count: number;
 }
 
-function toMemory(r: MemoryRecord): Memory {
-  const m: Memory = {
-    id: r.id,
-    memory: r.text,
-    metadata: r.metadata,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    version: r.version,
-  };
-  if (r.userId !== undefined) m.userId = r.userId;
-  if (r.agentId !== undefined) m.agentId = r.agentId;
-  if (r.runId !== undefined) m.runId = r.runId;
-  return m;
-}
-
-const HISTORY_EVENT = {
-  'memory.added': 'ADD',
-  'memory.updated': 'UPDATE',
-  'memory.deleted': 'DELETE',
-} as const;
-
 /**
  * The memory engine: one IndexedDB store, one embedder, one vector index.
- * It runs in a Worker behind `Engram`, or directly (Node, tests).
+ * It runs in a Worker behind `Engram`, or directly (Node, tests). Verbs of
+ * memory semantics live in `src/memory/*`; the engine holds the state they share.
  */
 export class Engine {
   private appliedSeq = 0;
   private closed = false;
   private catchUp: Promise<void> = Promise.resolve();
+  private readonly core: EngineCore;
 
   private constructor(
     private readonly store: MemoryStore,
     private state: MemoryState,
     private readonly embedder: Embedder,
     private readonly sync: StoreSync,
-    private readonly opts: Required<
-      Pick<EngineOptions, 'maxTextLength' | 'clock' | 'log' | 'backend'>
-    >,
+    private readonly settings: EngineSettings,
+    private readonly backend: BackendChoice,
     private backendReason: string,
-  ) {}
+  ) {
+    const self = this;
+    this.core = {
+      store,
+      get state() {
+        return self.state;
+      },
+      embedder,
+      settings,
+      ready: async () => {
+        this.assertOpen();
+        await this.catchUp;
+      },
+      write: (fn) => this.write(fn),
+      commit: (change) => this.commitAndApply(change),
+      embed: (texts, signal) => this.embedChecked(texts, signal),
+      checkVector: (v) => this.checkVectorArg(v),
+    };
+  }
 
   /** Opens (or creates) a store and loads it into memory. */
   static async open(options: EngineOptions): Promise<Engine> {
@@ -126,22 +143,30 @@ export class Engine {
       throw new EngramError('InvalidArgument', 'name must be a non-empty string');
     }
     const { embedder } = options;
-    const clock = options.clock ?? Date.now;
-    const log = options.log ?? (() => {});
+    const settings: EngineSettings = {
+      maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
+      clock: options.clock ?? Date.now,
+      log: options.log ?? (() => {}),
+      reinforceOnSearch: options.reinforceOnSearch ?? true,
+      initialStrength: checkNumber(
+        options.initialStrength,
+        'initialStrength',
+        DEFAULT_STRENGTH,
+        1e-6,
+      ),
+      strengthIncrement: checkNumber(options.strengthIncrement, 'strengthIncrement', 1, 0),
+      linkThreshold: checkNumber(options.linkThreshold, 'linkThreshold', 0.75, -1, 1),
+      maxLinks: checkLimit(options.maxLinks === 0 ? undefined : options.maxLinks, 5, 100),
+    };
+    if (options.maxLinks === 0) settings.maxLinks = 0;
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },
-      {
-        ...(options.blockRows ? { blockRows: options.blockRows } : {}),
-        now: clock(),
-      },
+      { ...(options.blockRows ? { blockRows: options.blockRows } : {}), now: settings.clock() },
     );
-    const chosen = await createVectorIndex({
-      dim: embedder.dim,
-      backend: options.backend ?? 'auto',
-      log,
-    });
-    log(`engram: search backend ${chosen.backend} (${chosen.reason})`);
+    const backend = options.backend ?? 'auto';
+    const chosen = await createVectorIndex({ dim: embedder.dim, backend, log: settings.log });
+    settings.log(`engram: search backend ${chosen.backend} (${chosen.reason})`);
     let engine: Engine | undefined;
     const sync = new StoreSync(options.name, () => void engine?.catchUpNow());
     engine = new Engine(
@@ -149,12 +174,8 @@ export class Engine {
       new MemoryState(chosen.index),
       embedder,
       sync,
-      {
-        maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
-        clock,
-        log,
-        backend: options.backend ?? 'auto',
-      },
+      settings,
+      backend,
       chosen.reason,
     );
     await engine.loadAll();
@@ -165,10 +186,8 @@ export class Engine {
     const snap = await this.store.load();
     this.state.clear();
     await this.state.appendVectors(0, snap.vectors);
-    const dead: number[] = [];
-    for (let s = 0; s < snap.meta.nextSlot; s++) dead.push(s);
-    if (dead.length) this.state.index.remove(dead);
-    this.state.apply(snap.memories);
+    this.state.apply(snap.memories, snap.versions);
+    this.state.addLinks(snap.links);
     this.appliedSeq = snap.meta.lastSeq;
   }
 
@@ -184,15 +203,22 @@ export class Engine {
     };
   }
 
-  /** Stores one memory. */
-  async add(text: string, options: AddOptions = {}): Promise<AddResult> {
-    return this.addMany([{ text, ...options }]);
+  /**
+   * Remembers a text or a conversation. With `infer` (default true) facts are
+   * extracted and consolidated against what is stored (ADD / UPDATE / DELETE /
+   * NOOP, see `src/memory/consolidation.ts`); with `infer: false` the text, or
+   * each message, is stored as it is.
+   */
+  async add(input: AddInput, options: AddOptions = {}): Promise<AddResult> {
+    this.assertOpen();
+    return addMemories(this.core, input, options);
   }
 
   /**
-   * Stores many memories: embedded in batches, written in transactions of up to 500.
+   * Stores many texts as they are (no consolidation, no links unless `link: true`):
+   * embedded in batches, written in transactions of up to 500.
    * @param items - texts with their scope and metadata
-   * @param options - progress callback and abort signal
+   * @param options - progress callback, abort signal
    */
   async addMany(
     items: (AddOptions & { text: string })[],
@@ -200,91 +226,23 @@ export class Engine {
   ): Promise<AddResult> {
     this.assertOpen();
     if (!Array.isArray(items)) throw new EngramError('InvalidArgument', 'items must be an array');
-    const checked = items.map((it) => ({
-      text: checkText(it?.text, this.opts.maxTextLength),
-      scope: checkScope(it),
-      metadata: checkMetadata(it?.metadata),
-      vector: it?.vector === undefined ? undefined : this.checkVectorArg(it.vector),
-    }));
-    const results: AddResult['results'] = [];
-    const CHUNK = 500;
-    for (let i = 0; i < checked.length; i += CHUNK) {
-      const chunk = checked.slice(i, i + CHUNK);
-      const missing = chunk.filter((c) => !c.vector);
-      const embedded = missing.length
-        ? await this.embedChecked(
-            missing.map((c) => c.text),
-            options.signal,
-          )
-        : [];
-      let next = 0;
-      const vectors = chunk.map((c) => c.vector ?? embedded[next++]!);
-      await this.write(async () => {
-        const now = this.opts.clock();
-        const first = this.store.reserveSlots(chunk.length);
-        const records = chunk.map((c, j): MemoryRecord => ({
-          id: crypto.randomUUID(),
-          text: c.text,
-          metadata: c.metadata,
-          ...c.scope,
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-          state: 'active',
-          slot: first + j,
-        }));
-        const events = await this.store.commit({
-          memories: records,
-          vectors: records.map((r, j) => ({ slot: r.slot, vector: vectors[j]! })),
-          events: records.map((r) => ({
-            type: 'memory.added',
-            memoryId: r.id,
-            at: now,
-            actor: 'api',
-            after: r,
-          })),
-        });
-        await this.state.appendVectors(first, concat(vectors, this.embedder.dim));
-        this.state.apply(records);
-        for (const r of records) results.push({ id: r.id, memory: r.text, event: 'ADD' });
-        return events;
-      });
-      options.onProgress?.({ done: Math.min(i + CHUNK, checked.length), total: checked.length });
-    }
-    return { results };
+    return addBatch(this.core, items, options);
   }
 
-  /** Finds the memories closest in meaning to `query`, within a scope and filter. */
+  /** Finds the memories closest in meaning to `query`, within a scope, filter and time. */
   async search(query: string, options: SearchOptions = {}): Promise<{ results: SearchResult[] }> {
     this.assertOpen();
-    const q = checkText(query, this.opts.maxTextLength, 'query');
-    const scope = checkScope(options);
-    const limit = checkLimit(options.limit, 10);
-    compileFilter(options.filters); // a malformed filter fails before any work
-    const vector =
-      options.vector === undefined
-        ? (await this.embedChecked([q]))[0]
-        : this.checkVectorArg(options.vector);
-    await this.catchUp;
-    const allow = this.allowMask(scope, options.filters);
-    const [hits] = await this.state.index.search(vector!, limit, allow);
-    const results: SearchResult[] = [];
-    hits?.slots.forEach((slot, i) => {
-      const id = this.state.slotOwner[slot];
-      const rec = id === undefined ? undefined : this.state.records.get(id);
-      if (rec && rec.state === 'active') results.push({ ...toMemory(rec), score: hits.scores[i]! });
-    });
-    return { results };
+    return runSearch(this.core, query, options);
   }
 
   /** Embeds texts with the store's embedder (e.g. to cache vectors for later `add`s). */
   async embed(texts: string[]): Promise<Float32Array[]> {
     this.assertOpen();
     if (!Array.isArray(texts)) throw new EngramError('InvalidArgument', 'texts must be an array');
-    return this.embedChecked(texts.map((t) => checkText(t, this.opts.maxTextLength)));
+    return this.embedChecked(texts.map((t) => checkText(t, this.settings.maxTextLength)));
   }
 
-  /** One memory by id. @throws `NotFound` */
+  /** One active memory by id. @throws `NotFound` */
   async get(id: string): Promise<Memory> {
     this.assertOpen();
     await this.catchUp;
@@ -305,29 +263,32 @@ export class Engine {
     return { results: out.map(toMemory) };
   }
 
-  /** Replaces a memory's text (new version; the old one stays in its history). @throws `NotFound` */
-  async update(id: string, text: string, options: { metadata?: Metadata } = {}): Promise<Memory> {
+  /**
+   * Replaces a memory's text: a new version; the old one is invalidated
+   * (validTo, supersededAt), kept in history and reachable by `asOf`. @throws `NotFound`
+   */
+  async update(id: string, text: string, options: UpdateOptions = {}): Promise<Memory> {
     this.assertOpen();
-    const t = checkText(text, this.opts.maxTextLength);
-    const metadata = options.metadata === undefined ? undefined : checkMetadata(options.metadata);
+    const t = checkText(text, this.settings.maxTextLength);
+    const o = options ?? {};
+    const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
+    const eventTime = o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime');
     this.activeRecord(id);
     const [vector] = await this.embedChecked([t]);
     let updated: MemoryRecord | undefined;
     await this.write(async () => {
       const prev = this.activeRecord(id);
-      const now = this.opts.clock();
+      const now = this.settings.clock();
       const slot = this.store.reserveSlots(1);
-      updated = {
-        ...prev,
-        text: t,
-        metadata: metadata ?? prev.metadata,
-        updatedAt: now,
-        version: prev.version + 1,
-        slot,
-      };
-      const events = await this.store.commit({
-        memories: [updated],
-        versions: [prev],
+      const next = nextVersion(
+        prev,
+        { text: t, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
+        now,
+      );
+      updated = next.memory;
+      return this.commitAndApply({
+        memories: [next.memory],
+        versions: [next.previous],
         vectors: [{ slot, vector: vector! }],
         events: [
           {
@@ -335,19 +296,15 @@ export class Engine {
             memoryId: id,
             at: now,
             actor: 'api',
-            before: prev,
-            after: updated,
+            payload: { ...next, vector: vectorBytes(vector!) },
           },
         ],
       });
-      await this.state.appendVectors(slot, vector!);
-      this.state.apply([updated]);
-      return events;
     });
     return toMemory(updated!);
   }
 
-  /** Deletes a memory (it leaves search and `getAll`; its history stays). @throws `NotFound` */
+  /** Deletes a memory: out of every search and `getAll`; its history stays. @throws `NotFound` */
   async delete(id: string): Promise<{ message: string }> {
     this.assertOpen();
     this.activeRecord(id);
@@ -370,24 +327,35 @@ export class Engine {
   /** A memory's changes, oldest first, derived from the event log. @throws `NotFound` */
   async history(id: string): Promise<HistoryEntry[]> {
     this.assertOpen();
+    checkId(id);
     const events = await this.store.eventsFor(id);
     if (events.length === 0)
       throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
-    return events.map((e) => ({
-      memoryId: id,
-      event: HISTORY_EVENT[e.type],
-      previousMemory: e.before?.text ?? null,
-      newMemory: e.type === 'memory.deleted' ? null : (e.after?.text ?? null),
-      version: e.after?.version ?? e.before?.version ?? 0,
-      createdAt: e.at,
-      seq: e.seq,
-    }));
+    return historyFromEvents(id, events);
   }
 
-  /** Checks the hash chain of the whole event log. */
+  /** Checks the hash chain of the whole event log (payload hashes included). */
   async verifyLog(): Promise<LogVerification> {
     this.assertOpen();
     return verifyChain(await this.store.eventsSince(0));
+  }
+
+  /** Adds to a memory's strength and restarts its forgetting clock. @throws `NotFound` */
+  async reinforce(id: string): Promise<Memory> {
+    this.assertOpen();
+    return toMemory(await reinforce(this.core, id));
+  }
+
+  /** Archives active memories whose retention is below `belowRetention` (restorable). */
+  async forget(options: ForgetOptions): Promise<{ archived: string[] }> {
+    this.assertOpen();
+    return forget(this.core, options);
+  }
+
+  /** Brings an archived memory back. @throws `NotFound` */
+  async restore(id: string): Promise<Memory> {
+    this.assertOpen();
+    return toMemory(await restore(this.core, id));
   }
 
   /** Deletes every memory, vector and event of this store. */
@@ -395,13 +363,7 @@ export class Engine {
     this.assertOpen();
     await this.sync.withWriteLock(async () => {
       await this.store.clear();
-      const { index } = await createVectorIndex({
-        dim: this.embedder.dim,
-        backend: this.opts.backend,
-        log: this.opts.log,
-      });
-      this.state.index.dispose();
-      this.state = new MemoryState(index);
+      await this.replaceState();
       this.appliedSeq = 0;
     });
     this.sync.announce(-1);
@@ -424,8 +386,19 @@ export class Engine {
 
   // ---- internals ----
 
+  /** A fresh, empty index and state (reset, rebuild). */
+  private async replaceState(): Promise<void> {
+    const { index } = await createVectorIndex({
+      dim: this.embedder.dim,
+      backend: this.backend,
+      log: this.settings.log,
+    });
+    this.state.index.dispose();
+    this.state = new MemoryState(index);
+  }
+
   private activeRecord(id: string): MemoryRecord {
-    if (typeof id !== 'string') throw new EngramError('InvalidArgument', 'id must be a string');
+    checkId(id);
     const rec = this.state.records.get(id);
     if (!rec || rec.state !== 'active')
       throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
@@ -438,7 +411,7 @@ export class Engine {
   ): Promise<number> {
     let n = 0;
     await this.write(async () => {
-      const now = this.opts.clock();
+      const now = this.settings.clock();
       const targets = [...this.state.records.values()].filter(
         (r) => r.state === 'active' && pred(r),
       );
@@ -446,35 +419,37 @@ export class Engine {
         if (mustExist) throw new EngramError('NotFound', 'No such memory');
         return [];
       }
-      const after = targets.map((r): MemoryRecord => ({ ...r, state: 'deleted', updatedAt: now }));
-      const events = await this.store.commit({
-        memories: after,
-        events: targets.map((r, i) => ({
+      const patch = { state: 'deleted' as const, updatedAt: now };
+      n = targets.length;
+      return this.commitAndApply({
+        memories: targets.map((r) => applyPatch(r, patch)),
+        events: targets.map((r) => ({
           type: 'memory.deleted',
           memoryId: r.id,
           at: now,
           actor: 'api',
-          before: r,
-          after: after[i]!,
+          payload: { patch },
         })),
       });
-      this.state.apply(after);
-      n = targets.length;
-      return events;
     });
     return n;
   }
 
-  /** Per-slot mask of memories in scope and filter; undefined when nothing constrains the search. */
-  private allowMask(scope: Scope, filters: MetadataFilter | undefined): Uint8Array | undefined {
-    if (Object.keys(scope).length === 0 && filters === undefined) return undefined;
-    const match = compileFilter(filters);
-    const allow = new Uint8Array(this.state.index.size);
-    for (const r of this.state.records.values()) {
-      if (r.state === 'active' && r.slot < allow.length && inScope(r, scope) && match(r.metadata))
-        allow[r.slot] = 1;
+  /** Commits a change set, then mirrors it in memory (vectors, records, links, erasures). */
+  private async commitAndApply(change: ChangeSet): Promise<EventRecord[]> {
+    const events = await this.store.commit(change);
+    const rows = [...(change.vectors ?? [])].sort((a, b) => a.slot - b.slot);
+    if (rows.length) {
+      const dim = this.embedder.dim;
+      const first = rows[0]!.slot;
+      const buf = new Float32Array((rows[rows.length - 1]!.slot - first + 1) * dim);
+      for (const r of rows) buf.set(r.vector, (r.slot - first) * dim);
+      await this.state.appendVectors(first, buf);
     }
-    return allow;
+    if (change.erase) this.state.drop(change.erase.ids);
+    this.state.apply(change.memories ?? [], change.versions ?? []);
+    this.state.addLinks(change.links ?? []);
+    return events;
   }
 
   private checkVectorArg(v: unknown): Float32Array {
@@ -485,6 +460,7 @@ export class Engine {
   }
 
   private async embedChecked(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
     const vectors = await this.embedder.embed(texts, signal ? { signal } : {});
     if (vectors.length !== texts.length)
       throw new EngramError(
@@ -517,15 +493,20 @@ export class Engine {
         if (this.closed) return;
         const meta = await this.store.refreshMeta();
         if (meta.lastSeq < this.appliedSeq) {
+          await this.replaceState();
           await this.loadAll(); // the store was reset elsewhere
           return;
         }
         if (meta.lastSeq === this.appliedSeq) return;
         const events = await this.store.eventsSince(this.appliedSeq);
-        const latest = new Map<string, MemoryRecord>();
-        for (const e of events) if (e.after) latest.set(e.memoryId, e.after);
-        const records = [...latest.values()];
-        const newSlots = records
+        const ids = new Set<string>();
+        for (const e of events) {
+          ids.add(e.memoryId);
+          for (const l of 'links' in e.payload ? (e.payload.links ?? []) : []) ids.add(l.to);
+        }
+        const read = await this.store.readMemories([...ids]);
+        const found = new Set(read.memories.map((m) => m.id));
+        const newSlots = [...read.memories, ...read.versions]
           .map((r) => r.slot)
           .filter((s) => s >= this.state.index.size)
           .sort((a, b) => a - b);
@@ -536,27 +517,22 @@ export class Engine {
           const buf = new Float32Array((newSlots[newSlots.length - 1]! - first + 1) * dim);
           for (const [slot, v] of rows) buf.set(v, (slot - first) * dim);
           await this.state.appendVectors(first, buf);
-          const gaps = [];
-          for (let s = first; s < first + buf.length / dim; s++) if (!rows.has(s)) gaps.push(s);
-          if (gaps.length) this.state.index.remove(gaps);
         }
-        this.state.apply(records);
+        this.state.drop([...ids].filter((id) => !found.has(id)));
+        this.state.drop([...found]); // re-applied below from what is stored
+        this.state.apply(read.memories, read.versions);
+        // Links are symmetric: restore both directions of every link read.
+        this.state.addLinks(read.links.flatMap((l) => [l, { ...l, from: l.to, to: l.from }]));
         this.appliedSeq = events[events.length - 1]?.seq ?? meta.lastSeq;
-        this.opts.log(
-          `engram: caught up to seq ${this.appliedSeq} (${records.length} memories changed elsewhere)`,
+        this.settings.log(
+          `engram: caught up to seq ${this.appliedSeq} (${ids.size} memories changed elsewhere)`,
         );
       })
-      .catch((e: unknown) => this.opts.log(`engram: catch-up failed: ${String(e)}`));
+      .catch((e: unknown) => this.settings.log(`engram: catch-up failed: ${String(e)}`));
     return this.catchUp;
   }
 
   private assertOpen(): void {
     if (this.closed) throw new EngramError('StoreClosed');
   }
-}
-
-function concat(vectors: Float32Array[], dim: number): Float32Array {
-  const out = new Float32Array(vectors.length * dim);
-  vectors.forEach((v, i) => out.set(v, i * dim));
-  return out;
 }

@@ -84,3 +84,54 @@ export function checkLimit(limit: unknown, fallback: number, max = 10_000): numb
   }
   return limit;
 }
+
+/**
+ * Checks a point in time: ms since epoch, a Date or an ISO date string; returns ms.
+ * @param value - the time
+ * @param what - the option's name, for the message
+ */
+export function checkTime(value: unknown, what: string): number {
+  let t: number | undefined;
+  if (typeof value === 'number') t = value;
+  else if (value instanceof Date) t = value.getTime();
+  else if (typeof value === 'string') t = Date.parse(value);
+  if (t === undefined || !Number.isFinite(t))
+    throw new EngramError(
+      'InvalidArgument',
+      `${what} must be ms since epoch, a Date or an ISO date`,
+    );
+  return t;
+}
+
+/**
+ * Checks an optional number in a range.
+ * @param value - the value (undefined → fallback)
+ * @param what - its name, for the message
+ */
+export function checkNumber(
+  value: unknown,
+  what: string,
+  fallback: number,
+  min = -Infinity,
+  max = Infinity,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw new EngramError('InvalidArgument', `${what} must be a number from ${min} to ${max}`);
+  return value;
+}
+
+/** Checks an optional boolean. */
+export function checkBoolean(value: unknown, what: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new EngramError('InvalidArgument', `${what} must be a boolean`);
+  return value;
+}
+
+/** Checks a memory id argument. */
+export function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0)
+    throw new EngramError('InvalidArgument', 'id must be a non-empty string');
+  return id;
+}

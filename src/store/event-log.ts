@@ -1,11 +1,22 @@
-import type { EventRecord } from './records';
+import { toBase64 } from './bytes';
+import { isTombstone, type EventPayload, type EventRecord } from './records';
 
 /** An event before the log gives it a sequence number and hashes. */
-export type NewEvent = Omit<EventRecord, 'seq' | 'prevHash' | 'hash'>;
+export type NewEvent = Omit<
+  EventRecord,
+  'seq' | 'prevHash' | 'hash' | 'payloadHash' | 'payload'
+> & {
+  payload: EventPayload;
+};
 
-/** JSON with object keys sorted and `undefined` fields dropped: the bytes that get hashed. */
+/**
+ * JSON with object keys sorted, `undefined` fields dropped and ArrayBuffers
+ * written as `{"$bytes": base64}`: the bytes that get hashed.
+ * @param value - any JSON-like value
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof ArrayBuffer) return { $bytes: toBase64(v) };
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
@@ -13,32 +24,49 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** SHA-256 of a string as lowercase hex (WebCrypto; works in browsers, workers and Node). */
+/**
+ * SHA-256 of a string as lowercase hex (WebCrypto; works in browsers, workers and Node).
+ * @param text - hashed as UTF-8
+ */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Hash of an event: SHA-256 of its canonical JSON without the `hash` field. */
-export async function hashEvent(event: Omit<EventRecord, 'hash'>): Promise<string> {
-  return sha256Hex(canonicalJson(event));
+/** The part of an event its `hash` covers: everything but the payload itself (its hash stands in). */
+export function chainedPart(e: Omit<EventRecord, 'hash'>): string {
+  const { seq, type, memoryId, at, actor, payloadHash, prevHash } = e;
+  return canonicalJson({ seq, type, memoryId, at, actor, payloadHash, prevHash });
 }
 
 /**
- * Gives `events` consecutive sequence numbers after `lastSeq` and chains
- * their hashes from `lastHash`.
+ * Gives `events` consecutive sequence numbers after `lastSeq`, hashes their
+ * payloads and chains their hashes from `lastHash`.
+ * @param events - new events, in order
+ * @param lastSeq - seq of the log's last event (0 when empty)
+ * @param lastHash - hash of the log's last event ('' when empty)
  */
 export async function chainEvents(
   events: NewEvent[],
   lastSeq: number,
   lastHash: string,
 ): Promise<EventRecord[]> {
+  const payloadHashes = await Promise.all(events.map((e) => sha256Hex(canonicalJson(e.payload))));
   const out: EventRecord[] = [];
   let prevHash = lastHash;
   let seq = lastSeq;
-  for (const e of events) {
-    const unhashed = { ...e, seq: ++seq, prevHash };
-    const hash = await hashEvent(unhashed);
+  for (const [i, e] of events.entries()) {
+    const unhashed: Omit<EventRecord, 'hash'> = {
+      seq: ++seq,
+      type: e.type,
+      memoryId: e.memoryId,
+      at: e.at,
+      actor: e.actor,
+      payload: e.payload,
+      payloadHash: payloadHashes[i]!,
+      prevHash,
+    };
+    const hash = await sha256Hex(chainedPart(unhashed));
     out.push({ ...unhashed, hash });
     prevHash = hash;
   }
@@ -51,41 +79,42 @@ export interface LogVerification {
   ok: boolean;
   /** Number of events checked. */
   events: number;
+  /** Events whose payload was erased (their payload hash is kept and still chained). */
+  erased?: number;
   /** Sequence number of the first bad event, if any. */
   brokenAt?: number;
   /** Why it is bad. */
   reason?: string;
 }
 
-/** Checks a log (oldest first): sequence without gaps, each hash right, each link to the previous hash. */
+/**
+ * Checks a log (oldest first): sequence without gaps, each payload matching
+ * its `payloadHash` (erased payloads excepted), each hash right, each link to
+ * the previous hash.
+ * @param events - the whole log, oldest first
+ */
 export async function verifyChain(events: readonly EventRecord[]): Promise<LogVerification> {
   let prevHash = '';
   let prevSeq = 0;
+  let erased = 0;
+  const n = events.length;
+  const bad = (e: EventRecord, reason: string): LogVerification => ({
+    ok: false,
+    events: n,
+    brokenAt: e.seq,
+    reason,
+  });
   for (const e of events) {
-    if (e.seq !== prevSeq + 1)
-      return {
-        ok: false,
-        events: events.length,
-        brokenAt: e.seq,
-        reason: `gap after seq ${prevSeq}`,
-      };
-    if (e.prevHash !== prevHash)
-      return {
-        ok: false,
-        events: events.length,
-        brokenAt: e.seq,
-        reason: 'prevHash does not match the previous event',
-      };
+    if (e.seq !== prevSeq + 1) return bad(e, `gap after seq ${prevSeq}`);
+    if (e.prevHash !== prevHash) return bad(e, 'prevHash does not match the previous event');
     const { hash, ...rest } = e;
-    if ((await hashEvent(rest)) !== hash)
-      return {
-        ok: false,
-        events: events.length,
-        brokenAt: e.seq,
-        reason: 'content does not match its hash',
-      };
+    if ((await sha256Hex(chainedPart(rest))) !== hash)
+      return bad(e, 'event does not match its hash');
+    if (isTombstone(e.payload)) erased++;
+    else if ((await sha256Hex(canonicalJson(e.payload))) !== e.payloadHash)
+      return bad(e, 'payload does not match its hash');
     prevHash = hash;
     prevSeq = e.seq;
   }
-  return { ok: true, events: events.length };
+  return erased ? { ok: true, events: n, erased } : { ok: true, events: n };
 }

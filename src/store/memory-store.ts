@@ -1,8 +1,15 @@
-import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError } from '../errors';
 import { chainEvents, type NewEvent } from './event-log';
-import type { EventRecord, MemoryRecord, MetaRecord } from './records';
+import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
+import {
+  eraseInTx,
+  replaceDerivedInTx,
+  type DerivedState,
+  type Erasure,
+  type WriteTx,
+} from './store-ops';
 import { assembleVectors, writeVectorRows } from './vector-blocks';
 
 /** Default rows per sealed vector block. */
@@ -22,6 +29,10 @@ export interface ChangeSet {
   versions?: MemoryRecord[];
   /** New vectors by slot (slots from {@link MemoryStore.reserveSlots}). */
   vectors?: { slot: number; vector: Float32Array }[];
+  /** Links to put (one record per direction). */
+  links?: LinkRecord[];
+  /** Memories to erase; their events' seq of the first new event becomes the erasure seq. */
+  erase?: Erasure;
   /** Events describing the change. */
   events: NewEvent[];
 }
@@ -31,6 +42,7 @@ export interface StoreSnapshot {
   meta: MetaRecord;
   memories: MemoryRecord[];
   versions: MemoryRecord[];
+  links: LinkRecord[];
   /** `meta.nextSlot × dim` float32 rows; rows never written are zero. */
   vectors: Float32Array;
 }
@@ -62,10 +74,16 @@ export class MemoryStore {
     options: { blockRows?: number; now?: number; onVersionChange?: () => void } = {},
   ): Promise<MemoryStore> {
     let db: IDBPDatabase<EngramDB>;
+    let upgradeError: unknown;
     try {
       db = await openDB<EngramDB>(name, SCHEMA_VERSION, {
-        upgrade(database, oldVersion, _newVersion, tx) {
-          for (let v = oldVersion; v < SCHEMA_VERSION; v++) MIGRATIONS[v]?.(database, tx);
+        async upgrade(database, oldVersion, _newVersion, tx) {
+          try {
+            for (let v = oldVersion; v < SCHEMA_VERSION; v++) await MIGRATIONS[v]?.(database, tx);
+          } catch (e) {
+            upgradeError = e;
+            tx.abort();
+          }
         },
         blocking() {
           // Another tab wants to upgrade: let it, and tell our owner.
@@ -74,6 +92,10 @@ export class MemoryStore {
         },
       });
     } catch (e) {
+      if (upgradeError !== undefined)
+        throw new EngramError('CorruptStore', `Store "${name}" could not be migrated`, {
+          cause: upgradeError,
+        });
       if ((e as { name?: string }).name === 'VersionError') {
         throw new EngramError(
           'SchemaTooNew',
@@ -148,35 +170,51 @@ export class MemoryStore {
     this.assertOpen();
     try {
       const tx = this.db.transaction(
-        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail'],
+        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'links'],
         'readonly',
       );
-      const [meta, memories, versions, blockKeys, blocks, tailKeys, tail] = await Promise.all([
-        tx.objectStore('meta').get('meta'),
-        tx.objectStore('memories').getAll(),
-        tx.objectStore('versions').getAll(),
-        tx.objectStore('vectorBlocks').getAllKeys(),
-        tx.objectStore('vectorBlocks').getAll(),
-        tx.objectStore('vectorTail').getAllKeys(),
-        tx.objectStore('vectorTail').getAll(),
-      ]);
+      const [meta, memories, versions, links, blockKeys, blocks, tailKeys, tail] =
+        await Promise.all([
+          tx.objectStore('meta').get('meta'),
+          tx.objectStore('memories').getAll(),
+          tx.objectStore('versions').getAll(),
+          tx.objectStore('links').getAll(),
+          tx.objectStore('vectorBlocks').getAllKeys(),
+          tx.objectStore('vectorBlocks').getAll(),
+          tx.objectStore('vectorTail').getAllKeys(),
+          tx.objectStore('vectorTail').getAll(),
+        ]);
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = meta;
       const vectors = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
-      return { meta, memories, versions, vectors };
+      return { meta, memories, versions, links, vectors };
     } catch (e) {
       throw e instanceof EngramError ? e : fromStorageError(e);
     }
   }
 
-  /** Reads the memory records (current versions) with the given ids; missing ids are left out. */
-  async getMemories(ids: readonly string[]): Promise<MemoryRecord[]> {
+  /**
+   * Reads what is stored of some memories: current versions (missing ids left
+   * out), past versions and links from them.
+   */
+  async readMemories(
+    ids: readonly string[],
+  ): Promise<{ memories: MemoryRecord[]; versions: MemoryRecord[]; links: LinkRecord[] }> {
     this.assertOpen();
-    const tx = this.db.transaction('memories', 'readonly');
-    const found = await Promise.all(ids.map((id) => tx.store.get(id)));
-    await tx.done;
-    return found.filter((m): m is MemoryRecord => m !== undefined);
+    const tx = this.db.transaction(['memories', 'versions', 'links'], 'readonly');
+    const range = (id: string) => IDBKeyRange.bound([id], [id, []]);
+    const [found, versions, links] = await Promise.all([
+      Promise.all(ids.map((id) => tx.objectStore('memories').get(id))),
+      Promise.all(ids.map((id) => tx.objectStore('versions').getAll(range(id)))),
+      Promise.all(ids.map((id) => tx.objectStore('links').getAll(range(id)))),
+      tx.done,
+    ]);
+    return {
+      memories: found.filter((m): m is MemoryRecord => m !== undefined),
+      versions: versions.flat(),
+      links: links.flat(),
+    };
   }
 
   /** Events with seq greater than `afterSeq`, oldest first. */
@@ -240,12 +278,9 @@ export class MemoryStore {
       lastSeq: last?.seq ?? base.lastSeq,
       lastHash: last?.hash ?? base.lastHash,
     };
-    let tx: IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'> | undefined;
+    let tx: WriteTx | undefined;
     try {
-      tx = this.db.transaction(
-        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'events'],
-        'readwrite',
-      );
+      tx = this.db.transaction(STORE_NAMES, 'readwrite');
       const stored = await tx.objectStore('meta').get('meta');
       if (!stored || stored.lastSeq !== base.lastSeq) {
         throw new EngramError(
@@ -257,7 +292,9 @@ export class MemoryStore {
       for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
       for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
       for (const e of events) writes.push(tx.objectStore('events').add(e));
+      for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
       writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
+      if (change.erase) writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
       await Promise.all([...writes, tx.done]);
       this.metaCache = meta;
       return events;
@@ -273,6 +310,65 @@ export class MemoryStore {
       this.metaCache = { ...base };
       throw e instanceof EngramError ? e : fromStorageError(e);
     }
+  }
+
+  /**
+   * Replaces every derived store (memories, versions, vectors, links) with
+   * `state` in one transaction, e.g. after a rebuild from the log.
+   * @param state - the derived contents
+   * @param nextSlot - next free vector slot
+   */
+  async replaceDerived(state: DerivedState, nextSlot: number): Promise<void> {
+    this.assertOpen();
+    const meta: MetaRecord = { ...this.metaCache, nextSlot };
+    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
+    try {
+      await Promise.all([replaceDerivedInTx(tx, meta, state), tx.done]);
+    } catch (e) {
+      tx.done.catch(() => {});
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+      throw fromStorageError(e);
+    }
+    this.metaCache = meta;
+  }
+
+  /**
+   * Appends log events exactly as given (seq and hashes included), with the
+   * derived state they produce; for importing into an empty store.
+   */
+  async importLog(events: EventRecord[], state: DerivedState, nextSlot: number): Promise<void> {
+    this.assertOpen();
+    const last = events[events.length - 1];
+    const meta: MetaRecord = {
+      ...this.metaCache,
+      nextSlot,
+      lastSeq: last?.seq ?? 0,
+      lastHash: last?.hash ?? '',
+    };
+    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
+    try {
+      const stored = await tx.objectStore('meta').get('meta');
+      if (!stored || stored.lastSeq !== 0 || (await tx.objectStore('memories').count()) > 0)
+        throw new EngramError('NotEmpty', 'import mode "empty" needs an empty store');
+      await Promise.all([
+        ...events.map((e) => tx.objectStore('events').add(e)),
+        replaceDerivedInTx(tx, meta, state),
+      ]);
+      await tx.done;
+    } catch (e) {
+      tx.done.catch(() => {});
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+    this.metaCache = meta;
   }
 
   /** Removes every memory, vector and event; keeps the embedder identity. */

@@ -1,6 +1,12 @@
 import type { Metadata, MemoryState } from '../types';
 
-/** A memory as stored in the `memories` object store (current version). */
+/**
+ * One version of a memory as stored: the current one in `memories`, past ones
+ * in `versions`. Bi-temporal: `validFrom`/`validTo` is when the fact held in
+ * the world (event time), `recordedAt`/`supersededAt` when Engram held this
+ * version as current (transaction time). Optional fields are left out, never
+ * stored as `undefined`.
+ */
 export interface MemoryRecord {
   id: string;
   text: string;
@@ -8,16 +14,79 @@ export interface MemoryRecord {
   userId?: string;
   agentId?: string;
   runId?: string;
+  /** Who said it (`'user'`, `'assistant'`, …) when it came from a chat message. */
+  role?: string;
   createdAt: number;
   updatedAt: number;
   version: number;
   state: MemoryState;
   /** Row of this version's vector; slots are never reused. */
   slot: number;
+  /** Event time: since when the fact holds (ms since epoch). */
+  validFrom: number;
+  /** Event time: until when it held; absent while it still holds. */
+  validTo?: number;
+  /** Transaction time: when this version was written. */
+  recordedAt: number;
+  /** Transaction time: when a newer version replaced it; absent for the current version. */
+  supersededAt?: number;
+  /** Forgetting curve: strength S in days (retention R = exp(-Δt/S)). */
+  strength: number;
+  /** When the memory was last stored, recalled or reinforced (ms since epoch). */
+  lastRecalledAt: number;
+}
+
+/** Fields a patch event may change on the current version of a memory. */
+export type MemoryPatch = Partial<
+  Pick<MemoryRecord, 'state' | 'updatedAt' | 'validTo' | 'strength' | 'lastRecalledAt'>
+>;
+
+/** A link between two memories (stored once per direction, keyed [from, to]). */
+export interface LinkRecord {
+  from: string;
+  to: string;
+  /** Cosine similarity when the link was made. */
+  score: number;
+  /** When it was made (ms since epoch). */
+  at: number;
 }
 
 /** Kinds of events in the append-only log. */
-export type EventType = 'memory.added' | 'memory.updated' | 'memory.deleted';
+export type EventType =
+  | 'memory.added'
+  | 'memory.updated'
+  | 'memory.invalidated'
+  | 'memory.deleted'
+  | 'memory.accessed'
+  | 'memory.reinforced'
+  | 'memory.archived'
+  | 'memory.restored'
+  | 'memory.linked'
+  | 'memory.erased'
+  | 'memory.imported';
+
+/**
+ * What an event says. Which fields are set depends on the type:
+ * `added`/`imported`: `memory` + `vector`; `updated`: `previous` (the old
+ * version, invalidated) + `memory` + `vector`; `invalidated`, `deleted`,
+ * `accessed`, `reinforced`, `archived`, `restored`: `patch`; `linked`: `links`;
+ * `erased`: `slots` (of every version). After erasure a payload is a
+ * {@link Tombstone}.
+ */
+export interface EventPayload {
+  memory?: MemoryRecord;
+  previous?: MemoryRecord;
+  /** Float32 bytes of the new version's vector (stored once, in this event). */
+  vector?: ArrayBuffer;
+  patch?: MemoryPatch;
+  links?: { from: string; to: string; score: number }[];
+  slots?: number[];
+}
+
+/** What an erased event keeps of its payload: nothing but when and by which erasure. */
+export interface Tombstone {
+  tombstone: { erasedAt: number; erasureSeq: number };
+}
 
 /** One entry of the append-only, hash-chained event log. */
 export interface EventRecord {
@@ -27,15 +96,15 @@ export interface EventRecord {
   memoryId: string;
   /** Milliseconds since epoch. */
   at: number;
-  /** Who made the change (e.g. `"api"`, `"import"`). */
+  /** Who made the change (e.g. `"api"`, `"search"`, `"consolidator"`, `"import"`). */
   actor: string;
-  /** Memory state after the change (absent for deletes). */
-  after?: MemoryRecord;
-  /** Memory state before the change (absent for adds). */
-  before?: MemoryRecord;
+  /** The content; replaced by a tombstone on erasure. Not covered by `hash` directly. */
+  payload: EventPayload | Tombstone;
+  /** SHA-256 (hex) of the payload's canonical JSON (vector bytes included); survives erasure. */
+  payloadHash: string;
   /** Hash of the previous event (hex), '' for the first. */
   prevHash: string;
-  /** SHA-256 (hex) of this event's canonical JSON with `hash` left out. */
+  /** SHA-256 (hex) of {seq, type, memoryId, at, actor, payloadHash, prevHash}. */
   hash: string;
 }
 
@@ -53,4 +122,11 @@ export interface MetaRecord {
   lastSeq: number;
   lastHash: string;
   createdAt: number;
+  /** Set when the store was migrated from an older layout. */
+  migratedFrom?: { version: number; at: number; events: number; oldLogVerified: boolean };
+}
+
+/** True when an event's payload was erased. */
+export function isTombstone(p: EventPayload | Tombstone): p is Tombstone {
+  return (p as Tombstone).tombstone !== undefined;
 }

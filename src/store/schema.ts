@@ -1,8 +1,9 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
-import type { EventRecord, MemoryRecord, MetaRecord } from './records';
+import { migrateV1toV2 } from './migrate-v1';
+import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Typed layout of an Engram database (a wrong store name is a compile error). */
 export interface EngramDB extends DBSchema {
@@ -19,6 +20,8 @@ export interface EngramDB extends DBSchema {
   /** Rows of the block being filled, keyed by slot; moved into a block once it is full. */
   vectorTail: { key: number; value: ArrayBuffer };
   events: { key: number; value: EventRecord; indexes: { memoryId: string } };
+  /** Links between memories, one record per direction, keyed [from, to] (since v2). */
+  links: { key: [string, string]; value: LinkRecord };
 }
 
 /** Every object store, in the order a raw dump lists them. */
@@ -29,18 +32,29 @@ export const STORE_NAMES: StoreNames<EngramDB>[] = [
   'vectorBlocks',
   'vectorTail',
   'events',
+  'links',
 ];
 
-type UpgradeTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'versionchange'>;
+/** Stores derived from the event log (rebuilt by `rebuild()`). */
+export const DERIVED_STORES = [
+  'memories',
+  'versions',
+  'vectorBlocks',
+  'vectorTail',
+  'links',
+] as const satisfies readonly StoreNames<EngramDB>[];
+
+/** The `versionchange` transaction a migration runs in. */
+export type UpgradeTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'versionchange'>;
 
 /**
  * Migrations: entry `i` upgrades a database from version `i` to `i + 1`.
- * They run inside the `versionchange` transaction, so a failed upgrade
- * leaves the old database untouched.
+ * They run inside the `versionchange` transaction (waiting on nothing but
+ * IndexedDB), so a failed upgrade leaves the old database untouched.
  */
-export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => void)[] = [
+export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => Promise<void>)[] = [
   // 0 → 1: the initial layout.
-  (db) => {
+  async (db) => {
     db.createObjectStore('meta', { keyPath: 'key' });
     const memories = db.createObjectStore('memories', { keyPath: 'id' });
     memories.createIndex('slot', 'slot', { unique: true });
@@ -50,5 +64,11 @@ export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => void)[]
     db.createObjectStore('vectorTail');
     const events = db.createObjectStore('events', { keyPath: 'seq' });
     events.createIndex('memoryId', 'memoryId');
+  },
+  // 1 → 2: links store; bi-temporal and forgetting fields; events carry their
+  // payload (with the vector) and are chained over its hash.
+  async (db, tx) => {
+    db.createObjectStore('links', { keyPath: ['from', 'to'] });
+    await migrateV1toV2(tx);
   },
 ];

@@ -6,7 +6,8 @@ import type { EngramDB } from './schema';
 // in `vectorTail` (an add writes a few KB, not a whole block); once all
 // `blockRows` rows of a block exist they move, in the same transaction, into one
 // `vectorBlocks` record. Opening a store therefore reads N / blockRows blocks
-// plus at most blockRows − 1 tail rows.
+// plus at most blockRows − 1 tail rows. Erased rows are zeroed in their block
+// (or deleted from the tail), so no copy of an erased vector is left.
 
 type WriteTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'>;
 
@@ -18,13 +19,14 @@ function toBuffer(v: Float32Array): ArrayBuffer {
 /**
  * Puts new rows into the tail and seals every block they complete.
  * Runs inside the caller's readwrite transaction.
+ * @param options - `sealAll`: also seal complete blocks no row touched (rebuild)
  */
 export async function writeVectorRows(
   tx: WriteTx,
   meta: MetaRecord,
   rows: readonly { slot: number; vector: Float32Array }[],
+  options: { sealAll?: boolean } = {},
 ): Promise<void> {
-  if (rows.length === 0) return;
   const { blockRows, dim } = meta;
   const tail = tx.objectStore('vectorTail');
   const touched = new Set<number>();
@@ -32,6 +34,7 @@ export async function writeVectorRows(
     void tail.put(toBuffer(vector), slot);
     touched.add(Math.floor(slot / blockRows));
   }
+  if (options.sealAll) for (let b = 0; (b + 1) * blockRows <= meta.nextSlot; b++) touched.add(b);
   for (const block of touched) {
     const first = block * blockRows;
     const last = first + blockRows - 1;
@@ -42,6 +45,30 @@ export async function writeVectorRows(
     keys.forEach((slot, i) => data.set(new Float32Array(values[i]!), (slot - first) * dim));
     await tx.objectStore('vectorBlocks').put(data.buffer, block);
     await tail.delete(range);
+  }
+}
+
+/** Zeroes rows of sealed blocks and deletes tail rows, for erasure. */
+export async function eraseVectorRows(
+  tx: WriteTx,
+  meta: MetaRecord,
+  slots: readonly number[],
+): Promise<void> {
+  const { blockRows, dim } = meta;
+  const byBlock = new Map<number, number[]>();
+  for (const s of slots) {
+    const b = Math.floor(s / blockRows);
+    byBlock.set(b, [...(byBlock.get(b) ?? []), s]);
+  }
+  for (const [block, list] of byBlock) {
+    const sealed = await tx.objectStore('vectorBlocks').get(block);
+    if (sealed) {
+      const data = new Float32Array(sealed);
+      for (const s of list)
+        data.fill(0, (s - block * blockRows) * dim, (s - block * blockRows + 1) * dim);
+      await tx.objectStore('vectorBlocks').put(data.buffer as ArrayBuffer, block);
+    }
+    await Promise.all(list.map((s) => tx.objectStore('vectorTail').delete(s)));
   }
 }
 

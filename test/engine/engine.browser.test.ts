@@ -48,8 +48,11 @@ test('add, get, getAll and search; everything survives a reopen', async () => {
   ]);
   expect(r.search.results[0]!.score).toBeGreaterThan(r.search.results[1]!.score);
   expect(r.all.results).toHaveLength(3);
-  expect(r.search2).toEqual(r.search);
-  expect(r.all2).toEqual(r.all);
+  // The first search reinforced its hits (strength, lastRecalledAt); ids, texts and scores are the same.
+  const brief = (x: typeof r.search) => x.results.map((m) => [m.id, m.memory, m.score]);
+  expect(brief(r.search2)).toEqual(brief(r.search));
+  expect(r.search2.results[0]!.strength).toBe(r.search.results[0]!.strength + 1);
+  expect(r.all2.results.map((m) => m.id)).toEqual(r.all.results.map((m) => m.id));
   expect(r.info).toMatchObject({ backend: 'cpu', embedderId: 'hash-64', dim: 64, count: 3 });
 });
 
@@ -58,15 +61,22 @@ test('vectors are stored in blocks: a reopen reads sealed blocks plus a short ta
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
     const name = f.uniqueName();
-    const e = await f.openEngine(name, { blockRows: 8 });
+    const clock = () => 1_700_000_000_000; // retention is then the same before and after
+    const e = await f.openEngine(name, { blockRows: 8, clock });
     const texts = Array.from({ length: 21 }, (_, i) => `memory number ${i} about topic ${i % 5}`);
     await e.addMany(texts.slice(0, 10).map((text) => ({ text })));
-    for (const text of texts.slice(10)) await e.add(text);
+    for (const text of texts.slice(10)) await e.add(text, { infer: false });
     const dump = await e.dump();
-    const before = await e.search('memory number 13 about topic 3', { limit: 21 });
+    const before = await e.search('memory number 13 about topic 3', {
+      limit: 21,
+      reinforce: false,
+    });
     await e.close();
-    const e2 = await f.openEngine(name, { blockRows: 8 });
-    const after = await e2.search('memory number 13 about topic 3', { limit: 21 });
+    const e2 = await f.openEngine(name, { blockRows: 8, clock });
+    const after = await e2.search('memory number 13 about topic 3', {
+      limit: 21,
+      reinforce: false,
+    });
     await e2.close();
     return { blocks: dump.vectorBlocks!.length, tail: dump.vectorTail!.length, before, after };
   }, FIXTURE);
@@ -85,7 +95,7 @@ test('update keeps the old version in history; delete hides the memory; the log 
     const { results } = await e.add('I live in Berlin', { userId: 'ada' });
     const id = results[0]!.id;
     const updated = await e.update(id, 'I live in Paris');
-    const search = await e.search('live in Berlin', { userId: 'ada' });
+    const search = await e.search('live in Berlin', { userId: 'ada', reinforce: false });
     await e.delete(id);
     const history = await e.history(id);
     const getAfter = await e.get(id).catch((err: { code: string }) => err.code);
@@ -105,37 +115,78 @@ test('update keeps the old version in history; delete hides the memory; the log 
   expect(r.getAfter).toBe('NotFound');
   expect(r.all.results).toEqual([]);
   expect(r.log).toEqual({ ok: true, events: 3 });
+  expect(r.history.map((h) => h.type)).toEqual([
+    'memory.added',
+    'memory.updated',
+    'memory.deleted',
+  ]);
   expect(r.versions).toBe(1);
 });
 
-test('a tampered event breaks verifyLog', async () => {
+test('a tampered payload, or a payload re-hashed to match, breaks verifyLog', async () => {
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
+    const log =
+      await importSrc<typeof import('../../src/store/event-log')>('/src/store/event-log.ts');
     const name = f.uniqueName();
     const e = await f.openEngine(name);
-    await e.add('first');
-    await e.add('second');
+    await e.add('first', { infer: false, link: false });
+    await e.add('second', { infer: false, link: false });
     await e.close();
-    // Rewrite event 1's text behind Engram's back.
-    await new Promise<void>((resolve, reject) => {
-      const req = indexedDB.open(name);
-      req.onsuccess = () => {
-        const tx = req.result.transaction('events', 'readwrite');
-        const store = tx.objectStore('events');
-        const get = store.get(1);
-        get.onsuccess = () =>
-          store.put({ ...get.result, after: { ...get.result.after, text: 'forged' } });
-        tx.oncomplete = () => (req.result.close(), resolve());
-        tx.onerror = () => reject(tx.error);
-      };
+    type Ev = import('../../src/store/records').EventRecord;
+    type EventPayload = import('../../src/store/records').EventPayload;
+    // Rewrite one event behind Engram's back; returns the original.
+    const rewrite = (seq: number, change: (ev: Ev) => Promise<Ev>) =>
+      new Promise<Ev>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onsuccess = async () => {
+          const read = req.result.transaction('events').objectStore('events').get(seq);
+          read.onsuccess = async () => {
+            const original = read.result as Ev;
+            const next = await change(original);
+            const tx = req.result.transaction('events', 'readwrite');
+            tx.objectStore('events').put(next);
+            tx.oncomplete = () => (req.result.close(), resolve(original));
+            tx.onerror = () => reject(tx.error);
+          };
+        };
+      });
+    const verify = async () => {
+      const e2 = await f.openEngine(name);
+      const v = await e2.verifyLog();
+      await e2.close();
+      return v;
+    };
+    const forge = (ev: Ev): Ev => ({
+      ...ev,
+      payload: {
+        ...ev.payload,
+        memory: { ...(ev.payload as EventPayload).memory!, text: 'forged' },
+      },
     });
-    const e2 = await f.openEngine(name);
-    const log = await e2.verifyLog();
-    await e2.close();
-    return log;
+    const first = await rewrite(1, async (ev) => forge(ev));
+    const textOnly = await verify();
+    await rewrite(1, async () => first);
+    const restored = await verify();
+    await rewrite(2, async (ev) => {
+      const forged = forge(ev);
+      return { ...forged, payloadHash: await log.sha256Hex(log.canonicalJson(forged.payload)) };
+    });
+    const rehashed = await verify();
+    return { textOnly, restored, rehashed };
   }, FIXTURE);
-  expect(r).toMatchObject({ ok: false, brokenAt: 1 });
+  expect(r.textOnly).toMatchObject({
+    ok: false,
+    brokenAt: 1,
+    reason: 'payload does not match its hash',
+  });
+  expect(r.restored).toEqual({ ok: true, events: 2 });
+  expect(r.rehashed).toMatchObject({
+    ok: false,
+    brokenAt: 2,
+    reason: 'event does not match its hash',
+  });
 });
 
 test('scopes never cross; filters apply before top-k so limit counts matching memories', async () => {

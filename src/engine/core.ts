@@ -1,0 +1,45 @@
+import type { Embedder } from '../embed/embedder';
+import type { ChangeSet, MemoryStore } from '../store/memory-store';
+import type { EventRecord } from '../store/records';
+import type { MemoryState } from './memory-state';
+
+/** Engine settings after defaults (see `EngineOptions` for their meaning). */
+export interface EngineSettings {
+  maxTextLength: number;
+  clock: () => number;
+  log: (message: string) => void;
+  /** Search hits reinforce their memories (default true). */
+  reinforceOnSearch: boolean;
+  /** Strength of a new memory, days (default 1). */
+  initialStrength: number;
+  /** Strength added by each recall or reinforcement, days (default 1). */
+  strengthIncrement: number;
+  /** Links on insert: least cosine similarity (default 0.75) and most links per new memory (default 5). */
+  linkThreshold: number;
+  maxLinks: number;
+}
+
+/**
+ * What the verbs in `src/memory/*` may use of an open engine. Internal: not
+ * exported from the package.
+ */
+export interface EngineCore {
+  readonly store: MemoryStore;
+  /** The in-memory mirror (replaced by `reset`, so read it on each use). */
+  readonly state: MemoryState;
+  readonly embedder: Embedder;
+  readonly settings: EngineSettings;
+  /** Throws `StoreClosed` when closed, then waits for catch-up with other tabs. */
+  ready(): Promise<void>;
+  /**
+   * Runs `fn` under the store's write lock after catching up; `fn` calls
+   * {@link commit} (at most once per transaction it wants) and returns the events.
+   */
+  write(fn: () => Promise<EventRecord[]>): Promise<void>;
+  /** Commits a change set in one transaction, then applies it to the in-memory state. */
+  commit(change: ChangeSet): Promise<EventRecord[]>;
+  /** Embeds texts and checks the vectors. */
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Checks a caller-supplied vector. */
+  checkVector(v: unknown): Float32Array;
+}

@@ -1,0 +1,149 @@
+// Dense search with scopes, filters, time travel and the forgetting curve.
+//
+// Ranking features are combined in ONE place, `rank()` below: today the cosine
+// similarity from the vector index and the retention of the forgetting curve
+// (score = (1 − w)·similarity + w·retention, w = `retentionWeight`, default 0).
+// A retrieval stage (lexical scores, links) plugs in there.
+import type { EngineCore } from './core';
+import { compileFilter, type MetadataFilter } from './filters';
+import type { MemoryState } from './memory-state';
+import {
+  checkBoolean,
+  checkLimit,
+  checkNumber,
+  checkScope,
+  checkText,
+  checkTime,
+  inScope,
+} from './validate';
+import { reinforceHits, retention } from '../memory/forgetting';
+import { toMemory } from '../memory/record-ops';
+import type { MemoryRecord } from '../store/records';
+import type { Metadata, Scope, SearchResult } from '../types';
+
+/** Options of `search`. */
+export interface SearchOptions extends Scope {
+  /** Metadata filter, applied before top-k. */
+  filters?: MetadataFilter;
+  /** Number of results (default 10). */
+  limit?: number;
+  /** A precomputed query vector; skips the embedder. */
+  vector?: Float32Array;
+  /**
+   * Time travel on event time: return the versions that held at this instant
+   * (`validFrom ≤ asOf < validTo`), superseded and invalidated ones included
+   * (marked `superseded: true` unless current). Ms since epoch, Date or ISO string.
+   */
+  asOf?: number | Date | string;
+  /** Also return past versions and invalidated memories, marked `superseded: true` (default false). */
+  includeSuperseded?: boolean;
+  /** Weight w of retention in the score, 0..1 (default 0: similarity only). */
+  retentionWeight?: number;
+  /** Reinforce the memories returned (default: the engine's `reinforceOnSearch`, true). */
+  reinforce?: boolean;
+}
+
+interface Checked {
+  query: string;
+  scope: Scope;
+  limit: number;
+  match: (m: Metadata) => boolean;
+  filtered: boolean;
+  asOf: number | undefined;
+  includeSuperseded: boolean;
+  retentionWeight: number;
+  reinforce: boolean;
+}
+
+function check(core: EngineCore, query: unknown, o: SearchOptions): Checked {
+  const q = checkText(query, core.settings.maxTextLength, 'query');
+  return {
+    query: q,
+    scope: checkScope(o),
+    limit: checkLimit(o.limit, 10),
+    match: compileFilter(o.filters),
+    filtered: o.filters !== undefined,
+    asOf: o.asOf === undefined ? undefined : checkTime(o.asOf, 'asOf'),
+    includeSuperseded: checkBoolean(o.includeSuperseded, 'includeSuperseded', false),
+    retentionWeight: checkNumber(o.retentionWeight, 'retentionWeight', 0, 0, 1),
+    reinforce: checkBoolean(o.reinforce, 'reinforce', core.settings.reinforceOnSearch),
+  };
+}
+
+/** Runs a search (see `Engine.search`). */
+export async function runSearch(
+  core: EngineCore,
+  query: string,
+  options: SearchOptions = {},
+): Promise<{ results: SearchResult[] }> {
+  const c = check(core, query, options ?? {});
+  const vector =
+    options.vector === undefined
+      ? (await core.embed([c.query]))[0]!
+      : core.checkVector(options.vector);
+  await core.ready();
+  const state = core.state;
+  const historical = c.asOf !== undefined || c.includeSuperseded;
+  const allow = historical ? historicalMask(state, c) : currentMask(state, c);
+  const k = c.retentionWeight > 0 ? Math.max(c.limit * 4, c.limit + 32) : c.limit;
+  const [hits] = await state.index.search(vector, k, allow);
+  const found: { rec: MemoryRecord; similarity: number }[] = [];
+  hits?.slots.forEach((slot, i) => {
+    const rec = state.slotRecord[slot];
+    if (rec) found.push({ rec, similarity: hits.scores[i]! });
+  });
+  const results = rank(found, state, c.retentionWeight, core.settings.clock()).slice(0, c.limit);
+  if (c.reinforce)
+    await reinforceHits(
+      core,
+      results.filter((r) => !r.superseded).map((r) => r.id),
+    );
+  return { results };
+}
+
+/** Combines the ranking features into `score` and orders the hits (best first, stable). */
+function rank(
+  found: { rec: MemoryRecord; similarity: number }[],
+  state: MemoryState,
+  w: number,
+  now: number,
+): SearchResult[] {
+  const out = found.map(({ rec, similarity }): SearchResult => {
+    const r = retention(rec, now);
+    const hit: SearchResult = {
+      ...toMemory(rec),
+      score: w > 0 ? (1 - w) * similarity + w * r : similarity,
+      similarity,
+      retention: r,
+    };
+    const cur = state.records.get(rec.id);
+    if (cur !== rec || rec.state !== 'active') hit.superseded = true;
+    return hit;
+  });
+  if (w > 0) out.sort((a, b) => b.score - a.score);
+  return out;
+}
+
+/** Mask for a plain search: current, active versions in scope and filter (undefined: no constraint). */
+function currentMask(state: MemoryState, c: Checked): Uint8Array | undefined {
+  if (Object.keys(c.scope).length === 0 && !c.filtered) return state.currentMask();
+  const allow = new Uint8Array(state.index.size);
+  for (const r of state.records.values()) {
+    if (r.state === 'active' && inScope(r, c.scope) && c.match(r.metadata)) allow[r.slot] = 1;
+  }
+  return allow;
+}
+
+/** Mask for `asOf` / `includeSuperseded`: every eligible version of active or invalidated memories. */
+function historicalMask(state: MemoryState, c: Checked): Uint8Array {
+  const allow = new Uint8Array(state.index.size);
+  for (const cur of state.records.values()) {
+    if (cur.state !== 'active' && cur.state !== 'invalidated') continue;
+    for (const v of state.versionsOf(cur.id)) {
+      if (c.asOf !== undefined && !(v.validFrom <= c.asOf && c.asOf < (v.validTo ?? Infinity)))
+        continue;
+      if (inScope(v, c.scope) && c.match(v.metadata)) allow[v.slot] = 1;
+    }
+  }
+  return allow;
+}

@@ -1,0 +1,179 @@
+// add() and addMany(): checks, then a plan of operations, then ONE commit.
+import { EngramError } from '../errors';
+import type { EngineCore } from '../engine/core';
+import { checkBoolean, checkMetadata, checkScope, checkText, checkTime } from '../engine/validate';
+import type { Metadata, Scope } from '../types';
+import type { ConsolidationOptions, Consolidator } from './consolidation';
+import type { ChatMessage, Extractor } from './extractor';
+import type { LlmHook } from './llm';
+import { commitOps, type Op } from './apply-ops';
+import { llmPlan, rulePlan } from './plan';
+
+/** What `add` takes: a text, or chat messages (`{ role, content }[]`, as Mem0). */
+export type AddInput = string | ChatMessage[];
+
+/** Options of `add` (and of each `addMany` item). */
+export interface AddOptions extends Scope {
+  /** Metadata to keep with the new memories. */
+  metadata?: Metadata;
+  /** A precomputed vector for a text added with `infer: false` (the default then); skips the embedder. */
+  vector?: Float32Array;
+  /** Extract facts and consolidate them (default true for `add`; `addMany` never does). */
+  infer?: boolean;
+  /** When it was said or became true (default now): the memories' `validFrom`. */
+  eventTime?: number | Date | string;
+  /** Link new memories to their nearest neighbours in scope (default true for `add`, false for `addMany`). */
+  link?: boolean;
+  /** Speakers whose sentences the default extractor keeps (default `['user']`). */
+  roles?: string[];
+  /** Thresholds of the default consolidator. */
+  consolidation?: ConsolidationOptions;
+  /** A custom extractor (in the page or Node; cannot cross into a Worker). */
+  extractor?: Extractor;
+  /** A custom consolidator (in the page or Node; cannot cross into a Worker). */
+  consolidator?: Consolidator;
+  /** A language-model hook with Mem0's contract (see `LlmHook`). */
+  llm?: LlmHook;
+}
+
+/** One result of `add`, Mem0-style. */
+export interface AddResultItem {
+  id: string;
+  /** The memory's text (for DELETE and NOOP: the text of the memory concerned). */
+  memory: string;
+  event: 'ADD' | 'UPDATE' | 'DELETE' | 'NOOP';
+  /** For UPDATE: the text it replaced. */
+  previousMemory?: string;
+}
+
+/** Result of `add` and `addMany`. */
+export interface AddResult {
+  results: AddResultItem[];
+}
+
+/** Checked options shared by the plan and the commit. */
+export interface CheckedAdd {
+  scope: Scope;
+  metadata: Metadata;
+  eventTime: number | undefined;
+  link: boolean;
+  infer: boolean;
+  vector: Float32Array | undefined;
+}
+
+function checkOptions(core: EngineCore, o: AddOptions, linkDefault: boolean): CheckedAdd {
+  if (typeof o !== 'object' || o === null)
+    throw new EngramError('InvalidArgument', 'options must be an object');
+  const vector = o.vector === undefined ? undefined : core.checkVector(o.vector);
+  const infer = checkBoolean(o.infer, 'infer', vector === undefined);
+  if (infer && vector) throw new EngramError('InvalidArgument', 'vector needs infer: false');
+  if (
+    o.roles !== undefined &&
+    (!Array.isArray(o.roles) || !o.roles.every((r) => typeof r === 'string'))
+  )
+    throw new EngramError('InvalidArgument', 'roles must be an array of strings');
+  return {
+    scope: checkScope(o),
+    metadata: checkMetadata(o.metadata),
+    eventTime: o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime'),
+    link: checkBoolean(o.link, 'link', linkDefault),
+    infer,
+    vector,
+  };
+}
+
+/** Checks the input of `add`; a text becomes one message with role ''. */
+function checkInput(core: EngineCore, input: unknown): (ChatMessage & { createdAt?: number })[] {
+  const max = core.settings.maxTextLength;
+  if (typeof input === 'string' || !Array.isArray(input))
+    return [{ role: '', content: checkText(input, max) }];
+  if (input.length === 0) throw new EngramError('InvalidArgument', 'messages must not be empty');
+  return input.map((m: unknown, i) => {
+    const msg = m as Partial<ChatMessage> | null;
+    if (!msg || typeof msg.role !== 'string' || msg.role.length === 0)
+      throw new EngramError('InvalidArgument', `messages[${i}].role must be a non-empty string`);
+    const out: ChatMessage & { createdAt?: number } = {
+      role: msg.role,
+      content: checkText(msg.content, max, `messages[${i}].content`),
+    };
+    if (msg.createdAt !== undefined)
+      out.createdAt = checkTime(msg.createdAt, `messages[${i}].createdAt`);
+    return out;
+  });
+}
+
+/** `add`: validate, plan (plain, rules or llm), commit once. */
+export async function addMemories(
+  core: EngineCore,
+  input: AddInput,
+  options: AddOptions = {},
+): Promise<AddResult> {
+  const o = checkOptions(core, options ?? {}, true);
+  const messages = checkInput(core, input);
+  let ops: Op[];
+  let actor = 'api';
+  if (!o.infer) {
+    const kept = messages.filter((m) => m.role !== 'system');
+    const vectors = o.vector ? [o.vector] : await core.embed(kept.map((m) => m.content));
+    ops = kept.map((m, i) => ({
+      kind: 'ADD',
+      text: m.content,
+      vector: vectors[i]!,
+      ...(m.role ? { role: m.role } : {}),
+      ...(m.createdAt !== undefined ? { validFrom: m.createdAt } : {}),
+    }));
+  } else if (options.llm) {
+    ops = await llmPlan(core, messages, options, o);
+    actor = 'llm';
+  } else {
+    ops = await rulePlan(core, messages, options, o);
+    actor = 'consolidator';
+  }
+  return {
+    results: await commitOps(
+      core,
+      ops.map((op) => ({ op, o })),
+      actor,
+    ),
+  };
+}
+
+/**
+ * `addMany`: every item stored as it is, embedded in batches, written in
+ * transactions of up to 500; links only for items with `link: true`.
+ */
+export async function addBatch(
+  core: EngineCore,
+  items: (AddOptions & { text: string })[],
+  options: { onProgress?: (p: { done: number; total: number }) => void; signal?: AbortSignal },
+): Promise<AddResult> {
+  const checked = items.map((it) => {
+    const o = checkOptions(core, { infer: false, ...(it ?? {}) }, false);
+    if (o.infer) throw new EngramError('InvalidArgument', 'addMany never consolidates: use add()');
+    return { text: checkText(it?.text, core.settings.maxTextLength), o };
+  });
+  const results: AddResult['results'] = [];
+  const CHUNK = 500;
+  for (let i = 0; i < checked.length; i += CHUNK) {
+    const chunk = checked.slice(i, i + CHUNK);
+    const missing = chunk.filter((c) => !c.o.vector);
+    const embedded = await core.embed(
+      missing.map((c) => c.text),
+      options.signal,
+    );
+    let next = 0;
+    // One commit per chunk; items differ in scope and metadata, so each is its own op.
+    const ops = chunk.map((c) => ({
+      op: {
+        kind: 'ADD' as const,
+        text: c.text,
+        vector: c.o.vector ?? embedded[next++]!,
+        ...(c.o.eventTime !== undefined ? { validFrom: c.o.eventTime } : {}),
+      },
+      o: c.o,
+    }));
+    results.push(...(await commitOps(core, ops, 'api')));
+    options.onProgress?.({ done: Math.min(i + CHUNK, checked.length), total: checked.length });
+  }
+  return { results };
+}

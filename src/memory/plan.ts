@@ -1,0 +1,156 @@
+// Planning `add` with inference: extract facts, find the nearest memories in
+// scope, decide each fact's operation (rules or the llm hook).
+import { EngramError } from '../errors';
+import type { EngineCore } from '../engine/core';
+import { checkText, inScope } from '../engine/validate';
+import type { Op } from './apply-ops';
+import { RuleConsolidator, words, type Candidate } from './consolidation';
+import { SentenceExtractor, type ChatMessage, type Fact } from './extractor';
+import type { AddOptions, CheckedAdd } from './ingest';
+import { callHook, checkFacts, checkOperations } from './llm';
+
+type Msg = ChatMessage & { createdAt?: number };
+
+/** The nearest current, active memories in scope for each query vector, best first. */
+async function nearest(
+  core: EngineCore,
+  queries: readonly Float32Array[],
+  o: CheckedAdd,
+  k: number,
+): Promise<Candidate[][]> {
+  await core.ready();
+  const state = core.state;
+  const allow = new Uint8Array(state.index.size);
+  let any = false;
+  for (const r of state.records.values())
+    if (r.state === 'active' && inScope(r, o.scope)) {
+      allow[r.slot] = 1;
+      any = true;
+    }
+  if (!any || queries.length === 0) return queries.map(() => []);
+  const dim = core.embedder.dim;
+  const q = new Float32Array(queries.length * dim);
+  queries.forEach((v, i) => q.set(v, i * dim));
+  const hits = await state.index.search(q, k, allow);
+  return hits.map((h) => {
+    const out: Candidate[] = [];
+    h.slots.forEach((slot, i) => {
+      const rec = state.slotRecord[slot];
+      if (rec) out.push({ id: rec.id, text: rec.text, similarity: h.scores[i]! });
+    });
+    return out;
+  });
+}
+
+function checkFactList(core: EngineCore, facts: unknown): Fact[] {
+  if (!Array.isArray(facts))
+    throw new EngramError('InvalidArgument', 'the extractor must return an array of facts');
+  return facts.map((f: Fact, i) => ({
+    ...f,
+    text: checkText(f?.text, core.settings.maxTextLength, `fact ${i}`),
+  }));
+}
+
+/** Facts from the default (or given) extractor, or from `llm.extractFacts`. */
+async function extract(core: EngineCore, messages: Msg[], options: AddOptions): Promise<Fact[]> {
+  const extractFacts = options.llm?.extractFacts;
+  if (extractFacts) {
+    const plain = messages.map((m) => ({ ...m, role: m.role || 'user' }));
+    const facts = checkFacts(
+      await callHook('extractFacts', () => extractFacts({ messages: plain })),
+    );
+    return checkFactList(
+      core,
+      facts.map((text) => ({ text })),
+    );
+  }
+  const extractor =
+    options.extractor ?? new SentenceExtractor(options.roles ? { roles: options.roles } : {});
+  return checkFactList(core, await extractor.extract(messages));
+}
+
+/** Plan with the rule consolidator (or a given one). */
+export async function rulePlan(
+  core: EngineCore,
+  messages: Msg[],
+  options: AddOptions,
+  o: CheckedAdd,
+): Promise<Op[]> {
+  const facts = await extract(core, messages, options);
+  const rules = new RuleConsolidator(options.consolidation ?? {});
+  const consolidator = options.consolidator ?? rules;
+  const prepared = facts.map((f) => consolidator.prepare(f));
+  const vectors = await core.embed(facts.map((f) => f.text));
+  const queryTexts = prepared.map((p, i) => (p.query === facts[i]!.text ? undefined : p.query));
+  const extra = await core.embed(queryTexts.filter((t): t is string => t !== undefined));
+  let e = 0;
+  const queries = queryTexts.map((t, i) => (t === undefined ? vectors[i]! : extra[e++]!));
+  const candidates = await nearest(core, queries, o, rules.candidates);
+  const ops: Op[] = [];
+  const seen = new Set<string>();
+  facts.forEach((fact, i) => {
+    const key = words(fact.text).join(' ');
+    if (seen.has(key)) return; // the same fact twice in one call
+    seen.add(key);
+    const d = consolidator.decide(fact, prepared[i]!, candidates[i]!);
+    const time = fact.eventTime !== undefined ? { validFrom: fact.eventTime } : {};
+    if (d.event === 'ADD')
+      ops.push({
+        kind: 'ADD',
+        text: fact.text,
+        vector: vectors[i]!,
+        ...(fact.role !== undefined ? { role: fact.role } : {}),
+        ...time,
+      });
+    else if (d.event === 'UPDATE')
+      ops.push({ kind: 'UPDATE', id: d.id, text: fact.text, vector: vectors[i]!, ...time });
+    else if (d.event === 'DELETE')
+      ops.push({
+        kind: 'DELETE',
+        id: d.id,
+        ...(fact.eventTime !== undefined ? { validTo: fact.eventTime } : {}),
+      });
+    else if (d.id !== undefined) ops.push({ kind: 'NOOP', id: d.id });
+  });
+  return ops;
+}
+
+/** Plan with the llm hook (Mem0's contract); `decide` absent → the rules decide. */
+export async function llmPlan(
+  core: EngineCore,
+  messages: Msg[],
+  options: AddOptions,
+  o: CheckedAdd,
+): Promise<Op[]> {
+  const decide = options.llm?.decide;
+  if (!decide) return rulePlan(core, messages, options, o);
+  const facts = (await extract(core, messages, options)).map((f) => f.text);
+  if (facts.length === 0) return [];
+  const vectors = await core.embed(facts);
+  const near = await nearest(
+    core,
+    vectors,
+    o,
+    new RuleConsolidator(options.consolidation ?? {}).candidates,
+  );
+  const realIds: string[] = [];
+  const memories: { id: string; text: string }[] = [];
+  for (const list of near)
+    for (const c of list)
+      if (!realIds.includes(c.id)) {
+        memories.push({ id: String(realIds.length), text: c.text });
+        realIds.push(c.id);
+      }
+  const out = await callHook('decide', () => decide({ facts, memories }));
+  const decided = checkOperations(out, new Set(memories.map((m) => m.id)));
+  const texts = decided.filter((d) => d.event === 'ADD' || d.event === 'UPDATE').map((d) => d.text);
+  const opVectors = await core.embed(texts);
+  let v = 0;
+  return decided.map((d): Op => {
+    const id = realIds[Number(d.id)] ?? '';
+    if (d.event === 'ADD') return { kind: 'ADD', text: d.text, vector: opVectors[v++]! };
+    if (d.event === 'UPDATE') return { kind: 'UPDATE', id, text: d.text, vector: opVectors[v++]! };
+    if (d.event === 'DELETE') return { kind: 'DELETE', id };
+    return { kind: 'NOOP', id };
+  });
+}
