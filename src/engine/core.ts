@@ -40,6 +40,8 @@ export interface EngineCore {
   commit(change: ChangeSet): Promise<EventRecord[]>;
   /** Embeds texts and checks the vectors. */
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Reloads the in-memory state from the store (after rebuild or import); call under the write lock. */
+  reload(): Promise<void>;
   /** Checks a caller-supplied vector. */
   checkVector(v: unknown): Float32Array;
 }

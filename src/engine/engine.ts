@@ -2,6 +2,16 @@ import type { Embedder } from '../embed/embedder';
 import { EngramError } from '../errors';
 import { forget, reinforce, restore, type ForgetOptions } from '../memory/forgetting';
 import { historyFromEvents } from '../memory/history';
+import { erase, type ErasureReceipt } from '../memory/erasure';
+import { exportLines, type ExportOptions } from '../memory/export';
+import {
+  importLines,
+  type ImportOptions,
+  type ImportResult,
+  type ImportSource,
+} from '../memory/import';
+import { adjacency, related, type RelatedMemory } from '../memory/links';
+import { rebuild } from '../memory/replay';
 import {
   addBatch,
   addMemories,
@@ -134,6 +144,10 @@ export class Engine {
       commit: (change) => this.commitAndApply(change),
       embed: (texts, signal) => this.embedChecked(texts, signal),
       checkVector: (v) => this.checkVectorArg(v),
+      reload: async () => {
+        await this.replaceState();
+        await this.loadAll();
+      },
     };
   }
 
@@ -356,6 +370,69 @@ export class Engine {
   async restore(id: string): Promise<Memory> {
     this.assertOpen();
     return toMemory(await restore(this.core, id));
+  }
+
+  /**
+   * Memories linked to `id`, up to `depth` hops (default 1). @throws `NotFound`
+   * @param options - `depth` (1..5), `limit` (default 100)
+   */
+  async related(
+    id: string,
+    options: { depth?: number; limit?: number } = {},
+  ): Promise<{ results: RelatedMemory[] }> {
+    this.assertOpen();
+    return related(this.core, id, options);
+  }
+
+  /**
+   * The link graph around some memories (for a retrieval stage such as
+   * personalised PageRank): each id → its linked active memories, strongest first.
+   */
+  async links(ids: string[]): Promise<Record<string, { id: string; score: number }[]>> {
+    this.assertOpen();
+    if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))
+      throw new EngramError('InvalidArgument', 'ids must be an array of strings');
+    await this.catchUp;
+    return adjacency(this.state, ids);
+  }
+
+  /**
+   * Erases a memory, or every memory of a scope: text, metadata, vectors,
+   * links and the content of its past events (tombstones keep ids, times and
+   * content hashes, so `verifyLog` still passes). @throws `NotFound`
+   */
+  async erase(target: string | Scope): Promise<ErasureReceipt> {
+    this.assertOpen();
+    return erase(this.core, target);
+  }
+
+  /**
+   * Recreates every derived store (memories, versions, vectors, links) from the
+   * event log alone, after checking its hash chain. @throws `CorruptStore` when the log does not verify
+   */
+  async rebuild(): Promise<{ events: number; memories: number }> {
+    this.assertOpen();
+    return rebuild(this.core);
+  }
+
+  /** The store as versioned JSON Lines (see `src/memory/export.ts`), one line at a time. */
+  export(options: ExportOptions = {}): AsyncGenerator<string> {
+    this.assertOpen();
+    if (options === null || typeof options !== 'object')
+      throw new EngramError('InvalidArgument', 'options must be an object');
+    if (options.vectors !== undefined && typeof options.vectors !== 'boolean')
+      throw new EngramError('InvalidArgument', 'vectors must be a boolean');
+    return exportLines(this.core, options);
+  }
+
+  /**
+   * Reads an export: into an empty store (`mode: 'empty'`, default: the log is
+   * copied and checked, everything else replayed from it) or merged (`'merge'`:
+   * new ids only). Nothing is written unless the whole input is valid.
+   */
+  async import(source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
+    this.assertOpen();
+    return importLines(this.core, source, options);
   }
 
   /** Deletes every memory, vector and event of this store. */

@@ -19,6 +19,8 @@ import {
 import { reinforceHits, retention } from '../memory/forgetting';
 import { toMemory } from '../memory/record-ops';
 import type { MemoryRecord } from '../store/records';
+import { checkRetrievalOptions, hybridSearch } from '../retrieval/engine-search';
+import type { RetrievalOptions } from '../retrieval/retriever';
 import type { Metadata, Scope, SearchResult } from '../types';
 
 /** Options of `search`. */
@@ -41,6 +43,13 @@ export interface SearchOptions extends Scope {
   retentionWeight?: number;
   /** Reinforce the memories returned (default: the engine's `reinforceOnSearch`, true). */
   reinforce?: boolean;
+  /**
+   * Retrieval stages over the dense candidates: BM25 lexical fusion, time windows, episode and
+   * neighbour context, link expansion, rerank (see `RetrievalOptions`; each stage takes options
+   * or `false`). Default: every stage on, as the LoCoMo eval measures. `false`: dense only.
+   * Not used with `asOf` / `includeSuperseded` (those rank versions densely).
+   */
+  retrieval?: RetrievalOptions | false;
 }
 
 interface Checked {
@@ -85,6 +94,32 @@ export async function runSearch(
   const state = core.state;
   const historical = c.asOf !== undefined || c.includeSuperseded;
   const allow = historical ? historicalMask(state, c) : currentMask(state, c);
+  const retrieval = checkRetrievalOptions(options.retrieval);
+  if (!historical && retrieval !== false) {
+    const now = core.settings.clock();
+    const hits = await hybridSearch(state, {
+      query: c.query,
+      vector,
+      limit: c.limit,
+      allow,
+      now,
+      options: retrieval,
+      retention: (r) => retention(r, now),
+      retentionWeight: c.retentionWeight,
+    });
+    const results = hits.map(({ rec, score, similarity }): SearchResult => ({
+      ...toMemory(rec),
+      score,
+      similarity,
+      retention: retention(rec, now),
+    }));
+    if (c.reinforce)
+      await reinforceHits(
+        core,
+        results.map((r) => r.id),
+      );
+    return { results };
+  }
   const k = c.retentionWeight > 0 ? Math.max(c.limit * 4, c.limit + 32) : c.limit;
   const [hits] = await state.index.search(vector, k, allow);
   const found: { rec: MemoryRecord; similarity: number }[] = [];
