@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   StorageError: 'IndexedDB failed the transaction. Nothing was written.',
   ModelLoadFailed: 'The embedding model could not be loaded.',
   GpuUnavailable: 'No usable WebGPU device.',
+  WasmUnavailable: 'No WebAssembly SIMD in this JS engine, or its memory cannot grow that far.',
   WorkerFailed: "The engine's Worker could not start or crashed.",
   Aborted: 'The operation was aborted.',
   LlmFailed:

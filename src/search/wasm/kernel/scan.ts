@@ -1,0 +1,138 @@
+// AssemblyScript source of Engram's WASM SIMD scan kernel (built by
+// scripts/build-wasm.mjs into src/search/wasm/build/). Plain arithmetic over
+// an imported memory that the JS side lays out: rows are padded to a stride
+// that is a multiple of 4 floats (the padding is zero), so every row is whole
+// f32x4 lanes. Scores are f32 sums; the JS side bounds their error and
+// rescores the best candidates exactly (see ../wasm-index.ts).
+
+/** Horizontal sum of the four lanes, pairwise. */
+function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+/**
+ * One query against `n` rows: `out[j] = rows[j] · q`, four rows per pass so
+ * each query load serves four rows.
+ * @param rows - byte offset of row 0
+ * @param n - rows to score
+ * @param stride - floats per row (multiple of 4)
+ * @param q - byte offset of the query (stride floats)
+ * @param out - byte offset of n f32 scores
+ */
+export function dot1(rows: usize, n: i32, stride: i32, q: usize, out: usize): void {
+  const rb = (<usize>stride) << 2;
+  const end = (<usize>stride) << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const r0 = rows + <usize>j * rb;
+    const r1 = r0 + rb;
+    const r2 = r1 + rb;
+    const r3 = r2 + rb;
+    let a = f32x4.splat(0);
+    let b = f32x4.splat(0);
+    let c = f32x4.splat(0);
+    let d = f32x4.splat(0);
+    for (let i: usize = 0; i < end; i += 16) {
+      const w = v128.load(q + i);
+      a = f32x4.add(a, f32x4.mul(v128.load(r0 + i), w));
+      b = f32x4.add(b, f32x4.mul(v128.load(r1 + i), w));
+      c = f32x4.add(c, f32x4.mul(v128.load(r2 + i), w));
+      d = f32x4.add(d, f32x4.mul(v128.load(r3 + i), w));
+    }
+    const o = out + ((<usize>j) << 2);
+    store<f32>(o, hsum(a));
+    store<f32>(o, hsum(b), 4);
+    store<f32>(o, hsum(c), 8);
+    store<f32>(o, hsum(d), 12);
+  }
+  for (; j < n; j++) {
+    const r0 = rows + <usize>j * rb;
+    let a = f32x4.splat(0);
+    for (let i: usize = 0; i < end; i += 16) {
+      a = f32x4.add(a, f32x4.mul(v128.load(r0 + i), v128.load(q + i)));
+    }
+    store<f32>(out + ((<usize>j) << 2), hsum(a));
+  }
+}
+
+/**
+ * Four queries against `n` rows, two rows per pass: each row load serves four
+ * queries. `out[qi * outStride + j] = rows[j] · q[qi]`.
+ * @param rows - byte offset of row 0
+ * @param n - rows to score
+ * @param stride - floats per row and per query (multiple of 4)
+ * @param q - byte offset of four consecutive queries
+ * @param out - byte offset of the first query's scores
+ * @param outStride - floats between two queries' scores
+ */
+export function dot4(rows: usize, n: i32, stride: i32, q: usize, out: usize, outStride: i32): void {
+  const rb = (<usize>stride) << 2;
+  const q0 = q;
+  const q1 = q0 + rb;
+  const q2 = q1 + rb;
+  const q3 = q2 + rb;
+  const ob = (<usize>outStride) << 2;
+  let j = 0;
+  for (; j < n; j += 2) {
+    const ra = rows + <usize>j * rb;
+    // An odd last row is scored twice (as "b" too), written once.
+    const rbb = j + 1 < n ? ra + rb : ra;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0);
+    let b1 = f32x4.splat(0);
+    let b2 = f32x4.splat(0);
+    let b3 = f32x4.splat(0);
+    for (let i: usize = 0; i < rb; i += 16) {
+      const va = v128.load(ra + i);
+      const vb = v128.load(rbb + i);
+      const w0 = v128.load(q0 + i);
+      const w1 = v128.load(q1 + i);
+      const w2 = v128.load(q2 + i);
+      const w3 = v128.load(q3 + i);
+      a0 = f32x4.add(a0, f32x4.mul(va, w0));
+      a1 = f32x4.add(a1, f32x4.mul(va, w1));
+      a2 = f32x4.add(a2, f32x4.mul(va, w2));
+      a3 = f32x4.add(a3, f32x4.mul(va, w3));
+      b0 = f32x4.add(b0, f32x4.mul(vb, w0));
+      b1 = f32x4.add(b1, f32x4.mul(vb, w1));
+      b2 = f32x4.add(b2, f32x4.mul(vb, w2));
+      b3 = f32x4.add(b3, f32x4.mul(vb, w3));
+    }
+    const o = out + ((<usize>j) << 2);
+    store<f32>(o, hsum(a0));
+    store<f32>(o + ob, hsum(a1));
+    store<f32>(o + 2 * ob, hsum(a2));
+    store<f32>(o + 3 * ob, hsum(a3));
+    if (j + 1 < n) {
+      store<f32>(o, hsum(b0), 4);
+      store<f32>(o + ob, hsum(b1), 4);
+      store<f32>(o + 2 * ob, hsum(b2), 4);
+      store<f32>(o + 3 * ob, hsum(b3), 4);
+    }
+  }
+}
+
+/**
+ * Hamming distances of 1-bit sign codes: `out[j] = popcount(codes[j] ^ q)`.
+ * @param codes - byte offset of row 0's code
+ * @param n - rows
+ * @param words - u64 words per code
+ * @param q - byte offset of the query's code
+ * @param out - byte offset of n i32 distances
+ */
+export function hamming(codes: usize, n: i32, words: i32, q: usize, out: usize): void {
+  const wb = (<usize>words) << 3;
+  for (let j = 0; j < n; j++) {
+    const c = codes + <usize>j * wb;
+    let d: i64 = 0;
+    for (let i: usize = 0; i < wb; i += 8) d += popcnt<i64>(load<i64>(c + i) ^ load<i64>(q + i));
+    store<i32>(out + ((<usize>j) << 2), <i32>d);
+  }
+}
