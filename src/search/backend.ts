@@ -4,6 +4,8 @@ import { requestGpu, type GpuAdapterSummary, type GpuContext } from '../gpu/devi
 import { GpuFlatIndex } from '../gpu/gpu-index';
 import { ResilientGpuIndex } from '../gpu/resilient-index';
 import { CpuFlatIndex } from './cpu-index';
+import { wasmSimdSupported } from './wasm/kernel';
+import { WasmFlatIndex } from './wasm/wasm-index';
 import type { VectorIndex } from './vector-index';
 
 /** `'auto'` picks; `'webgpu'` and `'cpu'` force a backend. */
@@ -24,6 +26,28 @@ export interface CreateVectorIndexOptions {
    * keeps the faster (default true); false picks WebGPU without timing.
    */
   calibrate?: boolean | CalibrationOptions;
+  /**
+   * The CPU index: `'wasm'` (default) is the WASM SIMD scan where the engine
+   * has WebAssembly SIMD, else the JS loop; `'js'` forces the JS loop. Both
+   * return the same hits and scores.
+   */
+  cpuKernel?: 'wasm' | 'js';
+}
+
+/**
+ * An exact CPU index: the WASM SIMD one where available (and not refused), else the JS twin.
+ * @param dim - vector length
+ * @param kernel - `'wasm'` (default) or `'js'`
+ * @param initialCapacity - rows to reserve
+ */
+export function createCpuIndex(
+  dim: number,
+  kernel: 'wasm' | 'js' = 'wasm',
+  initialCapacity?: number,
+): VectorIndex {
+  return kernel === 'wasm' && wasmSimdSupported()
+    ? new WasmFlatIndex({ dim, initialCapacity })
+    : new CpuFlatIndex({ dim, initialCapacity });
 }
 
 /** Size and budget of the `'auto'` calibration. */
@@ -32,6 +56,8 @@ export interface CalibrationOptions {
   rows?: number;
   /** Time per backend for the timed queries, in ms (default 50). */
   budgetMs?: number;
+  /** The CPU index timed (default `'wasm'` where available). */
+  cpuKernel?: 'wasm' | 'js';
 }
 
 /** Median ms per single top-10 query over the synthetic rows. */
@@ -80,7 +106,7 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
   const cpu = (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {
     log(`engram: CPU search (${reason})`);
     return {
-      index: new CpuFlatIndex({ dim }),
+      index: createCpuIndex(dim, options.cpuKernel),
       backend: 'cpu' as const,
       reason,
       adapter,
@@ -105,7 +131,8 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
   if (options.calibrate === false) return webgpu(gpu, `hardware adapter (${name})`);
   let cal: Calibration;
   try {
-    cal = await calibrate(gpu, dim, options.calibrate === true ? {} : (options.calibrate ?? {}));
+    const calOptions = options.calibrate === true ? {} : (options.calibrate ?? {});
+    cal = await calibrate(gpu, dim, { cpuKernel: options.cpuKernel, ...calOptions });
   } catch (e) {
     return cpu(`WebGPU calibration failed: ${String(e)}`, gpu.info);
   }
@@ -135,7 +162,7 @@ export async function calibrate(
   });
   const query = data.slice(0, dim);
   const g = await GpuFlatIndex.create({ dim, gpu });
-  const c = new CpuFlatIndex({ dim, initialCapacity: rows });
+  const c = createCpuIndex(dim, options.cpuKernel, rows);
   try {
     await g.write(0, data);
     await c.write(0, data);

@@ -114,3 +114,21 @@ describe('WasmFlatIndex', () => {
     expect(() => index.remove([0])).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
 });
+
+describe("createVectorIndex({ backend: 'cpu' })", () => {
+  test("uses the WASM index by default and the JS twin with cpuKernel: 'js'; same hits", async () => {
+    const { createVectorIndex } = await import('../../src/search/backend');
+    const wasm = (await createVectorIndex({ dim: 96, backend: 'cpu' })).index;
+    const js = (await createVectorIndex({ dim: 96, backend: 'cpu', cpuKernel: 'js' })).index;
+    expect(wasm).toBeInstanceOf(WasmFlatIndex);
+    expect(js).toBeInstanceOf(CpuFlatIndex);
+    const data = unitRows(700, 96, 8);
+    await wasm.write(0, data);
+    await js.write(0, data);
+    const queries = unitRows(6, 96, 9);
+    const a = await wasm.search(queries, 7);
+    const b = await js.search(queries, 7);
+    expect(slotLists(a)).toEqual(slotLists(b));
+    expect(a.map((h) => [...h.scores])).toEqual(b.map((h) => [...h.scores]));
+  });
+});
