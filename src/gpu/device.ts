@@ -80,8 +80,13 @@ async function acquire(powerPreference: GPUPowerPreference): Promise<GpuRequest>
   if (!adapter) return { gpu: null, reason: 'the browser offers no WebGPU adapter' };
   const info = summarise(adapter);
   try {
+    // shader-f16 (where offered) lets the fp16 code scan use f16 types.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16')
+      ? ['shader-f16']
+      : [];
     const device = await adapter.requestDevice({
       label: 'engram',
+      requiredFeatures,
       requiredLimits: {
         maxStorageBufferBindingSize: info.maxStorageBufferBindingSize,
         maxBufferSize: info.maxBufferSize,

@@ -1,0 +1,113 @@
+// Code-scan pipelines (int8, binary, fp16), one per device and variant,
+// cached in a WeakMap; each pairs with the shared top-k merge pipeline.
+import binarySrc from '../../shaders/binary-score.wgsl?raw';
+import fp16Src from '../../shaders/fp16-score.wgsl?raw';
+import int8Src from '../../shaders/int8-score.wgsl?raw';
+import scanSrc from '../../shaders/quant-scan.wgsl?raw';
+import sortSrc from '../../shaders/topk-sort.wgsl?raw';
+import { EngramError } from '../errors';
+import { topKPipelines, type TopKPipelines } from './pipelines';
+
+/** A code mode the GPU scans directly. */
+export type CodeScanMode = 'int8' | 'binary' | 'fp16';
+
+const cache = new WeakMap<GPUDevice, Map<string, Promise<TopKPipelines>>>();
+
+/** True when WGSL offers `dot4I8Packed` here. */
+export function hasPackedDot(): boolean {
+  const features =
+    typeof navigator === 'undefined' ? undefined : navigator.gpu?.wgslLanguageFeatures;
+  return features?.has('packed_4x8_integer_dot_product') ?? false;
+}
+
+/**
+ * The WGSL of one code scan.
+ * @param mode - the code
+ * @param f16 - fp16 through `enable f16` (needs the device feature `shader-f16`)
+ * @param packedDot - int8 through `dot4I8Packed`; false unpacks with extractBits
+ * @example
+ * device.createShaderModule({ code: codeScanWgsl('int8', false, true) });
+ */
+export function codeScanWgsl(mode: CodeScanMode, f16: boolean, packedDot: boolean): string {
+  let prelude: string;
+  let score: string;
+  if (mode === 'int8') {
+    score = int8Src;
+    prelude = packedDot
+      ? 'fn dot4(a: u32, b: u32) -> i32 { return dot4I8Packed(a, b); }'
+      : `fn unpack4(a: u32) -> vec4<i32> {
+  let s = i32(a);
+  return vec4<i32>(extractBits(s, 0u, 8u), extractBits(s, 8u, 8u), extractBits(s, 16u, 8u), extractBits(s, 24u, 8u));
+}
+fn dot4(a: u32, b: u32) -> i32 { return dot(unpack4(a), unpack4(b)); }`;
+  } else if (mode === 'binary') {
+    score = binarySrc;
+    prelude = '';
+  } else {
+    score = fp16Src;
+    prelude = f16
+      ? 'enable f16;\nfn half2(x: u32) -> vec2<f32> { return vec2<f32>(bitcast<vec2<f16>>(x)); }'
+      : 'fn half2(x: u32) -> vec2<f32> { return unpack2x16float(x); }';
+  }
+  return `${prelude}\n${sortSrc}\n${score}\n${scanSrc}`;
+}
+
+async function compile(
+  device: GPUDevice,
+  mode: CodeScanMode,
+  f16: boolean,
+): Promise<TopKPipelines> {
+  const { merge } = await topKPipelines(device);
+  const module = device.createShaderModule({
+    label: `engram quant-scan ${mode}${f16 ? ' f16' : ''}`,
+    code: codeScanWgsl(mode, f16, hasPackedDot()),
+  });
+  try {
+    const scan = await device.createComputePipelineAsync({
+      label: `engram ${mode} code scan${f16 ? ' (shader-f16)' : ''}`,
+      layout: 'auto',
+      compute: { module, entryPoint: 'scan' },
+    });
+    return { scan, merge };
+  } catch (e) {
+    const info = await module.getCompilationInfo();
+    const why = info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+    throw new EngramError('GpuUnavailable', `${mode} scan failed to compile: ${why || e}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * The scan + merge pipelines for a code mode on `device`, compiled on first use.
+ * @param device - a live device
+ * @param mode - the code
+ * @param f16 - use `shader-f16` for fp16 (the device must have the feature)
+ * @throws EngramError `GpuUnavailable` when compilation fails
+ * @example
+ * const pipelines = await codeScanPipelines(device, 'binary', false);
+ */
+export function codeScanPipelines(
+  device: GPUDevice,
+  mode: CodeScanMode,
+  f16: boolean,
+): Promise<TopKPipelines> {
+  let byKey = cache.get(device);
+  if (!byKey) {
+    const fresh = new Map<string, Promise<TopKPipelines>>();
+    byKey = fresh;
+    cache.set(device, fresh);
+    void device.lost.then(() => cache.delete(device));
+  }
+  const key = `${mode}:${f16}`;
+  let entry = byKey.get(key);
+  if (!entry) {
+    const map = byKey;
+    entry = compile(device, mode, f16).catch((e: unknown) => {
+      map.delete(key);
+      throw e;
+    });
+    byKey.set(key, entry);
+  }
+  return entry;
+}

@@ -1,0 +1,196 @@
+// Where compact codes live and are scanned: the CPU twin below, or the GPU
+// store in src/gpu/code-store.ts. Both return the same raw scores.
+import { TopK } from '../topk';
+import type { SearchHits } from '../vector-index';
+import { popcount } from './binary';
+import type { QuantMode } from './codec';
+import { halfTable } from './fp16';
+
+/**
+ * A scan over code rows with the flat-index ranking contract (raw score
+ * desc, ties → lower slot; removed and disallowed slots never returned).
+ * Raw scores: int8 → Σ qᵢ·cᵢ over int8 bytes (an exact integer); binary →
+ * `-popcount(row ⊕ query)`; fp16 → Σ qᵢ·xᵢ over the halves.
+ */
+export interface CodeStore {
+  /** Which backend scans. */
+  readonly kind: 'webgpu' | 'cpu';
+  /** Rows ever written. */
+  readonly size: number;
+  /** Bytes the codes take where they are scanned. */
+  readonly bytes: number;
+  /**
+   * Writes code rows into slots `first..` (`first ≤ size`).
+   * @param first - first slot
+   * @param codes - `n × words` words
+   */
+  write(first: number, codes: Uint32Array): Promise<void>;
+  /**
+   * Masks slots.
+   * @param slots - existing slots
+   */
+  remove(slots: readonly number[]): void;
+  /**
+   * Unmasks slots.
+   * @param slots - existing slots
+   */
+  restore(slots: readonly number[]): void;
+  /**
+   * Top-k raw scores per query.
+   * @param queries - `nq × words` encoded queries
+   * @param nq - query count
+   * @param k - hits per query, 1..256
+   * @param allow - optional per-slot filter
+   */
+  search(queries: Uint32Array, nq: number, k: number, allow?: Uint8Array): Promise<SearchHits[]>;
+  /** Frees the codes. */
+  dispose(): void;
+}
+
+/**
+ * The CPU twin of the code-scan kernels (quant-scan.wgsl): same raw scores,
+ * same ranking.
+ *
+ * @example
+ * const store = new CpuCodeStore('int8', codec.words);
+ * await store.write(0, codes);
+ * const hits = await store.search(codec.encodeQuery(q).words, 1, 100);
+ */
+export class CpuCodeStore implements CodeStore {
+  /** Always `'cpu'`. */
+  readonly kind = 'cpu' as const;
+  private codes = new Uint32Array(0);
+  private removed = new Uint32Array(0);
+  private count = 0;
+
+  /**
+   * @param mode - the code
+   * @param words - u32 words per row
+   */
+  constructor(
+    readonly mode: QuantMode,
+    readonly words: number,
+  ) {}
+
+  /** Rows ever written. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes of the code rows written. */
+  get bytes(): number {
+    return this.count * this.words * 4;
+  }
+
+  /**
+   * Writes code rows.
+   * @param first - first slot (`≤ size`)
+   * @param codes - `n × words` words
+   */
+  async write(first: number, codes: Uint32Array): Promise<void> {
+    const end = first + codes.length / this.words;
+    if (end * this.words > this.codes.length) {
+      const grown = new Uint32Array(Math.max(end, Math.ceil(this.count * 1.5)) * this.words);
+      grown.set(this.codes.subarray(0, this.count * this.words));
+      this.codes = grown;
+      const bits = new Uint32Array(Math.ceil(grown.length / this.words / 32));
+      bits.set(this.removed);
+      this.removed = bits;
+    }
+    this.codes.set(codes, first * this.words);
+    this.count = Math.max(this.count, end);
+  }
+
+  /**
+   * Masks slots.
+   * @param slots - existing slots
+   */
+  remove(slots: readonly number[]): void {
+    for (const s of slots) this.removed[s >>> 5]! |= 1 << (s & 31);
+  }
+
+  /**
+   * Unmasks slots.
+   * @param slots - existing slots
+   */
+  restore(slots: readonly number[]): void {
+    for (const s of slots) this.removed[s >>> 5]! &= ~(1 << (s & 31));
+  }
+
+  /**
+   * Scans every live row for every query.
+   * @param queries - `nq × words`
+   * @param nq - query count
+   * @param k - hits per query
+   * @param allow - optional filter (slots past its end are not allowed)
+   */
+  async search(
+    queries: Uint32Array,
+    nq: number,
+    k: number,
+    allow?: Uint8Array,
+  ): Promise<SearchHits[]> {
+    const tops = Array.from({ length: nq }, () => new TopK(k));
+    const score = this.scorer(queries);
+    const { removed, count } = this;
+    const allowLen = allow?.length ?? 0;
+    for (let r = 0; r < count; r++) {
+      if ((removed[r >>> 5]! >>> (r & 31)) & 1) continue;
+      if (allow && (r >= allowLen || allow[r] === 0)) continue;
+      for (let q = 0; q < nq; q++) {
+        const s = score(r, q);
+        const top = tops[q]!;
+        if (s > top.threshold) top.push(s, r);
+      }
+    }
+    return tops.map((t) => t.result());
+  }
+
+  /** The raw score of row r against query q, per mode. */
+  private scorer(queries: Uint32Array): (r: number, q: number) => number {
+    const { words, codes } = this;
+    if (this.mode === 'binary') {
+      return (r, q) => {
+        let h = 0;
+        const ro = r * words;
+        const qo = q * words;
+        for (let w = 0; w < words; w++) h += popcount(codes[ro + w]! ^ queries[qo + w]!);
+        return 0 - h; // +0 for identical codes, as the GPU
+      };
+    }
+    if (this.mode === 'int8') {
+      const x = new Int8Array(codes.buffer, codes.byteOffset, codes.length * 4);
+      const y = new Int8Array(queries.buffer, queries.byteOffset, queries.length * 4);
+      const n = words * 4;
+      return (r, q) => {
+        const ro = r * n;
+        const qo = q * n;
+        let a = 0;
+        let b = 0;
+        for (let i = 0; i < n; i += 2) {
+          a += x[ro + i]! * y[qo + i]!;
+          b += x[ro + i + 1]! * y[qo + i + 1]!;
+        }
+        return a + b;
+      };
+    }
+    const half = halfTable();
+    const x = new Uint16Array(codes.buffer, codes.byteOffset, codes.length * 2);
+    const y = new Uint16Array(queries.buffer, queries.byteOffset, queries.length * 2);
+    const n = words * 2;
+    return (r, q) => {
+      const ro = r * n;
+      const qo = q * n;
+      let a = 0;
+      for (let i = 0; i < n; i++) a += half[x[ro + i]!]! * half[y[qo + i]!]!;
+      return Math.fround(a);
+    };
+  }
+
+  /** Frees the codes. */
+  dispose(): void {
+    this.codes = new Uint32Array(0);
+    this.removed = new Uint32Array(0);
+    this.count = 0;
+  }
+}

@@ -1,0 +1,135 @@
+// The code-scan kernels (int8, binary, fp16) and the PCA coarse pass against
+// their CPU twins on the same data (SwiftShader here: correctness only).
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasWebGPU, openPage } from '../helpers/browser';
+import { callInPage } from './page';
+import type { QuantScenario } from './quant-twin';
+
+type Twin = typeof import('./quant-twin');
+const TWIN = '/test/gpu/quant-twin.ts';
+
+let page: Page;
+let gpu = false;
+
+beforeAll(async () => {
+  page = await openPage();
+  gpu = await hasWebGPU(page);
+});
+
+const run = (s: QuantScenario) => callInPage<Twin, 'runQuantTwin'>(page, TWIN, 'runQuantTwin', s);
+
+const base = {
+  rows: 5000,
+  dim: 384,
+  seed: 11,
+  batches: 3,
+  shardRows: 1800,
+  removeFraction: 0.03,
+  nq: 6,
+} as const;
+
+describe('code-scan kernels vs CPU twin', () => {
+  test('int8: identical coarse slots and scores (integer dot products), then identical rescored hits', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    for (const rescore of [false, true]) {
+      const r = await run({ ...base, mode: 'int8', data: 'clustered', rescore, ks: [1, 10, 100] });
+      expect(r.errors).toEqual([]);
+      expect(r.gpu).toEqual(r.cpu);
+      expect(r.residentBytesPerVector).toBe(384); // 1 byte per dim: 4× below fp32
+    }
+  });
+
+  test('binary: identical Hamming top-k and rescored hits, with an allow mask', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    for (const rescore of [false, true]) {
+      const r = await run({
+        ...base,
+        mode: 'binary',
+        data: 'clustered',
+        rescore,
+        allowFraction: 0.5,
+        ks: [1, 10, 256],
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.gpu).toEqual(r.cpu);
+      expect(r.residentBytesPerVector).toBe(48);
+    }
+  });
+
+  test('fp16 (unpack2x16float, or shader-f16 where offered): identical on exactly representable data', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    const r = await run({
+      ...base,
+      mode: 'fp16',
+      data: 'sixteenths',
+      rescore: false,
+      ks: [10, 64],
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.gpu).toEqual(r.cpu);
+    expect(r.residentBytesPerVector).toBe(768);
+  });
+
+  test('pca: the projected coarse pass on GpuFlatIndex matches the twin up to near-ties', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    const r = await run({
+      ...base,
+      rows: 3000,
+      mode: 'pca',
+      rank: 32,
+      data: 'clustered',
+      rescore: true,
+      ks: [10],
+    });
+    expect(r.errors).toEqual([]);
+    let same = 0;
+    let total = 0;
+    r.gpu[0]!.slots.forEach((s, q) => {
+      const want = new Set(r.cpu[0]!.slots[q]);
+      same += s.filter((x) => want.has(x)).length;
+      total += want.size;
+    });
+    expect(same / total).toBeGreaterThanOrEqual(0.98);
+  });
+
+  test('odd dim, k above the live count, removals and padding words', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    for (const mode of ['int8', 'binary', 'fp16'] as const) {
+      const r = await run({
+        mode,
+        rows: 200,
+        dim: 37,
+        data: 'sixteenths',
+        seed: 5,
+        batches: 2,
+        rescore: false,
+        removeFraction: 0.5,
+        nq: 5,
+        ks: [256],
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.gpu).toEqual(r.cpu);
+      expect(r.gpu[0]!.slots[0]!.length).toBeLessThan(200);
+    }
+  });
+
+  test('every variant compiles (int8 with and without dot4I8Packed; fp16 with f16 where offered)', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    const c = (m: 'int8' | 'binary' | 'fp16', f16: boolean, dot: boolean) =>
+      callInPage<Twin, 'compileErrors'>(page, TWIN, 'compileErrors', m, f16, dot);
+    expect(await c('int8', false, false)).toEqual([]);
+    expect(await c('binary', false, false)).toEqual([]);
+    expect(await c('fp16', false, false)).toEqual([]);
+    const r = await run({
+      ...base,
+      rows: 10,
+      mode: 'int8',
+      data: 'sixteenths',
+      rescore: false,
+      ks: [1],
+    });
+    if (r.packedDot) expect(await c('int8', false, true)).toEqual([]);
+    if (r.f16) expect(await c('fp16', true, false)).toEqual([]);
+  });
+});

@@ -1,0 +1,164 @@
+// The CPU twins of the code scans: codecs, coarse-then-exact recall, and the
+// flat-index contract (ranking, removals, allow mask, argument checks).
+import { describe, expect, test } from 'vitest';
+import { CpuFlatIndex } from '../../src/search/cpu-index';
+import { BinaryCodec, popcount } from '../../src/search/quant/binary';
+import { CpuCodeStore } from '../../src/search/quant/code-store';
+import { fromHalfBits, toHalfBits } from '../../src/search/quant/fp16';
+import { Int8Codec } from '../../src/search/quant/int8';
+import { QuantizedIndex } from '../../src/search/quant/quantized-index';
+import { unitRows } from './fixtures';
+import { clusteredRows, recallAt } from './quant-fixtures';
+
+const dim = 384;
+const n = 4000;
+const nq = 40;
+const data = clusteredRows(n + nq, dim, 3);
+const rows = data.subarray(0, n * dim);
+const queries = data.subarray(n * dim);
+
+async function truth(k: number, removed: number[] = [], allow?: Uint8Array) {
+  const flat = new CpuFlatIndex({ dim });
+  await flat.write(0, rows);
+  flat.remove(removed);
+  return flat.search(queries, k, allow);
+}
+
+describe('codecs', () => {
+  test('fp16 rounds to the nearest half, ties to even', () => {
+    expect(toHalfBits(1)).toBe(0x3c00);
+    expect(toHalfBits(-2)).toBe(0xc000);
+    expect(toHalfBits(65504)).toBe(0x7bff);
+    expect(toHalfBits(1e6)).toBe(0x7c00);
+    expect(fromHalfBits(toHalfBits(2 ** -24))).toBe(2 ** -24);
+    expect(toHalfBits(1 + 2 ** -11)).toBe(0x3c00); // tie → even
+    expect(toHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie → even (up)
+    const xs = unitRows(50, 40, 9);
+    for (const x of xs) {
+      const h = toHalfBits(x);
+      const v = fromHalfBits(h);
+      const up = fromHalfBits(h + 1);
+      const down = fromHalfBits(h - 1);
+      expect(Math.abs(x - v)).toBeLessThanOrEqual(Math.abs(x - up));
+      expect(Math.abs(x - v)).toBeLessThanOrEqual(Math.abs(x - down));
+    }
+  });
+
+  test('int8 raw score is the integer dot of the packed bytes; the estimate tracks the true dot', async () => {
+    const codec = new Int8Codec(dim);
+    codec.train(rows);
+    const codes = new Uint32Array(n * codec.words);
+    codec.encode(rows, codes, 0);
+    const store = new CpuCodeStore('int8', codec.words);
+    await store.write(0, codes);
+    const q = codec.encodeQuery(queries.subarray(0, dim));
+    const [hits] = await store.search(q.words, 1, 5);
+    const bytes = new Int8Array(codes.buffer);
+    const qb = new Int8Array(q.words.buffer);
+    const slot = hits!.slots[0]!;
+    let raw = 0;
+    for (let i = 0; i < dim; i++) raw += bytes[slot * codec.words * 4 + i]! * qb[i]!;
+    expect(hits!.scores[0]).toBe(raw);
+    let exact = 0;
+    for (let i = 0; i < dim; i++) exact += rows[slot * dim + i]! * queries[i]!;
+    expect(Math.abs(q.estimate(raw) - exact)).toBeLessThan(0.02);
+  });
+
+  test('binary codes hold one bit per dimension; raw score is -hamming', async () => {
+    const codec = new BinaryCodec(dim);
+    codec.train(rows);
+    expect(codec.words).toBe(12); // 384 bits
+    const codes = new Uint32Array(2 * codec.words);
+    codec.encode(rows.subarray(0, 2 * dim), codes, 0);
+    let h = 0;
+    for (let w = 0; w < 12; w++) h += popcount(codes[w]! ^ codes[12 + w]!);
+    const store = new CpuCodeStore('binary', codec.words);
+    await store.write(0, codes);
+    const [hits] = await store.search(codes.subarray(0, 12), 1, 2);
+    expect(Array.from(hits!.slots)).toEqual([0, 1]);
+    expect(Array.from(hits!.scores)).toEqual([0, -h]);
+    expect(popcount(0xffffffff)).toBe(32);
+  });
+});
+
+describe('QuantizedIndex (CPU twin): coarse-then-exact', () => {
+  test.each([
+    ['int8', 10, 0.99],
+    ['fp16', 10, 0.99],
+    ['binary', 25, 0.97],
+    ['pca', 25, 0.97],
+  ] as const)(
+    '%s + rescore reaches recall@10 ≥ goal on clustered data',
+    async (mode, candidates, goal) => {
+      const index = await QuantizedIndex.create({ dim, mode, candidates, rank: 64 });
+      await index.write(0, rows);
+      const got = await index.search(queries, 10);
+      const want = await truth(10);
+      expect(recallAt(got, want, 10)).toBeGreaterThanOrEqual(goal);
+      // Rescored scores are exact fp32 inner products: found hits score as the flat index says.
+      got.forEach((h, q) => {
+        const w = want[q]!;
+        h.slots.forEach((s, r) => {
+          const j = Array.from(w.slots).indexOf(s);
+          if (j >= 0) expect(h.scores[r]).toBe(w.scores[j]);
+        });
+      });
+    },
+  );
+
+  test('resident bytes per vector: int8 4×, binary 32×, fp16 2× below fp32', async () => {
+    const bytes = async (mode: 'int8' | 'binary' | 'fp16') =>
+      (await QuantizedIndex.create({ dim, mode })).residentBytesPerVector;
+    expect(await bytes('int8')).toBe(dim);
+    expect(await bytes('binary')).toBe(dim / 8);
+    expect(await bytes('fp16')).toBe(dim * 2);
+  });
+
+  test('removed and disallowed slots never come back; ranking is score desc, slot asc', async () => {
+    const index = await QuantizedIndex.create({ dim, mode: 'int8' });
+    for (let first = 0; first < n; first += 1000) {
+      await index.write(first, rows.subarray(first * dim, (first + 1000) * dim));
+    }
+    const removed = Array.from({ length: 400 }, (_, i) => i * 7);
+    index.remove(removed);
+    index.restore([0]);
+    const allow = new Uint8Array(n - 100).map((_, i) => (i % 3 === 0 ? 0 : 1));
+    const hits = await index.search(queries, 20, allow);
+    const gone = new Set(removed.slice(1));
+    for (const h of hits) {
+      for (const s of h.slots) {
+        expect(gone.has(s)).toBe(false);
+        expect(s % 3 !== 0 && s < n - 100).toBe(true);
+      }
+      for (let r = 1; r < h.slots.length; r++) {
+        const ok =
+          h.scores[r - 1]! > h.scores[r]! ||
+          (h.scores[r - 1] === h.scores[r] && h.slots[r - 1]! < h.slots[r]!);
+        expect(ok).toBe(true);
+      }
+    }
+    expect(recallAt(hits, await truth(20, removed.slice(1), allow), 20)).toBeGreaterThanOrEqual(
+      0.99,
+    );
+  });
+
+  test('bad input is rejected with the flat index codes', async () => {
+    const index = await QuantizedIndex.create({ dim: 8, mode: 'binary' });
+    await index.write(0, unitRows(4, 8, 1));
+    const q = unitRows(1, 8, 2);
+    await expect(index.search(q, 257)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(index.search(new Float32Array(9), 1)).rejects.toMatchObject({
+      code: 'DimensionMismatch',
+    });
+    await expect(index.write(6, q)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(index.write(4, new Float32Array(8).fill(NaN))).rejects.toMatchObject({
+      code: 'InvalidVector',
+    });
+    expect(() => index.remove([4])).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    await expect(QuantizedIndex.create({ dim: 8, mode: 'pca', rank: 9 })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+    const few = await index.search(q, 10);
+    expect(few[0]!.slots.length).toBe(4);
+  });
+});
