@@ -36,3 +36,53 @@ export function dumpJson(dump: Record<string, unknown[]>): string {
     v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v,
   );
 }
+
+/**
+ * Gives a store a varied history: consolidation (ADD, NOOP, UPDATE, DELETE),
+ * links, an API update and delete, recalls by search, forget and restore,
+ * an erasure and a batch. Advances `tick` between steps. Returns ids by name.
+ */
+export async function buildHistory(e: Engine, tick: () => void): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  const ada = { userId: 'ada' };
+  tick();
+  const first = await e.add(
+    [{ role: 'user', content: 'I live in Berlin. I have a cat named Tom. I like green tea.' }],
+    ada,
+  );
+  ids.home = first.results[0]!.id;
+  ids.cat = first.results[1]!.id;
+  ids.tea = first.results[2]!.id;
+  tick();
+  await e.add('I live in Berlin.', ada);
+  tick();
+  await e.add('I live in Paris.', ada);
+  tick();
+  await e.add('I no longer have a cat named Tom.', ada);
+  tick();
+  ids.secret = (await e.add('My secret code is 4242', ada)).results[0]!.id;
+  tick();
+  ids.job = (
+    await e.add('I work as a nurse', { ...ada, metadata: { topic: 'work' } })
+  ).results[0]!.id;
+  await e.update(ids.job, 'I work as a doctor', { metadata: { topic: 'work' } });
+  tick();
+  await e.search('what do I drink', { ...ada, limit: 2 });
+  ids.bob = (await e.add('Bob sails on Sundays', { userId: 'bob' })).results[0]!.id;
+  await e.delete(ids.bob);
+  tick();
+  const notes = await e.addMany(
+    Array.from({ length: 7 }, (_, i) => ({
+      text: `note ${i} about the garden`,
+      userId: 'ada',
+      runId: 'garden',
+    })),
+  );
+  ids.note3 = notes.results[3]!.id;
+  tick();
+  await e.forget({ belowRetention: 1, runId: 'garden' });
+  await e.restore(ids.note3);
+  await e.reinforce(ids.tea);
+  await e.erase(ids.secret);
+  return ids;
+}
