@@ -1,0 +1,276 @@
+// A partitioned (IVF) index for large stores: k-means lists trained in the
+// engine, each list's rows contiguous in WASM memory; a query scans the
+// nearest `probes` lists with the SIMD kernel and rescores its candidates
+// exactly. Below `flatBelow` rows it is an exact flat scan.
+import { EngramError } from '../errors';
+import { assign, trainKMeans } from './ivf-train';
+import { checkAllow, checkFirst, checkK, checkRows, checkSlots, TopK } from './topk';
+import type { SearchHits, VectorIndex } from './vector-index';
+import { ScanKernel } from './wasm/kernel';
+import { Candidates, norm, scanErrorBound } from './wasm/rescore';
+
+/** Options of {@link IvfIndex}. */
+export interface IvfIndexOptions {
+  /** Vector length (≥ 1). */
+  dim: number;
+  /** Below this many rows every search is exact and flat (default 20 000). */
+  flatBelow?: number;
+  /** Lists to train; default ≈ √rows. */
+  lists?: number;
+  /** Lists each query scans (default 24); more is slower and closer to exact. */
+  probes?: number;
+  /** Training rows per list (k-means runs on a sample, default 48). */
+  samplePerList?: number;
+}
+
+/**
+ * IVF over the WASM SIMD kernel. Hits' scores are exact (f64 sums rounded to
+ * f32) and ranked by the shared contract; which rows are found depends on
+ * `probes` (recall < 1 above `flatBelow`). Writes land in an exact "tail"
+ * that every query scans; the lists are rebuilt when the tail passes 10 % of
+ * the rows, and retrained when the rows have doubled since training.
+ *
+ * @example
+ * const index = new IvfIndex({ dim: 512, probes: 16 });
+ * await index.write(0, vectors); // 100 000 × 512
+ * await index.build(); // optional: otherwise the first search trains
+ * const [hits] = await index.search(query, 10);
+ */
+export class IvfIndex implements VectorIndex {
+  /** Always `'cpu'`. */
+  readonly kind = 'cpu' as const;
+  /** Vector length. */
+  readonly dim: number;
+  /** Lists scanned per query (may be changed between searches). */
+  probes: number;
+  private readonly stride: number;
+  private readonly flatBelow: number;
+  private readonly options: IvfIndexOptions;
+  private rows = new Float32Array(0);
+  private count = 0;
+  private removed = new Uint32Array(0);
+  private maxNorm = 0;
+  private kernel: ScanKernel | null = null;
+  /** Slot of each laid-out position (lists, then the tail). */
+  private posSlot = new Int32Array(0);
+  /** Where each slot sits in the layout (-1: in the tail, not yet laid out). */
+  private slotPos = new Int32Array(0);
+  private listStart = new Int32Array(0);
+  private lists = 0;
+  private trainedAt = 0;
+  private centroidPtr = 0;
+
+  /** @param options - see {@link IvfIndexOptions} */
+  constructor(options: IvfIndexOptions) {
+    const { dim } = options;
+    if (!Number.isInteger(dim) || dim < 1) {
+      throw new EngramError('InvalidArgument', `dim must be a positive integer, got ${dim}`);
+    }
+    this.dim = dim;
+    this.stride = Math.ceil(dim / 4) * 4;
+    this.flatBelow = options.flatBelow ?? 20_000;
+    this.probes = options.probes ?? 24;
+    this.options = options;
+  }
+
+  /** Slots ever written (live or removed). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Partitions trained (0 while flat). */
+  get listCount(): number {
+    return this.lists;
+  }
+
+  /** Bytes per row held: fp32 for rescoring plus the padded fp32 list copy. */
+  get bytesPerVector(): number {
+    return this.dim * 4 + (this.lists ? this.stride * 4 + 8 : 0);
+  }
+
+  /**
+   * Writes rows into slots `first..`; `first` must be `≤ size`. Rewritten slots
+   * move to the tail until the next rebuild.
+   * @param first - first slot written (`size` appends)
+   * @param vectors - row-major `count × dim`, finite
+   */
+  async write(first: number, vectors: Float32Array): Promise<void> {
+    const n = checkRows(vectors, this.dim, 'vector');
+    checkFirst(first, this.count);
+    const end = first + n;
+    if (end * this.dim > this.rows.length) {
+      const cap = Math.max(end, Math.ceil((this.rows.length / this.dim) * 1.5));
+      const next = new Float32Array(cap * this.dim);
+      next.set(this.rows.subarray(0, this.count * this.dim));
+      this.rows = next;
+      const bits = new Uint32Array(Math.ceil(cap / 32));
+      bits.set(this.removed);
+      this.removed = bits;
+      const pos = new Int32Array(cap).fill(-1);
+      pos.set(this.slotPos.subarray(0, this.count));
+      this.slotPos = pos;
+    }
+    this.rows.set(vectors, first * this.dim);
+    for (let r = 0; r < n; r++) {
+      this.maxNorm = Math.max(this.maxNorm, norm(vectors, r * this.dim, this.dim));
+      const p = this.slotPos[first + r]!;
+      if (p >= 0) this.posSlot[p] = -1; // the laid-out copy is stale
+      this.slotPos[first + r] = -1;
+      this.tail.add(first + r);
+    }
+    this.count = Math.max(this.count, end);
+  }
+
+  /**
+   * Masks slots so they are never returned.
+   * @param slots - existing slots
+   */
+  remove(slots: readonly number[]): void {
+    checkSlots(slots, this.count);
+    for (const s of slots) this.removed[s >>> 5]! |= 1 << (s & 31);
+  }
+
+  /**
+   * Unmasks slots.
+   * @param slots - existing slots
+   */
+  restore(slots: readonly number[]): void {
+    checkSlots(slots, this.count);
+    for (const s of slots) this.removed[s >>> 5]! &= ~(1 << (s & 31));
+  }
+
+  /** Trains and lays out the lists now if the rows call for it (else the next search does). */
+  async build(): Promise<void> {
+    if (this.count < this.flatBelow) return;
+    if (this.lists === 0 || this.count >= 2 * this.trainedAt) this.train();
+    else if (this.tail.size > Math.max(1024, this.count / 10)) this.layout();
+  }
+
+  private train(): void {
+    const { dim, count } = this;
+    const lists = this.options.lists ?? Math.max(1, Math.round(Math.sqrt(count)));
+    const sampleRows = Math.min(count, lists * (this.options.samplePerList ?? 48));
+    const sample = new Float32Array(sampleRows * dim);
+    const step = count / sampleRows;
+    for (let i = 0; i < sampleRows; i++) {
+      const s = Math.floor(i * step);
+      sample.set(this.rows.subarray(s * dim, (s + 1) * dim), i * dim);
+    }
+    this.centroids = trainKMeans(sample, dim, { lists });
+    this.lists = this.centroids.length / dim;
+    this.trainedAt = count;
+    this.layout();
+  }
+
+  private centroids: Float32Array = new Float32Array(0);
+  /** Slots written since the last layout (scanned exactly by every query). */
+  private tail = new Set<number>();
+  /** Rows of the largest list (scratch size). */
+  private biggest = 0;
+
+  /** Assigns every row to its list and lays the lists out contiguously (centroids after them). */
+  private layout(): void {
+    const { dim, stride, count, lists } = this;
+    const of = assign(this.centroids, this.rows.subarray(0, count * dim), dim);
+    const start = new Int32Array(lists + 1);
+    for (let s = 0; s < count; s++) start[of[s]! + 1]!++;
+    for (let c = 0; c < lists; c++) start[c + 1]! += start[c]!;
+    const fill = start.slice(0, lists);
+    const kernel = new ScanKernel((count + lists) * stride * 4);
+    const f32 = kernel.f32;
+    this.posSlot = new Int32Array(count);
+    for (let s = 0; s < count; s++) {
+      const p = fill[of[s]!]!++;
+      this.posSlot[p] = s;
+      this.slotPos[s] = p;
+      f32.set(this.rows.subarray(s * dim, (s + 1) * dim), p * stride);
+    }
+    for (let c = 0; c < lists; c++) {
+      f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (count + c) * stride);
+    }
+    this.centroidPtr = count * stride * 4;
+    this.kernel = kernel;
+    this.listStart = start;
+    this.tail.clear();
+    this.biggest = lists;
+    for (let c = 0; c < lists; c++)
+      this.biggest = Math.max(this.biggest, start[c + 1]! - start[c]!);
+  }
+
+  /**
+   * Top-k per query, best first (score desc, ties → lower slot), exact scores.
+   * @param queries - row-major `nq × dim`
+   * @param k - hits per query, 1..{@link MAX_K}
+   * @param allow - optional filter; slots past its end are not allowed
+   */
+  async search(queries: Float32Array, k: number, allow?: Uint8Array): Promise<SearchHits[]> {
+    const nq = checkRows(queries, this.dim, 'query');
+    checkK(k);
+    checkAllow(allow);
+    await this.build();
+    const out: SearchHits[] = [];
+    for (let q = 0; q < nq; q++) out.push(this.one(queries, q, k, allow));
+    return out;
+  }
+
+  private one(queries: Float32Array, q: number, k: number, allow?: Uint8Array): SearchHits {
+    const { dim, stride, removed, lists } = this;
+    const qo = q * dim;
+    const c = new Candidates(k, 2 * scanErrorBound(stride, this.maxNorm, norm(queries, qo, dim)));
+    const allowLen = allow ? allow.length : 0;
+    const ok = (s: number) =>
+      !((removed[s >>> 5]! >>> (s & 31)) & 1) && !(allow && (s >= allowLen || allow[s] === 0));
+    // The tail (and everything while flat): exact, in JS-side f64.
+    const exact = (s: number) => {
+      if (!ok(s)) return;
+      let acc = 0;
+      const o = s * dim;
+      for (let i = 0; i < dim; i++) acc += this.rows[o + i]! * queries[qo + i]!;
+      const v = Math.fround(acc);
+      if (v >= c.cut) c.add(v, s, s);
+    };
+    if (lists === 0 || !this.kernel) {
+      for (let s = 0; s < this.count; s++) exact(s);
+      return c.finish(this.rows, dim, queries, qo, dim, k);
+    }
+    const kernel = this.kernel;
+    kernel.reserve(kernel.rowBytes, (stride + this.biggest) * 4);
+    const f32 = kernel.f32;
+    const qOff = kernel.rowBytes / 4;
+    const sOff = qOff + stride;
+    f32.fill(0, qOff, sOff);
+    f32.set(queries.subarray(qo, qo + dim), qOff);
+    kernel.fn.dot1(this.centroidPtr, lists, stride, qOff * 4, sOff * 4);
+    const nearest = new TopK(Math.min(this.probes, lists));
+    for (let l = 0; l < lists; l++) nearest.push(f32[sOff + l]!, l);
+    for (const l of nearest.result().slots) {
+      const p0 = this.listStart[l]!;
+      const m = this.listStart[l + 1]! - p0;
+      if (m === 0) continue;
+      kernel.fn.dot1(p0 * stride * 4, m, stride, qOff * 4, sOff * 4);
+      let cut = c.cut;
+      for (let j = 0; j < m; j++) {
+        const v = f32[sOff + j]!;
+        if (v < cut) continue;
+        const s = this.posSlot[p0 + j]!;
+        if (s < 0 || !ok(s)) continue;
+        c.add(v, s, s);
+        cut = c.cut;
+      }
+    }
+    for (const s of this.tail) exact(s);
+    return c.finish(this.rows, dim, queries, qo, dim, k);
+  }
+
+  /** Drops rows and lists; the index is empty afterwards. */
+  dispose(): void {
+    this.rows = new Float32Array(0);
+    this.removed = new Uint32Array(0);
+    this.slotPos = new Int32Array(0);
+    this.posSlot = new Int32Array(0);
+    this.kernel = null;
+    this.tail.clear();
+    this.count = this.lists = this.trainedAt = 0;
+    this.maxNorm = 0;
+  }
+}

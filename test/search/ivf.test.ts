@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'vitest';
+import { CpuFlatIndex } from '../../src/search/cpu-index';
+import { IvfIndex } from '../../src/search/ivf-index';
+import { assign, trainKMeans } from '../../src/search/ivf-train';
+import { rng, slotLists, unitRows } from './fixtures';
+
+/** Clustered unit rows: `centers` random centres, each row a centre plus noise. */
+function clustered(rows: number, dim: number, centers: number, seed: number): Float32Array {
+  const c = unitRows(centers, dim, seed);
+  const noise = unitRows(rows, dim, seed + 1);
+  const r = rng(seed + 2);
+  const out = new Float32Array(rows * dim);
+  for (let i = 0; i < rows; i++) {
+    const k = Math.floor(r() * centers);
+    let n = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = c[k * dim + d]! + 0.6 * noise[i * dim + d]!;
+      out[i * dim + d] = v;
+      n += v * v;
+    }
+    for (let d = 0; d < dim; d++) out[i * dim + d]! /= Math.sqrt(n);
+  }
+  return out;
+}
+
+function recall(got: Int32Array[], want: Int32Array[]): number {
+  let hit = 0;
+  got.forEach((g, q) => {
+    const w = new Set(want[q]!);
+    for (const s of g) if (w.has(s)) hit++;
+  });
+  return hit / (want.length * want[0]!.length);
+}
+
+describe('k-means', () => {
+  test('assign picks the centroid of largest inner product; training separates clusters', () => {
+    const dim = 24;
+    const cents = unitRows(5, dim, 3);
+    const pts = unitRows(200, dim, 4);
+    const of = assign(cents, pts, dim);
+    for (let p = 0; p < 200; p++) {
+      const dots = Array.from({ length: 5 }, (_, c) => {
+        let s = 0;
+        for (let i = 0; i < dim; i++) s += cents[c * dim + i]! * pts[p * dim + i]!;
+        return s;
+      });
+      expect(of[p]).toBe(dots.indexOf(Math.max(...dots)));
+    }
+    const data = clustered(2000, dim, 8, 5);
+    const trained = trainKMeans(data, dim, { lists: 8 });
+    expect(trained.length).toBe(8 * dim);
+    const sizes = new Array(8).fill(0);
+    for (const l of assign(trained, data, dim)) sizes[l]++;
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+  });
+});
+
+describe('IvfIndex', () => {
+  test('below flatBelow it is exact: same slots and scores as CpuFlatIndex', async () => {
+    const dim = 64;
+    const data = unitRows(3000, dim, 1);
+    const ivf = new IvfIndex({ dim });
+    const cpu = new CpuFlatIndex({ dim });
+    await ivf.write(0, data);
+    await cpu.write(0, data);
+    ivf.remove([3, 4]);
+    cpu.remove([3, 4]);
+    const queries = unitRows(5, dim, 2);
+    const a = await ivf.search(queries, 10);
+    const b = await cpu.search(queries, 10);
+    expect(slotLists(a)).toEqual(slotLists(b));
+    expect(a.map((h) => [...h.scores])).toEqual(b.map((h) => [...h.scores]));
+    expect(ivf.listCount).toBe(0);
+  });
+
+  test('partitioned: exact scores, recall ≥ 0.97 on clustered data with a few probes, all probes = exact', async () => {
+    const dim = 48;
+    const data = clustered(20_000, dim, 64, 7);
+    const ivf = new IvfIndex({ dim, flatBelow: 5000, probes: 12 });
+    const cpu = new CpuFlatIndex({ dim });
+    await ivf.write(0, data);
+    await cpu.write(0, data);
+    await ivf.build();
+    expect(ivf.listCount).toBe(141);
+    const queries = clustered(50, dim, 64, 7).map((v, i) => v + (i % 3) * 1e-3);
+    const want = await cpu.search(queries, 10);
+    const got = await ivf.search(queries, 10);
+    expect(
+      recall(
+        slotLists(got).map((s) => Int32Array.from(s)),
+        want.map((h) => h.slots),
+      ),
+    ).toBeGreaterThanOrEqual(0.97);
+    // Every hit's score is the exact one (f64 sum rounded to f32).
+    for (let q = 0; q < 50; q++) {
+      got[q]!.slots.forEach((s, r) => {
+        let acc = 0;
+        for (let i = 0; i < dim; i++) acc += data[s * dim + i]! * queries[q * dim + i]!;
+        expect(got[q]!.scores[r]).toBe(Math.fround(acc));
+      });
+    }
+    ivf.probes = ivf.listCount;
+    expect(slotLists(await ivf.search(queries, 10))).toEqual(slotLists(want));
+  });
+
+  test('writes after training go to an exact tail; removal, overwrite and allow are honoured', async () => {
+    const dim = 32;
+    const data = clustered(6000, dim, 16, 9);
+    const ivf = new IvfIndex({ dim, flatBelow: 4000 });
+    const cpu = new CpuFlatIndex({ dim });
+    await ivf.write(0, data.subarray(0, 5000 * dim));
+    await cpu.write(0, data.subarray(0, 5000 * dim));
+    await ivf.build();
+    ivf.probes = ivf.listCount; // all lists: answers must be exact
+    await ivf.write(5000, data.subarray(5000 * dim));
+    await cpu.write(5000, data.subarray(5000 * dim));
+    const queries = data.slice(5100 * dim, 5104 * dim); // their own rows are in the tail
+    const fresh = unitRows(1, dim, 99);
+    await ivf.write(10, fresh);
+    await cpu.write(10, fresh);
+    ivf.remove([5100]);
+    cpu.remove([5100]);
+    const allow = new Uint8Array(6000).fill(1).map((v, i) => (i % 7 === 0 ? 0 : v));
+    for (const a of [undefined, allow]) {
+      expect(slotLists(await ivf.search(queries, 10, a))).toEqual(
+        slotLists(await cpu.search(queries, 10, a)),
+      );
+    }
+    expect(slotLists(await ivf.search(fresh, 1))[0]).toEqual([10]);
+  });
+});
