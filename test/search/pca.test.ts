@@ -54,5 +54,5 @@ describe('QuantizedIndex mode pca', () => {
     expect(recall[0]!).toBeLessThanOrEqual(recall[1]!);
     expect(recall[1]!).toBeLessThanOrEqual(recall[2]!);
     expect(recall[2]!).toBeGreaterThanOrEqual(0.97);
-  });
+  }, 60_000);
 });

@@ -104,6 +104,7 @@ describe('QuantizedIndex (CPU twin): coarse-then-exact', () => {
         });
       });
     },
+    30_000, // PCA fits a 384 × 384 covariance: seconds on a loaded machine
   );
 
   test('resident bytes per vector: int8 4×, binary 32×, fp16 2× below fp32', async () => {

@@ -21,7 +21,11 @@ export interface QuantizedIndexOptions {
   gpu?: GpuContext;
   /** Rescore the coarse candidates exactly (default true); false returns code-estimated scores. */
   rescore?: boolean;
-  /** Candidates per hit of the coarse pass: m = min(256, max(k, candidates·k)) (default 10). */
+  /**
+   * Candidates per hit of the coarse pass: m = min(256, max(k, candidates·k)).
+   * Default 10 for int8 and fp16, 25 for binary and pca (measured: 10 gives
+   * ≈ 0.94 recall@10 on clustered data, 25 gives 1.0).
+   */
   candidates?: number;
   /** Target dims of the `'pca'` projection (default 64). */
   rank?: number;
@@ -59,7 +63,7 @@ export class QuantizedIndex implements VectorIndex {
     private readonly store: CodeStore,
     private readonly options: QuantizedIndexOptions,
   ) {
-    this.m = options.candidates ?? 10;
+    this.m = options.candidates ?? (codec.mode === 'binary' || codec.mode === 'pca' ? 25 : 10);
   }
 
   /**
