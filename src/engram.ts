@@ -1,18 +1,25 @@
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import type { Embedder, LoadProgress } from './embed/embedder';
 import type {
+  AddInput,
   AddOptions,
   AddResult,
   EngineInfo,
   GetAllOptions,
   ProgressCallback,
   SearchOptions,
+  UpdateOptions,
 } from './engine/engine';
+import type { ErasureReceipt } from './memory/erasure';
+import type { ExportOptions } from './memory/export';
+import type { ForgetOptions } from './memory/forgetting';
+import type { ImportOptions, ImportResult, ImportSource } from './memory/import';
+import type { RelatedMemory } from './memory/links';
 import type { EmbedderSpec } from './engine/embedder-spec';
 import { EngramError } from './errors';
 import type { BackendChoice } from './search/backend';
 import type { LogVerification } from './store/event-log';
-import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from './types';
+import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
 import { EngineHost } from './worker/engine-host';
 import { installErrorTransfer } from './worker/error-transfer';
 
@@ -123,16 +130,37 @@ export class Engram {
   }
 
   /**
-   * Stores a memory.
-   * @param text - what to remember (non-empty, at most `maxTextLength` characters)
-   * @param options - scope (`userId`, `agentId`, `runId`), `metadata`, optional precomputed `vector`
+   * Remembers a text or a conversation. By default (`infer: true`) facts are
+   * extracted (sentences of the user's messages, with speaker and time) and
+   * consolidated against the nearest memories in the same scope: each becomes
+   * an ADD, an UPDATE (new version; the old one invalidated), a DELETE (soft:
+   * a retraction such as "I no longer …") or a NOOP (already known; reinforced).
+   * With `infer: false` the text, or each non-system message, is stored as it is.
+   * @param input - a text, or chat messages `{ role, content, createdAt? }[]`
+   * @param options - scope, `metadata`, `eventTime`, `infer`, `link`, `roles`,
+   *   `consolidation` thresholds, an `llm` hook (Mem0's contract; its functions
+   *   are proxied into the Worker), `vector` (with `infer: false`)
+   * @throws `EmptyText`, `TextTooLarge`, `InvalidArgument`, `LlmFailed`
+   * @example
+   * await mem.add([{ role: 'user', content: 'I live in Paris now.' }], { userId: 'ada' });
+   * // { results: [{ id, memory: 'I live in Paris now.', event: 'UPDATE', previousMemory: 'I live in Berlin.' }] }
    */
-  add(text: string, options?: AddOptions): Promise<AddResult> {
-    return this.call((h) => h.add(text, this.out(options)));
+  add(input: AddInput, options?: AddOptions): Promise<AddResult> {
+    if (!this.worker || !options?.llm) return this.call((h) => h.add(input, this.out(options)));
+    const { llm, ...rest } = options;
+    return this.call((h) =>
+      h.add(
+        input,
+        this.out(rest),
+        llm.extractFacts && proxy(llm.extractFacts),
+        llm.decide && proxy(llm.decide),
+      ),
+    );
   }
 
   /**
-   * Stores many memories with progress (embedded in batches, written in few transactions).
+   * Stores many memories as they are, with progress (no consolidation; links only
+   * for items with `link: true`; embedded in batches, written in few transactions).
    * @param items - each a text with its scope, metadata and optional vector
    * @param onProgress - called as chunks are stored
    */
@@ -150,7 +178,11 @@ export class Engram {
   /**
    * Memories closest in meaning to `query`, best first.
    * @param query - the question or cue
-   * @param options - scope, metadata `filters` (applied before top-k), `limit` (default 10), optional `vector`
+   * @param options - scope, metadata `filters` (applied before top-k), `limit` (default 10),
+   *   `asOf` (event time travel) or `includeSuperseded` (past versions, marked `superseded`),
+   *   `retentionWeight` (0..1, default 0), `reinforce` (default true: hits are recalled), optional `vector`
+   * @example
+   * await mem.search('Where does Ada live?', { userId: 'ada', asOf: '2021-06-01' });
    */
   search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
     return this.call((h) => h.search(query, this.out(options)));
@@ -166,8 +198,12 @@ export class Engram {
     return this.call((h) => h.getAll(options));
   }
 
-  /** Changes a memory's text (and optionally its metadata); the old version stays in `history`. @throws `NotFound` */
-  update(id: string, text: string, options?: { metadata?: Metadata }): Promise<Memory> {
+  /**
+   * Changes a memory's text: a new version; the old one is invalidated (its
+   * `validTo` is the new `eventTime`, default now) and stays reachable by `asOf`. @throws `NotFound`
+   * @param options - `metadata` (default: keep), `eventTime`
+   */
+  update(id: string, text: string, options?: UpdateOptions): Promise<Memory> {
     return this.call((h) => h.update(id, text, options));
   }
 
@@ -186,9 +222,98 @@ export class Engram {
     return this.call((h) => h.history(id));
   }
 
-  /** Verifies the hash chain of the event log. */
+  /** Verifies the hash chain of the event log (payload hashes included; erased payloads are counted). */
   verifyLog(): Promise<LogVerification> {
     return this.call((h) => h.verifyLog());
+  }
+
+  /**
+   * Adds to a memory's strength S (days) and restarts its forgetting clock. @throws `NotFound`
+   * @param id - an active memory
+   */
+  reinforce(id: string): Promise<Memory> {
+    return this.call((h) => h.reinforce(id));
+  }
+
+  /**
+   * Archives active memories whose retention exp(-Δt/S) is below a bound: out
+   * of search and `getAll`, kept in the log, back with `restore`.
+   * @param options - `belowRetention` (0 < b ≤ 1, required) and an optional scope
+   * @example
+   * await mem.forget({ belowRetention: 0.05, userId: 'ada' });
+   */
+  forget(options: ForgetOptions): Promise<{ archived: string[] }> {
+    return this.call((h) => h.forget(options));
+  }
+
+  /** Brings an archived memory back (its forgetting clock restarts). @throws `NotFound` */
+  restore(id: string): Promise<Memory> {
+    return this.call((h) => h.restore(id));
+  }
+
+  /**
+   * Memories linked to `id` (links are made on insert to the nearest memories
+   * in the same scope), breadth-first up to `depth` hops. @throws `NotFound`
+   * @param options - `depth` (1..5, default 1), `limit` (default 100)
+   */
+  related(
+    id: string,
+    options?: { depth?: number; limit?: number },
+  ): Promise<{ results: RelatedMemory[] }> {
+    return this.call((h) => h.related(id, options));
+  }
+
+  /** The link graph around some memories: id → linked active memories, strongest first. */
+  links(ids: string[]): Promise<Record<string, { id: string; score: number }[]>> {
+    return this.call((h) => h.links(ids));
+  }
+
+  /**
+   * Erases a memory, or every memory of a scope: its text, metadata, vectors and
+   * links leave every object store, and its past events become tombstones that
+   * keep only ids, times and content hashes (so `verifyLog` still passes).
+   * @param target - an id, or a scope with at least one of userId, agentId, runId
+   * @returns a receipt: ids, tombstoned events with their hashes, the log's head and its check
+   */
+  erase(target: string | Scope): Promise<ErasureReceipt> {
+    return this.call((h) => h.erase(target));
+  }
+
+  /** Recreates memories, versions, vectors and links from the event log alone. @throws `CorruptStore` */
+  rebuild(): Promise<{ events: number; memories: number }> {
+    return this.call((h) => h.rebuild());
+  }
+
+  /**
+   * The store as versioned JSON Lines (header, memories, versions, links,
+   * events; vectors as base64 of Float32 unless `vectors: false`), one line per chunk.
+   * @example
+   * const blob = await new Response((await mem.export()).pipeThrough(new TextEncoderStream())).blob();
+   */
+  export(options?: ExportOptions): Promise<ReadableStream<string>> {
+    return this.call(async (h) => h.export(options));
+  }
+
+  /**
+   * Reads an export into an empty store (`mode: 'empty'`, default; the log is
+   * copied and checked) or merges it (`'merge'`: new ids only). Nothing is
+   * written unless the whole input is valid.
+   * @param source - JSONL text, lines, an async iterable of lines or a ReadableStream of text
+   * @throws `NotEmpty`, `InvalidImport`, `EmbedderMismatch`
+   */
+  async import(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
+    let input = source;
+    if (this.worker && typeof input !== 'string' && !(input instanceof ReadableStream)) {
+      const lines: string[] = [];
+      for await (const l of input as AsyncIterable<string>) lines.push(l);
+      input = lines;
+    }
+    const cb = options?.onProgress && this.worker ? proxy(options.onProgress) : options?.onProgress;
+    const sent =
+      this.worker && input instanceof ReadableStream
+        ? transfer(input, [input as unknown as Transferable])
+        : input;
+    return this.call((h) => h.import(sent, options?.mode, cb));
   }
 
   /** Embeds texts with the store's embedder (vectors are transferred, not copied, from the Worker). */

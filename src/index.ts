@@ -12,15 +12,40 @@ export type {
   Metadata,
   MetadataValue,
   MemoryState,
+  HistoryEvent,
 } from './types';
 export type {
+  AddInput,
   AddOptions,
   AddResult,
   SearchOptions,
   GetAllOptions,
+  UpdateOptions,
   EngineInfo,
   ProgressCallback,
 } from './engine/engine';
+export type { AddResultItem } from './memory/ingest';
+export {
+  SentenceExtractor,
+  type ChatMessage,
+  type Extractor,
+  type Fact,
+  type SentenceExtractorOptions,
+} from './memory/extractor';
+export {
+  RuleConsolidator,
+  type Candidate,
+  type ConsolidationOptions,
+  type Consolidator,
+  type Decision,
+  type Prepared,
+} from './memory/consolidation';
+export type { LlmHook, LlmOperation } from './memory/llm';
+export { retention, type ForgetOptions } from './memory/forgetting';
+export type { RelatedMemory } from './memory/links';
+export type { ErasureReceipt } from './memory/erasure';
+export type { ExportHeader, ExportOptions } from './memory/export';
+export type { ImportOptions, ImportResult, ImportSource } from './memory/import';
 export type { MetadataFilter, FieldOps } from './engine/filters';
 export type { EmbedderSpec } from './engine/embedder-spec';
 export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';

@@ -1,18 +1,27 @@
+import { transfer } from 'comlink';
 import type { Embedder, LoadProgress } from '../embed/embedder';
 import { EngramError } from '../errors';
 import {
   Engine,
+  type AddInput,
   type AddOptions,
   type AddResult,
   type EngineInfo,
   type GetAllOptions,
   type ProgressCallback,
   type SearchOptions,
+  type UpdateOptions,
 } from '../engine/engine';
+import type { ErasureReceipt } from '../memory/erasure';
+import type { ExportOptions } from '../memory/export';
+import type { ForgetOptions } from '../memory/forgetting';
+import type { ImportOptions, ImportResult, ImportSource } from '../memory/import';
+import type { RelatedMemory } from '../memory/links';
+import type { LlmHook } from '../memory/llm';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
 import type { BackendChoice } from '../search/backend';
 import type { LogVerification } from '../store/event-log';
-import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from '../types';
+import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
 /** Serialisable options for opening an engine (in a Worker or in the page). */
 export interface HostOpenOptions {
@@ -49,8 +58,21 @@ export class EngineHost {
   info(): EngineInfo {
     return this.need().info();
   }
-  add(text: string, options?: AddOptions): Promise<AddResult> {
-    return this.need().add(text, options);
+  /**
+   * @param llmExtract - `llm.extractFacts`, passed apart so it can cross the Worker as a proxy
+   * @param llmDecide - `llm.decide`, likewise
+   */
+  add(
+    input: AddInput,
+    options?: AddOptions,
+    llmExtract?: LlmHook['extractFacts'],
+    llmDecide?: LlmHook['decide'],
+  ): Promise<AddResult> {
+    if (!llmExtract && !llmDecide) return this.need().add(input, options);
+    const llm: LlmHook = { ...options?.llm };
+    if (llmExtract) llm.extractFacts = (x) => llmExtract(x);
+    if (llmDecide) llm.decide = (x) => llmDecide(x);
+    return this.need().add(input, { ...options, llm });
   }
   addMany(
     items: (AddOptions & { text: string })[],
@@ -67,7 +89,7 @@ export class EngineHost {
   getAll(options?: GetAllOptions): Promise<{ results: Memory[] }> {
     return this.need().getAll(options);
   }
-  update(id: string, text: string, options?: { metadata?: Metadata }): Promise<Memory> {
+  update(id: string, text: string, options?: UpdateOptions): Promise<Memory> {
     return this.need().update(id, text, options);
   }
   delete(id: string): Promise<{ message: string }> {
@@ -81,6 +103,58 @@ export class EngineHost {
   }
   verifyLog(): Promise<LogVerification> {
     return this.need().verifyLog();
+  }
+  reinforce(id: string): Promise<Memory> {
+    return this.need().reinforce(id);
+  }
+  forget(options: ForgetOptions): Promise<{ archived: string[] }> {
+    return this.need().forget(options);
+  }
+  restore(id: string): Promise<Memory> {
+    return this.need().restore(id);
+  }
+  related(
+    id: string,
+    options?: { depth?: number; limit?: number },
+  ): Promise<{ results: RelatedMemory[] }> {
+    return this.need().related(id, options);
+  }
+  links(ids: string[]): Promise<Record<string, { id: string; score: number }[]>> {
+    return this.need().links(ids);
+  }
+  erase(target: string | Scope): Promise<ErasureReceipt> {
+    return this.need().erase(target);
+  }
+  rebuild(): Promise<{ events: number; memories: number }> {
+    return this.need().rebuild();
+  }
+  /**
+   * The export as a stream of lines (each ending in a newline). Marked for
+   * transfer, so through Comlink it moves into the page instead of being copied.
+   */
+  export(options?: ExportOptions): ReadableStream<string> {
+    const lines = this.need().export(options);
+    const stream = new ReadableStream<string>({
+      async pull(controller) {
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(`${next.value}\n`);
+      },
+      async cancel() {
+        await lines.return(undefined);
+      },
+    });
+    return transfer(stream, [stream as unknown as Transferable]);
+  }
+  import(
+    source: ImportSource,
+    mode?: ImportOptions['mode'],
+    onProgress?: ImportOptions['onProgress'],
+  ): Promise<ImportResult> {
+    return this.need().import(source, {
+      ...(mode ? { mode } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
   embed(texts: string[]): Promise<Float32Array[]> {
     return this.need().embed(texts);

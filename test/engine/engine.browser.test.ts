@@ -70,12 +70,14 @@ test('vectors are stored in blocks: a reopen reads sealed blocks plus a short ta
     const before = await e.search('memory number 13 about topic 3', {
       limit: 21,
       reinforce: false,
+      retrieval: false,
     });
     await e.close();
     const e2 = await f.openEngine(name, { blockRows: 8, clock });
     const after = await e2.search('memory number 13 about topic 3', {
       limit: 21,
       reinforce: false,
+      retrieval: false,
     });
     await e2.close();
     return { blocks: dump.vectorBlocks!.length, tail: dump.vectorTail!.length, before, after };
@@ -207,9 +209,16 @@ test('scopes never cross; filters apply before top-k so limit counts matching me
       });
     }
     await e.addMany(items);
-    const ada = await e.search('trip to the mountains', { userId: 'ada', limit: 100 });
-    const notes = await e.search('trip to the mountains', { filters: { kind: 'note' }, limit: 10 });
+    // The dense path (retrieval: false): the allow mask is applied inside the index's top-k.
+    const dense = { retrieval: false } as const;
+    const ada = await e.search('trip to the mountains', { ...dense, userId: 'ada', limit: 100 });
+    const notes = await e.search('trip to the mountains', {
+      ...dense,
+      filters: { kind: 'note' },
+      limit: 10,
+    });
     const complex = await e.search('trip', {
+      ...dense,
       limit: 100,
       filters: {
         and: [{ day: { gte: 10, lt: 20 } }, { not: { day: { in: [11, 12] } } }],

@@ -68,3 +68,84 @@ test('Engram runs the engine in a Worker: results, progress, transferred vectors
   expect(r.err).toMatchObject({ code: 'EmptyText', name: 'EngramError' });
   expect(r.info).toMatchObject({ backend: 'cpu', count: 1200, embedderId: 'hash-64' });
 });
+
+test('the memory verbs cross the Worker: messages, llm hook, forget/restore, links, erase, export/import streams', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const open = () =>
+      f.Engram.open({ name: f.uniqueName(), embedder: { type: 'hash', dim: 64 }, backend: 'cpu' });
+    const mem = await open();
+    const ada = { userId: 'ada' };
+    const first = await mem.add(
+      [
+        { role: 'user', content: 'I live in Berlin. I have a cat.' },
+        { role: 'assistant', content: 'Noted!' },
+      ],
+      ada,
+    );
+    const moved = await mem.add('I live in Paris.', ada);
+    const calls: string[] = [];
+    const viaLlm = await mem.add('I adopted a dog', {
+      ...ada,
+      llm: {
+        extractFacts: async () => (calls.push('extract'), { facts: ['Has a dog'] }),
+        decide: async () => (
+          calls.push('decide'),
+          { memory: [{ id: 'x', text: 'Has a dog', event: 'ADD' as const }] }
+        ),
+      },
+    });
+    const forgotten = await mem.forget({ belowRetention: 1, ...ada });
+    const restored = await mem.restore(forgotten.archived[0]!);
+    const related = await mem.related(restored.id);
+    const links = await mem.links([restored.id]);
+    const stream = await mem.export();
+    const text = await new Response(stream.pipeThrough(new TextEncoderStream())).text();
+    const copy = await open();
+    const imported = await copy.import(
+      new ReadableStream<string>({
+        start(c) {
+          c.enqueue(text);
+          c.close();
+        },
+      }),
+    );
+    const copied = (await copy.getAll()).results.map((m) => m.memory);
+    const receipt = await mem.erase(ada);
+    const left = (await mem.getAll()).results.length;
+    const log = await mem.verifyLog();
+    await mem.close();
+    await copy.close();
+    return {
+      first: first.results.map((x) => x.event),
+      moved: moved.results.map((x) => [x.event, x.previousMemory]),
+      viaLlm: viaLlm.results.map((x) => [x.event, x.memory]),
+      calls,
+      archived: forgotten.archived.length,
+      restored: restored.state,
+      related: Array.isArray(related.results),
+      links: Object.keys(links),
+      lines: text.trim().split('\n').length,
+      imported,
+      copied,
+      erased: receipt.ids.length,
+      left,
+      log,
+    };
+  }, FIXTURE);
+  expect(r.first).toEqual(['ADD', 'ADD']);
+  expect(r.moved).toEqual([['UPDATE', 'I live in Berlin.']]);
+  expect(r.viaLlm).toEqual([['ADD', 'Has a dog']]);
+  expect(r.calls).toEqual(['extract', 'decide']);
+  expect(r.archived).toBe(3);
+  expect(r.restored).toBe('active');
+  expect(r.related).toBe(true);
+  expect(r.links).toHaveLength(1);
+  expect(r.lines).toBeGreaterThan(5);
+  expect(r.imported).toMatchObject({ mode: 'empty', imported: 3 });
+  expect(r.copied).toHaveLength(1);
+  expect(r.erased).toBe(3);
+  expect(r.left).toBe(0);
+  expect(r.log).toMatchObject({ ok: true });
+});
