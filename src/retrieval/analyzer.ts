@@ -47,7 +47,7 @@ export function terms(text: string, stopWords: ReadonlySet<string> = STOP_WORDS)
   const out: string[] = [];
   for (const w of words(text)) {
     if (stopWords.has(w)) continue;
-    out.push(w.length > 2 ? stem(w) : w);
+    out.push(w.length > 2 && !/\d/.test(w) ? stem(w) : w); // numbers stay as written
   }
   return out;
 }

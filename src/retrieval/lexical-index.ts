@@ -150,6 +150,33 @@ export class LexicalIndex {
       .slice(0, limit);
   }
 
+  /**
+   * Pseudo-relevance feedback (RM3-like): the terms that best characterise `ids`
+   * (Σ tf/len · idf over them), strongest first, weights scaled so the best is 1.
+   * @param ids - documents taken as relevant (e.g. the first-stage top 5)
+   * @param n - how many terms
+   * @param exclude - terms to leave out (the query's own)
+   */
+  feedbackTerms(
+    ids: readonly string[],
+    n: number,
+    exclude: ReadonlySet<string>,
+  ): Map<string, number> {
+    const acc = new Map<string, number>();
+    for (const id of ids) {
+      const counts = this.docTerms.get(id);
+      const len = this.docLen.get(id) ?? 1;
+      if (!counts) continue;
+      for (const [t, c] of counts) {
+        if (exclude.has(t) || (this.postings.get(t)?.size ?? 0) < 2) continue;
+        acc.set(t, (acc.get(t) ?? 0) + (c / len) * this.idf(t));
+      }
+    }
+    const top = [...acc].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+    const best = top[0]?.[1] ?? 1;
+    return new Map(top.map(([t, v]) => [t, v / best]));
+  }
+
   /** The index as JSON-able data (to persist it). */
   snapshot(): LexicalSnapshot {
     return { version: 1, docs: [...this.docTerms].map(([id, c]) => [id, [...c]]) };

@@ -1,0 +1,160 @@
+// The bridge between the engine's in-memory state and the retrieval pipeline: a Retriever per
+// state, kept in step with its records on each search, and the hybrid ranking of one query.
+import type { MemoryRecord } from '../store/records';
+import type { VectorIndex } from '../search/vector-index';
+import type { Link } from './ppr';
+import type { MemoryFeatures } from './rerank';
+import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever';
+import { EngramError } from '../errors';
+
+const STAGES = new Set(Object.keys(DEFAULT_RETRIEVAL));
+
+/** What the bridge reads of the engine's state (`MemoryState` satisfies it). */
+export interface RetrievalState {
+  readonly records: ReadonlyMap<string, MemoryRecord>;
+  readonly slotRecord: readonly (MemoryRecord | undefined)[];
+  readonly links: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly index: VectorIndex;
+}
+
+interface Synced {
+  retriever: Retriever;
+  /** The record object each id was indexed from (records are replaced, never mutated). */
+  indexed: Map<string, MemoryRecord>;
+}
+
+const cache = new WeakMap<RetrievalState, Synced>();
+
+/**
+ * Checks a `retrieval` search option: `false` or an object of stage options.
+ * @param v - the option as given
+ * @throws EngramError `InvalidArgument`
+ */
+export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
+  if (v === undefined) return {};
+  if (v === false) return false;
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new EngramError(
+      'InvalidArgument',
+      'retrieval must be false or an object of stage options',
+    );
+  for (const [k, s] of Object.entries(v)) {
+    if (!STAGES.has(k)) throw new EngramError('InvalidArgument', `unknown retrieval stage: ${k}`);
+    if (s !== undefined && s !== false && (typeof s !== 'object' || s === null))
+      throw new EngramError('InvalidArgument', `retrieval.${k} must be false or an object`);
+  }
+  return v as RetrievalOptions;
+}
+
+/** Speaker of a memory: `metadata.speaker` when it is a string, else its chat `role`. */
+function speakerOf(r: MemoryRecord): string | undefined {
+  const s = r.metadata?.speaker;
+  return typeof s === 'string' ? s : r.role;
+}
+
+/**
+ * The Retriever of a state, brought up to date with its current active records: new and
+ * changed ones are (re)indexed, deleted, archived and erased ones dropped. The first call
+ * indexes everything (the lexical index is derived data, rebuilt from the stored records).
+ * @param state - the engine's in-memory state
+ */
+export function syncedRetriever(state: RetrievalState): Retriever {
+  let s = cache.get(state);
+  if (!s) cache.set(state, (s = { retriever: new Retriever(), indexed: new Map() }));
+  const { retriever, indexed } = s;
+  for (const [id, rec] of indexed) {
+    if (state.records.get(id) !== rec) {
+      retriever.remove(id);
+      indexed.delete(id);
+    }
+  }
+  if (indexed.size !== state.records.size) {
+    for (const [id, rec] of state.records) {
+      if (rec.state !== 'active' || indexed.get(id) === rec) continue;
+      const speaker = speakerOf(rec);
+      retriever.upsert({
+        id,
+        text: rec.text,
+        time: rec.validFrom ?? rec.createdAt,
+        ...(rec.runId === undefined ? {} : { episode: rec.runId }),
+        order: rec.createdAt,
+        seq: rec.slot,
+        ...(speaker === undefined ? {} : { speaker }),
+      });
+      indexed.set(id, rec);
+    }
+  }
+  return retriever;
+}
+
+/** One query for {@link hybridSearch}. */
+export interface HybridQuery {
+  query: string;
+  vector: Float32Array;
+  limit: number;
+  /** Slot mask of what may be returned (the engine's scope/filter mask); undefined: all active. */
+  allow: Uint8Array | undefined;
+  /** Reference time (the engine's clock). */
+  now: number;
+  /** Stage options (merged over the defaults). */
+  options: RetrievalOptions;
+  /** Retention of a memory (forgetting curve), for the rerank features. */
+  retention?: (rec: MemoryRecord) => number;
+  /** Weight of retention in the rerank unless `options.rerank.features.retention` sets it (default 0). */
+  retentionWeight?: number;
+  /** Dense candidates taken from the vector index (default max(100, 4 · limit)). */
+  denseCandidates?: number;
+}
+
+/**
+ * Ranks current memories for a query: dense candidates from the vector index, then the
+ * retrieval pipeline (BM25, fusion, time, episode and neighbour context, links, rerank).
+ * @param state - the engine's in-memory state
+ * @param q - query, vector, limit, mask, time, options
+ * @returns records with their fused score and cosine similarity (0 when not a dense candidate)
+ */
+export async function hybridSearch(
+  state: RetrievalState,
+  q: HybridQuery,
+): Promise<{ rec: MemoryRecord; score: number; similarity: number }[]> {
+  const retriever = syncedRetriever(state);
+  const allowRec = (rec: MemoryRecord | undefined): rec is MemoryRecord =>
+    rec !== undefined && rec.state === 'active' && (q.allow ? q.allow[rec.slot] === 1 : true);
+  const allow = (id: string): boolean => {
+    const rec = state.records.get(id);
+    return allowRec(rec) && state.slotRecord[rec.slot] === rec;
+  };
+  const dense = new Map<string, number>();
+  if (q.options.dense !== false) {
+    const k = q.denseCandidates ?? Math.max(100, 4 * q.limit);
+    const [hits] = await state.index.search(q.vector, k, q.allow);
+    hits?.slots.forEach((slot, i) => {
+      const rec = state.slotRecord[slot];
+      if (rec && state.records.get(rec.id) === rec) dense.set(rec.id, hits.scores[i]!);
+    });
+  }
+  const links = (id: string): Link[] =>
+    [...(state.links.get(id) ?? [])].map(([to, weight]) => ({ id: to, weight }));
+  const features = q.retention
+    ? (id: string): MemoryFeatures | undefined => {
+        const rec = state.records.get(id);
+        return rec ? { retention: q.retention!(rec) } : undefined;
+      }
+    : undefined;
+  const options: RetrievalOptions = { ...q.options };
+  if (options.rerank !== false) {
+    const r = options.rerank ?? {};
+    options.rerank = { ...r, features: { retention: q.retentionWeight ?? 0, ...r.features } };
+  }
+  const ranked = retriever.search(
+    q.query,
+    q.limit,
+    { allow, dense, now: q.now, links, ...(features ? { features } : {}) },
+    options,
+  );
+  return ranked.map(({ id, score }) => ({
+    rec: state.records.get(id)!,
+    score,
+    similarity: dense.get(id) ?? 0,
+  }));
+}

@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import {
+  normalise,
+  ranked,
+  reciprocalRankFusion,
+  weightedFusion,
+} from '../../src/retrieval/fusion';
+
+const m = (o: Record<string, number>) => new Map(Object.entries(o));
+
+test('normalisation: max keeps zero, min–max spans 0..1', () => {
+  expect([...normalise(m({ a: 4, b: 2 }), 'max')]).toEqual([
+    ['a', 1],
+    ['b', 0.5],
+  ]);
+  expect([...normalise(m({ a: 0.6, b: 0.4, c: 0.2 }), 'minmax')]).toEqual([
+    ['a', 1],
+    ['b', 0.5000000000000001],
+    ['c', 0],
+  ]);
+});
+
+test('weighted fusion sums normalised scores; a low dense weight cannot overturn a clear lexical win', () => {
+  const lex = m({ a: 10, b: 1 });
+  const dense = m({ b: 0.9, c: 0.5, a: 0.4 });
+  const f = weightedFusion([{ scores: lex }, { scores: dense, weight: 0.3, normalise: 'minmax' }]);
+  expect(ranked(f).map(([id]) => id)).toEqual(['a', 'b', 'c']);
+  expect(f.get('a')).toBeCloseTo(1, 9);
+  expect(f.get('b')).toBeCloseTo(0.1 + 0.3, 9);
+});
+
+test('weighted RRF', () => {
+  const r = reciprocalRankFusion(
+    [{ scores: m({ a: 2, b: 1 }) }, { scores: m({ b: 2, a: 1 }), weight: 2 }],
+    60,
+  );
+  expect(ranked(r)[0]![0]).toBe('b');
+});
