@@ -1,0 +1,349 @@
+// `npm run bench`, in the page: Engram's CPU paths, a plain JS loop and the
+// peer libraries on the same vectors and queries. Driven by bench/engines.mjs.
+import { CpuFlatIndex } from '../src/search/cpu-index';
+import { IvfIndex } from '../src/search/ivf-index';
+import { WasmFlatIndex } from '../src/search/wasm/wasm-index';
+import type { VectorIndex } from '../src/search/vector-index';
+import { PEERS, type PeerIndex } from './peers';
+
+/** One row of the table (the JSON schema of the issue, plus a few notes). */
+export interface Row {
+  engine: string;
+  mode: string;
+  data: string;
+  n: number;
+  dim: number;
+  batch: number;
+  msPerQuery: number;
+  p95Ms: number;
+  recallAt10: number;
+  bytesPerVector: number | null;
+  buildMs: number;
+  note?: string;
+}
+
+interface DataSet {
+  name: string;
+  n: number;
+  dim: number;
+  rows: Float32Array;
+  queries: Float32Array;
+  nq: number;
+  truth: Int32Array[];
+}
+
+const K = 10;
+let set: DataSet | null = null;
+const built = new Map<string, { index: unknown; buildMs: number }>();
+
+/** Small LCG, normal-ish via sums (fast enough for 51M numbers). */
+function gauss(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = 0;
+    for (let i = 0; i < 4; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      t += s / 2 ** 32;
+    }
+    return (t - 2) * 1.732;
+  };
+}
+
+function normalise(v: Float32Array, dim: number): Float32Array {
+  for (let o = 0; o < v.length; o += dim) {
+    let n = 0;
+    for (let i = 0; i < dim; i++) n += v[o + i]! * v[o + i]!;
+    const inv = 1 / Math.sqrt(n || 1);
+    for (let i = 0; i < dim; i++) v[o + i]! *= inv;
+  }
+  return v;
+}
+
+function randomRows(rows: number, dim: number, seed: number): Float32Array {
+  const g = gauss(seed);
+  return normalise(
+    new Float32Array(rows * dim).map(() => g()),
+    dim,
+  );
+}
+
+/** Base vectors repeated to `rows`, each copy moved by noise of norm ≈ `noise`, renormalised. */
+function noisy(base: Float32Array, dim: number, rows: number, noise: number, seed: number) {
+  const g = gauss(seed);
+  const m = base.length / dim;
+  const out = new Float32Array(rows * dim);
+  const sigma = noise / Math.sqrt(dim);
+  for (let r = 0; r < rows; r++) {
+    const b = (r % m) * dim;
+    for (let i = 0; i < dim; i++) out[r * dim + i] = base[b + i]! + sigma * g();
+  }
+  return normalise(out, dim);
+}
+
+/**
+ * Makes the data set and its exact top-10 (the reference for recall).
+ * @param o - `data`: 'random' or 'real' (LoCoMo turns and questions, USE-lite, 512 dims)
+ */
+export async function prepare(o: { data: 'random' | 'real'; n: number; dim: number; nq: number }) {
+  for (const b of built.values()) (b.index as { dispose?: () => void }).dispose?.();
+  built.clear();
+  set = null;
+  let rows: Float32Array;
+  let queries: Float32Array;
+  if (o.data === 'random') {
+    rows = randomRows(o.n, o.dim, o.n + o.dim);
+    queries = randomRows(o.nq, o.dim, 99);
+  } else {
+    const get = async (f: string) =>
+      new Float32Array(await (await fetch(`/bench/.cache/${f}`)).arrayBuffer());
+    const turns = await get('locomo-turns-use-lite-512.f32');
+    const questions = await get('locomo-questions-use-lite-512.f32');
+    if (o.dim !== 512) throw new Error('real embeddings are 512-dimensional (USE-lite)');
+    rows = noisy(turns, 512, o.n, 0.25, 7);
+    queries = questions.slice(0, o.nq * 512);
+  }
+  const nq = queries.length / o.dim;
+  const exact = new WasmFlatIndex({ dim: o.dim, initialCapacity: o.n });
+  await exact.write(0, rows);
+  const truth = (await exact.search(queries, K)).map((h) => h.slots);
+  exact.dispose();
+  set = { name: o.data, n: o.n, dim: o.dim, rows, queries, nq, truth };
+  return { n: o.n, dim: o.dim, nq };
+}
+
+/** The plain unrolled JS loop: the reference every engine is compared with. */
+function plainJs(rows: Float32Array, dim: number, q: Float32Array, k: number): number[] {
+  const n = rows.length / dim;
+  const best: { s: number; i: number }[] = [];
+  let worst = -Infinity;
+  for (let r = 0; r < n; r++) {
+    const o = r * dim;
+    let a = 0, b = 0, c = 0, d = 0; // prettier-ignore
+    let i = 0;
+    for (; i + 4 <= dim; i += 4) {
+      a += rows[o + i]! * q[i]!;
+      b += rows[o + i + 1]! * q[i + 1]!;
+      c += rows[o + i + 2]! * q[i + 2]!;
+      d += rows[o + i + 3]! * q[i + 3]!;
+    }
+    for (; i < dim; i++) a += rows[o + i]! * q[i]!;
+    const s = a + b + c + d;
+    if (best.length < k || s > worst) {
+      best.push({ s, i: r });
+      best.sort((x, y) => y.s - x.s);
+      if (best.length > k) best.pop();
+      worst = best[best.length - 1]!.s;
+    }
+  }
+  return best.map((h) => h.i);
+}
+
+function recall(got: ArrayLike<number>[], from: number): number {
+  let hit = 0;
+  got.forEach((slots, j) => {
+    const want = new Set(set!.truth[from + j]!);
+    for (let r = 0; r < Math.min(K, slots.length); r++) if (want.has(slots[r]!)) hit++;
+  });
+  return hit / (got.length * K);
+}
+
+/** Times batches over the query set until `budgetMs`; ms per query (median, p95 of batches). */
+async function timeBatches(
+  batch: number,
+  budgetMs: number,
+  run: (q: Float32Array, nq: number) => Promise<ArrayLike<number>[]>,
+) {
+  const { dim, nq, queries } = set!;
+  const per: number[] = [];
+  let hits = 0;
+  let seen = 0;
+  const start = performance.now();
+  for (let from = 0; from + batch <= nq; from += batch) {
+    const q = queries.subarray(from * dim, (from + batch) * dim);
+    const t0 = performance.now();
+    const got = await run(q, batch);
+    per.push((performance.now() - t0) / batch);
+    hits += recall(got, from) * batch;
+    seen += batch;
+    if (performance.now() - start > budgetMs && per.length >= 3) break;
+  }
+  per.sort((a, b) => a - b);
+  return {
+    msPerQuery: per[per.length >> 1]!,
+    p95Ms: per[Math.min(per.length - 1, Math.floor(per.length * 0.95))]!,
+    recallAt10: seen ? hits / seen : 0,
+  };
+}
+
+async function once<T>(
+  key: string,
+  make: () => Promise<T>,
+): Promise<{ index: T; buildMs: number }> {
+  let b = built.get(key);
+  if (!b) {
+    const t0 = performance.now();
+    const index = await make();
+    b = { index, buildMs: performance.now() - t0 };
+    built.set(key, b);
+  }
+  return b as { index: T; buildMs: number };
+}
+
+/** The engines and modes this page runs, for the driver's loop. */
+export function engines(): {
+  engine: string;
+  mode: string;
+  maxN: number;
+  minN?: number;
+  batches?: number[];
+}[] {
+  return [
+    ...[8, 16, 32, 64].map((p) => ({
+      engine: 'engram-cpu',
+      mode: `ivf-p${p}`,
+      maxN: Infinity,
+      minN: 50_000,
+      batches: [1],
+    })),
+    { engine: 'plain-js', mode: 'fp32', maxN: Infinity, batches: [1] },
+    { engine: 'engram-cpu', mode: 'fp32-js', maxN: Infinity },
+    { engine: 'engram-cpu', mode: 'fp32-wasm', maxN: Infinity },
+    ...PEERS.flatMap((p) =>
+      p.modes.map((mode) => ({ engine: p.engine, mode, maxN: p.maxN, batches: [1] })),
+    ),
+  ];
+}
+
+/**
+ * Builds (once per data set) and times one engine/mode at one batch size.
+ * @param o - engine, mode, batch, time budget per case
+ */
+export async function runEngine(o: {
+  engine: string;
+  mode: string;
+  batch: number;
+  budgetMs: number;
+}) {
+  const s = set!;
+  const { dim, n } = s;
+  let buildMs = 0;
+  let bytes: number | null = dim * 4;
+  let run: (q: Float32Array, nq: number) => Promise<ArrayLike<number>[]>;
+  if (o.engine === 'plain-js') {
+    run = async (q, nq) =>
+      Array.from({ length: nq }, (_, j) =>
+        plainJs(s.rows, dim, q.subarray(j * dim, (j + 1) * dim), K),
+      );
+  } else if (o.mode.startsWith('ivf')) {
+    const b = await once<IvfIndex>('ivf', async () => {
+      const index = new IvfIndex({ dim });
+      await index.write(0, s.rows);
+      await index.build();
+      return index;
+    });
+    buildMs = b.buildMs;
+    bytes = b.index.bytesPerVector;
+    b.index.probes = Number(o.mode.slice(5));
+    run = async (q) => (await b.index.search(q, K)).map((h) => h.slots);
+  } else if (o.engine === 'engram-cpu') {
+    const b = await once<VectorIndex>(o.mode, async () => {
+      const index =
+        o.mode === 'fp32-js'
+          ? new CpuFlatIndex({ dim, initialCapacity: n })
+          : new WasmFlatIndex({ dim, initialCapacity: n });
+      await index.write(0, s.rows);
+      return index;
+    });
+    buildMs = b.buildMs;
+    if (b.index instanceof WasmFlatIndex) bytes = b.index.bytesPerVector;
+    run = async (q) => (await b.index.search(q, K)).map((h) => h.slots);
+  } else {
+    const peer = PEERS.find((p) => p.engine === o.engine)!;
+    const b = await once<PeerIndex>(o.engine, () => peer.build(s.rows, dim));
+    buildMs = b.buildMs;
+    bytes = b.index.bytesPerVector;
+    run = async (q, nq) => {
+      const out: number[][] = [];
+      for (let j = 0; j < nq; j++)
+        out.push(await b.index.query(q.subarray(j * dim, (j + 1) * dim), K, o.mode));
+      return out;
+    };
+  }
+  const t = await timeBatches(o.batch, o.budgetMs, run);
+  const row: Row = {
+    engine: o.engine,
+    mode: o.mode,
+    data: s.name,
+    n,
+    dim,
+    batch: o.batch,
+    ...t,
+    bytesPerVector: bytes,
+    buildMs,
+  };
+  return row;
+}
+
+const COLD_DB = 'engram-bench-cold';
+
+/**
+ * Builds a persisted store of `n` random unit vectors (precomputed, so no
+ * embedding) and closes it; {@link coldOpen} then opens it from a fresh page.
+ * @param o - rows and dim
+ */
+export async function coldOpenPrepare(o: { n: number; dim: number }) {
+  const { Engine } = await import('../src/engine/engine');
+  const { HashEmbedder } = await import('../src/embed/hash-embedder');
+  await new Promise((done) => {
+    const r = indexedDB.deleteDatabase(COLD_DB);
+    r.onsuccess = r.onerror = r.onblocked = done;
+  });
+  const t0 = performance.now();
+  const engine = await Engine.open({
+    name: COLD_DB,
+    embedder: new HashEmbedder({ dim: o.dim }),
+    backend: 'cpu',
+    reinforceOnSearch: false,
+  });
+  const rows = randomRows(o.n, o.dim, 5);
+  const chunk = 10_000;
+  for (let i = 0; i < o.n; i += chunk) {
+    const items = Array.from({ length: Math.min(chunk, o.n - i) }, (_, j) => ({
+      text: `memory ${i + j}`,
+      vector: rows.subarray((i + j) * o.dim, (i + j + 1) * o.dim),
+    }));
+    await engine.addMany(items);
+  }
+  await engine.close();
+  return { n: o.n, dim: o.dim, buildMs: performance.now() - t0 };
+}
+
+/**
+ * Opens the store {@link coldOpenPrepare} left and runs the first search.
+ * @param o - dim of the stored vectors
+ */
+export async function coldOpen(o: { dim: number }) {
+  const t0 = performance.now();
+  const { Engine } = await import('../src/engine/engine');
+  const { HashEmbedder } = await import('../src/embed/hash-embedder');
+  const engine = await Engine.open({
+    name: COLD_DB,
+    embedder: new HashEmbedder({ dim: o.dim }),
+    backend: 'cpu',
+    reinforceOnSearch: false,
+  });
+  const t1 = performance.now();
+  const { results } = await engine.search('memory 7', {
+    vector: randomRows(1, o.dim, 11),
+    limit: 10,
+  });
+  const t2 = performance.now();
+  await engine.close();
+  return {
+    openMs: t1 - t0,
+    searchMs: t2 - t1,
+    totalMs: t2 - t0,
+    hits: results.length,
+    backend: 'cpu',
+  };
+}
