@@ -198,6 +198,9 @@ export function engines(): {
   batches?: number[];
 }[] {
   return [
+    { engine: 'plain-js', mode: 'fp32', maxN: Infinity, batches: [1] },
+    { engine: 'engram-cpu', mode: 'fp32-js', maxN: Infinity },
+    { engine: 'engram-cpu', mode: 'fp32-wasm', maxN: Infinity },
     ...[8, 16, 32, 64].map((p) => ({
       engine: 'engram-cpu',
       mode: `ivf-p${p}`,
@@ -205,9 +208,6 @@ export function engines(): {
       minN: 50_000,
       batches: [1],
     })),
-    { engine: 'plain-js', mode: 'fp32', maxN: Infinity, batches: [1] },
-    { engine: 'engram-cpu', mode: 'fp32-js', maxN: Infinity },
-    { engine: 'engram-cpu', mode: 'fp32-wasm', maxN: Infinity },
     ...PEERS.flatMap((p) =>
       p.modes.map((mode) => ({ engine: p.engine, mode, maxN: p.maxN, batches: [1] })),
     ),

@@ -1,5 +1,6 @@
 // `npm run bench [-- --json] [--sizes=10000,100000] [--sets=random-384,random-512,real-512]
-//   [--batches=1,16] [--budget=1500] [--queries=200] [--engines=plain-js,engram-cpu,...] [--hnsw-sets=real-512] [--no-cold]`
+//   [--batches=1,16] [--budget=1500] [--queries=200] [--engines=plain-js,engram-cpu,...] [--hnsw-sets=real-512]
+//   [--mememo-n=10000] [--no-cold]`
 // Engram's CPU paths, a plain JS loop and peer libraries in one headless
 // Chromium page, on the same vectors and queries (bench/engines-page.ts).
 // Prints a table; with --json a last line {"rows":[...]}.
@@ -23,6 +24,8 @@ const nq = Number(flag('queries', '200'));
 const only = flag('engines', '');
 const cold = !argv.includes('--no-cold');
 const hnswSets = flag('hnsw-sets', 'real-512').split(',');
+// MeMemo builds through IndexedDB node by node (208 s for 10k × 384 here): off unless asked.
+const mememoN = Number(flag('mememo-n', '0'));
 
 if (sets.some((s) => s.startsWith('real'))) {
   const r = spawnSync('node_modules/.bin/tsx', ['bench/locomo-vectors.ts'], { stdio: 'inherit' });
@@ -82,7 +85,8 @@ try {
       let plain = null;
       for (const e of list) {
         if (only && !only.split(',').includes(e.engine)) continue;
-        if (n > e.maxN || n < (e.minN ?? 0)) continue;
+        const maxN = e.engine === 'mememo' ? mememoN : e.maxN;
+        if (n > maxN || n < (e.minN ?? 0)) continue;
         // hnswlib builds ~1.3 ms per row here: at 100k only on the sets in --hnsw-sets.
         if (e.engine === 'hnswlib-wasm' && n > 10_000 && !hnswSets.includes(s)) continue;
         for (const batch of batches) {
