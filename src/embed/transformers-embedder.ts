@@ -66,7 +66,9 @@ function progressMapper(onLoad: ((p: LoadProgress) => void) | undefined) {
   let initSent = false;
   return (info: ProgressInfo): void => {
     if (!onLoad) return;
-    if (info.status === 'progress') {
+    // Files load in parallel: a late byte count of another file after the model
+    // finished would make the stages go backwards, so stages only move forward.
+    if (info.status === 'progress' && !initSent) {
       onLoad({ stage: 'download', file: info.file, loaded: info.loaded, total: info.total });
     } else if (info.status === 'done' && info.file.endsWith('.onnx') && !initSent) {
       initSent = true;
