@@ -19,6 +19,8 @@ import {
 import { reinforceHits, retention } from '../memory/forgetting';
 import { toMemory } from '../memory/record-ops';
 import type { MemoryRecord } from '../store/records';
+import { deepSearch } from '../retrieval/deep-search';
+import { MAX_K } from '../search/topk';
 import { checkRetrievalOptions, hybridSearch } from '../retrieval/engine-search';
 import type { RetrievalOptions } from '../retrieval/retriever';
 import type { Metadata, Scope, SearchResult } from '../types';
@@ -120,10 +122,15 @@ export async function runSearch(
       );
     return { results };
   }
-  const k = c.retentionWeight > 0 ? Math.max(c.limit * 4, c.limit + 32) : c.limit;
-  const [hits] = await state.index.search(vector, k, allow);
+  // With retention in the score, rerank more candidates than asked for (within one index pass
+  // once the limit itself needs several).
+  const k =
+    c.retentionWeight > 0
+      ? Math.min(Math.max(c.limit * 4, c.limit + 32), Math.max(MAX_K, c.limit))
+      : c.limit;
+  const hits = await deepSearch(state.index, vector, k, allow);
   const found: { rec: MemoryRecord; similarity: number }[] = [];
-  hits?.slots.forEach((slot, i) => {
+  hits.slots.forEach((slot, i) => {
     const rec = state.slotRecord[slot];
     if (rec) found.push({ rec, similarity: hits.scores[i]! });
   });

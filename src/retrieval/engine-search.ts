@@ -6,6 +6,8 @@ import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever';
 import { EngramError } from '../errors';
+import { MAX_K } from '../search/topk';
+import { deepSearch } from './deep-search';
 
 const STAGES = new Set(Object.keys(DEFAULT_RETRIEVAL));
 
@@ -87,6 +89,15 @@ export function syncedRetriever(state: RetrievalState): Retriever {
   return retriever;
 }
 
+/**
+ * Dense candidates a search of `limit` results takes from the vector index: max(100, 4 · limit),
+ * but no more than max({@link MAX_K}, limit) (beyond one index pass, only what the limit needs).
+ * @param limit - results wanted
+ */
+export function denseCandidates(limit: number): number {
+  return Math.min(Math.max(100, 4 * limit), Math.max(MAX_K, limit));
+}
+
 /** One query for {@link hybridSearch}. */
 export interface HybridQuery {
   query: string;
@@ -102,7 +113,7 @@ export interface HybridQuery {
   retention?: (rec: MemoryRecord) => number;
   /** Weight of retention in the rerank unless `options.rerank.features.retention` sets it (default 0). */
   retentionWeight?: number;
-  /** Dense candidates taken from the vector index (default max(100, 4 · limit)). */
+  /** Dense candidates taken from the vector index (default {@link denseCandidates}). */
   denseCandidates?: number;
 }
 
@@ -126,15 +137,18 @@ export async function hybridSearch(
   };
   const dense = new Map<string, number>();
   if (q.options.dense !== false) {
-    const k = q.denseCandidates ?? Math.max(100, 4 * q.limit);
-    const [hits] = await state.index.search(q.vector, k, q.allow);
-    hits?.slots.forEach((slot, i) => {
+    const k = q.denseCandidates ?? denseCandidates(q.limit);
+    const hits = await deepSearch(state.index, q.vector, k, q.allow);
+    hits.slots.forEach((slot, i) => {
       const rec = state.slotRecord[slot];
       if (rec && state.records.get(rec.id) === rec) dense.set(rec.id, hits.scores[i]!);
     });
   }
+  // Sorted by id: the walk's sums must not depend on the order links were loaded or made in.
   const links = (id: string): Link[] =>
-    [...(state.links.get(id) ?? [])].map(([to, weight]) => ({ id: to, weight }));
+    [...(state.links.get(id) ?? [])]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([to, weight]) => ({ id: to, weight }));
   const features = q.retention
     ? (id: string): MemoryFeatures | undefined => {
         const rec = state.records.get(id);
