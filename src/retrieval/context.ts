@@ -1,6 +1,6 @@
 // Context expansion (temporal contiguity): a hit lends a decayed share of its score to the
 // memories next to it in the same episode, so an answer that spans turns is found.
-import type { Scores } from './fusion';
+import { ranked, type Scores } from './fusion';
 
 /** Options of {@link expandContext}. */
 export interface ContextOptions {
@@ -35,7 +35,8 @@ export function expandContext(
   const weight = options.weight ?? 0.5;
   const backward = options.backward ?? weight;
   const decay = options.decay ?? 0.5;
-  const seeds = [...scores].sort((a, b) => b[1] - a[1]).slice(0, options.seeds ?? 50);
+  // Ties broken by id: which hits lend must not depend on the map's insertion order.
+  const seeds = ranked(scores, options.seeds ?? 50);
   const lent = new Map<string, number>();
   for (const [id, s] of seeds) {
     for (const n of neighbours(id, radius)) {
