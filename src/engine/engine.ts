@@ -27,6 +27,7 @@ import {
   vectorBytes,
 } from '../memory/record-ops';
 import { createVectorIndex, type BackendChoice } from '../search/backend';
+import { lexicalChanges } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
 import type { EventRecord, MemoryRecord } from '../store/records';
@@ -202,6 +203,7 @@ export class Engine {
     await this.state.appendVectors(0, snap.vectors);
     this.state.apply(snap.memories, snap.versions);
     this.state.addLinks(snap.links);
+    this.state.loadedLexical = snap.lexical;
     this.appliedSeq = snap.meta.lastSeq;
   }
 
@@ -514,7 +516,9 @@ export class Engine {
 
   /** Commits a change set, then mirrors it in memory (vectors, records, links, erasures). */
   private async commitAndApply(change: ChangeSet): Promise<EventRecord[]> {
-    const events = await this.store.commit(change);
+    // The lexical rows of what changes, in the same transaction (erasure drops its own rows).
+    const lexical = lexicalChanges((id) => this.state.records.get(id), change.memories ?? []);
+    const events = await this.store.commit({ ...change, lexical });
     const rows = [...(change.vectors ?? [])].sort((a, b) => a.slot - b.slot);
     if (rows.length) {
       const dim = this.embedder.dim;

@@ -1,5 +1,6 @@
 import type { LinkRecord, MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
+import type { LexicalRow } from '../retrieval/lexical-row';
 
 /** States whose versions keep their vectors searchable (by `asOf` for invalidated ones). */
 function keepsVectors(r: MemoryRecord): boolean {
@@ -25,6 +26,8 @@ export class MemoryState {
   readonly slotRecord: (MemoryRecord | undefined)[] = [];
   /** Links: id → (neighbour id → score). */
   readonly links = new Map<string, Map<string, number>>();
+  /** Lexical rows read at open, until the retriever takes them on its first search. */
+  loadedLexical: LexicalRow[] | undefined;
   private live = new Uint8Array(0);
   private current = new Uint8Array(0);
   private liveCount = 0;
@@ -141,6 +144,7 @@ export class MemoryState {
     this.records.clear();
     this.past.clear();
     this.links.clear();
+    this.loadedLexical = undefined;
     this.slotRecord.length = 0;
     this.live = new Uint8Array(0);
     this.current = new Uint8Array(0);

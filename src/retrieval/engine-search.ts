@@ -4,6 +4,7 @@ import type { MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
+import { docOf, LEXICAL_VERSION, sameDoc, type LexicalRow } from './lexical-row';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever';
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
@@ -17,6 +18,8 @@ export interface RetrievalState {
   readonly slotRecord: readonly (MemoryRecord | undefined)[];
   readonly links: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly index: VectorIndex;
+  /** Lexical rows read from the store at open; the first search takes (and clears) them. */
+  loadedLexical?: LexicalRow[] | undefined;
 }
 
 interface Synced {
@@ -48,41 +51,43 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
   return v as RetrievalOptions;
 }
 
-/** Speaker of a memory: `metadata.speaker` when it is a string, else its chat `role`. */
-function speakerOf(r: MemoryRecord): string | undefined {
-  const s = r.metadata?.speaker;
-  return typeof s === 'string' ? s : r.role;
-}
-
 /**
  * The Retriever of a state, brought up to date with its current active records: new and
  * changed ones are (re)indexed, deleted, archived and erased ones dropped. The first call
- * indexes everything (the lexical index is derived data, rebuilt from the stored records).
+ * takes the lexical rows the store loaded (kept in step with every write, in the same
+ * transaction) and analyses only memories that have no current row.
  * @param state - the engine's in-memory state
  */
 export function syncedRetriever(state: RetrievalState): Retriever {
   let s = cache.get(state);
-  if (!s) cache.set(state, (s = { retriever: new Retriever(), indexed: new Map() }));
+  if (!s) {
+    cache.set(state, (s = { retriever: new Retriever(), indexed: new Map() }));
+    // Stored rows of the analysis in use: no re-tokenising at open.
+    for (const row of state.loadedLexical ?? []) {
+      const rec = state.records.get(row.id);
+      if (row.v !== LEXICAL_VERSION || !rec || rec.state !== 'active') continue;
+      s.retriever.upsertRow(row);
+      s.indexed.set(row.id, rec);
+    }
+    state.loadedLexical = undefined;
+  }
   const { retriever, indexed } = s;
   for (const [id, rec] of indexed) {
-    if (state.records.get(id) !== rec) {
+    const cur = state.records.get(id);
+    if (cur === rec) continue;
+    if (sameDoc(rec, cur))
+      indexed.set(id, cur!); // e.g. a recall: nothing indexed changed
+    else {
       retriever.remove(id);
       indexed.delete(id);
     }
   }
   if (indexed.size !== state.records.size) {
     for (const [id, rec] of state.records) {
-      if (rec.state !== 'active' || indexed.get(id) === rec) continue;
-      const speaker = speakerOf(rec);
-      retriever.upsert({
-        id,
-        text: rec.text,
-        time: rec.validFrom ?? rec.createdAt,
-        ...(rec.runId === undefined ? {} : { episode: rec.runId }),
-        order: rec.createdAt,
-        seq: rec.slot,
-        ...(speaker === undefined ? {} : { speaker }),
-      });
+      if (indexed.has(id)) continue;
+      const doc = docOf(rec);
+      if (!doc) continue;
+      retriever.upsert(doc);
       indexed.set(id, rec);
     }
   }

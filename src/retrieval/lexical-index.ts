@@ -63,7 +63,7 @@ export class LexicalIndex {
   add(id: string, text: string): void {
     const counts = new Map<string, number>();
     for (const t of this.analyze(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    this.addCounts(id, counts);
+    this.addTerms(id, counts);
   }
 
   /**
@@ -194,11 +194,16 @@ export class LexicalIndex {
     analyze?: (text: string) => string[],
   ): LexicalIndex {
     const ix = new LexicalIndex(params, analyze);
-    for (const [id, entries] of snap.docs) ix.addCounts(id, new Map(entries));
+    for (const [id, entries] of snap.docs) ix.addTerms(id, new Map(entries));
     return ix;
   }
 
-  private addCounts(id: string, counts: Map<string, number>): void {
+  /**
+   * Indexes (or re-indexes) one document from its analysed term counts (e.g. stored ones).
+   * @param id - document id
+   * @param counts - term → count (kept by the index: do not change it afterwards)
+   */
+  addTerms(id: string, counts: Map<string, number>): void {
     this.remove(id);
     let len = 0;
     for (const [t, c] of counts) {

@@ -1,8 +1,11 @@
 // The retrieval pipeline: lexical + dense fusion, time, context, links, rerank.
-import { dateWords, mentionsTime, windowFit } from './time';
+import { windowFit } from './time';
+import { rowOf, type DocInfo, type LexicalRow, type RetrievalDoc } from './lexical-row';
+
+export type { RetrievalDoc } from './lexical-row';
 import { expandContext, type ContextOptions } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
-import { LexicalIndex, type Bm25Params, type LexicalSnapshot } from './lexical-index';
+import { LexicalIndex, type Bm25Params } from './lexical-index';
 import { personalizedPageRank, type Link, type PprOptions } from './ppr';
 import { processQuery, type QueryOptions } from './query';
 import {
@@ -13,22 +16,6 @@ import {
   type MemoryFeatures,
   type MmrOptions,
 } from './rerank';
-
-/** One memory as the retriever indexes it. */
-export interface RetrievalDoc {
-  id: string;
-  text: string;
-  /** Event time (when it happened or was said), ms since epoch; its date is indexed too. */
-  time?: number;
-  /** Episode it belongs to (a run, a session): context expansion stays inside one. */
-  episode?: string;
-  /** Position within the episode (e.g. creation time); ties broken by `seq`, then id. */
-  order?: number;
-  /** Second sort key within the episode (e.g. insertion sequence). */
-  seq?: number;
-  /** Who said or wrote it (a name a query may mention). */
-  speaker?: string;
-}
 
 /** Options of the time stage. */
 export interface TimeStageOptions {
@@ -115,21 +102,11 @@ export interface RetrieveInput {
   features?: (id: string) => MemoryFeatures | undefined;
 }
 
-interface DocInfo {
-  time?: number;
-  speaker?: string;
-  episode?: string;
-  order: number;
-  seq: number;
-  mentionsTime: boolean;
-}
-
 /** Serialisable state of a {@link Retriever}. */
 export interface RetrieverSnapshot {
-  version: 1;
-  lexical: LexicalSnapshot;
-  /** Per memory: id, time/episode data, text (episode texts are rebuilt from it). */
-  docs: [string, DocInfo, string][];
+  version: 2;
+  /** One row per memory, sorted by id. */
+  rows: LexicalRow[];
 }
 
 /**
@@ -142,10 +119,10 @@ export interface RetrieverSnapshot {
  * r.search('When did Caroline go to the support group?', 10, { dense });
  */
 export class Retriever {
-  private lexical: LexicalIndex;
+  private readonly lexical: LexicalIndex;
   private readonly episodeIndex: LexicalIndex;
   private readonly dirtyEpisodes = new Set<string>();
-  private readonly texts = new Map<string, string>();
+  private readonly rows = new Map<string, LexicalRow>();
   private readonly info = new Map<string, DocInfo>();
   private readonly episodes = new Map<string, string[]>();
   private positions: Map<string, number> | undefined;
@@ -173,18 +150,25 @@ export class Retriever {
    * @param doc - id, text, event time, episode and order
    */
   upsert(doc: RetrievalDoc): void {
-    this.remove(doc.id);
-    const dated = doc.time === undefined ? doc.text : `${doc.text} ${dateWords(doc.time)}`;
-    this.lexical.add(doc.id, dated);
-    this.texts.set(doc.id, doc.text);
-    this.setInfo(doc.id, {
-      ...(doc.time === undefined ? {} : { time: doc.time }),
-      ...(doc.episode === undefined ? {} : { episode: doc.episode }),
-      ...(doc.speaker === undefined ? {} : { speaker: doc.speaker.toLowerCase() }),
-      order: doc.order ?? 0,
-      seq: doc.seq ?? 0,
-      mentionsTime: mentionsTime(doc.text),
-    });
+    this.upsertRow(rowOf(doc));
+  }
+
+  /**
+   * Indexes an analysed memory (a stored {@link LexicalRow}: nothing is re-tokenised).
+   * @param row - terms and stage data of one memory
+   */
+  upsertRow(row: LexicalRow): void {
+    this.remove(row.id);
+    const counts = new Map(row.terms);
+    for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
+    this.lexical.addTerms(row.id, counts);
+    this.rows.set(row.id, row);
+    this.setInfo(row.id, row.info);
+  }
+
+  /** Whether a memory is indexed. */
+  has(id: string): boolean {
+    return this.info.has(id);
   }
 
   /**
@@ -196,7 +180,7 @@ export class Retriever {
     if (!inf) return;
     this.lexical.remove(id);
     this.info.delete(id);
-    this.texts.delete(id);
+    this.rows.delete(id);
     if (inf.episode !== undefined) {
       this.dirtyEpisodes.add(inf.episode);
       const ids = this.episodes.get(inf.episode)!.filter((x) => x !== id);
@@ -211,7 +195,7 @@ export class Retriever {
     this.lexical.clear();
     this.episodeIndex.clear();
     this.dirtyEpisodes.clear();
-    this.texts.clear();
+    this.rows.clear();
     this.info.clear();
     this.episodes.clear();
     this.positions = undefined;
@@ -220,9 +204,8 @@ export class Retriever {
   /** State as JSON-able data (to persist it). */
   snapshot(): RetrieverSnapshot {
     return {
-      version: 1,
-      lexical: this.lexical.snapshot(),
-      docs: [...this.info].map(([id, inf]) => [id, inf, this.texts.get(id) ?? '']),
+      version: 2,
+      rows: [...this.rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     };
   }
 
@@ -238,11 +221,7 @@ export class Retriever {
     bm25: Bm25Params = DEFAULT_BM25,
   ): Retriever {
     const r = new Retriever(options, bm25);
-    r.lexical = LexicalIndex.fromSnapshot(snap.lexical, bm25);
-    for (const [id, inf, text] of snap.docs) {
-      r.texts.set(id, text);
-      r.setInfo(id, inf);
-    }
+    for (const row of snap.rows) r.upsertRow(row);
     return r;
   }
 
@@ -445,8 +424,15 @@ export class Retriever {
   private refreshEpisodes(): void {
     for (const e of this.dirtyEpisodes) {
       const ids = this.episodes.get(e);
-      if (ids) this.episodeIndex.add(e, ids.map((id) => this.texts.get(id) ?? '').join('\n'));
-      else this.episodeIndex.remove(e);
+      if (!ids) {
+        this.episodeIndex.remove(e);
+        continue;
+      }
+      const counts = new Map<string, number>();
+      for (const id of ids)
+        for (const [t, c] of this.rows.get(id)?.terms ?? [])
+          counts.set(t, (counts.get(t) ?? 0) + c);
+      this.episodeIndex.addTerms(e, counts);
     }
     this.dirtyEpisodes.clear();
   }

@@ -2,6 +2,7 @@ import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError } from '../errors';
 import { chainEvents, type NewEvent } from './event-log';
 import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
+import type { LexicalRow } from '../retrieval/lexical-row';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
 import {
   eraseInTx,
@@ -31,6 +32,8 @@ export interface ChangeSet {
   vectors?: { slot: number; vector: Float32Array }[];
   /** Links to put (one record per direction). */
   links?: LinkRecord[];
+  /** Lexical rows to put and ids whose row goes (see `lexicalChanges`). */
+  lexical?: { put: LexicalRow[]; delete: string[] };
   /** Memories to erase; their events' seq of the first new event becomes the erasure seq. */
   erase?: Erasure;
   /** Events describing the change. */
@@ -43,6 +46,8 @@ export interface StoreSnapshot {
   memories: MemoryRecord[];
   versions: MemoryRecord[];
   links: LinkRecord[];
+  /** Lexical rows of the active memories. */
+  lexical: LexicalRow[];
   /** `meta.nextSlot × dim` float32 rows; rows never written are zero. */
   vectors: Float32Array;
 }
@@ -170,10 +175,10 @@ export class MemoryStore {
     this.assertOpen();
     try {
       const tx = this.db.transaction(
-        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'links'],
+        ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'links', 'lexical'],
         'readonly',
       );
-      const [meta, memories, versions, links, blockKeys, blocks, tailKeys, tail] =
+      const [meta, memories, versions, links, blockKeys, blocks, tailKeys, tail, lexical] =
         await Promise.all([
           tx.objectStore('meta').get('meta'),
           tx.objectStore('memories').getAll(),
@@ -183,12 +188,13 @@ export class MemoryStore {
           tx.objectStore('vectorBlocks').getAll(),
           tx.objectStore('vectorTail').getAllKeys(),
           tx.objectStore('vectorTail').getAll(),
+          tx.objectStore('lexical').getAll(),
         ]);
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = meta;
       const vectors = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
-      return { meta, memories, versions, links, vectors };
+      return { meta, memories, versions, links, lexical, vectors };
     } catch (e) {
       throw e instanceof EngramError ? e : fromStorageError(e);
     }
@@ -293,6 +299,9 @@ export class MemoryStore {
       for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
       for (const e of events) writes.push(tx.objectStore('events').add(e));
       for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
+      for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
+      for (const id of change.lexical?.delete ?? [])
+        writes.push(tx.objectStore('lexical').delete(id));
       writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
       if (change.erase) writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
       await Promise.all([...writes, tx.done]);

@@ -1,9 +1,10 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
 import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
+import { lexicalRow, type LexicalRow } from '../retrieval/lexical-row';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Typed layout of an Engram database (a wrong store name is a compile error). */
 export interface EngramDB extends DBSchema {
@@ -22,6 +23,8 @@ export interface EngramDB extends DBSchema {
   events: { key: number; value: EventRecord; indexes: { memoryId: string } };
   /** Links between memories, one record per direction, keyed [from, to] (since v2). */
   links: { key: [string, string]; value: LinkRecord };
+  /** Lexical index: analysed terms and stage data of every active memory, keyed by id (since v3). */
+  lexical: { key: string; value: LexicalRow };
 }
 
 /** Every object store, in the order a raw dump lists them. */
@@ -33,6 +36,7 @@ export const STORE_NAMES: StoreNames<EngramDB>[] = [
   'vectorTail',
   'events',
   'links',
+  'lexical',
 ];
 
 /** Stores derived from the event log (rebuilt by `rebuild()`). */
@@ -42,6 +46,7 @@ export const DERIVED_STORES = [
   'vectorBlocks',
   'vectorTail',
   'links',
+  'lexical',
 ] as const satisfies readonly StoreNames<EngramDB>[];
 
 /** The `versionchange` transaction a migration runs in. */
@@ -70,5 +75,11 @@ export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => Promise
   async (db, tx) => {
     db.createObjectStore('links', { keyPath: ['from', 'to'] });
     await migrateV1toV2(tx);
+  },
+  // 2 → 3: the lexical index (BM25 term counts per active memory), built from the memories.
+  async (db, tx) => {
+    db.createObjectStore('lexical', { keyPath: 'id' });
+    const rows = (await tx.objectStore('memories').getAll()).flatMap((m) => lexicalRow(m) ?? []);
+    await Promise.all(rows.map((r) => tx.objectStore('lexical').put(r)));
   },
 ];

@@ -4,6 +4,7 @@ import type { IDBPTransaction, StoreNames } from 'idb';
 import type { LinkRecord, MemoryRecord, MetaRecord, Tombstone } from './records';
 import { DERIVED_STORES, type EngramDB } from './schema';
 import { eraseVectorRows, writeVectorRows } from './vector-blocks';
+import { lexicalRow } from '../retrieval/lexical-row';
 
 /** A readwrite transaction over every store. */
 export type WriteTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'>;
@@ -38,6 +39,7 @@ export async function eraseInTx(
     await Promise.all([
       tx.objectStore('memories').delete(id),
       tx.objectStore('versions').delete(idRange(id)),
+      tx.objectStore('lexical').delete(id),
       links.delete(idRange(id)),
       ...out.map((l) => links.delete([l.to, l.from])),
     ]);
@@ -71,6 +73,10 @@ export async function replaceDerivedInTx(
   for (const m of state.memories) writes.push(tx.objectStore('memories').put(m));
   for (const v of state.versions) writes.push(tx.objectStore('versions').put(v));
   for (const l of state.links) writes.push(tx.objectStore('links').put(l));
+  for (const m of state.memories) {
+    const row = lexicalRow(m);
+    if (row) writes.push(tx.objectStore('lexical').put(row));
+  }
   await Promise.all(writes);
   await writeVectorRows(tx, meta, state.vectors, { sealAll: true });
   await tx.objectStore('meta').put(meta);

@@ -30,7 +30,7 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
           tx.onerror = () => reject(tx.error);
         };
       });
-    const derived = ['memories', 'versions', 'vectorBlocks', 'vectorTail', 'links'];
+    const derived = ['memories', 'versions', 'vectorBlocks', 'vectorTail', 'links', 'lexical'];
     await raw((db) => {
       const tx = db.transaction(derived, 'readwrite');
       for (const s of derived) tx.objectStore(s).clear();
@@ -66,7 +66,15 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
     };
   }, FIXTURE);
   // The history touched every derived store (sealed blocks and a tail included).
-  for (const s of ['memories', 'versions', 'vectorBlocks', 'vectorTail', 'links', 'events'])
+  for (const s of [
+    'memories',
+    'versions',
+    'vectorBlocks',
+    'vectorTail',
+    'links',
+    'lexical',
+    'events',
+  ])
     expect([s, r.counts[s]]).not.toEqual([s, 0]);
   expect(r.emptied).toBe(1 + r.counts.events!); // only meta and events were left
   expect(r.result.events).toBe(r.counts.events);

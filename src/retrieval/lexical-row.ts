@@ -1,0 +1,163 @@
+// One memory as the lexical index holds it: analysed term counts and the per-memory data the
+// retrieval stages use (event time, episode, speaker, position). A row is a pure function of
+// the memory record, so rows written live, by a migration or by a rebuild are the same bytes;
+// the store keeps them (object store `lexical`) so opening a store re-tokenises nothing.
+import type { MemoryRecord } from '../store/records';
+import { terms } from './analyzer';
+import { dateWords, mentionsTime } from './time';
+
+/**
+ * Version of the analysis a row was made with; rows of another version are re-analysed at
+ * load. Bump it when the analyzer, stop words or indexed date words change.
+ */
+export const LEXICAL_VERSION = 1;
+
+/** Per-memory data of the time, context and speaker stages. */
+export interface DocInfo {
+  /** Event time, ms since epoch. */
+  time?: number;
+  /** Speaker, lower case. */
+  speaker?: string;
+  /** Episode (run, session). */
+  episode?: string;
+  /** Position within the episode. */
+  order: number;
+  /** Second sort key within the episode. */
+  seq: number;
+  /** Whether the text itself mentions a time. */
+  mentionsTime: boolean;
+}
+
+/** One memory as the retriever indexes it. */
+export interface RetrievalDoc {
+  id: string;
+  text: string;
+  /** Event time (when it happened or was said), ms since epoch; its date is indexed too. */
+  time?: number;
+  /** Episode it belongs to (a run, a session): context expansion stays inside one. */
+  episode?: string;
+  /** Position within the episode (e.g. creation time); ties broken by `seq`, then id. */
+  order?: number;
+  /** Second sort key within the episode (e.g. insertion sequence). */
+  seq?: number;
+  /** Who said or wrote it (a name a query may mention). */
+  speaker?: string;
+}
+
+/** A stored lexical row (object store `lexical`, keyed by memory id). */
+export interface LexicalRow {
+  id: string;
+  /** {@link LEXICAL_VERSION} it was made with. */
+  v: number;
+  /** Term counts of the text, sorted by term. */
+  terms: [string, number][];
+  /** Term counts of the indexed date words, sorted by term. */
+  dates: [string, number][];
+  info: DocInfo;
+}
+
+function counts(list: readonly string[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const t of list) m.set(t, (m.get(t) ?? 0) + 1);
+  return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * The row of a document: its analysed terms and stage data.
+ * @param doc - the document
+ * @example
+ * rowOf({ id: 'm1', text: 'Caroline went hiking', time: Date.UTC(2023, 4, 8) }).terms
+ * // [['carolin', 1], ['hike', 1], ['went', 1]]
+ */
+export function rowOf(doc: RetrievalDoc): LexicalRow {
+  return {
+    id: doc.id,
+    v: LEXICAL_VERSION,
+    terms: counts(terms(doc.text)),
+    dates: doc.time === undefined ? [] : counts(terms(dateWords(doc.time))),
+    info: {
+      ...(doc.time === undefined ? {} : { time: doc.time }),
+      ...(doc.episode === undefined ? {} : { episode: doc.episode }),
+      ...(doc.speaker === undefined ? {} : { speaker: doc.speaker.toLowerCase() }),
+      order: doc.order ?? 0,
+      seq: doc.seq ?? 0,
+      mentionsTime: mentionsTime(doc.text),
+    },
+  };
+}
+
+/** Speaker of a memory: `metadata.speaker` when it is a string, else its chat `role`. */
+function speakerOf(r: MemoryRecord): string | undefined {
+  const s = r.metadata?.speaker;
+  return typeof s === 'string' ? s : r.role;
+}
+
+/**
+ * The document of a memory record, or undefined when it is not searchable (not active).
+ * @param rec - current version of a memory
+ */
+export function docOf(rec: MemoryRecord): RetrievalDoc | undefined {
+  if (rec.state !== 'active') return undefined;
+  const speaker = speakerOf(rec);
+  return {
+    id: rec.id,
+    text: rec.text,
+    time: rec.validFrom ?? rec.createdAt,
+    ...(rec.runId === undefined ? {} : { episode: rec.runId }),
+    order: rec.createdAt,
+    seq: rec.slot,
+    ...(speaker === undefined ? {} : { speaker }),
+  };
+}
+
+/**
+ * The lexical row of a memory record, or undefined when it is not searchable.
+ * @param rec - current version of a memory
+ */
+export function lexicalRow(rec: MemoryRecord): LexicalRow | undefined {
+  const doc = docOf(rec);
+  return doc && rowOf(doc);
+}
+
+/**
+ * Whether two versions of a memory index the same (so a change of strength or recall time,
+ * say, needs no re-analysis): both unsearchable, or the same text, time, episode, order,
+ * slot and speaker.
+ * @param a - one record
+ * @param b - another
+ */
+export function sameDoc(a: MemoryRecord | undefined, b: MemoryRecord | undefined): boolean {
+  const x = a && docOf(a);
+  const y = b && docOf(b);
+  if (!x || !y) return !x && !y;
+  return (
+    x.text === y.text &&
+    x.time === y.time &&
+    x.episode === y.episode &&
+    x.order === y.order &&
+    x.seq === y.seq &&
+    x.speaker === y.speaker
+  );
+}
+
+/**
+ * Writes to the lexical store that bring it from `before` to `after` for the memories `after`
+ * holds: a row for each newly searchable or re-indexed one, a delete for each one no longer
+ * searchable.
+ * @param before - current version of a memory before the change (undefined: new)
+ * @param after - the versions being written
+ */
+export function lexicalChanges(
+  before: (id: string) => MemoryRecord | undefined,
+  after: readonly MemoryRecord[],
+): { put: LexicalRow[]; delete: string[] } {
+  const out: { put: LexicalRow[]; delete: string[] } = { put: [], delete: [] };
+  for (const rec of after) {
+    const prev = before(rec.id);
+    if (sameDoc(prev, rec)) continue;
+    const row = lexicalRow(rec);
+    if (row) out.put.push(row);
+    else out.delete.push(rec.id);
+  }
+  return out;
+}
