@@ -38,6 +38,8 @@ export interface BenchMode {
   mode?: QuantMode;
   /** Candidates per hit of the coarse pass. */
   candidates?: number;
+  /** Share of the rows the coarse pass keeps at least (binary default 0.04). */
+  candidateFraction?: number;
   /** false: no rescore. */
   rescore?: boolean;
   /** PCA rank. */
@@ -101,6 +103,7 @@ export async function runQuantBench(opts: QuantBenchOptions): Promise<QuantBench
         mode: m.mode,
         backend: opts.backend ?? 'cpu',
         candidates: m.candidates,
+        candidateFraction: m.candidateFraction,
         rescore: m.rescore,
         rank: m.rank,
       });

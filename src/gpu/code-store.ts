@@ -7,6 +7,8 @@ import { FlatCodeStore } from '../search/quant/flat-code-store';
 import type { SearchHits } from '../search/vector-index';
 import { checked, requestGpu, type GpuContext } from './device';
 import { GpuFlatIndex } from './gpu-index';
+import { MAX_K } from '../search/topk';
+import { ScoreRunner } from './code-scores';
 import { CHUNK } from './pipelines';
 import { codeScanPipelines, type CodeScanMode } from './quant-pipelines';
 import { TopKRunner } from './topk-search';
@@ -72,6 +74,8 @@ export async function createGpuCodeStore(
     new TopKRunner(device, pipelines, label),
     label,
     f16,
+    new ScoreRunner(device, pipelines.scores, label),
+    codec.queryWords ?? codec.words,
   );
 }
 
@@ -96,6 +100,8 @@ export class GpuCodeStore implements CodeStore {
    * @param runner - top-k with the mode's scan
    * @param label - label prefix
    * @param f16 - whether the fp16 scan uses shader-f16
+   * @param scorer - every-row scores, for k past {@link MAX_K}
+   * @param queryWords - u32 per encoded query
    */
   constructor(
     private readonly device: GPUDevice,
@@ -105,6 +111,8 @@ export class GpuCodeStore implements CodeStore {
     private readonly runner: TopKRunner,
     private readonly label: string,
     readonly f16: boolean,
+    private readonly scorer: ScoreRunner,
+    readonly queryWords: number,
   ) {
     this.removedBuf = this.allocBits();
   }
@@ -184,10 +192,12 @@ export class GpuCodeStore implements CodeStore {
   }
 
   /**
-   * Top-k raw code scores on the GPU, the batch in one submission.
-   * @param queries - `nq × words` encoded queries
+   * Top-k raw code scores on the GPU, the batch in one submission. Past
+   * {@link MAX_K} the GPU writes every row's score and the top k are kept
+   * on the host (the CPU twin's collector).
+   * @param queries - `nq × queryWords` encoded queries
    * @param nq - query count
-   * @param k - hits per query
+   * @param k - hits per query (any size)
    * @param allow - optional per-slot filter
    */
   search(queries: Uint32Array, nq: number, k: number, allow?: Uint8Array): Promise<SearchHits[]> {
@@ -203,24 +213,46 @@ export class GpuCodeStore implements CodeStore {
         this.dirty = false;
       }
       const shards = this.shards.views(this.count);
-      const chunks = shards.reduce((a, s) => a + Math.ceil(s.rows / CHUNK), 0);
-      const batch = this.runner.maxBatch(chunks, k);
       let allowBits: Uint32Array<ArrayBuffer> | null = null;
       if (allow) {
         const n = Math.min(allow.length, this.count);
         allowBits = new Uint32Array(Math.max(1, Math.ceil(n / 32)));
         for (let s = 0; s < n; s++) if (allow[s] !== 0) allowBits[s >>> 5]! |= 1 << (s & 31);
       }
+      const qw = this.queryWords;
+      if (k > MAX_K) {
+        const out: SearchHits[] = [];
+        const batch = this.scorer.maxBatch(this.count);
+        for (let q0 = 0; q0 < nq; q0 += batch) {
+          const n = Math.min(batch, nq - q0);
+          const hits = await this.scorer.run({
+            shards,
+            total: this.count,
+            removed: this.removedBuf,
+            queries: queries.slice(q0 * qw, (q0 + n) * qw),
+            nq: n,
+            words: this.words,
+            queryWords: qw,
+            m: k,
+            allow: allowBits,
+          });
+          out.push(...hits);
+        }
+        return out;
+      }
+      const chunks = shards.reduce((a, s) => a + Math.ceil(s.rows / CHUNK), 0);
+      const batch = this.runner.maxBatch(chunks, k);
       const out: SearchHits[] = [];
       for (let q0 = 0; q0 < nq; q0 += batch) {
         const n = Math.min(batch, nq - q0);
-        const words = queries.slice(q0 * this.words, (q0 + n) * this.words);
+        const words = queries.slice(q0 * qw, (q0 + n) * qw);
         const pairs = await this.runner.run({
           shards,
           removed: this.removedBuf,
           queries: new Float32Array(words.buffer),
           nq: n,
           stride: this.words,
+          queryStride: qw,
           k,
           allow: allowBits,
         });
@@ -235,6 +267,7 @@ export class GpuCodeStore implements CodeStore {
     void this.exclusive(async () => {
       this.shards.destroy();
       this.runner.destroy();
+      this.scorer.destroy();
       this.removedBuf.destroy();
     });
   }

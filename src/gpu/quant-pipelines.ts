@@ -1,17 +1,26 @@
 // Code-scan pipelines (int8, binary, fp16), one per device and variant,
-// cached in a WeakMap; each pairs with the shared top-k merge pipeline.
+// cached in a WeakMap; each pairs with the shared top-k merge pipeline and
+// an every-row score pipeline (for coarse passes past 256 candidates).
 import binarySrc from '../../shaders/binary-score.wgsl?raw';
 import fp16Src from '../../shaders/fp16-score.wgsl?raw';
 import int8Src from '../../shaders/int8-score.wgsl?raw';
 import scanSrc from '../../shaders/quant-scan.wgsl?raw';
+import scoresSrc from '../../shaders/quant-scores.wgsl?raw';
 import sortSrc from '../../shaders/topk-sort.wgsl?raw';
 import { EngramError } from '../errors';
+import { QUERY_BITS } from '../search/quant/binary';
 import { topKPipelines, type TopKPipelines } from './pipelines';
 
 /** A code mode the GPU scans directly. */
 export type CodeScanMode = 'int8' | 'binary' | 'fp16';
 
-const cache = new WeakMap<GPUDevice, Map<string, Promise<TopKPipelines>>>();
+/** The top-k scan and merge of a code mode, plus its every-row score kernel. */
+export interface CodePipelines extends TopKPipelines {
+  /** Writes every row's score (quant-scores.wgsl), for coarse passes past 256 candidates. */
+  scores: GPUComputePipeline;
+}
+
+const cache = new WeakMap<GPUDevice, Map<string, Promise<CodePipelines>>>();
 
 /** True when WGSL offers `dot4I8Packed` here. */
 export function hasPackedDot(): boolean {
@@ -25,10 +34,16 @@ export function hasPackedDot(): boolean {
  * @param mode - the code
  * @param f16 - fp16 through `enable f16` (needs the device feature `shader-f16`)
  * @param packedDot - int8 through `dot4I8Packed`; false unpacks with extractBits
+ * @param entry - `'scan'` (per-chunk top-k, quant-scan.wgsl) or `'scores'` (every row, quant-scores.wgsl)
  * @example
  * device.createShaderModule({ code: codeScanWgsl('int8', false, true) });
  */
-export function codeScanWgsl(mode: CodeScanMode, f16: boolean, packedDot: boolean): string {
+export function codeScanWgsl(
+  mode: CodeScanMode,
+  f16: boolean,
+  packedDot: boolean,
+  entry: 'scan' | 'scores' = 'scan',
+): string {
   let prelude: string;
   let score: string;
   if (mode === 'int8') {
@@ -42,40 +57,43 @@ export function codeScanWgsl(mode: CodeScanMode, f16: boolean, packedDot: boolea
 fn dot4(a: u32, b: u32) -> i32 { return dot(unpack4(a), unpack4(b)); }`;
   } else if (mode === 'binary') {
     score = binarySrc;
-    prelude = '';
+    prelude = `const QBITS: u32 = ${QUERY_BITS}u;`;
   } else {
     score = fp16Src;
     prelude = f16
       ? 'enable f16;\nfn half2(x: u32) -> vec2<f32> { return vec2<f32>(bitcast<vec2<f16>>(x)); }'
       : 'fn half2(x: u32) -> vec2<f32> { return unpack2x16float(x); }';
   }
-  return `${prelude}\n${sortSrc}\n${score}\n${scanSrc}`;
+  return `${prelude}\n${sortSrc}\n${score}\n${entry === 'scan' ? scanSrc : scoresSrc}`;
 }
 
 async function compile(
   device: GPUDevice,
   mode: CodeScanMode,
   f16: boolean,
-): Promise<TopKPipelines> {
+): Promise<CodePipelines> {
   const { merge } = await topKPipelines(device);
-  const module = device.createShaderModule({
-    label: `engram quant-scan ${mode}${f16 ? ' f16' : ''}`,
-    code: codeScanWgsl(mode, f16, hasPackedDot()),
-  });
-  try {
-    const scan = await device.createComputePipelineAsync({
-      label: `engram ${mode} code scan${f16 ? ' (shader-f16)' : ''}`,
-      layout: 'auto',
-      compute: { module, entryPoint: 'scan' },
+  const build = async (entry: 'scan' | 'scores'): Promise<GPUComputePipeline> => {
+    const module = device.createShaderModule({
+      label: `engram quant-${entry} ${mode}${f16 ? ' f16' : ''}`,
+      code: codeScanWgsl(mode, f16, hasPackedDot(), entry),
     });
-    return { scan, merge };
-  } catch (e) {
-    const info = await module.getCompilationInfo();
-    const why = info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-    throw new EngramError('GpuUnavailable', `${mode} scan failed to compile: ${why || e}`, {
-      cause: e,
-    });
-  }
+    try {
+      return await device.createComputePipelineAsync({
+        label: `engram ${mode} code ${entry}${f16 ? ' (shader-f16)' : ''}`,
+        layout: 'auto',
+        compute: { module, entryPoint: entry },
+      });
+    } catch (e) {
+      const info = await module.getCompilationInfo();
+      const why = info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+      throw new EngramError('GpuUnavailable', `${mode} ${entry} failed to compile: ${why || e}`, {
+        cause: e,
+      });
+    }
+  };
+  const [scan, scores] = await Promise.all([build('scan'), build('scores')]);
+  return { scan, merge, scores };
 }
 
 /**
@@ -91,10 +109,10 @@ export function codeScanPipelines(
   device: GPUDevice,
   mode: CodeScanMode,
   f16: boolean,
-): Promise<TopKPipelines> {
+): Promise<CodePipelines> {
   let byKey = cache.get(device);
   if (!byKey) {
-    const fresh = new Map<string, Promise<TopKPipelines>>();
+    const fresh = new Map<string, Promise<CodePipelines>>();
     byKey = fresh;
     cache.set(device, fresh);
     void device.lost.then(() => cache.delete(device));

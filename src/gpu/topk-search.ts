@@ -17,6 +17,8 @@ export interface TopKJob {
   nq: number;
   /** Floats per padded row (multiple of 4). */
   stride: number;
+  /** Floats per query when queries are wider than rows (binary bit planes); default `stride`. */
+  queryStride?: number;
   /** Hits per query (≤ 256). */
   k: number;
   /** Allowed-slot bits, or null for no filter. */
@@ -95,7 +97,7 @@ export class TopKRunner {
 
     const queries = this.scratch(
       'queries',
-      Math.ceil(nq / QT) * QT * stride * 4, // whole groups of QT rows (extra rows are never output)
+      Math.ceil(nq / QT) * QT * (job.queryStride ?? stride) * 4, // whole groups of QT rows (extra rows are never output)
       STORAGE | GPUBufferUsage.COPY_DST,
     );
     device.queue.writeBuffer(queries, 0, job.queries);

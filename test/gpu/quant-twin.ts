@@ -116,17 +116,86 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
  * @param mode - the code
  * @param f16 - the shader-f16 variant
  * @param packedDot - int8 through dot4I8Packed
+ * @param entry - the top-k scan or the every-row scores
  */
 export async function compileErrors(
   mode: 'int8' | 'binary' | 'fp16',
   f16: boolean,
   packedDot: boolean,
+  entry: 'scan' | 'scores' = 'scan',
 ): Promise<string[]> {
   const { gpu } = await requestGpu();
   const module = gpu!.device.createShaderModule({
-    label: `test ${mode}`,
-    code: codeScanWgsl(mode, f16, packedDot),
+    label: `test ${mode} ${entry}`,
+    code: codeScanWgsl(mode, f16, packedDot, entry),
   });
   const info = await module.getCompilationInfo();
   return info.messages.filter((m) => m.type === 'error').map((m) => m.message);
+}
+
+/**
+ * The code stores themselves (no rescore) with k past 256: the GPU writes
+ * every row's score and keeps the top k on the host; the twin scans. Returns
+ * both raw answers.
+ * @param mode - the code
+ * @param rows - stored rows
+ * @param k - hits per query (may exceed 256)
+ * @param shardRows - rows per GPU shard
+ */
+export async function runWideCoarse(
+  mode: 'int8' | 'binary' | 'fp16',
+  rows: number,
+  k: number,
+  shardRows: number,
+): Promise<QuantTwinResult> {
+  const { gpu } = await requestGpu();
+  if (!gpu) throw new Error('no WebGPU device in the test page');
+  const { device } = gpu;
+  device.pushErrorScope('validation');
+  const dim = 96;
+  const { makeCodec } = await import('../../src/search/quant/make-codec');
+  const { CpuCodeStore } = await import('../../src/search/quant/code-store');
+  const { createGpuCodeStore } = await import('../../src/gpu/code-store');
+  const codec = makeCodec(mode, dim, 0);
+  // fp16 sums agree exactly only on exactly representable data.
+  const data = mode === 'fp16' ? sixteenths(rows + 5, dim, 21) : clusteredRows(rows + 5, dim, 21);
+  const base = data.subarray(0, rows * dim);
+  codec.train(base);
+  const codes = new Uint32Array(rows * codec.words);
+  codec.encode(base, codes, 0);
+  const qw = codec.queryWords ?? codec.words;
+  const queries = new Uint32Array(5 * qw);
+  for (let q = 0; q < 5; q++) {
+    queries.set(
+      codec.encodeQuery(data.subarray((rows + q) * dim, (rows + q + 1) * dim)).words,
+      q * qw,
+    );
+  }
+  const g = await createGpuCodeStore(codec, { gpu, shardRows });
+  const c = new CpuCodeStore(mode, codec.words, qw);
+  await g.write(0, codes);
+  await c.write(0, codes);
+  const removed = Array.from({ length: rows }, (_, i) => i).filter((i) => i % 7 === 3);
+  g.remove(removed);
+  c.remove(removed);
+  const allow = new Uint8Array(rows - 11).map((_, i) => (i % 5 === 0 ? 0 : 1));
+  const gpuHits = [
+    plain(await g.search(queries, 5, k)),
+    plain(await g.search(queries, 5, k, allow)),
+  ];
+  const cpuHits = [
+    plain(await c.search(queries, 5, k)),
+    plain(await c.search(queries, 5, k, allow)),
+  ];
+  const error = await device.popErrorScope();
+  g.dispose();
+  c.dispose();
+  return {
+    gpu: gpuHits,
+    cpu: cpuHits,
+    errors: error ? [error.message] : [],
+    f16: device.features.has('shader-f16'),
+    packedDot: hasPackedDot(),
+    residentBytesPerVector: codec.words * 4,
+  };
 }

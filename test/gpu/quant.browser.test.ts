@@ -40,7 +40,7 @@ describe('code-scan kernels vs CPU twin', () => {
     }
   });
 
-  test('binary: identical Hamming top-k and rescored hits, with an allow mask', async (ctx) => {
+  test('binary: identical asymmetric (bit-plane) top-k and rescored hits, with an allow mask', async (ctx) => {
     if (!gpu) return ctx.skip();
     for (const rescore of [false, true]) {
       const r = await run({
@@ -114,6 +114,24 @@ describe('code-scan kernels vs CPU twin', () => {
     }
   });
 
+  test('coarse passes past 256 candidates (every-row scores + host top-m): identical raw hits, several shards, removals, allow mask', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    for (const mode of ['binary', 'int8', 'fp16'] as const) {
+      const r = await callInPage<Twin, 'runWideCoarse'>(
+        page,
+        TWIN,
+        'runWideCoarse',
+        mode,
+        3000,
+        700,
+        1100,
+      );
+      expect(r.errors, mode).toEqual([]);
+      expect(r.gpu, mode).toEqual(r.cpu);
+      expect(r.gpu[0]!.slots[0]!.length).toBe(700);
+    }
+  });
+
   test('every variant compiles (int8 with and without dot4I8Packed; fp16 with f16 where offered)', async (ctx) => {
     if (!gpu) return ctx.skip();
     const c = (m: 'int8' | 'binary' | 'fp16', f16: boolean, dot: boolean) =>
@@ -121,6 +139,19 @@ describe('code-scan kernels vs CPU twin', () => {
     expect(await c('int8', false, false)).toEqual([]);
     expect(await c('binary', false, false)).toEqual([]);
     expect(await c('fp16', false, false)).toEqual([]);
+    for (const m of ['int8', 'binary', 'fp16'] as const) {
+      expect(
+        await callInPage<Twin, 'compileErrors'>(
+          page,
+          TWIN,
+          'compileErrors',
+          m,
+          false,
+          false,
+          'scores',
+        ),
+      ).toEqual([]);
+    }
     const r = await run({
       ...base,
       rows: 10,

@@ -9,7 +9,7 @@ export type QuantMode = 'int8' | 'binary' | 'fp16' | 'pca';
 
 /** A query encoded for the code scan. */
 export interface EncodedQuery {
-  /** `words` u32 per query, the same layout as a stored row. */
+  /** `queryWords` (default `words`) u32 per query. */
   words: Uint32Array;
   /**
    * Maps the raw scan score (an exact integer for int8 and binary) to an
@@ -31,6 +31,8 @@ export interface Codec {
   readonly dim: number;
   /** u32 words per code row: a multiple of 4 (one `vec4<u32>` load on the GPU), or `rank` floats for pca. */
   readonly words: number;
+  /** u32 words per encoded query (default `words`; binary queries are wider bit planes). */
+  readonly queryWords?: number;
   /** Rows the codec's parameters were learned from (0 until trained). */
   readonly trainedOn: number;
   /** False for codes without parameters (fp16). */

@@ -1,6 +1,7 @@
 // A CodeStore over a flat fp32 index: the coarse pass of the PCA mode scans
 // projected rows with the exact kernels (GpuFlatIndex or its CPU twin).
 import { CpuFlatIndex } from '../cpu-index';
+import { MAX_K } from '../topk';
 import type { SearchHits, VectorIndex } from '../vector-index';
 import type { CodeStore } from './code-store';
 
@@ -16,6 +17,9 @@ export class FlatCodeStore implements CodeStore {
    * @param index - a flat index whose dim is the code width
    */
   constructor(private readonly index: VectorIndex) {}
+
+  /** The flat index's largest k. */
+  readonly maxK = MAX_K;
 
   /**
    * A store on the CPU twin.

@@ -22,11 +22,18 @@ export interface QuantizedIndexOptions {
   /** Rescore the coarse candidates exactly (default true); false returns code-estimated scores. */
   rescore?: boolean;
   /**
-   * Candidates per hit of the coarse pass: m = min(256, max(k, candidates·k)).
-   * Default 10 for int8 and fp16, 25 for binary and pca (measured: 10 gives
-   * ≈ 0.94 recall@10 on clustered data, 25 gives 1.0).
+   * Candidates per hit of the coarse pass: m = max(k, candidates·k,
+   * candidateFraction·size). Default 10 for int8 and fp16, 25 for binary and
+   * pca. Past 256 the GPU writes every row's code score and the host keeps
+   * the top m (pca stays ≤ 256, the flat kernel's limit).
    */
   candidates?: number;
+  /**
+   * Share of the stored rows the coarse pass keeps at least (default 0.04
+   * for binary, else 0): sign codes rank the true top-10 of 100k rows within
+   * the top ≈ 1000 on clustered data, ≈ 4000 on random unit vectors.
+   */
+  candidateFraction?: number;
   /** Target dims of the `'pca'` projection (default 64). */
   rank?: number;
   /** Codec parameters are re-learned each time the store doubles, up to this many rows (default 65 536). */
@@ -54,6 +61,7 @@ export class QuantizedIndex implements VectorIndex {
   private full = new Float32Array(0);
   private count = 0;
   private readonly m: number;
+  private readonly fraction: number;
 
   private constructor(
     /** Vector length. */
@@ -64,6 +72,7 @@ export class QuantizedIndex implements VectorIndex {
     private readonly options: QuantizedIndexOptions,
   ) {
     this.m = options.candidates ?? (codec.mode === 'binary' || codec.mode === 'pca' ? 25 : 10);
+    this.fraction = options.candidateFraction ?? (codec.mode === 'binary' ? 0.04 : 0);
   }
 
   /**
@@ -78,6 +87,10 @@ export class QuantizedIndex implements VectorIndex {
     }
     const c = options.candidates ?? 10;
     if (!(c >= 1)) throw new EngramError('InvalidArgument', `candidates must be ≥ 1, got ${c}`);
+    const f = options.candidateFraction ?? 0;
+    if (!(f >= 0 && f <= 1)) {
+      throw new EngramError('InvalidArgument', `candidateFraction must be in 0..1, got ${f}`);
+    }
     const codec = makeCodec(options.mode, dim, options.rank ?? 64);
     let store: CodeStore;
     if (options.backend === 'webgpu') {
@@ -87,7 +100,7 @@ export class QuantizedIndex implements VectorIndex {
       const { FlatCodeStore } = await import('./flat-code-store');
       store = await FlatCodeStore.cpu(codec.words);
     } else {
-      store = new CpuCodeStore(codec.mode, codec.words);
+      store = new CpuCodeStore(codec.mode, codec.words, codec.queryWords);
     }
     return new QuantizedIndex(dim, codec, store, options);
   }
@@ -181,12 +194,13 @@ export class QuantizedIndex implements VectorIndex {
     checkAllow(allow);
     const { dim, codec } = this;
     const rescore = this.options.rescore !== false;
-    const m = rescore ? Math.min(MAX_K, Math.max(k, Math.round(this.m * k))) : k;
+    const m = rescore ? this.coarseM(k) : k;
     const encoded = Array.from({ length: nq }, (_, q) =>
       codec.encodeQuery(queries.subarray(q * dim, (q + 1) * dim)),
     );
-    const words = new Uint32Array(nq * codec.words);
-    encoded.forEach((e, q) => words.set(e.words, q * codec.words));
+    const qw = codec.queryWords ?? codec.words;
+    const words = new Uint32Array(nq * qw);
+    encoded.forEach((e, q) => words.set(e.words, q * qw));
     const coarse = await this.store.search(words, nq, m, allow);
     if (!rescore) {
       return coarse.map((h, q) => ({
@@ -195,6 +209,12 @@ export class QuantizedIndex implements VectorIndex {
       }));
     }
     return coarse.map((h, q) => this.rescore(h.slots, queries, q, k));
+  }
+
+  /** Candidates of the coarse pass for k hits (see {@link QuantizedIndexOptions.candidates}). */
+  private coarseM(k: number): number {
+    const want = Math.max(Math.round(this.m * k), Math.ceil(this.fraction * this.count));
+    return Math.max(k, Math.min(want, this.count, this.store.maxK ?? Infinity));
   }
 
   /** Exact fp32 top-k of one query among candidate slots (f64 sums rounded to f32, as CpuFlatIndex). */
