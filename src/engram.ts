@@ -18,6 +18,7 @@ import type { RelatedMemory } from './memory/links';
 import type { EmbedderSpec } from './engine/embedder-spec';
 import { EngramError } from './errors';
 import type { BackendChoice } from './search/backend';
+import type { IndexOptions } from './engine/open-index';
 import type { LogVerification } from './store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
 import { EngineHost } from './worker/engine-host';
@@ -40,6 +41,14 @@ export interface EngramOptions {
   maxTextLength?: number;
   /** Rows per stored vector block (default 4096). */
   blockRows?: number;
+  /**
+   * The vector index: `{ mode: 'int8' | 'binary' | 'fp16' }` scans a compact
+   * code and rescores exactly (default `'fp32'`, exact flat scan).
+   * @example
+   * const mem = await Engram.open({ name: 'notes', index: { mode: 'binary' } });
+   * (await mem.info()).residentBytesPerVector; // 64 for 512-d (vs 2048 fp32)
+   */
+  index?: IndexOptions;
   /** Model-load progress (bytes per file, then init, then ready). */
   onLoadProgress?: (p: LoadProgress) => void;
   /** Diagnostics: backend choice and why, device loss, catch-up with other tabs. */

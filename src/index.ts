@@ -51,6 +51,8 @@ export type { EmbedderSpec } from './engine/embedder-spec';
 export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';
 export type { LogVerification } from './store/event-log';
 export type { BackendChoice } from './search/backend';
+export type { IndexMode } from './search/index-mode';
+export type { IndexOptions } from './engine/open-index';
 export { UseLiteEmbedder, type UseLiteEmbedderOptions } from './embed/use-lite-embedder';
 export { TransformersEmbedder } from './embed/transformers-embedder';
 export { HashEmbedder } from './embed/hash-embedder';

@@ -26,7 +26,8 @@ import {
   applyPatch,
   vectorBytes,
 } from '../memory/record-ops';
-import { createVectorIndex, type BackendChoice } from '../search/backend';
+import type { BackendChoice } from '../search/backend';
+import { indexFootprint, type IndexMode } from '../search/index-mode';
 import { lexicalChanges } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
@@ -35,6 +36,7 @@ import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from '../typ
 import type { EngineCore, EngineSettings } from './core';
 import { compileFilter, type MetadataFilter } from './filters';
 import { MemoryState } from './memory-state';
+import { openIndex, type IndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import {
@@ -79,6 +81,11 @@ export interface EngineOptions {
   linkThreshold?: number;
   /** Most links a new memory makes on insert (default 5; 0 turns linking off). */
   maxLinks?: number;
+  /**
+   * The vector index: `mode` picks how vectors are stored where they are
+   * scanned (default `{ mode: 'fp32' }`, exact; see {@link IndexOptions}).
+   */
+  index?: IndexOptions;
 }
 
 /** Options of `getAll`. */
@@ -107,6 +114,10 @@ export interface EngineInfo {
   embedderId: string;
   dim: number;
   count: number;
+  /** How the index stores vectors where they are scanned. */
+  indexMode: IndexMode;
+  /** Bytes per vector of the scanned copy (GPU-resident on WebGPU). */
+  residentBytesPerVector: number;
 }
 
 /**
@@ -128,6 +139,7 @@ export class Engine {
     private readonly settings: EngineSettings,
     private readonly backend: BackendChoice,
     private backendReason: string,
+    private readonly indexOptions: IndexOptions | undefined,
   ) {
     const self = this;
     this.core = {
@@ -180,7 +192,12 @@ export class Engine {
       { ...(options.blockRows ? { blockRows: options.blockRows } : {}), now: settings.clock() },
     );
     const backend = options.backend ?? 'auto';
-    const chosen = await createVectorIndex({ dim: embedder.dim, backend, log: settings.log });
+    const chosen = await openIndex({
+      dim: embedder.dim,
+      backend,
+      index: options.index,
+      log: settings.log,
+    });
     settings.log(`engram: search backend ${chosen.backend} (${chosen.reason})`);
     let engine: Engine | undefined;
     const sync = new StoreSync(options.name, () => void engine?.catchUpNow());
@@ -192,6 +209,7 @@ export class Engine {
       settings,
       backend,
       chosen.reason,
+      options.index,
     );
     await engine.loadAll();
     return engine;
@@ -216,6 +234,8 @@ export class Engine {
       embedderId: this.embedder.id,
       dim: this.embedder.dim,
       count: this.state.activeCount,
+      indexMode: indexFootprint(this.state.index).mode,
+      residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
     };
   }
 
@@ -467,9 +487,10 @@ export class Engine {
 
   /** A fresh, empty index and state (reset, rebuild). */
   private async replaceState(): Promise<void> {
-    const { index } = await createVectorIndex({
+    const { index } = await openIndex({
       dim: this.embedder.dim,
       backend: this.backend,
+      index: this.indexOptions,
       log: this.settings.log,
     });
     this.state.index.dispose();

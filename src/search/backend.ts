@@ -4,6 +4,7 @@ import { requestGpu, type GpuAdapterSummary, type GpuContext } from '../gpu/devi
 import { GpuFlatIndex } from '../gpu/gpu-index';
 import { ResilientGpuIndex } from '../gpu/resilient-index';
 import { CpuFlatIndex } from './cpu-index';
+import { checkIndexMode, createQuantizedIndex, type IndexMode } from './index-mode';
 import { wasmSimdSupported } from './wasm/kernel';
 import { WasmFlatIndex } from './wasm/wasm-index';
 import type { VectorIndex } from './vector-index';
@@ -32,6 +33,15 @@ export interface CreateVectorIndexOptions {
    * return the same hits and scores.
    */
   cpuKernel?: 'wasm' | 'js';
+  /**
+   * The stored form of the vectors (default `'fp32'`, the exact flat index);
+   * `'int8'`, `'binary'` and `'fp16'` build a QuantizedIndex on the chosen
+   * backend (codes scanned, then exact rescore from a CPU fp32 cache). fp16
+   * runs its kernel only where the device has `shader-f16`, else its CPU twin.
+   * @example
+   * await createVectorIndex({ dim: 384, mode: 'binary' }); // 48 B/vector scanned
+   */
+  mode?: IndexMode;
 }
 
 /**
@@ -73,6 +83,8 @@ export interface ChosenIndex {
   index: VectorIndex;
   /** The backend chosen now. */
   backend: 'webgpu' | 'cpu';
+  /** The stored form of the vectors. */
+  mode: IndexMode;
   /** One line for people: why this backend. */
   reason: string;
   /** The WebGPU adapter, when there was one. */
@@ -103,20 +115,31 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
   if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
     throw new EngramError('InvalidArgument', `unknown backend '${String(backend)}'`);
   }
-  const cpu = (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {
+  const mode = checkIndexMode(options.mode);
+  const cpu = async (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {
     log(`engram: CPU search (${reason})`);
     return {
-      index: createCpuIndex(dim, options.cpuKernel),
+      index:
+        mode === 'fp32'
+          ? createCpuIndex(dim, options.cpuKernel)
+          : await createQuantizedIndex(mode, dim, 'cpu'),
       backend: 'cpu' as const,
+      mode,
       reason,
       adapter,
       calibration,
     };
   };
   const webgpu = async (gpu: GpuContext, reason: string, calibration?: Calibration) => {
-    const index = await ResilientGpuIndex.create({ dim, gpu, shardRows, log });
+    if (mode === 'fp16' && !gpu.device.features.has('shader-f16')) {
+      return cpu(`${reason}; fp16 without shader-f16 runs on its CPU twin`, gpu.info, calibration);
+    }
+    const index =
+      mode === 'fp32'
+        ? await ResilientGpuIndex.create({ dim, gpu, shardRows, log })
+        : await createQuantizedIndex(mode, dim, 'webgpu', gpu, shardRows);
     log(`engram: WebGPU search (${reason})`);
-    return { index, backend: 'webgpu' as const, reason, adapter: gpu.info, calibration };
+    return { index, backend: 'webgpu' as const, mode, reason, adapter: gpu.info, calibration };
   };
   if (backend === 'cpu') return cpu('backend: cpu requested');
   new CpuFlatIndex({ dim }); // validates dim before touching the GPU

@@ -20,6 +20,7 @@ import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
 import type { BackendChoice } from '../search/backend';
+import type { IndexOptions } from '../engine/open-index';
 import type { LogVerification } from '../store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
@@ -30,6 +31,7 @@ export interface HostOpenOptions {
   backend?: BackendChoice;
   maxTextLength?: number;
   blockRows?: number;
+  index?: IndexOptions;
 }
 
 /**
