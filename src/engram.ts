@@ -19,6 +19,7 @@ import type { EmbedderSpec } from './engine/embedder-spec';
 import { EngramError } from './errors';
 import type { BackendChoice } from './search/backend';
 import type { IndexOptions } from './engine/open-index';
+import type { CompactResult } from './memory/budget';
 import type { LogVerification } from './store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
 import { EngineHost } from './worker/engine-host';
@@ -49,6 +50,15 @@ export interface EngramOptions {
    * (await mem.info()).residentBytesPerVector; // 64 for 512-d (vs 2048 fp32)
    */
   index?: IndexOptions;
+  /**
+   * Most bytes the resident (GPU) index's vectors may take (default: no
+   * budget). Past it, the least valuable memories (lowest retention ×
+   * `metadata.importance`, default 1) move to a cold tier that is still
+   * searched, on the CPU, in a second pass merged into the results.
+   * @example
+   * const mem = await Engram.open({ name: 'notes', gpuBudgetBytes: 64 << 20 });
+   */
+  gpuBudgetBytes?: number;
   /** Model-load progress (bytes per file, then init, then ready). */
   onLoadProgress?: (p: LoadProgress) => void;
   /** Diagnostics: backend choice and why, device loss, catch-up with other tabs. */
@@ -336,6 +346,17 @@ export class Engram {
   }
 
   /** Deletes every memory, vector and event of this store. */
+  /**
+   * Fits the resident (GPU) index into `maxBytes`: the most valuable memories
+   * stay resident, the rest move to the cold tier (still searched, on the CPU).
+   * @param options - `maxBytes`: the budget (default: the one given at open)
+   * @example
+   * const { hot, cold, residentBytes } = await mem.compact({ maxBytes: 8 << 20 });
+   */
+  compact(options: { maxBytes?: number } = {}): Promise<CompactResult> {
+    return this.call((h) => h.compact(options));
+  }
+
   reset(): Promise<void> {
     return this.call((h) => h.reset());
   }

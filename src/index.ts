@@ -53,6 +53,7 @@ export type { LogVerification } from './store/event-log';
 export type { BackendChoice } from './search/backend';
 export type { IndexMode } from './search/index-mode';
 export type { IndexOptions } from './engine/open-index';
+export type { CompactResult } from './memory/budget';
 export { UseLiteEmbedder, type UseLiteEmbedderOptions } from './embed/use-lite-embedder';
 export { TransformersEmbedder } from './embed/transformers-embedder';
 export { HashEmbedder } from './embed/hash-embedder';

@@ -12,6 +12,7 @@ import {
 } from '../memory/import';
 import { adjacency, related, type RelatedMemory } from '../memory/links';
 import { rebuild } from '../memory/replay';
+import { bindBudget, compactIndex, type CompactResult } from '../memory/budget';
 import {
   addBatch,
   addMemories,
@@ -36,7 +37,7 @@ import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from '../typ
 import type { EngineCore, EngineSettings } from './core';
 import { compileFilter, type MetadataFilter } from './filters';
 import { MemoryState } from './memory-state';
-import { openIndex, type IndexOptions } from './open-index';
+import { openIndex, type EngineIndexOptions, type IndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import {
@@ -86,6 +87,13 @@ export interface EngineOptions {
    * scanned (default `{ mode: 'fp32' }`, exact; see {@link IndexOptions}).
    */
   index?: IndexOptions;
+  /**
+   * Most bytes the resident (GPU) index's vectors may take. Past it, the least
+   * valuable memories (lowest retention × `metadata.importance`, default 1)
+   * move to a cold tier scanned on the CPU in a second pass and merged into
+   * results; new memories evict the least valuable. Default: no budget.
+   */
+  gpuBudgetBytes?: number;
 }
 
 /** Options of `getAll`. */
@@ -139,7 +147,7 @@ export class Engine {
     private readonly settings: EngineSettings,
     private readonly backend: BackendChoice,
     private backendReason: string,
-    private readonly indexOptions: IndexOptions | undefined,
+    private indexOptions: EngineIndexOptions | undefined,
   ) {
     const self = this;
     this.core = {
@@ -195,7 +203,7 @@ export class Engine {
     const chosen = await openIndex({
       dim: embedder.dim,
       backend,
-      index: options.index,
+      index: { ...options.index, gpuBudgetBytes: options.gpuBudgetBytes },
       log: settings.log,
     });
     settings.log(`engram: search backend ${chosen.backend} (${chosen.reason})`);
@@ -209,7 +217,7 @@ export class Engine {
       settings,
       backend,
       chosen.reason,
-      options.index,
+      { ...options.index, gpuBudgetBytes: options.gpuBudgetBytes },
     );
     await engine.loadAll();
     return engine;
@@ -223,6 +231,7 @@ export class Engine {
     this.state.addLinks(snap.links);
     this.state.loadedLexical = snap.lexical;
     this.appliedSeq = snap.meta.lastSeq;
+    await bindBudget(this.state, this.settings.clock)?.rebalance();
   }
 
   /** Backend, embedder and size. */
@@ -455,6 +464,23 @@ export class Engine {
   async import(source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
     this.assertOpen();
     return importLines(this.core, source, options);
+  }
+
+  /**
+   * Fits the resident (GPU) index into `maxBytes` (default: the open budget):
+   * the most valuable memories stay resident, the rest move to the cold tier
+   * (still searched, on the CPU). Without a budget at open, sets one.
+   * @param options - `maxBytes`: the budget in bytes
+   */
+  async compact(options: { maxBytes?: number } = {}): Promise<CompactResult> {
+    this.assertOpen();
+    await this.catchUp;
+    if (!bindBudget(this.state, this.settings.clock)) {
+      this.indexOptions = { ...this.indexOptions, gpuBudgetBytes: options.maxBytes ?? Infinity };
+      await this.replaceState();
+      await this.loadAll();
+    }
+    return compactIndex(this.state, this.settings.clock, options.maxBytes);
   }
 
   /** Deletes every memory, vector and event of this store. */

@@ -1,7 +1,13 @@
 // Builds the engine's vector index from its options: backend, stored form
 // (index mode) and, later, the resident-memory budget.
-import { createVectorIndex, type BackendChoice, type ChosenIndex } from '../search/backend';
+import {
+  createCpuIndex,
+  createVectorIndex,
+  type BackendChoice,
+  type ChosenIndex,
+} from '../search/backend';
 import type { IndexMode } from '../search/index-mode';
+import { TieredIndex } from '../search/tiered-index';
 
 /** Options of the engine's vector index (`EngineOptions.index`, `Engram.open({ index })`). */
 export interface IndexOptions {
@@ -16,11 +22,17 @@ export interface IndexOptions {
   mode?: IndexMode;
 }
 
+/** The index options with the engine's memory budget. */
+export interface EngineIndexOptions extends IndexOptions {
+  /** Most bytes of resident (GPU) index rows; undefined: no budget, one flat tier. */
+  gpuBudgetBytes?: number;
+}
+
 /** Everything the engine needs to (re)build its index. */
 export interface IndexSpec {
   dim: number;
   backend: BackendChoice;
-  index?: IndexOptions;
+  index?: EngineIndexOptions;
   log: (message: string) => void;
 }
 
@@ -30,11 +42,23 @@ export interface IndexSpec {
  * @example
  * const { index } = await openIndex({ dim: 384, backend: 'auto', index: { mode: 'binary' }, log });
  */
-export function openIndex(spec: IndexSpec): Promise<ChosenIndex> {
-  return createVectorIndex({
-    dim: spec.dim,
-    backend: spec.backend,
-    log: spec.log,
-    ...(spec.index?.mode ? { mode: spec.index.mode } : {}),
+export async function openIndex(spec: IndexSpec): Promise<ChosenIndex> {
+  const make = () =>
+    createVectorIndex({
+      dim: spec.dim,
+      backend: spec.backend,
+      log: spec.log,
+      ...(spec.index?.mode ? { mode: spec.index.mode } : {}),
+    });
+  const chosen = await make();
+  const budget = spec.index?.gpuBudgetBytes;
+  if (budget === undefined) return chosen;
+  const index = new TieredIndex({
+    hot: chosen.index,
+    cold: createCpuIndex(spec.dim),
+    budgetBytes: budget,
+    makeHot: async () => (await make()).index,
   });
+  spec.log(`engram: resident index budget ${budget} bytes (${index.hotCapacity} vectors)`);
+  return { ...chosen, index };
 }

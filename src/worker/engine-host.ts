@@ -21,6 +21,7 @@ import type { LlmHook } from '../memory/llm';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
 import type { BackendChoice } from '../search/backend';
 import type { IndexOptions } from '../engine/open-index';
+import type { CompactResult } from '../memory/budget';
 import type { LogVerification } from '../store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
@@ -32,6 +33,7 @@ export interface HostOpenOptions {
   maxTextLength?: number;
   blockRows?: number;
   index?: IndexOptions;
+  gpuBudgetBytes?: number;
 }
 
 /**
@@ -160,6 +162,9 @@ export class EngineHost {
   }
   embed(texts: string[]): Promise<Float32Array[]> {
     return this.need().embed(texts);
+  }
+  compact(options?: { maxBytes?: number }): Promise<CompactResult> {
+    return this.need().compact(options);
   }
   reset(): Promise<void> {
     return this.need().reset();

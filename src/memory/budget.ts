@@ -1,0 +1,79 @@
+// The memory budget (EMS-style evict-then-merge with a byte budget): which
+// memories keep their vectors in the resident (GPU) index and which move to
+// the cold tier, scanned on the CPU in a second pass.
+import type { MemoryState } from '../engine/memory-state';
+import { EngramError } from '../errors';
+import { TieredIndex } from '../search/tiered-index';
+import type { MemoryRecord } from '../store/records';
+import { retention } from './forgetting';
+
+/**
+ * Importance of a memory: `metadata.importance` when it is a finite number ≥ 0, else 1.
+ * @param rec - the memory version
+ */
+export function importance(rec: Pick<MemoryRecord, 'metadata'>): number {
+  const v = rec.metadata?.importance;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 1;
+}
+
+/**
+ * Value of keeping a memory's vector resident: retention × importance for a
+ * current, active version; past versions and inactive ones rank below every
+ * current one (value − 1 … < 0), so they leave the hot tier first.
+ * @param rec - the version living in the slot
+ * @param current - whether it is the memory's current version
+ * @param now - ms since epoch
+ */
+export function residentValue(rec: MemoryRecord, current: boolean, now: number): number {
+  const v = retention(rec, now) * importance(rec);
+  return current && rec.state === 'active' ? v : v / (1 + v) - 1;
+}
+
+/**
+ * Binds the budget's value to a state: each slot's value is its version's
+ * {@link residentValue} at the engine's clock. A no-op for untiered indexes.
+ * @param state - the engine's in-memory state
+ * @param clock - the engine's clock
+ */
+export function bindBudget(state: MemoryState, clock: () => number): TieredIndex | undefined {
+  const index = state.index;
+  if (!(index instanceof TieredIndex)) return undefined;
+  index.value = (slot) => {
+    const rec = state.slotRecord[slot];
+    if (!rec) return -Infinity;
+    return residentValue(rec, state.records.get(rec.id) === rec, clock());
+  };
+  return index;
+}
+
+/** What {@link compactIndex} did. */
+export interface CompactResult {
+  /** Vectors in the resident (hot) index. */
+  hot: number;
+  /** Vectors in the cold tier (CPU, second pass). */
+  cold: number;
+  /** Bytes the resident index's rows take (≤ `maxBytes`). */
+  residentBytes: number;
+}
+
+/**
+ * Re-tiers a tiered index under `maxBytes`: the most valuable memories fill
+ * the resident index, the rest move to the cold tier.
+ * @param state - the engine's state (its index must be a {@link TieredIndex})
+ * @param clock - the engine's clock
+ * @param maxBytes - the budget in bytes
+ * @throws EngramError `InvalidArgument` for a bad budget
+ */
+export async function compactIndex(
+  state: MemoryState,
+  clock: () => number,
+  maxBytes?: number,
+): Promise<CompactResult> {
+  if (maxBytes !== undefined && !(Number.isFinite(maxBytes) && maxBytes >= 0)) {
+    throw new EngramError('InvalidArgument', `maxBytes must be a number ≥ 0, got ${maxBytes}`);
+  }
+  const index = bindBudget(state, clock);
+  if (!index) throw new EngramError('InvalidArgument', 'the index has no memory budget');
+  const { hot, cold } = await index.rebalance(maxBytes);
+  return { hot, cold, residentBytes: index.residentBytes };
+}
