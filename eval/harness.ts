@@ -38,12 +38,13 @@ export const ABLATION: [string, RetrievalOptions | false][] = [
   ['+ names', { episode: false, time: false, context: false, links: false, rerank: false }],
   ['+ time', { episode: false, context: false, links: false, rerank: false }],
   ['+ context (episode, neighbours)', { links: false, rerank: false }],
-  ['+ rerank (default)', {}],
-  ['+ links (off by default)', { links: {} }],
+  ['+ rerank', { links: false }],
+  ['+ entity links (default)', {}],
+  ['+ stored links (off by default)', { links: { stored: true } }],
 ];
 
 /** Name of the ablation row with the default stages. */
-export const DEFAULT_ROW = '+ rerank (default)';
+export const DEFAULT_ROW = '+ entity links (default)';
 
 export const CATEGORIES: Record<string, string> = {
   '1': 'multi-hop',

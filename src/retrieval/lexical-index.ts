@@ -177,6 +177,26 @@ export class LexicalIndex {
     return new Map(top.map(([t, v]) => [t, v / best]));
   }
 
+  /**
+   * Documents sharing rare terms with a document (entity links): for each of its terms held by
+   * at most `maxDf` documents, every other holder, weighted by the sum of the shared terms' idf.
+   * @param id - a document
+   * @param maxDf - most documents a term may be in to count as rare (names, specific nouns)
+   * @returns linked ids with weights, sorted by id
+   */
+  sharedTerms(id: string, maxDf: number): { id: string; weight: number }[] {
+    const acc = new Map<string, number>();
+    for (const t of this.docTerms.get(id)?.keys() ?? []) {
+      const p = this.postings.get(t);
+      if (!p || p.size < 2 || p.size > maxDf) continue;
+      const w = this.idf(t);
+      for (const other of p.keys()) if (other !== id) acc.set(other, (acc.get(other) ?? 0) + w);
+    }
+    return [...acc]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([to, weight]) => ({ id: to, weight }));
+  }
+
   /** The index as JSON-able data (to persist it). */
   snapshot(): LexicalSnapshot {
     return { version: 1, docs: [...this.docTerms].map(([id, c]) => [id, [...c]]) };

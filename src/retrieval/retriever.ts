@@ -7,7 +7,9 @@ import { expandContext, type ContextOptions } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
 import { LexicalIndex, type Bm25Params } from './lexical-index';
 import { personalizedPageRank, type Link, type PprOptions } from './ppr';
-import { processQuery, type QueryOptions } from './query';
+import { processQuery, type ProcessedQuery, type QueryOptions } from './query';
+import { entityRoundRobin, type EntityStageOptions } from './entities';
+import { terms } from './analyzer';
 import {
   applyFeatures,
   dot,
@@ -61,6 +63,13 @@ export interface LinkStageOptions extends PprOptions {
   weight?: number;
   /** How many of the best hits seed the walk (default 10). */
   seeds?: number;
+  /**
+   * Entity links: memories sharing a term held by at most this many memories are linked,
+   * weighted by the shared terms' idf (default 0: only the given links).
+   */
+  shared?: number;
+  /** Whether the store's links (the engine's links store) take part (default true). */
+  stored?: boolean;
 }
 
 /** Options of the rerank stage. */
@@ -84,6 +93,8 @@ export interface RetrievalOptions {
   context?: ContextOptions | false;
   links?: LinkStageOptions | false;
   rerank?: RerankStageOptions | false;
+  /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
+  entities?: EntityStageOptions | false;
 }
 
 /** What a search may draw on besides the index. */
@@ -240,9 +251,31 @@ export class Retriever {
     options: RetrievalOptions = {},
   ): { id: string; score: number }[] {
     const o = mergeOptions(this.options, options);
-    const allow = input.allow ?? (() => true);
     const now = input.now ?? Date.now();
     const q = processQuery(query, now, o.lexical || {});
+    if (!o.entities || q.names.length < 2) return this.rank(q, limit, input, o);
+    const pool = o.entities.pool ?? Math.max(30, 3 * limit);
+    const entities = [...new Set(q.names.map((n) => n.toLowerCase()))];
+    const stems = new Map(entities.map((e) => [e, terms(e)[0] ?? e]));
+    const about = (id: string, e: string): boolean =>
+      this.info.get(id)?.speaker === e ||
+      (this.rows.get(id)?.terms.some(([t]) => t === stems.get(e)) ?? false);
+    return entityRoundRobin(
+      this.rank(q, Math.max(pool, limit), input, o),
+      entities,
+      about,
+      limit,
+      o.entities,
+    );
+  }
+
+  private rank(
+    q: ProcessedQuery,
+    limit: number,
+    input: RetrieveInput,
+    o: Required<RetrievalOptions>,
+  ): { id: string; score: number }[] {
+    const allow = input.allow ?? (() => true);
 
     // 1. First stage: BM25 (with optional feedback terms) and dense, score-normalised and weighted.
     let lex: Scores | undefined;
@@ -330,11 +363,17 @@ export class Retriever {
     }
 
     // 4. Links: personalized PageRank from the best hits.
-    if (o.links && input.links) {
+    const stored = o.links && o.links.stored !== false ? input.links : undefined;
+    if (o.links && (stored || o.links.shared)) {
       const seeds = new Map(ranked(scores, o.links.seeds ?? 10));
+      const maxDf = o.links.shared ?? 0;
+      const linksOf = (id: string): Link[] => [
+        ...(stored?.(id) ?? []),
+        ...(maxDf > 0 ? this.lexical.sharedTerms(id, maxDf) : []),
+      ];
       const pr = personalizedPageRank(
         seeds,
-        (id) => input.links!(id).filter((l) => allow(l.id)),
+        (id) => linksOf(id).filter((l) => allow(l.id)),
         o.links,
       );
       for (const id of seeds.keys()) pr.delete(id);
@@ -468,10 +507,12 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   episode: {},
   time: {},
   context: {},
-  // Off by default: over LoCoMo with the engine's cosine links (USE-lite) it cost 0.5 points of
-  // recall@10. Turn it on (`links: {}`) where links carry more than embedding similarity.
-  links: false,
+  // Entity links only: memories sharing a rare term (in ≤ 10 memories: names, specific nouns).
+  // Over LoCoMo the engine's cosine links (USE-lite) cost 0.5 points of recall@10, so they stay
+  // out unless asked for (`links: { stored: true }`).
+  links: { shared: 10, weight: 0.05, iterations: 5, stored: false },
   rerank: {},
+  entities: false,
 };
 
 function mergeOptions(base: RetrievalOptions, over: RetrievalOptions): Required<RetrievalOptions> {

@@ -113,7 +113,7 @@ test('dense scores fuse in; links lift a memory linked to the hits', () => {
   expect(r.search('mountain trip', 1, { dense }, { ...OFF, dense: {} })[0]!.id).toBe('s2:1');
   const links = (id: string) => (id === 's2:1' ? [{ id: 's1:3', weight: 1 }] : []);
   const ids = r
-    .search('camping', 2, { links }, { ...OFF, links: { weight: 0.5 } })
+    .search('camping', 2, { links }, { ...OFF, links: { weight: 0.5, stored: true, shared: 0 } })
     .map((h) => h.id);
   expect(ids).toEqual(['s2:1', 's1:3']);
 });

@@ -1,0 +1,76 @@
+// Per-category recall@5/10/25 of stage configurations over the pure pipeline (cached USE-lite
+// vectors: run `npm run eval:locomo` once first), with per-conversation recall@10 (overall /
+// multi-hop) to check that a change holds on every held-out conversation. Configurations as JSON:
+// CONFIGS='[["name", {"links": {"weight": 0.1}}], ...]' npx vite-node eval/sweep.ts
+import { loadAll, recallAt } from './data';
+import { CachedEmbedder } from './embed-cache';
+import { Retriever, type RetrievalOptions } from '../src/retrieval/retriever';
+import { dot } from '../src/retrieval/rerank';
+const convs = loadAll('../shared/data/locomo');
+const e = new CachedEmbedder(
+  async () => {
+    throw new Error('vectors missing from the cache: run npm run eval:locomo first');
+  },
+  { id: 'use-lite-512', dim: 512 },
+);
+const configs: [string, RetrievalOptions][] = JSON.parse(process.env.CONFIGS ?? '[["default",{}]]');
+const data = [];
+for (const c of convs) {
+  const tv = await e.embed(c.turns.map((t) => t.text));
+  const qv = await e.embed(c.questions.map((q) => q.question));
+  const r = new Retriever();
+  c.turns.forEach((t) =>
+    r.upsert({
+      id: t.diaId,
+      text: t.text,
+      time: t.time,
+      episode: `S${t.session}`,
+      order: t.index,
+      speaker: t.speaker,
+    }),
+  );
+  const vec = new Map(c.turns.map((t, i) => [t.diaId, tv[i]!]));
+  const now = Math.max(...c.turns.map((t) => t.time)) + 86400000;
+  data.push({ c, r, qv, tv, vec, now });
+}
+for (const [name, cfg] of configs) {
+  const t0 = Date.now();
+  const sums = new Map<string, number[]>();
+  const perConv: string[] = [];
+  for (const { c, r, qv, tv, vec, now } of data) {
+    let cs = 0,
+      cn = 0,
+      ms = 0,
+      mn = 0;
+    c.questions.forEach((q, qi) => {
+      const dense = new Map(
+        c.turns
+          .map((t, i) => [t.diaId, dot(qv[qi]!, tv[i]!)] as [string, number])
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 100),
+      );
+      const ranked = r
+        .search(q.question, 25, { dense, now, vector: (id) => vec.get(id) }, cfg)
+        .map((h) => h.id);
+      for (const cat of [String(q.category), 'all']) {
+        const s = sums.get(cat) ?? [0, 0, 0, 0];
+        s[0] += recallAt(ranked, q.evidence, 5);
+        s[1] += recallAt(ranked, q.evidence, 10);
+        s[2] += recallAt(ranked, q.evidence, 25);
+        s[3]++;
+        sums.set(cat, s);
+      }
+      cs += recallAt(ranked, q.evidence, 10);
+      cn++;
+      if (q.category === 1) {
+        ms += recallAt(ranked, q.evidence, 10);
+        mn++;
+      }
+    });
+    perConv.push(`${c.id}:${(cs / cn).toFixed(3)}/${(ms / mn).toFixed(3)}`);
+  }
+  const f = (cat: string, i: number) => (sums.get(cat)![i]! / sums.get(cat)![3]!).toFixed(3);
+  console.log(
+    `${name.padEnd(28)} @10 mh ${f('1', 1)} tmp ${f('2', 1)} open ${f('3', 1)} single ${f('4', 1)} adv ${f('5', 1)} ALL ${f('all', 1)} | @5 ${f('all', 0)} @25 ${f('all', 2)} mh@5 ${f('1', 0)} | ${perConv.join(' ')} ${Date.now() - t0}ms`,
+  );
+}
