@@ -4,6 +4,7 @@ import type {
   AddInput,
   AddOptions,
   AddResult,
+  CheckpointOptions,
   EngineInfo,
   GetAllOptions,
   ProgressCallback,
@@ -59,6 +60,19 @@ export interface EngramOptions {
    * const mem = await Engram.open({ name: 'notes', gpuBudgetBytes: 64 << 20 });
    */
   gpuBudgetBytes?: number;
+  /** Search hits reinforce their memories (forgetting curve; default true). */
+  reinforceOnSearch?: boolean;
+  /** Strength of a new memory in days (default 1), and what each recall adds (default 1). */
+  initialStrength?: number;
+  strengthIncrement?: number;
+  /** Links on `add`: least cosine similarity (default 0.75) and most links per memory (default 5; 0 = off). */
+  linkThreshold?: number;
+  maxLinks?: number;
+  /**
+   * Checkpoints for fast opening of large stores (default on: written at `close()` for stores of
+   * 2000+ memories; see `CheckpointOptions`); `false` turns them off.
+   */
+  checkpoint?: CheckpointOptions | false;
   /** Model-load progress (bytes per file, then init, then ready). */
   onLoadProgress?: (p: LoadProgress) => void;
   /** Diagnostics: backend choice and why, device loss, catch-up with other tabs. */

@@ -22,6 +22,7 @@ export type {
   GetAllOptions,
   UpdateOptions,
   EngineInfo,
+  CheckpointOptions,
   ProgressCallback,
 } from './engine/engine';
 export type { AddResultItem } from './memory/ingest';

@@ -94,6 +94,22 @@ export interface EngineOptions {
    * results; new memories evict the least valuable. Default: no budget.
    */
   gpuBudgetBytes?: number;
+  /**
+   * Checkpoints for fast opening: at `close()`, a store of at least
+   * `minMemories` memories (default 2000) with at least `minEvents` events
+   * (default 500) since its last checkpoint writes one (a copy of its records in
+   * a few large chunks); `open` then reads it and the events after it (at most
+   * `maxLag`, default 5000; more → a full load). Erasure deletes it in the same
+   * transaction. `false` turns checkpoints off.
+   */
+  checkpoint?: CheckpointOptions | false;
+}
+
+/** See {@link EngineOptions.checkpoint}. */
+export interface CheckpointOptions {
+  minMemories?: number;
+  minEvents?: number;
+  maxLag?: number;
 }
 
 /** Options of `getAll`. */
@@ -135,6 +151,9 @@ export interface EngineInfo {
  */
 export class Engine {
   private appliedSeq = 0;
+  /** Log position of the stored checkpoint (-1: none), and when to write one. */
+  private checkpointSeq = -1;
+  private checkpointing: Required<CheckpointOptions> | undefined;
   private closed = false;
   private catchUp: Promise<void> = Promise.resolve();
   private readonly core: EngineCore;
@@ -219,11 +238,40 @@ export class Engine {
       chosen.reason,
       { ...options.index, gpuBudgetBytes: options.gpuBudgetBytes },
     );
+    if (options.checkpoint !== false) {
+      const c = options.checkpoint ?? {};
+      engine.checkpointing = {
+        minMemories: checkLimit(c.minMemories, 2000, Number.MAX_SAFE_INTEGER),
+        minEvents: checkLimit(c.minEvents, 500, Number.MAX_SAFE_INTEGER),
+        maxLag: checkLimit(c.maxLag, 5000, Number.MAX_SAFE_INTEGER),
+      };
+    }
     await engine.loadAll();
     return engine;
   }
 
+  /**
+   * Loads from the checkpoint plus the events after it, where there is a
+   * recent one; else everything. Either way the state matches the log's end.
+   */
   private async loadAll(): Promise<void> {
+    const cp = this.checkpointing ? await this.store.readCheckpoint() : undefined;
+    this.checkpointSeq = cp?.seq ?? -1;
+    if (cp && this.checkpointing) {
+      const { meta, vectors } = await this.store.loadVectors();
+      if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= this.checkpointing.maxLag) {
+        this.state.clear();
+        await this.state.appendVectors(0, vectors);
+        this.state.apply(cp.data.memories, cp.data.versions);
+        this.state.addLinks(cp.data.links);
+        this.state.loadedLexical = cp.data.lexical;
+        this.appliedSeq = cp.seq;
+        await this.catchUpNow(); // re-reads what changed after it (and drops its lexical rows)
+        await bindBudget(this.state, this.settings.clock)?.rebalance();
+        this.settings.log(`engram: opened from the checkpoint at seq ${cp.seq}`);
+        return;
+      }
+    }
     const snap = await this.store.load();
     this.state.clear();
     await this.state.appendVectors(0, snap.vectors);
@@ -497,6 +545,18 @@ export class Engine {
   /** Closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
+    const c = this.checkpointing;
+    if (
+      c &&
+      this.state.records.size >= c.minMemories &&
+      this.appliedSeq - this.checkpointSeq >= c.minEvents
+    ) {
+      await this.catchUp;
+      await this.store
+        .checkpoint()
+        .then((seq) => (this.checkpointSeq = seq))
+        .catch((e: unknown) => this.settings.log(`engram: checkpoint failed: ${String(e)}`));
+    }
     this.closed = true;
     this.sync.close();
     this.store.close();

@@ -83,6 +83,7 @@ export class MemoryState {
       this.setCurrent(rec.slot, rec.state === 'active');
       touched.add(rec.id);
     }
+    this.forgetLoadedLexical(touched);
     const removed: number[] = [];
     const restored: number[] = [];
     for (const id of touched) {
@@ -96,9 +97,21 @@ export class MemoryState {
     if (restored.length) this.index.restore(restored);
   }
 
+  /**
+   * Stored lexical rows describe records as they were at open: a record that
+   * changes before the first search takes them must be analysed anew.
+   */
+  private forgetLoadedLexical(ids: ReadonlySet<string>): void {
+    if (this.loadedLexical && ids.size) {
+      this.loadedLexical = this.loadedLexical.filter((r) => !ids.has(r.id));
+    }
+  }
+
   /** Forgets memories entirely (erasure): records, versions, links; masks their slots. */
   drop(ids: Iterable<string>): void {
     const removed: number[] = [];
+    ids = new Set(ids);
+    this.forgetLoadedLexical(ids as Set<string>);
     for (const id of ids) {
       const rec = this.records.get(id);
       for (const v of [...(this.past.get(id) ?? []), ...(rec ? [rec] : [])]) {

@@ -3,6 +3,7 @@ import { EngramError, fromStorageError } from '../errors';
 import { chainEvents, type NewEvent } from './event-log';
 import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
 import type { LexicalRow } from '../retrieval/lexical-row';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
 import {
   eraseInTx,
@@ -38,6 +39,14 @@ export interface ChangeSet {
   erase?: Erasure;
   /** Events describing the change. */
   events: NewEvent[];
+}
+
+/** The derived records a checkpoint holds (as of its log position). */
+export interface CheckpointData {
+  memories: MemoryRecord[];
+  versions: MemoryRecord[];
+  links: LinkRecord[];
+  lexical: LexicalRow[];
 }
 
 /** Everything needed to rebuild in-memory state at open or after another tab wrote. */
@@ -200,6 +209,76 @@ export class MemoryStore {
     }
   }
 
+  /** Reads the meta record and the dense `nextSlot × dim` vector matrix only. */
+  async loadVectors(): Promise<{ meta: MetaRecord; vectors: Float32Array }> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
+      const [meta, blockKeys, blocks, tailKeys, tail] = await Promise.all([
+        tx.objectStore('meta').get('meta'),
+        tx.objectStore('vectorBlocks').getAllKeys(),
+        tx.objectStore('vectorBlocks').getAll(),
+        tx.objectStore('vectorTail').getAllKeys(),
+        tx.objectStore('vectorTail').getAll(),
+      ]);
+      await tx.done;
+      if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+      this.metaCache = meta;
+      return { meta, vectors: assembleVectors(meta, blockKeys, blocks, tailKeys, tail) };
+    } catch (e) {
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+  }
+
+  /** The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn. */
+  async readCheckpoint(): Promise<{ seq: number; data: CheckpointData } | undefined> {
+    this.assertOpen();
+    const tx = this.db.transaction('checkpoints', 'readonly');
+    const [head, chunks] = await Promise.all([
+      tx.store.get(-1),
+      tx.store.getAll(IDBKeyRange.lowerBound(0)),
+      tx.done,
+    ]);
+    if (!head || typeof head === 'string') return undefined;
+    const data = decodeCheckpoint<CheckpointData>(head, chunks);
+    return data === undefined ? undefined : { seq: head.seq, data };
+  }
+
+  /**
+   * Takes a checkpoint of the derived records (memories, versions, links,
+   * lexical rows) in ONE readwrite transaction, so it matches the log position
+   * it records exactly.
+   * @returns the log position it reflects
+   */
+  async checkpoint(): Promise<number> {
+    this.assertOpen();
+    const stores = ['meta', 'memories', 'versions', 'links', 'lexical', 'checkpoints'] as const;
+    const tx = this.db.transaction([...stores], 'readwrite');
+    try {
+      const [meta, memories, versions, links, lexical] = await Promise.all([
+        tx.objectStore('meta').get('meta'),
+        tx.objectStore('memories').getAll(),
+        tx.objectStore('versions').getAll(),
+        tx.objectStore('links').getAll(),
+        tx.objectStore('lexical').getAll(),
+      ]);
+      if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+      const data: CheckpointData = { memories, versions, links, lexical };
+      const { head, chunks } = encodeCheckpoint(meta.lastSeq, data);
+      const store = tx.objectStore('checkpoints');
+      await Promise.all([
+        store.clear(),
+        store.put(head, -1),
+        ...chunks.map((c, i) => store.put(c, i)),
+        tx.done,
+      ]);
+      return meta.lastSeq;
+    } catch (e) {
+      tx.done.catch(() => {});
+      throw e instanceof EngramError ? e : fromStorageError(e);
+    }
+  }
+
   /**
    * Reads what is stored of some memories: current versions (missing ids left
    * out), past versions and links from them.
@@ -303,7 +382,11 @@ export class MemoryStore {
       for (const id of change.lexical?.delete ?? [])
         writes.push(tx.objectStore('lexical').delete(id));
       writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
-      if (change.erase) writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
+      if (change.erase) {
+        writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
+        // The checkpoint holds copies of the erased records: it goes in the same transaction.
+        writes.push(tx.objectStore('checkpoints').clear());
+      }
       await Promise.all([...writes, tx.done]);
       this.metaCache = meta;
       return events;

@@ -1,10 +1,11 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
+import type { CheckpointHead } from './checkpoint';
 import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
 import { lexicalRow, type LexicalRow } from '../retrieval/lexical-row';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Typed layout of an Engram database (a wrong store name is a compile error). */
 export interface EngramDB extends DBSchema {
@@ -25,6 +26,8 @@ export interface EngramDB extends DBSchema {
   links: { key: [string, string]; value: LinkRecord };
   /** Lexical index: analysed terms and stage data of every active memory, keyed by id (since v3). */
   lexical: { key: string; value: LexicalRow };
+  /** A checkpoint of the derived records for fast opening: head at key -1, JSON chunks at 0.. (since v4). */
+  checkpoints: { key: number; value: CheckpointHead | string };
 }
 
 /** Every object store, in the order a raw dump lists them. */
@@ -37,6 +40,7 @@ export const STORE_NAMES: StoreNames<EngramDB>[] = [
   'events',
   'links',
   'lexical',
+  'checkpoints',
 ];
 
 /** Stores derived from the event log (rebuilt by `rebuild()`). */
@@ -47,6 +51,7 @@ export const DERIVED_STORES = [
   'vectorTail',
   'links',
   'lexical',
+  'checkpoints',
 ] as const satisfies readonly StoreNames<EngramDB>[];
 
 /** The `versionchange` transaction a migration runs in. */
@@ -81,5 +86,9 @@ export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => Promise
     db.createObjectStore('lexical', { keyPath: 'id' });
     const rows = (await tx.objectStore('memories').getAll()).flatMap((m) => lexicalRow(m) ?? []);
     await Promise.all(rows.map((r) => tx.objectStore('lexical').put(r)));
+  },
+  // 3 → 4: checkpoints of the derived records (written later, at close).
+  async (db) => {
+    db.createObjectStore('checkpoints');
   },
 ];

@@ -7,6 +7,7 @@ import {
   type AddOptions,
   type AddResult,
   type EngineInfo,
+  type EngineOptions,
   type GetAllOptions,
   type ProgressCallback,
   type SearchOptions,
@@ -19,22 +20,18 @@ import type { ImportOptions, ImportResult, ImportSource } from '../memory/import
 import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
-import type { BackendChoice } from '../search/backend';
-import type { IndexOptions } from '../engine/open-index';
 import type { CompactResult } from '../memory/budget';
 import type { LogVerification } from '../store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
-/** Serialisable options for opening an engine (in a Worker or in the page). */
-export interface HostOpenOptions {
-  name: string;
+/**
+ * Serialisable options for opening an engine (in a Worker or in the page):
+ * the engine's own options, with the embedder as a spec or a live object
+ * (functions — `clock`, `log` — stay on the side that calls `open`).
+ */
+export type HostOpenOptions = Omit<EngineOptions, 'embedder' | 'log' | 'clock'> & {
   embedder: EmbedderSpec | Embedder;
-  backend?: BackendChoice;
-  maxTextLength?: number;
-  blockRows?: number;
-  index?: IndexOptions;
-  gpuBudgetBytes?: number;
-}
+};
 
 /**
  * The engine's API with callbacks as separate arguments, so the same object
