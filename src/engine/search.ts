@@ -108,6 +108,7 @@ export async function runSearch(
       options: retrieval,
       retention: (r) => retention(r, now),
       retentionWeight: c.retentionWeight,
+      readVectors: (slots) => core.store.readVectors(slots),
     });
     const results = hits.map(({ rec, score, similarity }): SearchResult => ({
       ...toMemory(rec),

@@ -9,6 +9,9 @@ import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
 import { deepSearch } from './deep-search';
+import { withVectors } from './fused-step';
+import { GpuReranker } from '../gpu/rerank-kernel';
+import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 
 const STAGES = new Set(Object.keys(DEFAULT_RETRIEVAL));
 
@@ -94,6 +97,36 @@ export function syncedRetriever(state: RetrievalState): Retriever {
   return retriever;
 }
 
+const gpuRerankers = new WeakMap<VectorIndex, Promise<GpuReranker | undefined>>();
+
+/**
+ * Runs a fused rerank where the index runs: on the GPU (`GpuReranker`, one per index, on the
+ * shared device) when the index is a WebGPU one, else on the CPU twin. A GPU failure (device
+ * lost) answers from the twin, and the next search makes a new reranker.
+ * @param index - the engine's vector index (its `kind` picks the side)
+ * @param input - the kernel input
+ */
+export async function fusedRerank(
+  index: VectorIndex,
+  input: FusedRerankInput,
+): Promise<FusedRerankResult> {
+  if (index.kind !== 'webgpu') return rerankFused(input);
+  let made = gpuRerankers.get(index);
+  if (!made) {
+    made = GpuReranker.create().catch(() => undefined);
+    gpuRerankers.set(index, made);
+  }
+  const reranker = await made;
+  if (reranker) {
+    try {
+      return await reranker.rerank(input);
+    } catch {
+      gpuRerankers.delete(index);
+    }
+  }
+  return rerankFused(input);
+}
+
 /**
  * Dense candidates a search of `limit` results takes from the vector index: max(100, 4 · limit),
  * but no more than max({@link MAX_K}, limit) (beyond one index pass, only what the limit needs).
@@ -118,6 +151,8 @@ export interface HybridQuery {
   retention?: (rec: MemoryRecord) => number;
   /** Weight of retention in the rerank unless `options.rerank.features.retention` sets it (default 0). */
   retentionWeight?: number;
+  /** Reads stored vectors by slot (for MMR, `rerank.lambda` < 1; without it MMR sees none). */
+  readVectors?: (slots: readonly number[]) => Promise<Map<number, Float32Array>>;
   /** Dense candidates taken from the vector index (default {@link denseCandidates}). */
   denseCandidates?: number;
 }
@@ -165,12 +200,23 @@ export async function hybridSearch(
     const r = options.rerank ?? {};
     options.rerank = { ...r, features: { retention: q.retentionWeight ?? 0, ...r.features } };
   }
-  const ranked = retriever.search(
+  const plan = retriever.plan(
     q.query,
     q.limit,
     { allow, dense, now: q.now, links, ...(features ? { features } : {}) },
     options,
   );
+  let job = plan.job;
+  if (job && job.input.lambda! < 1 && q.readVectors) {
+    const slots = job.ids.map((id) => state.records.get(id)!.slot);
+    const got = await q.readVectors(slots);
+    job = plan.job = withVectors(
+      job,
+      slots.map((s) => got.get(s)),
+      state.index.dim,
+    );
+  }
+  const ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input)));
   return ranked.map(({ id, score }) => ({
     rec: state.records.get(id)!,
     score,

@@ -3,114 +3,42 @@ import { windowFit } from './time';
 import { rowOf, type DocInfo, type LexicalRow, type RetrievalDoc } from './lexical-row';
 
 export type { RetrievalDoc } from './lexical-row';
-import { expandContext, type ContextOptions } from './context';
+export { DEFAULT_BM25, DEFAULT_RETRIEVAL } from './options';
+export type {
+  DenseStageOptions,
+  EpisodeStageOptions,
+  LexicalStageOptions,
+  LinkStageOptions,
+  RerankStageOptions,
+  RetrievalOptions,
+  RetrieveInput,
+  TimeStageOptions,
+} from './options';
+import { expandContext } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
 import { LexicalIndex, type Bm25Params } from './lexical-index';
-import { personalizedPageRank, type Link, type PprOptions } from './ppr';
-import { processQuery, type ProcessedQuery, type QueryOptions } from './query';
-import { entityRoundRobin, type EntityStageOptions } from './entities';
+import { DEFAULT_BM25, mergeOptions, type RetrievalOptions, type RetrieveInput } from './options';
+import { personalizedPageRank, type Link } from './ppr';
+import { processQuery, type ProcessedQuery } from './query';
+import { entityRoundRobin } from './entities';
 import { terms } from './analyzer';
-import {
-  applyFeatures,
-  dot,
-  mmr,
-  type FeatureWeights,
-  type MemoryFeatures,
-  type MmrOptions,
-} from './rerank';
+import { applyFeatures, dot, mmr } from './rerank';
+import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
+import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 
-/** Options of the time stage. */
-export interface TimeStageOptions {
-  /** Boost of a memory inside a time window named in the query: score · (1 + window · fit) (default 1). */
-  window?: number;
-  /** Boost for "when" questions of a memory that itself mentions a time (default 0.25). */
-  mention?: number;
-  /** Half-life in days of the fit outside a window (default 7). */
-  halfLifeDays?: number;
-}
-
-/** Options of the lexical stage. */
-export interface LexicalStageOptions extends QueryOptions {
-  /** Weight in the fusion (default 1). */
-  weight?: number;
-  /** Boost of a memory whose speaker the query names: score · (1 + speaker) (default 0.5). */
-  speaker?: number;
-  /** Pseudo-relevance feedback: terms taken from the best `feedbackDocs` hits (default 0: off). */
-  feedbackTerms?: number;
-  /** Documents feedback terms are drawn from (default 5). */
-  feedbackDocs?: number;
-  /** Weight of the feedback terms relative to a query term (default 0.3). */
-  feedbackWeight?: number;
-}
-
-/** Options of the episode stage: BM25 over whole episodes (all their memories' text). */
-export interface EpisodeStageOptions {
-  /** A memory's score is scaled by 1 + weight · (max-scaled episode score) (default 1.5). */
-  weight?: number;
-  /** Added: weight of the episode score for memories with no first-stage score (default 0). */
-  additive?: number;
-}
-
-/** Options of the dense stage. */
-export interface DenseStageOptions {
-  /** Weight in the fusion, dense scores min–max scaled over the candidates (default 0.5). */
-  weight?: number;
-}
-
-/** Options of the link stage. */
-export interface LinkStageOptions extends PprOptions {
-  /** Weight of the (max-scaled) PageRank score, times the best score, added to a memory's score (default 0.1). */
-  weight?: number;
-  /** How many of the best hits seed the walk (default 10). */
-  seeds?: number;
-  /**
-   * Entity links: memories sharing a term held by at most this many memories are linked,
-   * weighted by the shared terms' idf (default 0: only the given links).
-   */
-  shared?: number;
-  /** Whether the store's links (the engine's links store) take part (default true). */
-  stored?: boolean;
-}
-
-/** Options of the rerank stage. */
-export interface RerankStageOptions extends MmrOptions {
-  /** Each further pick from an episode already picked is scaled by (1 − episodePenalty)ⁿ (default 0). */
-  episodePenalty?: number;
-  /** Feature weights (recency, retention, trust). */
-  features?: FeatureWeights;
-}
-
-/**
- * The stages of a search; `false` turns a stage off, an object turns it on with those
- * options. The defaults ({@link DEFAULT_RETRIEVAL}: every stage on except `links`) are what
- * the LoCoMo eval measures.
- */
-export interface RetrievalOptions {
-  lexical?: LexicalStageOptions | false;
-  dense?: DenseStageOptions | false;
-  episode?: EpisodeStageOptions | false;
-  time?: TimeStageOptions | false;
-  context?: ContextOptions | false;
-  links?: LinkStageOptions | false;
-  rerank?: RerankStageOptions | false;
-  /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
-  entities?: EntityStageOptions | false;
-}
-
-/** What a search may draw on besides the index. */
-export interface RetrieveInput {
-  /** Memories that may be returned (scope and filters); default all. */
-  allow?: (id: string) => boolean;
-  /** Dense scores (e.g. cosine) of the vector index's best candidates. */
-  dense?: Scores;
-  /** Reference time for "last year", "two weeks ago" (default now). */
-  now?: number;
-  /** A memory's unit vector (MMR similarity). */
-  vector?: (id: string) => Float32Array | undefined;
-  /** A memory's links (the link store's adjacency). */
-  links?: (id: string) => readonly Link[];
-  /** A memory's features (recency, retention, trust). */
-  features?: (id: string) => MemoryFeatures | undefined;
+/** A search between its first stages and its rerank (see {@link Retriever.plan}). */
+export interface SearchPlan {
+  q: ProcessedQuery;
+  o: Required<RetrievalOptions>;
+  /** Results wanted. */
+  limit: number;
+  /** Results ranked before the entity stage redistributes them. */
+  inner: number;
+  /** Scores after stages 1–4. */
+  scores: Scores;
+  input: RetrieveInput;
+  /** The fused rerank to run, if the rerank stage is on and the kernel applies. */
+  job?: RerankJob;
 }
 
 /** Serialisable state of a {@link Retriever}. */
@@ -237,7 +165,8 @@ export class Retriever {
   }
 
   /**
-   * Ranks memories for a query through the enabled stages.
+   * Ranks memories for a query through the enabled stages (the rerank on the CPU twin of the
+   * fused kernel).
    * @param query - the query text
    * @param limit - how many results
    * @param input - filter, dense scores, vectors, links, features, reference time
@@ -250,31 +179,79 @@ export class Retriever {
     input: RetrieveInput = {},
     options: RetrievalOptions = {},
   ): { id: string; score: number }[] {
+    const plan = this.plan(query, limit, input, options);
+    return this.complete(plan, plan.job && rerankFused(plan.job.input));
+  }
+
+  /**
+   * Stages 1–4 of a search and the rerank job left to run (on the CPU twin or the GPU); finish
+   * with {@link Retriever.complete}.
+   * @param query - the query text
+   * @param limit - how many results
+   * @param input - filter, dense scores, vectors, links, features, reference time
+   * @param options - stage options for this search
+   */
+  plan(
+    query: string,
+    limit: number,
+    input: RetrieveInput = {},
+    options: RetrievalOptions = {},
+  ): SearchPlan {
     const o = mergeOptions(this.options, options);
-    const now = input.now ?? Date.now();
-    const q = processQuery(query, now, o.lexical || {});
-    if (!o.entities || q.names.length < 2) return this.rank(q, limit, input, o);
-    const pool = o.entities.pool ?? Math.max(30, 3 * limit);
+    const q = processQuery(query, input.now ?? Date.now(), o.lexical || {});
+    const inner =
+      o.entities && q.names.length >= 2
+        ? Math.max(o.entities.pool ?? Math.max(30, 3 * limit), limit)
+        : limit;
+    const scores = this.firstStages(q, input, o);
+    const plan: SearchPlan = { q, o, limit, inner, scores, input };
+    if (o.rerank && fusable(o.rerank, inner))
+      plan.job = rerankJob(scores, inner, o.rerank, input.vector, input.features);
+    return plan;
+  }
+
+  /**
+   * Finishes a search: the rerank's picks (or the CPU rerank where the kernel does not apply),
+   * then the entity stage.
+   * @param plan - from {@link Retriever.plan}
+   * @param result - the fused rerank's result for `plan.job`
+   * @returns ids with scores, best first
+   */
+  complete(plan: SearchPlan, result?: FusedRerankResult): { id: string; score: number }[] {
+    const { q, o, inner, input } = plan;
+    let out: { id: string; score: number }[];
+    if (plan.job && result) out = rerankResult(plan.job, result);
+    else {
+      let scores = plan.scores;
+      if (o.rerank && input.features)
+        scores = applyFeatures(scores, input.features, o.rerank.features);
+      const penalty = o.rerank ? (o.rerank.episodePenalty ?? 0) : 0;
+      const vec = input.vector;
+      if (o.rerank && vec && (o.rerank.lambda ?? 1) < 1) {
+        const sim = (a: string, b: string) => {
+          const va = vec(a);
+          const vb = vec(b);
+          return va && vb ? dot(va, vb) : undefined;
+        };
+        out = mmr(scores, inner, sim, o.rerank).map(([id, score]) => ({ id, score }));
+      } else if (penalty > 0) out = this.diversify(scores, inner, penalty);
+      else out = ranked(scores, inner).map(([id, score]) => ({ id, score }));
+    }
+    if (!o.entities || q.names.length < 2) return out.slice(0, plan.limit);
     const entities = [...new Set(q.names.map((n) => n.toLowerCase()))];
     const stems = new Map(entities.map((e) => [e, terms(e)[0] ?? e]));
     const about = (id: string, e: string): boolean =>
       this.info.get(id)?.speaker === e ||
       (this.rows.get(id)?.terms.some(([t]) => t === stems.get(e)) ?? false);
-    return entityRoundRobin(
-      this.rank(q, Math.max(pool, limit), input, o),
-      entities,
-      about,
-      limit,
-      o.entities,
-    );
+    return entityRoundRobin(out, entities, about, plan.limit, o.entities);
   }
 
-  private rank(
+  /** Stages 1–4: fusion, episodes, speaker, time, context, links. */
+  private firstStages(
     q: ProcessedQuery,
-    limit: number,
     input: RetrieveInput,
     o: Required<RetrievalOptions>,
-  ): { id: string; score: number }[] {
+  ): Scores {
     const allow = input.allow ?? (() => true);
 
     // 1. First stage: BM25 (with optional feedback terms) and dense, score-normalised and weighted.
@@ -383,26 +360,7 @@ export class Retriever {
         if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
     }
 
-    // 5. Rerank: features, then MMR.
-    if (o.rerank) {
-      if (input.features) scores = applyFeatures(scores, input.features, o.rerank.features);
-      const vec = input.vector;
-      if (vec && (o.rerank.lambda ?? 1) < 1) {
-        return mmr(
-          scores,
-          limit,
-          (a, b) => {
-            const va = vec(a);
-            const vb = vec(b);
-            return va && vb ? dot(va, vb) : undefined;
-          },
-          o.rerank,
-        ).map(([id, score]) => ({ id, score }));
-      }
-    }
-    const penalty = o.rerank ? (o.rerank.episodePenalty ?? 0) : 0;
-    if (penalty > 0) return this.diversify(scores, limit, penalty);
-    return ranked(scores, limit).map(([id, score]) => ({ id, score }));
+    return scores;
   }
 
   /** Greedy picks, each further one from an already picked episode scaled by (1 − penalty)ⁿ. */
@@ -495,35 +453,6 @@ export class Retriever {
     if (a.seq !== b.seq) return a.seq < b.seq;
     return id < other;
   }
-}
-
-/** BM25 parameters of a {@link Retriever} unless given. */
-export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.4 };
-
-/** The default stage options: what the LoCoMo eval measures. */
-export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
-  lexical: {},
-  dense: {},
-  episode: {},
-  time: {},
-  context: {},
-  // Entity links only: memories sharing a rare term (in ≤ 10 memories: names, specific nouns).
-  // Over LoCoMo the engine's cosine links (USE-lite) cost 0.5 points of recall@10, so they stay
-  // out unless asked for (`links: { stored: true }`).
-  links: { shared: 10, weight: 0.05, iterations: 5, stored: false },
-  rerank: {},
-  entities: false,
-};
-
-function mergeOptions(base: RetrievalOptions, over: RetrievalOptions): Required<RetrievalOptions> {
-  const out = { ...DEFAULT_RETRIEVAL } as Record<string, unknown>;
-  for (const src of [base, over] as Record<string, unknown>[]) {
-    for (const [k, v] of Object.entries(src)) {
-      if (v === undefined) continue;
-      out[k] = v === false ? false : { ...((out[k] as object) || {}), ...(v as object) };
-    }
-  }
-  return out as Required<RetrievalOptions>;
 }
 
 function filterScores(s: Scores, allow: (id: string) => boolean): Scores {

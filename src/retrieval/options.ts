@@ -1,0 +1,141 @@
+// Stage options of a search, their defaults (what the LoCoMo eval measures), and what a search
+// may draw on besides the index.
+import type { ContextOptions } from './context';
+import type { EntityStageOptions } from './entities';
+import type { Scores } from './fusion';
+import type { Bm25Params } from './lexical-index';
+import type { Link, PprOptions } from './ppr';
+import type { QueryOptions } from './query';
+import type { FeatureWeights, MemoryFeatures, MmrOptions } from './rerank';
+
+/** Options of the time stage. */
+export interface TimeStageOptions {
+  /** Boost of a memory inside a time window named in the query: score · (1 + window · fit) (default 1). */
+  window?: number;
+  /** Boost for "when" questions of a memory that itself mentions a time (default 0.25). */
+  mention?: number;
+  /** Half-life in days of the fit outside a window (default 7). */
+  halfLifeDays?: number;
+}
+
+/** Options of the lexical stage. */
+export interface LexicalStageOptions extends QueryOptions {
+  /** Weight in the fusion (default 1). */
+  weight?: number;
+  /** Boost of a memory whose speaker the query names: score · (1 + speaker) (default 0.5). */
+  speaker?: number;
+  /** Pseudo-relevance feedback: terms taken from the best `feedbackDocs` hits (default 0: off). */
+  feedbackTerms?: number;
+  /** Documents feedback terms are drawn from (default 5). */
+  feedbackDocs?: number;
+  /** Weight of the feedback terms relative to a query term (default 0.3). */
+  feedbackWeight?: number;
+}
+
+/** Options of the episode stage: BM25 over whole episodes (all their memories' text). */
+export interface EpisodeStageOptions {
+  /** A memory's score is scaled by 1 + weight · (max-scaled episode score) (default 1.5). */
+  weight?: number;
+  /** Added: weight of the episode score for memories with no first-stage score (default 0). */
+  additive?: number;
+}
+
+/** Options of the dense stage. */
+export interface DenseStageOptions {
+  /** Weight in the fusion, dense scores min–max scaled over the candidates (default 0.5). */
+  weight?: number;
+}
+
+/** Options of the link stage. */
+export interface LinkStageOptions extends PprOptions {
+  /** Weight of the (max-scaled) PageRank score, times the best score, added to a memory's score (default 0.1). */
+  weight?: number;
+  /** How many of the best hits seed the walk (default 10). */
+  seeds?: number;
+  /**
+   * Entity links: memories sharing a term held by at most this many memories are linked,
+   * weighted by the shared terms' idf (default 0: only the given links).
+   */
+  shared?: number;
+  /** Whether the store's links (the engine's links store) take part (default true). */
+  stored?: boolean;
+}
+
+/** Options of the rerank stage. */
+export interface RerankStageOptions extends MmrOptions {
+  /** Each further pick from an episode already picked is scaled by (1 − episodePenalty)ⁿ (default 0). */
+  episodePenalty?: number;
+  /** Feature weights (recency, retention, trust). */
+  features?: FeatureWeights;
+}
+
+/**
+ * The stages of a search; `false` turns a stage off, an object turns it on with those
+ * options. The defaults ({@link DEFAULT_RETRIEVAL}: every stage on except `links`) are what
+ * the LoCoMo eval measures.
+ */
+export interface RetrievalOptions {
+  lexical?: LexicalStageOptions | false;
+  dense?: DenseStageOptions | false;
+  episode?: EpisodeStageOptions | false;
+  time?: TimeStageOptions | false;
+  context?: ContextOptions | false;
+  links?: LinkStageOptions | false;
+  rerank?: RerankStageOptions | false;
+  /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
+  entities?: EntityStageOptions | false;
+}
+
+/** What a search may draw on besides the index. */
+export interface RetrieveInput {
+  /** Memories that may be returned (scope and filters); default all. */
+  allow?: (id: string) => boolean;
+  /** Dense scores (e.g. cosine) of the vector index's best candidates. */
+  dense?: Scores;
+  /** Reference time for "last year", "two weeks ago" (default now). */
+  now?: number;
+  /** A memory's unit vector (MMR similarity). */
+  vector?: (id: string) => Float32Array | undefined;
+  /** A memory's links (the link store's adjacency). */
+  links?: (id: string) => readonly Link[];
+  /** A memory's features (recency, retention, trust). */
+  features?: (id: string) => MemoryFeatures | undefined;
+}
+
+/** BM25 parameters of a {@link Retriever} unless given. */
+export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.4 };
+
+/** The default stage options: what the LoCoMo eval measures. */
+export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
+  lexical: {},
+  dense: {},
+  episode: {},
+  time: {},
+  context: {},
+  // Entity links only: memories sharing a rare term (in ≤ 10 memories: names, specific nouns).
+  // Over LoCoMo the engine's cosine links (USE-lite) cost 0.5 points of recall@10, so they stay
+  // out unless asked for (`links: { stored: true }`).
+  links: { shared: 10, weight: 0.05, iterations: 5, stored: false },
+  rerank: {},
+  entities: false,
+};
+
+/**
+ * Stage options merged over the defaults: `false` turns a stage off, an object is merged over
+ * the stage's defaults.
+ * @param base - options of the retriever
+ * @param over - options of this search
+ */
+export function mergeOptions(
+  base: RetrievalOptions,
+  over: RetrievalOptions,
+): Required<RetrievalOptions> {
+  const out = { ...DEFAULT_RETRIEVAL } as Record<string, unknown>;
+  for (const src of [base, over] as Record<string, unknown>[]) {
+    for (const [k, v] of Object.entries(src)) {
+      if (v === undefined) continue;
+      out[k] = v === false ? false : { ...((out[k] as object) || {}), ...(v as object) };
+    }
+  }
+  return out as Required<RetrievalOptions>;
+}
