@@ -255,10 +255,13 @@ export class Engine {
    * recent one; else everything. Either way the state matches the log's end.
    */
   private async loadAll(): Promise<void> {
-    const cp = this.checkpointing ? await this.store.readCheckpoint() : undefined;
+    // The checkpoint and the vectors are read side by side (both are a few large records).
+    const [cp, loaded] = this.checkpointing
+      ? await Promise.all([this.store.readCheckpoint(), this.store.loadVectors()])
+      : [undefined, undefined];
     this.checkpointSeq = cp?.seq ?? -1;
-    if (cp && this.checkpointing) {
-      const { meta, vectors } = await this.store.loadVectors();
+    if (cp && loaded && this.checkpointing) {
+      const { meta, vectors } = loaded;
       if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= this.checkpointing.maxLag) {
         this.state.clear();
         await this.state.appendVectors(0, vectors);

@@ -87,8 +87,10 @@ export class WasmFlatIndex implements VectorIndex {
     this.reserve(first + n);
     const { dim, stride } = this;
     const f32 = this.kernel.f32;
+    // Unpadded rows go in with one copy (opening a large store writes them all at once).
+    if (stride === dim) f32.set(vectors, first * stride);
     for (let r = 0; r < n; r++) {
-      f32.set(vectors.subarray(r * dim, (r + 1) * dim), (first + r) * stride);
+      if (stride !== dim) f32.set(vectors.subarray(r * dim, (r + 1) * dim), (first + r) * stride);
       this.maxNorm = Math.max(this.maxNorm, norm(vectors, r * dim, dim));
     }
     this.count = Math.max(this.count, first + n);
