@@ -213,12 +213,18 @@ export class Engram {
    * @param query - the question or cue
    * @param options - scope, metadata `filters` (applied before top-k), `limit` (default 10),
    *   `asOf` (event time travel) or `includeSuperseded` (past versions, marked `superseded`),
-   *   `retentionWeight` (0..1, default 0), `reinforce` (default true: hits are recalled), optional `vector`
+   *   `retentionWeight` (0..1, default 0), `reinforce` (default true: hits are recalled), optional `vector`,
+   *   `retrieval` stages, an `llm` hook with `rewriteQuery` (proxied into the Worker)
+   * @throws `InvalidArgument`, `LlmFailed`
    * @example
    * await mem.search('Where does Ada live?', { userId: 'ada', asOf: '2021-06-01' });
    */
   search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
-    return this.call((h) => h.search(query, this.out(options)));
+    const rewrite = options?.llm?.rewriteQuery;
+    if (!this.worker || typeof rewrite !== 'function')
+      return this.call((h) => h.search(query, this.out(options)));
+    const { llm: _llm, ...rest } = options!;
+    return this.call((h) => h.search(query, this.out(rest), proxy(rewrite)));
   }
 
   /** One memory. @throws `NotFound` */

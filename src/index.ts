@@ -42,6 +42,18 @@ export {
   type Prepared,
 } from './memory/consolidation';
 export type { LlmHook, LlmOperation } from './memory/llm';
+export type {
+  DenseStageOptions,
+  EpisodeStageOptions,
+  LexicalStageOptions,
+  LinkStageOptions,
+  RerankStageOptions,
+  RetrievalOptions,
+  TimeStageOptions,
+} from './retrieval/options';
+export type { ContextOptions } from './retrieval/context';
+export type { EntityStageOptions } from './retrieval/entities';
+export type { RewriteQuery } from './retrieval/rewrite';
 export { retention, type ForgetOptions } from './memory/forgetting';
 export type { RelatedMemory } from './memory/links';
 export type { ErasureReceipt } from './memory/erasure';

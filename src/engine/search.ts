@@ -22,6 +22,9 @@ import type { MemoryRecord } from '../store/records';
 import { deepSearch } from '../retrieval/deep-search';
 import { MAX_K } from '../search/topk';
 import { checkRetrievalOptions, hybridSearch } from '../retrieval/engine-search';
+import { checkRewrites, mergeRoundRobin, type RewriteQuery } from '../retrieval/rewrite';
+import { callHook } from '../memory/llm';
+import { EngramError } from '../errors';
 import type { RetrievalOptions } from '../retrieval/retriever';
 import type { Metadata, Scope, SearchResult } from '../types';
 
@@ -52,6 +55,12 @@ export interface SearchOptions extends Scope {
    * Not used with `asOf` / `includeSuperseded` (those rank versions densely).
    */
   retrieval?: RetrievalOptions | false;
+  /**
+   * Query-side language-model hook (off by default): `rewriteQuery(query)` returns the query to
+   * search instead, or several (each searched, the lists merged round-robin). A throw or a
+   * malformed value is `LlmFailed`; not with `vector`.
+   */
+  llm?: { rewriteQuery?: RewriteQuery };
 }
 
 interface Checked {
@@ -81,11 +90,41 @@ function check(core: EngineCore, query: unknown, o: SearchOptions): Checked {
   };
 }
 
-/** Runs a search (see `Engine.search`). */
+/** Runs a search (see `Engine.search`), rewriting the query first when `llm.rewriteQuery` is given. */
 export async function runSearch(
   core: EngineCore,
   query: string,
   options: SearchOptions = {},
+): Promise<{ results: SearchResult[] }> {
+  const o = options ?? {};
+  if (o.llm === undefined) return searchOnce(core, query, o);
+  const rewrite = o.llm?.rewriteQuery;
+  if (typeof o.llm !== 'object' || o.llm === null || typeof rewrite !== 'function')
+    throw new EngramError('InvalidArgument', 'llm must be { rewriteQuery: async (query) => … }');
+  if (o.vector !== undefined)
+    throw new EngramError('InvalidArgument', 'vector and llm.rewriteQuery exclude each other');
+  const c = check(core, query, o);
+  const queries = checkRewrites(
+    await callHook('rewriteQuery', () => rewrite(c.query)),
+    core.settings.maxTextLength,
+  );
+  const { llm: _llm, ...rest } = o;
+  const lists: SearchResult[][] = [];
+  for (const q of queries)
+    lists.push((await searchOnce(core, q, { ...rest, reinforce: false })).results);
+  const results = mergeRoundRobin(lists, c.limit);
+  if (c.reinforce)
+    await reinforceHits(
+      core,
+      results.filter((r) => !r.superseded).map((r) => r.id),
+    );
+  return { results };
+}
+
+async function searchOnce(
+  core: EngineCore,
+  query: string,
+  options: SearchOptions,
 ): Promise<{ results: SearchResult[] }> {
   const c = check(core, query, options ?? {});
   const vector =

@@ -19,6 +19,7 @@ import type { ForgetOptions } from '../memory/forgetting';
 import type { ImportOptions, ImportResult, ImportSource } from '../memory/import';
 import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
+import type { RewriteQuery } from '../retrieval/rewrite';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
 import type { CompactResult } from '../memory/budget';
 import type { LogVerification } from '../store/event-log';
@@ -81,8 +82,14 @@ export class EngineHost {
   ): Promise<AddResult> {
     return this.need().addMany(items, onProgress ? { onProgress } : {});
   }
-  search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
-    return this.need().search(query, options);
+  /** @param rewrite - `llm.rewriteQuery`, passed apart so it can cross the Worker as a proxy */
+  search(
+    query: string,
+    options?: SearchOptions,
+    rewrite?: RewriteQuery,
+  ): Promise<{ results: SearchResult[] }> {
+    if (!rewrite) return this.need().search(query, options);
+    return this.need().search(query, { ...options, llm: { rewriteQuery: (q) => rewrite(q) } });
   }
   get(id: string): Promise<Memory> {
     return this.need().get(id);
