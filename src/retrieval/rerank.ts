@@ -109,3 +109,43 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/**
+ * Greedy picks from the best `5 · limit`, each further one from an episode already picked
+ * scaled by (1 − penalty)ⁿ (n = picks from it so far).
+ * @param scores - relevance scores
+ * @param limit - how many to pick
+ * @param penalty - 0..1
+ * @param episodeOf - a memory's episode, if any
+ * @returns picks with their original scores, in pick order
+ */
+export function diversify(
+  scores: Scores,
+  limit: number,
+  penalty: number,
+  episodeOf: (id: string) => string | undefined,
+): { id: string; score: number }[] {
+  const pool = ranked(scores, limit * 5);
+  const seen = new Map<string, number>();
+  const out: { id: string; score: number }[] = [];
+  const left = new Set(pool.map((_, i) => i));
+  while (out.length < limit && left.size) {
+    let best = -1;
+    let bestVal = -Infinity;
+    for (const i of left) {
+      const [id, s] = pool[i]!;
+      const ep = episodeOf(id);
+      const v = s * Math.pow(1 - penalty, ep === undefined ? 0 : (seen.get(ep) ?? 0));
+      if (v > bestVal) {
+        bestVal = v;
+        best = i;
+      }
+    }
+    left.delete(best);
+    const [id, s] = pool[best]!;
+    const ep = episodeOf(id);
+    if (ep !== undefined) seen.set(ep, (seen.get(ep) ?? 0) + 1);
+    out.push({ id, score: s });
+  }
+  return out;
+}

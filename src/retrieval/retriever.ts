@@ -1,6 +1,6 @@
 // The retrieval pipeline: lexical + dense fusion, time, context, links, rerank.
 import { windowFit } from './time';
-import { rowOf, type DocInfo, type LexicalRow, type RetrievalDoc } from './lexical-row';
+import type { LexicalRow } from './lexical-row';
 
 export type { RetrievalDoc } from './lexical-row';
 export { DEFAULT_BM25, DEFAULT_RETRIEVAL } from './options';
@@ -16,13 +16,14 @@ export type {
 } from './options';
 import { expandContext } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
-import { LexicalIndex, type Bm25Params } from './lexical-index';
+import type { Bm25Params } from './lexical-index';
+import { Corpus } from './corpus';
 import { DEFAULT_BM25, mergeOptions, type RetrievalOptions, type RetrieveInput } from './options';
 import { personalizedPageRank, type Link } from './ppr';
 import { processQuery, type ProcessedQuery } from './query';
 import { entityRoundRobin } from './entities';
 import { terms } from './analyzer';
-import { applyFeatures, dot, mmr } from './rerank';
+import { applyFeatures, diversify, dot, mmr } from './rerank';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 
@@ -57,15 +58,7 @@ export interface RetrieverSnapshot {
  * r.upsert({ id: 'm1', text: 'Caroline: I went to a support group yesterday', time, episode: 's1', order: 1 });
  * r.search('When did Caroline go to the support group?', 10, { dense });
  */
-export class Retriever {
-  private readonly lexical: LexicalIndex;
-  private readonly episodeIndex: LexicalIndex;
-  private readonly dirtyEpisodes = new Set<string>();
-  private readonly rows = new Map<string, LexicalRow>();
-  private readonly info = new Map<string, DocInfo>();
-  private readonly episodes = new Map<string, string[]>();
-  private positions: Map<string, number> | undefined;
-
+export class Retriever extends Corpus {
   /**
    * @param options - default stage options of every search
    * @param bm25 - BM25 parameters (default k1 1.2, b 0.4: chat turns vary in length without
@@ -75,69 +68,7 @@ export class Retriever {
     readonly options: RetrievalOptions = {},
     bm25: Bm25Params = DEFAULT_BM25,
   ) {
-    this.lexical = new LexicalIndex(bm25);
-    this.episodeIndex = new LexicalIndex(bm25);
-  }
-
-  /** Number of memories indexed. */
-  get size(): number {
-    return this.info.size;
-  }
-
-  /**
-   * Indexes a memory, replacing an earlier version of it.
-   * @param doc - id, text, event time, episode and order
-   */
-  upsert(doc: RetrievalDoc): void {
-    this.upsertRow(rowOf(doc));
-  }
-
-  /**
-   * Indexes an analysed memory (a stored {@link LexicalRow}: nothing is re-tokenised).
-   * @param row - terms and stage data of one memory
-   */
-  upsertRow(row: LexicalRow): void {
-    this.remove(row.id);
-    const counts = new Map(row.terms);
-    for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
-    this.lexical.addTerms(row.id, counts);
-    this.rows.set(row.id, row);
-    this.setInfo(row.id, row.info);
-  }
-
-  /** Whether a memory is indexed. */
-  has(id: string): boolean {
-    return this.info.has(id);
-  }
-
-  /**
-   * Drops a memory (delete, erasure); a no-op for an unknown id.
-   * @param id - memory id
-   */
-  remove(id: string): void {
-    const inf = this.info.get(id);
-    if (!inf) return;
-    this.lexical.remove(id);
-    this.info.delete(id);
-    this.rows.delete(id);
-    if (inf.episode !== undefined) {
-      this.dirtyEpisodes.add(inf.episode);
-      const ids = this.episodes.get(inf.episode)!.filter((x) => x !== id);
-      if (ids.length) this.episodes.set(inf.episode, ids);
-      else this.episodes.delete(inf.episode);
-      this.positions = undefined;
-    }
-  }
-
-  /** Drops everything. */
-  clear(): void {
-    this.lexical.clear();
-    this.episodeIndex.clear();
-    this.dirtyEpisodes.clear();
-    this.rows.clear();
-    this.info.clear();
-    this.episodes.clear();
-    this.positions = undefined;
+    super(bm25);
   }
 
   /** State as JSON-able data (to persist it). */
@@ -234,7 +165,8 @@ export class Retriever {
           return va && vb ? dot(va, vb) : undefined;
         };
         out = mmr(scores, inner, sim, o.rerank).map(([id, score]) => ({ id, score }));
-      } else if (penalty > 0) out = this.diversify(scores, inner, penalty);
+      } else if (penalty > 0)
+        out = diversify(scores, inner, penalty, (id) => this.info.get(id)?.episode);
       else out = ranked(scores, inner).map(([id, score]) => ({ id, score }));
     }
     if (!o.entities || q.names.length < 2) return out.slice(0, plan.limit);
@@ -361,97 +293,6 @@ export class Retriever {
     }
 
     return scores;
-  }
-
-  /** Greedy picks, each further one from an already picked episode scaled by (1 − penalty)ⁿ. */
-  private diversify(
-    scores: Scores,
-    limit: number,
-    penalty: number,
-  ): { id: string; score: number }[] {
-    const pool = ranked(scores, limit * 5);
-    const seen = new Map<string, number>();
-    const out: { id: string; score: number }[] = [];
-    const left = new Set(pool.map((_, i) => i));
-    while (out.length < limit && left.size) {
-      let best = -1;
-      let bestVal = -Infinity;
-      for (const i of left) {
-        const [id, s] = pool[i]!;
-        const ep = this.info.get(id)?.episode;
-        const v = s * Math.pow(1 - penalty, ep === undefined ? 0 : (seen.get(ep) ?? 0));
-        if (v > bestVal) {
-          bestVal = v;
-          best = i;
-        }
-      }
-      left.delete(best);
-      const [id, s] = pool[best]!;
-      const ep = this.info.get(id)?.episode;
-      if (ep !== undefined) seen.set(ep, (seen.get(ep) ?? 0) + 1);
-      out.push({ id, score: s });
-    }
-    return out;
-  }
-
-  /**
-   * The memories within `radius` positions of `id` in its episode; `distance` is negative before it.
-   * @param id - memory id
-   * @param radius - positions either side
-   */
-  neighbours(id: string, radius: number): { id: string; distance: number }[] {
-    const inf = this.info.get(id);
-    if (!inf || inf.episode === undefined) return [];
-    const ids = this.episodes.get(inf.episode)!;
-    if (!this.positions) {
-      this.positions = new Map();
-      for (const list of this.episodes.values()) list.forEach((x, i) => this.positions!.set(x, i));
-    }
-    const at = this.positions.get(id)!;
-    const out: { id: string; distance: number }[] = [];
-    for (let d = 1; d <= radius; d++) {
-      const before = ids[at - d];
-      const after = ids[at + d];
-      if (before !== undefined) out.push({ id: before, distance: -d });
-      if (after !== undefined) out.push({ id: after, distance: d });
-    }
-    return out;
-  }
-
-  private refreshEpisodes(): void {
-    for (const e of this.dirtyEpisodes) {
-      const ids = this.episodes.get(e);
-      if (!ids) {
-        this.episodeIndex.remove(e);
-        continue;
-      }
-      const counts = new Map<string, number>();
-      for (const id of ids)
-        for (const [t, c] of this.rows.get(id)?.terms ?? [])
-          counts.set(t, (counts.get(t) ?? 0) + c);
-      this.episodeIndex.addTerms(e, counts);
-    }
-    this.dirtyEpisodes.clear();
-  }
-
-  private setInfo(id: string, inf: DocInfo): void {
-    this.info.set(id, inf);
-    if (inf.episode === undefined) return;
-    this.dirtyEpisodes.add(inf.episode);
-    const list = this.episodes.get(inf.episode) ?? [];
-    // Insert in order (appends are the common case).
-    let i = list.length;
-    while (i > 0 && this.before(id, inf, list[i - 1]!)) i--;
-    list.splice(i, 0, id);
-    this.episodes.set(inf.episode, list);
-    this.positions = undefined;
-  }
-
-  private before(id: string, a: DocInfo, other: string): boolean {
-    const b = this.info.get(other)!;
-    if (a.order !== b.order) return a.order < b.order;
-    if (a.seq !== b.seq) return a.seq < b.seq;
-    return id < other;
   }
 }
 
