@@ -10,6 +10,7 @@ import {
   type ImportResult,
   type ImportSource,
 } from '../memory/import';
+import { activeRecord, deleteOne, deleteScope, update } from '../memory/edit';
 import { adjacency, related, type RelatedMemory } from '../memory/links';
 import { rebuild } from '../memory/replay';
 import { bindBudget, compactIndex, type CompactResult } from '../memory/budget';
@@ -20,129 +21,43 @@ import {
   type AddOptions,
   type AddResult,
 } from '../memory/ingest';
-import {
-  DEFAULT_STRENGTH,
-  nextVersion,
-  toMemory,
-  applyPatch,
-  vectorBytes,
-} from '../memory/record-ops';
+import { toMemory } from '../memory/record-ops';
 import type { BackendChoice } from '../search/backend';
-import { indexFootprint, type IndexMode } from '../search/index-mode';
+import { indexFootprint } from '../search/index-mode';
 import { lexicalChanges } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
-import type { EventRecord, MemoryRecord } from '../store/records';
-import type { HistoryEntry, Memory, Metadata, Scope, SearchResult } from '../types';
+import type { EventRecord } from '../store/records';
+import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 import type { EngineCore, EngineSettings } from './core';
-import { compileFilter, type MetadataFilter } from './filters';
+import { compileFilter } from './filters';
 import { MemoryState } from './memory-state';
-import { openIndex, type EngineIndexOptions, type IndexOptions } from './open-index';
+import { openIndex, type EngineIndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
-import {
-  checkId,
-  checkLimit,
-  checkMetadata,
-  checkNumber,
-  checkScope,
-  checkText,
-  checkTime,
-  checkVector,
-  DEFAULT_MAX_TEXT_LENGTH,
-  inScope,
-} from './validate';
+import { catchUpState, loadState } from './loading';
+import { checkpointSettings, engineSettings } from './options';
+import type {
+  CheckpointOptions,
+  EngineInfo,
+  EngineOptions,
+  GetAllOptions,
+  ProgressCallback,
+  UpdateOptions,
+} from './options';
+import { checkId, checkLimit, checkScope, checkText, checkVector, inScope } from './validate';
 
 export type { SearchOptions } from './search';
 export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
 
-/** Options of {@link Engine.open}. */
-export interface EngineOptions {
-  /** IndexedDB database name; one store per name. */
-  name: string;
-  /** Turns texts into vectors; the store remembers its id and dim. */
-  embedder: Embedder;
-  /** Search backend: `'auto'` (default) picks WebGPU only where it is faster than the CPU path. */
-  backend?: BackendChoice;
-  /** Longest accepted text in characters (default 20 000). */
-  maxTextLength?: number;
-  /** Clock in ms since epoch (tests inject one). */
-  clock?: () => number;
-  /** Receives diagnostic lines (backend choice, device loss, catch-up). */
-  log?: (message: string) => void;
-  /** Rows per stored vector block (default 4096). */
-  blockRows?: number;
-  /** Search hits reinforce their memories, one transaction per search (default true; false for read-only use). */
-  reinforceOnSearch?: boolean;
-  /** Strength S of a new memory, in days (default 1). */
-  initialStrength?: number;
-  /** Days added to S by each recall or reinforcement (default 1). */
-  strengthIncrement?: number;
-  /** Least cosine similarity for a link made on insert (default 0.75). */
-  linkThreshold?: number;
-  /** Most links a new memory makes on insert (default 5; 0 turns linking off). */
-  maxLinks?: number;
-  /**
-   * The vector index: `mode` picks how vectors are stored where they are
-   * scanned (default `{ mode: 'fp32' }`, exact; see {@link IndexOptions}).
-   */
-  index?: IndexOptions;
-  /**
-   * Most bytes the resident (GPU) index's vectors may take. Past it, the least
-   * valuable memories (lowest retention × `metadata.importance`, default 1)
-   * move to a cold tier scanned on the CPU in a second pass and merged into
-   * results; new memories evict the least valuable. Default: no budget.
-   */
-  gpuBudgetBytes?: number;
-  /**
-   * Checkpoints for fast opening: at `close()`, a store of at least
-   * `minMemories` memories (default 2000) with at least `minEvents` events
-   * (default 500) since its last checkpoint writes one (a copy of its records in
-   * a few large chunks); `open` then reads it and the events after it (at most
-   * `maxLag`, default 5000; more → a full load). Erasure deletes it in the same
-   * transaction. `false` turns checkpoints off.
-   */
-  checkpoint?: CheckpointOptions | false;
-}
-
-/** See {@link EngineOptions.checkpoint}. */
-export interface CheckpointOptions {
-  minMemories?: number;
-  minEvents?: number;
-  maxLag?: number;
-}
-
-/** Options of `getAll`. */
-export interface GetAllOptions extends Scope {
-  filters?: MetadataFilter;
-  /** Most memories to return, oldest first (default 1000). */
-  limit?: number;
-}
-
-/** Options of `update`. */
-export interface UpdateOptions {
-  /** New metadata (default: keep). */
-  metadata?: Metadata;
-  /** When the new version started to hold (default now); the old one's validTo. */
-  eventTime?: number | Date | string;
-}
-
-/** Progress of a long call. */
-export type ProgressCallback = (p: { done: number; total: number }) => void;
-
-/** What an open engine runs on. */
-export interface EngineInfo {
-  name: string;
-  backend: 'webgpu' | 'cpu';
-  backendReason: string;
-  embedderId: string;
-  dim: number;
-  count: number;
-  /** How the index stores vectors where they are scanned. */
-  indexMode: IndexMode;
-  /** Bytes per vector of the scanned copy (GPU-resident on WebGPU). */
-  residentBytesPerVector: number;
-}
+export type {
+  CheckpointOptions,
+  EngineInfo,
+  EngineOptions,
+  GetAllOptions,
+  ProgressCallback,
+  UpdateOptions,
+} from './options';
 
 /**
  * The memory engine: one IndexedDB store, one embedder, one vector index.
@@ -197,22 +112,9 @@ export class Engine {
       throw new EngramError('InvalidArgument', 'name must be a non-empty string');
     }
     const { embedder } = options;
-    const settings: EngineSettings = {
-      maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
-      clock: options.clock ?? Date.now,
-      log: options.log ?? (() => {}),
-      reinforceOnSearch: options.reinforceOnSearch ?? true,
-      initialStrength: checkNumber(
-        options.initialStrength,
-        'initialStrength',
-        DEFAULT_STRENGTH,
-        1e-6,
-      ),
-      strengthIncrement: checkNumber(options.strengthIncrement, 'strengthIncrement', 1, 0),
-      linkThreshold: checkNumber(options.linkThreshold, 'linkThreshold', 0.75, -1, 1),
-      maxLinks: checkLimit(options.maxLinks === 0 ? undefined : options.maxLinks, 5, 100),
-    };
-    if (options.maxLinks === 0) settings.maxLinks = 0;
+    // Every option is checked before anything is opened.
+    const settings = engineSettings(options);
+    const checkpointing = checkpointSettings(options.checkpoint);
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },
@@ -238,51 +140,19 @@ export class Engine {
       chosen.reason,
       { ...options.index, gpuBudgetBytes: options.gpuBudgetBytes },
     );
-    if (options.checkpoint !== false) {
-      const c = options.checkpoint ?? {};
-      engine.checkpointing = {
-        minMemories: checkLimit(c.minMemories, 2000, Number.MAX_SAFE_INTEGER),
-        minEvents: checkLimit(c.minEvents, 500, Number.MAX_SAFE_INTEGER),
-        maxLag: checkLimit(c.maxLag, 5000, Number.MAX_SAFE_INTEGER),
-      };
-    }
+    engine.checkpointing = checkpointing;
     await engine.loadAll();
     return engine;
   }
 
-  /**
-   * Loads from the checkpoint plus the events after it, where there is a
-   * recent one; else everything. Either way the state matches the log's end.
-   */
   private async loadAll(): Promise<void> {
-    // The checkpoint and the vectors are read side by side (both are a few large records).
-    const [cp, loaded] = this.checkpointing
-      ? await Promise.all([this.store.readCheckpoint(), this.store.loadVectors()])
-      : [undefined, undefined];
-    this.checkpointSeq = cp?.seq ?? -1;
-    if (cp && loaded && this.checkpointing) {
-      const { meta, vectors } = loaded;
-      if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= this.checkpointing.maxLag) {
-        this.state.clear();
-        await this.state.appendVectors(0, vectors);
-        this.state.apply(cp.data.memories, cp.data.versions);
-        this.state.addLinks(cp.data.links);
-        this.state.loadedLexical = cp.data.lexical;
-        this.appliedSeq = cp.seq;
-        await this.catchUpNow(); // re-reads what changed after it (and drops its lexical rows)
-        await bindBudget(this.state, this.settings.clock)?.rebalance();
-        this.settings.log(`engram: opened from the checkpoint at seq ${cp.seq}`);
-        return;
-      }
-    }
-    const snap = await this.store.load();
-    this.state.clear();
-    await this.state.appendVectors(0, snap.vectors);
-    this.state.apply(snap.memories, snap.versions);
-    this.state.addLinks(snap.links);
-    this.state.loadedLexical = snap.lexical;
-    this.appliedSeq = snap.meta.lastSeq;
+    const loaded = await loadState(this.store, this.state, this.checkpointing);
+    this.appliedSeq = loaded.appliedSeq;
+    this.checkpointSeq = loaded.checkpointSeq;
     await bindBudget(this.state, this.settings.clock)?.rebalance();
+    if (loaded.fromCheckpoint) {
+      this.settings.log(`engram: opened from the checkpoint at seq ${loaded.checkpointSeq}`);
+    }
   }
 
   /** Backend, embedder and size. */
@@ -342,7 +212,7 @@ export class Engine {
   async get(id: string): Promise<Memory> {
     this.assertOpen();
     await this.catchUp;
-    return toMemory(this.activeRecord(id));
+    return toMemory(activeRecord(this.core, id));
   }
 
   /** All active memories in a scope and filter, oldest first. */
@@ -365,59 +235,20 @@ export class Engine {
    */
   async update(id: string, text: string, options: UpdateOptions = {}): Promise<Memory> {
     this.assertOpen();
-    const t = checkText(text, this.settings.maxTextLength);
-    const o = options ?? {};
-    const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
-    const eventTime = o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime');
-    this.activeRecord(id);
-    const [vector] = await this.embedChecked([t]);
-    let updated: MemoryRecord | undefined;
-    await this.write(async () => {
-      const prev = this.activeRecord(id);
-      const now = this.settings.clock();
-      const slot = this.store.reserveSlots(1);
-      const next = nextVersion(
-        prev,
-        { text: t, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
-        now,
-      );
-      updated = next.memory;
-      return this.commitAndApply({
-        memories: [next.memory],
-        versions: [next.previous],
-        vectors: [{ slot, vector: vector! }],
-        events: [
-          {
-            type: 'memory.updated',
-            memoryId: id,
-            at: now,
-            actor: 'api',
-            payload: { ...next, vector: vectorBytes(vector!) },
-          },
-        ],
-      });
-    });
-    return toMemory(updated!);
+    return update(this.core, id, text, options);
   }
 
   /** Deletes a memory: out of every search and `getAll`; its history stays. @throws `NotFound` */
   async delete(id: string): Promise<{ message: string }> {
     this.assertOpen();
-    this.activeRecord(id);
-    await this.deleteWhere((r) => r.id === id, true);
+    await deleteOne(this.core, id);
     return { message: 'Memory deleted successfully!' };
   }
 
   /** Deletes every memory in a scope (at least one of userId, agentId, runId). */
   async deleteAll(scope: Scope): Promise<{ deleted: number }> {
     this.assertOpen();
-    const s = checkScope(scope);
-    if (Object.keys(s).length === 0)
-      throw new EngramError(
-        'InvalidArgument',
-        'deleteAll needs userId, agentId or runId; use reset() to delete everything',
-      );
-    return { deleted: await this.deleteWhere((r) => inScope(r, s), false) };
+    return { deleted: await deleteScope(this.core, scope) };
   }
 
   /** A memory's changes, oldest first, derived from the event log. @throws `NotFound` */
@@ -586,44 +417,6 @@ export class Engine {
     this.state = new MemoryState(index);
   }
 
-  private activeRecord(id: string): MemoryRecord {
-    checkId(id);
-    const rec = this.state.records.get(id);
-    if (!rec || rec.state !== 'active')
-      throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
-    return rec;
-  }
-
-  private async deleteWhere(
-    pred: (r: MemoryRecord) => boolean,
-    mustExist: boolean,
-  ): Promise<number> {
-    let n = 0;
-    await this.write(async () => {
-      const now = this.settings.clock();
-      const targets = [...this.state.records.values()].filter(
-        (r) => r.state === 'active' && pred(r),
-      );
-      if (targets.length === 0) {
-        if (mustExist) throw new EngramError('NotFound', 'No such memory');
-        return [];
-      }
-      const patch = { state: 'deleted' as const, updatedAt: now };
-      n = targets.length;
-      return this.commitAndApply({
-        memories: targets.map((r) => applyPatch(r, patch)),
-        events: targets.map((r) => ({
-          type: 'memory.deleted',
-          memoryId: r.id,
-          at: now,
-          actor: 'api',
-          payload: { patch },
-        })),
-      });
-    });
-    return n;
-  }
-
   /** Commits a change set, then mirrors it in memory (vectors, records, links, erasures). */
   private async commitAndApply(change: ChangeSet): Promise<EventRecord[]> {
     // The lexical rows of what changes, in the same transaction (erasure drops its own rows).
@@ -682,42 +475,16 @@ export class Engine {
     this.catchUp = this.catchUp
       .then(async () => {
         if (this.closed) return;
-        const meta = await this.store.refreshMeta();
-        if (meta.lastSeq < this.appliedSeq) {
+        const caught = await catchUpState(this.store, this.state, this.appliedSeq);
+        if (caught === 'reset') {
           await this.replaceState();
           await this.loadAll(); // the store was reset elsewhere
-          return;
+        } else if (caught !== 'none') {
+          this.appliedSeq = caught.seq;
+          this.settings.log(
+            `engram: caught up to seq ${caught.seq} (${caught.changed} memories changed elsewhere)`,
+          );
         }
-        if (meta.lastSeq === this.appliedSeq) return;
-        const events = await this.store.eventsSince(this.appliedSeq);
-        const ids = new Set<string>();
-        for (const e of events) {
-          ids.add(e.memoryId);
-          for (const l of 'links' in e.payload ? (e.payload.links ?? []) : []) ids.add(l.to);
-        }
-        const read = await this.store.readMemories([...ids]);
-        const found = new Set(read.memories.map((m) => m.id));
-        const newSlots = [...read.memories, ...read.versions]
-          .map((r) => r.slot)
-          .filter((s) => s >= this.state.index.size)
-          .sort((a, b) => a - b);
-        if (newSlots.length) {
-          const rows = await this.store.readVectors(newSlots);
-          const first = newSlots[0]!;
-          const dim = this.embedder.dim;
-          const buf = new Float32Array((newSlots[newSlots.length - 1]! - first + 1) * dim);
-          for (const [slot, v] of rows) buf.set(v, (slot - first) * dim);
-          await this.state.appendVectors(first, buf);
-        }
-        this.state.drop([...ids].filter((id) => !found.has(id)));
-        this.state.drop([...found]); // re-applied below from what is stored
-        this.state.apply(read.memories, read.versions);
-        // Links are symmetric: restore both directions of every link read.
-        this.state.addLinks(read.links.flatMap((l) => [l, { ...l, from: l.to, to: l.from }]));
-        this.appliedSeq = events[events.length - 1]?.seq ?? meta.lastSeq;
-        this.settings.log(
-          `engram: caught up to seq ${this.appliedSeq} (${ids.size} memories changed elsewhere)`,
-        );
       })
       .catch((e: unknown) => this.settings.log(`engram: catch-up failed: ${String(e)}`));
     return this.catchUp;

@@ -1,0 +1,118 @@
+// Mem0's update and delete: a new version of a memory, or a soft delete.
+import { EngramError } from '../errors';
+import type { EngineCore } from '../engine/core';
+import type { UpdateOptions } from '../engine/options';
+import {
+  checkId,
+  checkMetadata,
+  checkScope,
+  checkText,
+  checkTime,
+  inScope,
+} from '../engine/validate';
+import type { MemoryRecord } from '../store/records';
+import type { Memory, Scope } from '../types';
+import { applyPatch, nextVersion, toMemory, vectorBytes } from './record-ops';
+
+/** The current, active record of `id`. @throws `NotFound` */
+export function activeRecord(core: EngineCore, id: string): MemoryRecord {
+  checkId(id);
+  const rec = core.state.records.get(id);
+  if (!rec || rec.state !== 'active') {
+    throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
+  }
+  return rec;
+}
+
+/**
+ * Replaces a memory's text: a new version; the old one is invalidated
+ * (validTo, supersededAt), kept in history and reachable by `asOf`.
+ * @throws `NotFound`, `EmptyText`, `TextTooLarge`, `InvalidArgument`
+ */
+export async function update(
+  core: EngineCore,
+  id: string,
+  text: string,
+  options: UpdateOptions = {},
+): Promise<Memory> {
+  const t = checkText(text, core.settings.maxTextLength);
+  const o = options ?? {};
+  const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
+  const eventTime = o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime');
+  activeRecord(core, id);
+  const [vector] = await core.embed([t]);
+  let updated: MemoryRecord | undefined;
+  await core.write(async () => {
+    const prev = activeRecord(core, id);
+    const now = core.settings.clock();
+    const slot = core.store.reserveSlots(1);
+    const next = nextVersion(
+      prev,
+      { text: t, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
+      now,
+    );
+    updated = next.memory;
+    return core.commit({
+      memories: [next.memory],
+      versions: [next.previous],
+      vectors: [{ slot, vector: vector! }],
+      events: [
+        {
+          type: 'memory.updated',
+          memoryId: id,
+          at: now,
+          actor: 'api',
+          payload: { ...next, vector: vectorBytes(vector!) },
+        },
+      ],
+    });
+  });
+  return toMemory(updated!);
+}
+
+/** Soft-deletes one memory. @throws `NotFound` */
+export async function deleteOne(core: EngineCore, id: string): Promise<void> {
+  activeRecord(core, id);
+  await deleteWhere(core, (r) => r.id === id, true);
+}
+
+/** Soft-deletes every memory of a scope (at least one scope field). @returns how many */
+export async function deleteScope(core: EngineCore, scope: Scope): Promise<number> {
+  const s = checkScope(scope);
+  if (Object.keys(s).length === 0) {
+    throw new EngramError(
+      'InvalidArgument',
+      'deleteAll needs userId, agentId or runId; use reset() to delete everything',
+    );
+  }
+  return deleteWhere(core, (r) => inScope(r, s), false);
+}
+
+async function deleteWhere(
+  core: EngineCore,
+  pred: (r: MemoryRecord) => boolean,
+  mustExist: boolean,
+): Promise<number> {
+  let n = 0;
+  await core.write(async () => {
+    const now = core.settings.clock();
+    const targets = [...core.state.records.values()].filter((r) => r.state === 'active' && pred(r));
+    if (targets.length === 0) {
+      if (mustExist) throw new EngramError('NotFound', 'No such memory');
+      return [];
+    }
+    const patch = { state: 'deleted' as const, updatedAt: now };
+    n = targets.length;
+    return core.commit({
+      memories: targets.map((r) => applyPatch(r, patch)),
+      events: targets.map((r) => ({
+        type: 'memory.deleted',
+        memoryId: r.id,
+        at: now,
+        actor: 'api',
+        payload: { patch },
+      })),
+    });
+  });
+  return n;
+}
