@@ -2,7 +2,7 @@
 // plain JS. Row blocks are scored against every query of a batch while they
 // sit in cache, four queries × two rows at a time to cut loads.
 import { EngramError } from '../errors';
-import { checkAllow, checkFirst, checkK, checkRows, checkSlots, TopK } from './topk';
+import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
 
 /** Options of {@link CpuFlatIndex}. */
@@ -102,8 +102,7 @@ export class CpuFlatIndex implements VectorIndex {
    * @param slots - existing slots
    */
   remove(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! |= 1 << (s & 31);
+    markRemoved(this.removed, slots, this.count, true);
   }
 
   /**
@@ -111,8 +110,7 @@ export class CpuFlatIndex implements VectorIndex {
    * @param slots - existing slots
    */
   restore(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! &= ~(1 << (s & 31));
+    markRemoved(this.removed, slots, this.count, false);
   }
 
   /**

@@ -4,7 +4,7 @@
 // exactly. Below `flatBelow` rows it is an exact flat scan.
 import { EngramError } from '../errors';
 import { assign, trainKMeans } from './ivf-train';
-import { checkAllow, checkFirst, checkK, checkRows, checkSlots, TopK } from './topk';
+import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';
 import { Candidates, norm, scanErrorBound } from './wasm/rescore';
@@ -126,8 +126,7 @@ export class IvfIndex implements VectorIndex {
    * @param slots - existing slots
    */
   remove(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! |= 1 << (s & 31);
+    markRemoved(this.removed, slots, this.count, true);
   }
 
   /**
@@ -135,8 +134,7 @@ export class IvfIndex implements VectorIndex {
    * @param slots - existing slots
    */
   restore(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! &= ~(1 << (s & 31));
+    markRemoved(this.removed, slots, this.count, false);
   }
 
   /** Trains and lays out the lists now if the rows call for it (else the next search does). */

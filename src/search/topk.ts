@@ -175,6 +175,26 @@ export function checkSlots(slots: readonly number[], size: number): void {
 }
 
 /**
+ * Checks `slots` against `size`, then sets (`removed` true) or clears their
+ * bits in a removed-slot bitmask (bit `s & 31` of word `s >>> 5`).
+ * @param bits - the bitmask, one bit per slot
+ * @param slots - slots to mark
+ * @param size - slots ever written
+ * @param removed - set (true) or clear (false)
+ * @throws EngramError `InvalidArgument` for a slot outside `0..size-1` (nothing changes)
+ */
+export function markRemoved(
+  bits: Uint32Array,
+  slots: readonly number[],
+  size: number,
+  removed: boolean,
+): void {
+  checkSlots(slots, size);
+  if (removed) for (const s of slots) bits[s >>> 5]! |= 1 << (s & 31);
+  else for (const s of slots) bits[s >>> 5]! &= ~(1 << (s & 31));
+}
+
+/**
  * Checks an allow filter: a `Uint8Array` (slots past its end are not allowed).
  * @param allow - the per-slot filter, or undefined
  * @throws EngramError `InvalidArgument`

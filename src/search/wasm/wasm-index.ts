@@ -2,7 +2,7 @@
 // finds candidates, and an exact rescoring of the few within the scan's error
 // bound of the k-th best gives the CPU twin's answer, bit for bit.
 import { EngramError } from '../../errors';
-import { checkAllow, checkFirst, checkK, checkRows, checkSlots } from '../topk';
+import { checkAllow, checkFirst, checkK, checkRows, markRemoved } from '../topk';
 import type { SearchHits, VectorIndex } from '../vector-index';
 import { ScanKernel } from './kernel';
 import { Candidates, norm, scanErrorBound } from './rescore';
@@ -101,8 +101,7 @@ export class WasmFlatIndex implements VectorIndex {
    * @param slots - existing slots
    */
   remove(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! |= 1 << (s & 31);
+    markRemoved(this.removed, slots, this.count, true);
   }
 
   /**
@@ -110,8 +109,7 @@ export class WasmFlatIndex implements VectorIndex {
    * @param slots - existing slots
    */
   restore(slots: readonly number[]): void {
-    checkSlots(slots, this.count);
-    for (const s of slots) this.removed[s >>> 5]! &= ~(1 << (s & 31));
+    markRemoved(this.removed, slots, this.count, false);
   }
 
   /**
