@@ -33,7 +33,11 @@ for (const c of convs) {
   const now = Math.max(...c.turns.map((t) => t.time)) + 86400000;
   data.push({ c, r, qv, tv, vec, now });
 }
+// held[config][conv] = [sum of recall@10, questions]
+const held: [number, number][][] = [];
 for (const [name, cfg] of configs) {
+  const perConvSums: [number, number][] = [];
+  held.push(perConvSums);
   const t0 = Date.now();
   const sums = new Map<string, number[]>();
   const perConv: string[] = [];
@@ -68,9 +72,31 @@ for (const [name, cfg] of configs) {
       }
     });
     perConv.push(`${c.id}:${(cs / cn).toFixed(3)}/${(ms / mn).toFixed(3)}`);
+    perConvSums.push([cs, cn]);
   }
   const f = (cat: string, i: number) => (sums.get(cat)![i]! / sums.get(cat)![3]!).toFixed(3);
   console.log(
     `${name.padEnd(28)} @10 mh ${f('1', 1)} tmp ${f('2', 1)} open ${f('3', 1)} single ${f('4', 1)} adv ${f('5', 1)} ALL ${f('all', 1)} | @5 ${f('all', 0)} @25 ${f('all', 2)} mh@5 ${f('1', 0)} | ${perConv.join(' ')} ${Date.now() - t0}ms`,
   );
+}
+// Leave-one-conversation-out over the configurations given: for each conversation, the best
+// configuration on the others (recall@10), scored on it.
+if (configs.length > 1) {
+  let sum = 0;
+  let n = 0;
+  data.forEach(({ c }, ci) => {
+    const mean = (gi: number) => {
+      let s = 0;
+      let m = 0;
+      held[gi]!.forEach(([x, k], j) => j !== ci && ((s += x), (m += k)));
+      return s / m;
+    };
+    let best = 0;
+    configs.forEach((_, gi) => mean(gi) > mean(best) && (best = gi));
+    const [x, k] = held[best]![ci]!;
+    sum += x;
+    n += k;
+    console.log(`held out ${c.id}: ${configs[best]![0]} → ${(x / k).toFixed(3)}`);
+  });
+  console.log(`LOCO recall@10 ${(sum / n).toFixed(3)}`);
 }

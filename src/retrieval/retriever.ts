@@ -206,7 +206,7 @@ export class Retriever extends Corpus {
         ? [
             {
               scores: filterScores(input.dense, allow),
-              weight: o.dense.weight ?? 0.5,
+              weight: o.dense.weight ?? 0.7,
               normalise: 'minmax' as const,
             },
           ]

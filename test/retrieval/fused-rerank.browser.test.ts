@@ -1,13 +1,14 @@
-// The rerank step of Engine.search on the fused kernel: on WebGPU (SwiftShader, backend forced)
-// the GPU reranker runs, on the CPU backend its twin; both give the same ranking, with features
-// (retention) and with MMR over stored vectors.
+// The rerank step of Engine.search on the fused kernel. On WebGPU (SwiftShader, backend forced)
+// the GPU reranker runs; the same searches with its CPU twin swapped in (same engine, same
+// first-stage scores) give the same ranking, with features (retention) and with MMR over stored
+// vectors. On the CPU backend the twin runs and the GPU one is never called.
 import { expect, test } from 'vitest';
 import { hasWebGPU, openPage } from '../helpers/browser';
 
 type Fixture = typeof import('../engine/fixture');
 const FIXTURE = '/test/engine/fixture.ts';
 
-test('Engine.search ranks the same through GpuReranker (webgpu) and rerankFused (cpu)', async (ctx) => {
+test('Engine.search ranks the same through GpuReranker and its twin rerankFused', async (ctx) => {
   const page = await openPage();
   if (!(await hasWebGPU(page))) return ctx.skip();
   const r = await page.evaluate(async (path) => {
@@ -15,75 +16,83 @@ test('Engine.search ranks the same through GpuReranker (webgpu) and rerankFused 
     const { GpuReranker } = await importSrc<typeof import('../../src/gpu/rerank-kernel')>(
       '/src/gpu/rerank-kernel.ts',
     );
+    const { rerankFused } = await importSrc<typeof import('../../src/search/rerank-fused')>(
+      '/src/search/rerank-fused.ts',
+    );
+    const gpuRerank = GpuReranker.prototype.rerank;
     let gpuCalls = 0;
-    const original = GpuReranker.prototype.rerank;
-    GpuReranker.prototype.rerank = function (this: never, input) {
-      gpuCalls++;
-      return original.call(this, input);
-    };
-    let now = 0;
+    let twinCalls = 0;
+    const useGpu = () =>
+      (GpuReranker.prototype.rerank = function (this: never, input) {
+        gpuCalls++;
+        return gpuRerank.call(this, input);
+      });
+    const useTwin = () =>
+      (GpuReranker.prototype.rerank = async (input) => {
+        twinCalls++;
+        return rerankFused(input);
+      });
+    let now = 1_700_000_000_000;
     const clock = () => now;
     const texts = Array.from(
       { length: 60 },
       (_, i) =>
         [
-          `Ada: my garden has ${i} apple trees`,
-          `Bob: the boat trip on day ${i} was windy`,
-          `Ada: I baked ${i} loaves with apples from the garden`,
-          `Cyd: the library opens at ${i} am`,
-        ][i % 4]!, // unique texts: no exact ties, which two stores would break by random id
+          `Ada: my garden has ${i % 5} apple trees`,
+          `Bob: the boat trip on day ${i % 7} was windy`,
+          `Ada: I baked bread with apples from the garden`,
+          `Cyd: the library opens at ${(i % 3) + 8} am`,
+        ][i % 4]!,
     );
-    const run = async (backend: 'cpu' | 'webgpu') => {
-      now = 1_700_000_000_000; // the same times in both stores
+    const open = async (backend: 'cpu' | 'webgpu') => {
       const e = await f.openEngine(f.uniqueName(), { backend, clock });
       for (const [i, text] of texts.entries()) {
         now += 3_600_000;
         await e.add(text, { infer: false, runId: `s${i % 6}` });
       }
       now += 86_400_000;
-      // Recall some memories so retention differs between them.
-      await e.search('apple trees in the garden', { limit: 5 });
+      await e.search('apple trees in the garden', { limit: 5 }); // recalls: retention differs
       now += 86_400_000 * 3;
-      const out: { id: string; score: number }[][] = [];
-      const kind = e.info().backend;
-      for (const q of ['apples from the garden', 'windy boat trip', 'when does the library open'])
-        for (const o of [
-          {},
-          { retentionWeight: 0.5 },
-          { retrieval: { rerank: { lambda: 0.6, pool: 40 } } },
-        ]) {
-          const { results } = await e.search(q, { limit: 12, reinforce: false, ...o });
-          out.push(results.map((x) => ({ id: String(x.createdAt), score: x.score })));
-        }
-      await e.close();
-      return { kind, out };
+      return e;
     };
-    const cpu = await run('cpu');
-    const before = gpuCalls;
-    const gpu = await run('webgpu');
-    GpuReranker.prototype.rerank = original;
-    return { cpu, gpu, cpuCalls: before, gpuCalls: gpuCalls - before };
-  }, FIXTURE);
-  expect(r.cpu.kind).toBe('cpu');
-  expect(r.gpu.kind).toBe('webgpu');
-  expect(r.cpuCalls).toBe(0);
-  expect(r.gpuCalls).toBe(10); // the recall search and the nine compared
-  // Exact ties are broken by memory id, a random UUID that differs between the two stores:
-  // order each run of equal scores by creation time before comparing.
-  const canon = (list: { id: string; score: number }[]) => {
-    const out = [...list];
-    for (let i = 0; i < out.length;) {
-      let j = i;
-      while (j + 1 < out.length && out[j + 1]!.score === out[i]!.score) j++;
-      out.splice(i, j - i + 1, ...out.slice(i, j + 1).sort((a, b) => (a.id < b.id ? -1 : 1)));
-      i = j + 1;
+    const cases = [
+      'apples from the garden',
+      'windy boat trip',
+      'when does the library open',
+    ].flatMap((q) =>
+      [{}, { retentionWeight: 0.5 }, { retrieval: { rerank: { lambda: 0.6, pool: 40 } } }].map(
+        (o) => [q, { limit: 12, reinforce: false, ...o }] as const,
+      ),
+    );
+    useGpu();
+    const gpu = await open('webgpu');
+    const kind = gpu.info().backend;
+    const pairs: { gpu: { id: string; score: number }[]; twin: { id: string; score: number }[] }[] =
+      [];
+    const key = (x: { id: string; score: number }) => ({ id: x.id, score: x.score });
+    for (const [q, o] of cases) {
+      useGpu();
+      const a = (await gpu.search(q, o)).results.map(key);
+      useTwin();
+      const b = (await gpu.search(q, o)).results.map(key);
+      pairs.push({ gpu: a, twin: b });
     }
-    return out;
-  };
-  r.cpu.out.forEach((raw, i) => {
-    const list = canon(raw);
-    const other = canon(r.gpu.out[i]!);
-    expect(other.map((h) => h.id)).toEqual(list.map((h) => h.id));
-    list.forEach((h, j) => expect(other[j]!.score).toBeCloseTo(h.score, 5));
-  });
+    await gpu.close();
+    useGpu();
+    const before = gpuCalls;
+    const cpu = await open('cpu');
+    for (const [q, o] of cases) await cpu.search(q, o);
+    await cpu.close();
+    GpuReranker.prototype.rerank = gpuRerank;
+    return { kind, pairs, gpuCalls: before, twinCalls, cpuBackendGpuCalls: gpuCalls - before };
+  }, FIXTURE);
+  expect(r.kind).toBe('webgpu');
+  expect(r.gpuCalls).toBe(10); // the recall search and the nine compared
+  expect(r.twinCalls).toBe(9);
+  expect(r.cpuBackendGpuCalls).toBe(0);
+  for (const { gpu, twin } of r.pairs) {
+    expect(gpu.length).toBe(12);
+    expect(gpu.map((h) => h.id)).toEqual(twin.map((h) => h.id));
+    gpu.forEach((h, j) => expect(h.score).toBeCloseTo(twin[j]!.score, 5));
+  }
 });
