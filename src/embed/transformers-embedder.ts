@@ -1,29 +1,16 @@
 // Any transformers.js feature-extraction model (mean pooling, normalised), on WebGPU or wasm.
-import type { FeatureExtractionPipeline, ProgressInfo } from '@huggingface/transformers';
+import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { EngramError } from '../errors';
 import type { EmbedOptions, Embedder, LoadProgress } from './embedder';
 import {
-  absoluteUrl,
-  checkPositiveInt,
-  checkTexts,
-  isNode,
-  lengthBatches,
-  throwIfAborted,
-} from './util';
+  pickDevice,
+  progressMapper,
+  withTransformersEnv,
+  type TransformersDtype,
+} from './transformers-env';
+import { checkPositiveInt, checkTexts, lengthBatches, throwIfAborted } from './util';
 
-/**
- * Where the dev server (and an app that copies them) serves onnxruntime-web's wasm binaries.
- * @example
- * await TransformersEmbedder.create({ model: 'm', wasmPaths: ORT_WASM_DEFAULT_URL });
- */
-export const ORT_WASM_DEFAULT_URL = '/engram/ort/';
-
-/**
- * Weight formats of transformers.js: which `onnx/model_<suffix>.onnx` file is loaded.
- * @example
- * const dtype: TransformersDtype = 'q8'; // onnx/model_quantized.onnx
- */
-export type TransformersDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
+export { ORT_WASM_DEFAULT_URL, type TransformersDtype } from './transformers-env';
 
 /**
  * Options of {@link TransformersEmbedder.create}; only `model` is required.
@@ -49,32 +36,6 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
   /** Called as the model loads: bytes per file, `init` once the weights are in, then `ready`. */
   onLoadProgress?: (p: LoadProgress) => void;
-}
-
-// transformers.js' `env` is global: one load configures it at a time.
-let loading: Promise<unknown> = Promise.resolve();
-
-async function pickDevice(device: 'auto' | 'webgpu' | 'wasm'): Promise<'webgpu' | 'wasm' | 'cpu'> {
-  if (device !== 'auto') return device;
-  if (isNode()) return 'cpu';
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return adapter ? 'webgpu' : 'wasm';
-}
-
-function progressMapper(onLoad: ((p: LoadProgress) => void) | undefined) {
-  let initSent = false;
-  return (info: ProgressInfo): void => {
-    if (!onLoad) return;
-    // Files load in parallel: a late byte count of another file after the model
-    // finished would make the stages go backwards, so stages only move forward.
-    if (info.status === 'progress' && !initSent) {
-      onLoad({ stage: 'download', file: info.file, loaded: info.loaded, total: info.total });
-    } else if (info.status === 'done' && info.file.endsWith('.onnx') && !initSent) {
-      initSent = true;
-      onLoad({ stage: 'init', file: info.file });
-    }
-  };
 }
 
 /**
@@ -133,9 +94,7 @@ export class TransformersEmbedder implements Embedder {
     if (options.dim !== undefined) checkPositiveInt('dim', options.dim);
     const dtype = options.dtype ?? 'fp32';
     const device = await pickDevice(options.device ?? 'auto');
-    const run = loading.then(() => TransformersEmbedder.load(options, device, dtype, batchSize));
-    loading = run.catch(() => undefined);
-    return run;
+    return TransformersEmbedder.load(options, device, dtype, batchSize);
   }
 
   private static async load(
@@ -151,20 +110,13 @@ export class TransformersEmbedder implements Embedder {
       });
     let extractor: FeatureExtractionPipeline;
     try {
-      const { env, pipeline } = await import('@huggingface/transformers');
-      const remote = options.allowRemote ?? false;
-      env.allowRemoteModels = remote;
-      env.allowLocalModels = !remote || options.localModelPath !== undefined;
-      env.localModelPath = options.localModelPath ?? '/models/';
-      const wasm = env.backends.onnx.wasm;
-      if (!isNode() && wasm) {
-        wasm.wasmPaths = absoluteUrl(options.wasmPaths ?? ORT_WASM_DEFAULT_URL);
-      }
-      extractor = await pipeline('feature-extraction', options.model, {
-        device,
-        dtype,
-        progress_callback: progressMapper(options.onLoadProgress),
-      });
+      extractor = await withTransformersEnv(options, ({ pipeline }) =>
+        pipeline('feature-extraction', options.model, {
+          device,
+          dtype,
+          progress_callback: progressMapper(options.onLoadProgress),
+        }),
+      );
     } catch (e) {
       throw fail(`Could not load model ${options.model} (${device}, ${dtype}): ${String(e)}`, e, {
         device,

@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { buildTinyBert } from '../fixtures/build-tiny-bert';
+import { buildTinyCrossEncoder } from '../fixtures/build-tiny-cross-encoder';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
 
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject) {
   const executablePath: string = findChromium();
   // Test models built here, into a gitignored folder the dev server serves.
   await buildTinyBert();
+  await buildTinyCrossEncoder();
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
