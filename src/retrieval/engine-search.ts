@@ -9,6 +9,11 @@ import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
 import { deepSearch } from './deep-search';
+import {
+  checkCrossEncoderStage,
+  crossEncoderStage,
+  DEFAULT_CROSS_ENCODER_TOP,
+} from './cross-encoder-stage';
 import { withVectors } from './fused-step';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
@@ -50,6 +55,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
     if (!STAGES.has(k)) throw new EngramError('InvalidArgument', `unknown retrieval stage: ${k}`);
     if (s !== undefined && s !== false && (typeof s !== 'object' || s === null))
       throw new EngramError('InvalidArgument', `retrieval.${k} must be false or an object`);
+    if (k === 'crossEncoder' && s) checkCrossEncoderStage(s);
   }
   return v as RetrievalOptions;
 }
@@ -200,9 +206,12 @@ export async function hybridSearch(
     const r = options.rerank ?? {};
     options.rerank = { ...r, features: { retention: q.retentionWeight ?? 0, ...r.features } };
   }
+  // The cross-encoder (off by default) rescores the best `top` after the rerank.
+  const cross = q.options.crossEncoder || undefined;
+  const planned = cross ? Math.max(q.limit, cross.top ?? DEFAULT_CROSS_ENCODER_TOP) : q.limit;
   const plan = retriever.plan(
     q.query,
-    q.limit,
+    planned,
     { allow, dense, now: q.now, links, ...(features ? { features } : {}) },
     options,
   );
@@ -216,9 +225,15 @@ export async function hybridSearch(
       state.index.dim,
     );
   }
-  const ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input)));
+  let ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input)));
+  const recs = new Map(ranked.map(({ id }) => [id, state.records.get(id)!]));
+  if (cross)
+    ranked = (await crossEncoderStage(q.query, ranked, (id) => recs.get(id)!.text, cross)).slice(
+      0,
+      q.limit,
+    );
   return ranked.map(({ id, score }) => ({
-    rec: state.records.get(id)!,
+    rec: recs.get(id)!,
     score,
     similarity: dense.get(id) ?? 0,
   }));

@@ -1,6 +1,7 @@
 // Stage options of a search, their defaults (what the LoCoMo eval measures), and what a search
 // may draw on besides the index.
 import type { ContextOptions } from './context';
+import type { CrossEncoderStageOptions } from './cross-encoder-stage';
 import type { EntityStageOptions } from './entities';
 import type { Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
@@ -84,6 +85,12 @@ export interface RetrievalOptions {
   rerank?: RerankStageOptions | false;
   /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
   entities?: EntityStageOptions | false;
+  /**
+   * Cross-encoder rescoring of the best candidates after the rerank, blended with their fused
+   * scores (off by default; see {@link CrossEncoderStageOptions}). Runs in `search()` of the
+   * engine (the model loads on first use, in the engine's Worker); `Retriever.search` ignores it.
+   */
+  crossEncoder?: CrossEncoderStageOptions | false;
 }
 
 /** What a search may draw on besides the index. */
@@ -119,6 +126,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
   rerank: {},
   entities: false,
+  crossEncoder: false,
 };
 
 /**

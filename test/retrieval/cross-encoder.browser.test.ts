@@ -4,6 +4,7 @@
 import { expect, test } from 'vitest';
 import { hasWebGPU, openPage } from '../helpers/browser';
 import { GENERATED_MODELS_URL } from '../fixtures/build-tiny-bert';
+import { crossEncoderExpectations } from './cross-encoder-check';
 import {
   TINY_CROSS_ENCODER_ID,
   tinyCrossEncoderReference,
@@ -95,3 +96,67 @@ test('a missing model is ModelLoadFailed, and nothing is asked of the hub', asyn
   expect(r).toMatchObject({ code: 'ModelLoadFailed', details: { model: 'no-such-model' } });
   expect(offsite).toEqual([]);
 });
+
+type Fixture = typeof import('../engine/fixture');
+
+const MEMORIES = [
+  'the cat sat on the mat',
+  'a cat playing on the mat',
+  'the dog sat on a mat',
+  'cat memory engine',
+  'the stock market cat',
+  'a local first browser cat',
+  'kitten on the mat',
+  'dogs playing on the mat',
+];
+const SEARCH = 'cat on the mat';
+
+for (const where of ['page', 'worker'] as const) {
+  test(`search with retrieval.crossEncoder (engine in the ${where}) orders as the model scores`, async () => {
+    const page = await openPage();
+    const offsite: string[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
+    });
+    const r = await page.evaluate(
+      async ({ where, memories, query, url, model }) => {
+        const f = await importSrc<Fixture>('/test/engine/fixture.ts');
+        const name = f.uniqueName();
+        const mem =
+          where === 'page'
+            ? await f.openEngine(name)
+            : await f.Engram.open({ name, embedder: { type: 'hash', dim: 64 }, backend: 'cpu' });
+        await mem.addMany(memories.map((text) => ({ text })));
+        const search = (limit: number, retrieval?: object) =>
+          mem
+            .search(query, { limit, reinforce: false, ...(retrieval ? { retrieval } : {}) })
+            .then((s) => s.results.map((h) => ({ memory: h.memory, score: h.score })));
+        const crossEncoder = { model, localModelPath: url, device: 'wasm' };
+        const base = await search(6);
+        const byModel = await search(3, { crossEncoder: { ...crossEncoder, weight: 1, top: 6 } });
+        const blended = await search(6, { crossEncoder: { ...crossEncoder, top: 6 } });
+        const missing = await search(3, {
+          crossEncoder: { ...crossEncoder, model: 'no-such-model' },
+        }).then(
+          () => 'found',
+          (e: { code?: string }) => e.code,
+        );
+        await mem.close();
+        return { base, byModel, blended, missing };
+      },
+      {
+        where,
+        memories: MEMORIES,
+        query: SEARCH,
+        url: GENERATED_MODELS_URL,
+        model: TINY_CROSS_ENCODER_ID,
+      },
+    );
+    const want = crossEncoderExpectations(SEARCH, r.base, 0.5);
+    expect(r.byModel.map((h) => h.memory)).toEqual(want.byModel.slice(0, 3));
+    expect(want.byModel.slice(0, 3)).not.toEqual(r.base.slice(0, 3).map((h) => h.memory));
+    expect(r.blended.map((h) => h.memory)).toEqual(want.blended);
+    expect(r.missing).toBe('ModelLoadFailed');
+    expect(offsite).toEqual([]);
+  });
+}

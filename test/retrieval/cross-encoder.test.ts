@@ -6,9 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { HashEmbedder } from '../../src/embed/hash-embedder';
+import { Engine } from '../../src/engine/engine';
 import { CrossEncoderReranker } from '../../src/retrieval/cross-encoder';
 import { blendCrossEncoder } from '../../src/retrieval/cross-encoder-stage';
 import { buildTinyBert, TINY_BERT_ID, TINY_BERT_VOCAB as V } from '../fixtures/build-tiny-bert';
+import { crossEncoderExpectations } from './cross-encoder-check';
 import {
   buildTinyCrossEncoder,
   TINY_CROSS_ENCODER_ID,
@@ -24,6 +27,19 @@ const TEXTS = [
   'kitten',
   'a zebra',
 ];
+
+/** Memories and a query for the engine test: every memory shares words with the query. */
+const MEMORIES = [
+  'the cat sat on the mat',
+  'a cat playing on the mat',
+  'the dog sat on a mat',
+  'cat memory engine',
+  'the stock market cat',
+  'a local first browser cat',
+  'kitten on the mat',
+  'dogs playing on the mat',
+];
+const SEARCH = 'cat on the mat';
 
 let dir: string;
 beforeAll(async () => {
@@ -119,4 +135,42 @@ test('the blend: w = 1 orders the rescored head by the model, w = 0 keeps the fu
     'c',
     'd',
   ]);
+});
+
+test('Engine.search: retrieval.crossEncoder reorders the best candidates as the model scores them (off by default)', async () => {
+  const e = await Engine.open({
+    name: 'cross-encoder-engine',
+    embedder: new HashEmbedder({ dim: 16 }),
+    backend: 'cpu',
+  });
+  try {
+    await e.addMany(MEMORIES.map((text) => ({ text })));
+    const search = (retrieval?: object, limit = 4) =>
+      e.search(SEARCH, { limit, reinforce: false, ...(retrieval ? { retrieval } : {}) });
+    const crossEncoder = { model: TINY_CROSS_ENCODER_ID, localModelPath: dir + '/' };
+    const texts = (r: { results: { memory: string }[] }) => r.results.map((h) => h.memory);
+    const base = (await search(undefined, 6)).results;
+    const want = crossEncoderExpectations(SEARCH, base, 0.5);
+    // Off by default, and `false` is off.
+    expect(texts(await search({ crossEncoder: false }, 6))).toEqual(base.map((h) => h.memory));
+    // Weight 1: the best 6 after fusion, in the model's order, the first 3 returned.
+    const byModel = await search({ crossEncoder: { ...crossEncoder, weight: 1, top: 6 } }, 3);
+    expect(texts(byModel)).toEqual(want.byModel.slice(0, 3));
+    expect(byModel.results[0]!.score).toBe(1);
+    expect(want.byModel.slice(0, 3)).not.toEqual(base.slice(0, 3).map((h) => h.memory));
+    // The default weight (0.5) blends the fused and the model's scores.
+    const blended = await search({ crossEncoder: { ...crossEncoder, top: 6 } }, 6);
+    expect(texts(blended)).toEqual(want.blended);
+    expect(want.blended).not.toEqual(want.byModel);
+    expect(want.blended).not.toEqual(base.map((h) => h.memory));
+    await expect(
+      search({ crossEncoder: { ...crossEncoder, model: 'no-such-model' } }),
+    ).rejects.toMatchObject({ code: 'ModelLoadFailed' });
+    for (const bad of [{ weight: 2 }, { top: 0 }, { model: '' }])
+      await expect(search({ crossEncoder: { ...crossEncoder, ...bad } })).rejects.toMatchObject({
+        code: 'InvalidArgument',
+      });
+  } finally {
+    await e.close();
+  }
 });
