@@ -20,7 +20,8 @@ import type { EmbedderSpec } from './engine/embedder-spec';
 import { EngramError } from './errors';
 import type { BackendChoice } from './search/backend';
 import type { IndexOptions } from './engine/open-index';
-import type { CompactResult } from './memory/budget';
+import type { CompactOptions, CompactResult } from './memory/budget';
+import type { MergeOptions, MergeResult } from './memory/merge';
 import type { LogVerification } from './store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
 import { EngineHost } from './worker/engine-host';
@@ -365,18 +366,45 @@ export class Engram {
     return this.call((h) => h.dump());
   }
 
-  /** Deletes every memory, vector and event of this store. */
   /**
    * Fits the resident (GPU) index into `maxBytes`: the most valuable memories
    * stay resident, the rest move to the cold tier (still searched, on the CPU).
-   * @param options - `maxBytes`: the budget (default: the one given at open)
+   * With `mergeThreshold`, near-duplicates are merged first (see {@link Engram.merge}).
+   * @param options - `maxBytes`: the budget (default: the one given at open);
+   *   `mergeThreshold` (0 < t ≤ 1) and a scope for merging
    * @example
    * const { hot, cold, residentBytes } = await mem.compact({ maxBytes: 8 << 20 });
+   * const { merge } = await mem.compact({ maxBytes: 8 << 20, mergeThreshold: 0.97 });
    */
-  compact(options: { maxBytes?: number } = {}): Promise<CompactResult> {
+  compact(options: CompactOptions = {}): Promise<CompactResult> {
     return this.call((h) => h.compact(options));
   }
 
+  /**
+   * Merges near-duplicates: in each scope (userId, agentId, runId), memories
+   * whose vectors are within `threshold` cosine of a more valuable one
+   * (retention × importance; ties → the older) are archived into it, logged
+   * as `memory.merged` (history shows MERGE). They leave search and `getAll`;
+   * `unmerge` brings them back as they were.
+   * @param options - `threshold` (0 < t ≤ 1, default 0.97), a scope, `dryRun`
+   * @example
+   * const { clusters } = await mem.merge({ threshold: 0.97, userId: 'ada' });
+   * await mem.unmerge(clusters[0].representative);
+   */
+  merge(options: MergeOptions = {}): Promise<MergeResult> {
+    return this.call((h) => h.merge(options));
+  }
+
+  /**
+   * Reverses a merge exactly: `id` is a merged memory (it comes back) or a
+   * representative (every memory still merged into it comes back). @throws `NotFound`
+   * @param id - a merged memory or a representative
+   */
+  unmerge(id: string): Promise<{ restored: Memory[] }> {
+    return this.call((h) => h.unmerge(id));
+  }
+
+  /** Deletes every memory, vector and event of this store. */
   reset(): Promise<void> {
     return this.call((h) => h.reset());
   }

@@ -72,7 +72,7 @@ export interface SearchResult extends Memory {
 }
 
 /** Mem0-style event names of a memory's history (plus Engram's lifecycle events). */
-export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE';
+export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE' | 'MERGE';
 
 /** One entry of `history(id)`, oldest first. */
 export interface HistoryEntry {
@@ -96,4 +96,8 @@ export interface HistoryEntry {
   actor: string;
   /** True when the event's content was erased (texts are then null). */
   erased?: true;
+  /** MERGE of a duplicate (and RESTORE by unmerge): the representative it was merged into. */
+  mergedInto?: string;
+  /** MERGE on a representative: the memories merged into it. */
+  mergedFrom?: string[];
 }

@@ -13,7 +13,8 @@ import {
 import { activeRecord, deleteOne, deleteScope, update } from '../memory/edit';
 import { adjacency, related, type RelatedMemory } from '../memory/links';
 import { rebuild } from '../memory/replay';
-import { bindBudget, compactIndex, type CompactResult } from '../memory/budget';
+import { bindBudget, compact, type CompactOptions, type CompactResult } from '../memory/budget';
+import { merge, unmerge, type MergeOptions, type MergeResult } from '../memory/merge';
 import {
   addBatch,
   addMemories,
@@ -351,18 +352,37 @@ export class Engine {
   /**
    * Fits the resident (GPU) index into `maxBytes` (default: the open budget):
    * the most valuable memories stay resident, the rest move to the cold tier
-   * (still searched, on the CPU). Without a budget at open, sets one.
-   * @param options - `maxBytes`: the budget in bytes
+   * (still searched, on the CPU). Without a budget at open, sets one. With
+   * `mergeThreshold`, near-duplicates are merged first (see {@link merge}).
+   * @param options - `maxBytes`: the budget in bytes; `mergeThreshold` and a scope
    */
-  async compact(options: { maxBytes?: number } = {}): Promise<CompactResult> {
+  async compact(options: CompactOptions = {}): Promise<CompactResult> {
     this.assertOpen();
-    await this.catchUp;
-    if (!bindBudget(this.state, this.settings.clock)) {
-      this.indexOptions = { ...this.indexOptions, gpuBudgetBytes: options.maxBytes ?? Infinity };
+    return compact(this.core, options, async (maxBytes) => {
+      if (bindBudget(this.state, this.settings.clock)) return;
+      this.indexOptions = { ...this.indexOptions, gpuBudgetBytes: maxBytes ?? Infinity };
       await this.replaceState();
       await this.loadAll();
-    }
-    return compactIndex(this.state, this.settings.clock, options.maxBytes);
+    });
+  }
+
+  /**
+   * Archives near-duplicates (cosine ≥ `threshold`, same scope) into one
+   * representative per cluster, logged as `memory.merged`; reversed by {@link unmerge}.
+   * @param options - `threshold` (default 0.97), a scope, `dryRun`
+   */
+  async merge(options: MergeOptions = {}): Promise<MergeResult> {
+    this.assertOpen();
+    return merge(this.core, options);
+  }
+
+  /**
+   * Brings back a merged memory, or every memory merged into a representative,
+   * exactly as it was before the merge. @throws `NotFound`
+   */
+  async unmerge(id: string): Promise<{ restored: Memory[] }> {
+    this.assertOpen();
+    return { restored: (await unmerge(this.core, id)).map(toMemory) };
   }
 
   /** Deletes every memory, vector and event of this store. */

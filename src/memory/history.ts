@@ -11,6 +11,7 @@ const SHOWN: Partial<Record<EventType, HistoryEvent>> = {
   'memory.archived': 'ARCHIVE',
   'memory.restored': 'RESTORE',
   'memory.erased': 'ERASE',
+  'memory.merged': 'MERGE',
 };
 
 /**
@@ -52,6 +53,8 @@ export function historyFromEvents(id: string, events: readonly EventRecord[]): H
         version = entry.version = p.memory.version;
       }
       if (p.previous) entry.previousMemory = p.previous.text;
+      if (p.mergedInto !== undefined) entry.mergedInto = p.mergedInto;
+      if (p.mergedFrom) entry.mergedFrom = [...p.mergedFrom];
       if (event === 'ADD') entry.previousMemory = null;
       if (event === 'DELETE' || event === 'ERASE') entry.newMemory = null;
     }

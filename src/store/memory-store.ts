@@ -321,12 +321,23 @@ export class MemoryStore {
     const { dim, blockRows } = this.metaCache;
     const tx = this.db.transaction(['vectorBlocks', 'vectorTail'], 'readonly');
     const out = new Map<number, Float32Array>();
+    // A sealed block is one structured-clone read: read each block once, not once per row.
+    const byBlock = new Map<number, number[]>();
     await Promise.all(
       slots.map(async (slot) => {
         const tail = await tx.objectStore('vectorTail').get(slot);
         if (tail) return void out.set(slot, new Float32Array(tail.slice(0)));
-        const block = await tx.objectStore('vectorBlocks').get(Math.floor(slot / blockRows));
-        if (block) {
+        const b = Math.floor(slot / blockRows);
+        const rows = byBlock.get(b);
+        if (rows) rows.push(slot);
+        else byBlock.set(b, [slot]);
+      }),
+    );
+    await Promise.all(
+      [...byBlock].map(async ([b, rows]) => {
+        const block = await tx.objectStore('vectorBlocks').get(b);
+        if (!block) return;
+        for (const slot of rows) {
           const row = slot % blockRows;
           out.set(slot, new Float32Array(block.slice(row * dim * 4, (row + 1) * dim * 4)));
         }

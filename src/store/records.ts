@@ -63,15 +63,17 @@ export type EventType =
   | 'memory.restored'
   | 'memory.linked'
   | 'memory.erased'
-  | 'memory.imported';
+  | 'memory.imported'
+  | 'memory.merged';
 
 /**
  * What an event says. Which fields are set depends on the type:
  * `added`/`imported`: `memory` + `vector`; `updated`: `previous` (the old
  * version, invalidated) + `memory` + `vector`; `invalidated`, `deleted`,
  * `accessed`, `reinforced`, `archived`, `restored`: `patch`; `linked`: `links`;
- * `erased`: `slots` (of every version). After erasure a payload is a
- * {@link Tombstone}.
+ * `erased`: `slots` (of every version); `merged`: on a merged memory `patch`
+ * + `mergedInto`, on its representative `mergedFrom`. After erasure a payload
+ * is a {@link Tombstone}.
  */
 export interface EventPayload {
   memory?: MemoryRecord;
@@ -81,6 +83,10 @@ export interface EventPayload {
   patch?: MemoryPatch;
   links?: { from: string; to: string; score: number }[];
   slots?: number[];
+  /** `merged` (and `restored` by unmerge): the representative the memory was merged into. */
+  mergedInto?: string;
+  /** `merged`, on the representative: the memories merged into it. */
+  mergedFrom?: string[];
 }
 
 /** What an erased event keeps of its payload: nothing but when and by which erasure. */

@@ -21,7 +21,8 @@ import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
 import type { RewriteQuery } from '../retrieval/rewrite';
 import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
-import type { CompactResult } from '../memory/budget';
+import type { CompactOptions, CompactResult } from '../memory/budget';
+import type { MergeOptions, MergeResult } from '../memory/merge';
 import type { LogVerification } from '../store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
@@ -167,8 +168,14 @@ export class EngineHost {
   embed(texts: string[]): Promise<Float32Array[]> {
     return this.need().embed(texts);
   }
-  compact(options?: { maxBytes?: number }): Promise<CompactResult> {
+  compact(options?: CompactOptions): Promise<CompactResult> {
     return this.need().compact(options);
+  }
+  merge(options?: MergeOptions): Promise<MergeResult> {
+    return this.need().merge(options);
+  }
+  unmerge(id: string): Promise<{ restored: Memory[] }> {
+    return this.need().unmerge(id);
   }
   reset(): Promise<void> {
     return this.need().reset();

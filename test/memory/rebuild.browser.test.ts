@@ -1,5 +1,6 @@
 // rebuild(): drop every derived store by hand, rebuild from the log alone, and
-// get the same bytes in every store; a tampered log is refused.
+// get the same bytes in every store (a merge and an unmerge included); a
+// tampered log is refused.
 import { expect, test } from 'vitest';
 import { openPage } from '../helpers/browser';
 
@@ -14,6 +15,17 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
     const name = f.uniqueName();
     const e = await f.openEngine(name, { blockRows: 4, clock: () => now, linkThreshold: 0.3 });
     await f.buildHistory(e, () => (now += 3_600_000));
+    // Near-duplicates merged into one representative, one of them brought back.
+    now += 3_600_000;
+    const dups = await e.addMany(
+      Array.from({ length: 3 }, () => ({
+        text: 'the gate is green',
+        userId: 'ada',
+        runId: 'dups',
+      })),
+    );
+    const merged = await e.merge({ runId: 'dups', threshold: 0.999 });
+    await e.unmerge(dups.results[2]!.id);
     const q = { userId: 'ada', limit: 10, reinforce: false } as const;
     const before = f.dumpJson(await e.dump());
     const searchBefore = await e.search('where do I live and work', q);
@@ -53,6 +65,7 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
       (x: { code?: string }) => x.code,
     );
     const untouched = tampered === f.dumpJson(await e.dump());
+    const mergedAfter = (await e.getAll({ runId: 'dups' })).results.length;
     await e.close();
     return {
       counts,
@@ -63,6 +76,8 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
       hits: searchAfter.results.length,
       refused,
       untouched,
+      merged: merged.merged,
+      mergedAfter,
     };
   }, FIXTURE);
   // The history touched every derived store (sealed blocks and a tail included).
@@ -83,4 +98,6 @@ test('rebuild from the log reproduces memories, versions, vectors and links byte
   expect(r.hits).toBeGreaterThan(3);
   expect(r.refused).toBe('CorruptStore');
   expect(r.untouched).toBe(true);
+  expect(r.merged).toBe(2);
+  expect(r.mergedAfter).toBe(2); // the representative and the one unmerged
 });
