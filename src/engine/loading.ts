@@ -16,23 +16,25 @@ export interface Loaded {
 
 /**
  * Loads a store into an empty state. With `checkpointing`, a checkpoint at most
- * `maxLag` events old is read (side by side with the vectors) and the events
- * after it are applied; otherwise every record is read.
+ * `maxLag` events old is read (while the vectors stream into the index) and the
+ * events after it are applied; otherwise every record is read.
  */
 export async function loadState(
   store: MemoryStore,
   state: MemoryState,
   checkpointing: Required<CheckpointOptions> | undefined,
 ): Promise<Loaded> {
-  const [cp, loaded] = checkpointing
-    ? await Promise.all([store.readCheckpoint(), store.loadVectors()])
+  state.clear();
+  // The vectors stream into the index while the checkpoint is read and parsed.
+  const [cp, meta] = checkpointing
+    ? await Promise.all([
+        store.readCheckpoint(),
+        store.streamVectors((first, rows) => state.appendVectors(first, rows)),
+      ])
     : [undefined, undefined];
   const checkpointSeq = cp?.seq ?? -1;
-  if (cp && loaded && checkpointing) {
-    const { meta, vectors } = loaded;
+  if (cp && meta && checkpointing) {
     if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= checkpointing.maxLag) {
-      state.clear();
-      await state.appendVectors(0, vectors);
       state.apply(cp.data.memories, cp.data.versions);
       state.addLinks(cp.data.links);
       state.loadedLexical = cp.data.lexical;

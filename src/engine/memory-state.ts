@@ -52,10 +52,14 @@ export class MemoryState {
       await this.index.write(first, vectors);
       return;
     }
-    const buf = new Float32Array((end - size) * dim);
-    const from = Math.max(first, size);
-    buf.set(vectors.subarray((from - first) * dim), (from - size) * dim);
-    await this.index.write(size, buf);
+    if (first === size) await this.index.write(size, vectors);
+    else {
+      // Rows past the end, maybe after a gap (zero rows) or overlapping rows already there.
+      const buf = new Float32Array((end - size) * dim);
+      const from = Math.max(first, size);
+      buf.set(vectors.subarray((from - first) * dim), (from - size) * dim);
+      await this.index.write(size, buf);
+    }
     const added: number[] = [];
     for (let s = size; s < end; s++) added.push(s);
     this.index.remove(added);

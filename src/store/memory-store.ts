@@ -209,22 +209,45 @@ export class MemoryStore {
     }
   }
 
-  /** Reads the meta record and the dense `nextSlot × dim` vector matrix only. */
-  async loadVectors(): Promise<{ meta: MetaRecord; vectors: Float32Array }> {
+  /**
+   * Reads the vector rows block by block, in slot order, handing each to `sink` as it arrives
+   * (no `nextSlot × dim` matrix is assembled: opening a 100k × 384 store would copy 154 MB
+   * twice). Every read is issued at once in one transaction; `sink` may be async.
+   * @param sink - gets `(firstSlot, rows)`, rows row-major; slots skipped (never written) are zero
+   * @returns the meta record the rows belong to
+   */
+  async streamVectors(
+    sink: (first: number, rows: Float32Array) => Promise<void> | void,
+  ): Promise<MetaRecord> {
     this.assertOpen();
     try {
       const tx = this.db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
-      const [meta, blockKeys, blocks, tailKeys, tail] = await Promise.all([
+      const [meta, blockKeys, tailKeys, tail] = await Promise.all([
         tx.objectStore('meta').get('meta'),
         tx.objectStore('vectorBlocks').getAllKeys(),
-        tx.objectStore('vectorBlocks').getAll(),
         tx.objectStore('vectorTail').getAllKeys(),
         tx.objectStore('vectorTail').getAll(),
       ]);
-      await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = meta;
-      return { meta, vectors: assembleVectors(meta, blockKeys, blocks, tailKeys, tail) };
+      const { dim, blockRows, nextSlot } = meta;
+      const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
+      for (let i = 0; i < blockKeys.length; i++) {
+        const block = await reads[i]!;
+        const first = blockKeys[i]! * blockRows;
+        const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
+        if (block && rows) await sink(first, new Float32Array(block, 0, rows * dim));
+      }
+      const live = tailKeys
+        .map((slot, i) => [slot, tail[i]!] as const)
+        .filter(([s]) => s < nextSlot);
+      if (live.length) {
+        const first = live[0]![0];
+        const rows = new Float32Array((live[live.length - 1]![0] - first + 1) * dim);
+        for (const [slot, row] of live) rows.set(new Float32Array(row), (slot - first) * dim);
+        await sink(first, rows);
+      }
+      return meta;
     } catch (e) {
       throw e instanceof EngramError ? e : fromStorageError(e);
     }
