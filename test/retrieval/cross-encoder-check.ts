@@ -3,6 +3,20 @@
 import { blendCrossEncoder } from '../../src/retrieval/cross-encoder-stage';
 import { tinyCrossEncoderReference } from '../fixtures/build-tiny-cross-encoder';
 
+/** Memories for the engine tests of the stage: every one shares words with {@link CROSS_QUERY}. */
+export const CROSS_MEMORIES = [
+  'the cat sat on the mat',
+  'a cat playing on the mat',
+  'the dog sat on a mat',
+  'cat memory engine',
+  'the stock market cat',
+  'a local first browser cat',
+  'kitten on the mat',
+  'dogs playing on the mat',
+];
+/** The query of those tests. */
+export const CROSS_QUERY = 'cat on the mat';
+
 /** A search result, as much of it as the check reads. */
 export interface Hit {
   memory: string;

@@ -4,7 +4,11 @@
 import { expect, test } from 'vitest';
 import { hasWebGPU, openPage } from '../helpers/browser';
 import { GENERATED_MODELS_URL } from '../fixtures/build-tiny-bert';
-import { crossEncoderExpectations } from './cross-encoder-check';
+import {
+  CROSS_MEMORIES as MEMORIES,
+  CROSS_QUERY as SEARCH,
+  crossEncoderExpectations,
+} from './cross-encoder-check';
 import {
   TINY_CROSS_ENCODER_ID,
   tinyCrossEncoderReference,
@@ -98,18 +102,6 @@ test('a missing model is ModelLoadFailed, and nothing is asked of the hub', asyn
 });
 
 type Fixture = typeof import('../engine/fixture');
-
-const MEMORIES = [
-  'the cat sat on the mat',
-  'a cat playing on the mat',
-  'the dog sat on a mat',
-  'cat memory engine',
-  'the stock market cat',
-  'a local first browser cat',
-  'kitten on the mat',
-  'dogs playing on the mat',
-];
-const SEARCH = 'cat on the mat';
 
 for (const where of ['page', 'worker'] as const) {
   test(`search with retrieval.crossEncoder (engine in the ${where}) orders as the model scores`, async () => {

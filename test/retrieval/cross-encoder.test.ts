@@ -11,7 +11,11 @@ import { Engine } from '../../src/engine/engine';
 import { CrossEncoderReranker } from '../../src/retrieval/cross-encoder';
 import { blendCrossEncoder } from '../../src/retrieval/cross-encoder-stage';
 import { buildTinyBert, TINY_BERT_ID, TINY_BERT_VOCAB as V } from '../fixtures/build-tiny-bert';
-import { crossEncoderExpectations } from './cross-encoder-check';
+import {
+  CROSS_MEMORIES as MEMORIES,
+  CROSS_QUERY as SEARCH,
+  crossEncoderExpectations,
+} from './cross-encoder-check';
 import {
   buildTinyCrossEncoder,
   TINY_CROSS_ENCODER_ID,
@@ -27,19 +31,6 @@ const TEXTS = [
   'kitten',
   'a zebra',
 ];
-
-/** Memories and a query for the engine test: every memory shares words with the query. */
-const MEMORIES = [
-  'the cat sat on the mat',
-  'a cat playing on the mat',
-  'the dog sat on a mat',
-  'cat memory engine',
-  'the stock market cat',
-  'a local first browser cat',
-  'kitten on the mat',
-  'dogs playing on the mat',
-];
-const SEARCH = 'cat on the mat';
 
 let dir: string;
 beforeAll(async () => {
