@@ -1,6 +1,7 @@
 // Per-category recall@5/10/25 of stage configurations over the pure pipeline (cached USE-lite
 // vectors: run `npm run eval:locomo` once first), with per-conversation recall@10 (overall /
-// multi-hop) to check that a change holds on every held-out conversation. Configurations as JSON:
+// multi-hop) to check that a change holds on every held-out conversation, and the held-out
+// (leave-one-conversation-out) recall@10 overall and by category of the configurations given. Configurations as JSON:
 // CONFIGS='[["name", {"links": {"weight": 0.1}}], ...]' npx vite-node eval/sweep.ts
 import { loadAll, recallAt } from './data';
 import { CachedEmbedder } from './embed-cache';
@@ -33,11 +34,14 @@ for (const c of convs) {
   const now = Math.max(...c.turns.map((t) => t.time)) + 86400000;
   data.push({ c, r, qv, tv, vec, now });
 }
-// held[config][conv] = [sum of recall@10, questions]
+// held[config][conv] = [sum of recall@10, questions] overall; heldCat[config][conv][category] likewise
 const held: [number, number][][] = [];
+const heldCat: Map<number, [number, number]>[][] = [];
 for (const [name, cfg] of configs) {
   const perConvSums: [number, number][] = [];
+  const perConvCat: Map<number, [number, number]>[] = [];
   held.push(perConvSums);
+  heldCat.push(perConvCat);
   const t0 = Date.now();
   const sums = new Map<string, number[]>();
   const perConv: string[] = [];
@@ -46,6 +50,8 @@ for (const [name, cfg] of configs) {
       cn = 0,
       ms = 0,
       mn = 0;
+    const byCat = new Map<number, [number, number]>();
+    perConvCat.push(byCat);
     c.questions.forEach((q, qi) => {
       const dense = new Map(
         c.turns
@@ -66,6 +72,10 @@ for (const [name, cfg] of configs) {
       }
       cs += recallAt(ranked, q.evidence, 10);
       cn++;
+      const cat = byCat.get(q.category) ?? [0, 0];
+      cat[0] += recallAt(ranked, q.evidence, 10);
+      cat[1]++;
+      byCat.set(q.category, cat);
       if (q.category === 1) {
         ms += recallAt(ranked, q.evidence, 10);
         mn++;
@@ -84,6 +94,8 @@ for (const [name, cfg] of configs) {
 if (configs.length > 1) {
   let sum = 0;
   let n = 0;
+  // Held-out recall@10 by category (multi-hop 1, temporal 2) of the configuration chosen.
+  const catSums = new Map<number, [number, number]>();
   data.forEach(({ c }, ci) => {
     const mean = (gi: number) => {
       let s = 0;
@@ -96,7 +108,19 @@ if (configs.length > 1) {
     const [x, k] = held[best]![ci]!;
     sum += x;
     n += k;
+    for (const [cat, [cx, ck]] of heldCat[best]![ci]!) {
+      const t = catSums.get(cat) ?? [0, 0];
+      t[0] += cx;
+      t[1] += ck;
+      catSums.set(cat, t);
+    }
     console.log(`held out ${c.id}: ${configs[best]![0]} → ${(x / k).toFixed(3)}`);
   });
-  console.log(`LOCO recall@10 ${(sum / n).toFixed(3)}`);
+  const cat = (k: number) => {
+    const [x, m] = catSums.get(k) ?? [0, 0];
+    return (x / m).toFixed(3);
+  };
+  console.log(
+    `LOCO recall@10 ${(sum / n).toFixed(3)} (multi-hop ${cat(1)}, temporal ${cat(2)}, adversarial ${cat(5)})`,
+  );
 }

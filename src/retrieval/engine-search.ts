@@ -15,6 +15,7 @@ import {
   DEFAULT_CROSS_ENCODER_TOP,
 } from './cross-encoder-stage';
 import { withVectors } from './fused-step';
+import { checkSpeakerOptions } from './speaker';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 
@@ -56,6 +57,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
     if (s !== undefined && s !== false && (typeof s !== 'object' || s === null))
       throw new EngramError('InvalidArgument', `retrieval.${k} must be false or an object`);
     if (k === 'crossEncoder' && s) checkCrossEncoderStage(s);
+    if (k === 'lexical' && s) checkSpeakerOptions(s);
   }
   return v as RetrievalOptions;
 }

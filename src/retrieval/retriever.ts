@@ -24,6 +24,7 @@ import { processQuery, type ProcessedQuery } from './query';
 import { entityRoundRobin } from './entities';
 import { terms } from './analyzer';
 import { applyFeatures, diversify, dot, mmr } from './rerank';
+import { boostSpeakers } from './speaker';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 
@@ -178,7 +179,7 @@ export class Retriever extends Corpus {
     return entityRoundRobin(out, entities, about, plan.limit, o.entities);
   }
 
-  /** Stages 1–4: fusion, episodes, speaker, time, context, links. */
+  /** Stages 1–4: fusion, episodes, speaker, time, context, links, late speaker boost. */
   private firstStages(
     q: ProcessedQuery,
     input: RetrieveInput,
@@ -232,15 +233,9 @@ export class Retriever extends Corpus {
         }
     }
 
-    // Speaker named in the query.
-    const speakerBoost = o.lexical ? (o.lexical.speaker ?? 0.5) : 0;
-    if (speakerBoost > 0 && q.names.length) {
-      const named = new Set(q.names.map((n) => n.toLowerCase()));
-      for (const [id, s] of scores) {
-        const sp = this.info.get(id)?.speaker;
-        if (sp !== undefined && named.has(sp)) scores.set(id, s * (1 + speakerBoost));
-      }
-    }
+    // Speaker named in the query (early: before context and links; late: on the final score).
+    const speakerOf = (id: string): string | undefined => this.info.get(id)?.speaker;
+    if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
 
     // 2. Time: windows named in the query, and "when" questions.
     if (o.time) {
@@ -292,6 +287,7 @@ export class Retriever extends Corpus {
         if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
     }
 
+    if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
     return scores;
   }
 }
