@@ -43,7 +43,7 @@ for (const [name, cfg] of configs) {
   held.push(perConvSums);
   heldCat.push(perConvCat);
   const t0 = Date.now();
-  const sums = new Map<string, number[]>();
+  const sums = new Map<string, [number, number, number, number]>();
   const perConv: string[] = [];
   for (const { c, r, qv, tv, vec, now } of data) {
     let cs = 0,

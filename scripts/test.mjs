@@ -20,6 +20,7 @@ function step(name, bin, args) {
 let failed = 0;
 failed |= step('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']);
 failed |= step('types (tsc --noEmit)', 'tsc', ['--noEmit']);
+failed |= step('types of eval/ (tsc --noEmit -p eval)', 'tsc', ['--noEmit', '-p', 'eval']);
 mkdirSync('test-results', { recursive: true });
 const extra = process.argv.slice(2);
 failed |= step('tests (vitest: Node + headless Chromium)', 'vitest', [
