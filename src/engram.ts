@@ -213,7 +213,8 @@ export class Engram {
    * Memories closest in meaning to `query`, best first.
    * @param query - the question or cue
    * @param options - scope, metadata `filters` (applied before top-k), `limit` (default 10),
-   *   `asOf` (event time travel) or `includeSuperseded` (past versions, marked `superseded`),
+   *   `asOf` (event time travel), `recordedAsOf` (transaction time: what was believed then)
+   *   or `includeSuperseded` (past versions, marked `superseded`),
    *   `retentionWeight` (0..1, default 0), `reinforce` (default true: hits are recalled), optional `vector`,
    *   `retrieval` stages, an `llm` hook with `rewriteQuery` (proxied into the Worker)
    * @throws `InvalidArgument`, `LlmFailed`

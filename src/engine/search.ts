@@ -42,6 +42,14 @@ export interface SearchOptions extends Scope {
    * (marked `superseded: true` unless current). Ms since epoch, Date or ISO string.
    */
   asOf?: number | Date | string;
+  /**
+   * Time travel on transaction time: what Engram believed at this instant — the versions
+   * recorded by then (`recordedAt ≤ recordedAsOf`) that were valid, as far as it knew then, at
+   * `asOf` (default: `recordedAsOf` itself). An end of validity written by a later update does
+   * not count; an invalidation's `validTo` counts whenever it was recorded. Deleted and erased
+   * memories are not searched. Ms since epoch, Date or ISO string.
+   */
+  recordedAsOf?: number | Date | string;
   /** Also return past versions and invalidated memories, marked `superseded: true` (default false). */
   includeSuperseded?: boolean;
   /** Weight w of retention in the score, 0..1 (default 0: similarity only). */
@@ -70,6 +78,7 @@ interface Checked {
   match: (m: Metadata) => boolean;
   filtered: boolean;
   asOf: number | undefined;
+  recordedAsOf: number | undefined;
   includeSuperseded: boolean;
   retentionWeight: number;
   reinforce: boolean;
@@ -84,6 +93,8 @@ function check(core: EngineCore, query: unknown, o: SearchOptions): Checked {
     match: compileFilter(o.filters),
     filtered: o.filters !== undefined,
     asOf: o.asOf === undefined ? undefined : checkTime(o.asOf, 'asOf'),
+    recordedAsOf:
+      o.recordedAsOf === undefined ? undefined : checkTime(o.recordedAsOf, 'recordedAsOf'),
     includeSuperseded: checkBoolean(o.includeSuperseded, 'includeSuperseded', false),
     retentionWeight: checkNumber(o.retentionWeight, 'retentionWeight', 0, 0, 1),
     reinforce: checkBoolean(o.reinforce, 'reinforce', core.settings.reinforceOnSearch),
@@ -133,7 +144,7 @@ async function searchOnce(
       : core.checkVector(options.vector);
   await core.ready();
   const state = core.state;
-  const historical = c.asOf !== undefined || c.includeSuperseded;
+  const historical = c.asOf !== undefined || c.recordedAsOf !== undefined || c.includeSuperseded;
   const allow = historical ? historicalMask(state, c) : currentMask(state, c);
   const retrieval = checkRetrievalOptions(options.retrieval);
   if (!historical && retrieval !== false) {
@@ -216,14 +227,24 @@ function currentMask(state: MemoryState, c: Checked): Uint8Array | undefined {
   return allow;
 }
 
-/** Mask for `asOf` / `includeSuperseded`: every eligible version of active or invalidated memories. */
+/**
+ * Mask for `asOf` / `recordedAsOf` / `includeSuperseded`: every eligible version of active or
+ * invalidated memories.
+ */
 function historicalMask(state: MemoryState, c: Checked): Uint8Array {
   const allow = new Uint8Array(state.index.size);
+  const known = c.recordedAsOf;
+  const at = c.asOf ?? known;
   for (const cur of state.records.values()) {
     if (cur.state !== 'active' && cur.state !== 'invalidated') continue;
     for (const v of state.versionsOf(cur.id)) {
-      if (c.asOf !== undefined && !(v.validFrom <= c.asOf && c.asOf < (v.validTo ?? Infinity)))
-        continue;
+      if (known !== undefined && v.recordedAt > known) continue;
+      // Seen from `recordedAsOf`, the end that a later superseding update wrote was not known.
+      const validTo =
+        known !== undefined && v.supersededAt !== undefined && v.supersededAt > known
+          ? Infinity
+          : v.validTo;
+      if (at !== undefined && !(v.validFrom <= at && at < (validTo ?? Infinity))) continue;
       if (inScope(v, c.scope) && c.match(v.metadata)) allow[v.slot] = 1;
     }
   }

@@ -1,5 +1,6 @@
 // Bi-temporal facts: an update is a new version, the old one invalidated (validTo,
-// supersededAt); default search shows current facts, asOf travels in event time.
+// supersededAt); default search shows current facts, asOf travels in event time,
+// recordedAsOf in transaction time, both together ask what was believed then about when.
 import { expect, test } from 'vitest';
 import { openPage } from '../helpers/browser';
 
@@ -33,6 +34,19 @@ test('Berlin then Paris: asOf before and after the move, includeSuperseded, date
     const after = brief(await e.search('where do I live', { ...q, asOf: '2023-07-01' }));
     const tooEarly = brief(await e.search('where do I live', { ...q, asOf: day(2019, 1, 1) }));
     const all = brief(await e.search('where do I live', { ...q, includeSuperseded: true }));
+    // Transaction time: Berlin was recorded on 2024-01-01, Paris replaced it on 2024-02-01.
+    const known = (recordedAsOf: number | string, asOf?: number) =>
+      e.search('where do I live', { ...q, recordedAsOf, ...(asOf ? { asOf } : {}) }).then(brief);
+    const believed = {
+      beforeRecorded: await known(day(2023, 12, 1)),
+      midJanuary: await known('2024-01-15'),
+      march: await known(day(2024, 3, 1)),
+      // In mid-January, about July 2023: Berlin (the move was not known yet); in March,
+      // Paris then, and Berlin still for 2021.
+      midJanuaryAboutJuly: await known(day(2024, 1, 15), day(2023, 7, 1)),
+      marchAboutJuly: await known(day(2024, 3, 1), day(2023, 7, 1)),
+      marchAbout2021: await known(day(2024, 3, 1), day(2021, 1, 1)),
+    };
     const dump = await e.dump();
     const byDate = (await e.getAll({ filters: { since: { gte: new Date(day(2023, 1, 1)) } } }))
       .results.length;
@@ -48,10 +62,24 @@ test('Berlin then Paris: asOf before and after the move, includeSuperseded, date
       eventTime: await code(e.add('x', { eventTime: {} as unknown as Date })),
       updateTime: await code(e.update(id, 'y', { eventTime: NaN })),
       superseded: await code(e.search('x', { includeSuperseded: 'yes' as unknown as boolean })),
+      recordedAsOf: await code(e.search('x', { recordedAsOf: 'soon' })),
     };
     const same = before2 === f.dumpJson(await e.dump());
     await e.close();
-    return { updated, current, before, after, tooEarly, all, dump, byDate, byDateOld, bad, same };
+    return {
+      updated,
+      current,
+      before,
+      after,
+      tooEarly,
+      all,
+      believed,
+      dump,
+      byDate,
+      byDateOld,
+      bad,
+      same,
+    };
   }, FIXTURE);
   expect(r.updated).toMatchObject({
     memory: 'I live in Paris',
@@ -67,6 +95,14 @@ test('Berlin then Paris: asOf before and after the move, includeSuperseded, date
     ['I live in Berlin', 1, true],
     ['I live in Paris', 2, false],
   ]);
+  expect(r.believed).toEqual({
+    beforeRecorded: [],
+    midJanuary: [['I live in Berlin', 1, true]],
+    march: [['I live in Paris', 2, false]],
+    midJanuaryAboutJuly: [['I live in Berlin', 1, true]],
+    marchAboutJuly: [['I live in Paris', 2, false]],
+    marchAbout2021: [['I live in Berlin', 1, true]],
+  });
   // The old version: event time ends at the move, transaction time at the update.
   expect(r.dump.versions).toHaveLength(1);
   expect(r.dump.versions![0]).toMatchObject({
@@ -83,6 +119,7 @@ test('Berlin then Paris: asOf before and after the move, includeSuperseded, date
     eventTime: 'InvalidArgument',
     updateTime: 'InvalidArgument',
     superseded: 'InvalidArgument',
+    recordedAsOf: 'InvalidArgument',
   });
   expect(r.same).toBe(true);
 });
