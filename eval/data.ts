@@ -1,6 +1,7 @@
 // LoCoMo loader: turns as memories, questions with normalised evidence, recall@k.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { MONTHS } from '../src/retrieval/time';
 
 /** One dialogue turn, to be stored as one memory. */
 export interface Turn {
@@ -35,21 +36,6 @@ export interface Conversation {
   /** Questions left out because none of their evidence ids names a turn. */
   dropped: number;
 }
-
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
 
 /** Parses "1:56 pm on 8 May, 2023" to ms since epoch (UTC). */
 export function parseSessionDate(s: string): number {

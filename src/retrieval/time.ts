@@ -11,7 +11,8 @@ export interface TimeWindow {
 }
 
 const DAY = 86_400_000;
-const MONTHS = [
+/** Month names, lower case, January first. */
+export const MONTHS = [
   'january',
   'february',
   'march',

@@ -6,7 +6,7 @@ import type { QuantMode } from '../../src/search/quant/codec';
 import { QuantizedIndex } from '../../src/search/quant/quantized-index';
 import { rng, sixteenths } from '../search/fixtures';
 import { clusteredRows } from '../search/quant-fixtures';
-import type { PlainHits } from './twin';
+import { plainHits, writeInBatches, type PlainHits } from './twin';
 
 /** What to build and ask. */
 export interface QuantScenario {
@@ -38,13 +38,6 @@ export interface QuantTwinResult {
   residentBytesPerVector: number;
 }
 
-function plain(hits: { slots: Int32Array; scores: Float32Array }[]): PlainHits {
-  return {
-    slots: hits.map((h) => Array.from(h.slots)),
-    scores: hits.map((h) => Array.from(h.scores)),
-  };
-}
-
 /**
  * Builds both indexes, replays the scenario, returns both answers.
  * @param s - the scenario
@@ -66,12 +59,7 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
     s.data === 'sixteenths'
       ? sixteenths(s.rows, s.dim, s.seed)
       : clusteredRows(s.rows, s.dim, s.seed);
-  const step = Math.ceil(s.rows / s.batches);
-  for (let first = 0; first < s.rows; first += step) {
-    const chunk = data.subarray(first * s.dim, Math.min(s.rows, first + step) * s.dim);
-    await g.write(first, chunk);
-    await c.write(first, chunk);
-  }
+  await writeInBatches([g, c], data, s.dim, s.batches);
   const r = rng(s.seed + 1);
   const removed = Array.from({ length: s.rows }, (_, i) => i).filter(
     () => r() < (s.removeFraction ?? 0),
@@ -93,8 +81,8 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
   const gpuHits: PlainHits[] = [];
   const cpuHits: PlainHits[] = [];
   for (const k of s.ks) {
-    gpuHits.push(plain(await g.search(queries, k, allow)));
-    cpuHits.push(plain(await c.search(queries, k, allow)));
+    gpuHits.push(plainHits(await g.search(queries, k, allow)));
+    cpuHits.push(plainHits(await c.search(queries, k, allow)));
   }
   const error = await device.popErrorScope();
   const result = {
@@ -180,12 +168,12 @@ export async function runWideCoarse(
   c.remove(removed);
   const allow = new Uint8Array(rows - 11).map((_, i) => (i % 5 === 0 ? 0 : 1));
   const gpuHits = [
-    plain(await g.search(queries, 5, k)),
-    plain(await g.search(queries, 5, k, allow)),
+    plainHits(await g.search(queries, 5, k)),
+    plainHits(await g.search(queries, 5, k, allow)),
   ];
   const cpuHits = [
-    plain(await c.search(queries, 5, k)),
-    plain(await c.search(queries, 5, k, allow)),
+    plainHits(await c.search(queries, 5, k)),
+    plainHits(await c.search(queries, 5, k, allow)),
   ];
   const error = await device.popErrorScope();
   g.dispose();

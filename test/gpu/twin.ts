@@ -53,11 +53,30 @@ export interface TwinResult {
   live: number;
 }
 
-function plain(hits: SearchHits[]): PlainHits {
+/** Hits as plain arrays (what crosses from the page to Node). */
+export function plainHits(hits: readonly SearchHits[]): PlainHits {
   return {
     slots: hits.map((h) => Array.from(h.slots)),
     scores: hits.map((h) => Array.from(h.scores)),
   };
+}
+
+/**
+ * Writes `data` (row-major, `dim` wide) into every index, in `batches` appends of equal size.
+ * @param indexes - the indexes to fill alike
+ */
+export async function writeInBatches(
+  indexes: readonly Pick<VectorIndex, 'write'>[],
+  data: Float32Array,
+  dim: number,
+  batches: number,
+): Promise<void> {
+  const rows = data.length / dim;
+  const step = Math.ceil(rows / batches);
+  for (let first = 0; first < rows; first += step) {
+    const chunk = data.subarray(first * dim, Math.min(rows, first + step) * dim);
+    for (const index of indexes) await index.write(first, chunk);
+  }
 }
 
 /**
@@ -80,11 +99,7 @@ export async function runTwin(s: TwinScenario): Promise<TwinResult> {
     }
   }
   const both: VectorIndex[] = [g, c];
-  const step = Math.ceil(s.rows / s.batches);
-  for (let first = 0; first < s.rows; first += step) {
-    const chunk = data.subarray(first * s.dim, Math.min(s.rows, first + step) * s.dim);
-    for (const index of both) await index.write(first, chunk);
-  }
+  await writeInBatches(both, data, s.dim, s.batches);
   const r = rng(s.seed + 1);
   const removed = Array.from({ length: s.rows }, (_, i) => i).filter(
     () => r() < (s.removeFraction ?? 0),
@@ -105,8 +120,8 @@ export async function runTwin(s: TwinScenario): Promise<TwinResult> {
   const gpuHits: PlainHits[] = [];
   const cpuHits: PlainHits[] = [];
   for (const k of s.ks) {
-    gpuHits.push(plain(await g.search(queries, k, allow)));
-    cpuHits.push(plain(await c.search(queries, k, allow)));
+    gpuHits.push(plainHits(await g.search(queries, k, allow)));
+    cpuHits.push(plainHits(await c.search(queries, k, allow)));
   }
   const error = await device.popErrorScope();
   const shards = Math.ceil(s.rows / g.shardRows);
