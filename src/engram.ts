@@ -202,11 +202,14 @@ export class Engram {
     items: (AddOptions & { text: string })[],
     onProgress?: ProgressCallback,
   ): Promise<AddResult> {
-    const vectors = Array.isArray(items)
-      ? items.flatMap((i) => (i?.vector ? [i.vector.buffer as ArrayBuffer] : []))
-      : [];
     const cb = onProgress && this.worker ? proxy(onProgress) : onProgress;
-    return this.call((h) => h.addMany(this.worker ? transfer(items, vectors) : items, cb));
+    if (!this.worker || !Array.isArray(items)) return this.call((h) => h.addMany(items, cb));
+    // Each vector is copied into its own buffer, and the copies move into the Worker.
+    const sent = items.map((i) =>
+      isFloat32Array(i?.vector) ? { ...i, vector: copyOf(i.vector) } : i,
+    );
+    const buffers = sent.flatMap((i) => (isFloat32Array(i?.vector) ? [i.vector.buffer] : []));
+    return this.call((h) => h.addMany(transfer(sent, buffers), cb));
   }
 
   /**
@@ -423,10 +426,23 @@ export class Engram {
     return fn(this.host);
   }
 
-  /** Options with a vector: transfer its buffer into the Worker instead of copying. */
+  /**
+   * Options with a vector, for the Worker: the vector is copied into a buffer of its own and
+   * the copy is transferred, so the caller's array (and any other view of its buffer) is
+   * never detached, and a view of a large buffer does not clone the whole buffer.
+   */
   private out<T extends { vector?: Float32Array }>(options: T | undefined): T | undefined {
-    return this.worker && options?.vector
-      ? transfer(options, [options.vector.buffer as ArrayBuffer])
-      : options;
+    if (!this.worker || !isFloat32Array(options?.vector)) return options;
+    const vector = copyOf(options.vector);
+    return transfer({ ...options, vector }, [vector.buffer]);
   }
+}
+
+function isFloat32Array(v: unknown): v is Float32Array {
+  return v instanceof Float32Array;
+}
+
+/** A copy of a vector in a new buffer of exactly its length (never a shared one). */
+function copyOf(v: Float32Array): Float32Array<ArrayBuffer> {
+  return new Float32Array(v);
 }

@@ -5,7 +5,7 @@ import { openPage } from '../helpers/browser';
 type Fixture = typeof import('./fixture');
 const FIXTURE = '/test/engine/fixture.ts';
 
-test('Engram runs the engine in a Worker: results, progress, transferred vectors and coded errors cross', async () => {
+test('Engram runs the engine in a Worker: results, progress, vectors and coded errors cross', async () => {
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
@@ -57,10 +57,10 @@ test('Engram runs the engine in a Worker: results, progress, transferred vectors
   expect(r.inWorker).toBe(true);
   expect(r.progress).toEqual([500, 1000, 1200]);
   expect(r.top[0]).toBe('fact 77');
-  // The query vector was transferred into the Worker, not copied: its buffer is detached here.
+  // The query vector crossed into the Worker as a copy: the caller's array keeps its length.
   expect(r).toMatchObject({
     vlen: 64,
-    detachedAfterSend: 0,
+    detachedAfterSend: 64,
     vtype: 'Float32Array',
     byVector: 'fact 77',
     closed: 'StoreClosed',
@@ -148,4 +148,65 @@ test('the memory verbs cross the Worker: messages, llm hook, forget/restore, lin
   expect(r.erased).toBe(3);
   expect(r.left).toBe(0);
   expect(r.log).toMatchObject({ ok: true });
+});
+
+test('vectors sent into the Worker are copies: the caller keeps its arrays, views of one buffer work', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const mem = await f.Engram.open({
+      name: f.uniqueName(),
+      embedder: { type: 'hash', dim: 64 },
+      backend: 'cpu',
+      worker: true,
+    });
+    const [a, b, c] = await mem.embed(['alpha river', 'beta mountain', 'gamma forest']);
+    // One ArrayBuffer holding three vectors; the caller passes subarray views of it.
+    const shared = new Float32Array(64 * 3);
+    shared.set(a!, 0);
+    shared.set(b!, 64);
+    shared.set(c!, 128);
+    const snapshot = Array.from(shared);
+    const va = shared.subarray(0, 64);
+    const vb = shared.subarray(64, 128);
+    const vc = shared.subarray(128, 192);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { name?: string; code?: string }) => e.code ?? e.name ?? 'error',
+      );
+    const single = await outcome(mem.add('alpha river', { vector: va, infer: false }));
+    const batch = await outcome(
+      mem.addMany([
+        { text: 'beta mountain', vector: vb },
+        { text: 'gamma forest', vector: vc },
+      ]),
+    );
+    const found = await mem.search('unused', { vector: vb, limit: 1, retrieval: false });
+    const foundC = await mem.search('unused', { vector: vc, limit: 1, retrieval: false });
+    const stored = (await mem.getAll()).results.map((m) => m.memory).sort();
+    await mem.close();
+    return {
+      single,
+      batch,
+      found: found.results[0]?.memory,
+      foundC: foundC.results[0]?.memory,
+      stored,
+      byteLength: shared.buffer.byteLength,
+      lengths: [va.length, vb.length, vc.length],
+      unchanged: Array.from(shared).every((x, i) => x === snapshot[i]),
+      nonZero: snapshot.some((x) => x !== 0),
+    };
+  }, FIXTURE);
+  // No DataCloneError for two (three) views of one buffer; every call stored or found its vector.
+  expect(r.single).toBe('ok');
+  expect(r.batch).toBe('ok');
+  expect(r.found).toBe('beta mountain');
+  expect(r.foundC).toBe('gamma forest');
+  expect(r.stored).toEqual(['alpha river', 'beta mountain', 'gamma forest']);
+  // The caller's buffer is not detached and its contents are as they were.
+  expect(r.byteLength).toBe(64 * 3 * 4);
+  expect(r.lengths).toEqual([64, 64, 64]);
+  expect(r.nonZero).toBe(true);
+  expect(r.unchanged).toBe(true);
 });
