@@ -25,7 +25,7 @@ import {
 import { toMemory } from '../memory/record-ops';
 import type { BackendChoice } from '../search/backend';
 import { indexFootprint } from '../search/index-mode';
-import { lexicalChanges } from '../retrieval/lexical-row';
+import { lexicalChanges, lexicalRow } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
 import type { EventRecord } from '../store/records';
@@ -119,7 +119,11 @@ export class Engine {
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },
-      { ...(options.blockRows ? { blockRows: options.blockRows } : {}), now: settings.clock() },
+      {
+        lexicalRow,
+        ...(options.blockRows ? { blockRows: options.blockRows } : {}),
+        now: settings.clock(),
+      },
     );
     const backend = options.backend ?? 'auto';
     const chosen = await openIndex({

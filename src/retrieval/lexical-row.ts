@@ -2,31 +2,17 @@
 // retrieval stages use (event time, episode, speaker, position). A row is a pure function of
 // the memory record, so rows written live, by a migration or by a rebuild are the same bytes;
 // the store keeps them (object store `lexical`) so opening a store re-tokenises nothing.
-import type { MemoryRecord } from '../store/records';
+import type { LexicalRow, MemoryRecord } from '../store/records';
 import { terms } from './analyzer';
 import { dateWords, mentionsTime } from './time';
+
+export type { DocInfo, LexicalRow } from '../store/records';
 
 /**
  * Version of the analysis a row was made with; rows of another version are re-analysed at
  * load. Bump it when the analyzer, stop words or indexed date words change.
  */
 export const LEXICAL_VERSION = 1;
-
-/** Per-memory data of the time, context and speaker stages. */
-export interface DocInfo {
-  /** Event time, ms since epoch. */
-  time?: number;
-  /** Speaker, lower case. */
-  speaker?: string;
-  /** Episode (run, session). */
-  episode?: string;
-  /** Position within the episode. */
-  order: number;
-  /** Second sort key within the episode. */
-  seq: number;
-  /** Whether the text itself mentions a time. */
-  mentionsTime: boolean;
-}
 
 /** One memory as the retriever indexes it. */
 export interface RetrievalDoc {
@@ -42,18 +28,6 @@ export interface RetrievalDoc {
   seq?: number;
   /** Who said or wrote it (a name a query may mention). */
   speaker?: string;
-}
-
-/** A stored lexical row (object store `lexical`, keyed by memory id). */
-export interface LexicalRow {
-  id: string;
-  /** {@link LEXICAL_VERSION} it was made with. */
-  v: number;
-  /** Term counts of the text, sorted by term. */
-  terms: [string, number][];
-  /** Term counts of the indexed date words, sorted by term. */
-  dates: [string, number][];
-  info: DocInfo;
 }
 
 function counts(list: readonly string[]): [string, number][] {

@@ -1,18 +1,23 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError } from '../errors';
-import { chainEvents, type NewEvent } from './event-log';
-import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
-import type { LexicalRow } from '../retrieval/lexical-row';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
+import { clearAll, commitChange, importLog, replaceDerived, type ChangeSet } from './commit';
+import type {
+  EventRecord,
+  LexicalRow,
+  LexicalRowOf,
+  LinkRecord,
+  MemoryRecord,
+  MetaRecord,
+} from './records';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
-import {
-  eraseInTx,
-  replaceDerivedInTx,
-  type DerivedState,
-  type Erasure,
-  type WriteTx,
-} from './store-ops';
-import { assembleVectors, writeVectorRows } from './vector-blocks';
+import type { DerivedState } from './store-ops';
+import { storeError } from './tx';
+import { assembleVectors } from './vector-blocks';
+import { readVectors, streamVectors } from './vector-io';
+
+export type { ChangeSet } from './commit';
+export type { CheckpointData } from './checkpoint-io';
 
 /** Default rows per sealed vector block. */
 export const DEFAULT_BLOCK_ROWS = 4096;
@@ -23,30 +28,19 @@ export interface StoreIdentity {
   dim: number;
 }
 
-/** One write: records to put, vectors to store, events to log — all in one transaction. */
-export interface ChangeSet {
-  /** Current versions of memories to put. */
-  memories?: MemoryRecord[];
-  /** Past versions to keep (store `versions`). */
-  versions?: MemoryRecord[];
-  /** New vectors by slot (slots from {@link MemoryStore.reserveSlots}). */
-  vectors?: { slot: number; vector: Float32Array }[];
-  /** Links to put (one record per direction). */
-  links?: LinkRecord[];
-  /** Lexical rows to put and ids whose row goes (see `lexicalChanges`). */
-  lexical?: { put: LexicalRow[]; delete: string[] };
-  /** Memories to erase; their events' seq of the first new event becomes the erasure seq. */
-  erase?: Erasure;
-  /** Events describing the change. */
-  events: NewEvent[];
-}
-
-/** The derived records a checkpoint holds (as of its log position). */
-export interface CheckpointData {
-  memories: MemoryRecord[];
-  versions: MemoryRecord[];
-  links: LinkRecord[];
-  lexical: LexicalRow[];
+/** How to open a store. */
+export interface StoreOpenOptions {
+  /**
+   * The analysis of a memory into its lexical row (the engine passes the retrieval layer's
+   * `lexicalRow`): used by rebuild, import and the v2 → v3 migration. The store knows no analyzer.
+   */
+  lexicalRow: LexicalRowOf;
+  /** Rows per sealed vector block of a new store (default {@link DEFAULT_BLOCK_ROWS}). */
+  blockRows?: number;
+  /** Creation time of a new store (ms since epoch). */
+  now?: number;
+  /** Called when another tab upgrades the database (this connection is closed). */
+  onVersionChange?: () => void;
 }
 
 /** Everything needed to rebuild in-memory state at open or after another tab wrote. */
@@ -75,6 +69,7 @@ export class MemoryStore {
     /** Name of the IndexedDB database. */
     readonly name: string,
     private metaCache: MetaRecord,
+    private readonly lexicalRow: LexicalRowOf,
   ) {}
 
   /**
@@ -85,7 +80,7 @@ export class MemoryStore {
   static async open(
     name: string,
     identity: StoreIdentity,
-    options: { blockRows?: number; now?: number; onVersionChange?: () => void } = {},
+    options: StoreOpenOptions,
   ): Promise<MemoryStore> {
     let db: IDBPDatabase<EngramDB>;
     let upgradeError: unknown;
@@ -93,7 +88,8 @@ export class MemoryStore {
       db = await openDB<EngramDB>(name, SCHEMA_VERSION, {
         async upgrade(database, oldVersion, _newVersion, tx) {
           try {
-            for (let v = oldVersion; v < SCHEMA_VERSION; v++) await MIGRATIONS[v]?.(database, tx);
+            for (let v = oldVersion; v < SCHEMA_VERSION; v++)
+              await MIGRATIONS[v]?.(database, tx, options);
           } catch (e) {
             upgradeError = e;
             tx.abort();
@@ -151,10 +147,10 @@ export class MemoryStore {
           },
         );
       }
-      return new MemoryStore(db, name, meta);
+      return new MemoryStore(db, name, meta, options.lexicalRow);
     } catch (e) {
       db.close();
-      throw e instanceof EngramError ? e : fromStorageError(e);
+      throw storeError(e);
     }
   }
 
@@ -205,7 +201,7 @@ export class MemoryStore {
       const vectors = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
       return { meta, memories, versions, links, lexical, vectors };
     } catch (e) {
-      throw e instanceof EngramError ? e : fromStorageError(e);
+      throw storeError(e);
     }
   }
 
@@ -220,51 +216,14 @@ export class MemoryStore {
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
   ): Promise<MetaRecord> {
     this.assertOpen();
-    try {
-      const tx = this.db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
-      const [meta, blockKeys, tailKeys, tail] = await Promise.all([
-        tx.objectStore('meta').get('meta'),
-        tx.objectStore('vectorBlocks').getAllKeys(),
-        tx.objectStore('vectorTail').getAllKeys(),
-        tx.objectStore('vectorTail').getAll(),
-      ]);
-      if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
-      this.metaCache = meta;
-      const { dim, blockRows, nextSlot } = meta;
-      const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
-      for (let i = 0; i < blockKeys.length; i++) {
-        const block = await reads[i]!;
-        const first = blockKeys[i]! * blockRows;
-        const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
-        if (block && rows) await sink(first, new Float32Array(block, 0, rows * dim));
-      }
-      const live = tailKeys
-        .map((slot, i) => [slot, tail[i]!] as const)
-        .filter(([s]) => s < nextSlot);
-      if (live.length) {
-        const first = live[0]![0];
-        const rows = new Float32Array((live[live.length - 1]![0] - first + 1) * dim);
-        for (const [slot, row] of live) rows.set(new Float32Array(row), (slot - first) * dim);
-        await sink(first, rows);
-      }
-      return meta;
-    } catch (e) {
-      throw e instanceof EngramError ? e : fromStorageError(e);
-    }
+    this.metaCache = await streamVectors(this.db, sink);
+    return this.metaCache;
   }
 
   /** The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn. */
   async readCheckpoint(): Promise<{ seq: number; data: CheckpointData } | undefined> {
     this.assertOpen();
-    const tx = this.db.transaction('checkpoints', 'readonly');
-    const [head, chunks] = await Promise.all([
-      tx.store.get(-1),
-      tx.store.getAll(IDBKeyRange.lowerBound(0)),
-      tx.done,
-    ]);
-    if (!head || typeof head === 'string') return undefined;
-    const data = decodeCheckpoint<CheckpointData>(head, chunks);
-    return data === undefined ? undefined : { seq: head.seq, data };
+    return readCheckpoint(this.db);
   }
 
   /**
@@ -275,31 +234,7 @@ export class MemoryStore {
    */
   async checkpoint(): Promise<number> {
     this.assertOpen();
-    const stores = ['meta', 'memories', 'versions', 'links', 'lexical', 'checkpoints'] as const;
-    const tx = this.db.transaction([...stores], 'readwrite');
-    try {
-      const [meta, memories, versions, links, lexical] = await Promise.all([
-        tx.objectStore('meta').get('meta'),
-        tx.objectStore('memories').getAll(),
-        tx.objectStore('versions').getAll(),
-        tx.objectStore('links').getAll(),
-        tx.objectStore('lexical').getAll(),
-      ]);
-      if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
-      const data: CheckpointData = { memories, versions, links, lexical };
-      const { head, chunks } = encodeCheckpoint(meta.lastSeq, data);
-      const store = tx.objectStore('checkpoints');
-      await Promise.all([
-        store.clear(),
-        store.put(head, -1),
-        ...chunks.map((c, i) => store.put(c, i)),
-        tx.done,
-      ]);
-      return meta.lastSeq;
-    } catch (e) {
-      tx.done.catch(() => {});
-      throw e instanceof EngramError ? e : fromStorageError(e);
-    }
+    return writeCheckpoint(this.db);
   }
 
   /**
@@ -341,33 +276,7 @@ export class MemoryStore {
   /** Reads vectors of given slots (from blocks or the tail). */
   async readVectors(slots: readonly number[]): Promise<Map<number, Float32Array>> {
     this.assertOpen();
-    const { dim, blockRows } = this.metaCache;
-    const tx = this.db.transaction(['vectorBlocks', 'vectorTail'], 'readonly');
-    const out = new Map<number, Float32Array>();
-    // A sealed block is one structured-clone read: read each block once, not once per row.
-    const byBlock = new Map<number, number[]>();
-    await Promise.all(
-      slots.map(async (slot) => {
-        const tail = await tx.objectStore('vectorTail').get(slot);
-        if (tail) return void out.set(slot, new Float32Array(tail.slice(0)));
-        const b = Math.floor(slot / blockRows);
-        const rows = byBlock.get(b);
-        if (rows) rows.push(slot);
-        else byBlock.set(b, [slot]);
-      }),
-    );
-    await Promise.all(
-      [...byBlock].map(async ([b, rows]) => {
-        const block = await tx.objectStore('vectorBlocks').get(b);
-        if (!block) return;
-        for (const slot of rows) {
-          const row = slot % blockRows;
-          out.set(slot, new Float32Array(block.slice(row * dim * 4, (row + 1) * dim * 4)));
-        }
-      }),
-    );
-    await tx.done;
-    return out;
+    return readVectors(this.db, this.metaCache, slots);
   }
 
   /**
@@ -388,83 +297,33 @@ export class MemoryStore {
   async commit(change: ChangeSet): Promise<EventRecord[]> {
     this.assertOpen();
     const base = this.metaCache;
-    const events = await chainEvents(change.events, base.lastSeq, base.lastHash);
-    const last = events[events.length - 1];
-    const nextSlot = Math.max(base.nextSlot, ...(change.vectors ?? []).map((v) => v.slot + 1));
-    const meta: MetaRecord = {
-      ...base,
-      nextSlot,
-      lastSeq: last?.seq ?? base.lastSeq,
-      lastHash: last?.hash ?? base.lastHash,
-    };
-    let tx: WriteTx | undefined;
     try {
-      tx = this.db.transaction(STORE_NAMES, 'readwrite');
-      const stored = await tx.objectStore('meta').get('meta');
-      if (!stored || stored.lastSeq !== base.lastSeq) {
-        throw new EngramError(
-          'StorageError',
-          'The log moved on under this write (a writer outside the lock?); nothing was written',
-        );
-      }
-      const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
-      for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
-      for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
-      for (const e of events) writes.push(tx.objectStore('events').add(e));
-      for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
-      for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
-      for (const id of change.lexical?.delete ?? [])
-        writes.push(tx.objectStore('lexical').delete(id));
-      writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
-      if (change.erase) {
-        writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
-        // The checkpoint holds copies of the erased records: it goes in the same transaction.
-        writes.push(tx.objectStore('checkpoints').clear());
-      }
-      await Promise.all([...writes, tx.done]);
+      const { events, meta } = await commitChange(this.db, base, change);
       this.metaCache = meta;
       return events;
     } catch (e) {
-      // A synchronous throw (e.g. a quota error from put) would otherwise let the
-      // requests already queued commit: abort so nothing of this change lands.
-      tx?.done.catch(() => {});
-      try {
-        tx?.abort();
-      } catch {
-        // already finished or aborted
-      }
       this.metaCache = { ...base };
-      throw e instanceof EngramError ? e : fromStorageError(e);
+      throw e;
     }
   }
 
   /**
-   * Replaces every derived store (memories, versions, vectors, links) with
-   * `state` in one transaction, e.g. after a rebuild from the log.
+   * Replaces every derived store (memories, versions, vectors, links, lexical
+   * rows) with `state` in one transaction, e.g. after a rebuild from the log.
    * @param state - the derived contents
    * @param nextSlot - next free vector slot
    */
   async replaceDerived(state: DerivedState, nextSlot: number): Promise<void> {
     this.assertOpen();
     const meta: MetaRecord = { ...this.metaCache, nextSlot };
-    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
-    try {
-      await Promise.all([replaceDerivedInTx(tx, meta, state), tx.done]);
-    } catch (e) {
-      tx.done.catch(() => {});
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
-      throw fromStorageError(e);
-    }
+    await replaceDerived(this.db, meta, state, this.lexicalRow);
     this.metaCache = meta;
   }
 
   /**
    * Appends log events exactly as given (seq and hashes included), with the
    * derived state they produce; for importing into an empty store.
+   * @throws `NotEmpty` when the store is not empty
    */
   async importLog(events: EventRecord[], state: DerivedState, nextSlot: number): Promise<void> {
     this.assertOpen();
@@ -475,38 +334,15 @@ export class MemoryStore {
       lastSeq: last?.seq ?? 0,
       lastHash: last?.hash ?? '',
     };
-    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
-    try {
-      const stored = await tx.objectStore('meta').get('meta');
-      if (!stored || stored.lastSeq !== 0 || (await tx.objectStore('memories').count()) > 0)
-        throw new EngramError('NotEmpty', 'import mode "empty" needs an empty store');
-      await Promise.all([
-        ...events.map((e) => tx.objectStore('events').add(e)),
-        replaceDerivedInTx(tx, meta, state),
-      ]);
-      await tx.done;
-    } catch (e) {
-      tx.done.catch(() => {});
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
-      throw e instanceof EngramError ? e : fromStorageError(e);
-    }
+    await importLog(this.db, meta, events, state, this.lexicalRow);
     this.metaCache = meta;
   }
 
   /** Removes every memory, vector and event; keeps the embedder identity. */
   async clear(): Promise<void> {
     this.assertOpen();
-    const tx = this.db.transaction(STORE_NAMES, 'readwrite');
     const meta: MetaRecord = { ...this.metaCache, nextSlot: 0, lastSeq: 0, lastHash: '' };
-    await Promise.all([
-      ...STORE_NAMES.filter((s) => s !== 'meta').map((s) => tx.objectStore(s).clear()),
-      tx.objectStore('meta').put(meta),
-      tx.done,
-    ]).catch((e: unknown) => Promise.reject(fromStorageError(e)));
+    await clearAll(this.db, meta);
     this.metaCache = meta;
   }
 

@@ -136,3 +136,38 @@ export interface MetaRecord {
 export function isTombstone(p: EventPayload | Tombstone): p is Tombstone {
   return (p as Tombstone).tombstone !== undefined;
 }
+
+/** Per-memory data of the time, context and speaker retrieval stages (part of a {@link LexicalRow}). */
+export interface DocInfo {
+  /** Event time, ms since epoch. */
+  time?: number;
+  /** Speaker, lower case. */
+  speaker?: string;
+  /** Episode (run, session). */
+  episode?: string;
+  /** Position within the episode. */
+  order: number;
+  /** Second sort key within the episode. */
+  seq: number;
+  /** Whether the text itself mentions a time. */
+  mentionsTime: boolean;
+}
+
+/**
+ * A stored lexical row (object store `lexical`, keyed by memory id): analysed term counts of
+ * an active memory. The store only keeps rows; the analysis that makes them lives in
+ * the retrieval layer (`lexical-row.ts`) and is handed to the store as a {@link LexicalRowOf}.
+ */
+export interface LexicalRow {
+  id: string;
+  /** Version of the analysis it was made with (`LEXICAL_VERSION` in retrieval). */
+  v: number;
+  /** Term counts of the text, sorted by term. */
+  terms: [string, number][];
+  /** Term counts of the indexed date words, sorted by term. */
+  dates: [string, number][];
+  info: DocInfo;
+}
+
+/** The analysis of a memory record into its lexical row (undefined: not searchable). */
+export type LexicalRowOf = (rec: MemoryRecord) => LexicalRow | undefined;

@@ -1,8 +1,14 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
 import type { CheckpointHead } from './checkpoint';
-import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from './records';
-import { lexicalRow, type LexicalRow } from '../retrieval/lexical-row';
+import type {
+  EventRecord,
+  LexicalRow,
+  LexicalRowOf,
+  LinkRecord,
+  MemoryRecord,
+  MetaRecord,
+} from './records';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
 export const SCHEMA_VERSION = 4;
@@ -57,12 +63,22 @@ export const DERIVED_STORES = [
 /** The `versionchange` transaction a migration runs in. */
 export type UpgradeTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'versionchange'>;
 
+/** What migrations may need from outside the store. */
+export interface MigrationContext {
+  /** The analysis of a memory into its lexical row (the store does not know the analyzer). */
+  lexicalRow: LexicalRowOf;
+}
+
 /**
  * Migrations: entry `i` upgrades a database from version `i` to `i + 1`.
  * They run inside the `versionchange` transaction (waiting on nothing but
  * IndexedDB), so a failed upgrade leaves the old database untouched.
  */
-export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => Promise<void>)[] = [
+export const MIGRATIONS: ((
+  db: IDBPDatabase<EngramDB>,
+  tx: UpgradeTx,
+  ctx: MigrationContext,
+) => Promise<void>)[] = [
   // 0 → 1: the initial layout.
   async (db) => {
     db.createObjectStore('meta', { keyPath: 'key' });
@@ -82,7 +98,7 @@ export const MIGRATIONS: ((db: IDBPDatabase<EngramDB>, tx: UpgradeTx) => Promise
     await migrateV1toV2(tx);
   },
   // 2 → 3: the lexical index (BM25 term counts per active memory), built from the memories.
-  async (db, tx) => {
+  async (db, tx, { lexicalRow }) => {
     db.createObjectStore('lexical', { keyPath: 'id' });
     const rows = (await tx.objectStore('memories').getAll()).flatMap((m) => lexicalRow(m) ?? []);
     await Promise.all(rows.map((r) => tx.objectStore('lexical').put(r)));

@@ -1,10 +1,9 @@
 // Writes that run inside MemoryStore's transactions: links, erasure and the
 // wholesale replacement of derived stores by rebuild/import.
 import type { IDBPTransaction, StoreNames } from 'idb';
-import type { LinkRecord, MemoryRecord, MetaRecord, Tombstone } from './records';
+import type { LexicalRowOf, LinkRecord, MemoryRecord, MetaRecord, Tombstone } from './records';
 import { DERIVED_STORES, type EngramDB } from './schema';
 import { eraseVectorRows, writeVectorRows } from './vector-blocks';
-import { lexicalRow } from '../retrieval/lexical-row';
 
 /** A readwrite transaction over every store. */
 export type WriteTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'>;
@@ -62,11 +61,15 @@ export interface DerivedState {
   vectors: { slot: number; vector: Float32Array }[];
 }
 
-/** Clears every derived store and writes `state` into them; `meta` is the meta to keep. */
+/**
+ * Clears every derived store and writes `state` into them; `meta` is the meta to keep and
+ * `lexicalRow` the analysis that makes each memory's lexical row.
+ */
 export async function replaceDerivedInTx(
   tx: WriteTx,
   meta: MetaRecord,
   state: DerivedState,
+  lexicalRow: LexicalRowOf,
 ): Promise<void> {
   await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).clear()));
   const writes: Promise<unknown>[] = [];

@@ -137,7 +137,8 @@ test('a v2 store opens under v3 and gets its lexical index built', async () => {
       const old = f.uniqueName();
       const db = await openDB(old, 2, {
         async upgrade(database, oldVersion, _n, tx) {
-          for (let v = oldVersion; v < 2; v++) await MIGRATIONS[v]!(database as never, tx as never);
+          for (let v = oldVersion; v < 2; v++)
+            await MIGRATIONS[v]!(database as never, tx as never, { lexicalRow: () => undefined });
         },
       });
       const keyed: Record<string, (x: unknown, i: number) => IDBValidKey | undefined> = {

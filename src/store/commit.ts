@@ -1,0 +1,167 @@
+// The store's writes: one change set per transaction (memories, versions,
+// vectors, links, lexical rows, erasure, events and meta together), and the
+// wholesale writes of rebuild, import and reset. Each either commits whole or
+// leaves the database as it was.
+import type { IDBPDatabase } from 'idb';
+import { EngramError } from '../errors';
+import { chainEvents, type NewEvent } from './event-log';
+import type {
+  EventRecord,
+  LexicalRow,
+  LexicalRowOf,
+  LinkRecord,
+  MemoryRecord,
+  MetaRecord,
+} from './records';
+import { STORE_NAMES, type EngramDB } from './schema';
+import {
+  eraseInTx,
+  replaceDerivedInTx,
+  type DerivedState,
+  type Erasure,
+  type WriteTx,
+} from './store-ops';
+import { abortQuietly, storeError } from './tx';
+import { writeVectorRows } from './vector-blocks';
+
+/** One write: records to put, vectors to store, events to log — all in one transaction. */
+export interface ChangeSet {
+  /** Current versions of memories to put. */
+  memories?: MemoryRecord[];
+  /** Past versions to keep (store `versions`). */
+  versions?: MemoryRecord[];
+  /** New vectors by slot (slots from `MemoryStore.reserveSlots`). */
+  vectors?: { slot: number; vector: Float32Array }[];
+  /** Links to put (one record per direction). */
+  links?: LinkRecord[];
+  /** Lexical rows to put and ids whose row goes (see `lexicalChanges` in retrieval). */
+  lexical?: { put: LexicalRow[]; delete: string[] };
+  /** Memories to erase; their events' seq of the first new event becomes the erasure seq. */
+  erase?: Erasure;
+  /** Events describing the change. */
+  events: NewEvent[];
+}
+
+/**
+ * Writes a change set in ONE transaction and resolves after it has committed.
+ * On any failure nothing is written.
+ * @param db - the open database
+ * @param base - the meta record the change was prepared against (its `lastSeq` must still be stored)
+ * @param change - what to write
+ * @returns the logged events with their seq and hash, and the meta record now stored
+ */
+export async function commitChange(
+  db: IDBPDatabase<EngramDB>,
+  base: MetaRecord,
+  change: ChangeSet,
+): Promise<{ events: EventRecord[]; meta: MetaRecord }> {
+  const events = await chainEvents(change.events, base.lastSeq, base.lastHash);
+  const last = events[events.length - 1];
+  const nextSlot = Math.max(base.nextSlot, ...(change.vectors ?? []).map((v) => v.slot + 1));
+  const meta: MetaRecord = {
+    ...base,
+    nextSlot,
+    lastSeq: last?.seq ?? base.lastSeq,
+    lastHash: last?.hash ?? base.lastHash,
+  };
+  let tx: WriteTx | undefined;
+  try {
+    tx = db.transaction(STORE_NAMES, 'readwrite');
+    const stored = await tx.objectStore('meta').get('meta');
+    if (!stored || stored.lastSeq !== base.lastSeq) {
+      throw new EngramError(
+        'StorageError',
+        'The log moved on under this write (a writer outside the lock?); nothing was written',
+      );
+    }
+    const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
+    for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
+    for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
+    for (const e of events) writes.push(tx.objectStore('events').add(e));
+    for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
+    for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
+    for (const id of change.lexical?.delete ?? [])
+      writes.push(tx.objectStore('lexical').delete(id));
+    writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
+    if (change.erase) {
+      writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
+      // The checkpoint holds copies of the erased records: it goes in the same transaction.
+      writes.push(tx.objectStore('checkpoints').clear());
+    }
+    await Promise.all([...writes, tx.done]);
+    return { events, meta };
+  } catch (e) {
+    abortQuietly(tx);
+    throw storeError(e);
+  }
+}
+
+/**
+ * Replaces every derived store (memories, versions, vectors, links, lexical rows;
+ * the checkpoint goes) with `state` in one transaction, e.g. after a rebuild from the log.
+ * @param db - the open database
+ * @param meta - the meta record to store (its `nextSlot` the next free vector slot)
+ * @param state - the derived contents
+ * @param lexicalRow - the analysis of a memory into its lexical row
+ */
+export async function replaceDerived(
+  db: IDBPDatabase<EngramDB>,
+  meta: MetaRecord,
+  state: DerivedState,
+  lexicalRow: LexicalRowOf,
+): Promise<void> {
+  const tx = db.transaction(STORE_NAMES, 'readwrite');
+  try {
+    await Promise.all([replaceDerivedInTx(tx, meta, state, lexicalRow), tx.done]);
+  } catch (e) {
+    abortQuietly(tx);
+    throw storeError(e);
+  }
+}
+
+/**
+ * Appends log events exactly as given (seq and hashes included), with the
+ * derived state they produce; for importing into an empty store.
+ * @param db - the open database
+ * @param meta - the meta record to store (its `lastSeq`/`lastHash` those of the last event)
+ * @param events - the log to copy
+ * @param state - the derived contents replayed from it
+ * @param lexicalRow - the analysis of a memory into its lexical row
+ * @throws `NotEmpty` when the store has memories or events
+ */
+export async function importLog(
+  db: IDBPDatabase<EngramDB>,
+  meta: MetaRecord,
+  events: EventRecord[],
+  state: DerivedState,
+  lexicalRow: LexicalRowOf,
+): Promise<void> {
+  const tx = db.transaction(STORE_NAMES, 'readwrite');
+  try {
+    const stored = await tx.objectStore('meta').get('meta');
+    if (!stored || stored.lastSeq !== 0 || (await tx.objectStore('memories').count()) > 0)
+      throw new EngramError('NotEmpty', 'import mode "empty" needs an empty store');
+    await Promise.all([
+      ...events.map((e) => tx.objectStore('events').add(e)),
+      replaceDerivedInTx(tx, meta, state, lexicalRow),
+    ]);
+    await tx.done;
+  } catch (e) {
+    abortQuietly(tx);
+    throw storeError(e);
+  }
+}
+
+/**
+ * Removes every memory, vector and event, and stores `meta` (the embedder identity kept).
+ * @param db - the open database
+ * @param meta - the meta record of the empty store
+ */
+export async function clearAll(db: IDBPDatabase<EngramDB>, meta: MetaRecord): Promise<void> {
+  const tx = db.transaction(STORE_NAMES, 'readwrite');
+  await Promise.all([
+    ...STORE_NAMES.filter((s) => s !== 'meta').map((s) => tx.objectStore(s).clear()),
+    tx.objectStore('meta').put(meta),
+    tx.done,
+  ]).catch((e: unknown) => Promise.reject(storeError(e)));
+}
