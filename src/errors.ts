@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   SchemaTooNew: 'The store was written by a newer Engram; refusing to open it.',
   CorruptStore: 'The store holds data that cannot be read.',
   StorageError: 'IndexedDB failed the transaction. Nothing was written.',
+  OutOfSync:
+    'This tab could not load what other tabs wrote (catch-up and reload failed), so it refuses to read or write on stale state. Nothing was written; retry, or reopen the store.',
   ModelLoadFailed: 'The embedding model could not be loaded.',
   GpuUnavailable: 'No usable WebGPU device.',
   WasmUnavailable: 'No WebAssembly SIMD in this JS engine, or its memory cannot grow that far.',

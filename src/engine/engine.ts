@@ -72,6 +72,12 @@ export class Engine {
   private checkpointing: Required<CheckpointOptions> | undefined;
   private closed = false;
   private catchUp: Promise<void> = Promise.resolve();
+  /**
+   * Why the in-memory state may lag the store: set when catching up with other tabs and then
+   * reloading both failed, cleared by the next successful load. While set, reads and writes
+   * retry the reload first and fail with `OutOfSync` if it fails again.
+   */
+  private stale: unknown = undefined;
   private readonly core: EngineCore;
 
   private constructor(
@@ -94,7 +100,7 @@ export class Engine {
       settings,
       ready: async () => {
         this.assertOpen();
-        await this.catchUp;
+        await this.current();
       },
       write: (fn) => this.write(fn),
       commit: (change) => this.commitAndApply(change),
@@ -153,6 +159,7 @@ export class Engine {
   private async loadAll(): Promise<void> {
     const loaded = await loadState(this.store, this.state, this.checkpointing);
     this.appliedSeq = loaded.appliedSeq;
+    this.stale = undefined;
     this.checkpointSeq = loaded.checkpointSeq;
     await bindBudget(this.state, this.settings.clock)?.rebalance();
     if (loaded.fromCheckpoint) {
@@ -216,7 +223,7 @@ export class Engine {
   /** One active memory by id. @throws `NotFound` */
   async get(id: string): Promise<Memory> {
     this.assertOpen();
-    await this.catchUp;
+    await this.current();
     return toMemory(activeRecord(this.core, id));
   }
 
@@ -226,7 +233,7 @@ export class Engine {
     const scope = checkScope(options);
     const match = compileFilter(options.filters);
     const limit = checkLimit(options.limit, 1000, Number.MAX_SAFE_INTEGER);
-    await this.catchUp;
+    await this.current();
     const out = [...this.state.records.values()]
       .filter((r) => r.state === 'active' && inScope(r, scope) && match(r.metadata))
       .sort((a, b) => a.createdAt - b.createdAt || a.slot - b.slot)
@@ -310,7 +317,7 @@ export class Engine {
     this.assertOpen();
     if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))
       throw new EngramError('InvalidArgument', 'ids must be an array of strings');
-    await this.catchUp;
+    await this.current();
     return adjacency(this.state, ids);
   }
 
@@ -396,6 +403,7 @@ export class Engine {
       await this.store.clear();
       await this.replaceState();
       this.appliedSeq = 0;
+      this.stale = undefined;
     });
     this.sync.announce(-1);
   }
@@ -479,12 +487,22 @@ export class Engine {
     return vectors;
   }
 
-  /** Runs a write under the store lock, after catching up with other tabs; announces it. */
+  /**
+   * Runs a write under the store lock, after catching up with other tabs; announces it.
+   * The write runs only on a state level with the log: one that cannot be brought level
+   * (catch-up and reload failed) refuses it with `OutOfSync`, so nothing is decided on stale data.
+   */
   private async write(fn: () => Promise<EventRecord[]>): Promise<void> {
     const events = await this.sync.withWriteLock(async () => {
       this.assertOpen();
       await this.catchUpNow();
-      await this.store.refreshMeta();
+      const meta = await this.store.refreshMeta();
+      if (this.stale === undefined && meta.lastSeq !== this.appliedSeq) {
+        // Nobody else writes while we hold the lock, so this is a catch-up that missed events.
+        this.stale = new Error(`state at seq ${this.appliedSeq}, log at ${meta.lastSeq}`);
+        await this.catchUpNow();
+      }
+      this.assertCurrent();
       const done = await fn();
       const last = done[done.length - 1];
       if (last) this.appliedSeq = last.seq;
@@ -494,24 +512,57 @@ export class Engine {
     if (last) this.sync.announce(last.seq);
   }
 
-  /** Applies events written by other tabs since the last one applied here. */
+  /** Waits for catch-up; when the state is stale, reloads it first. @throws `OutOfSync` */
+  private async current(): Promise<void> {
+    await this.catchUp;
+    if (this.stale !== undefined) await this.catchUpNow();
+    this.assertCurrent();
+  }
+
+  private assertCurrent(): void {
+    if (this.stale !== undefined)
+      throw new EngramError(
+        'OutOfSync',
+        'This tab could not load the writes made elsewhere; nothing was written',
+        { cause: this.stale },
+      );
+  }
+
+  /** Applies events written by other tabs since the last one applied here (never rejects). */
   private catchUpNow(): Promise<void> {
-    this.catchUp = this.catchUp
-      .then(async () => {
-        if (this.closed) return;
+    this.catchUp = this.catchUp.then(() => this.catchUpOnce());
+    return this.catchUp;
+  }
+
+  /**
+   * Reads what other tabs wrote since `appliedSeq`. When that fails (it may have applied part
+   * of what it read), or the log went backwards (reset elsewhere), or the state is already
+   * stale, reloads everything; when the reload fails too, marks the state stale.
+   */
+  private async catchUpOnce(): Promise<void> {
+    if (this.closed) return;
+    if (this.stale === undefined) {
+      try {
         const caught = await catchUpState(this.store, this.state, this.appliedSeq);
-        if (caught === 'reset') {
-          await this.replaceState();
-          await this.loadAll(); // the store was reset elsewhere
-        } else if (caught !== 'none') {
+        if (caught === 'none') return;
+        if (caught !== 'reset') {
           this.appliedSeq = caught.seq;
           this.settings.log(
             `engram: caught up to seq ${caught.seq} (${caught.changed} memories changed elsewhere)`,
           );
+          return;
         }
-      })
-      .catch((e: unknown) => this.settings.log(`engram: catch-up failed: ${String(e)}`));
-    return this.catchUp;
+      } catch (e) {
+        this.settings.log(`engram: catch-up failed, reloading: ${String(e)}`);
+      }
+    }
+    try {
+      await this.replaceState();
+      await this.loadAll();
+    } catch (e) {
+      this.stale = e;
+      this.settings.log(`engram: reload failed: ${String(e)}`);
+    }
   }
 
   private assertOpen(): void {

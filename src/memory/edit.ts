@@ -39,7 +39,9 @@ export async function update(
   const o = options ?? {};
   const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
   const eventTime = o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime');
-  activeRecord(core, id);
+  // Whether `id` exists is decided under the write lock, after catching up: it may have
+  // been written by another tab whose announcement has not arrived yet.
+  checkId(id);
   const [vector] = await core.embed([t]);
   let updated: MemoryRecord | undefined;
   await core.write(async () => {
@@ -72,8 +74,8 @@ export async function update(
 
 /** Soft-deletes one memory. @throws `NotFound` */
 export async function deleteOne(core: EngineCore, id: string): Promise<void> {
-  activeRecord(core, id);
-  await deleteWhere(core, (r) => r.id === id, true);
+  checkId(id); // existence is checked under the write lock (see `update`)
+  await deleteWhere(core, (r) => r.id === id, id);
 }
 
 /** Soft-deletes every memory of a scope (at least one scope field). @returns how many */
@@ -85,20 +87,24 @@ export async function deleteScope(core: EngineCore, scope: Scope): Promise<numbe
       'deleteAll needs userId, agentId or runId; use reset() to delete everything',
     );
   }
-  return deleteWhere(core, (r) => inScope(r, s), false);
+  return deleteWhere(core, (r) => inScope(r, s));
 }
 
 async function deleteWhere(
   core: EngineCore,
   pred: (r: MemoryRecord) => boolean,
-  mustExist: boolean,
+  /** The id that must exist (NotFound otherwise). */
+  mustExist?: string,
 ): Promise<number> {
   let n = 0;
   await core.write(async () => {
     const now = core.settings.clock();
     const targets = [...core.state.records.values()].filter((r) => r.state === 'active' && pred(r));
     if (targets.length === 0) {
-      if (mustExist) throw new EngramError('NotFound', 'No such memory');
+      if (mustExist !== undefined)
+        throw new EngramError('NotFound', `No memory with id ${mustExist}`, {
+          details: { id: mustExist },
+        });
       return [];
     }
     const patch = { state: 'deleted' as const, updatedAt: now };
