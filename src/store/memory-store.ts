@@ -12,7 +12,7 @@ import type {
 } from './records';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
 import type { DerivedState } from './store-ops';
-import { storeError } from './tx';
+import { abortQuietly, storeError } from './tx';
 import { assembleVectors } from './vector-blocks';
 import { readVectors, streamVectors } from './vector-io';
 
@@ -90,6 +90,9 @@ export class MemoryStore {
           try {
             for (let v = oldVersion; v < SCHEMA_VERSION; v++)
               await MIGRATIONS[v]?.(database, tx, options);
+            // A new database gets its meta record in the transaction that creates it: tabs
+            // opening it at once are serialised by IndexedDB, so one creates it, the others see it.
+            if (oldVersion === 0) await tx.objectStore('meta').put(newMeta(identity, options));
           } catch (e) {
             upgradeError = e;
             tx.abort();
@@ -116,24 +119,9 @@ export class MemoryStore {
       throw fromStorageError(e);
     }
     try {
-      let meta = await db.get('meta', 'meta');
-      if (!meta) {
-        if ((await db.count('memories')) > 0 || (await db.count('events')) > 0) {
-          throw new EngramError('CorruptStore', `Store "${name}" has memories but no meta record`);
-        }
-        meta = {
-          key: 'meta',
-          schemaVersion: SCHEMA_VERSION,
-          embedderId: identity.embedderId,
-          dim: identity.dim,
-          blockRows: options.blockRows ?? DEFAULT_BLOCK_ROWS,
-          nextSlot: 0,
-          lastSeq: 0,
-          lastHash: '',
-          createdAt: options.now ?? Date.now(),
-        };
-        await db.put('meta', meta);
-      } else if (typeof meta.dim !== 'number' || typeof meta.embedderId !== 'string') {
+      const meta =
+        (await db.get('meta', 'meta')) ?? (await createMissingMeta(db, name, identity, options));
+      if (typeof meta.dim !== 'number' || typeof meta.embedderId !== 'string') {
         throw new EngramError('CorruptStore', `Store "${name}" has an unreadable meta record`);
       } else if (meta.embedderId !== identity.embedderId || meta.dim !== identity.dim) {
         throw new EngramError(
@@ -362,5 +350,51 @@ export class MemoryStore {
 
   private assertOpen(): void {
     if (this.closed) throw new EngramError('StoreClosed');
+  }
+}
+
+/** The meta record of a new, empty store. */
+function newMeta(identity: StoreIdentity, options: StoreOpenOptions): MetaRecord {
+  return {
+    key: 'meta',
+    schemaVersion: SCHEMA_VERSION,
+    embedderId: identity.embedderId,
+    dim: identity.dim,
+    blockRows: options.blockRows ?? DEFAULT_BLOCK_ROWS,
+    nextSlot: 0,
+    lastSeq: 0,
+    lastHash: '',
+    createdAt: options.now ?? Date.now(),
+  };
+}
+
+/**
+ * Meta for a database that exists without one (new databases get theirs in the upgrade):
+ * created when the database is empty, in ONE readwrite transaction that reads before it
+ * writes, so of two tabs doing this at once the second sees the first's record.
+ * @throws EngramError `CorruptStore` when it holds memories or events but no meta record
+ */
+async function createMissingMeta(
+  db: IDBPDatabase<EngramDB>,
+  name: string,
+  identity: StoreIdentity,
+  options: StoreOpenOptions,
+): Promise<MetaRecord> {
+  const tx = db.transaction(['meta', 'memories', 'events'], 'readwrite');
+  try {
+    const [stored, memories, events] = await Promise.all([
+      tx.objectStore('meta').get('meta'),
+      tx.objectStore('memories').count(),
+      tx.objectStore('events').count(),
+    ]);
+    if (stored) return stored;
+    if (memories > 0 || events > 0)
+      throw new EngramError('CorruptStore', `Store "${name}" has memories but no meta record`);
+    const meta = newMeta(identity, options);
+    await Promise.all([tx.objectStore('meta').put(meta), tx.done]);
+    return meta;
+  } catch (e) {
+    abortQuietly(tx);
+    throw e;
   }
 }
