@@ -25,10 +25,11 @@ export type {
   CheckpointOptions,
   ProgressCallback,
 } from './engine/engine';
-export type { AddResultItem } from './memory/ingest';
+export type { AddResultItem, SkippedInput, SkipReason } from './memory/ingest';
 export {
   SentenceExtractor,
   type ChatMessage,
+  type Extraction,
   type Extractor,
   type Fact,
   type SentenceExtractorOptions,

@@ -1,6 +1,8 @@
 // Consolidation on write without a language model (Mem0's ADD / UPDATE /
 // DELETE / NOOP, decided by rules over the nearest memories in scope).
 import type { Fact } from './extractor';
+import { factShape, type FactShape } from './fact-shape';
+import { contentTokens } from './fact-tokens';
 
 /** A stored memory near a new fact (current, active, same scope), best first. */
 export interface Candidate {
@@ -15,7 +17,8 @@ export type Decision =
   | { event: 'ADD' }
   | { event: 'UPDATE'; id: string }
   | { event: 'DELETE'; id: string }
-  | { event: 'NOOP'; id?: string };
+  /** Nothing to write: `id` is the memory that already says it (reinforced); without one, `reason` says why (reported in `skipped`). */
+  | { event: 'NOOP'; id?: string; reason?: string };
 
 /** How a fact is matched: the text whose vector finds candidates, and whether it retracts. */
 export interface Prepared {
@@ -33,57 +36,126 @@ export interface Consolidator {
 
 /** Thresholds of {@link RuleConsolidator} (cosine similarities unless told). */
 export interface ConsolidationOptions {
-  /** At or above: the fact is a near-duplicate → NOOP (default 0.95). */
+  /**
+   * @deprecated Ignored: similarity alone never makes a NOOP. A restatement needs
+   * every content token of the fact in the memory (and `updateThreshold`).
+   */
   duplicateThreshold?: number;
-  /** At or above, with a shared subject: UPDATE; with no new word: NOOP (default 0.6). */
+  /** A memory must be at least this similar to be restated (NOOP) or updated (default 0.6). */
   updateThreshold?: number;
   /** A retraction's target must be at least this similar (default 0.6). */
   deleteThreshold?: number;
-  /** Leading words two facts must share to be "about the same subject" (default 3). */
+  /** @deprecated Ignored: the subject is now the words before the verb, not a fixed prefix. */
   minSharedPrefix?: number;
   /** Nearest memories looked at per fact (default 5). */
   candidates?: number;
 }
 
-const RETRACT_FORGET = /^\s*(?:please\s+)?forget\s+(?:that|about)\s+(.+)$/i;
+const RETRACT_FORGET = /^\s*(?:please\s+)?forget\s+(?:that\s+|about\s+)?(.+)$/i;
 const RETRACT_NO_LONGER = /\bno\s+longer\s+/i;
-const RETRACT_ANYMORE =
-  /\b(?:don't|do not|doesn't|does not|didn't|did not|am not|'m not|is not|isn't)\s+(.+?)\s+any\s?more\b/i;
+const ANYMORE = /\s*\bany\s?more\b/i;
+const NEGATION =
+  /\b(?:do|does|did)(?:\s+not|n't|n’t)\s+|\bnot\s+|(?<=\b(?:is|are|was|were))n['’]t\b/i;
 
 /** Lowercase words of a text (letters, digits, apostrophes). */
 export function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
 }
 
+/** The first retraction target: most of the retracted fact's tokens, all its values and subject. */
+function retractionTarget(
+  query: string,
+  candidates: readonly Candidate[],
+  threshold: number,
+): Candidate | undefined {
+  const shape = factShape(query);
+  const mine = shape.tokens.filter((t) => !t.stop);
+  if (mine.length === 0) return undefined;
+  let best: Candidate | undefined;
+  let bestCover = 0;
+  for (const c of candidates) {
+    if (c.similarity < threshold) continue;
+    const theirs = new Set(contentTokens(c.text));
+    if (!mine.every((t) => t.kind !== 'value' || theirs.has(t.norm))) continue;
+    if (!shape.subject.every((w) => theirs.has(w))) continue;
+    const cover = mine.filter((t) => theirs.has(t.norm)).length / mine.length;
+    if (cover >= 2 / 3 && cover > bestCover) {
+      best = c;
+      bestCover = cover;
+    }
+  }
+  return best;
+}
+
+/** How a fact relates to a memory it is not a restatement of: a new version of it, or another fact. */
+function replaces(fact: FactShape, memory: FactShape): boolean {
+  const mine = new Set(fact.tokens.filter((t) => !t.stop).map((t) => t.norm));
+  const theirs = new Set(memory.tokens.filter((t) => !t.stop).map((t) => t.norm));
+  const sameSet = (a: readonly string[], b: readonly string[]) =>
+    new Set(a).size === new Set(b).size && a.every((w) => b.includes(w));
+  // A different subject ("Order #5532", "Bob", "my brother") is a different thing.
+  if (!sameSet(fact.subject, memory.subject) || fact.pronounSubject !== memory.pronounSubject)
+    return false;
+  if (fact.relation !== memory.relation || fact.relation === '') return false;
+  const kinds = (tokens: FactShape['tokens'], other: Set<string>) =>
+    new Set(tokens.filter((t) => !t.stop && !other.has(t.norm)).map((t) => t.kind));
+  const added = kinds(fact.tokens, theirs);
+  const removed = kinds(memory.tokens, mine);
+  if (removed.size === 0) return true; // the same fact with more detail
+  // Replaced tokens must be replaced by tokens of their kind (a value by a value, a word by a word).
+  for (const k of removed) if (!added.has(k)) return false;
+  if (!added.has('word') && !removed.has('word')) return true; // only values changed
+  if (fact.multiValued) return false; // "I have a cat" → "I have a dog": both hold
+  // "I am 34" → "I am a nurse": a bare pronoun with "be" names no attribute to replace.
+  return !(fact.pronounSubject && fact.relation === 'be');
+}
+
 /**
- * The default consolidator. For each fact, in order:
- * 1. **Retraction** — the fact says "forget that/about X", "… no longer X" or
- *    "… don't X anymore": the cue is removed ("I no longer live in Berlin" →
- *    "I live in Berlin") and the nearest memory at ≥ `deleteThreshold` is
- *    invalidated (DELETE, soft: `validTo` is set, history kept). No such memory → NOOP.
- * 2. **Near-duplicate** — the nearest memory has similarity ≥ `duplicateThreshold`,
- *    or ≥ `updateThreshold` and the fact brings no word it lacks → NOOP (the memory is reinforced).
- * 3. **Same subject, changed content** — a memory at ≥ `updateThreshold` shares
- *    the first `minSharedPrefix` words and then differs ("I live in Berlin" →
- *    "I live in Paris") → UPDATE: a new version; the old one is invalidated.
- * 4. Otherwise → ADD.
+ * The default consolidator, rules only. For each fact, in order:
+ * 1. **Retraction** — the fact says "forget (that|about) X", "… no longer X" or
+ *    "… don't/isn't … anymore": the cue is removed ("I no longer live in Berlin" →
+ *    "I live in Berlin") and the most similar memory at ≥ `deleteThreshold` that holds
+ *    the fact's subject, all its values and ≥ 2/3 of its content tokens is invalidated
+ *    (DELETE, soft: `validTo` is set, history kept). None → nothing is written and
+ *    `add` reports the fact in `skipped` ('nothing to retract').
+ * 2. **Restatement** — a memory at ≥ `updateThreshold` already holds every content
+ *    token of the fact (see `factTokens`: case, punctuation, word order and number
+ *    formats don't count; "5 pm" = "17:00", "$1,200" = "1200 dollars") → NOOP (the
+ *    memory is reinforced). Similarity alone never makes a NOOP: the fact brings
+ *    nothing the memory lacks, or it is stored.
+ * 3. **Changed value** — a memory at ≥ `updateThreshold` with the same subject (the
+ *    content words before the verb) and the same relation (the verb, or "be"), whose
+ *    differing tokens are replaced by tokens of the same kind: only values changed
+ *    ("The meeting is at 3pm" → "… at 5pm", a phone number, an age, a rent), or, for a
+ *    single-valued relation, words ("I live in Berlin" → "I live in Paris"); or the
+ *    fact only adds detail → UPDATE: a new version, the old one invalidated.
+ * 4. Otherwise → ADD. That covers a different fact on the same template (the
+ *    subject differs: "Invoice 2024-018 …" after "Invoice 2024-017 …", "Bob lives in
+ *    Rome" after "Alice lives in Rome"), a new value of a multi-valued relation
+ *    ("I have a cat" → "I have a dog", like, love, speak, play, visit, own, use, …,
+ *    "be allergic to", "be a fan of"), and anything unrelated.
  *
- * Known limits: subject = leading words, so "I moved to Paris" does not update
- * "I live in Berlin" (ADD), and multi-valued facts with a shared prefix ("I have
- * a cat" → "I have a dog") are taken as an UPDATE; negations other than the
- * cues above ("I hate Berlin now") are not retractions; similarity thresholds
- * depend on the embedder. Use the `llm` hook where these matter.
+ * Known limits: grammar is guessed from word lists (no parser), so a verb missing
+ * from the list can leave the subject too long (→ ADD where UPDATE was meant); a
+ * changed subject wording ("My sister" → "My sister Anna") is an ADD; synonyms
+ * are different words ("leaves" ≠ "departs"), so such a restatement is an
+ * UPDATE; tense is not compared; a fact whose tokens are spread over one memory
+ * in another pairing ("Bob's phone is 555" inside "Alice's phone is 555 and
+ * Bob's is 666") is taken as a restatement; which relations are multi-valued is a
+ * fixed list ("I use Vim" → "I use VS Code" is an ADD); negations other than the
+ * cues above ("I hate Berlin now") are not retractions. Use the `llm` hook where
+ * these matter. Measured on a labelled corpus of 192 pairs: see the README.
  */
 export class RuleConsolidator implements Consolidator {
-  private readonly o: Required<ConsolidationOptions>;
+  private readonly o: Required<
+    Pick<ConsolidationOptions, 'updateThreshold' | 'deleteThreshold' | 'candidates'>
+  >;
 
   /** @param options - thresholds, see {@link ConsolidationOptions} */
   constructor(options: ConsolidationOptions = {}) {
     this.o = {
-      duplicateThreshold: options.duplicateThreshold ?? 0.95,
       updateThreshold: options.updateThreshold ?? 0.6,
       deleteThreshold: options.deleteThreshold ?? 0.6,
-      minSharedPrefix: options.minSharedPrefix ?? 3,
       candidates: options.candidates ?? 5,
     };
   }
@@ -100,37 +172,28 @@ export class RuleConsolidator implements Consolidator {
     if (forget) return { query: forget[1]!.trim(), retraction: true };
     if (RETRACT_NO_LONGER.test(t))
       return { query: t.replace(RETRACT_NO_LONGER, ''), retraction: true };
-    const anymore = RETRACT_ANYMORE.exec(t);
-    if (anymore) return { query: t.replace(anymore[0], anymore[1]!), retraction: true };
+    if (ANYMORE.test(t) && NEGATION.test(t))
+      return { query: t.replace(ANYMORE, '').replace(NEGATION, ''), retraction: true };
     return { query: t, retraction: false };
   }
 
   /** @inheritDoc */
   decide(fact: Fact, prepared: Prepared, candidates: readonly Candidate[]): Decision {
-    const best = candidates[0];
     if (prepared.retraction) {
-      return best && best.similarity >= this.o.deleteThreshold
-        ? { event: 'DELETE', id: best.id }
-        : { event: 'NOOP' };
+      const target = retractionTarget(prepared.query, candidates, this.o.deleteThreshold);
+      return target
+        ? { event: 'DELETE', id: target.id }
+        : { event: 'NOOP', reason: 'nothing to retract' };
     }
-    const mine = words(fact.text);
-    if (best) {
-      const theirs = new Set(words(best.text));
-      const nothingNew = mine.every((w) => theirs.has(w));
-      if (
-        best.similarity >= this.o.duplicateThreshold ||
-        (best.similarity >= this.o.updateThreshold && nothingNew)
-      )
-        return { event: 'NOOP', id: best.id };
+    const related = candidates.filter((c) => c.similarity >= this.o.updateThreshold);
+    const mine = contentTokens(fact.text);
+    for (const c of related) {
+      const theirs = new Set(contentTokens(c.text));
+      if (mine.every((w) => theirs.has(w))) return { event: 'NOOP', id: c.id };
     }
-    for (const c of candidates) {
-      if (c.similarity < this.o.updateThreshold) break;
-      const theirs = words(c.text);
-      let p = 0;
-      while (p < mine.length && p < theirs.length && mine[p] === theirs[p]) p++;
-      if (p >= this.o.minSharedPrefix && p < mine.length && p < theirs.length)
-        return { event: 'UPDATE', id: c.id };
-    }
+    const shape = factShape(fact.text);
+    for (const c of related)
+      if (replaces(shape, factShape(c.text))) return { event: 'UPDATE', id: c.id };
     return { event: 'ADD' };
   }
 }

@@ -46,9 +46,45 @@ export interface AddResultItem {
   previousMemory?: string;
 }
 
+/**
+ * Why part of an input was not stored. Built-in reasons:
+ * - `'question'` — a sentence ending in "?" (the default extractor keeps statements);
+ * - `'too short'` — a sentence under the extractor's `minLength` (3 characters), e.g. `add('ok')`;
+ * - `'role not kept'` — a message of a speaker not in `roles` (default only `'user'`), or a
+ *   `'system'` message with `infer: false`;
+ * - `'repeated in this call'` — the same fact (same content tokens) earlier in the same input;
+ * - `'nothing to retract'` — a retraction ("I no longer …") that matches no memory in scope;
+ * - `'no fact'` — `llm.extractFacts` found no fact in the input;
+ * - `'no change'` — a custom consolidator returned NOOP without naming a memory.
+ *
+ * A custom extractor may give its own reasons.
+ */
+export type SkipReason =
+  | 'question'
+  | 'too short'
+  | 'role not kept'
+  | 'repeated in this call'
+  | 'nothing to retract'
+  | 'no fact'
+  | 'no change'
+  | (string & {});
+
+/** A sentence or message of the input that `add` did not store, and why. */
+export interface SkippedInput {
+  /** The sentence (or whole message) as given. */
+  text: string;
+  reason: SkipReason;
+}
+
 /** Result of `add` and `addMany`. */
 export interface AddResult {
   results: AddResultItem[];
+  /**
+   * What was not stored and why: every part of the input is either in `results`
+   * (ADD, UPDATE, DELETE, or NOOP when a memory already says it) or here.
+   * Always empty for `addMany`, which stores every item as it is.
+   */
+  skipped: SkippedInput[];
 }
 
 /** Checked options shared by the plan and the commit. */
@@ -111,9 +147,13 @@ export async function addMemories(
   const o = checkOptions(core, options ?? {}, true);
   const messages = checkInput(core, input);
   let ops: Op[];
+  let skipped: SkippedInput[] = [];
   let actor = 'api';
   if (!o.infer) {
     const kept = messages.filter((m) => m.role !== 'system');
+    skipped = messages
+      .filter((m) => m.role === 'system')
+      .map((m) => ({ text: m.content, reason: 'role not kept' }));
     const vectors = o.vector ? [o.vector] : await core.embed(kept.map((m) => m.content));
     ops = kept.map((m, i) => ({
       kind: 'ADD',
@@ -122,12 +162,12 @@ export async function addMemories(
       ...(m.role ? { role: m.role } : {}),
       ...(m.createdAt !== undefined ? { validFrom: m.createdAt } : {}),
     }));
-  } else if (options.llm) {
-    ops = await llmPlan(core, messages, options, o);
-    actor = 'llm';
   } else {
-    ops = await rulePlan(core, messages, options, o);
-    actor = 'consolidator';
+    const plan = options.llm
+      ? await llmPlan(core, messages, options, o)
+      : await rulePlan(core, messages, options, o);
+    ({ ops, skipped } = plan);
+    actor = options.llm ? 'llm' : 'consolidator';
   }
   return {
     results: await commitOps(
@@ -135,6 +175,7 @@ export async function addMemories(
       ops.map((op) => ({ op, o })),
       actor,
     ),
+    skipped,
   };
 }
 
@@ -175,5 +216,5 @@ export async function addBatch(
     results.push(...(await commitOps(core, ops, 'api')));
     options.onProgress?.({ done: Math.min(i + CHUNK, checked.length), total: checked.length });
   }
-  return { results };
+  return { results, skipped: [] };
 }

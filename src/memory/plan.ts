@@ -5,11 +5,18 @@ import type { EngineCore } from '../engine/core';
 import { checkText, inScope } from '../engine/validate';
 import type { Op } from './apply-ops';
 import { RuleConsolidator, words, type Candidate } from './consolidation';
-import { SentenceExtractor, type ChatMessage, type Fact } from './extractor';
-import type { AddOptions, CheckedAdd } from './ingest';
+import { SentenceExtractor, type ChatMessage, type Extraction, type Fact } from './extractor';
+import { contentTokens } from './fact-tokens';
+import type { AddOptions, CheckedAdd, SkippedInput } from './ingest';
 import { callHook, checkFacts, checkOperations } from './llm';
 
 type Msg = ChatMessage & { createdAt?: number };
+
+/** Operations to commit, and the parts of the input that give none. */
+export interface Plan {
+  ops: Op[];
+  skipped: SkippedInput[];
+}
 
 /** The nearest current, active memories in scope for each query vector, best first. */
 async function nearest(
@@ -42,31 +49,49 @@ async function nearest(
   });
 }
 
-function checkFactList(core: EngineCore, facts: unknown): Fact[] {
-  if (!Array.isArray(facts))
-    throw new EngramError('InvalidArgument', 'the extractor must return an array of facts');
-  return facts.map((f: Fact, i) => ({
+/** Checks what an extractor returned: facts alone, or `{ facts, skipped }`. */
+function checkExtraction(core: EngineCore, out: unknown): Extraction {
+  const bad = (why: string) => new EngramError('InvalidArgument', `the extractor ${why}`);
+  const whole = Array.isArray(out) ? { facts: out, skipped: [] } : (out as Partial<Extraction>);
+  if (!whole || !Array.isArray(whole.facts) || !Array.isArray(whole.skipped))
+    throw bad('must return an array of facts or { facts, skipped }');
+  const skipped = whole.skipped.map((s: unknown, i): SkippedInput => {
+    const { text, reason } = (s ?? {}) as Partial<SkippedInput>;
+    if (typeof text !== 'string' || typeof reason !== 'string')
+      throw bad(`returned a bad skipped[${i}]: { text: string, reason: string } expected`);
+    return { text, reason };
+  });
+  const facts = whole.facts.map((f: Fact, i) => ({
     ...f,
     text: checkText(f?.text, core.settings.maxTextLength, `fact ${i}`),
   }));
+  return { facts, skipped };
 }
 
 /** Facts from the default (or given) extractor, or from `llm.extractFacts`. */
-async function extract(core: EngineCore, messages: Msg[], options: AddOptions): Promise<Fact[]> {
+async function extract(
+  core: EngineCore,
+  messages: Msg[],
+  options: AddOptions,
+): Promise<Extraction> {
   const extractFacts = options.llm?.extractFacts;
   if (extractFacts) {
     const plain = messages.map((m) => ({ ...m, role: m.role || 'user' }));
     const facts = checkFacts(
       await callHook('extractFacts', () => extractFacts({ messages: plain })),
     );
-    return checkFactList(
-      core,
-      facts.map((text) => ({ text })),
-    );
+    return {
+      facts: checkExtraction(
+        core,
+        facts.map((text) => ({ text })),
+      ).facts,
+      // The hook says nothing about what it left out, only whether it found anything.
+      skipped: facts.length ? [] : messages.map((m) => ({ text: m.content, reason: 'no fact' })),
+    };
   }
   const extractor =
     options.extractor ?? new SentenceExtractor(options.roles ? { roles: options.roles } : {});
-  return checkFactList(core, await extractor.extract(messages));
+  return checkExtraction(core, await extractor.extract(messages));
 }
 
 /** Plan with the rule consolidator (or a given one). */
@@ -75,8 +100,8 @@ export async function rulePlan(
   messages: Msg[],
   options: AddOptions,
   o: CheckedAdd,
-): Promise<Op[]> {
-  const facts = await extract(core, messages, options);
+): Promise<Plan> {
+  const { facts, skipped } = await extract(core, messages, options);
   const rules = new RuleConsolidator(options.consolidation ?? {});
   const consolidator = options.consolidator ?? rules;
   const prepared = facts.map((f) => consolidator.prepare(f));
@@ -89,8 +114,11 @@ export async function rulePlan(
   const ops: Op[] = [];
   const seen = new Set<string>();
   facts.forEach((fact, i) => {
-    const key = words(fact.text).join(' ');
-    if (seen.has(key)) return; // the same fact twice in one call
+    const key = contentTokens(fact.text).join(' ') || words(fact.text).join(' ');
+    if (seen.has(key)) {
+      skipped.push({ text: fact.text, reason: 'repeated in this call' });
+      return;
+    }
     seen.add(key);
     const d = consolidator.decide(fact, prepared[i]!, candidates[i]!);
     const time = fact.eventTime !== undefined ? { validFrom: fact.eventTime } : {};
@@ -111,8 +139,9 @@ export async function rulePlan(
         ...(fact.eventTime !== undefined ? { validTo: fact.eventTime } : {}),
       });
     else if (d.id !== undefined) ops.push({ kind: 'NOOP', id: d.id });
+    else skipped.push({ text: fact.text, reason: d.reason ?? 'no change' });
   });
-  return ops;
+  return { ops, skipped };
 }
 
 /** Plan with the llm hook (Mem0's contract); `decide` absent → the rules decide. */
@@ -121,11 +150,13 @@ export async function llmPlan(
   messages: Msg[],
   options: AddOptions,
   o: CheckedAdd,
-): Promise<Op[]> {
+): Promise<Plan> {
   const decide = options.llm?.decide;
   if (!decide) return rulePlan(core, messages, options, o);
-  const facts = (await extract(core, messages, options)).map((f) => f.text);
-  if (facts.length === 0) return [];
+  const extraction = await extract(core, messages, options);
+  const { skipped } = extraction;
+  const facts = extraction.facts.map((f) => f.text);
+  if (facts.length === 0) return { ops: [], skipped };
   const vectors = await core.embed(facts);
   const near = await nearest(
     core,
@@ -146,11 +177,12 @@ export async function llmPlan(
   const texts = decided.filter((d) => d.event === 'ADD' || d.event === 'UPDATE').map((d) => d.text);
   const opVectors = await core.embed(texts);
   let v = 0;
-  return decided.map((d): Op => {
+  const ops = decided.map((d): Op => {
     const id = realIds[Number(d.id)] ?? '';
     if (d.event === 'ADD') return { kind: 'ADD', text: d.text, vector: opVectors[v++]! };
     if (d.event === 'UPDATE') return { kind: 'UPDATE', id, text: d.text, vector: opVectors[v++]! };
     if (d.event === 'DELETE') return { kind: 'DELETE', id };
     return { kind: 'NOOP', id };
   });
+  return { ops, skipped };
 }

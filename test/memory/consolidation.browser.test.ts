@@ -14,10 +14,12 @@ test('a scripted conversation: ADD, NOOP, UPDATE, DELETE and the exact event log
     const e = await f.openEngine(f.uniqueName(), { clock: () => now });
     const scope = { userId: 'ada', link: false } as const;
     const turns: { ops: string[][] }[] = [];
+    const skipped: string[][][] = [];
     const say = async (input: Parameters<typeof e.add>[0]) => {
       now += 1000;
-      const { results } = await e.add(input, scope);
-      turns.push({ ops: results.map((x) => [x.event, x.memory, x.previousMemory ?? '']) });
+      const r = await e.add(input, scope);
+      turns.push({ ops: r.results.map((x) => [x.event, x.memory, x.previousMemory ?? '']) });
+      skipped.push(r.skipped.map((x) => [x.text, x.reason]));
     };
     await say([
       { role: 'user', content: 'I live in Berlin. I have a cat named Tom. Where is the bakery?' },
@@ -29,6 +31,11 @@ test('a scripted conversation: ADD, NOOP, UPDATE, DELETE and the exact event log
     await say('I work as a nurse.');
     await say('Forget that I work as a nurse.');
     await say('I no longer own a boat.');
+    await say('The meeting is at 3pm.');
+    await say('The meeting is at 5 PM.');
+    await say('the meeting is at 5:00 pm');
+    await say('ok');
+    await say('I speak French. I speak French!');
     await e.add("Bob's cat is grey.", { userId: 'bob' });
     const all = (await e.getAll({ userId: 'ada' })).results.map((m) => [m.memory, m.role ?? '']);
     const events = ((await e.dump()).events as { type: string; actor: string }[]).map(
@@ -38,7 +45,7 @@ test('a scripted conversation: ADD, NOOP, UPDATE, DELETE and the exact event log
     const paris = (await e.getAll({ userId: 'ada' })).results[0]!;
     const history = (await e.history(paris.id)).map((h) => [h.event, h.newMemory]);
     await e.close();
-    return { turns, all, events, log, history, parisVersion: paris.version };
+    return { turns, skipped, all, events, log, history, parisVersion: paris.version };
   }, FIXTURE);
   expect(r.turns.map((t) => t.ops)).toEqual([
     [
@@ -51,8 +58,37 @@ test('a scripted conversation: ADD, NOOP, UPDATE, DELETE and the exact event log
     [['ADD', 'I work as a nurse.', '']],
     [['DELETE', 'I work as a nurse.', '']],
     [],
+    [['ADD', 'The meeting is at 3pm.', '']],
+    // A changed time is a new version, not a near-duplicate (it was NOOP before issue 10).
+    [['UPDATE', 'The meeting is at 5 PM.', 'The meeting is at 3pm.']],
+    // The same time written another way is a restatement.
+    [['NOOP', 'The meeting is at 5 PM.', '']],
+    [],
+    [['ADD', 'I speak French.', '']],
   ]);
-  expect(r.all).toEqual([['I live in Paris.', 'user']]);
+  // Every part of every input is in results or in skipped, with a reason.
+  expect(r.skipped).toEqual([
+    [
+      ['Where is the bakery?', 'question'],
+      ['Nice! Berlin is lovely.', 'role not kept'],
+    ],
+    [],
+    [],
+    [],
+    [],
+    [],
+    [['I no longer own a boat.', 'nothing to retract']],
+    [],
+    [],
+    [],
+    [['ok', 'too short']],
+    [['I speak French!', 'repeated in this call']],
+  ]);
+  expect(r.all).toEqual([
+    ['I live in Paris.', 'user'],
+    ['The meeting is at 5 PM.', ''],
+    ['I speak French.', ''],
+  ]);
   expect(r.events).toEqual([
     'memory.added/consolidator',
     'memory.added/consolidator',
@@ -61,9 +97,13 @@ test('a scripted conversation: ADD, NOOP, UPDATE, DELETE and the exact event log
     'memory.invalidated/consolidator',
     'memory.added/consolidator',
     'memory.invalidated/consolidator',
+    'memory.added/consolidator',
+    'memory.updated/consolidator',
+    'memory.reinforced/consolidator',
+    'memory.added/consolidator',
     'memory.added/consolidator', // Bob's memory, in his own scope
   ]);
-  expect(r.log).toEqual({ ok: true, events: 8 });
+  expect(r.log).toEqual({ ok: true, events: 12 });
   expect(r.parisVersion).toBe(2);
   expect(r.history).toEqual([
     ['ADD', 'I live in Berlin.'],
@@ -178,4 +218,49 @@ test('infer: false stores messages as they are; the llm hook decides with Mem0 i
     ['Lives in Paris', 'user'],
     ['Has a dog', ''],
   ]);
+});
+
+test('through the Worker, add says what it skipped and why; addMany skips nothing', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const mem = await f.Engram.open({
+      name: f.uniqueName(),
+      embedder: { type: 'hash', dim: 64 },
+      backend: 'cpu',
+    });
+    const scope = { userId: 'ada', link: false } as const;
+    const ok = await mem.add('ok', scope);
+    const chat = await mem.add(
+      [
+        { role: 'system', content: 'You are helpful.' },
+        { role: 'user', content: 'I live in Rome. Do you like Rome?' },
+        { role: 'assistant', content: 'I do.' },
+      ],
+      scope,
+    );
+    const plain = await mem.add(
+      [
+        { role: 'system', content: 'You are helpful.' },
+        { role: 'user', content: 'Hi there.' },
+      ],
+      { ...scope, infer: false },
+    );
+    const many = await mem.addMany([{ text: 'a' }, { text: 'b' }]);
+    const inWorker = mem.inWorker;
+    await mem.close();
+    return { inWorker, ok, chat, plain, many };
+  }, FIXTURE);
+  expect(r.inWorker).toBe(true);
+  expect(r.ok).toEqual({ results: [], skipped: [{ text: 'ok', reason: 'too short' }] });
+  expect(r.chat.results.map((x) => [x.event, x.memory])).toEqual([['ADD', 'I live in Rome.']]);
+  expect(r.chat.skipped).toEqual([
+    { text: 'You are helpful.', reason: 'role not kept' },
+    { text: 'Do you like Rome?', reason: 'question' },
+    { text: 'I do.', reason: 'role not kept' },
+  ]);
+  expect(r.plain.results.map((x) => x.memory)).toEqual(['Hi there.']);
+  expect(r.plain.skipped).toEqual([{ text: 'You are helpful.', reason: 'role not kept' }]);
+  expect(r.many.results).toHaveLength(2);
+  expect(r.many.skipped).toEqual([]);
 });
