@@ -24,6 +24,14 @@ import type { CompactOptions, CompactResult } from './memory/budget';
 import type { MergeOptions, MergeResult } from './memory/merge';
 import type { LogVerification } from './store/event-log';
 import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
+import {
+  ADD_OPTIONS,
+  CHECKPOINT_OPTIONS,
+  IMPORT_OPTIONS,
+  INDEX_OPTIONS,
+  SEARCH_OPTIONS,
+} from './engine/option-names';
+import { checkOptionNames, optionShape } from './engine/validate';
 import { EngineHost } from './worker/engine-host';
 import { installErrorTransfer } from './worker/error-transfer';
 
@@ -82,6 +90,29 @@ export interface EngramOptions {
 
 type Host = EngineHost | Remote<EngineHost>;
 
+/** The names {@link Engram.open} accepts (checked in the page, before a Worker starts). */
+const ENGRAM_OPTIONS = optionShape<EngramOptions>(
+  {
+    name: true,
+    embedder: true,
+    backend: true,
+    worker: true,
+    maxTextLength: true,
+    blockRows: true,
+    index: true,
+    gpuBudgetBytes: true,
+    reinforceOnSearch: true,
+    initialStrength: true,
+    strengthIncrement: true,
+    linkThreshold: true,
+    maxLinks: true,
+    checkpoint: true,
+    onLoadProgress: true,
+    log: true,
+  },
+  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
+);
+
 /**
  * A memory store for one app: add what the user said, search what matters.
  * Method names follow Mem0. Every method is async and throws
@@ -110,6 +141,7 @@ export class Engram {
   static async open(options: EngramOptions): Promise<Engram> {
     if (!options || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options are required');
+    checkOptionNames(options, ENGRAM_OPTIONS, 'open');
     const embedder = options.embedder ?? { type: 'use-lite' };
     const live = typeof (embedder as Embedder).embed === 'function';
     const useWorker = options.worker ?? (!live && typeof Worker !== 'undefined');
@@ -179,7 +211,9 @@ export class Engram {
    * await mem.add([{ role: 'user', content: 'I live in Paris now.' }], { userId: 'ada' });
    * // { results: [{ id, memory: 'I live in Paris now.', event: 'UPDATE', previousMemory: 'I live in Berlin.' }] }
    */
-  add(input: AddInput, options?: AddOptions): Promise<AddResult> {
+  async add(input: AddInput, options?: AddOptions): Promise<AddResult> {
+    // Checked here too: the llm hook's functions are taken apart before they cross.
+    checkOptionNames(options, ADD_OPTIONS, 'add');
     if (!this.worker || !options?.llm) return this.call((h) => h.add(input, this.out(options)));
     const { llm, ...rest } = options;
     return this.call((h) =>
@@ -224,7 +258,8 @@ export class Engram {
    * @example
    * await mem.search('Where does Ada live?', { userId: 'ada', asOf: '2021-06-01' });
    */
-  search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
+  async search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
+    checkOptionNames(options, SEARCH_OPTIONS, 'search');
     const rewrite = options?.llm?.rewriteQuery;
     if (!this.worker || typeof rewrite !== 'function')
       return this.call((h) => h.search(query, this.out(options)));
@@ -346,6 +381,7 @@ export class Engram {
    * @throws `NotEmpty`, `InvalidImport`, `EmbedderMismatch`
    */
   async import(source: ImportSource, options?: ImportOptions): Promise<ImportResult> {
+    checkOptionNames(options, IMPORT_OPTIONS, 'import');
     let input = source;
     if (this.worker && typeof input !== 'string' && !(input instanceof ReadableStream)) {
       const lines: string[] = [];

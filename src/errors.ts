@@ -9,7 +9,8 @@ export const ERROR_CODES = {
   InvalidVector: 'A vector holds NaN or Infinity.',
   EmptyText: 'The text is empty or only whitespace.',
   TextTooLarge: 'The text is longer than the limit (option maxTextLength).',
-  InvalidArgument: 'An argument has the wrong type or value.',
+  InvalidArgument:
+    'An argument has the wrong type or value, or an options object has an unknown name.',
   NotFound: 'No memory with that id.',
   StoreClosed: 'The store was closed.',
   QuotaExceeded: 'The browser refused the write: storage quota exceeded. Nothing was written.',

@@ -2,6 +2,8 @@ import type { Embedder, LoadProgress } from '../embed/embedder';
 import type { TransformersEmbedderOptions } from '../embed/transformers-embedder';
 import type { UseLiteEmbedderOptions } from '../embed/use-lite-embedder';
 import { EngramError } from '../errors';
+import { EMBEDDER_SPEC_OPTIONS } from './option-names';
+import { checkOptionNames } from './validate';
 
 /**
  * A serialisable description of an embedder, so the Worker can build it
@@ -21,6 +23,14 @@ export async function createEmbedder(
   onLoadProgress?: (p: LoadProgress) => void,
 ): Promise<Embedder> {
   const progress = onLoadProgress ? { onLoadProgress } : {};
+  const type: unknown = spec?.type;
+  if (typeof type === 'string' && Object.hasOwn(EMBEDDER_SPEC_OPTIONS, type))
+    checkOptionNames(
+      spec,
+      EMBEDDER_SPEC_OPTIONS[type as EmbedderSpec['type']],
+      'open',
+      'embedder.',
+    );
   switch (spec?.type) {
     case 'use-lite': {
       const { UseLiteEmbedder } = await import('../embed/use-lite-embedder');

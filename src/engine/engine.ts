@@ -46,7 +46,16 @@ import type {
   ProgressCallback,
   UpdateOptions,
 } from './options';
-import { checkId, checkLimit, checkScope, checkText, checkVector, inScope } from './validate';
+import {
+  checkId,
+  checkLimit,
+  checkOptionNames,
+  checkScope,
+  checkText,
+  checkVector,
+  inScope,
+} from './validate';
+import { ADD_MANY_OPTIONS, EXPORT_OPTIONS, GET_ALL_OPTIONS } from './option-names';
 
 export type { SearchOptions } from './search';
 export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
@@ -204,6 +213,7 @@ export class Engine {
   ): Promise<AddResult> {
     this.assertOpen();
     if (!Array.isArray(items)) throw new EngramError('InvalidArgument', 'items must be an array');
+    checkOptionNames(options, ADD_MANY_OPTIONS, 'addMany');
     return addBatch(this.core, items, options);
   }
 
@@ -230,6 +240,7 @@ export class Engine {
   /** All active memories in a scope and filter, oldest first. */
   async getAll(options: GetAllOptions = {}): Promise<{ results: Memory[] }> {
     this.assertOpen();
+    checkOptionNames(options, GET_ALL_OPTIONS, 'getAll');
     const scope = checkScope(options);
     const match = compileFilter(options.filters);
     const limit = checkLimit(options.limit, 1000, Number.MAX_SAFE_INTEGER);
@@ -345,6 +356,7 @@ export class Engine {
     this.assertOpen();
     if (options === null || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options must be an object');
+    checkOptionNames(options, EXPORT_OPTIONS, 'export');
     if (options.vectors !== undefined && typeof options.vectors !== 'boolean')
       throw new EngramError('InvalidArgument', 'vectors must be a boolean');
     return exportLines(this.core, options);

@@ -7,7 +7,14 @@ import type { MetadataFilter } from './filters';
 import type { IndexOptions } from './open-index';
 import type { EngineSettings } from './core';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
-import { checkLimit, checkNumber, DEFAULT_MAX_TEXT_LENGTH } from './validate';
+import { ENGINE_OPTIONS } from './option-names';
+import {
+  checkBoolean,
+  checkLimit,
+  checkNumber,
+  checkOptionNames,
+  DEFAULT_MAX_TEXT_LENGTH,
+} from './validate';
 
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
@@ -99,11 +106,12 @@ export interface EngineInfo {
 
 /** Checks the engine's options and fills in defaults. @throws `InvalidArgument` */
 export function engineSettings(options: EngineOptions): EngineSettings {
+  checkOptionNames(options, ENGINE_OPTIONS, 'open');
   return {
     maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
     clock: options.clock ?? Date.now,
     log: options.log ?? (() => {}),
-    reinforceOnSearch: options.reinforceOnSearch ?? true,
+    reinforceOnSearch: checkBoolean(options.reinforceOnSearch, 'reinforceOnSearch', true),
     initialStrength: checkNumber(
       options.initialStrength,
       'initialStrength',

@@ -11,11 +11,13 @@ import {
   checkBoolean,
   checkLimit,
   checkNumber,
+  checkOptionNames,
   checkScope,
   checkText,
   checkTime,
   inScope,
 } from './validate';
+import { SEARCH_OPTIONS } from './option-names';
 import { reinforceHits, retention } from '../memory/forgetting';
 import { toMemory } from '../memory/record-ops';
 import type { MemoryRecord } from '../store/records';
@@ -107,6 +109,7 @@ export async function runSearch(
   query: string,
   options: SearchOptions = {},
 ): Promise<{ results: SearchResult[] }> {
+  checkOptionNames(options, SEARCH_OPTIONS, 'search');
   const o = options ?? {};
   if (o.llm === undefined) return searchOnce(core, query, o);
   const rewrite = o.llm?.rewriteQuery;

@@ -135,3 +135,68 @@ export function checkId(id: unknown): string {
     throw new EngramError('InvalidArgument', 'id must be a non-empty string');
   return id;
 }
+
+/** The accepted names of an options object, and the shapes of the options objects nested in it. */
+export interface OptionShape {
+  /** Every accepted name, in the order the message lists them. */
+  readonly names: readonly string[];
+  /** Options objects under some names (checked when the value there is an object). */
+  readonly nested?: Readonly<Record<string, OptionShape>>;
+}
+
+/**
+ * The shape of an options type, its names listed once: the compiler checks the list against
+ * the type (a missing or an unknown name is a type error), so a new option cannot be forgotten.
+ * @param names - every property of `T`, each `true`
+ * @param nested - shapes of the options objects nested under some of them
+ * @example
+ * const UPDATE = optionShape<UpdateOptions>({ metadata: true, eventTime: true });
+ */
+export function optionShape<T extends object>(
+  names: Record<keyof T, true>,
+  nested?: Partial<Record<keyof T, OptionShape>>,
+): OptionShape {
+  return nested
+    ? { names: Object.keys(names), nested: nested as Record<string, OptionShape> }
+    : { names: Object.keys(names) };
+}
+
+/**
+ * Rejects an options object with a name its call does not know (JavaScript callers get no
+ * compile-time check, and a misspelt option would otherwise do nothing), here and in the
+ * options objects nested in it. `undefined` means no options; anything else but a plain
+ * object (`null` counts as no options) is rejected too.
+ * @param options - what the caller passed
+ * @param shape - the accepted names
+ * @param what - the call, for the message, e.g. `'add'`
+ * @param path - where `options` sits in the call's options (`'retrieval.lexical.'`), if nested
+ * @throws `InvalidArgument` naming the unknown key and the accepted ones
+ *   (`details: { option, accepted }`)
+ * @example
+ * checkOptionNames({ validFrom: 1 }, ADD_OPTIONS, 'add');
+ * // InvalidArgument: add: unknown option 'validFrom'; accepted: userId, agentId, …
+ */
+export function checkOptionNames(
+  options: unknown,
+  shape: OptionShape,
+  what: string,
+  path = '',
+): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new EngramError('InvalidArgument', `${what}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!shape.names.includes(key))
+      throw new EngramError(
+        'InvalidArgument',
+        `${what}: unknown option '${path}${key}'; accepted: ${shape.names.join(', ')}`,
+        { details: { option: `${path}${key}`, accepted: [...shape.names] } },
+      );
+    const inner = shape.nested?.[key];
+    const value: unknown = (options as Record<string, unknown>)[key];
+    // Nested values that are not objects (`false` for a stage, a wrong type) are left to the
+    // checks of their own values.
+    if (inner && typeof value === 'object' && value !== null && !Array.isArray(value))
+      checkOptionNames(value, inner, what, `${path}${key}.`);
+  }
+}

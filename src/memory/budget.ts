@@ -3,7 +3,8 @@
 // the cold tier, scanned on the CPU in a second pass.
 import type { EngineCore } from '../engine/core';
 import type { MemoryState } from '../engine/memory-state';
-import { checkScope } from '../engine/validate';
+import { checkOptionNames, checkScope } from '../engine/validate';
+import { COMPACT_OPTIONS } from '../engine/option-names';
 import { EngramError } from '../errors';
 import { TieredIndex } from '../search/tiered-index';
 import type { MemoryRecord } from '../store/records';
@@ -118,6 +119,7 @@ export async function compact(
 ): Promise<CompactResult> {
   if (options === null || typeof options !== 'object')
     throw new EngramError('InvalidArgument', 'compact options must be an object');
+  checkOptionNames(options, COMPACT_OPTIONS, 'compact');
   const { maxBytes, mergeThreshold } = options;
   checkMaxBytes(maxBytes);
   const mergeOptions = { ...checkScope(options), threshold: mergeThreshold };

@@ -5,11 +5,13 @@ import type { UpdateOptions } from '../engine/options';
 import {
   checkId,
   checkMetadata,
+  checkOptionNames,
   checkScope,
   checkText,
   checkTime,
   inScope,
 } from '../engine/validate';
+import { SCOPE_OPTIONS, UPDATE_OPTIONS } from '../engine/option-names';
 import type { MemoryRecord } from '../store/records';
 import type { Memory, Scope } from '../types';
 import { applyPatch, nextVersion, toMemory, vectorBytes } from './record-ops';
@@ -35,6 +37,7 @@ export async function update(
   text: string,
   options: UpdateOptions = {},
 ): Promise<Memory> {
+  checkOptionNames(options, UPDATE_OPTIONS, 'update');
   const t = checkText(text, core.settings.maxTextLength);
   const o = options ?? {};
   const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
@@ -80,6 +83,7 @@ export async function deleteOne(core: EngineCore, id: string): Promise<void> {
 
 /** Soft-deletes every memory of a scope (at least one scope field). @returns how many */
 export async function deleteScope(core: EngineCore, scope: Scope): Promise<number> {
+  checkOptionNames(scope, SCOPE_OPTIONS, 'deleteAll');
   const s = checkScope(scope);
   if (Object.keys(s).length === 0) {
     throw new EngramError(

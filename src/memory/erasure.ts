@@ -5,7 +5,8 @@
 // chain still verifies; the receipt says what was erased and how the log ends.
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
-import { checkId, checkScope, inScope } from '../engine/validate';
+import { checkId, checkOptionNames, checkScope, inScope } from '../engine/validate';
+import { SCOPE_OPTIONS } from '../engine/option-names';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { isTombstone } from '../store/records';
 import type { Scope } from '../types';
@@ -38,6 +39,7 @@ export async function erase(core: EngineCore, target: string | Scope): Promise<E
     const id = checkId(target);
     pick = (x) => x === id;
   } else {
+    checkOptionNames(target, SCOPE_OPTIONS, 'erase');
     const scope = checkScope(target);
     if (Object.keys(scope).length === 0)
       throw new EngramError(

@@ -5,7 +5,8 @@
 // retention fell below a bound: out of the index, kept in the log, restorable.
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
-import { checkNumber, checkScope, inScope, checkId } from '../engine/validate';
+import { checkNumber, checkOptionNames, checkScope, inScope, checkId } from '../engine/validate';
+import { FORGET_OPTIONS } from '../engine/option-names';
 import type { NewEvent } from '../store/event-log';
 import type { MemoryRecord } from '../store/records';
 import type { Scope } from '../types';
@@ -105,6 +106,7 @@ export async function forget(
 ): Promise<{ archived: string[] }> {
   if (!options || typeof options !== 'object')
     throw new EngramError('InvalidArgument', 'forget needs { belowRetention }');
+  checkOptionNames(options, FORGET_OPTIONS, 'forget');
   if (options.belowRetention === undefined)
     throw new EngramError('InvalidArgument', 'belowRetention is required');
   const bound = checkNumber(options.belowRetention, 'belowRetention', 0, Number.MIN_VALUE, 1);

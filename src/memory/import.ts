@@ -3,6 +3,8 @@
 // merged into a store that has memories (new ids only, as `memory.imported`).
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
+import { IMPORT_OPTIONS } from '../engine/option-names';
+import { checkOptionNames } from '../engine/validate';
 import { verifyChain } from '../store/event-log';
 import {
   isTombstone,
@@ -130,6 +132,7 @@ export async function importLines(
   source: ImportSource,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
+  checkOptionNames(options, IMPORT_OPTIONS, 'import');
   const mode = options?.mode ?? 'empty';
   if (mode !== 'empty' && mode !== 'merge')
     throw new EngramError('InvalidArgument', 'mode must be "empty" or "merge"');

@@ -1,7 +1,15 @@
 // add() and addMany(): checks, then a plan of operations, then ONE commit.
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
-import { checkBoolean, checkMetadata, checkScope, checkText, checkTime } from '../engine/validate';
+import {
+  checkBoolean,
+  checkMetadata,
+  checkOptionNames,
+  checkScope,
+  checkText,
+  checkTime,
+} from '../engine/validate';
+import { ADD_MANY_ITEM, ADD_OPTIONS } from '../engine/option-names';
 import type { Metadata, Scope } from '../types';
 import type { ConsolidationOptions, Consolidator } from './consolidation';
 import type { ChatMessage, Extractor } from './extractor';
@@ -144,6 +152,7 @@ export async function addMemories(
   input: AddInput,
   options: AddOptions = {},
 ): Promise<AddResult> {
+  checkOptionNames(options, ADD_OPTIONS, 'add');
   const o = checkOptions(core, options ?? {}, true);
   const messages = checkInput(core, input);
   let ops: Op[];
@@ -188,7 +197,8 @@ export async function addBatch(
   items: (AddOptions & { text: string })[],
   options: { onProgress?: (p: { done: number; total: number }) => void; signal?: AbortSignal },
 ): Promise<AddResult> {
-  const checked = items.map((it) => {
+  const checked = items.map((it, i) => {
+    checkOptionNames(it, ADD_MANY_ITEM, `addMany items[${i}]`);
     const o = checkOptions(core, { infer: false, ...(it ?? {}) }, false);
     if (o.infer) throw new EngramError('InvalidArgument', 'addMany never consolidates: use add()');
     return { text: checkText(it?.text, core.settings.maxTextLength), o };

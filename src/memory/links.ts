@@ -3,7 +3,8 @@
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
 import type { MemoryState } from '../engine/memory-state';
-import { checkId, checkLimit, inScope } from '../engine/validate';
+import { checkId, checkLimit, checkOptionNames, inScope } from '../engine/validate';
+import { RELATED_OPTIONS } from '../engine/option-names';
 import type { NewEvent } from '../store/event-log';
 import type { LinkRecord } from '../store/records';
 import type { Memory, Scope } from '../types';
@@ -113,6 +114,7 @@ export async function related(
   options: { depth?: number; limit?: number } = {},
 ): Promise<{ results: RelatedMemory[] }> {
   checkId(id);
+  checkOptionNames(options, RELATED_OPTIONS, 'related');
   const depth = checkLimit(options?.depth, 1, 5);
   const limit = checkLimit(options?.limit, 100);
   await core.ready();

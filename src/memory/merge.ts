@@ -5,7 +5,15 @@
 // come back, byte for byte, with `unmerge`.
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
-import { checkBoolean, checkId, checkNumber, checkScope, inScope } from '../engine/validate';
+import {
+  checkBoolean,
+  checkId,
+  checkNumber,
+  checkOptionNames,
+  checkScope,
+  inScope,
+} from '../engine/validate';
+import { MERGE_OPTIONS } from '../engine/option-names';
 import type { NewEvent } from '../store/event-log';
 import {
   isTombstone,
@@ -158,6 +166,7 @@ async function clusterGroup(
  * @throws EngramError `InvalidArgument` for a bad threshold or scope
  */
 export async function merge(core: EngineCore, options?: MergeOptions): Promise<MergeResult> {
+  checkOptionNames(options, MERGE_OPTIONS, 'merge');
   const { threshold, scope, dryRun } = checkMergeOptions(options);
   await core.ready();
   let result: MergeResult = { clusters: [], merged: 0 };
