@@ -412,7 +412,10 @@ export class Engine {
   async reset(): Promise<void> {
     this.assertOpen();
     await this.sync.withWriteLock(async () => {
-      await this.store.clear();
+      await this.store.clear().catch((e: unknown) => {
+        this.stale = e; // it may have emptied the store before failing: reload before the next call
+        throw e;
+      });
       await this.replaceState();
       this.appliedSeq = 0;
       this.stale = undefined;

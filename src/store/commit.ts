@@ -154,14 +154,21 @@ export async function importLog(
 
 /**
  * Removes every memory, vector and event, and stores `meta` (the embedder identity kept).
+ * Two transactions: the first only deletes (the meta record too), because the browser refuses
+ * any transaction that writes while the origin is over its quota, even one that deletes far
+ * more than it writes, but runs one that only deletes: so a full store can still be reset.
+ * The second writes the empty store's meta. A crash between them leaves an empty store
+ * without meta, which `MemoryStore.open` completes.
  * @param db - the open database
  * @param meta - the meta record of the empty store
  */
 export async function clearAll(db: IDBPDatabase<EngramDB>, meta: MetaRecord): Promise<void> {
-  const tx = db.transaction(STORE_NAMES, 'readwrite');
-  await Promise.all([
-    ...STORE_NAMES.filter((s) => s !== 'meta').map((s) => tx.objectStore(s).clear()),
-    tx.objectStore('meta').put(meta),
-    tx.done,
-  ]).catch((e: unknown) => Promise.reject(storeError(e)));
+  const wipe = db.transaction(STORE_NAMES, 'readwrite');
+  await Promise.all([...STORE_NAMES.map((s) => wipe.objectStore(s).clear()), wipe.done]).catch(
+    (e: unknown) => Promise.reject(storeError(e)),
+  );
+  const tx = db.transaction('meta', 'readwrite');
+  await Promise.all([tx.objectStore('meta').put(meta), tx.done]).catch((e: unknown) =>
+    Promise.reject(storeError(e)),
+  );
 }
