@@ -62,6 +62,9 @@ export function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
 }
 
+/** Canonical content tokens of a fact. */
+const content = (shape: FactShape) => shape.tokens.filter((t) => !t.stop).map((t) => t.norm);
+
 /** The first retraction target: most of the retracted fact's tokens, all its values and subject. */
 function retractionTarget(
   query: string,
@@ -89,14 +92,14 @@ function retractionTarget(
 
 /** How a fact relates to a memory it is not a restatement of: a new version of it, or another fact. */
 function replaces(fact: FactShape, memory: FactShape): boolean {
-  const mine = new Set(fact.tokens.filter((t) => !t.stop).map((t) => t.norm));
-  const theirs = new Set(memory.tokens.filter((t) => !t.stop).map((t) => t.norm));
+  const mine = new Set(content(fact));
+  const theirs = new Set(content(memory));
   const sameSet = (a: readonly string[], b: readonly string[]) =>
     new Set(a).size === new Set(b).size && a.every((w) => b.includes(w));
   // A different subject ("Order #5532", "Bob", "my brother") is a different thing.
   if (!sameSet(fact.subject, memory.subject) || fact.pronounSubject !== memory.pronounSubject)
     return false;
-  if (fact.relation !== memory.relation || fact.relation === '') return false;
+  if (fact.relation !== memory.relation) return false;
   const kinds = (tokens: FactShape['tokens'], other: Set<string>) =>
     new Set(tokens.filter((t) => !t.stop && !other.has(t.norm)).map((t) => t.kind));
   const added = kinds(fact.tokens, theirs);
@@ -105,6 +108,7 @@ function replaces(fact: FactShape, memory: FactShape): boolean {
   // Replaced tokens must be replaced by tokens of their kind (a value by a value, a word by a word).
   for (const k of removed) if (!added.has(k)) return false;
   if (!added.has('word') && !removed.has('word')) return true; // only values changed
+  if (fact.relation === '') return false; // no verb ("Lunch with Bob"): which word is the value?
   if (fact.multiValued) return false; // "I have a cat" → "I have a dog": both hold
   // "I am 34" → "I am a nurse": a bare pronoun with "be" names no attribute to replace.
   return !(fact.pronounSubject && fact.relation === 'be');
@@ -185,15 +189,16 @@ export class RuleConsolidator implements Consolidator {
         ? { event: 'DELETE', id: target.id }
         : { event: 'NOOP', reason: 'nothing to retract' };
     }
-    const related = candidates.filter((c) => c.similarity >= this.o.updateThreshold);
-    const mine = contentTokens(fact.text);
+    const shape = factShape(fact.text);
+    const mine = content(shape);
+    const related = candidates
+      .filter((c) => c.similarity >= this.o.updateThreshold)
+      .map((c) => ({ id: c.id, shape: factShape(c.text) }));
     for (const c of related) {
-      const theirs = new Set(contentTokens(c.text));
+      const theirs = new Set(content(c.shape));
       if (mine.every((w) => theirs.has(w))) return { event: 'NOOP', id: c.id };
     }
-    const shape = factShape(fact.text);
-    for (const c of related)
-      if (replaces(shape, factShape(c.text))) return { event: 'UPDATE', id: c.id };
+    for (const c of related) if (replaces(shape, c.shape)) return { event: 'UPDATE', id: c.id };
     return { event: 'ADD' };
   }
 }

@@ -167,6 +167,19 @@ function expand(token: string): string[] {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+const stems = new Map<string, string>();
+/** Porter2 stem, memoised (bounded); very long "words" (hashes, garbage) stay as they are. */
+function stemOf(word: string): string {
+  if (word.length <= 2 || word.length > 40) return word;
+  let s = stems.get(word);
+  if (s === undefined) {
+    s = stem(word);
+    if (stems.size >= 10_000) stems.clear();
+    stems.set(word, s);
+  }
+  return s;
+}
+
 /** Rewrites numbers, times, dates and amounts in a lower-case text to canonical forms. */
 function canonicalise(text: string): string {
   let s = text
@@ -275,21 +288,28 @@ export function factTokens(text: string): FactToken[] {
   return out;
 }
 
+const value = (word: string, norm: string): FactToken => ({
+  word,
+  norm,
+  kind: 'value',
+  stop: false,
+});
+
 function classify(word: string, afterNumber: boolean, nearNumber: boolean): FactToken {
-  const value = (norm: string): FactToken => ({ word, norm, kind: 'value', stop: false });
   const n = NUMBER_WORDS[word];
-  if (n !== undefined) return value(String(n));
-  if (/\d/.test(word) || word.includes('@')) return value(word);
-  if (afterNumber && UNITS[word]) return value(UNITS[word]);
+  if (n !== undefined) return value(word, String(n));
+  if (/\d/.test(word) || word.includes('@')) return value(word, word);
+  const u = afterNumber ? UNITS[word] : undefined;
+  if (u) return value(word, u);
   const month = MONTH_NAMES[word];
-  if (month && (!AMBIGUOUS_MONTHS.has(word) || nearNumber)) return value(month);
-  if (WEEKDAYS[word]) return value(WEEKDAYS[word]);
-  if (DAY_WORDS.has(word)) return value(stem(word));
-  if (word === '%') return value('pct');
-  const us = BRITISH[word] ?? word;
+  if (month && (!AMBIGUOUS_MONTHS.has(word) || nearNumber)) return value(word, month);
+  const day = WEEKDAYS[word];
+  if (day) return value(word, day);
+  if (DAY_WORDS.has(word)) return value(word, stemOf(word));
+  if (word === '%') return value(word, 'pct');
   return {
     word,
-    norm: us.length > 2 ? stem(us) : us,
+    norm: stemOf(BRITISH[word] ?? word),
     kind: 'word',
     stop: FUNCTION_WORDS.has(word),
   };

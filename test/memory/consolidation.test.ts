@@ -41,6 +41,19 @@ describe('RuleConsolidator.decide', () => {
     ).toEqual({ event: 'NOOP', id: 'm1' });
   });
 
+  test('notes without a verb: a changed value updates, another subject or word adds', () => {
+    expect(decide('Meeting at 5pm.', [memory('Meeting at 3pm.', 0.9)])).toEqual({
+      event: 'UPDATE',
+      id: 'm1',
+    });
+    expect(
+      decide('Note number 2 about topic 2.', [memory('Note number 1 about topic 1.', 0.9)]),
+    ).toEqual({
+      event: 'ADD',
+    });
+    expect(decide('Lunch with Ann.', [memory('Lunch with Bob.', 0.9)])).toEqual({ event: 'ADD' });
+  });
+
   test('a changed value updates the memory with the same subject, not the first one', () => {
     const near = [
       memory("Bob's rent is $900.", 0.95, 'bob'),

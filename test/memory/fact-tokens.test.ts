@@ -91,6 +91,16 @@ describe('contentTokens', () => {
     ]);
   });
 
+  test('hostile inputs: long runs, lone surrogates and punctuation end in linear time', () => {
+    // Each is ~1 MB; a quadratic step (regex backtracking, stemming a 1 MB "word") would hang here.
+    expect(contentTokens('a'.repeat(1_000_000))).toEqual(['a'.repeat(1_000_000)]);
+    expect(contentTokens('1'.repeat(1_000_000))).toHaveLength(1);
+    expect(contentTokens('555-'.repeat(250_000)).length).toBeGreaterThan(0);
+    expect(contentTokens("'".repeat(1_000_000))).toEqual([]);
+    expect(contentTokens('\uD800x\uDC00 '.repeat(100_000))).toHaveLength(100_000);
+    expect(factShape('Bob is 5. '.repeat(100_000)).subject).toEqual(['bob']);
+  }, 60_000);
+
   test('kinds: numbers, times, dates and units are values; words are words', () => {
     const kinds = Object.fromEntries(
       factTokens('Bob pays $900 on Friday at 5pm in March 2024').map((t) => [t.norm, t.kind]),
