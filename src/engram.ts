@@ -200,7 +200,10 @@ export class Engram {
    * extracted (sentences of the user's messages, with speaker and time) and
    * consolidated against the nearest memories in the same scope: each becomes
    * an ADD, an UPDATE (new version; the old one invalidated), a DELETE (soft:
-   * a retraction such as "I no longer …") or a NOOP (already known; reinforced).
+   * a retraction such as "I no longer …") or a NOOP (only when a memory already
+   * holds every content token of the fact; it is reinforced). What is not stored
+   * is listed in `skipped` with a reason (a question, a sentence too short, a
+   * speaker not in `roles`, a repeat, a retraction with nothing to retract, …).
    * With `infer: false` the text, or each non-system message, is stored as it is.
    * @param input - a text, or chat messages `{ role, content, createdAt? }[]`
    * @param options - scope, `metadata`, `eventTime`, `infer`, `link`, `roles`,
@@ -209,7 +212,10 @@ export class Engram {
    * @throws `EmptyText`, `TextTooLarge`, `InvalidArgument`, `LlmFailed`
    * @example
    * await mem.add([{ role: 'user', content: 'I live in Paris now.' }], { userId: 'ada' });
-   * // { results: [{ id, memory: 'I live in Paris now.', event: 'UPDATE', previousMemory: 'I live in Berlin.' }] }
+   * // { results: [{ id, memory: 'I live in Paris now.', event: 'UPDATE', previousMemory: 'I live in Berlin.' }],
+   * //   skipped: [] }
+   * await mem.add('ok', { userId: 'ada' });
+   * // { results: [], skipped: [{ text: 'ok', reason: 'too short' }] }
    */
   async add(input: AddInput, options?: AddOptions): Promise<AddResult> {
     // Checked here too: the llm hook's functions are taken apart before they cross.

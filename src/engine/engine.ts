@@ -194,7 +194,7 @@ export class Engine {
    * Remembers a text or a conversation. With `infer` (default true) facts are
    * extracted and consolidated against what is stored (ADD / UPDATE / DELETE /
    * NOOP, see `src/memory/consolidation.ts`); with `infer: false` the text, or
-   * each message, is stored as it is.
+   * each message, is stored as it is. `skipped` lists what was not stored, and why.
    */
   async add(input: AddInput, options: AddOptions = {}): Promise<AddResult> {
     this.assertOpen();
