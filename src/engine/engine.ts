@@ -76,6 +76,8 @@ export type {
  */
 export class Engine {
   private appliedSeq = 0;
+  /** Hash of the last event applied (undefined when unknown): tells a reset-and-refilled log apart. */
+  private appliedHash: string | undefined = '';
   /** Log position of the stored checkpoint (-1: none), and when to write one. */
   private checkpointSeq = -1;
   private checkpointing: Required<CheckpointOptions> | undefined;
@@ -168,6 +170,7 @@ export class Engine {
   private async loadAll(): Promise<void> {
     const loaded = await loadState(this.store, this.state, this.checkpointing);
     this.appliedSeq = loaded.appliedSeq;
+    this.appliedHash = loaded.appliedHash;
     this.stale = undefined;
     this.checkpointSeq = loaded.checkpointSeq;
     await bindBudget(this.state, this.settings.clock)?.rebalance();
@@ -418,6 +421,7 @@ export class Engine {
       });
       await this.replaceState();
       this.appliedSeq = 0;
+      this.appliedHash = '';
       this.stale = undefined;
     });
     this.sync.announce(-1);
@@ -520,7 +524,7 @@ export class Engine {
       this.assertCurrent();
       const done = await fn();
       const last = done[done.length - 1];
-      if (last) this.appliedSeq = last.seq;
+      if (last) [this.appliedSeq, this.appliedHash] = [last.seq, last.hash];
       return done;
     });
     const last = events[events.length - 1];
@@ -558,10 +562,13 @@ export class Engine {
     if (this.closed) return;
     if (this.stale === undefined) {
       try {
-        const caught = await catchUpState(this.store, this.state, this.appliedSeq);
+        const caught = await catchUpState(this.store, this.state, {
+          seq: this.appliedSeq,
+          hash: this.appliedHash,
+        });
         if (caught === 'none') return;
         if (caught !== 'reset') {
-          this.appliedSeq = caught.seq;
+          [this.appliedSeq, this.appliedHash] = [caught.seq, caught.hash];
           this.settings.log(
             `engram: caught up to seq ${caught.seq} (${caught.changed} memories changed elsewhere)`,
           );

@@ -6,8 +6,9 @@ import type { CheckpointOptions } from './options';
 
 /** Where a load left the state. */
 export interface Loaded {
-  /** Last event applied. */
+  /** Last event applied, and its hash (unknown when only a checkpoint's position is known). */
   appliedSeq: number;
+  appliedHash: string | undefined;
   /** Log position of the stored checkpoint (-1: none). */
   checkpointSeq: number;
   /** Whether the checkpoint was used. */
@@ -39,9 +40,15 @@ export async function loadState(
       state.addLinks(cp.data.links);
       state.loadedLexical = cp.data.lexical;
       // Re-reads what changed after the checkpoint (and drops those lexical rows).
-      const caught = await catchUpState(store, state, cp.seq);
-      const appliedSeq = typeof caught === 'object' ? caught.seq : cp.seq;
-      return { appliedSeq, checkpointSeq, fromCheckpoint: true };
+      const caught = await catchUpState(store, state, { seq: cp.seq, hash: undefined });
+      const applied =
+        typeof caught === 'object'
+          ? { appliedSeq: caught.seq, appliedHash: caught.hash }
+          : {
+              appliedSeq: cp.seq,
+              appliedHash: cp.seq === meta.lastSeq ? meta.lastHash : undefined,
+            };
+      return { ...applied, checkpointSeq, fromCheckpoint: true };
     }
   }
   const snap = await store.load();
@@ -50,24 +57,34 @@ export async function loadState(
   state.apply(snap.memories, snap.versions);
   state.addLinks(snap.links);
   state.loadedLexical = snap.lexical;
-  return { appliedSeq: snap.meta.lastSeq, checkpointSeq, fromCheckpoint: false };
+  return {
+    appliedSeq: snap.meta.lastSeq,
+    appliedHash: snap.meta.lastHash,
+    checkpointSeq,
+    fromCheckpoint: false,
+  };
 }
 
 /**
- * Applies the events after `appliedSeq` by re-reading the memories they touch.
+ * Applies the events after `applied.seq` by re-reading the memories they touch.
+ * @param applied - the last event applied: its seq, and its hash when known
  * @returns the new position and how many memories changed; `'none'` when
- *   nothing is new; `'reset'` when the log went backwards (reset elsewhere:
- *   the caller reloads everything)
+ *   nothing is new; `'reset'` when the log is no longer the one applied (reset elsewhere:
+ *   it went backwards, or was refilled past `applied.seq`, which the hash chain shows; the
+ *   caller reloads everything)
  */
 export async function catchUpState(
   store: MemoryStore,
   state: MemoryState,
-  appliedSeq: number,
-): Promise<{ seq: number; changed: number } | 'none' | 'reset'> {
+  applied: { seq: number; hash: string | undefined },
+): Promise<{ seq: number; hash: string; changed: number } | 'none' | 'reset'> {
+  const appliedSeq = applied.seq;
+  const known = (hash: string | undefined) => applied.hash === undefined || hash === applied.hash;
   const meta = await store.refreshMeta();
   if (meta.lastSeq < appliedSeq) return 'reset';
-  if (meta.lastSeq === appliedSeq) return 'none';
+  if (meta.lastSeq === appliedSeq) return known(meta.lastHash) ? 'none' : 'reset';
   const events = await store.eventsSince(appliedSeq);
+  if (events[0] && !known(events[0].prevHash)) return 'reset';
   const ids = new Set<string>();
   for (const e of events) {
     ids.add(e.memoryId);
@@ -92,5 +109,10 @@ export async function catchUpState(
   state.apply(read.memories, read.versions);
   // Links are symmetric: restore both directions of every link read.
   state.addLinks(read.links.flatMap((l) => [l, { ...l, from: l.to, to: l.from }]));
-  return { seq: events[events.length - 1]?.seq ?? meta.lastSeq, changed: ids.size };
+  const last = events[events.length - 1];
+  return {
+    seq: last?.seq ?? meta.lastSeq,
+    hash: last?.hash ?? meta.lastHash,
+    changed: ids.size,
+  };
 }

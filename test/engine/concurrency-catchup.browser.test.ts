@@ -99,3 +99,28 @@ test('when the reload fails too, reads and writes fail with OutOfSync and the st
   expect(r.allB).toEqual([...r.all, 'Eve swims']);
   expect(r.log).toMatchObject({ ok: true, events: 4 });
 });
+
+test('a tab that missed a reset elsewhere, after which the log grew past its position, reloads instead of mixing logs', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const name = f.uniqueName('catchup');
+    const a = await f.openEngine(name);
+    const b = await f.openEngine(name);
+    await b.addMany(['old one', 'old two', 'old three'].map((text) => ({ text })));
+    // `b` hears nothing more from `a` (its announcements are late, or lost).
+    const channel = (b as unknown as { sync: { channel: BroadcastChannel } }).sync.channel;
+    channel.onmessage = null;
+    await a.reset();
+    await a.addMany(['new 1', 'new 2', 'new 3', 'new 4', 'new 5'].map((text) => ({ text })));
+    // The log is at seq 5 again, past b's position (3): only its hashes tell it is another log.
+    await b.add('written by b', { infer: false });
+    const all = (await b.getAll()).results.map((m) => m.memory);
+    const log = await b.verifyLog();
+    await a.close();
+    await b.close();
+    return { all, log };
+  }, FIXTURE);
+  expect(r.all).toEqual(['new 1', 'new 2', 'new 3', 'new 4', 'new 5', 'written by b']);
+  expect(r.log).toMatchObject({ ok: true });
+});
