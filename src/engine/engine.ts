@@ -39,7 +39,7 @@ import { StoreSync } from './store-sync';
 import { catchUpState, loadState } from './loading';
 import { checkpointSettings, engineSettings } from './options';
 import type {
-  CheckpointOptions,
+  CheckpointSettings,
   EngineInfo,
   EngineOptions,
   GetAllOptions,
@@ -80,7 +80,11 @@ export class Engine {
   private appliedHash: string | undefined = '';
   /** Log position of the stored checkpoint (-1: none), and when to write one. */
   private checkpointSeq = -1;
-  private checkpointing: Required<CheckpointOptions> | undefined;
+  private checkpointing: CheckpointSettings | undefined;
+  /** Armed after a write that makes a checkpoint due; fires after `idleMs` without writes. */
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The idle checkpoint in flight (close waits for it). */
+  private idleCheckpoint: Promise<void> = Promise.resolve();
   private closed = false;
   private catchUp: Promise<void> = Promise.resolve();
   /**
@@ -423,6 +427,7 @@ export class Engine {
       this.appliedSeq = 0;
       this.appliedHash = '';
       this.stale = undefined;
+      this.checkpointSeq = -1;
     });
     this.sync.announce(-1);
   }
@@ -430,12 +435,9 @@ export class Engine {
   /** Closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const c = this.checkpointing;
-    if (
-      c &&
-      this.state.records.size >= c.minMemories &&
-      this.appliedSeq - this.checkpointSeq >= c.minEvents
-    ) {
+    clearTimeout(this.idleTimer);
+    await this.idleCheckpoint;
+    if (this.checkpointDue()) {
       await this.catchUp;
       await this.store
         .checkpoint()
@@ -481,7 +483,10 @@ export class Engine {
       for (const r of rows) buf.set(r.vector, (r.slot - first) * dim);
       await this.state.appendVectors(first, buf);
     }
-    if (change.erase) this.state.drop(change.erase.ids);
+    if (change.erase) {
+      this.state.drop(change.erase.ids);
+      this.checkpointSeq = -1; // deleted in the erasure's transaction
+    }
     this.state.apply(change.memories ?? [], change.versions ?? []);
     this.state.addLinks(change.links ?? []);
     return events;
@@ -528,7 +533,52 @@ export class Engine {
       return done;
     });
     const last = events[events.length - 1];
-    if (last) this.sync.announce(last.seq);
+    if (last) {
+      this.sync.announce(last.seq);
+      this.scheduleCheckpoint();
+    }
+  }
+
+  /** True when the store is big enough and far enough past its checkpoint for a new one. */
+  private checkpointDue(): boolean {
+    const c = this.checkpointing;
+    return (
+      c !== undefined &&
+      this.state.records.size >= c.minMemories &&
+      this.appliedSeq - this.checkpointSeq >= c.minEvents
+    );
+  }
+
+  /**
+   * After a write: when a checkpoint is due, (re)arms the idle timer, so one is
+   * written once no write has come for `idleMs` (a tab that is killed or closed
+   * without `close()` then still reopens from a recent checkpoint).
+   */
+  private scheduleCheckpoint(): void {
+    const idleMs = this.checkpointing?.idleMs;
+    if (idleMs === undefined || idleMs === false || !this.checkpointDue()) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.idleCheckpoint = this.checkpointWhenIdle();
+    }, idleMs);
+    // In Node, a pending idle checkpoint does not keep the process alive.
+    (this.idleTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Writes the idle checkpoint under the write lock; a failure is logged, never thrown. */
+  private async checkpointWhenIdle(): Promise<void> {
+    try {
+      await this.sync.withWriteLock(async () => {
+        if (this.closed) return;
+        await this.catchUpNow();
+        if (this.stale !== undefined || !this.checkpointDue()) return;
+        this.checkpointSeq = await this.store.checkpoint();
+        this.settings.log(`engram: checkpoint written at seq ${this.checkpointSeq} (idle)`);
+      });
+    } catch (e) {
+      this.settings.log(`engram: idle checkpoint failed: ${String(e)}`);
+    }
   }
 
   /** Waits for catch-up; when the state is stale, reloads it first. @throws `OutOfSync` */

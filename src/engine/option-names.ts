@@ -40,6 +40,7 @@ export const CHECKPOINT_OPTIONS = optionShape<CheckpointOptions>({
   minMemories: true,
   minEvents: true,
   maxLag: true,
+  idleMs: true,
 });
 
 /** `index` of `Engine.open` / `Engram.open`. */

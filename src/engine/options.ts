@@ -7,6 +7,7 @@ import type { MetadataFilter } from './filters';
 import type { IndexOptions } from './open-index';
 import type { EngineSettings } from './core';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
+import { EngramError } from '../errors';
 import { ENGINE_OPTIONS } from './option-names';
 import {
   checkBoolean,
@@ -55,11 +56,16 @@ export interface EngineOptions {
    */
   gpuBudgetBytes?: number;
   /**
-   * Checkpoints for fast opening: at `close()`, a store of at least
-   * `minMemories` memories (default 2000) with at least `minEvents` events
-   * (default 500) since its last checkpoint writes one (a copy of its records in
-   * a few large chunks); `open` then reads it and the events after it (at most
-   * `maxLag`, default 5000; more → a full load). Erasure deletes it in the same
+   * Checkpoints for fast opening: a copy of the store's records in a few large
+   * chunks, which `open` reads with the events after it (at most `maxLag`,
+   * default 5000; more → a full load) instead of every record. One is written
+   * when a store of at least `minMemories` memories (default 2000) has at least
+   * `minEvents` events (default 500) since its last checkpoint, both at
+   * `close()` and — since a closing or crashing tab rarely calls `close()` —
+   * once no write has come for `idleMs` (default 2000; `false`: only at close).
+   * The idle checkpoint runs in the background under the write lock: no call
+   * waits for it (a write arriving meanwhile waits for the lock), and a failure
+   * is logged, never thrown. Erasure deletes the checkpoint in the same
    * transaction. `false` turns checkpoints off.
    */
   checkpoint?: CheckpointOptions | false;
@@ -67,9 +73,23 @@ export interface EngineOptions {
 
 /** See {@link EngineOptions.checkpoint}. */
 export interface CheckpointOptions {
+  /** Fewest memories a store needs before it is checkpointed (default 2000). */
   minMemories?: number;
+  /** Fewest new events since the last checkpoint before another is written (default 500). */
   minEvents?: number;
+  /** Most events after the checkpoint that `open` applies; more → a full load (default 5000). */
   maxLag?: number;
+  /** Quiet time in ms after the last write before an idle checkpoint is written (default 2000; `false`: only at close). */
+  idleMs?: number | false;
+}
+
+/** Checked checkpoint options (see {@link checkpointSettings}). */
+export interface CheckpointSettings {
+  minMemories: number;
+  minEvents: number;
+  maxLag: number;
+  /** Quiet time before an idle checkpoint; `false`: only at close. */
+  idleMs: number | false;
 }
 
 /** Options of `getAll`. */
@@ -124,14 +144,29 @@ export function engineSettings(options: EngineOptions): EngineSettings {
   };
 }
 
+/** Longest `setTimeout` delay (ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Checks the checkpoint options; undefined when checkpoints are off. @throws `InvalidArgument` */
 export function checkpointSettings(
   c: CheckpointOptions | false | undefined,
-): Required<CheckpointOptions> | undefined {
+): CheckpointSettings | undefined {
   if (c === false) return undefined;
+  if (c !== undefined && (c === null || typeof c !== 'object' || Array.isArray(c)))
+    throw new EngramError('InvalidArgument', 'checkpoint must be an options object or false');
+  const count = (v: unknown, what: string, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+      throw new EngramError('InvalidArgument', `checkpoint.${what} must be a positive integer`);
+    return v;
+  };
   return {
-    minMemories: checkLimit(c?.minMemories, 2000, Number.MAX_SAFE_INTEGER),
-    minEvents: checkLimit(c?.minEvents, 500, Number.MAX_SAFE_INTEGER),
-    maxLag: checkLimit(c?.maxLag, 5000, Number.MAX_SAFE_INTEGER),
+    minMemories: count(c?.minMemories, 'minMemories', 2000),
+    minEvents: count(c?.minEvents, 'minEvents', 500),
+    maxLag: count(c?.maxLag, 'maxLag', 5000),
+    idleMs:
+      c?.idleMs === false
+        ? false
+        : checkNumber(c?.idleMs, 'checkpoint.idleMs', 2000, 0, MAX_TIMER_MS),
   };
 }

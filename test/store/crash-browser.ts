@@ -1,0 +1,109 @@
+// A Chromium of the test's own, on a persistent profile, that the test kills with
+// SIGKILL (no close(), no unload, no flush): what a crash or an OOM kill does to a tab.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import type { CrashAck } from './crash-items';
+// @ts-expect-error plain ESM helper without types
+import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
+
+/** A running browser on a profile, its page on the test server, and what the page acknowledged. */
+export interface CrashableBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** The browser process (not a renderer or a utility process). */
+  pid: number;
+  acks: CrashAck[];
+  /** When each acknowledgement arrived (ms since epoch). */
+  ackTimes: number[];
+  /** Resolves once `n` acknowledgements have arrived. */
+  acked(n: number): Promise<void>;
+}
+
+/** A fresh, empty profile directory. */
+export function newProfile(): string {
+  return mkdtempSync(join(tmpdir(), 'engram-crash-'));
+}
+
+/** Deletes a profile directory. */
+export function removeProfile(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Pids of every Chromium process started on `profile`, the browser process first. */
+function profileProcesses(profile: string): { pid: number; browser: boolean }[] {
+  const flag = `--user-data-dir=${profile}`;
+  const out: { pid: number; browser: boolean }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (!args.includes(flag)) continue;
+    out.push({ pid: Number(entry), browser: !args.some((a) => a.startsWith('--type=')) });
+  }
+  return out.sort((a, b) => Number(b.browser) - Number(a.browser));
+}
+
+/** Launches Chromium on `profile` and opens the blank test page; acknowledgements are collected. */
+export async function launchOnProfile(profile: string): Promise<CrashableBrowser> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: findChromium() as string,
+    args: CHROMIUM_ARGS as string[],
+    headless: true,
+  });
+  const browser = profileProcesses(profile).find((p) => p.browser);
+  if (!browser) {
+    await context.close();
+    throw new Error(`no browser process found for profile ${profile} (is /proc readable?)`);
+  }
+  const acks: CrashAck[] = [];
+  const ackTimes: number[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.exposeFunction('crashAck', (a: CrashAck) => {
+    acks.push(a);
+    ackTimes.push(Date.now());
+    for (const w of waiters.filter((x) => acks.length >= x.n)) w.resolve();
+  });
+  await page.goto(inject('baseUrl') + '/test/pages/blank.html');
+  return {
+    context,
+    page,
+    pid: browser.pid,
+    acks,
+    ackTimes,
+    acked: (n) =>
+      acks.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
+  };
+}
+
+/**
+ * SIGKILLs the browser process, then waits until every process of the profile
+ * has gone (its children notice the dead parent and exit; stragglers after 10 s
+ * are killed too, so the next launch finds the profile free).
+ */
+export async function killBrowser(b: CrashableBrowser, profile: string): Promise<void> {
+  const closed = new Promise<void>((resolve) => b.context.once('close', () => resolve()));
+  process.kill(b.pid, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const left = profileProcesses(profile);
+    if (left.length === 0) break;
+    if (Date.now() > deadline) {
+      for (const p of left) process.kill(p.pid, 'SIGKILL');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await closed;
+}
+
+/** Closes a browser normally (the end of a test). */
+export async function closeBrowser(b: CrashableBrowser): Promise<void> {
+  await b.context.close();
+}

@@ -1,0 +1,135 @@
+// Idle checkpoints (Node, fake-indexeddb): written once writes stop for `idleMs`, never
+// before, never for a small store; close() waits for one in flight; bad options are refused.
+import 'fake-indexeddb/auto';
+import { expect, test } from 'vitest';
+import { Engine, type EngineOptions } from '../../src/engine/engine';
+import { HashEmbedder } from '../../src/embed/hash-embedder';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value (the machine may be slow), or fails after `ms`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`nothing after ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+function open(name: string, checkpoint: EngineOptions['checkpoint'], logs: string[] = []) {
+  return Engine.open({
+    name,
+    embedder: new HashEmbedder({ dim: 16 }),
+    backend: 'cpu',
+    checkpoint,
+    log: (m) => void logs.push(m),
+  });
+}
+
+const notes = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ text: `idle note ${from + i} about topic ${i % 5}` }));
+
+/** The seq of the stored checkpoint, or undefined. */
+async function storedSeq(e: Engine): Promise<number | undefined> {
+  const head = (await e.dump()).checkpoints!.find((r) => typeof r === 'object') as
+    { seq: number } | undefined;
+  return head?.seq;
+}
+
+test(
+  'an idle checkpoint is written after idleMs without writes, and reopening uses it',
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const logs: string[] = [];
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 1500 };
+    const e = await open('idle-1', cp, logs);
+    await e.addMany(notes(0, 30));
+    // Writes keep coming (each re-arms the timer): no checkpoint yet.
+    for (let i = 0; i < 4; i++) {
+      await e.add(`another idle note ${i} about gardens`, { infer: false });
+    }
+    const quietSince = Date.now();
+    expect(await storedSeq(e)).toBeUndefined();
+    const lastSeq = (await e.verifyLog()).events; // every event so far, all before the quiet period
+    expect(lastSeq).toBeGreaterThanOrEqual(34);
+    expect(await eventually(() => storedSeq(e))).toBe(lastSeq);
+    expect(Date.now() - quietSince).toBeGreaterThanOrEqual(cp.idleMs - 50); // not before the quiet period
+    expect(logs).toContain(`engram: checkpoint written at seq ${lastSeq} (idle)`);
+    // Fewer than minEvents new events: no new checkpoint.
+    await e.add('a last idle note about rivers', { infer: false });
+    await sleep(cp.idleMs + 400);
+    expect(await storedSeq(e)).toBe(lastSeq);
+    const all = (await e.getAll({ limit: 100 })).results;
+    // Not closed: a crash leaves the idle checkpoint and the event after it.
+    const reopenedLogs: string[] = [];
+    const again = await open('idle-1', { ...cp, idleMs: false }, reopenedLogs);
+    expect(reopenedLogs).toContain(`engram: opened from the checkpoint at seq ${lastSeq}`);
+    expect((await again.getAll({ limit: 100 })).results).toEqual(all);
+    await again.close();
+    await e.close();
+  },
+);
+
+test(
+  'no idle checkpoint below minMemories or with idleMs: false; close() still writes one',
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const small = await open('idle-2', { minMemories: 50, minEvents: 1, idleMs: 20 });
+    await small.addMany(notes(0, 30));
+    await sleep(150);
+    expect(await storedSeq(small)).toBeUndefined();
+    await small.close();
+
+    const off = await open('idle-3', { minMemories: 1, minEvents: 1, idleMs: false });
+    await off.addMany(notes(0, 30));
+    await sleep(150);
+    expect(await storedSeq(off)).toBeUndefined();
+    await off.close();
+    const logs: string[] = [];
+    const reopened = await open('idle-3', { minMemories: 1, minEvents: 1, idleMs: false }, logs);
+    expect(logs).toContain('engram: opened from the checkpoint at seq 30');
+    await reopened.close();
+  },
+);
+
+test(
+  'close() right as the idle checkpoint starts waits for it and then closes cleanly',
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const logs: string[] = [];
+    const e = await open('idle-4', { minMemories: 1, minEvents: 1, idleMs: 0 }, logs);
+    await e.addMany(notes(0, 40));
+    await sleep(0); // the timer fires; the checkpoint is in flight
+    await e.close();
+    expect(logs.filter((l) => l.includes('failed'))).toEqual([]);
+    const again = await open('idle-4', { minMemories: 1, minEvents: 1, idleMs: false });
+    expect(await storedSeq(again)).toBe(40);
+    await again.close();
+  },
+);
+
+test('bad checkpoint options are refused with InvalidArgument', { timeout: 60_000 }, async () => {
+  for (const checkpoint of [
+    { idleMs: -1 },
+    { idleMs: Number.NaN },
+    { idleMs: '5' },
+    { idleMs: true },
+    { minEvents: 0 },
+    { minMemories: 1.5 },
+    { maxLag: -3 },
+    null,
+    [],
+  ]) {
+    await expect(
+      open('idle-bad', checkpoint as unknown as EngineOptions['checkpoint']),
+    ).rejects.toMatchObject({ code: 'InvalidArgument' });
+  }
+});
