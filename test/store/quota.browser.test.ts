@@ -137,4 +137,4 @@ test('ingesting past a real origin quota: QuotaExceeded, nothing acknowledged lo
       `erase scope ${attempts.eraseScope}, deleteAll ${attempts.deleteAll} (store unchanged: ${attempts.unchanged}); ` +
       `reset ok, then 50/50 writes, usage ${usageFull} → ${usageAfter}`,
   );
-});
+}, 240_000); // ~45 s alone on 2 busy cores
