@@ -23,6 +23,7 @@ import type { IndexOptions } from './engine/open-index';
 import type { CompactOptions, CompactResult } from './memory/budget';
 import type { MergeOptions, MergeResult } from './memory/merge';
 import type { LogVerification } from './store/event-log';
+import type { VerifyReport } from './memory/verify';
 import type { HistoryEntry, Memory, Scope, SearchResult } from './types';
 import {
   ADD_OPTIONS,
@@ -310,6 +311,20 @@ export class Engram {
   /** Verifies the hash chain of the event log (payload hashes included; erased payloads are counted). */
   verifyLog(): Promise<LogVerification> {
     return this.call((h) => h.verifyLog());
+  }
+
+  /**
+   * Cross-checks every derived store (memories, past versions, vectors, lexical rows, links,
+   * checkpoint, meta) against the event log, and the log against its hash chain. A read: it
+   * writes nothing and takes no write lock. `rebuild()` repairs every problem it reports but
+   * `ChainBroken` (a damaged log event, named by its seq) and a log end unlike meta's.
+   * @returns `{ ok, events, memories, problems: [{ code, seq?, id?, store?, slot?, message }] }`
+   * @example
+   * const report = await mem.verify();
+   * if (!report.ok) console.warn(report.problems); // then: await mem.rebuild()
+   */
+  verify(): Promise<VerifyReport> {
+    return this.call((h) => h.verify());
   }
 
   /**

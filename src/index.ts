@@ -64,6 +64,7 @@ export type { MetadataFilter, FieldOps } from './engine/filters';
 export type { EmbedderSpec } from './engine/embedder-spec';
 export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';
 export type { LogVerification } from './store/event-log';
+export type { VerifyCode, VerifyProblem, VerifyReport } from './memory/verify';
 export type { BackendChoice } from './search/backend';
 export type { IndexMode } from './search/index-mode';
 export type { IndexOptions } from './engine/open-index';

@@ -13,6 +13,7 @@ import {
 import { activeRecord, deleteOne, deleteScope, update } from '../memory/edit';
 import { adjacency, related, type RelatedMemory } from '../memory/links';
 import { rebuild } from '../memory/replay';
+import { verify, type VerifyReport } from '../memory/verify';
 import { bindBudget, compact, type CompactOptions, type CompactResult } from '../memory/budget';
 import { merge, unmerge, type MergeOptions, type MergeResult } from '../memory/merge';
 import {
@@ -58,6 +59,7 @@ import {
 import { ADD_MANY_OPTIONS, EXPORT_OPTIONS, GET_ALL_OPTIONS } from './option-names';
 
 export type { SearchOptions } from './search';
+export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
 export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
 
 export type {
@@ -142,6 +144,7 @@ export class Engine {
       { embedderId: embedder.id, dim: embedder.dim },
       {
         lexicalRow,
+        onProblem: settings.log,
         ...(options.blockRows ? { blockRows: options.blockRows } : {}),
         now: settings.clock(),
       },
@@ -295,6 +298,17 @@ export class Engine {
   async verifyLog(): Promise<LogVerification> {
     this.assertOpen();
     return verifyChain(await this.store.eventsSince(0));
+  }
+
+  /**
+   * Cross-checks every derived store (memories, past versions, vectors, lexical rows, links,
+   * checkpoint, meta) against the event log, and the log against its hash chain; returns
+   * every mismatch with a typed code (see `VerifyCode`). A read: writes nothing, takes no
+   * write lock. `rebuild()` repairs every problem but a broken chain or a log end unlike meta's.
+   */
+  async verify(): Promise<VerifyReport> {
+    this.assertOpen();
+    return verify(this.core, lexicalRow);
   }
 
   /** Adds to a memory's strength and restarts its forgetting clock. @throws `NotFound` */

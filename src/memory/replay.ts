@@ -66,7 +66,7 @@ export function replay(events: readonly EventRecord[]): { state: DerivedState; n
 /**
  * Rebuilds every derived store from the log, under the write lock, after
  * checking the chain; then reloads the in-memory state.
- * @throws `CorruptStore` when the log does not verify
+ * @throws `CorruptStore` when the log does not verify, or does not end where the meta record says
  */
 export async function rebuild(core: EngineCore): Promise<{ events: number; memories: number }> {
   await core.ready();
@@ -78,6 +78,16 @@ export async function rebuild(core: EngineCore): Promise<{ events: number; memor
       throw new EngramError('CorruptStore', `the log does not verify: ${check.reason}`, {
         details: { ...check },
       });
+    // meta anchors the log's end: a log that ends elsewhere lost events (or meta is damaged),
+    // and the next write would chain onto the wrong hash. Refuse, as for a broken chain.
+    const last = events[events.length - 1];
+    const meta = core.store.meta;
+    if (meta.lastSeq !== (last?.seq ?? 0) || meta.lastHash !== (last?.hash ?? ''))
+      throw new EngramError(
+        'CorruptStore',
+        `the log ends at seq ${last?.seq ?? 0}, the meta record says ${meta.lastSeq}`,
+        { details: { logSeq: last?.seq ?? 0, metaSeq: meta.lastSeq } },
+      );
     const { state, nextSlot } = replay(events);
     await core.store.replaceDerived(state, Math.max(nextSlot, core.store.meta.nextSlot));
     await core.reload();

@@ -2,7 +2,7 @@
 // derived records as of one log position, taken in one transaction.
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointHead } from './checkpoint';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
 import { abortQuietly, storeError } from './tx';
@@ -16,11 +16,14 @@ export interface CheckpointData {
 }
 
 /**
- * The stored checkpoint, or undefined when there is none or it is torn.
+ * The stored checkpoint, or undefined when there is none or it cannot be read (torn,
+ * damaged, older format: see `checkpoint.ts`); `onUnreadable` hears why.
  * @param db - the open database
+ * @param onUnreadable - told why a stored checkpoint was not used
  */
 export async function readCheckpoint(
   db: IDBPDatabase<EngramDB>,
+  onUnreadable?: (reason: string) => void,
 ): Promise<{ seq: number; data: CheckpointData } | undefined> {
   const tx = db.transaction('checkpoints', 'readonly');
   const [head, chunks] = await Promise.all([
@@ -28,32 +31,51 @@ export async function readCheckpoint(
     tx.store.getAll(IDBKeyRange.lowerBound(0)),
     tx.done,
   ]);
-  if (!head || typeof head === 'string') return undefined;
-  const data = decodeCheckpoint<CheckpointData>(head, chunks);
-  return data === undefined ? undefined : { seq: head.seq, data };
+  if (head === undefined && chunks.length === 0) return undefined;
+  const read = await decodeCheckpoint<CheckpointData>(head, chunks);
+  if ('reason' in read) {
+    onUnreadable?.(read.reason);
+    return undefined;
+  }
+  return { seq: (head as CheckpointHead).seq, data: read.value };
 }
 
 /**
- * Takes a checkpoint of the derived records (memories, versions, links,
- * lexical rows) in ONE readwrite transaction, so it matches the log position
- * it records exactly.
+ * Takes a checkpoint of the derived records (memories, versions, links, lexical rows): read
+ * in ONE transaction, so it matches the log position it records exactly, then hashed and
+ * written in a second one that first checks the log has not moved (a write in between, an
+ * erasure above all, would make it stale; then nothing is written).
  * @param db - the open database
  * @returns the log position it reflects
+ * @throws `StorageError` when the log moved on between the read and the write
  */
 export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<number> {
-  const stores = ['meta', 'memories', 'versions', 'links', 'lexical', 'checkpoints'] as const;
-  const tx = db.transaction([...stores], 'readwrite');
+  let data: CheckpointData;
+  let seq: number;
   try {
+    const stores = ['meta', 'memories', 'versions', 'links', 'lexical'] as const;
+    const tx = db.transaction([...stores], 'readonly');
     const [meta, memories, versions, links, lexical] = await Promise.all([
       tx.objectStore('meta').get('meta'),
       tx.objectStore('memories').getAll(),
       tx.objectStore('versions').getAll(),
       tx.objectStore('links').getAll(),
       tx.objectStore('lexical').getAll(),
+      tx.done,
     ]);
     if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
-    const data: CheckpointData = { memories, versions, links, lexical };
-    const { head, chunks } = encodeCheckpoint(meta.lastSeq, data);
+    data = { memories, versions, links, lexical };
+    seq = meta.lastSeq;
+  } catch (e) {
+    throw storeError(e);
+  }
+  // Hashing waits on WebCrypto, which would end a transaction: it runs between the two.
+  const { head, chunks } = await encodeCheckpoint(seq, data);
+  const tx = db.transaction(['meta', 'checkpoints'], 'readwrite');
+  try {
+    const meta = await tx.objectStore('meta').get('meta');
+    if (meta?.lastSeq !== seq)
+      throw new EngramError('StorageError', 'the log moved on while checkpointing; not written');
     const store = tx.objectStore('checkpoints');
     await Promise.all([
       store.clear(),
@@ -61,7 +83,7 @@ export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<numbe
       ...chunks.map((c, i) => store.put(c, i)),
       tx.done,
     ]);
-    return meta.lastSeq;
+    return seq;
   } catch (e) {
     abortQuietly(tx);
     throw storeError(e);

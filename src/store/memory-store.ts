@@ -1,6 +1,7 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
+import { readContents, type StoredContents } from './contents';
 import { clearAll, commitChange, importLog, replaceDerived, type ChangeSet } from './commit';
 import type {
   EventRecord,
@@ -14,7 +15,7 @@ import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema
 import type { DerivedState } from './store-ops';
 import { abortQuietly, storeError } from './tx';
 import { assembleVectors } from './vector-blocks';
-import { readVectors, streamVectors } from './vector-io';
+import { readVectors, streamVectors, vectorsFromLogFor } from './vector-io';
 
 export type { ChangeSet } from './commit';
 export type { CheckpointData } from './checkpoint-io';
@@ -39,6 +40,11 @@ export interface StoreOpenOptions {
   blockRows?: number;
   /** Creation time of a new store (ms since epoch). */
   now?: number;
+  /**
+   * Told when stored bytes could not be used and were read from the log instead (an
+   * unreadable vector block or row) or not at all (an unreadable checkpoint).
+   */
+  onProblem?: (message: string) => void;
   /** Called when another tab upgrades the database (this connection is closed). */
   onVersionChange?: () => void;
 }
@@ -70,6 +76,7 @@ export class MemoryStore {
     readonly name: string,
     private metaCache: MetaRecord,
     private readonly lexicalRow: LexicalRowOf,
+    private readonly onProblem: ((message: string) => void) | undefined,
   ) {}
 
   /**
@@ -135,7 +142,7 @@ export class MemoryStore {
           },
         );
       }
-      return new MemoryStore(db, name, meta, options.lexicalRow);
+      return new MemoryStore(db, name, meta, options.lexicalRow, options.onProblem);
     } catch (e) {
       db.close();
       throw storeError(e);
@@ -186,7 +193,11 @@ export class MemoryStore {
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = meta;
-      const vectors = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
+      const { vectors, unreadable } = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
+      if (unreadable.length) {
+        const rows = await vectorsFromLogFor(this.db, meta, unreadable, this.onProblem);
+        for (const [slot, row] of rows) vectors.set(row, slot * meta.dim);
+      }
       return { meta, memories, versions, links, lexical, vectors };
     } catch (e) {
       throw storeError(e);
@@ -204,14 +215,16 @@ export class MemoryStore {
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
   ): Promise<MetaRecord> {
     this.assertOpen();
-    this.metaCache = await streamVectors(this.db, sink);
+    this.metaCache = await streamVectors(this.db, sink, this.onProblem);
     return this.metaCache;
   }
 
   /** The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn. */
   async readCheckpoint(): Promise<{ seq: number; data: CheckpointData } | undefined> {
     this.assertOpen();
-    return readCheckpoint(this.db);
+    return readCheckpoint(this.db, (why) =>
+      this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
+    );
   }
 
   /**
@@ -264,7 +277,7 @@ export class MemoryStore {
   /** Reads vectors of given slots (from blocks or the tail). */
   async readVectors(slots: readonly number[]): Promise<Map<number, Float32Array>> {
     this.assertOpen();
-    return readVectors(this.db, this.metaCache, slots);
+    return readVectors(this.db, this.metaCache, slots, this.onProblem);
   }
 
   /**
@@ -332,6 +345,12 @@ export class MemoryStore {
     const meta: MetaRecord = { ...this.metaCache, nextSlot: 0, lastSeq: 0, lastHash: '' };
     await clearAll(this.db, meta);
     this.metaCache = meta;
+  }
+
+  /** Every record of every store as stored, in one readonly transaction (for `verify()`). */
+  async readContents(): Promise<StoredContents> {
+    this.assertOpen();
+    return readContents(this.db);
   }
 
   /** Every record of every store, for tests and audits (raw dump). */

@@ -48,7 +48,7 @@ export async function migrateV1toV2(tx: UpgradeTx): Promise<void> {
   const memories = (await tx.objectStore('memories').getAll()) as unknown as V1Memory[];
   const versions = (await tx.objectStore('versions').getAll()) as unknown as V1Memory[];
   const events = (await tx.objectStore('events').getAll()) as unknown as V1Event[];
-  const vectors = assembleVectors(
+  const { vectors } = assembleVectors(
     meta,
     await tx.objectStore('vectorBlocks').getAllKeys(),
     await tx.objectStore('vectorBlocks').getAll(),

@@ -72,23 +72,44 @@ export async function eraseVectorRows(
   }
 }
 
-/** Rebuilds the dense `nextSlot × dim` matrix from sealed blocks and tail rows. */
+/** Whether a stored block is what the store writes: `blockRows × dim` float32 bytes. */
+export function blockReadable(value: unknown, meta: MetaRecord): value is ArrayBuffer {
+  return value instanceof ArrayBuffer && value.byteLength === meta.blockRows * meta.dim * 4;
+}
+
+/** Whether a stored tail row is what the store writes: `dim` float32 bytes. */
+export function rowReadable(value: unknown, meta: MetaRecord): value is ArrayBuffer {
+  return value instanceof ArrayBuffer && value.byteLength === meta.dim * 4;
+}
+
+/**
+ * Rebuilds the dense `nextSlot × dim` matrix from sealed blocks and tail rows.
+ * @returns the matrix, and the slots whose stored bytes are unreadable (left zero there)
+ */
 export function assembleVectors(
   meta: MetaRecord,
   blockKeys: number[],
-  blocks: ArrayBuffer[],
+  blocks: unknown[],
   tailKeys: number[],
-  tail: ArrayBuffer[],
-): Float32Array {
+  tail: unknown[],
+): { vectors: Float32Array; unreadable: number[] } {
   const { dim, blockRows, nextSlot } = meta;
   const out = new Float32Array(nextSlot * dim);
+  const unreadable = new Set<number>();
   blockKeys.forEach((block, i) => {
     const first = block * blockRows;
     const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
-    out.set(new Float32Array(blocks[i]!, 0, rows * dim), first * dim);
+    const value = blocks[i];
+    if (blockReadable(value, meta)) out.set(new Float32Array(value, 0, rows * dim), first * dim);
+    else for (let s = first; s < first + rows; s++) unreadable.add(s);
   });
   tailKeys.forEach((slot, i) => {
-    if (slot < nextSlot) out.set(new Float32Array(tail[i]!), slot * dim);
+    if (slot >= nextSlot) return;
+    const value = tail[i];
+    if (rowReadable(value, meta)) {
+      out.set(new Float32Array(value), slot * dim);
+      unreadable.delete(slot); // the tail row is the one read
+    } else unreadable.add(slot);
   });
-  return out;
+  return { vectors: out, unreadable: [...unreadable].sort((a, b) => a - b) };
 }

@@ -1,22 +1,78 @@
 // Reading vector rows back: streamed block by block at open, or a few slots at a
 // time after another tab wrote. Writing them is `vector-blocks.ts` (inside a commit).
+// A block or tail row whose bytes are unreadable (not the length the store writes) is
+// not used: its rows are read from the log instead, where every vector is kept in the
+// event that added it, and `onUnreadable` is told (`verify()` reports it, `rebuild()`
+// rewrites it).
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
-import type { MetaRecord } from './records';
+import { isTombstone, type EventRecord, type MetaRecord } from './records';
 import type { EngramDB } from './schema';
 import { storeError } from './tx';
+import { blockReadable, rowReadable } from './vector-blocks';
+
+/** Told which slots' stored bytes were unreadable (their rows came from the log). */
+export type OnUnreadable = (message: string) => void;
+
+/**
+ * The vector of each of `slots` as the log holds it (zero for a slot whose vector was
+ * erased or never written).
+ * @param events - the log, oldest first
+ * @param slots - the slots wanted
+ * @param dim - vector dimension
+ */
+export function vectorsFromLog(
+  events: readonly EventRecord[],
+  slots: readonly number[],
+  dim: number,
+): Map<number, Float32Array> {
+  const want = new Set(slots);
+  const out = new Map<number, Float32Array>();
+  for (const s of slots) out.set(s, new Float32Array(dim));
+  for (const e of events) {
+    const p = e.payload;
+    if (!p || typeof p !== 'object' || isTombstone(p)) continue;
+    const slot = p.memory?.slot;
+    if (typeof slot !== 'number' || !want.has(slot) || !(p.vector instanceof ArrayBuffer)) continue;
+    if (p.vector.byteLength === dim * 4) out.set(slot, new Float32Array(p.vector.slice(0)));
+  }
+  return out;
+}
+
+/**
+ * Reads the log and returns the vectors of `slots` from it (see {@link vectorsFromLog}).
+ * @param db - the open database
+ * @param meta - gives `dim`
+ * @param slots - slots whose stored bytes are unreadable
+ * @param onUnreadable - told about them
+ */
+export async function vectorsFromLogFor(
+  db: IDBPDatabase<EngramDB>,
+  meta: MetaRecord,
+  slots: readonly number[],
+  onUnreadable: OnUnreadable | undefined,
+): Promise<Map<number, Float32Array>> {
+  onUnreadable?.(
+    `engram: the stored vectors of ${slots.length} slot(s) from ${slots[0]} are unreadable; ` +
+      'read from the log instead (verify() reports them, rebuild() rewrites them)',
+  );
+  return vectorsFromLog(await db.getAll('events'), slots, meta.dim);
+}
 
 /**
  * Reads the vector rows block by block, in slot order, handing each to `sink` as it arrives
  * (no `nextSlot × dim` matrix is assembled: opening a 100k × 384 store would copy 154 MB
- * twice). Every read is issued at once in one transaction; `sink` may be async.
+ * twice). Every read is issued at once in one transaction; `sink` may be async. Rows whose
+ * stored bytes are unreadable are read from the log and handed over last.
  * @param db - the open database
  * @param sink - gets `(firstSlot, rows)`, rows row-major; slots skipped (never written) are zero
+ * @param onUnreadable - told when stored bytes were unreadable
  * @returns the meta record the rows belong to
  */
 export async function streamVectors(
   db: IDBPDatabase<EngramDB>,
   sink: (first: number, rows: Float32Array) => Promise<void> | void,
+  onUnreadable?: OnUnreadable,
 ): Promise<MetaRecord> {
   try {
     const tx = db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
@@ -28,19 +84,33 @@ export async function streamVectors(
     ]);
     if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
     const { dim, blockRows, nextSlot } = meta;
+    const unreadable: number[] = [];
+    const tailSlots = new Set(tailKeys);
     const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
     for (let i = 0; i < blockKeys.length; i++) {
-      const block = await reads[i]!;
+      const block: unknown = await reads[i]!;
       const first = blockKeys[i]! * blockRows;
       const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
-      if (block && rows) await sink(first, new Float32Array(block, 0, rows * dim));
+      if (!rows) continue;
+      if (blockReadable(block, meta)) await sink(first, new Float32Array(block, 0, rows * dim));
+      else for (let s = first; s < first + rows; s++) if (!tailSlots.has(s)) unreadable.push(s);
     }
-    const live = tailKeys.map((slot, i) => [slot, tail[i]!] as const).filter(([s]) => s < nextSlot);
+    const live = tailKeys
+      .map((slot, i) => [slot, tail[i] as unknown] as const)
+      .filter(([s]) => s < nextSlot);
     if (live.length) {
       const first = live[0]![0];
       const rows = new Float32Array((live[live.length - 1]![0] - first + 1) * dim);
-      for (const [slot, row] of live) rows.set(new Float32Array(row), (slot - first) * dim);
+      for (const [slot, row] of live) {
+        if (rowReadable(row, meta)) rows.set(new Float32Array(row), (slot - first) * dim);
+        else unreadable.push(slot);
+      }
       await sink(first, rows);
+    }
+    if (unreadable.length) {
+      unreadable.sort((a, b) => a - b);
+      const found = await vectorsFromLogFor(db, meta, unreadable, onUnreadable);
+      for (const [slot, row] of found) await sink(slot, row);
     }
     return meta;
   } catch (e) {
@@ -49,25 +119,32 @@ export async function streamVectors(
 }
 
 /**
- * Reads vectors of given slots (from blocks or the tail); slots stored nowhere are left out.
+ * Reads vectors of given slots (from blocks or the tail; unreadable bytes from the log).
  * @param db - the open database
  * @param meta - gives `dim` and `blockRows`
- * @param slots - the slots wanted
+ * @param slots - the slots wanted; slots stored nowhere are left out
+ * @param onUnreadable - told when stored bytes were unreadable
  */
 export async function readVectors(
   db: IDBPDatabase<EngramDB>,
   meta: MetaRecord,
   slots: readonly number[],
+  onUnreadable?: OnUnreadable,
 ): Promise<Map<number, Float32Array>> {
   const { dim, blockRows } = meta;
   const tx = db.transaction(['vectorBlocks', 'vectorTail'], 'readonly');
   const out = new Map<number, Float32Array>();
+  const unreadable: number[] = [];
   // A sealed block is one structured-clone read: read each block once, not once per row.
   const byBlock = new Map<number, number[]>();
   await Promise.all(
     slots.map(async (slot) => {
-      const tail = await tx.objectStore('vectorTail').get(slot);
-      if (tail) return void out.set(slot, new Float32Array(tail.slice(0)));
+      const tail: unknown = await tx.objectStore('vectorTail').get(slot);
+      if (tail !== undefined) {
+        if (rowReadable(tail, meta)) out.set(slot, new Float32Array(tail.slice(0)));
+        else unreadable.push(slot);
+        return;
+      }
       const b = Math.floor(slot / blockRows);
       const rows = byBlock.get(b);
       if (rows) rows.push(slot);
@@ -76,8 +153,9 @@ export async function readVectors(
   );
   await Promise.all(
     [...byBlock].map(async ([b, rows]) => {
-      const block = await tx.objectStore('vectorBlocks').get(b);
-      if (!block) return;
+      const block: unknown = await tx.objectStore('vectorBlocks').get(b);
+      if (block === undefined) return;
+      if (!blockReadable(block, meta)) return void unreadable.push(...rows);
       for (const slot of rows) {
         const row = slot % blockRows;
         out.set(slot, new Float32Array(block.slice(row * dim * 4, (row + 1) * dim * 4)));
@@ -85,5 +163,10 @@ export async function readVectors(
     }),
   );
   await tx.done;
+  if (unreadable.length) {
+    unreadable.sort((a, b) => a - b);
+    for (const [slot, row] of await vectorsFromLogFor(db, meta, unreadable, onUnreadable))
+      out.set(slot, row);
+  }
   return out;
 }

@@ -24,6 +24,7 @@ import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
 import type { CompactOptions, CompactResult } from '../memory/budget';
 import type { MergeOptions, MergeResult } from '../memory/merge';
 import type { LogVerification } from '../store/event-log';
+import type { VerifyReport } from '../memory/verify';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 
 /**
@@ -112,6 +113,9 @@ export class EngineHost {
   }
   verifyLog(): Promise<LogVerification> {
     return this.need().verifyLog();
+  }
+  verify(): Promise<VerifyReport> {
+    return this.need().verify();
   }
   reinforce(id: string): Promise<Memory> {
     return this.need().reinforce(id);
