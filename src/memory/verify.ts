@@ -301,6 +301,22 @@ function checkVectors(
   }
 }
 
+/**
+ * The analysis, remembered per memory version: the checkpoint's records are mostly the
+ * current ones, and analysing a text (dates, time words) is verify's dearest step.
+ */
+function cachedAnalysis(lexicalRow: LexicalRowOf): LexicalRowOf {
+  const seen = new Map<string, { json: string; row: ReturnType<LexicalRowOf> }>();
+  return (m) => {
+    const json = canonicalJson(m);
+    const hit = seen.get(m.id);
+    if (hit?.json === json) return hit.row;
+    const row = lexicalRow(m);
+    seen.set(m.id, { json, row });
+    return row;
+  };
+}
+
 /** The checkpoint compared with the log replayed up to its seq. */
 async function checkCheckpoint(
   c: StoredContents,
@@ -414,7 +430,8 @@ export async function verify(core: EngineCore, lexicalRow: LexicalRowOf): Promis
     'version',
   );
   compareRecords(c.links, state.links, linkKey, linkFrom, push('LinkMismatch', 'links'), 'link');
-  const rows = state.memories.flatMap((m) => lexicalRow(m) ?? []);
+  const analyse = cachedAnalysis(lexicalRow);
+  const rows = state.memories.flatMap((m) => analyse(m) ?? []);
   compareRecords(
     c.lexical,
     rows,
@@ -432,7 +449,7 @@ export async function verify(core: EngineCore, lexicalRow: LexicalRowOf): Promis
     checkVectors(c, meta as MetaRecord, expected, owner, problems);
   }
 
-  await checkCheckpoint(c, readable, last?.seq ?? 0, lexicalRow, problems);
+  await checkCheckpoint(c, readable, last?.seq ?? 0, analyse, problems);
   return {
     ok: problems.length === 0,
     events: events.length,
