@@ -168,7 +168,7 @@ export async function inspectStore(
   lap('verifyLog');
   const dump = await mem.dump();
   lap('dump');
-  const torn = tornState(dump);
+  const torn = await tornState(dump);
   lap('torn');
   await mem.close();
   return {
@@ -188,7 +188,7 @@ export async function inspectStore(
 }
 
 /** Differences between a raw dump's derived stores and a replay of its log. */
-function tornState(dump: Record<string, unknown[]>): string[] {
+async function tornState(dump: Record<string, unknown[]>): Promise<string[]> {
   const problems: string[] = [];
   const events = dump.events as EventRecord[];
   const meta = (dump.meta as MetaRecord[])[0]!;
@@ -246,8 +246,9 @@ function tornState(dump: Record<string, unknown[]>): string[] {
   // The checkpoint, when there is one: whole, not ahead of the log, equal to a replay up to its seq.
   const [head, ...chunks] = dump.checkpoints as (CheckpointHead | string)[];
   if (head !== undefined) {
-    const data =
-      typeof head === 'object' ? decodeCheckpoint<CheckpointData>(head, chunks) : undefined;
+    const read =
+      typeof head === 'object' ? await decodeCheckpoint<CheckpointData>(head, chunks) : undefined;
+    const data = read && 'value' in read ? read.value : undefined;
     if (typeof head !== 'object' || !data) problems.push('checkpoint: torn');
     else if (head.seq > meta.lastSeq)
       problems.push(`checkpoint at ${head.seq} > log ${meta.lastSeq}`);
