@@ -79,3 +79,21 @@ export function fromStorageError(e: unknown): EngramError {
   const msg = (e as { message?: string } | null)?.message;
   return new EngramError('StorageError', `IndexedDB failed: ${msg ?? String(e)}`, { cause: e });
 }
+
+/**
+ * A short text of any value for an error message. Never throws: template literals and
+ * `String()` do on symbols and on objects without a usable `toString` (`Object.create(null)`).
+ */
+export function shown(value: unknown): string {
+  try {
+    if (typeof value === 'string')
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    if (typeof value === 'object' && value !== null)
+      return Array.isArray(value)
+        ? 'an array'
+        : `an object (${Object.getPrototypeOf(value)?.constructor?.name ?? 'no prototype'})`;
+    return String(value);
+  } catch {
+    return `a ${typeof value}`;
+  }
+}

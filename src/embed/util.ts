@@ -1,5 +1,5 @@
 // Small helpers shared by the embedders: argument checks, abort, normalisation, batching.
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 
 /**
  * Checks the argument of `embed`: an array of strings, none empty or only whitespace.
@@ -72,9 +72,13 @@ export function lengthBatches(texts: readonly string[], size: number): number[][
  */
 export function checkPositiveInt(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
-    throw new EngramError('InvalidArgument', `${name} must be a positive integer, got ${n}.`, {
-      details: { [name]: n },
-    });
+    throw new EngramError(
+      'InvalidArgument',
+      `${name} must be a positive integer, got ${shown(n)}.`,
+      {
+        details: { [name]: shown(n) },
+      },
+    );
   }
 }
 

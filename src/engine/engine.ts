@@ -38,7 +38,7 @@ import { openIndex, type EngineIndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import { catchUpState, loadState } from './loading';
-import { checkpointSettings, engineSettings } from './options';
+import { checkpointSettings, checkStoreOptions, engineSettings } from './options';
 import type {
   CheckpointSettings,
   EngineInfo,
@@ -139,6 +139,7 @@ export class Engine {
     // Every option is checked before anything is opened.
     const settings = engineSettings(options);
     const checkpointing = checkpointSettings(options.checkpoint);
+    checkStoreOptions(options);
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },

@@ -7,7 +7,6 @@ import type { MetadataFilter } from './filters';
 import type { IndexOptions } from './open-index';
 import type { EngineSettings } from './core';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
-import { EngramError } from '../errors';
 import { ENGINE_OPTIONS } from './option-names';
 import {
   checkBoolean,
@@ -16,6 +15,8 @@ import {
   checkOptionNames,
   DEFAULT_MAX_TEXT_LENGTH,
 } from './validate';
+import { EngramError, shown } from '../errors';
+import { checkIndexMode } from '../search/index-mode';
 
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
@@ -124,13 +125,52 @@ export interface EngineInfo {
   residentBytesPerVector: number;
 }
 
+/** Most rows per stored vector block (`blockRows`). */
+export const MAX_BLOCK_ROWS = 1 << 20;
+
+/** Checks an optional callback option. */
+function checkFunction<T>(value: unknown, what: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function')
+    throw new EngramError('InvalidArgument', `${what} must be a function`);
+  return value as T;
+}
+
+/**
+ * Checks the options that shape the store and its index (before anything is opened or
+ * created): `blockRows`, `backend`, `index`, `gpuBudgetBytes`. @throws `InvalidArgument`
+ */
+export function checkStoreOptions(options: EngineOptions): void {
+  if (options.blockRows !== undefined) checkLimit(options.blockRows, 0, MAX_BLOCK_ROWS);
+  const backend: unknown = options.backend;
+  if (backend !== undefined && backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu')
+    throw new EngramError('InvalidArgument', `unknown backend ${shown(backend)}`, {
+      details: { allowed: ['auto', 'webgpu', 'cpu'] },
+    });
+  const index: unknown = options.index;
+  if (index !== undefined && (typeof index !== 'object' || index === null || Array.isArray(index)))
+    throw new EngramError('InvalidArgument', 'index must be an object such as { mode: "int8" }');
+  checkIndexMode((index as IndexOptions | undefined)?.mode);
+  const budget: unknown = options.gpuBudgetBytes;
+  if (budget !== undefined && !(typeof budget === 'number' && budget >= 0))
+    throw new EngramError(
+      'InvalidArgument',
+      `gpuBudgetBytes must be a number of bytes ≥ 0, got ${shown(budget)}`,
+    );
+}
+
 /** Checks the engine's options and fills in defaults. @throws `InvalidArgument` */
 export function engineSettings(options: EngineOptions): EngineSettings {
   checkOptionNames(options, ENGINE_OPTIONS, 'open');
   return {
-    maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
-    clock: options.clock ?? Date.now,
-    log: options.log ?? (() => {}),
+    maxTextLength: checkLimit(
+      options.maxTextLength,
+      DEFAULT_MAX_TEXT_LENGTH,
+      Number.MAX_SAFE_INTEGER,
+      'maxTextLength',
+    ),
+    clock: checkFunction(options.clock, 'clock', Date.now),
+    log: checkFunction(options.log, 'log', () => {}),
     reinforceOnSearch: checkBoolean(options.reinforceOnSearch, 'reinforceOnSearch', true),
     initialStrength: checkNumber(
       options.initialStrength,
@@ -140,7 +180,7 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     ),
     strengthIncrement: checkNumber(options.strengthIncrement, 'strengthIncrement', 1, 0),
     linkThreshold: checkNumber(options.linkThreshold, 'linkThreshold', 0.75, -1, 1),
-    maxLinks: options.maxLinks === 0 ? 0 : checkLimit(options.maxLinks, 5, 100),
+    maxLinks: options.maxLinks === 0 ? 0 : checkLimit(options.maxLinks, 5, 100, 'maxLinks'),
   };
 }
 

@@ -61,26 +61,67 @@ export function inScope(record: Scope, scope: Scope): boolean {
   );
 }
 
-/** Checks metadata is a plain JSON object; returns a deep copy. */
+/** Deepest nesting of objects and arrays accepted in metadata (deeper is `InvalidArgument`). */
+export const MAX_METADATA_DEPTH = 32;
+
+/**
+ * Throws `InvalidArgument` unless `v` is JSON that keeps what it holds: plain objects, arrays,
+ * strings, booleans, null, finite numbers, and Dates (stored as ISO strings); `undefined`
+ * object fields are left out. Maps, Sets, typed arrays, functions, symbols, BigInts, NaN and
+ * infinities would be lost or changed by the round trip, so they are refused, as are cycles
+ * and nesting deeper than {@link MAX_METADATA_DEPTH} (the event log hashes metadata recursively).
+ */
+function checkJsonValue(v: unknown, path: string, depth: number): void {
+  const bad = (why: string) =>
+    new EngramError('InvalidArgument', `metadata${path} ${why}`, { details: { path } });
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw bad(`is ${v}: only finite numbers are kept`);
+      return;
+    case 'object':
+      break;
+    case 'undefined':
+      if (depth > 0 && !path.endsWith(']')) return; // an absent field
+      throw bad('is undefined');
+    default:
+      throw bad(`is a ${typeof v}, not JSON`);
+  }
+  if (v === null || v instanceof Date) {
+    if (v instanceof Date && !Number.isFinite(v.getTime())) throw bad('is an invalid Date');
+    return;
+  }
+  if (depth >= MAX_METADATA_DEPTH)
+    throw bad(`nests deeper than ${MAX_METADATA_DEPTH} levels (or is cyclic)`);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) checkJsonValue(v[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null)
+    throw bad(`is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain object`);
+  for (const key of Object.keys(v)) {
+    checkJsonValue((v as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+  }
+}
+
+/** Checks metadata is a plain JSON object (see `checkJsonValue`); returns a deep copy. */
 export function checkMetadata(metadata: unknown): Metadata {
   if (metadata === undefined) return {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new EngramError('InvalidArgument', 'metadata must be a plain object');
   }
-  let json: string;
-  try {
-    json = JSON.stringify(metadata);
-  } catch (e) {
-    throw new EngramError('InvalidArgument', 'metadata must be JSON-serialisable', { cause: e });
-  }
-  return JSON.parse(json) as Metadata;
+  checkJsonValue(metadata, '', 0);
+  return JSON.parse(JSON.stringify(metadata)) as Metadata;
 }
 
-/** Checks a result limit: an integer in [1, max]. */
-export function checkLimit(limit: unknown, fallback: number, max = 10_000): number {
+/** Checks a result limit (or another count): an integer in [1, max]. */
+export function checkLimit(limit: unknown, fallback: number, max = 10_000, what = 'limit'): number {
   if (limit === undefined) return fallback;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new EngramError('InvalidArgument', `limit must be an integer from 1 to ${max}`);
+    throw new EngramError('InvalidArgument', `${what} must be an integer from 1 to ${max}`);
   }
   return limit;
 }

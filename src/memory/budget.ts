@@ -5,7 +5,7 @@ import type { EngineCore } from '../engine/core';
 import type { MemoryState } from '../engine/memory-state';
 import { checkOptionNames, checkScope } from '../engine/validate';
 import { COMPACT_OPTIONS } from '../engine/option-names';
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import { TieredIndex } from '../search/tiered-index';
 import type { MemoryRecord } from '../store/records';
 import type { Scope } from '../types';
@@ -80,7 +80,10 @@ function checkMaxBytes(maxBytes: unknown): void {
     maxBytes !== undefined &&
     !(typeof maxBytes === 'number' && Number.isFinite(maxBytes) && maxBytes >= 0)
   ) {
-    throw new EngramError('InvalidArgument', `maxBytes must be a number ≥ 0, got ${maxBytes}`);
+    throw new EngramError(
+      'InvalidArgument',
+      `maxBytes must be a number ≥ 0, got ${shown(maxBytes)}`,
+    );
   }
 }
 

@@ -40,9 +40,13 @@ export interface ImportResult {
   events: number;
 }
 
+function isStream(source: unknown): source is ReadableStream<unknown> {
+  return typeof ReadableStream !== 'undefined' && source instanceof ReadableStream;
+}
+
 async function* chunksOf(source: ImportSource): AsyncGenerator<string> {
   if (typeof source === 'string') yield source;
-  else if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
+  else if (isStream(source)) {
     const reader = source.getReader();
     for (;;) {
       const { done, value } = await reader.read();
@@ -50,7 +54,10 @@ async function* chunksOf(source: ImportSource): AsyncGenerator<string> {
       yield value;
     }
   } else if (Symbol.asyncIterator in source || Symbol.iterator in source) {
-    for await (const line of source as AsyncIterable<string>) yield `${line}\n`;
+    for await (const line of source as AsyncIterable<unknown>) {
+      if (typeof line !== 'string') throw new EngramError('InvalidImport', 'lines must be strings');
+      yield `${line}\n`;
+    }
   } else throw new EngramError('InvalidArgument', 'import takes JSONL text, lines or a stream');
 }
 
@@ -139,7 +146,12 @@ export async function importLines(
   const onProgress = options?.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function')
     throw new EngramError('InvalidArgument', 'onProgress must be a function');
-  if (source === null || source === undefined)
+  if (
+    typeof source !== 'string' &&
+    (typeof source !== 'object' ||
+      source === null ||
+      !(Symbol.asyncIterator in source || Symbol.iterator in source || isStream(source)))
+  )
     throw new EngramError('InvalidArgument', 'import needs JSONL text, lines or a stream');
   const p = await parse(source, onProgress);
   const { embedderId, dim, vectors } = p.header;

@@ -1,5 +1,5 @@
 // Picks the search backend: WebGPU where it is usable and faster, else the CPU twin.
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import { requestGpu, type GpuAdapterSummary, type GpuContext } from '../gpu/device';
 import { GpuFlatIndex } from '../gpu/gpu-index';
 import { ResilientGpuIndex } from '../gpu/resilient-index';
@@ -113,7 +113,7 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
   const backend = options.backend ?? 'auto';
   const log = options.log ?? (() => {});
   if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-    throw new EngramError('InvalidArgument', `unknown backend '${String(backend)}'`);
+    throw new EngramError('InvalidArgument', `unknown backend ${shown(backend)}`);
   }
   const mode = checkIndexMode(options.mode);
   const cpu = async (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {

@@ -1,6 +1,6 @@
 // What the search index stores per vector: exact fp32 rows (the flat index)
 // or a compact code scanned first and rescored exactly (QuantizedIndex).
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import type { GpuContext } from '../gpu/device';
 import { QuantizedIndex } from './quant/quantized-index';
 import type { VectorIndex } from './vector-index';
@@ -29,8 +29,8 @@ export const INDEX_MODES: readonly IndexMode[] = ['fp32', 'int8', 'binary', 'fp1
 export function checkIndexMode(mode: unknown): IndexMode {
   if (mode === undefined) return 'fp32';
   if (!INDEX_MODES.includes(mode as IndexMode)) {
-    throw new EngramError('InvalidArgument', `unknown index mode '${String(mode)}'`, {
-      details: { mode: String(mode), allowed: [...INDEX_MODES] },
+    throw new EngramError('InvalidArgument', `unknown index mode ${shown(mode)}`, {
+      details: { mode: shown(mode), allowed: [...INDEX_MODES] },
     });
   }
   return mode as IndexMode;

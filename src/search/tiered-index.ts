@@ -2,7 +2,7 @@
 // chosen backend) holds at most `budgetBytes / bytesPerVector` rows; the rest
 // live in a "cold" exact CPU index, scanned in a second pass whose hits are
 // merged with the hot ones. Which rows are hot is decided by a value per slot.
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import { indexFootprint, type IndexMode } from './index-mode';
 import { checkAllow, checkFirst, checkK, checkRows, checkSlots } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
@@ -62,7 +62,7 @@ export class TieredIndex implements VectorIndex {
     if (!(bytes >= 0)) {
       throw new EngramError(
         'InvalidArgument',
-        `budget must be a number of bytes ≥ 0, got ${bytes}`,
+        `budget must be a number of bytes ≥ 0, got ${shown(bytes)}`,
       );
     }
     return Math.floor(bytes / this.residentBytesPerVector);

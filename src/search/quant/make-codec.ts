@@ -1,5 +1,5 @@
 // One constructor per mode.
-import { EngramError } from '../../errors';
+import { EngramError, shown } from '../../errors';
 import { PcaCodec } from '../pca';
 import { BinaryCodec } from './binary';
 import type { Codec, QuantMode } from './codec';
@@ -29,6 +29,6 @@ export function makeCodec(mode: QuantMode, dim: number, rank: number): Codec {
       }
       return new PcaCodec(dim, rank);
     default:
-      throw new EngramError('InvalidArgument', `unknown quantization mode ${String(mode)}`);
+      throw new EngramError('InvalidArgument', `unknown quantization mode ${shown(mode)}`);
   }
 }

@@ -1,7 +1,7 @@
 // Coarse-then-exact search: scan compact codes for the top m = candidates·k
 // rows, then rescore those exactly against the full-precision rows kept in a
 // CPU cache. Codes live on the GPU (webgpu) or in JS memory (cpu twin).
-import { EngramError } from '../../errors';
+import { EngramError, shown } from '../../errors';
 import type { GpuContext } from '../../gpu/device';
 import { checkAllow, checkFirst, checkK, checkRows, checkSlots, MAX_K, TopK } from '../topk';
 import type { SearchHits, VectorIndex } from '../vector-index';
@@ -86,10 +86,14 @@ export class QuantizedIndex implements VectorIndex {
       throw new EngramError('InvalidArgument', `dim must be a positive integer, got ${dim}`);
     }
     const c = options.candidates ?? 10;
-    if (!(c >= 1)) throw new EngramError('InvalidArgument', `candidates must be ≥ 1, got ${c}`);
+    if (!(c >= 1))
+      throw new EngramError('InvalidArgument', `candidates must be ≥ 1, got ${shown(c)}`);
     const f = options.candidateFraction ?? 0;
     if (!(f >= 0 && f <= 1)) {
-      throw new EngramError('InvalidArgument', `candidateFraction must be in 0..1, got ${f}`);
+      throw new EngramError(
+        'InvalidArgument',
+        `candidateFraction must be in 0..1, got ${shown(f)}`,
+      );
     }
     const codec = makeCodec(options.mode, dim, options.rank ?? 64);
     let store: CodeStore;
