@@ -17,7 +17,7 @@ import type { ForgetOptions } from './memory/forgetting';
 import type { ImportOptions, ImportResult, ImportSource } from './memory/import';
 import type { RelatedMemory } from './memory/links';
 import type { EmbedderSpec } from './engine/embedder-spec';
-import { EngramError } from './errors';
+import { EngramError, isEngramError } from './errors';
 import type { BackendChoice } from './search/backend';
 import type { IndexOptions } from './engine/open-index';
 import type { CompactOptions, CompactResult } from './memory/budget';
@@ -35,6 +35,7 @@ import {
 import { checkOptionNames, optionShape } from './engine/validate';
 import { EngineHost } from './worker/engine-host';
 import { installErrorTransfer } from './worker/error-transfer';
+import { checkSendable } from './worker/sendable';
 
 /** Options of {@link Engram.open}. */
 export interface EngramOptions {
@@ -143,6 +144,19 @@ export class Engram {
     if (!options || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options are required');
     checkOptionNames(options, ENGRAM_OPTIONS, 'open');
+    for (const key of ['onLoadProgress', 'log'] as const)
+      if (options[key] !== undefined && typeof options[key] !== 'function')
+        throw new EngramError('InvalidArgument', `${key} must be a function`);
+    if (options.worker !== undefined && typeof options.worker !== 'boolean')
+      throw new EngramError('InvalidArgument', 'worker must be a boolean');
+    if (
+      options.embedder !== undefined &&
+      (typeof options.embedder !== 'object' || options.embedder === null)
+    )
+      throw new EngramError(
+        'InvalidArgument',
+        'embedder must be a spec such as { type: "use-lite" } or an Embedder',
+      );
     const embedder = options.embedder ?? { type: 'use-lite' };
     const live = typeof (embedder as Embedder).embed === 'function';
     const useWorker = options.worker ?? (!live && typeof Worker !== 'undefined');
@@ -221,15 +235,18 @@ export class Engram {
   async add(input: AddInput, options?: AddOptions): Promise<AddResult> {
     // Checked here too: the llm hook's functions are taken apart before they cross.
     checkOptionNames(options, ADD_OPTIONS, 'add');
-    if (!this.worker || !options?.llm) return this.call((h) => h.add(input, this.out(options)));
+    if (!this.worker || !options?.llm)
+      return this.call((h) => h.add(input, this.out(options)), [input, options]);
     const { llm, ...rest } = options;
-    return this.call((h) =>
-      h.add(
-        input,
-        this.out(rest),
-        llm.extractFacts && proxy(llm.extractFacts),
-        llm.decide && proxy(llm.decide),
-      ),
+    return this.call(
+      (h) =>
+        h.add(
+          input,
+          this.out(rest),
+          llm.extractFacts && proxy(llm.extractFacts),
+          llm.decide && proxy(llm.decide),
+        ),
+      [input, rest],
     );
   }
 
@@ -244,13 +261,14 @@ export class Engram {
     onProgress?: ProgressCallback,
   ): Promise<AddResult> {
     const cb = onProgress && this.worker ? proxy(onProgress) : onProgress;
-    if (!this.worker || !Array.isArray(items)) return this.call((h) => h.addMany(items, cb));
+    if (!this.worker || !Array.isArray(items))
+      return this.call((h) => h.addMany(items, cb), [items]);
     // Each vector is copied into its own buffer, and the copies move into the Worker.
     const sent = items.map((i) =>
       isFloat32Array(i?.vector) ? { ...i, vector: copyOf(i.vector) } : i,
     );
     const buffers = sent.flatMap((i) => (isFloat32Array(i?.vector) ? [i.vector.buffer] : []));
-    return this.call((h) => h.addMany(transfer(sent, buffers), cb));
+    return this.call((h) => h.addMany(transfer(sent, buffers), cb), [items]);
   }
 
   /**
@@ -269,19 +287,19 @@ export class Engram {
     checkOptionNames(options, SEARCH_OPTIONS, 'search');
     const rewrite = options?.llm?.rewriteQuery;
     if (!this.worker || typeof rewrite !== 'function')
-      return this.call((h) => h.search(query, this.out(options)));
+      return this.call((h) => h.search(query, this.out(options)), [query, options]);
     const { llm: _llm, ...rest } = options!;
-    return this.call((h) => h.search(query, this.out(rest), proxy(rewrite)));
+    return this.call((h) => h.search(query, this.out(rest), proxy(rewrite)), [query, rest]);
   }
 
   /** One memory. @throws `NotFound` */
   get(id: string): Promise<Memory> {
-    return this.call((h) => h.get(id));
+    return this.call((h) => h.get(id), [id]);
   }
 
   /** Active memories in a scope and filter, oldest first (default limit 1000). */
   getAll(options?: GetAllOptions): Promise<{ results: Memory[] }> {
-    return this.call((h) => h.getAll(options));
+    return this.call((h) => h.getAll(options), [options]);
   }
 
   /**
@@ -290,22 +308,22 @@ export class Engram {
    * @param options - `metadata` (default: keep), `eventTime`
    */
   update(id: string, text: string, options?: UpdateOptions): Promise<Memory> {
-    return this.call((h) => h.update(id, text, options));
+    return this.call((h) => h.update(id, text, options), [id, text, options]);
   }
 
   /** Deletes a memory (out of search and `getAll`; its history stays). @throws `NotFound` */
   delete(id: string): Promise<{ message: string }> {
-    return this.call((h) => h.delete(id));
+    return this.call((h) => h.delete(id), [id]);
   }
 
   /** Deletes every memory of a scope; at least one of `userId`, `agentId`, `runId` is required. */
   deleteAll(scope: Scope): Promise<{ deleted: number }> {
-    return this.call((h) => h.deleteAll(scope));
+    return this.call((h) => h.deleteAll(scope), [scope]);
   }
 
   /** A memory's changes, oldest first (ADD, UPDATE, DELETE), from the event log. @throws `NotFound` */
   history(id: string): Promise<HistoryEntry[]> {
-    return this.call((h) => h.history(id));
+    return this.call((h) => h.history(id), [id]);
   }
 
   /** Verifies the hash chain of the event log (payload hashes included; erased payloads are counted). */
@@ -332,7 +350,7 @@ export class Engram {
    * @param id - an active memory
    */
   reinforce(id: string): Promise<Memory> {
-    return this.call((h) => h.reinforce(id));
+    return this.call((h) => h.reinforce(id), [id]);
   }
 
   /**
@@ -343,12 +361,12 @@ export class Engram {
    * await mem.forget({ belowRetention: 0.05, userId: 'ada' });
    */
   forget(options: ForgetOptions): Promise<{ archived: string[] }> {
-    return this.call((h) => h.forget(options));
+    return this.call((h) => h.forget(options), [options]);
   }
 
   /** Brings an archived memory back (its forgetting clock restarts). @throws `NotFound` */
   restore(id: string): Promise<Memory> {
-    return this.call((h) => h.restore(id));
+    return this.call((h) => h.restore(id), [id]);
   }
 
   /**
@@ -360,12 +378,12 @@ export class Engram {
     id: string,
     options?: { depth?: number; limit?: number },
   ): Promise<{ results: RelatedMemory[] }> {
-    return this.call((h) => h.related(id, options));
+    return this.call((h) => h.related(id, options), [id, options]);
   }
 
   /** The link graph around some memories: id → linked active memories, strongest first. */
   links(ids: string[]): Promise<Record<string, { id: string; score: number }[]>> {
-    return this.call((h) => h.links(ids));
+    return this.call((h) => h.links(ids), [ids]);
   }
 
   /**
@@ -376,7 +394,7 @@ export class Engram {
    * @returns a receipt: ids, tombstoned events with their hashes, the log's head and its check
    */
   erase(target: string | Scope): Promise<ErasureReceipt> {
-    return this.call((h) => h.erase(target));
+    return this.call((h) => h.erase(target), [target]);
   }
 
   /** Recreates memories, versions, vectors and links from the event log alone. @throws `CorruptStore` */
@@ -391,7 +409,7 @@ export class Engram {
    * const blob = await new Response((await mem.export()).pipeThrough(new TextEncoderStream())).blob();
    */
   export(options?: ExportOptions): Promise<ReadableStream<string>> {
-    return this.call(async (h) => h.export(options));
+    return this.call(async (h) => h.export(options), [options]);
   }
 
   /**
@@ -414,12 +432,12 @@ export class Engram {
       this.worker && input instanceof ReadableStream
         ? transfer(input, [input as unknown as Transferable])
         : input;
-    return this.call((h) => h.import(sent, options?.mode, cb));
+    return this.call((h) => h.import(sent, options?.mode, cb), [input, options?.mode]);
   }
 
   /** Embeds texts with the store's embedder (vectors are transferred, not copied, from the Worker). */
   embed(texts: string[]): Promise<Float32Array[]> {
-    return this.call((h) => h.embed(texts));
+    return this.call((h) => h.embed(texts), [texts]);
   }
 
   /** Raw dump of every IndexedDB object store (audits and tests). */
@@ -438,7 +456,7 @@ export class Engram {
    * const { merge } = await mem.compact({ maxBytes: 8 << 20, mergeThreshold: 0.97 });
    */
   compact(options: CompactOptions = {}): Promise<CompactResult> {
-    return this.call((h) => h.compact(options));
+    return this.call((h) => h.compact(options), [options]);
   }
 
   /**
@@ -453,7 +471,7 @@ export class Engram {
    * await mem.unmerge(clusters[0].representative);
    */
   merge(options: MergeOptions = {}): Promise<MergeResult> {
-    return this.call((h) => h.merge(options));
+    return this.call((h) => h.merge(options), [options]);
   }
 
   /**
@@ -462,7 +480,7 @@ export class Engram {
    * @param id - a merged memory or a representative
    */
   unmerge(id: string): Promise<{ restored: Memory[] }> {
-    return this.call((h) => h.unmerge(id));
+    return this.call((h) => h.unmerge(id), [id]);
   }
 
   /** Deletes every memory, vector and event of this store. */
@@ -478,9 +496,27 @@ export class Engram {
     this.worker?.terminate();
   }
 
-  private async call<T>(fn: (h: Host) => Promise<T>): Promise<T> {
+  /**
+   * Runs a call on the host. Through the Worker, `args` (what the caller passed) are first
+   * checked to be sendable: nesting the Worker could not take apart would never be answered.
+   */
+  private async call<T>(fn: (h: Host) => Promise<T>, args: unknown[] = []): Promise<T> {
     if (this.closed) throw new EngramError('StoreClosed');
-    return fn(this.host);
+    if (this.worker) checkSendable(args);
+    try {
+      return await fn(this.host);
+    } catch (e) {
+      // An argument the Worker cannot receive (a function, a symbol, a cycle too deep to
+      // clone…) fails in this page's postMessage, before the engine sees it: bad input, not a
+      // broken Worker. (Errors from inside the Worker arrive as EngramErrors or plain Errors.)
+      if (this.worker && !isEngramError(e) && unsendable(e))
+        throw new EngramError(
+          'InvalidArgument',
+          `an argument cannot be sent to the engine's Worker: ${(e as Error).message}`,
+          { cause: e },
+        );
+      throw e;
+    }
   }
 
   /**
@@ -493,6 +529,13 @@ export class Engram {
     const vector = copyOf(options.vector);
     return transfer({ ...options, vector }, [vector.buffer]);
   }
+}
+
+/** True for the errors postMessage throws on arguments it cannot clone. */
+function unsendable(e: unknown): boolean {
+  if (typeof DOMException !== 'undefined' && e instanceof DOMException)
+    return e.name === 'DataCloneError';
+  return e instanceof RangeError && e.message.includes('postMessage');
 }
 
 function isFloat32Array(v: unknown): v is Float32Array {

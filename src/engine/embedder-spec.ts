@@ -1,7 +1,7 @@
 import type { Embedder, LoadProgress } from '../embed/embedder';
 import type { TransformersEmbedderOptions } from '../embed/transformers-embedder';
 import type { UseLiteEmbedderOptions } from '../embed/use-lite-embedder';
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import { EMBEDDER_SPEC_OPTIONS } from './option-names';
 import { checkOptionNames } from './validate';
 
@@ -49,7 +49,7 @@ export async function createEmbedder(
     default:
       throw new EngramError(
         'InvalidArgument',
-        `unknown embedder type ${JSON.stringify((spec as { type?: unknown })?.type)}`,
+        `unknown embedder type ${shown((spec as { type?: unknown } | undefined)?.type)}`,
       );
   }
 }

@@ -38,7 +38,7 @@ import { openIndex, type EngineIndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import { catchUpState, loadState } from './loading';
-import { checkpointSettings, checkStoreOptions, engineSettings } from './options';
+import { checkpointSettings, checkStoreOptions, engineSettings, MAX_DIM } from './options';
 import type {
   CheckpointSettings,
   EngineInfo,
@@ -140,6 +140,13 @@ export class Engine {
     const settings = engineSettings(options);
     const checkpointing = checkpointSettings(options.checkpoint);
     checkStoreOptions(options);
+    if (
+      typeof embedder?.id !== 'string' ||
+      embedder.id === '' ||
+      typeof embedder.embed !== 'function'
+    )
+      throw new EngramError('InvalidArgument', 'embedder must have an id and an embed function');
+    checkLimit(embedder.dim, 0, MAX_DIM, 'embedder.dim');
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },

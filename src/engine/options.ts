@@ -125,6 +125,9 @@ export interface EngineInfo {
   residentBytesPerVector: number;
 }
 
+/** Longest embedding an engine takes (an embedder's `dim`). */
+export const MAX_DIM = 65_536;
+
 /** Most rows per stored vector block (`blockRows`). */
 export const MAX_BLOCK_ROWS = 1 << 20;
 

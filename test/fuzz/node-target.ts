@@ -2,6 +2,7 @@
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
 import type { FuzzTarget } from './calls';
+export { dropDatabase, rawDump } from './raw-idb';
 
 /** Dimension of the fuzzed stores' vectors. */
 export const FUZZ_DIM = 16;
@@ -62,45 +63,4 @@ export async function openEngineTarget(name: string): Promise<FuzzTarget & { eng
   const verify = (engine as unknown as { verify?: () => Promise<{ ok: boolean }> }).verify;
   if (typeof verify === 'function') target.verify = () => verify.call(engine);
   return target;
-}
-
-const raw = new Map<string, IDBDatabase>();
-
-/** Every record of every object store, read in one transaction on a second connection. */
-export async function rawDump(t: FuzzTarget): Promise<Record<string, unknown[]>> {
-  const name = (t as unknown as { engine: Engine }).engine.info().name;
-  let db = raw.get(name);
-  if (!db) {
-    db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open(name);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    raw.set(name, db);
-  }
-  const names = [...db.objectStoreNames];
-  const tx = db.transaction(names, 'readonly');
-  const out: Record<string, unknown[]> = {};
-  await Promise.all(
-    names.map(
-      (n) =>
-        new Promise<void>((resolve, reject) => {
-          const req = tx.objectStore(n).getAll();
-          req.onsuccess = () => ((out[n] = req.result as unknown[]), resolve());
-          req.onerror = () => reject(req.error);
-        }),
-    ),
-  );
-  return out;
-}
-
-/** Closes the second connection of {@link rawDump}, then deletes the database. */
-export function dropDatabase(name: string): Promise<void> {
-  raw.get(name)?.close();
-  raw.delete(name);
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.deleteDatabase(name);
-    req.onsuccess = () => resolve();
-    req.onerror = () => reject(req.error);
-  });
 }

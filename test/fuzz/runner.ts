@@ -36,10 +36,12 @@ export interface FuzzOptions {
   close(t: FuzzTarget): Promise<void>;
   /** Deletes the store's database (after a run). */
   drop(name: string): Promise<void>;
+  /** Stop at the first failure without shrinking it (where each rerun is slow). */
+  noShrink?: boolean;
   /** Only these methods (default all). */
   only?: readonly string[];
-  /** A faster raw dump of the open store (default: the target's own `dump()`). */
-  rawDump?(t: FuzzTarget): Promise<Record<string, unknown[]>>;
+  /** A faster raw dump of the store of that name (default: the target's own `dump()`). */
+  rawDump?(name: string): Promise<Record<string, unknown[]>>;
 }
 
 /** Methods that never write when they succeed (their success keeps the last fingerprint). */
@@ -254,18 +256,20 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     }),
     async (calls) => {
       const name = `fuzz-${o.seed}-${n++}`;
-      let t = await timed('open', o.open(name));
+      const step = <T>(what: string, p: Promise<T>) =>
+        timed(what, withTimeout(p, o.callTimeoutMs, `the harness step ${what}`));
+      let t = await step('open', o.open(name));
       try {
-        const exported = await timed('seed', seed(t));
+        const exported = await step('seed', seed(t));
         report.runs++;
-        const dump = () => (o.rawDump ?? ((x: FuzzTarget) => x.dump()))(t).then(fingerprint);
+        const dump = () => (o.rawDump ? o.rawDump(name) : t.dump()).then(fingerprint);
         let before: string | undefined;
         for (const call of calls) {
-          const reads = (await timed('getAll', t.getAll())).results;
+          const reads = (await step('getAll', t.getAll())).results;
           const ids = reads.map((m) => m.id);
           const args = resolve(call.args, ids, exported);
           const where = (): string => `${call.method}(${args.map(describe).join(', ')})`;
-          before ??= await timed('dump', dump());
+          before ??= await step('dump', dump());
           const readsBefore = reads.map(shape).join('\n');
           const stats = (report.perMethod[call.method] ??= { calls: 0, ok: 0, rejected: 0, ms: 0 });
           const started = Date.now();
@@ -296,30 +300,34 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           }
           stats.ms += Date.now() - started;
           if (threw) {
-            const after = await timed('dump', dump());
+            const after = await step('dump', dump());
             if (after !== before) throw new Error(`a failing call changed the store: ${where()}`);
-            const readsAfter = (await t.getAll()).results.map(shape).join('\n');
+            const readsAfter = (await step('getAll', t.getAll())).results.map(shape).join('\n');
             if (readsAfter !== readsBefore)
               throw new Error(`a failing call changed what getAll reads: ${where()}`);
           } else if (!READ_ONLY.has(call.method)) before = undefined;
         }
-        const held = await timed('consistent', checkConsistent(t, 'after the run'));
+        const held = await step('consistent', checkConsistent(t, 'after the run'));
         // Nothing lives only in memory: a reopened store reads the same.
-        await o.close(t);
+        await step('close', o.close(t));
         before = undefined;
-        t = await o.open(name);
-        const reopened = await timed('consistent', checkConsistent(t, 'after reopening'));
+        t = await step('open', o.open(name));
+        const reopened = await step('consistent', checkConsistent(t, 'after reopening'));
         if (reopened.join('\n') !== held.join('\n'))
           throw new Error(
             `the reopened store differs:\n  before ${held.join('\n  ')}\n  after  ${reopened.join('\n  ')}`,
           );
       } finally {
-        await o.close(t).catch(() => {});
-        await o.drop(name).catch(() => {});
+        await withTimeout(o.close(t), o.callTimeoutMs, 'close').catch(() => {});
+        await withTimeout(o.drop(name), o.callTimeoutMs, 'drop').catch(() => {});
       }
     },
   );
-  const result = await fc.check(property, { seed: o.seed, numRuns: o.runs, endOnFailure: false });
+  const result = await fc.check(property, {
+    seed: o.seed,
+    numRuns: o.runs,
+    endOnFailure: o.noShrink ?? false,
+  });
   report.ms = Date.now() - t0;
   if (result.failed) {
     // fast-check's own report would stringify the deepest hostile values; keep it short.
