@@ -423,6 +423,12 @@ export class Engram {
     checkOptionNames(options, IMPORT_OPTIONS, 'import');
     let input = source;
     if (this.worker && typeof input !== 'string' && !(input instanceof ReadableStream)) {
+      if (
+        typeof input !== 'object' ||
+        input === null ||
+        !(Symbol.asyncIterator in input || Symbol.iterator in input)
+      )
+        throw new EngramError('InvalidArgument', 'import needs JSONL text, lines or a stream');
       const lines: string[] = [];
       for await (const l of input as AsyncIterable<string>) lines.push(l);
       input = lines;
