@@ -31,9 +31,10 @@ test('a failed catch-up reloads: the next write builds on what the other tab wro
       await new Promise((r) => setTimeout(r, 20));
     const seenByB = await b.get(id);
     const log = await a.verifyLog();
+    const verify = await b.verify();
     await a.close();
     await b.close();
-    return { thrown, rome: rome.version, history, seenByB, log };
+    return { thrown, rome: rome.version, history, seenByB, log, verify };
   }, FIXTURE);
   expect(r.thrown).toBeGreaterThanOrEqual(1); // the failure did happen
   // Paris is version 2 and stays in history; Rome is version 3, not a second version 2.
@@ -45,6 +46,7 @@ test('a failed catch-up reloads: the next write builds on what the other tab wro
   ]);
   expect(r.seenByB).toMatchObject({ memory: 'Ada lives in Rome', version: 3 });
   expect(r.log).toMatchObject({ ok: true });
+  expect(r.verify).toMatchObject({ ok: true, problems: [] });
 });
 
 test('when the reload fails too, reads and writes fail with OutOfSync and the store is unchanged', async () => {
@@ -117,10 +119,12 @@ test('a tab that missed a reset elsewhere, after which the log grew past its pos
     await b.add('written by b', { infer: false });
     const all = (await b.getAll()).results.map((m) => m.memory);
     const log = await b.verifyLog();
+    const verify = await b.verify();
     await a.close();
     await b.close();
-    return { all, log };
+    return { all, log, verify };
   }, FIXTURE);
   expect(r.all).toEqual(['new 1', 'new 2', 'new 3', 'new 4', 'new 5', 'written by b']);
   expect(r.log).toMatchObject({ ok: true });
+  expect(r.verify).toMatchObject({ ok: true, problems: [] });
 });

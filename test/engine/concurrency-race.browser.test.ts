@@ -285,18 +285,24 @@ test('three pages race 300 mixed operations each on a new store: nothing acknowl
       page.evaluate(async () => {
         const mem = (window as unknown as { mem: Engram }).mem;
         const log = await mem.verifyLog();
+        const verify = await mem.verify();
         await mem.close();
-        return log;
+        return { log, verify };
       }),
     ),
   );
-  for (const c of checks) expect(c).toMatchObject({ ok: true });
+  for (const c of checks) {
+    expect(c.log).toMatchObject({ ok: true });
+    // Every derived store (records, versions, vectors, lexical rows, links) agrees with the log.
+    expect(c.verify.problems).toEqual([]);
+    expect(c.verify).toMatchObject({ ok: true, events: c.log.events });
+  }
 
   const acked = runs.reduce((n, r) => n + Object.values(r.acked).reduce((a, b) => a + b, 0), 0);
   console.log(
     `race: ${PAGES.length} pages × ${OPS} ops in ${raceMs} ms (pages ${runs.map((r) => Math.round(r.ms)).join('/')} ms), ` +
       `${acked} acknowledged, ${runs.reduce((n, r) => n + r.notFound, 0)} shared ops lost a race to a delete (NotFound), ` +
       `${expected.size} memories expected, ${lost.length} lost, ${all.length} shown on every page, ` +
-      `log ${checks[0]!.events} events; by kind ${JSON.stringify(runs.map((r) => r.acked))}`,
+      `log ${checks[0]!.log.events} events, verify() ok; by kind ${JSON.stringify(runs.map((r) => r.acked))}`,
   );
 }, 300_000); // ~55 s alone on 2 busy cores; room for CI running two browser files at once

@@ -74,11 +74,14 @@ test('ingesting past a real origin quota: QuotaExceeded, nothing acknowledged lo
         found,
         sampled: sample.length,
         log: await e.verifyLog(),
+        verify: await e.verify(),
       };
     }, acked);
   const acked = fill.acked;
   const full = await check();
   expect(full).toMatchObject({ count: acked.length, missing: 0, log: { ok: true } });
+  expect(full.verify.problems).toEqual([]);
+  expect(full.verify.ok).toBe(true);
   expect(full.found).toBe(full.sampled);
 
   // Freeing space. Erase and delete append to the log, and the browser refuses any transaction
@@ -123,17 +126,17 @@ test('ingesting past a real origin quota: QuotaExceeded, nothing acknowledged lo
         ),
       );
     const all = (await e.getAll()).results.length;
-    return { writes, all, log: await e.verifyLog() };
+    return { writes, all, log: await e.verifyLog(), verify: await e.verify() };
   });
   expect(after.writes.every((w) => w === 'ok')).toBe(true);
-  expect(after).toMatchObject({ all: 50, log: { ok: true } });
+  expect(after).toMatchObject({ all: 50, log: { ok: true }, verify: { ok: true } });
   expect(after.log.events).toBeGreaterThanOrEqual(50); // the adds, and the links between them
   const usageAfter = await usage();
   expect(usageAfter).toBeLessThan(usageFull);
   console.log(
     `quota: ${QUOTA} bytes; ${acked.length} memories (~2 KB each) acknowledged (${fill.batches} batches of 25, ` +
       `then single adds) before QuotaExceeded, usage ${fullUsage}; all ${acked.length} intact, ` +
-      `${full.found}/${full.sampled} found by search, log ok; at full: erase one ${attempts.erase}, ` +
+      `${full.found}/${full.sampled} found by search, verifyLog and verify() ok; at full: erase one ${attempts.erase}, ` +
       `erase scope ${attempts.eraseScope}, deleteAll ${attempts.deleteAll} (store unchanged: ${attempts.unchanged}); ` +
       `reset ok, then 50/50 writes, usage ${usageFull} → ${usageAfter}`,
   );
