@@ -80,8 +80,9 @@ export interface EngramOptions {
   linkThreshold?: number;
   maxLinks?: number;
   /**
-   * Checkpoints for fast opening of large stores (default on: written at `close()` for stores of
-   * 2000+ memories; see `CheckpointOptions`); `false` turns them off.
+   * Checkpoints for fast opening of large stores (default on, for stores of 2000+ memories:
+   * written at `close()` and after 2 s without writes, so a tab that is closed or killed
+   * without `close()` still reopens fast; see `CheckpointOptions`); `false` turns them off.
    */
   checkpoint?: CheckpointOptions | false;
   /** Model-load progress (bytes per file, then init, then ready). */

@@ -20,6 +20,8 @@ export interface CrashableBrowser {
   ackTimes: number[];
   /** Resolves once `n` acknowledgements have arrived. */
   acked(n: number): Promise<void>;
+  /** Resolves once the acknowledgements so far satisfy `done` (checked as each arrives). */
+  until(done: (acks: readonly CrashAck[]) => boolean): Promise<void>;
 }
 
 /** A fresh, empty profile directory. */
@@ -64,22 +66,26 @@ export async function launchOnProfile(profile: string): Promise<CrashableBrowser
   }
   const acks: CrashAck[] = [];
   const ackTimes: number[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
+  const waiters: { done: (acks: readonly CrashAck[]) => boolean; resolve: () => void }[] = [];
   const page = context.pages()[0] ?? (await context.newPage());
   await page.exposeFunction('crashAck', (a: CrashAck) => {
     acks.push(a);
     ackTimes.push(Date.now());
-    for (const w of waiters.filter((x) => acks.length >= x.n)) w.resolve();
+    for (const w of waiters.filter((x) => x.done(acks))) w.resolve();
   });
   await page.goto(inject('baseUrl') + '/test/pages/blank.html');
+  const until = (done: (acks: readonly CrashAck[]) => boolean) =>
+    done(acks)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ done, resolve }));
   return {
     context,
     page,
     pid: browser.pid,
     acks,
     ackTimes,
-    acked: (n) =>
-      acks.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
+    acked: (n) => until((a) => a.length >= n),
+    until,
   };
 }
 

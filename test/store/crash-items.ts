@@ -9,7 +9,9 @@ export type CrashAck =
   | { kind: 'add'; session: number; i: number; results: AddResultItem[] }
   | { kind: 'checkpoint'; seq: number }
   | { kind: 'update'; id: string; text: string }
-  | { kind: 'delete'; id: string };
+  | { kind: 'delete'; id: string }
+  /** A readwrite IndexedDB transaction of the in-page engine began or ended (complete or abort). */
+  | { kind: 'tx'; phase: 'begin' | 'end' };
 
 /** Rows per `addMany` transaction (src/memory/ingest.ts `addBatch`). */
 export const CHUNK = 500;

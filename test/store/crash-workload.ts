@@ -2,12 +2,7 @@
 // during, each acknowledged to the test as it completes, and the checks after reopening.
 import { Engram, type EngramOptions } from '../../src/engram';
 import type { CheckpointOptions } from '../../src/engine/options';
-import { replay } from '../../src/memory/replay';
-import { lexicalRow, type LexicalRow } from '../../src/retrieval/lexical-row';
 import { canonicalJson } from '../../src/store/event-log';
-import { decodeCheckpoint, type CheckpointHead } from '../../src/store/checkpoint';
-import type { CheckpointData } from '../../src/store/memory-store';
-import type { EventRecord, LinkRecord, MemoryRecord, MetaRecord } from '../../src/store/records';
 import type { Metadata } from '../../src/types';
 import { BATCH, crashItem, streamItem, type CrashAck } from './crash-items';
 
@@ -40,10 +35,35 @@ export async function addManyAndAck(name: string, session: number): Promise<void
   await mem.addMany(items, ({ done }) => void crashAck({ kind: 'chunk', session, done }));
 }
 
-/** A stream of single `add()` calls (consolidation on); each result is acknowledged. */
+/**
+ * Reports every readwrite transaction this page's IndexedDB begins and ends, so
+ * the test can kill the browser while one is open (the engine must run in the page).
+ */
+function reportTransactions(): void {
+  const transaction = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (
+    this: IDBDatabase,
+    ...args: Parameters<IDBDatabase['transaction']>
+  ) {
+    const tx = transaction.apply(this, args);
+    if (tx.mode === 'readwrite') {
+      void crashAck({ kind: 'tx', phase: 'begin' });
+      const end = () => void crashAck({ kind: 'tx', phase: 'end' });
+      tx.addEventListener('complete', end);
+      tx.addEventListener('abort', end);
+    }
+    return tx;
+  } as IDBDatabase['transaction'];
+}
+
+/**
+ * A stream of single `add()` calls (consolidation and linking on); each result is
+ * acknowledged. The engine runs in the page, so its transactions are reported too.
+ */
 export async function addStreamAndAck(name: string, session: number, count: number): Promise<void> {
+  reportTransactions();
   // A low link threshold, so adds link to their neighbours and links are written too.
-  const { mem } = await openCrashStore(name, { linkThreshold: 0.25 });
+  const { mem } = await openCrashStore(name, { linkThreshold: 0.25, worker: false });
   for (let i = 0; i < count; i++) {
     const { text, ...options } = streamItem(session, i);
     const { results } = await mem.add(text, options);
@@ -112,7 +132,7 @@ export interface Inspection {
   searched: number;
   /** Texts of every active memory (for the test's accounting of unacknowledged writes). */
   texts: string[];
-  /** Problems of the derived stores against the log. */
+  /** What `verify()` found: derived stores against the log, the log against its chain. */
   torn: string[];
   logOk: boolean;
   events: number;
@@ -164,12 +184,12 @@ export async function inspectStore(
     if (!want || top?.id !== want) unsearchable.push(e.text);
   }
   lap('search');
-  const log = await mem.verifyLog();
-  lap('verifyLog');
-  const dump = await mem.dump();
-  lap('dump');
-  const torn = await tornState(dump);
-  lap('torn');
+  // Every derived store against the log replayed, and the log against its hash chain.
+  const verified = await mem.verify();
+  lap('verify');
+  const torn = verified.problems.map(
+    (p) => `${p.code} ${p.store ?? ''} ${p.id ?? p.seq ?? p.slot ?? ''}: ${p.message}`,
+  );
   await mem.close();
   return {
     stored: all.length,
@@ -179,92 +199,10 @@ export async function inspectStore(
     searched: searchIdx.length,
     texts: all.map((m) => m.memory),
     torn,
-    logOk: log.ok,
-    events: log.events,
+    logOk: !verified.problems.some((p) => p.code === 'ChainBroken'),
+    events: verified.events,
     logs,
     openMs,
     phases,
   };
-}
-
-/** Differences between a raw dump's derived stores and a replay of its log. */
-async function tornState(dump: Record<string, unknown[]>): Promise<string[]> {
-  const problems: string[] = [];
-  const events = dump.events as EventRecord[];
-  const meta = (dump.meta as MetaRecord[])[0]!;
-  const last = events[events.length - 1];
-  if (meta.lastSeq !== (last?.seq ?? 0) || meta.lastHash !== (last?.hash ?? ''))
-    problems.push(`meta at seq ${meta.lastSeq}, log ends at ${last?.seq ?? 0}`);
-  const { state, nextSlot } = replay(events);
-  if (meta.nextSlot !== nextSlot) problems.push(`nextSlot ${meta.nextSlot}, log ${nextSlot}`);
-  const same = (what: string, stored: unknown[], want: unknown[], key: (r: never) => string) => {
-    const a = new Map(stored.map((r) => [key(r as never), canonicalJson(r)]));
-    const b = new Map(want.map((r) => [key(r as never), canonicalJson(r)]));
-    let bad = a.size === b.size ? 0 : 1;
-    for (const [k, v] of b) if (a.get(k) !== v) bad++;
-    if (bad) problems.push(`${what}: ${bad} differ (${a.size} stored, ${b.size} from the log)`);
-  };
-  const memKey = (r: MemoryRecord) => r.id;
-  const verKey = (r: MemoryRecord) => `${r.id}#${r.version}`;
-  const linkKey = (r: LinkRecord) => `${r.from}\u0000${r.to}`;
-  const lexKey = (r: LexicalRow) => r.id;
-  same('memories', dump.memories!, state.memories, memKey);
-  same('versions', dump.versions!, state.versions, verKey);
-  same('links', dump.links!, state.links, linkKey);
-  const active = state.memories.filter((m) => m.state === 'active');
-  same(
-    'lexical',
-    dump.lexical!,
-    active.flatMap((m) => lexicalRow(m) ?? []),
-    lexKey,
-  );
-  // Vectors: every slot the log wrote, read back from its block or the tail.
-  const blocks = dump.vectorBlocks as ArrayBuffer[];
-  const tail = new Map<number, ArrayBuffer>();
-  // dump() lists tail rows in key (slot) order; their slots are the ones past the sealed blocks.
-  const sealed = blocks.length * meta.blockRows;
-  const tailSlots = state.vectors
-    .map((v) => v.slot)
-    .filter((s) => s >= sealed)
-    .sort((a, b) => a - b);
-  (dump.vectorTail as ArrayBuffer[]).forEach((b, i) => tail.set(tailSlots[i] ?? -1, b));
-  if (tail.size !== tailSlots.length)
-    problems.push(`vectorTail: ${tail.size} rows, ${tailSlots.length} expected`);
-  let badVectors = 0;
-  for (const { slot, vector } of state.vectors) {
-    const src =
-      slot < sealed
-        ? blocks[Math.floor(slot / meta.blockRows)]!.slice(
-            (slot % meta.blockRows) * meta.dim * 4,
-            ((slot % meta.blockRows) + 1) * meta.dim * 4,
-          )
-        : tail.get(slot);
-    const row = src ? new Float32Array(src) : undefined;
-    if (!row || row.length !== vector.length || row.some((x, j) => x !== vector[j])) badVectors++;
-  }
-  if (badVectors) problems.push(`vectors: ${badVectors} rows differ from the log`);
-  // The checkpoint, when there is one: whole, not ahead of the log, equal to a replay up to its seq.
-  const [head, ...chunks] = dump.checkpoints as (CheckpointHead | string)[];
-  if (head !== undefined) {
-    const read =
-      typeof head === 'object' ? await decodeCheckpoint<CheckpointData>(head, chunks) : undefined;
-    const data = read && 'value' in read ? read.value : undefined;
-    if (typeof head !== 'object' || !data) problems.push('checkpoint: torn');
-    else if (head.seq > meta.lastSeq)
-      problems.push(`checkpoint at ${head.seq} > log ${meta.lastSeq}`);
-    else {
-      const then = replay(events.filter((e) => e.seq <= head.seq)).state;
-      const active = then.memories.filter((m) => m.state === 'active');
-      same('checkpoint memories', data.memories, then.memories, memKey);
-      same('checkpoint versions', data.versions, then.versions, verKey);
-      same('checkpoint links', data.links, then.links, linkKey);
-      same(
-        'checkpoint lexical',
-        data.lexical,
-        active.flatMap((m) => lexicalRow(m) ?? []),
-        lexKey,
-      );
-    }
-  }
-  return problems;
 }
