@@ -71,8 +71,14 @@ export interface EngramOptions {
    * const mem = await Engram.open({ name: 'notes', gpuBudgetBytes: 64 << 20 });
    */
   gpuBudgetBytes?: number;
-  /** Search hits reinforce their memories (forgetting curve; default true). */
+  /**
+   * Search hits reinforce their memories (forgetting curve; default true). Searches do not
+   * write: recalls are buffered and written in the background as one event per memory (see
+   * `recallFlushMs`).
+   */
   reinforceOnSearch?: boolean;
+  /** Longest wait in ms of buffered recalls before they are written (default 10 000). */
+  recallFlushMs?: number;
   /** Strength of a new memory in days (default 1), and what each recall adds (default 1). */
   initialStrength?: number;
   strengthIncrement?: number;
@@ -105,6 +111,7 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     index: true,
     gpuBudgetBytes: true,
     reinforceOnSearch: true,
+    recallFlushMs: true,
     initialStrength: true,
     strengthIncrement: true,
     linkThreshold: true,
@@ -495,7 +502,16 @@ export class Engram {
     return this.call((h) => h.reset());
   }
 
-  /** Closes the store and ends the Worker. Later calls throw `StoreClosed`. */
+  /**
+   * Writes now the recalls by search that are waiting in memory (searches never write: their
+   * hits are buffered and written as one event per memory within `recallFlushMs`, and at
+   * `close()`). E.g. on `visibilitychange` to hidden, where a tab may be killed without closing.
+   */
+  flush(): Promise<void> {
+    return this.call((h) => h.flush());
+  }
+
+  /** Closes the store, after writing the buffered recalls, and ends the Worker. Later calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -8,8 +8,10 @@ export interface EngineSettings {
   maxTextLength: number;
   clock: () => number;
   log: (message: string) => void;
-  /** Search hits reinforce their memories (default true). */
+  /** Search hits reinforce their memories (default true), buffered (see `RecallBuffer`). */
   reinforceOnSearch: boolean;
+  /** Longest wait of a buffered recall before it is written, ms (default 10 000). */
+  recallFlushMs: number;
   /** Strength of a new memory, days (default 1). */
   initialStrength: number;
   /** Strength added by each recall or reinforcement, days (default 1). */
@@ -44,4 +46,9 @@ export interface EngineCore {
   reload(): Promise<void>;
   /** Checks a caller-supplied vector. */
   checkVector(v: unknown): Float32Array;
+  /**
+   * Records one recall of each memory (a search's hits) for the forgetting curve; returns at
+   * once. Written later, coalesced, in the background (see `RecallBuffer`).
+   */
+  recall(ids: readonly string[]): void;
 }

@@ -16,6 +16,7 @@ import { rebuild } from '../memory/replay';
 import { verify, type VerifyReport } from '../memory/verify';
 import { bindBudget, compact, type CompactOptions, type CompactResult } from '../memory/budget';
 import { merge, unmerge, type MergeOptions, type MergeResult } from '../memory/merge';
+import { RecallBuffer } from '../memory/recall-buffer';
 import {
   addBatch,
   addMemories,
@@ -96,6 +97,8 @@ export class Engine {
    */
   private stale: unknown = undefined;
   private readonly core: EngineCore;
+  /** Recalls by search, written later and coalesced: searches never write. */
+  private readonly recalls: RecallBuffer;
 
   private constructor(
     private readonly store: MemoryStore,
@@ -127,7 +130,9 @@ export class Engine {
         await this.replaceState();
         await this.loadAll();
       },
+      recall: (ids) => this.recalls.record(ids),
     };
+    this.recalls = new RecallBuffer(this.core, settings.recallFlushMs);
   }
 
   /** Opens (or creates) a store and loads it into memory. */
@@ -445,6 +450,7 @@ export class Engine {
         this.stale = e; // it may have emptied the store before failing: reload before the next call
         throw e;
       });
+      this.recalls.clear();
       await this.replaceState();
       this.appliedSeq = 0;
       this.appliedHash = '';
@@ -454,9 +460,20 @@ export class Engine {
     this.sync.announce(-1);
   }
 
-  /** Closes the store; further calls throw `StoreClosed`. */
+  /**
+   * Writes the recalls by search buffered so far (one coalesced `memory.accessed` event per
+   * memory) and waits for them; otherwise they are written in the background within
+   * `recallFlushMs`, and by `close()`. Never throws: a failed write is logged and kept.
+   */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.recalls.flush();
+  }
+
+  /** Writes the buffered recalls by search, then closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);
     await this.idleCheckpoint;
     if (this.checkpointDue()) {

@@ -57,6 +57,7 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     log: true,
     blockRows: true,
     reinforceOnSearch: true,
+    recallFlushMs: true,
     initialStrength: true,
     strengthIncrement: true,
     linkThreshold: true,

@@ -18,6 +18,9 @@ import {
 import { EngramError, shown } from '../errors';
 import { checkIndexMode } from '../search/index-mode';
 
+/** Default of {@link EngineOptions.recallFlushMs}: recalls by search are written within 10 s. */
+export const DEFAULT_RECALL_FLUSH_MS = 10_000;
+
 /** Options of {@link Engine.open}. */
 export interface EngineOptions {
   /** IndexedDB database name; one store per name. */
@@ -34,8 +37,21 @@ export interface EngineOptions {
   log?: (message: string) => void;
   /** Rows per stored vector block (default 4096). */
   blockRows?: number;
-  /** Search hits reinforce their memories, one transaction per search (default true; false for read-only use). */
+  /**
+   * Search hits reinforce their memories (the forgetting curve; default true). A search never
+   * writes: its recalls wait in memory and are written as one `memory.accessed` event per
+   * memory (carrying how many recalls it stands for), in the background: within
+   * {@link recallFlushMs}, sooner when searches pause, at `flush()` and at `close()`.
+   * `false`: searches record nothing.
+   */
   reinforceOnSearch?: boolean;
+  /**
+   * Longest time in ms that recalls by search wait in memory before they are written
+   * (default 10 000; 0 … 3 600 000). They are written sooner once no search has returned
+   * hits for a fifth of it (2 s by default), and at `flush()` and `close()`. Recalls not yet
+   * written when a tab dies are lost: their effect on the forgetting curve, never a memory.
+   */
+  recallFlushMs?: number;
   /** Strength S of a new memory, in days (default 1). */
   initialStrength?: number;
   /** Days added to S by each recall or reinforcement (default 1). */
@@ -175,6 +191,13 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     clock: checkFunction(options.clock, 'clock', Date.now),
     log: checkFunction(options.log, 'log', () => {}),
     reinforceOnSearch: checkBoolean(options.reinforceOnSearch, 'reinforceOnSearch', true),
+    recallFlushMs: checkNumber(
+      options.recallFlushMs,
+      'recallFlushMs',
+      DEFAULT_RECALL_FLUSH_MS,
+      0,
+      3_600_000,
+    ),
     initialStrength: checkNumber(
       options.initialStrength,
       'initialStrength',

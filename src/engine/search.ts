@@ -18,7 +18,7 @@ import {
   inScope,
 } from './validate';
 import { SEARCH_OPTIONS } from './option-names';
-import { reinforceHits, retention } from '../memory/forgetting';
+import { retention } from '../memory/forgetting';
 import { toMemory } from '../memory/record-ops';
 import type { MemoryRecord } from '../store/records';
 import { deepSearch } from '../retrieval/deep-search';
@@ -56,7 +56,11 @@ export interface SearchOptions extends Scope {
   includeSuperseded?: boolean;
   /** Weight w of retention in the score, 0..1 (default 0: similarity only). */
   retentionWeight?: number;
-  /** Reinforce the memories returned (default: the engine's `reinforceOnSearch`, true). */
+  /**
+   * Reinforce the memories returned (default: the engine's `reinforceOnSearch`, true). The
+   * search itself writes nothing and takes no lock: the recalls are buffered and written
+   * later as one event per memory (see `EngineOptions.recallFlushMs`).
+   */
   reinforce?: boolean;
   /**
    * Retrieval stages over the dense candidates: BM25 lexical fusion, time windows, episode and
@@ -127,11 +131,7 @@ export async function runSearch(
   for (const q of queries)
     lists.push((await searchOnce(core, q, { ...rest, reinforce: false })).results);
   const results = mergeRoundRobin(lists, c.limit);
-  if (c.reinforce)
-    await reinforceHits(
-      core,
-      results.filter((r) => !r.superseded).map((r) => r.id),
-    );
+  if (c.reinforce) core.recall(results.filter((r) => !r.superseded).map((r) => r.id));
   return { results };
 }
 
@@ -169,11 +169,7 @@ async function searchOnce(
       similarity,
       retention: retention(rec, now),
     }));
-    if (c.reinforce)
-      await reinforceHits(
-        core,
-        results.map((r) => r.id),
-      );
+    if (c.reinforce) core.recall(results.map((r) => r.id));
     return { results };
   }
   // With retention in the score, rerank more candidates than asked for (within one index pass
@@ -189,11 +185,7 @@ async function searchOnce(
     if (rec) found.push({ rec, similarity: hits.scores[i]! });
   });
   const results = rank(found, state, c.retentionWeight, core.settings.clock()).slice(0, c.limit);
-  if (c.reinforce)
-    await reinforceHits(
-      core,
-      results.filter((r) => !r.superseded).map((r) => r.id),
-    );
+  if (c.reinforce) core.recall(results.filter((r) => !r.superseded).map((r) => r.id));
   return { results };
 }
 

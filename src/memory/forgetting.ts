@@ -1,8 +1,10 @@
 // The forgetting curve (MemoryBank, after Ebbinghaus): each memory has a
 // strength S (days) and a last-recall time; its retention is R = exp(-Δt / S).
 // A recall (being returned by a search) or an explicit reinforce() adds
-// `strengthIncrement` to S and restarts Δt. forget() archives memories whose
-// retention fell below a bound: out of the index, kept in the log, restorable.
+// `strengthIncrement` to S and restarts Δt. Recalls are buffered (recall-buffer.ts)
+// and written as one coalesced event per memory, so searches never write;
+// reinforce() writes at once. forget() archives memories whose retention fell
+// below a bound: out of the index, kept in the log, restorable.
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
 import { checkNumber, checkOptionNames, checkScope, inScope, checkId } from '../engine/validate';
@@ -34,67 +36,62 @@ export interface ForgetOptions extends Scope {
 }
 
 /**
- * Reinforcement events for memories: strength + increment, last recall = now.
- * @param type - `'memory.accessed'` for search hits, `'memory.reinforced'` otherwise
+ * Coalesced recall events, one `memory.accessed` per memory still active: `count` recalls
+ * give strength + count·increment and move the last recall to the latest one, exactly what
+ * `count` recalls written one by one would have given; `payload.recalls` = count. Memories
+ * no longer active (deleted, archived, erased since) are left out.
+ * @param recalls - memory id → how many recalls and when the last one was
+ * @param now - the event time (when the recalls are written)
  */
-export function reinforceEvents(
+export function recallEvents(
   core: EngineCore,
-  ids: readonly string[],
-  type: 'memory.accessed' | 'memory.reinforced',
-  actor: string,
+  recalls: ReadonlyMap<string, { count: number; lastAt: number }>,
   now: number,
 ): { events: NewEvent[]; memories: MemoryRecord[] } {
   const events: NewEvent[] = [];
   const memories: MemoryRecord[] = [];
-  for (const id of new Set(ids)) {
+  for (const [id, { count, lastAt }] of recalls) {
     const rec = core.state.records.get(id);
-    if (!rec || rec.state !== 'active') continue;
+    if (!rec || rec.state !== 'active' || count < 1) continue;
     const patch = {
-      strength: rec.strength + core.settings.strengthIncrement,
-      lastRecalledAt: now,
+      strength: rec.strength + count * core.settings.strengthIncrement,
+      lastRecalledAt: Math.max(rec.lastRecalledAt, lastAt),
     };
-    events.push({ type, memoryId: id, at: now, actor, payload: { patch } });
+    events.push({
+      type: 'memory.accessed',
+      memoryId: id,
+      at: now,
+      actor: 'search',
+      payload: { patch, recalls: count },
+    });
     memories.push(applyPatch(rec, patch));
   }
   return { events, memories };
 }
 
-/** Reinforces search hits in one transaction; a failure is logged, never thrown. */
-export async function reinforceHits(core: EngineCore, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    await core.write(async () => {
-      const { events, memories } = reinforceEvents(
-        core,
-        ids,
-        'memory.accessed',
-        'search',
-        core.settings.clock(),
-      );
-      return events.length ? core.commit({ memories, events }) : [];
-    });
-  } catch (e) {
-    core.settings.log(`engram: reinforcing search hits failed: ${String(e)}`);
-  }
-}
-
-/** Reinforces one active memory. @throws `NotFound` */
+/**
+ * Reinforces one active memory at once (a `memory.reinforced` event, written before this
+ * returns): strength + `strengthIncrement`, forgetting clock restarted. Recalls by search
+ * are not written this way: they are buffered and written in the background (see
+ * `RecallBuffer`). @throws `NotFound`
+ */
 export async function reinforce(core: EngineCore, id: string): Promise<MemoryRecord> {
   checkId(id);
   await core.ready();
   let out: MemoryRecord | undefined;
   await core.write(async () => {
-    const { events, memories } = reinforceEvents(
-      core,
-      [id],
-      'memory.reinforced',
-      'api',
-      core.settings.clock(),
-    );
-    if (!events.length)
+    const rec = core.state.records.get(id);
+    if (!rec || rec.state !== 'active')
       throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
-    out = memories[0];
-    return core.commit({ memories, events });
+    const now = core.settings.clock();
+    const patch = { strength: rec.strength + core.settings.strengthIncrement, lastRecalledAt: now };
+    out = applyPatch(rec, patch);
+    return core.commit({
+      memories: [out],
+      events: [
+        { type: 'memory.reinforced', memoryId: id, at: now, actor: 'api', payload: { patch } },
+      ],
+    });
   });
   return out!;
 }

@@ -87,6 +87,8 @@ export interface EventPayload {
   mergedInto?: string;
   /** `merged`, on the representative: the memories merged into it. */
   mergedFrom?: string[];
+  /** `accessed`: how many recalls by search this one coalesced event stands for. */
+  recalls?: number;
 }
 
 /** What an erased event keeps of its payload: nothing but when and by which erasure. */

@@ -187,6 +187,9 @@ export class EngineHost {
   dump(): Promise<Record<string, unknown[]>> {
     return this.need().dump();
   }
+  flush(): Promise<void> {
+    return this.need().flush();
+  }
   async close(): Promise<void> {
     await this.engine?.close();
     this.engine = undefined;

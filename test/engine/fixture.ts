@@ -68,6 +68,7 @@ export async function buildHistory(e: Engine, tick: () => void): Promise<Record<
   await e.update(ids.job, 'I work as a doctor', { metadata: { topic: 'work' } });
   tick();
   await e.search('what do I drink', { ...ada, limit: 2 });
+  await e.flush(); // the recalls, written at once
   ids.bob = (await e.add('Bob sails on Sundays', { userId: 'bob' })).results[0]!.id;
   await e.delete(ids.bob);
   tick();

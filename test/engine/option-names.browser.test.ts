@@ -41,6 +41,7 @@ test('every public call rejects an unknown option name, naming it and the accept
       index: await outcome(f.Engram.open({ ...base, index: bogus })),
       embedder: await outcome(f.Engram.open({ ...base, embedder: { type: 'hash', ...bogus } })),
       engineOpen: await outcome(f.openEngine(f.uniqueName(), bogus)),
+      recallFlushMs: await outcome(f.Engram.open({ ...base, recallFlushMs: -1 })),
     };
     const mem = await f.Engram.open(base);
     const engine = await f.openEngine(f.uniqueName());
@@ -129,11 +130,12 @@ test('every public call rejects an unknown option name, naming it and the accept
     expect(e.message).toContain(`'${option}'`);
     expect(e.message).toContain(acceptedOne);
   };
-  unknown(r.opens.open, 'bogusOption', 'reinforceOnSearch');
+  unknown(r.opens.open, 'bogusOption', 'recallFlushMs');
   unknown(r.opens.checkpoint, 'checkpoint.bogusOption', 'minMemories');
   unknown(r.opens.index, 'index.bogusOption', 'mode');
   unknown(r.opens.embedder, 'embedder.bogusOption', 'dim');
   unknown(r.opens.engineOpen, 'bogusOption', 'clock');
+  expect(r.opens.recallFlushMs).toMatchObject({ code: 'InvalidArgument' });
   for (const where of ['worker', 'page'] as const) {
     const o = r.out[where]!;
     unknown(o.add, 'bogusOption', 'userId');

@@ -17,6 +17,9 @@ export async function openEngineTarget(name: string): Promise<FuzzTarget & { eng
     backend: 'cpu',
     maxTextLength: FUZZ_MAX_TEXT,
     blockRows: 16,
+    // Recalls by search are written at close only: no background write lands between the
+    // before/after dumps of a failing call.
+    recallFlushMs: 3_600_000,
   });
   const e = engine as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   const pass =

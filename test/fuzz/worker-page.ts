@@ -16,6 +16,9 @@ async function openTarget(name: string): Promise<FuzzTarget> {
     backend: 'cpu',
     maxTextLength: MAX_TEXT,
     blockRows: 16,
+    // Recalls by search are written at close only: no background write lands between the
+    // before/after dumps of a failing call.
+    recallFlushMs: 3_600_000,
   });
   if (!mem.inWorker) throw new Error('the fuzz expects the engine in a Worker');
   const m = mem as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;

@@ -11,7 +11,7 @@ test('erase(id) leaves neither text nor vector bytes in any store; receipt; the 
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
     const name = f.uniqueName();
-    const e = await f.openEngine(name, { blockRows: 4 });
+    let e = await f.openEngine(name, { blockRows: 4 });
     const secret1 = 'Ada was diagnosed with XYZZY-42';
     const secret2 = 'Ada was diagnosed with XYZZY-43 after all';
     const [v1, v2] = await e.embed([secret1, secret2]);
@@ -21,6 +21,8 @@ test('erase(id) leaves neither text nor vector bytes in any store; receipt; the 
       await e.add(t, { userId: 'ada', infer: false });
     await e.update(id, secret2); // slot 4: the tail; slot 0 sits in a sealed block
     await e.search('diagnosed', { userId: 'ada' }); // recalls: more events about the memory
+    await e.close(); // which writes them
+    e = await f.openEngine(name, { blockRows: 4 });
     await e.addMany([
       { text: 'Bob owns a boat', userId: 'bob' },
       { text: 'Bob is 40', userId: 'bob' },

@@ -1,13 +1,14 @@
 // The forgetting curve: R = exp(-Δt/S) under an injected clock; search hits
-// reinforce in ONE transaction per search; retentionWeight re-ranks; forget
-// archives below a bound and restore brings memories back.
+// reinforce their memories without writing during the search (one coalesced event
+// per memory, at close here); retentionWeight re-ranks; forget archives below a
+// bound and restore brings memories back.
 import { expect, test } from 'vitest';
 import { openPage } from '../helpers/browser';
 
 type Fixture = typeof import('../engine/fixture');
 const FIXTURE = '/test/engine/fixture.ts';
 
-test('retention, reinforcement on search (one transaction), retentionWeight, forget and restore', async () => {
+test('retention, reinforcement on search (buffered, written at close), retentionWeight, forget and restore', async () => {
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
@@ -20,7 +21,8 @@ test('retention, reinforcement on search (one transaction), retentionWeight, for
       old: unit(0.9, Math.sqrt(1 - 0.81)),
       other: unit(0, 1),
     });
-    const e = await f.openEngine(f.uniqueName(), { embedder, clock: () => now });
+    const name = f.uniqueName();
+    let e = await f.openEngine(name, { embedder, clock: () => now });
     const opts = { infer: false, link: false } as const;
     const ids: Record<string, string> = {};
     for (const t of ['recent', 'old', 'other'])
@@ -40,9 +42,14 @@ test('retention, reinforcement on search (one transaction), retentionWeight, for
     } as IDBDatabase['transaction'];
     const hit = await e.search('recent', { limit: 2, filters: { group: 'a' } });
     IDBDatabase.prototype.transaction = realTx;
-    const accessed = ((await e.dump()).events as { type: string }[]).filter(
-      (x) => x.type === 'memory.accessed',
-    ).length;
+    const countAccessed = async () =>
+      ((await e.dump()).events as { type: string }[]).filter((x) => x.type === 'memory.accessed')
+        .length;
+    const accessedBeforeClose = await countAccessed();
+    // Closing writes the buffered recalls; the store reopens with them.
+    await e.close();
+    e = await f.openEngine(name, { embedder, clock: () => now });
+    const accessed = await countAccessed();
     // Day 3: recent (S=2, Δt=2d) vs old (S=1, Δt=3d).
     now += 2 * DAY;
     // Dense path only (retrieval: false): score = similarity, blended with retention by weight.
@@ -88,6 +95,7 @@ test('retention, reinforcement on search (one transaction), retentionWeight, for
     return {
       hit: hit.results.map((m) => [m.memory, m.strength]),
       rw,
+      accessedBeforeClose,
       accessed,
       plain: pick(plain),
       weighted: pick(weighted),
@@ -102,12 +110,14 @@ test('retention, reinforcement on search (one transaction), retentionWeight, for
       same,
     };
   }, FIXTURE);
-  // The search returned two memories (as found: strength 1) and logged both recalls in one transaction.
+  // The search returned two memories (as found: strength 1) without a read-write transaction;
+  // closing logged both recalls.
   expect(r.hit).toEqual([
     ['recent', 1],
     ['other', 1],
   ]);
-  expect(r.rw).toBe(1);
+  expect(r.rw).toBe(0);
+  expect(r.accessedBeforeClose).toBe(0);
   expect(r.accessed).toBe(2);
   // Day 3: "recent" was recalled on day 1 (S=2, Δt=2d → e^-1); "old" never (S=1, Δt=3d → e^-3).
   const [e1, e3] = [+Math.exp(-1).toFixed(4), +Math.exp(-3).toFixed(4)];

@@ -1,0 +1,126 @@
+// Recalls by search, kept in memory and written later: a search never writes, never waits for
+// the cross-tab write lock, and the log grows by at most one event per memory recalled per
+// flush instead of one per hit per search.
+import type { EngineCore } from '../engine/core';
+import { recallEvents } from './forgetting';
+
+/** What a flush writes for one memory: how many recalls, and when the last one happened. */
+export interface PendingRecall {
+  count: number;
+  lastAt: number;
+}
+
+/** The buffer is also written once no recall came for `flushMs / QUIET_DIVISOR` (2 s by default). */
+export const QUIET_DIVISOR = 5;
+
+/**
+ * Buffers the memories that searches return and writes them as ONE coalesced
+ * `memory.accessed` event per memory (`payload.recalls` = how many recalls it stands for;
+ * its patch gives the strength k recalls would have given one by one: S + k·increment, and
+ * the last recall's time). Written in the background: after `flushMs` at most, after a
+ * fifth of it without recalls (searches paused), and on `close()`. A failed write is logged and its recalls
+ * are kept for the next one; it never reaches a search.
+ */
+export class RecallBuffer {
+  private pending = new Map<string, PendingRecall>();
+  private writing: Promise<void> = Promise.resolve();
+  private quietTimer: ReturnType<typeof setTimeout> | undefined;
+  private maxTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  /**
+   * @param core - the engine (writes go through its lock and commit)
+   * @param flushMs - longest wait of a recall before it is written (0: right after the search)
+   */
+  constructor(
+    private readonly core: EngineCore,
+    private readonly flushMs: number,
+  ) {}
+
+  /** Memories waiting to be written. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Records one recall of each id (a search's hits), now; returns at once. */
+  record(ids: readonly string[]): void {
+    if (this.stopped || ids.length === 0) return;
+    const now = this.core.settings.clock();
+    for (const id of new Set(ids)) {
+      const p = this.pending.get(id);
+      if (p) {
+        p.count++;
+        p.lastAt = Math.max(p.lastAt, now);
+      } else this.pending.set(id, { count: 1, lastAt: now });
+    }
+    this.schedule();
+  }
+
+  /**
+   * Writes what is pending (one transaction, under the write lock) and waits for it, and
+   * for any write already under way. Never throws: a failure is logged and the recalls stay.
+   */
+  flush(): Promise<void> {
+    this.clearTimers();
+    if (this.pending.size === 0) return this.writing;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.writing = this.writing.then(() => this.write(batch));
+    return this.writing;
+  }
+
+  /** Forgets what is pending (the store was reset). */
+  clear(): void {
+    this.clearTimers();
+    this.pending.clear();
+  }
+
+  /** Writes what is pending, then records nothing more (the engine closes). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+    this.clearTimers();
+  }
+
+  private async write(batch: Map<string, PendingRecall>): Promise<void> {
+    const core = this.core;
+    try {
+      await core.write(async () => {
+        const { events, memories } = recallEvents(core, batch, core.settings.clock());
+        return events.length ? core.commit({ memories, events }) : [];
+      });
+    } catch (e) {
+      core.settings.log(
+        `engram: writing ${batch.size} recalls failed (kept for the next try): ${String(e)}`,
+      );
+      for (const [id, r] of batch) {
+        const p = this.pending.get(id);
+        if (p) {
+          p.count += r.count;
+          p.lastAt = Math.max(p.lastAt, r.lastAt);
+        } else this.pending.set(id, r);
+      }
+      if (!this.stopped) this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    const quiet = this.flushMs / QUIET_DIVISOR;
+    if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    this.quietTimer = background(() => void this.flush(), quiet);
+    this.maxTimer ??= background(() => void this.flush(), this.flushMs);
+  }
+
+  private clearTimers(): void {
+    if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
+    if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
+    this.quietTimer = this.maxTimer = undefined;
+  }
+}
+
+/** A timer that does not keep a Node process alive (tests, scripts). */
+function background(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const t = setTimeout(fn, ms);
+  (t as { unref?: () => void }).unref?.();
+  return t;
+}
