@@ -21,8 +21,9 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ['test/**/*.browser.test.ts'],
           globalSetup: ['test/helpers/global-browser.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // Generous: CI's 2 cores run two browser files side by side (merge-recall took 107–120 s so).
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           // The work runs in one shared Chromium; two files at a time keeps 2 cores busy.
           maxWorkers: 2,
         },
