@@ -57,14 +57,38 @@ function reportTransactions(): void {
 }
 
 /**
+ * Makes the next commit hang inside its transaction: once it has issued its writes up to
+ * its first log event, the page's thread spins, so the transaction never commits and the
+ * browser is killed with those writes pending.
+ */
+function holdInsideNextCommit(): void {
+  const add = IDBObjectStore.prototype.add;
+  IDBObjectStore.prototype.add = function (
+    this: IDBObjectStore,
+    ...args: Parameters<IDBObjectStore['add']>
+  ) {
+    const request = add.apply(this, args);
+    if (this.name === 'events') while (Date.now() > 0); // until SIGKILL
+    return request;
+  };
+}
+
+/**
  * A stream of single `add()` calls (consolidation and linking on); each result is
  * acknowledged. The engine runs in the page, so its transactions are reported too.
+ * With `holdAt`, add number `holdAt` hangs inside its transaction (see {@link holdInsideNextCommit}).
  */
-export async function addStreamAndAck(name: string, session: number, count: number): Promise<void> {
+export async function addStreamAndAck(
+  name: string,
+  session: number,
+  count: number,
+  holdAt?: number,
+): Promise<void> {
   reportTransactions();
   // A low link threshold, so adds link to their neighbours and links are written too.
   const { mem } = await openCrashStore(name, { linkThreshold: 0.25, worker: false });
   for (let i = 0; i < count; i++) {
+    if (i === holdAt) holdInsideNextCommit();
     const { text, ...options } = streamItem(session, i);
     const { results } = await mem.add(text, options);
     void crashAck({ kind: 'add', session, i, results });
