@@ -77,7 +77,8 @@ export function toMemory(r: MemoryRecord): Memory {
   const m: Memory = {
     id: r.id,
     memory: r.text,
-    metadata: r.metadata,
+    // A copy: a caller in the page (worker: false) may change what it gets back.
+    metadata: structuredClone(r.metadata),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     version: r.version,

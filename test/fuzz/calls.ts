@@ -64,8 +64,8 @@ export interface FuzzTarget {
   merge(options?: unknown): Promise<unknown>;
   unmerge(id: unknown): Promise<unknown>;
   reset(): Promise<unknown>;
-  /** Cross-check of every derived store against the log, where the engine has one. */
-  verify?(): Promise<{ ok: boolean }>;
+  /** Cross-check of every derived store against the log and the hash chain. */
+  verify(): Promise<{ ok: boolean }>;
 }
 
 /** Settings the arbitraries depend on. */
@@ -249,6 +249,7 @@ export function callArbitraries(s: CallSettings): Record<string, Arbitrary<unkno
     deleteAll: fc.tuple(scope),
     history: fc.tuple(hostileId()),
     verifyLog: fc.constant([]),
+    verify: fc.constant([]),
     reinforce: fc.tuple(hostileId()),
     forget: fc.tuple(opts({ belowRetention: hostileNumber(), ...scopeKeys() })),
     restore: fc.tuple(hostileId()),
@@ -298,6 +299,7 @@ export const METHOD_WEIGHTS: Record<string, number> = {
   deleteAll: 2,
   history: 2,
   verifyLog: 1,
+  verify: 1,
   reinforce: 2,
   forget: 2,
   restore: 2,

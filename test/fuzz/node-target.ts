@@ -42,6 +42,7 @@ export async function openEngineTarget(name: string): Promise<FuzzTarget & { eng
     deleteAll: pass('deleteAll'),
     history: pass('history'),
     verifyLog: () => engine.verifyLog(),
+    verify: () => engine.verify(),
     reinforce: pass('reinforce'),
     forget: pass('forget'),
     restore: pass('restore'),
@@ -63,7 +64,5 @@ export async function openEngineTarget(name: string): Promise<FuzzTarget & { eng
     unmerge: pass('unmerge'),
     reset: () => engine.reset(),
   };
-  const verify = (engine as unknown as { verify?: () => Promise<{ ok: boolean }> }).verify;
-  if (typeof verify === 'function') target.verify = () => verify.call(engine);
   return target;
 }

@@ -50,6 +50,7 @@ const READ_ONLY = new Set([
   'getAll',
   'history',
   'verifyLog',
+  'verify',
   'related',
   'links',
   'exportText',
@@ -168,6 +169,23 @@ function resolve(args: unknown[], ids: string[], exported: string): unknown[] {
   return args.map((a) => one(a, 0));
 }
 
+/** Marks every `metadata` object in a result, to see whether the engine handed out its own. */
+const POISON = '__fuzz_changed_by_caller';
+function poison(result: unknown): void {
+  const stack: [unknown, number][] = [[result, 0]];
+  const seen = new Set<object>();
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 4 || ArrayBuffer.isView(v))
+      continue;
+    seen.add(v);
+    const o = v as Record<string, unknown>;
+    if (o.metadata && typeof o.metadata === 'object' && !Object.isFrozen(o.metadata))
+      (o.metadata as Record<string, unknown>)[POISON] = true;
+    for (const x of Array.isArray(v) ? v : Object.values(o)) stack.push([x, depth + 1]);
+  }
+}
+
 /** What a memory looks like for comparisons. */
 function shape(m: unknown): string {
   const r = m as { id: string; memory: string; metadata: unknown; version: number; state: string };
@@ -218,10 +236,8 @@ function checkError(e: unknown, call: Call): string {
 async function checkConsistent(t: FuzzTarget, where: string): Promise<string[]> {
   const log = await t.verifyLog();
   if (!log.ok) throw new Error(`${where}: verifyLog failed: ${describe(log)}`);
-  if (t.verify) {
-    const v = await t.verify();
-    if (!v.ok) throw new Error(`${where}: verify() found mismatches: ${describe(v)}`);
-  }
+  const v = await t.verify();
+  if (!v.ok) throw new Error(`${where}: verify() found mismatches: ${describe(v)}`);
   const all = (await t.getAll()).results;
   for (const m of all) {
     const got = await t.get(m.id);
@@ -264,8 +280,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         report.runs++;
         const dump = () => (o.rawDump ? o.rawDump(name) : t.dump()).then(fingerprint);
         let before: string | undefined;
+        let lastOk: string | undefined;
         for (const call of calls) {
           const reads = (await step('getAll', t.getAll())).results;
+          if (lastOk && reads.some((m) => shape(m).includes(POISON)))
+            throw new Error(
+              `${lastOk} returned the engine's own objects: changing them changed getAll`,
+            );
+          lastOk = undefined;
           const ids = reads.map((m) => m.id);
           const args = resolve(call.args, ids, exported);
           const where = (): string => `${call.method}(${args.map(describe).join(', ')})`;
@@ -281,12 +303,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           let threw = false;
           try {
             // A synchronous throw counts like a rejection.
-            await withTimeout(
+            const result = await withTimeout(
               Promise.resolve().then(() => fn.apply(t, args)),
               o.callTimeoutMs,
               call.method,
             );
             stats.ok++;
+            poison(result);
+            lastOk = call.method;
           } catch (e) {
             threw = true;
             let code: string;

@@ -38,6 +38,7 @@ async function openTarget(name: string): Promise<FuzzTarget> {
     deleteAll: pass('deleteAll'),
     history: pass('history'),
     verifyLog: () => mem.verifyLog(),
+    verify: () => mem.verify(),
     reinforce: pass('reinforce'),
     forget: pass('forget'),
     restore: pass('restore'),
@@ -64,8 +65,6 @@ async function openTarget(name: string): Promise<FuzzTarget> {
     unmerge: pass('unmerge'),
     reset: () => mem.reset(),
   };
-  const verify = (mem as unknown as { verify?: () => Promise<{ ok: boolean }> }).verify;
-  if (typeof verify === 'function') target.verify = () => verify.call(mem);
   return target;
 }
 
