@@ -5,7 +5,7 @@
 // nearest existing memories, with ids renamed "0", "1", … so a model cannot
 // invent UUIDs, return `{ memory: [{ id, text, event, old_memory? }] }` with
 // event ADD | UPDATE | DELETE | NONE).
-import { EngramError } from '../errors';
+import { EngramError, shown } from '../errors';
 import type { ChatMessage } from './extractor';
 
 /** One operation returned by {@link LlmHook.decide} (Mem0's format). */
@@ -43,7 +43,8 @@ export async function callHook<T>(what: string, fn: () => Promise<T>): Promise<T
   try {
     return await fn();
   } catch (e) {
-    throw new EngramError('LlmFailed', `llm.${what} threw: ${String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : shown(e);
+    throw new EngramError('LlmFailed', `llm.${what} threw: ${why}`, { cause: e });
   }
 }
 
@@ -71,8 +72,12 @@ export function checkOperations(out: unknown, known: ReadonlySet<string>): LlmOp
       (typeof o.text !== 'string' || !o.text.trim())
     )
       throw bad('text must be a non-empty string');
-    if (o.event !== 'ADD' && !known.has(String(o.id)))
-      throw bad(`id ${String(o.id)} is not one of the memories given`);
-    return { id: String(o.id), text: (o.text ?? '').trim(), event: o.event! };
+    if (o.event !== 'ADD' && (typeof o.id !== 'string' || !known.has(o.id)))
+      throw bad(`id ${shown(o.id)} is not one of the memories given`);
+    return {
+      id: typeof o.id === 'string' ? o.id : '',
+      text: typeof o.text === 'string' ? o.text.trim() : '',
+      event: o.event!,
+    };
   });
 }

@@ -175,6 +175,9 @@ export async function llmPlan(
   const out = await callHook('decide', () => decide({ facts, memories }));
   const decided = checkOperations(out, new Set(memories.map((m) => m.id)));
   const texts = decided.filter((d) => d.event === 'ADD' || d.event === 'UPDATE').map((d) => d.text);
+  const max = core.settings.maxTextLength;
+  if (texts.some((t) => t.length > max))
+    throw new EngramError('LlmFailed', `llm.decide returned a text longer than ${max} characters`);
   const opVectors = await core.embed(texts);
   let v = 0;
   const ops = decided.map((d): Op => {

@@ -74,6 +74,8 @@ export interface CallSettings {
   maxTextLength: number;
   /** Add functions and symbols to the junk (they cannot cross a Worker). */
   uncloneable: boolean;
+  /** The target runs the engine in a Worker (llm hooks are left out there). */
+  inWorker?: boolean;
 }
 
 const scopeKeys = () => ({
@@ -146,6 +148,51 @@ export function callArbitraries(s: CallSettings): Record<string, Arbitrary<unkno
   const j = () => junk({ cloneable: !s.uncloneable });
   const opts = (keys: Record<string, Arbitrary<unknown>>) =>
     hostileOptions(keys, { cloneable: !s.uncloneable });
+  // An llm hook function: resolves with a value or throws one (only in Node or the page: the
+  // fuzz's Worker run sends options through postMessage, where the facade proxies hooks).
+  const hook = (out: Arbitrary<unknown>) =>
+    fc.oneof(
+      { weight: 3, arbitrary: out.map((v) => async () => v) },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(fc.constant(new Error('model down')), j()).map((v) => async () => {
+          throw v;
+        }),
+      },
+    );
+  const llmText = fc.oneof(text(), fc.constant('w'.repeat(s.maxTextLength + 1)));
+  const llm = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record(
+        {
+          extractFacts: hook(
+            fc.oneof(
+              fc.array(llmText, { maxLength: 3 }).map((facts) => ({ facts })),
+              j(),
+            ),
+          ),
+          decide: hook(
+            fc.oneof(
+              fc
+                .array(
+                  fc.record({
+                    event: fc.oneof(fc.constantFrom('ADD', 'UPDATE', 'DELETE', 'NONE'), j()),
+                    id: fc.oneof(fc.constantFrom('0', '1', '7'), j()),
+                    text: llmText,
+                  }),
+                  { maxLength: 3 },
+                )
+                .map((memory) => ({ memory })),
+              j(),
+            ),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { weight: 1, arbitrary: j() },
+  );
   const message = fc.oneof(
     {
       weight: 4,
@@ -172,6 +219,7 @@ export function callArbitraries(s: CallSettings): Record<string, Arbitrary<unkno
     eventTime: hostileTime(),
     link: hostileBool(),
     roles: fc.oneof(fc.constant(['user', 'assistant']), fc.array(j(), { maxLength: 2 })),
+    ...(s.uncloneable && !s.inWorker ? { llm } : {}),
     consolidation: fc.oneof(
       fc.record(
         {
@@ -204,6 +252,16 @@ export function callArbitraries(s: CallSettings): Record<string, Arbitrary<unkno
     retentionWeight: hostileNumber(),
     reinforce: hostileBool(),
     retrieval: retrieval(),
+    ...(s.uncloneable && !s.inWorker
+      ? {
+          llm: fc.oneof(
+            fc.record({
+              rewriteQuery: hook(fc.oneof(llmText, fc.array(llmText, { maxLength: 3 }), j())),
+            }),
+            j(),
+          ),
+        }
+      : {}),
   };
   const scope = opts(scopeKeys());
   const importSource = fc.oneof(

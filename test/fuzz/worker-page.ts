@@ -84,7 +84,7 @@ export function fuzzThroughWorker(
     runs,
     callsPerRun,
     callTimeoutMs: 20_000,
-    settings: { dim: DIM, maxTextLength: MAX_TEXT, uncloneable: true },
+    settings: { dim: DIM, maxTextLength: MAX_TEXT, uncloneable: true, inWorker: true },
     open: openTarget,
     close: (t) => (t as FuzzTarget & { mem: Engram }).mem.close(),
     drop: dropDatabase,
