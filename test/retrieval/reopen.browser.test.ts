@@ -25,7 +25,8 @@ test('search results are identical before and after close/reopen, also after upd
     }));
     for (const it of items.slice(0, 10)) {
       now += 1000;
-      await e.add(it.text, it);
+      const { text, ...options } = it;
+      await e.add(text, options);
     }
     now += 1000;
     const added = await e.addMany(items.slice(10));
