@@ -476,8 +476,9 @@ export class Engine {
     await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);
     await this.idleCheckpoint;
-    if (this.checkpointDue()) {
-      await this.catchUp;
+    await this.catchUp;
+    await this.restoreLexical();
+    if (this.checkpointDue() && !this.store.lexicalDropped) {
       await this.store
         .checkpoint()
         .then((seq) => (this.checkpointSeq = seq))
@@ -595,7 +596,8 @@ export class Engine {
    */
   private scheduleCheckpoint(): void {
     const idleMs = this.checkpointing?.idleMs;
-    if (idleMs === undefined || idleMs === false || !this.checkpointDue()) return;
+    if (idleMs === undefined || idleMs === false) return;
+    if (!this.checkpointDue() && !this.store.lexicalDropped) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
@@ -605,13 +607,27 @@ export class Engine {
     (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
+  /**
+   * Writes back the lexical rows an erasure over quota dropped, when there is room again
+   * (else logs and leaves them dropped: they are re-derived at open). Never throws.
+   */
+  private async restoreLexical(): Promise<void> {
+    if (!this.store.lexicalDropped) return;
+    await this.store.restoreLexical().then(
+      () => this.settings.log('engram: lexical rows written back'),
+      (e: unknown) => this.settings.log(`engram: lexical rows not written back yet: ${String(e)}`),
+    );
+  }
+
   /** Writes the idle checkpoint under the write lock; a failure is logged, never thrown. */
   private async checkpointWhenIdle(): Promise<void> {
     try {
       await this.sync.withWriteLock(async () => {
         if (this.closed) return;
         await this.catchUpNow();
-        if (this.stale !== undefined || !this.checkpointDue()) return;
+        if (this.stale !== undefined) return;
+        await this.restoreLexical();
+        if (!this.checkpointDue() || this.store.lexicalDropped) return;
         this.checkpointSeq = await this.store.checkpoint();
         this.settings.log(`engram: checkpoint written at seq ${this.checkpointSeq} (idle)`);
       });

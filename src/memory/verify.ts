@@ -431,7 +431,12 @@ export async function verify(core: EngineCore, lexicalRow: LexicalRowOf): Promis
   );
   compareRecords(c.links, state.links, linkKey, linkFrom, push('LinkMismatch', 'links'), 'link');
   const analyse = cachedAnalysis(lexicalRow);
-  const rows = state.memories.flatMap((m) => analyse(m) ?? []);
+  let rows = state.memories.flatMap((m) => analyse(m) ?? []);
+  if (meta?.lexicalDropped) {
+    // Dropped to free space (a cache, re-derived at open): only rows still stored are compared.
+    const storedIds = new Set(c.lexical.map(idOf));
+    rows = rows.filter((r) => storedIds.has(r.id));
+  }
   compareRecords(
     c.lexical,
     rows,

@@ -47,7 +47,8 @@ export async function readCheckpoint(
  * erasure above all, would make it stale; then nothing is written).
  * @param db - the open database
  * @returns the log position it reflects
- * @throws `StorageError` when the log moved on between the read and the write
+ * @throws `StorageError` when the log moved on between the read and the write, or while the
+ *   lexical rows are dropped (`MetaRecord.lexicalDropped`)
  */
 export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<number> {
   let data: CheckpointData;
@@ -64,6 +65,8 @@ export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<numbe
       tx.done,
     ]);
     if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+    if (meta.lexicalDropped)
+      throw new EngramError('StorageError', 'the lexical rows are dropped: no checkpoint');
     data = { memories, versions, links, lexical };
     seq = meta.lastSeq;
   } catch (e) {

@@ -79,9 +79,11 @@ export async function commitChange(
     for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
     for (const e of events) writes.push(tx.objectStore('events').add(e));
     for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
-    for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
-    for (const id of change.lexical?.delete ?? [])
-      writes.push(tx.objectStore('lexical').delete(id));
+    if (!stored.lexicalDropped) {
+      for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
+      for (const id of change.lexical?.delete ?? [])
+        writes.push(tx.objectStore('lexical').delete(id));
+    }
     writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
     if (change.erase) {
       writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
@@ -94,6 +96,59 @@ export async function commitChange(
     abortQuietly(tx);
     throw storeError(e);
   }
+}
+
+/**
+ * Frees space on a store over its quota: clears the lexical rows and the checkpoint (both
+ * caches, derived again from the memories) in a transaction that only deletes, the one kind
+ * the browser still runs then. The caller then writes with `meta.lexicalDropped` set; a crash
+ * in between leaves an empty lexical store without the flag, which `verify()` reports as
+ * missing rows and `rebuild()` (or `restoreLexical`) repairs — nothing of the log is touched.
+ */
+export async function dropLexicalCache(db: IDBPDatabase<EngramDB>): Promise<void> {
+  const tx = db.transaction(['lexical', 'checkpoints'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('lexical').clear(),
+    tx.objectStore('checkpoints').clear(),
+    tx.done,
+  ]).catch((e: unknown) => Promise.reject(storeError(e)));
+}
+
+/**
+ * Writes every lexical row back after {@link dropLexicalCache} and clears `meta.lexicalDropped`,
+ * in one transaction: the rows of the memories stored now.
+ * @returns the meta record now stored (unchanged when nothing was dropped)
+ */
+export async function restoreLexicalRows(
+  db: IDBPDatabase<EngramDB>,
+  lexicalRow: LexicalRowOf,
+): Promise<MetaRecord> {
+  const tx = db.transaction(['meta', 'memories', 'lexical'], 'readwrite');
+  try {
+    const meta = await tx.objectStore('meta').get('meta');
+    if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+    if (!meta.lexicalDropped) {
+      await tx.done;
+      return meta;
+    }
+    const rest = lexicalKept(meta);
+    const rows = (await tx.objectStore('memories').getAll()).flatMap((m) => lexicalRow(m) ?? []);
+    await Promise.all([
+      ...rows.map((r) => tx.objectStore('lexical').put(r)),
+      tx.objectStore('meta').put(rest),
+      tx.done,
+    ]);
+    return rest;
+  } catch (e) {
+    abortQuietly(tx);
+    throw storeError(e);
+  }
+}
+
+/** `meta` without the {@link MetaRecord.lexicalDropped} flag (every lexical row is written). */
+export function lexicalKept(meta: MetaRecord): MetaRecord {
+  const { lexicalDropped: _dropped, ...rest } = meta;
+  return rest;
 }
 
 /**

@@ -1,8 +1,17 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
-import { EngramError, fromStorageError } from '../errors';
+import { EngramError, fromStorageError, isEngramError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
 import { readContents, type StoredContents } from './contents';
-import { clearAll, commitChange, importLog, replaceDerived, type ChangeSet } from './commit';
+import {
+  clearAll,
+  commitChange,
+  dropLexicalCache,
+  importLog,
+  lexicalKept,
+  replaceDerived,
+  restoreLexicalRows,
+  type ChangeSet,
+} from './commit';
 import type {
   EventRecord,
   LexicalRow,
@@ -299,13 +308,36 @@ export class MemoryStore {
     this.assertOpen();
     const base = this.metaCache;
     try {
-      const { events, meta } = await commitChange(this.db, base, change);
+      const { events, meta } = await commitChange(this.db, base, change).catch(
+        async (e: unknown) => {
+          if (!change.erase || !isEngramError(e, 'QuotaExceeded')) throw e;
+          // Over quota, the browser runs no transaction that writes: free the lexical cache
+          // (a transaction that only deletes), then erase with the cache marked dropped.
+          await dropLexicalCache(this.db);
+          this.onProblem?.('engram: storage quota exceeded: lexical rows dropped to erase');
+          return commitChange(this.db, { ...base, lexicalDropped: true }, change);
+        },
+      );
       this.metaCache = meta;
       return events;
     } catch (e) {
       this.metaCache = { ...base };
       throw e;
     }
+  }
+
+  /** True while the lexical rows are dropped (see `MetaRecord.lexicalDropped`). */
+  get lexicalDropped(): boolean {
+    return this.metaCache.lexicalDropped === true;
+  }
+
+  /**
+   * Writes back every lexical row dropped by an erasure over quota, in one transaction.
+   * @throws `QuotaExceeded` when there is still no room (nothing changes)
+   */
+  async restoreLexical(): Promise<void> {
+    this.assertOpen();
+    this.metaCache = await restoreLexicalRows(this.db, this.lexicalRow);
   }
 
   /**
@@ -316,7 +348,7 @@ export class MemoryStore {
    */
   async replaceDerived(state: DerivedState, nextSlot: number): Promise<void> {
     this.assertOpen();
-    const meta: MetaRecord = { ...this.metaCache, nextSlot };
+    const meta: MetaRecord = { ...lexicalKept(this.metaCache), nextSlot };
     await replaceDerived(this.db, meta, state, this.lexicalRow);
     this.metaCache = meta;
   }
@@ -330,7 +362,7 @@ export class MemoryStore {
     this.assertOpen();
     const last = events[events.length - 1];
     const meta: MetaRecord = {
-      ...this.metaCache,
+      ...lexicalKept(this.metaCache),
       nextSlot,
       lastSeq: last?.seq ?? 0,
       lastHash: last?.hash ?? '',
@@ -342,7 +374,12 @@ export class MemoryStore {
   /** Removes every memory, vector and event; keeps the embedder identity. */
   async clear(): Promise<void> {
     this.assertOpen();
-    const meta: MetaRecord = { ...this.metaCache, nextSlot: 0, lastSeq: 0, lastHash: '' };
+    const meta: MetaRecord = {
+      ...lexicalKept(this.metaCache),
+      nextSlot: 0,
+      lastSeq: 0,
+      lastHash: '',
+    };
     await clearAll(this.db, meta);
     this.metaCache = meta;
   }

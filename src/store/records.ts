@@ -130,6 +130,13 @@ export interface MetaRecord {
   lastSeq: number;
   lastHash: string;
   createdAt: number;
+  /**
+   * Set while the lexical rows are dropped: an erasure on a store over its quota frees space
+   * by clearing them (they are a cache: the engine re-analyses memories without a row at open).
+   * While set, writes keep the lexical store empty; the engine writes every row back when
+   * space allows (`MemoryStore.restoreLexical`), and a rebuild clears it.
+   */
+  lexicalDropped?: true;
   /** Set when the store was migrated from an older layout. */
   migratedFrom?: { version: number; at: number; events: number; oldLogVerified: boolean };
 }
