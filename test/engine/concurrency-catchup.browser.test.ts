@@ -1,6 +1,7 @@
 // A tab whose catch-up with other tabs fails never writes against stale state:
 // it reloads, or (when the reload fails too) refuses with OutOfSync and writes nothing.
 import { expect, test } from 'vitest';
+import type { Engine } from '../../src/engine/engine';
 import type { MemoryStore } from '../../src/store/memory-store';
 import { openPage } from '../helpers/browser';
 
@@ -11,9 +12,7 @@ test('a failed catch-up reloads: the next write builds on what the other tab wro
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const name = f.uniqueName('catchup');
-    const a = await f.openEngine(name);
-    const b = await f.openEngine(name);
+    const [a, b] = (await f.openEngines(f.uniqueName('catchup'), 2)) as [Engine, Engine];
     const id = (await a.add('Ada lives in Berlin', { infer: false })).results[0]!.id;
     // Every incremental catch-up in `a` fails (a read of the log throwing) until Rome is written.
     const store = (a as unknown as { store: MemoryStore }).store;
@@ -53,9 +52,7 @@ test('when the reload fails too, reads and writes fail with OutOfSync and the st
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const name = f.uniqueName('catchup');
-    const a = await f.openEngine(name);
-    const b = await f.openEngine(name);
+    const [a, b] = (await f.openEngines(f.uniqueName('catchup'), 2)) as [Engine, Engine];
     await a.add('Ada lives in Berlin', { infer: false });
     // Every read `a` could catch up or reload with fails until `broken` is cleared.
     const store = (a as unknown as { store: MemoryStore }).store;
@@ -106,9 +103,7 @@ test('a tab that missed a reset elsewhere, after which the log grew past its pos
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const name = f.uniqueName('catchup');
-    const a = await f.openEngine(name);
-    const b = await f.openEngine(name);
+    const [a, b] = (await f.openEngines(f.uniqueName('catchup'), 2)) as [Engine, Engine];
     await b.addMany(['old one', 'old two', 'old three'].map((text) => ({ text })));
     // `b` hears nothing more from `a` (its announcements are late, or lost).
     const channel = (b as unknown as { sync: { channel: BroadcastChannel } }).sync.channel;

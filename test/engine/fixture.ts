@@ -4,7 +4,8 @@ import { HashEmbedder } from '../../src/embed/hash-embedder';
 import type { Embedder } from '../../src/embed/embedder';
 
 export { Engine };
-export { Engram } from '../../src/engram';
+import { Engram, type EngramOptions } from '../../src/engram';
+export { Engram };
 export { MemoryStore } from '../../src/store/memory-store';
 
 /** A unique store name per call, so tests never share a database. */
@@ -15,6 +16,30 @@ export function uniqueName(prefix = 'test'): string {
 /** Opens an engine with the hash embedder (64-d) on the CPU backend unless told otherwise. */
 export function openEngine(name: string, extra: Partial<EngineOptions> = {}): Promise<Engine> {
   return Engine.open({ name, embedder: new HashEmbedder({ dim: 64 }), backend: 'cpu', ...extra });
+}
+
+/** Opens `count` engines on one store, one after another, as tabs of one origin would. */
+export async function openEngines(
+  name: string,
+  count: number,
+  extra: Partial<EngineOptions> = {},
+): Promise<Engine[]> {
+  const engines: Engine[] = [];
+  for (let i = 0; i < count; i++) engines.push(await openEngine(name, extra));
+  return engines;
+}
+
+/**
+ * Opens the public `Engram` (in its Worker unless told otherwise) on a fresh store, with the
+ * hash embedder (64-d) on the CPU backend.
+ */
+export function openEngram(extra: Partial<EngramOptions> = {}): Promise<Engram> {
+  return Engram.open({
+    name: uniqueName(),
+    embedder: { type: 'hash', dim: 64 },
+    backend: 'cpu',
+    ...extra,
+  });
 }
 
 /** An embedder that returns given vectors for given texts (and hashes the rest). */

@@ -112,12 +112,7 @@ test('the same on WebGPU (SwiftShader): quantized kernels in the engine', async 
 test('Engram.open({ index }) crosses the Worker; info() reports mode and bytes', async () => {
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const mem = await f.Engram.open({
-      name: f.uniqueName(),
-      embedder: { type: 'hash', dim: 64 },
-      backend: 'cpu',
-      index: { mode: 'binary' },
-    });
+    const mem = await f.openEngram({ index: { mode: 'binary' } });
     await mem.add('a note about the river', { infer: false });
     const { results } = await mem.search('river', { limit: 1, reinforce: false });
     const info = await mem.info();

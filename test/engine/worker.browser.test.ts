@@ -10,11 +10,7 @@ test('Engram runs the engine in a Worker: results, progress, vectors and coded e
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
     const progress: number[] = [];
-    const mem = await f.Engram.open({
-      name: f.uniqueName(),
-      embedder: { type: 'hash', dim: 64 },
-      backend: 'cpu',
-    });
+    const mem = await f.openEngram();
     const inWorker = mem.inWorker;
     await mem.addMany(
       Array.from({ length: 1200 }, (_, i) => ({
@@ -73,8 +69,7 @@ test('the memory verbs cross the Worker: messages, llm hook, forget/restore, lin
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const open = () =>
-      f.Engram.open({ name: f.uniqueName(), embedder: { type: 'hash', dim: 64 }, backend: 'cpu' });
+    const open = () => f.openEngram();
     const mem = await open();
     const ada = { userId: 'ada' };
     const first = await mem.add(
@@ -154,12 +149,7 @@ test('vectors sent into the Worker are copies: the caller keeps its arrays, view
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const mem = await f.Engram.open({
-      name: f.uniqueName(),
-      embedder: { type: 'hash', dim: 64 },
-      backend: 'cpu',
-      worker: true,
-    });
+    const mem = await f.openEngram({ worker: true });
     const [a, b, c] = await mem.embed(['alpha river', 'beta mountain', 'gamma forest']);
     // One ArrayBuffer holding three vectors; the caller passes subarray views of it.
     const shared = new Float32Array(64 * 3);

@@ -224,11 +224,7 @@ test('through the Worker, add says what it skipped and why; addMany skips nothin
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const mem = await f.Engram.open({
-      name: f.uniqueName(),
-      embedder: { type: 'hash', dim: 64 },
-      backend: 'cpu',
-    });
+    const mem = await f.openEngram();
     const scope = { userId: 'ada', link: false } as const;
     const ok = await mem.add('ok', scope);
     const chat = await mem.add(

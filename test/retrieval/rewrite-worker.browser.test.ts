@@ -9,11 +9,7 @@ test('Engram.search calls a page-side rewriteQuery from the Worker', async () =>
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
-    const mem = await f.Engram.open({
-      name: f.uniqueName(),
-      embedder: { type: 'hash', dim: 64 },
-      backend: 'cpu',
-    });
+    const mem = await f.openEngram();
     await mem.add('Ada moved to Lisbon in spring', { infer: false });
     await mem.add('Bob adopted a greyhound', { infer: false });
     const seen: string[] = [];

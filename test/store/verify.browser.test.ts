@@ -54,7 +54,7 @@ test('verify() is clean after a varied history, writes nothing and takes no writ
     const report = await e2.verify();
     await e2.close();
     // The same store through the Worker.
-    const mem = await f.Engram.open({ name, embedder: { type: 'hash', dim: 64 }, backend: 'cpu' });
+    const mem = await f.openEngram({ name });
     const viaWorker = await mem.verify();
     const inWorker = mem.inWorker;
     await mem.close();
