@@ -68,6 +68,50 @@ export interface FuzzTarget {
   verify(): Promise<{ ok: boolean }>;
 }
 
+/** The methods every target forwards unchanged to the engine or `Engram` it wraps. */
+const FORWARDED = [
+  'add',
+  'search',
+  'get',
+  'getAll',
+  'update',
+  'delete',
+  'deleteAll',
+  'history',
+  'verifyLog',
+  'verify',
+  'reinforce',
+  'forget',
+  'restore',
+  'related',
+  'links',
+  'erase',
+  'rebuild',
+  'import',
+  'embed',
+  'info',
+  'dump',
+  'compact',
+  'merge',
+  'unmerge',
+  'reset',
+] as const satisfies readonly (keyof FuzzTarget)[];
+
+/**
+ * A {@link FuzzTarget} that forwards every call to `api` as it is, but for the two whose
+ * shapes differ between the in-page `Engine` and `Engram` (progress callbacks, export streams).
+ */
+export function forwardingTarget(
+  api: object,
+  own: Pick<FuzzTarget, 'addMany' | 'exportText'>,
+): FuzzTarget {
+  const methods = api as Record<string, (...a: unknown[]) => unknown>;
+  const target: Record<string, unknown> = { ...own };
+  for (const k of FORWARDED)
+    target[k] = (...a: unknown[]) => Promise.resolve(methods[k]!.apply(api, a));
+  return target as unknown as FuzzTarget;
+}
+
 /** Settings the arbitraries depend on. */
 export interface CallSettings {
   dim: number;

@@ -1,7 +1,7 @@
 // The engine as a fuzz target under Node (fake-indexeddb, hash embedder, CPU backend).
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
-import type { FuzzTarget } from './calls';
+import { forwardingTarget, type FuzzTarget } from './calls';
 export { dropDatabase, rawDump } from './raw-idb';
 
 /** Dimension of the fuzzed stores' vectors. */
@@ -21,48 +21,17 @@ export async function openEngineTarget(name: string): Promise<FuzzTarget & { eng
     // before/after dumps of a failing call.
     recallFlushMs: 3_600_000,
   });
-  const e = engine as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  const pass =
-    (m: string) =>
-    (...a: unknown[]) =>
-      e[m]!.apply(engine, a);
-  const target: FuzzTarget & { engine: Engine } = {
-    engine,
-    add: pass('add'),
+  const own: Pick<FuzzTarget, 'addMany' | 'exportText'> = {
     addMany: (items, onProgress) =>
       engine.addMany(
         items as never,
         onProgress === undefined ? {} : { onProgress: onProgress as never },
       ),
-    search: pass('search'),
-    get: pass('get'),
-    getAll: pass('getAll') as FuzzTarget['getAll'],
-    update: pass('update'),
-    delete: pass('delete'),
-    deleteAll: pass('deleteAll'),
-    history: pass('history'),
-    verifyLog: () => engine.verifyLog(),
-    verify: () => engine.verify(),
-    reinforce: pass('reinforce'),
-    forget: pass('forget'),
-    restore: pass('restore'),
-    related: pass('related'),
-    links: pass('links'),
-    erase: pass('erase'),
-    rebuild: () => engine.rebuild(),
     exportText: async (options) => {
       let out = '';
       for await (const line of engine.export(options as never)) out += `${line}\n`;
       return out;
     },
-    import: pass('import'),
-    embed: pass('embed'),
-    info: async () => engine.info(),
-    dump: () => engine.dump(),
-    compact: pass('compact'),
-    merge: pass('merge'),
-    unmerge: pass('unmerge'),
-    reset: () => engine.reset(),
   };
-  return target;
+  return { ...forwardingTarget(engine, own), engine };
 }

@@ -1,7 +1,7 @@
 // Loaded in a Chromium test page: the fuzz against `Engram` with its engine in a Worker, so
 // every hostile argument crosses the Worker boundary (structured clone) first.
 import { Engram } from '../../src/engram';
-import type { FuzzTarget } from './calls';
+import { forwardingTarget, type FuzzTarget } from './calls';
 import { dropDatabase, rawDump } from './raw-idb';
 import { runFuzz, type FuzzReport } from './runner';
 
@@ -21,31 +21,8 @@ async function openTarget(name: string): Promise<FuzzTarget> {
     recallFlushMs: 3_600_000,
   });
   if (!mem.inWorker) throw new Error('the fuzz expects the engine in a Worker');
-  const m = mem as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  const pass =
-    (k: string) =>
-    (...a: unknown[]) =>
-      m[k]!.apply(mem, a);
-  const target: FuzzTarget & { mem: Engram } = {
-    mem,
-    add: pass('add'),
-    addMany: pass('addMany'),
-    search: pass('search'),
-    get: pass('get'),
-    getAll: pass('getAll') as FuzzTarget['getAll'],
-    update: pass('update'),
-    delete: pass('delete'),
-    deleteAll: pass('deleteAll'),
-    history: pass('history'),
-    verifyLog: () => mem.verifyLog(),
-    verify: () => mem.verify(),
-    reinforce: pass('reinforce'),
-    forget: pass('forget'),
-    restore: pass('restore'),
-    related: pass('related'),
-    links: pass('links'),
-    erase: pass('erase'),
-    rebuild: () => mem.rebuild(),
+  const target = forwardingTarget(mem, {
+    addMany: (items, onProgress) => mem.addMany(items as never, onProgress as never),
     exportText: async (options) => {
       const stream = await mem.export(options as never);
       let out = '';
@@ -56,16 +33,8 @@ async function openTarget(name: string): Promise<FuzzTarget> {
         out += value;
       }
     },
-    import: pass('import'),
-    embed: pass('embed'),
-    info: () => mem.info(),
-    dump: () => mem.dump(),
-    compact: pass('compact'),
-    merge: pass('merge'),
-    unmerge: pass('unmerge'),
-    reset: () => mem.reset(),
-  };
-  return target;
+  });
+  return { ...target, mem } as FuzzTarget;
 }
 
 /**
