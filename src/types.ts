@@ -45,6 +45,8 @@ export interface Memory extends Scope {
   state: MemoryState;
   /** Who said it, when it came from a chat message (`'user'`, `'assistant'`, …). */
   role?: string;
+  /** The speaker's name, when the chat message gave one (Mem0's `{ role, name, content }`). */
+  name?: string;
   /** Event time: since when the fact holds (the caller's `eventTime`, or when it was stored). */
   validFrom: number;
   /** Event time: until when it held; absent while it holds. */

@@ -9,7 +9,14 @@ import { applyPatch, newRecord, nextVersion, vectorBytes } from './record-ops';
 
 /** One planned operation on memory. */
 export type Op =
-  | { kind: 'ADD'; text: string; vector: Float32Array; role?: string; validFrom?: number }
+  | {
+      kind: 'ADD';
+      text: string;
+      vector: Float32Array;
+      role?: string;
+      name?: string;
+      validFrom?: number;
+    }
   | { kind: 'UPDATE'; id: string; text: string; vector: Float32Array; validFrom?: number }
   | { kind: 'DELETE'; id: string; validTo?: number }
   | { kind: 'NOOP'; id: string };
@@ -50,6 +57,7 @@ export async function commitOps(
             metadata: o.metadata,
             scope: o.scope,
             ...(op.kind === 'ADD' && op.role !== undefined ? { role: op.role } : {}),
+            ...(op.kind === 'ADD' && op.name !== undefined ? { name: op.name } : {}),
             validFrom: op.validFrom ?? o.eventTime ?? now,
             slot: slot++,
             strength: core.settings.initialStrength,

@@ -5,6 +5,8 @@ import type { SkippedInput } from './ingest';
 export interface ChatMessage {
   /** Speaker: `'user'`, `'assistant'`, `'system'`, or any name. */
   role: string;
+  /** The speaker's name (e.g. `'ada'`); kept on the memories, and a query naming it finds them. */
+  name?: string;
   /** What was said. */
   content: string;
   /** When it was said (ms since epoch, Date or ISO string); becomes the facts' event time. */
@@ -16,6 +18,8 @@ export interface Fact {
   text: string;
   /** Who said it (absent for a plain text). */
   role?: string;
+  /** The speaker's name, when the message gave one. */
+  name?: string;
   /** When it held / was said (ms since epoch); absent → the call's eventTime or now. */
   eventTime?: number;
 }
@@ -96,6 +100,7 @@ export class SentenceExtractor implements Extractor {
         }
         const f: Fact = { text: s };
         if (m.role !== '') f.role = m.role;
+        if (m.name !== undefined) f.name = m.name;
         if (m.createdAt !== undefined) f.eventTime = m.createdAt;
         facts.push(f);
       }

@@ -140,6 +140,14 @@ function checkInput(core: EngineCore, input: unknown): (ChatMessage & { createdA
       role: msg.role,
       content: checkText(msg.content, max, `messages[${i}].content`),
     };
+    if (msg.name !== undefined) {
+      if (typeof msg.name !== 'string' || msg.name.trim().length === 0 || msg.name.length > 200)
+        throw new EngramError(
+          'InvalidArgument',
+          `messages[${i}].name must be a non-empty string of at most 200 characters`,
+        );
+      out.name = msg.name;
+    }
     if (msg.createdAt !== undefined)
       out.createdAt = checkTime(msg.createdAt, `messages[${i}].createdAt`);
     return out;
@@ -169,6 +177,7 @@ export async function addMemories(
       text: m.content,
       vector: vectors[i]!,
       ...(m.role ? { role: m.role } : {}),
+      ...(m.name !== undefined ? { name: m.name } : {}),
       ...(m.createdAt !== undefined ? { validFrom: m.createdAt } : {}),
     }));
   } else {

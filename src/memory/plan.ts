@@ -128,6 +128,7 @@ export async function rulePlan(
         text: fact.text,
         vector: vectors[i]!,
         ...(fact.role !== undefined ? { role: fact.role } : {}),
+        ...(fact.name !== undefined ? { name: fact.name } : {}),
         ...time,
       });
     else if (d.event === 'UPDATE')

@@ -14,6 +14,8 @@ export interface NewMemory {
   metadata: Metadata;
   scope: Scope;
   role?: string;
+  /** The speaker's name (a chat message's `name`). */
+  name?: string;
   /** Event time (validFrom). */
   validFrom: number;
   slot: number;
@@ -27,6 +29,7 @@ export function newRecord(m: NewMemory, now: number): MemoryRecord {
   if (m.scope.agentId !== undefined) r.agentId = m.scope.agentId;
   if (m.scope.runId !== undefined) r.runId = m.scope.runId;
   if (m.role !== undefined) r.role = m.role;
+  if (m.name !== undefined) r.name = m.name;
   r.createdAt = now;
   r.updatedAt = now;
   r.version = 1;
@@ -92,6 +95,7 @@ export function toMemory(r: MemoryRecord): Memory {
   if (r.agentId !== undefined) m.agentId = r.agentId;
   if (r.runId !== undefined) m.runId = r.runId;
   if (r.role !== undefined) m.role = r.role;
+  if (r.name !== undefined) m.name = r.name;
   if (r.validTo !== undefined) m.validTo = r.validTo;
   if (r.supersededAt !== undefined) m.supersededAt = r.supersededAt;
   return m;

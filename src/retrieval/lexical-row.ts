@@ -60,10 +60,19 @@ export function rowOf(doc: RetrievalDoc): LexicalRow {
   };
 }
 
-/** Speaker of a memory: `metadata.speaker` when it is a string, else its chat `role`. */
+/**
+ * Speaker of a memory, whom a query naming them finds: `metadata.speaker` when it is a string
+ * (for `addMany`, which takes no messages), else the chat message's `name`, else the owner of
+ * a first-person memory — its `userId` when the user said it (role `'user'`, or a plain text),
+ * its `agentId` when the assistant did — else its chat `role`.
+ */
 function speakerOf(r: MemoryRecord): string | undefined {
   const s = r.metadata?.speaker;
-  return typeof s === 'string' ? s : r.role;
+  if (typeof s === 'string') return s;
+  if (r.name !== undefined) return r.name;
+  if ((r.role === undefined || r.role === 'user') && r.userId !== undefined) return r.userId;
+  if (r.role === 'assistant' && r.agentId !== undefined) return r.agentId;
+  return r.role;
 }
 
 /**

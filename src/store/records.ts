@@ -16,6 +16,8 @@ export interface MemoryRecord {
   runId?: string;
   /** Who said it (`'user'`, `'assistant'`, …) when it came from a chat message. */
   role?: string;
+  /** The speaker's name (a chat message's `name`), when given. */
+  name?: string;
   createdAt: number;
   updatedAt: number;
   version: number;
