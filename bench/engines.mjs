@@ -1,51 +1,50 @@
-// `npm run bench [-- --json] [--sizes=10000,100000] [--sets=random-384,random-512,real-512]
+// `npm run bench [-- --sizes=10000,100000] [--sets=random-384,random-512,real-512]
 //   [--batches=1,16] [--budget=1500] [--queries=200] [--engines=plain-js,engram-cpu,...] [--hnsw-sets=real-512]
-//   [--mememo-n=10000] [--no-cold]`
-// Engram's CPU paths, a plain JS loop and peer libraries in one headless
-// Chromium page, on the same vectors and queries (bench/engines-page.ts).
-// Prints a table; with --json a last line {"rows":[...]}.
+//   [--mememo-n=10000] [--e2e-n=100000] [--ingest-n=500] [--e2e-searches=100] [--no-e2e]`
+// Engram's CPU paths, a plain JS loop and peer libraries in one headless Chromium page, on
+// the same vectors and queries (bench/engines-page.ts); then end to end through the public API
+// (bench/e2e-page.ts): Engram.open with its Worker and the offline model, a store of --e2e-n
+// memories. Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}}.
+// `real-*` sets need ../shared/data/locomo (skipped with a note where it is absent).
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { workerHeapBytes } from './worker-heap.mjs';
 
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const hit = argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-};
-const json = argv.includes('--json');
-const sizes = flag('sizes', '10000,100000').split(',').map(Number);
-const sets = flag('sets', 'random-384,random-512,real-512').split(',');
-const batches = flag('batches', '1,16').split(',').map(Number);
-const budgetMs = Number(flag('budget', '1500'));
-const nq = Number(flag('queries', '200'));
-const only = flag('engines', '');
-const cold = !argv.includes('--no-cold');
-const hnswSets = flag('hnsw-sets', 'real-512').split(',');
+const flags = parseFlags(process.argv.slice(2));
+const sizes = flags.list('sizes', '10000,100000').map(Number);
+const batches = flags.list('batches', '1,16').map(Number);
+const budgetMs = flags.number('budget', 1500);
+const nq = flags.number('queries', 200);
+const only = flags.text('engines', '');
+const hnswSets = flags.list('hnsw-sets', 'real-512');
 // MeMemo builds through IndexedDB node by node (208 s for 10k × 384 here): off unless asked.
-const mememoN = Number(flag('mememo-n', '0'));
+const mememoN = flags.number('mememo-n', 0);
+const e2e = !flags.has('no-e2e');
+const e2eN = flags.number('e2e-n', 100_000);
+const ingestN = flags.number('ingest-n', 500);
+const e2eSearches = flags.number('e2e-searches', 100);
+const LOCOMO = '../shared/data/locomo';
 
+let sets = flags.list('sets', 'random-384,random-512,real-512');
+const skipped = [];
 if (sets.some((s) => s.startsWith('real'))) {
-  const r = spawnSync('node_modules/.bin/tsx', ['bench/locomo-vectors.ts'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const cached = existsSync('bench/.cache/locomo-turns-use-lite-512.f32');
+  if (!cached && !existsSync(LOCOMO)) {
+    skipped.push(...sets.filter((s) => s.startsWith('real')));
+    sets = sets.filter((s) => !s.startsWith('real'));
+  } else {
+    const r = spawnSync('node_modules/.bin/tsx', ['bench/locomo-vectors.ts', LOCOMO], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
 }
 
-const server = await createServer({
-  configFile: resolve('vite.config.ts'),
-  server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-  logLevel: 'error',
-});
-await server.listen();
-const baseUrl = (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
-const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-
-async function call(page, name, ...args) {
-  return page.evaluate(
-    `import('/bench/engines-page.ts').then((m) => m[${JSON.stringify(name)}](...${JSON.stringify(args)}))`,
-  );
-}
+const { browser, baseUrl, close } = await startBench();
+const call = (page, name, ...args) => callPage(page, '/bench/engines-page.ts', name, ...args);
+const callE2e = (page, name, ...args) => callPage(page, '/bench/e2e-page.ts', name, ...args);
 
 const log = (line) => console.log(line);
 const pad = (v, n) => String(v).padStart(n);
@@ -69,13 +68,11 @@ const started = performance.now();
 const rows = [];
 try {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
-  await page.goto(`${baseUrl}/bench/engines.html`);
+  const page = await openBenchPage(context, baseUrl, '/bench/engines.html');
   log(`engram bench — top-10, ${nq} queries per set, ${browser.version()} (headless), one page`);
-  log(
-    `machine: ${(await import('node:os')).cpus()[0]?.model ?? '?'}, ${(await import('node:os')).cpus().length} cores\n`,
-  );
+  log(`machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores`);
+  if (skipped.length) log(`skipped ${skipped.join(', ')}: no ${LOCOMO} (real embeddings)`);
+  log('');
   log(cols.map((c, i) => pad(c, widths[i])).join(' '));
   const list = await call(page, 'engines');
   for (const s of sets) {
@@ -121,33 +118,64 @@ try {
       }
     }
   }
-  if (cold) {
-    const c = await call(page, 'coldOpenPrepare', { n: 100_000, dim: 384 });
-    const fresh = await context.newPage();
-    await fresh.goto(`${baseUrl}/bench/engines.html`);
-    const r = await call(fresh, 'coldOpen', { dim: 384 });
-    log(
-      `\ncold open of a persisted ${c.n}-vector store (dim ${c.dim}, built in ${num(c.buildMs / 1000, 1)} s), fresh page: ` +
-        `open ${num(r.openMs, 0)} ms + first search ${num(r.searchMs, 0)} ms = ${num(r.totalMs, 0)} ms (${r.backend})`,
-    );
-    rows.push({
-      engine: 'engram',
-      mode: 'cold-open',
-      n: c.n,
-      dim: c.dim,
-      batch: 1,
-      msPerQuery: r.totalMs,
-      p95Ms: r.totalMs,
-      recallAt10: null,
-      bytesPerVector: null,
-      buildMs: c.buildMs,
-    });
-  }
+  await page.close();
+  let endToEnd = null;
+  if (e2e) endToEnd = await endToEndFigures(context);
   log(
     `\n(${((performance.now() - started) / 1000).toFixed(0)} s; "vs plain" = plain-js ms/q ÷ this row's ms/q)`,
   );
-  if (json) console.log(JSON.stringify({ rows }));
+  console.log(JSON.stringify({ rows, endToEnd }));
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
+}
+
+/**
+ * Fills a store of `e2eN` memories through the public API, opens it cold in a fresh page,
+ * searches, and reads the Worker's heap against an empty store's (both open, after a GC).
+ */
+async function endToEndFigures(context) {
+  const name = `engram-bench-e2e-${Date.now()}`;
+  const fillPage = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
+  const fill = await callE2e(fillPage, 'e2eFill', { name, n: e2eN, ingestN });
+  await fillPage.close();
+  const coldPage = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
+  const cold = await callE2e(coldPage, 'e2eCold', { name, searches: e2eSearches });
+  const full = await workerHeapBytes(browser);
+  await callE2e(coldPage, 'e2eClose');
+  await coldPage.close();
+  const emptyPage = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
+  await callE2e(emptyPage, 'e2eEmpty', { name: `${name}-empty` });
+  const empty = await workerHeapBytes(browser);
+  await callE2e(emptyPage, 'e2eClose');
+  await emptyPage.close();
+  const figures = {
+    ingestTurnsPerSec: fill.ingestTurnsPerSec,
+    coldOpenMs: cold.coldOpenMs,
+    firstSearchMs: cold.firstSearchMs,
+    hybridSearchP50Ms: cold.hybridSearchP50Ms,
+    hybridSearchP95Ms: cold.hybridSearchP95Ms,
+    heapBytesPerMemory: (full.bytes - empty.bytes) / cold.memories,
+    idbBytesPerMemory: fill.idbBytesPerMemory,
+    memories: cold.memories,
+    dim: fill.dim,
+    ingestN: fill.ingestN,
+    inWorker: cold.inWorker,
+  };
+  log(
+    `\nend to end — Engram.open (Worker: ${cold.inWorker}, offline model, ${fill.dim}-d, CPU backend), ` +
+      `${cold.memories} memories (${fill.ingestN} ingested through the model, the rest with given vectors in ${num(fill.fillMs / 1000, 1)} s):`,
+  );
+  log(`  ingest (addMany, offline model)   ${num(figures.ingestTurnsPerSec, 1)} turns/s`);
+  log(`  cold open (fresh page, model too) ${num(figures.coldOpenMs, 0)} ms`);
+  log(`  first hybrid search              ${num(figures.firstSearchMs, 0)} ms`);
+  log(
+    `  hybrid search p50 / p95           ${num(figures.hybridSearchP50Ms, 1)} / ${num(figures.hybridSearchP95Ms, 1)} ms (${e2eSearches} searches)`,
+  );
+  log(
+    `  heap per memory                   ${num(figures.heapBytesPerMemory, 0)} B (Worker heap + array buffers after GC, full store − empty store: ${num(full.bytes / 2 ** 20, 1)} − ${num(empty.bytes / 2 ** 20, 1)} MiB)`,
+  );
+  log(
+    `  IndexedDB per memory              ${num(figures.idbBytesPerMemory, 0)} B (growth of storage.estimate() over the fill)`,
+  );
+  return figures;
 }

@@ -1,94 +1,13 @@
-// `npm run bench:search [-- --json] [--sizes=10000,100000] [--dims=384,512] [--batches=1,16] [--budget=1500]`
-// Serves the repo with Vite on 127.0.0.1, opens bench/search.html in headless
-// Chromium (WebGPU enabled; SwiftShader where there is no GPU) and times the
-// WebGPU kernel, the CPU twin and the backend 'auto' picks, side by side.
-import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
-
-const argv = process.argv.slice(2);
-const what = argv.find((a) => !a.startsWith('--')) ?? 'search';
-if (what !== 'search') {
-  console.error(`unknown benchmark '${what}' (known: search)`);
+// `node bench/run.mjs <benchmark> [flags]`: runs one benchmark driver of bench/.
+//   engines  `npm run bench`: Engram's CPU paths vs a plain JS loop and the peer libraries,
+//            then the end-to-end figures through the public API (bench/engines.mjs)
+//   search   `npm run bench:search`: WebGPU kernel vs CPU twin vs `auto` (bench/search.mjs)
+//   reads    default search() latency and log growth through the Worker (bench/reads.mjs)
+const DRIVERS = { engines: './engines.mjs', search: './search.mjs', reads: './reads.mjs' };
+const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
+const driver = DRIVERS[what];
+if (!driver) {
+  console.error(`unknown benchmark '${what}' (known: ${Object.keys(DRIVERS).join(', ')})`);
   process.exit(2);
 }
-const flag = (name, fallback) => {
-  const hit = argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-};
-const list = (name, fallback) => flag(name, fallback).split(',').map(Number);
-const json = argv.includes('--json');
-const sizes = list('sizes', '10000,100000');
-const dims = list('dims', '384,512');
-const batches = list('batches', '1,16');
-const budgetMs = Number(flag('budget', '1500'));
-
-const server = await createServer({
-  configFile: resolve('vite.config.ts'),
-  server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-  logLevel: 'error',
-});
-await server.listen();
-const baseUrl = (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
-const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-
-/** Calls an export of bench/search-page.ts in the page. */
-async function call(page, name, ...args) {
-  return page.evaluate(
-    `import('/bench/search-page.ts').then((m) => m[${JSON.stringify(name)}](...${JSON.stringify(args)}))`,
-  );
-}
-
-const pad = (v, n) => String(v).padStart(n);
-const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
-const started = performance.now();
-try {
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
-  await page.goto(`${baseUrl}/bench/search.html`);
-  const env = await call(page, 'env', dims[0]);
-  const log = (line) => console.log(line);
-  log(`engram bench:search — exact top-10, random unit vectors, ${browser.version()}`);
-  log(`adapter: ${env.adapter ?? 'none'}${env.software ? ' (software)' : ''}`);
-  log(`auto:    ${env.autoReason}\n`);
-  const cols = [
-    'N',
-    'dim',
-    'batch',
-    'WebGPU ms/q',
-    'CPU ms/q',
-    'CPU/GPU',
-    'auto → ms/q',
-    'agree',
-    'reps g/c',
-  ];
-  const widths = [7, 4, 5, 11, 9, 7, 15, 6, 8];
-  log(cols.map((c, i) => pad(c, widths[i])).join('  '));
-  const rows = [];
-  for (const dim of dims)
-    for (const n of sizes)
-      for (const batch of batches) {
-        const r = await call(page, 'runCase', { n, dim, batch, budgetMs });
-        rows.push(r);
-        const cells = [
-          r.n,
-          r.dim,
-          r.batch,
-          fmt(r.gpuMs),
-          fmt(r.cpuMs),
-          r.speedup ? `${fmt(r.speedup)}×` : '–',
-          `${r.auto} ${fmt(r.autoMs)}`,
-          fmt(r.agreement, 3),
-          `${r.gpuReps}/${r.cpuReps}`,
-        ];
-        log(cells.map((c, i) => pad(c, widths[i])).join('  '));
-      }
-  log(
-    `\n(${((performance.now() - started) / 1000).toFixed(0)} s; CPU/GPU > 1 means WebGPU is faster)`,
-  );
-  if (json) console.log(JSON.stringify({ env, rows }));
-} finally {
-  await browser.close();
-  await server.close();
-}
+await import(driver);

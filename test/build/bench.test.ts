@@ -1,0 +1,142 @@
+// The benchmark commands run from the repo as a user runs them (real npm scripts, their own
+// Vite server and headless Chromium), at a tiny size, so they cannot rot: each must exit 0 and
+// end with a JSON line whose figures are finite and plausible.
+import { spawnSync } from 'node:child_process';
+import { expect, test } from 'vitest';
+
+/** Runs a command in the repo root; its stdout's last JSON line, parsed. */
+function lastJson(cmd: string, args: string[]): unknown {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 170_000 });
+  expect(r.status, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+interface Row {
+  engine: string;
+  mode: string;
+  data: string;
+  n: number;
+  dim: number;
+  batch: number;
+  msPerQuery: number;
+  p95Ms: number;
+  recallAt10: number;
+  bytesPerVector: number | null;
+  buildMs: number;
+}
+
+const positive = (v: number) => expect(Number.isFinite(v) && v > 0, String(v)).toBe(true);
+
+test(
+  'npm run bench at a tiny size: engine rows and end-to-end figures',
+  { timeout: 180_000 },
+  () => {
+    const out = lastJson('npm', [
+      'run',
+      'bench',
+      '--',
+      '--sizes=600',
+      '--sets=random-64',
+      '--queries=16',
+      '--budget=50',
+      '--e2e-n=200',
+      '--ingest-n=12',
+      '--e2e-searches=8',
+    ]) as { rows: Row[]; endToEnd: Record<string, number | boolean> };
+    const engines = new Set(out.rows.map((r) => r.engine));
+    for (const e of ['plain-js', 'engram-cpu', '@orama/orama', 'hnswlib-wasm', 'voy-search'])
+      expect(engines, e).toContain(e);
+    for (const r of out.rows) {
+      expect(r).toMatchObject({ data: 'random', n: 600, dim: 64 });
+      expect([1, 16]).toContain(r.batch);
+      positive(r.msPerQuery);
+      expect(r.p95Ms).toBeGreaterThanOrEqual(r.msPerQuery);
+      expect(r.recallAt10).toBeGreaterThan(0);
+      expect(r.recallAt10).toBeLessThanOrEqual(1);
+      expect(r.buildMs).toBeGreaterThanOrEqual(0);
+      if (r.bytesPerVector !== null) expect(r.bytesPerVector).toBeGreaterThanOrEqual(64);
+    }
+    // Exact search is exact: the plain loop, the JS twin and the WASM scan all find the true top-10.
+    const exact = out.rows.filter((r) => r.engine === 'plain-js' || r.engine === 'engram-cpu');
+    expect(exact.map((r) => r.mode).sort()).toEqual(
+      ['fp32', 'fp32-js', 'fp32-js', 'fp32-wasm', 'fp32-wasm'].sort(),
+    );
+    for (const r of exact) {
+      expect(r.recallAt10).toBe(1);
+      expect(r.bytesPerVector).toBe(64 * 4);
+    }
+
+    const e = out.endToEnd;
+    expect(e).toMatchObject({ memories: 200, dim: 512, inWorker: true, ingestN: 12 });
+    for (const k of [
+      'ingestTurnsPerSec',
+      'coldOpenMs',
+      'firstSearchMs',
+      'hybridSearchP50Ms',
+      'hybridSearchP95Ms',
+      'idbBytesPerMemory',
+    ])
+      positive(e[k] as number);
+    expect(e.hybridSearchP95Ms).toBeGreaterThanOrEqual(e.hybridSearchP50Ms as number);
+    // Heap is a difference of two readings: finite, and at 200 memories within ±1 MiB a memory.
+    expect(Math.abs(e.heapBytesPerMemory as number)).toBeLessThan(2 ** 20);
+    // A memory stores at least its 512-d fp32 vector (2 KiB) in IndexedDB, and not 1 MiB.
+    expect(e.idbBytesPerMemory).toBeGreaterThan(2048);
+    expect(e.idbBytesPerMemory).toBeLessThan(2 ** 20);
+  },
+);
+
+test(
+  'npm run bench:search at a tiny size: the CPU twin and WebGPU agree',
+  { timeout: 120_000 },
+  () => {
+    const out = lastJson('npm', [
+      'run',
+      'bench:search',
+      '--',
+      '--json',
+      '--sizes=500',
+      '--dims=64',
+      '--batches=1',
+      '--budget=50',
+    ]) as {
+      rows: {
+        n: number;
+        dim: number;
+        cpuMs: number;
+        gpuMs: number | null;
+        agreement: number | null;
+      }[];
+    };
+    expect(out.rows).toHaveLength(1);
+    expect(out.rows[0]).toMatchObject({ n: 500, dim: 64 });
+    positive(out.rows[0]!.cpuMs);
+    if (out.rows[0]!.gpuMs !== null) {
+      positive(out.rows[0]!.gpuMs);
+      expect(out.rows[0]!.agreement).toBe(1);
+    }
+  },
+);
+
+test('node bench/reads.mjs at a tiny size: searches write nothing', { timeout: 120_000 }, () => {
+  const out = lastJson('node', [
+    'bench/reads.mjs',
+    '--memories=100',
+    '--searches=10',
+    '--runs=1',
+    '--json',
+  ]) as {
+    p50: number;
+    p95: number;
+    logGrowthDuringSearches: number;
+    distinctHits: number;
+    underLock: { tried: number; done: number };
+  }[];
+  expect(out).toHaveLength(1);
+  positive(out[0]!.p50);
+  expect(out[0]!.p95).toBeGreaterThanOrEqual(out[0]!.p50);
+  expect(out[0]!.logGrowthDuringSearches).toBe(0);
+  expect(out[0]!.distinctHits).toBeGreaterThan(0);
+  expect(out[0]!.underLock.done).toBe(out[0]!.underLock.tried);
+});
