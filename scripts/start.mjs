@@ -1,20 +1,34 @@
-// `npm start`: serves the memory playground on 127.0.0.1 and prints its URL.
+// `npm start [-- --port=5173]`: serves the memory playground on 127.0.0.1 and prints its URL.
+// `--port=0` (or PORT=0) takes a free port.
 import { createServer } from 'vite';
 
-const port = Number(process.env.PORT ?? 5173);
+const portFlag = process.argv
+  .slice(2)
+  .find((a) => a.startsWith('--port='))
+  ?.slice('--port='.length);
+const portText = portFlag ?? process.env.PORT ?? '5173';
+const port = Number(portText);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`npm start: bad port '${portText}' (0..65535; 0 = any free port)`);
+  process.exit(2);
+}
 const server = await createServer({
   configFile: 'vite.config.ts',
   server: { host: '127.0.0.1', port, open: false },
-});
-// The playground lives in public/; send "/" there.
-server.middlewares.use((req, res, next) => {
-  if (req.url === '/' || req.url === '/index.html') {
-    res.statusCode = 302;
-    res.setHeader('Location', '/public/index.html');
-    res.end();
-    return;
-  }
-  next();
+  plugins: [
+    {
+      name: 'engram-playground-root',
+      // The playground lives in public/; send "/" there (before Vite's own 404 for "/").
+      configureServer(s) {
+        s.middlewares.use((req, res, next) => {
+          if (req.url !== '/' && req.url !== '/index.html') return next();
+          res.statusCode = 302;
+          res.setHeader('Location', '/public/index.html');
+          res.end();
+        });
+      },
+    },
+  ],
 });
 await server.listen();
 const url = (server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`) + 'public/index.html';

@@ -1,0 +1,87 @@
+// Every command the README and package.json name works from the repo as a user runs it, at a
+// small size. Run here: `npm start` (the playground server) and `npm run eval:locomo` (one
+// conversation; skipped where ../shared/data/locomo is absent). Run elsewhere, so only checked
+// to be the same commands: `npm run typecheck` and `npm run format:check` are the tsc and
+// prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+const LOCOMO = '../shared/data/locomo';
+
+test('npm start serves the playground on a free port and stops', { timeout: 120_000 }, async () => {
+  // Its own process group, so that npm and the node it starts stop together.
+  const child = spawn('npm', ['start', '--', '--port=0'], { detached: true, stdio: 'pipe' });
+  let out = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Engram playground: (http:\/\/127\.0\.0\.1:\d+\/public\/index\.html)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (code) => reject(new Error(`npm start exited ${code}:\n${out}`)));
+    });
+    expect(url).not.toContain(':5173/'); // --port=0 took a free port
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>Engram playground</title>');
+    // "/" sends a person to the playground.
+    const root = await fetch(new URL('/', url), { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/public/index.html');
+    // The page's script is served transformed (TypeScript → JS) and imports the engine.
+    const script = /<script[^>]+src="([^"]*playground\.ts)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(new URL(script!, url));
+    expect(js.status).toBe(200);
+    expect(await js.text()).toMatch(/import \{[^}]*Engram[^}]*\} from "\/src\/index.ts"/);
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+  }
+  await new Promise((r) => (child.exitCode === null ? child.on('exit', r) : r(null)));
+});
+
+test('npm start refuses a bad port', () => {
+  const r = spawnSync('node', ['scripts/start.mjs', '--port=http'], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain("bad port 'http'");
+});
+
+test.skipIf(!existsSync(`${LOCOMO}/conv-30.json`))(
+  'npm run eval:locomo on one conversation, without the ablation: a JSON last line',
+  { timeout: 240_000 },
+  () => {
+    const r = spawnSync(
+      'npm',
+      ['run', 'eval:locomo', '--', '--conv', 'conv-30', '--no-ablation', '--k', '5,10', '--json'],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('LoCoMo retrieval, 105 questions');
+    const lines = r.stdout.trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!) as {
+      questions: number;
+      k: number[];
+      overall: Record<string, number>;
+    };
+    expect(last.questions).toBe(105);
+    expect(last.k).toEqual([5, 10]);
+    const r5 = last.overall['recall@5']!;
+    const r10 = last.overall['recall@10']!;
+    expect(r5).toBeGreaterThan(0);
+    expect(r10).toBeGreaterThanOrEqual(r5);
+    expect(r10).toBeLessThanOrEqual(1);
+  },
+);
+
+test('npm run typecheck and format:check are the commands npm test runs', () => {
+  expect(pkg.scripts.typecheck).toBe('tsc --noEmit');
+  expect(pkg.scripts['format:check']).toBe('prettier --check .');
+  const runner = readFileSync('scripts/test.mjs', 'utf8');
+  expect(runner).toContain("'tsc', ['--noEmit']");
+  expect(runner).toMatch(/'prettier', \['--check', [^\]]*'\.'\]/);
+});
