@@ -1,10 +1,10 @@
 // The offline default embedder: Universal Sentence Encoder Lite (512-d) on tfjs' wasm backend.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfconv from '@tensorflow/tfjs-converter';
-import { Tokenizer } from '@tensorflow-models/universal-sentence-encoder';
 import { EngramError } from '../errors';
 import type { EmbedOptions, Embedder, LoadProgress } from './embedder';
 import { modelFiles } from './model-files';
+import { UseTokenizer } from './use-tokenizer';
 import {
   absoluteUrl,
   checkPositiveInt,
@@ -110,10 +110,10 @@ export class UseLiteEmbedder implements Embedder {
   /** 512. */
   readonly dim = 512;
   private model: tfconv.GraphModel | undefined;
-  private readonly tokenizer: Tokenizer;
+  private readonly tokenizer: UseTokenizer;
   private readonly batchSize: number;
 
-  private constructor(model: tfconv.GraphModel, tokenizer: Tokenizer, batchSize: number) {
+  private constructor(model: tfconv.GraphModel, tokenizer: UseTokenizer, batchSize: number) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.batchSize = batchSize;
@@ -168,7 +168,7 @@ export class UseLiteEmbedder implements Embedder {
         cause: e,
       });
     }
-    const embedder = new UseLiteEmbedder(model, new Tokenizer(vocab), batchSize);
+    const embedder = new UseLiteEmbedder(model, new UseTokenizer(vocab), batchSize);
     progress?.({ stage: 'ready' });
     return embedder;
   }

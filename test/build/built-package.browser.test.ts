@@ -1,16 +1,65 @@
-// Loads the *built* package (dist/, Worker chunk included) in Chromium: catches
-// packaging and worker-path bugs that source-level tests miss.
+// The *built* package, as users get it: `npm pack` (which builds dist/), then
+// 1. dist/engram.js loaded in Chromium (Worker entry included), and
+// 2. the tarball installed into a fresh Vite app (test/fixtures/consumer-app), built with
+//    `engram/vite`, served on 127.0.0.1 and run in Chromium on the defaults: the engine in its
+//    Worker, the offline USE-lite embedder, no request leaving 127.0.0.1.
+// Catches packaging, Worker-path and runtime-file bugs that source-level tests miss, and
+// measures what an app pays: install size, JS (gzip), bytes a page downloads.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { beforeAll, expect, test } from 'vitest';
-import { openPage } from '../helpers/browser';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { newContext, openPage } from '../helpers/browser';
+
+const repo = resolve('.');
+const work = mkdtempSync(join(tmpdir(), 'engram-package-'));
+const app = join(work, 'app');
+let tarball = '';
+
+/** The environment for child npm/vite runs, without what `npm test` passes down (npm_config_*
+ * would point the app's install at this repo's prefix and settings). */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(npm_|vitest|node_env$)/i.test(k)) env[k] = v;
+  return env;
+}
+
+function run(cmd: string, args: string[], cwd: string): void {
+  execFileSync(cmd, args, { cwd, env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Total bytes of the files under `dir` (links not followed). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
 
 beforeAll(() => {
-  execFileSync('node_modules/.bin/vite', ['build', '--logLevel', 'error'], { stdio: 'inherit' });
-}, 120_000);
+  // `npm pack` runs `prepack` (npm run build: vite build + declarations) like a publish would.
+  run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], repo);
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')) ?? 'missing.tgz');
+}, 240_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 test('the built engram.js opens a store in its Worker, adds, searches and reports coded errors', async () => {
   expect(existsSync('dist/engram.js')).toBe(true);
+  expect(existsSync('dist/worker.js')).toBe(true);
   const page = await openPage();
   const r = await page.evaluate(async () => {
     const { Engram, ERROR_CODES } =
@@ -39,4 +88,150 @@ test('the built engram.js opens a store in its Worker, adds, searches and report
     codes: expect.any(Number),
   });
   expect(r.codes).toBeGreaterThan(10);
+});
+
+const scored = (rs: Array<{ memory: string; score: number }>) =>
+  rs.map((x) => `${x.memory} (${x.score.toFixed(2)})`).join(' > ');
+
+/** Serves `root` on 127.0.0.1, counting the bytes sent per path. */
+async function serve(
+  root: string,
+): Promise<{ server: Server; url: string; sent: Map<string, number> }> {
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.json': 'application/json',
+    '.wasm': 'application/wasm',
+  };
+  const sent = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    const file = resolve(root, '.' + (path === '/' ? '/index.html' : path));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(file);
+    sent.set(path, (sent.get(path) ?? 0) + body.length);
+    res.writeHead(200, {
+      'Content-Type': types[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+    });
+    res.end(body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { server, url: `http://127.0.0.1:${port}`, sent };
+}
+
+test('the tarball installs into a fresh Vite app, which builds and runs the README example in the Worker, offline', async () => {
+  cpSync(join(repo, 'test/fixtures/consumer-app'), app, { recursive: true });
+  run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball],
+    app,
+  );
+  const installed = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  expect(Object.keys(installed.dependencies)).toEqual(['engram']);
+  // The optional peer stays out, and with it onnxruntime-node's install script.
+  for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web'])
+    expect(existsSync(join(app, 'node_modules', pkg)), pkg).toBe(false);
+  const installBytes = treeBytes(join(app, 'node_modules'));
+
+  // The app's own Vite is this repo's (no download); it follows engram.js' Worker URL.
+  run(
+    process.execPath,
+    [join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'],
+    app,
+  );
+  const dist = join(app, 'dist');
+  const assets = readdirSync(join(dist, 'assets'));
+  const jsFiles = assets.filter((f) => f.endsWith('.js'));
+  const jsGzip = jsFiles.reduce(
+    (n, f) => n + gzipSync(readFileSync(join(dist, 'assets', f))).length,
+    0,
+  );
+  expect(existsSync(join(dist, 'engram/use-lite/model.json'))).toBe(true);
+  expect(existsSync(join(dist, 'engram/tfjs-wasm/tfjs-backend-wasm-simd.wasm'))).toBe(true);
+
+  const { server, url, sent } = await serve(dist);
+  try {
+    const context = await newContext();
+    const requests: string[] = [];
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(url);
+    const r = await page.evaluate(
+      (name) =>
+        (
+          window as unknown as {
+            runExample: (n: string) => Promise<{
+              inWorker: boolean;
+              embedderId: string;
+              dim: number;
+              stages: string[];
+              results: Array<{ memory: string; score: number }>;
+              asked: Array<{ memory: string; score: number }>;
+              history: Array<{
+                event: string;
+                previousMemory: string | null;
+                newMemory: string | null;
+              }>;
+              food: string[];
+            }>;
+          }
+        ).runExample(name),
+      `consumer-${Date.now()}`,
+    );
+    expect(pageErrors).toEqual([]);
+    expect(r.inWorker).toBe(true);
+    expect(r.embedderId).toBe('use-lite-512');
+    expect(r.dim).toBe(512);
+    expect(r.stages).toEqual(expect.arrayContaining(['download', 'init', 'ready']));
+    // What the README's example says it prints: the home memory first, both returned, best first.
+    const berlin = 'I live in Berlin with my cat Mochi';
+    const peanuts = 'Ada is allergic to peanuts';
+    expect(r.results.map((x) => x.memory)).toEqual([berlin, peanuts]);
+    expect(r.results[0]!.score).toBeGreaterThan(r.results[1]!.score);
+    expect(r.asked.map((x) => x.memory).sort()).toEqual([peanuts, berlin]);
+    expect(r.history).toEqual([
+      { event: 'ADD', previousMemory: null, newMemory: berlin },
+      { event: 'UPDATE', previousMemory: berlin, newMemory: 'I live in Paris with my cat Mochi' },
+    ]);
+    // The filter keeps only the health memory.
+    expect(r.food).toEqual([peanuts]);
+
+    // Every request went to the app's own server; the Worker's fetches are among them.
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((u) => !u.startsWith(url + '/'))).toEqual([]);
+    expect(requests).toContain(`${url}/engram/use-lite/model.json`);
+    const bytes = (pred: (p: string) => boolean) =>
+      [...sent].filter(([p]) => pred(p)).reduce((n, [, b]) => n + b, 0);
+    const modelBytes = bytes((p) => p.startsWith('/engram/use-lite/'));
+    const wasmBytes = bytes((p) => p.endsWith('.wasm'));
+    const jsBytes = bytes((p) => p.endsWith('.js'));
+    const jsPageGzip = [...sent.keys()]
+      .filter((p) => p.endsWith('.js'))
+      .reduce((n, p) => n + gzipSync(readFileSync(join(dist, p))).length, 0);
+    expect(modelBytes).toBe(treeBytes(join(dist, 'engram/use-lite')));
+    // One of tfjs' three wasm binaries, the one this browser runs.
+    expect(wasmBytes).toBeGreaterThan(0);
+    expect(wasmBytes).toBeLessThan(treeBytes(join(dist, 'engram/tfjs-wasm')));
+    console.log(
+      `consumer app: install ${(installBytes / 1e6).toFixed(1)} MB (node_modules, ${
+        readdirSync(join(app, 'node_modules')).length
+      } top-level entries); JS ${jsFiles.length} files, ${(jsGzip / 1e3).toFixed(0)} kB gzip; ` +
+        `page downloaded: model ${(modelBytes / 1e6).toFixed(2)} MB + wasm ${(wasmBytes / 1e3).toFixed(0)} kB ` +
+        `+ JS ${(jsBytes / 1e3).toFixed(0)} kB (${(jsPageGzip / 1e3).toFixed(0)} kB gzip); ` +
+        `${requests.length} requests; 'where do I live?': ${scored(r.results)}; ` +
+        `'where does Ada live?': ${scored(r.asked)}`,
+    );
+  } finally {
+    server.close();
+  }
 });
