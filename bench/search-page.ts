@@ -3,7 +3,7 @@
 // bench/run.mjs (headless) or bench/search.html (any browser, real GPUs too).
 import { requestGpu } from '../src/gpu/device';
 import { GpuFlatIndex } from '../src/gpu/gpu-index';
-import { createVectorIndex } from '../src/search/backend';
+import { createVectorIndex } from '../src/engine/vector-index-factory';
 import { CpuFlatIndex } from '../src/search/cpu-index';
 import type { SearchHits, VectorIndex } from '../src/search/vector-index';
 

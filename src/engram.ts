@@ -18,7 +18,7 @@ import type { ImportOptions, ImportResult, ImportSource } from './memory/import'
 import type { RelatedMemory } from './memory/links';
 import type { EmbedderSpec } from './engine/embedder-spec';
 import { EngramError, isEngramError } from './errors';
-import type { BackendChoice } from './search/backend';
+import type { BackendChoice } from './search/backend-choice';
 import type { IndexOptions } from './engine/open-index';
 import type { CompactOptions, CompactResult } from './memory/budget';
 import type { MergeOptions, MergeResult } from './memory/merge';

@@ -65,7 +65,7 @@ export type { EmbedderSpec } from './engine/embedder-spec';
 export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';
 export type { LogVerification } from './store/event-log';
 export type { VerifyCode, VerifyProblem, VerifyReport } from './memory/verify';
-export type { BackendChoice } from './search/backend';
+export type { BackendChoice } from './search/backend-choice';
 export type { IndexMode } from './search/index-mode';
 export type { IndexOptions } from './engine/open-index';
 export type { CompactOptions, CompactResult } from './memory/budget';

@@ -25,7 +25,7 @@ import {
   type AddResult,
 } from '../memory/ingest';
 import { toMemory } from '../memory/record-ops';
-import type { BackendChoice } from '../search/backend';
+import type { BackendChoice } from '../search/backend-choice';
 import { indexFootprint } from '../search/index-mode';
 import { lexicalChanges, lexicalRow } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';

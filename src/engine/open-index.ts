@@ -1,13 +1,10 @@
 // Builds the engine's vector index from its options: backend, stored form
 // (index mode) and, later, the resident-memory budget.
-import {
-  createCpuIndex,
-  createVectorIndex,
-  type BackendChoice,
-  type ChosenIndex,
-} from '../search/backend';
+import type { BackendChoice } from '../search/backend-choice';
+import { createCpuIndex } from '../search/create-cpu-index';
 import type { IndexMode } from '../search/index-mode';
 import { TieredIndex } from '../search/tiered-index';
+import { createVectorIndex, type ChosenIndex } from './vector-index-factory';
 
 /** Options of the engine's vector index (`EngineOptions.index`, `Engram.open({ index })`). */
 export interface IndexOptions {

@@ -1,6 +1,6 @@
 // The engine's options and what `info()` reports.
 import type { Embedder } from '../embed/embedder';
-import type { BackendChoice } from '../search/backend';
+import type { BackendChoice } from '../search/backend-choice';
 import type { IndexMode } from '../search/index-mode';
 import type { Metadata, Scope } from '../types';
 import type { MetadataFilter } from './filters';

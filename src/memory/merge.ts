@@ -22,8 +22,8 @@ import {
   type MemoryRecord,
 } from '../store/records';
 import type { Scope } from '../types';
-import { importance } from './budget';
 import { retention } from './forgetting';
+import { importance } from './memory-value';
 import { applyPatch } from './record-ops';
 
 /** Default least cosine similarity of a duplicate to its representative. */

@@ -1,8 +1,6 @@
 // What the search index stores per vector: exact fp32 rows (the flat index)
 // or a compact code scanned first and rescored exactly (QuantizedIndex).
 import { EngramError, shown } from '../errors';
-import type { GpuContext } from '../gpu/device';
-import { QuantizedIndex } from './quant/quantized-index';
 import type { VectorIndex } from './vector-index';
 
 /**
@@ -34,26 +32,6 @@ export function checkIndexMode(mode: unknown): IndexMode {
     });
   }
   return mode as IndexMode;
-}
-
-/**
- * A quantized index of `mode` with exact rescoring.
- * @param mode - a quantized mode (not `'fp32'`)
- * @param dim - vector length
- * @param backend - where the codes are scanned
- * @param gpu - the device for `'webgpu'`
- * @param shardRows - rows per GPU shard (tests)
- * @example
- * const index = await createQuantizedIndex('binary', 384, 'cpu');
- */
-export function createQuantizedIndex(
-  mode: Exclude<IndexMode, 'fp32'>,
-  dim: number,
-  backend: 'webgpu' | 'cpu',
-  gpu?: GpuContext,
-  shardRows?: number,
-): Promise<QuantizedIndex> {
-  return QuantizedIndex.create({ dim, mode, backend, gpu, shardRows, label: 'engram' });
 }
 
 /** The stored form of an index and what one vector costs where it is scanned. */

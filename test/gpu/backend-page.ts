@@ -1,6 +1,6 @@
 // Runs in the test page: backend choices and device-loss fallback.
 import { ResilientGpuIndex } from '../../src/gpu/resilient-index';
-import { createVectorIndex } from '../../src/search/backend';
+import { createVectorIndex } from '../../src/engine/vector-index-factory';
 import type { SearchHits } from '../../src/search/vector-index';
 import { sixteenths } from '../search/fixtures';
 

@@ -16,8 +16,9 @@ test('gpuBudgetBytes and compact({ maxBytes }): hot tier within budget, valued, 
     const { TieredIndex } = await importSrc<typeof import('../../src/search/tiered-index')>(
       '/src/search/tiered-index.ts',
     );
-    const { residentValue } =
-      await importSrc<typeof import('../../src/memory/budget')>('/src/memory/budget.ts');
+    const { residentValue } = await importSrc<typeof import('../../src/memory/memory-value')>(
+      '/src/memory/memory-value.ts',
+    );
     const DAY = 86_400_000;
     let now = 1_700_000_000_000;
     const clock = () => now;

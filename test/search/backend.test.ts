@@ -1,6 +1,6 @@
 // createVectorIndex in Node: no navigator.gpu, so CPU.
 import { expect, test } from 'vitest';
-import { createVectorIndex } from '../../src/search/backend';
+import { createVectorIndex } from '../../src/engine/vector-index-factory';
 import { unitRows } from './fixtures';
 
 test("'auto' in Node picks the CPU index and says why", async () => {

@@ -117,7 +117,7 @@ describe('WasmFlatIndex', () => {
 
 describe("createVectorIndex({ backend: 'cpu' })", () => {
   test("uses the WASM index by default and the JS twin with cpuKernel: 'js'; same hits", async () => {
-    const { createVectorIndex } = await import('../../src/search/backend');
+    const { createVectorIndex } = await import('../../src/engine/vector-index-factory');
     const wasm = (await createVectorIndex({ dim: 96, backend: 'cpu' })).index;
     const js = (await createVectorIndex({ dim: 96, backend: 'cpu', cpuKernel: 'js' })).index;
     expect(wasm).toBeInstanceOf(WasmFlatIndex);

@@ -1,16 +1,16 @@
 // Picks the search backend: WebGPU where it is usable and faster, else the CPU twin.
+// The factories that choose between GPU and CPU indexes live here, beside open-index.ts;
+// src/search/ holds the contracts and the CPU indexes.
 import { EngramError, shown } from '../errors';
 import { requestGpu, type GpuAdapterSummary, type GpuContext } from '../gpu/device';
 import { GpuFlatIndex } from '../gpu/gpu-index';
 import { ResilientGpuIndex } from '../gpu/resilient-index';
-import { CpuFlatIndex } from './cpu-index';
-import { checkIndexMode, createQuantizedIndex, type IndexMode } from './index-mode';
-import { wasmSimdSupported } from './wasm/kernel';
-import { WasmFlatIndex } from './wasm/wasm-index';
-import type { VectorIndex } from './vector-index';
-
-/** `'auto'` picks; `'webgpu'` and `'cpu'` force a backend. */
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+import type { BackendChoice } from '../search/backend-choice';
+import { CpuFlatIndex } from '../search/cpu-index';
+import { createCpuIndex } from '../search/create-cpu-index';
+import { checkIndexMode, type IndexMode } from '../search/index-mode';
+import { QuantizedIndex } from '../search/quant/quantized-index';
+import type { VectorIndex } from '../search/vector-index';
 
 /** Options of {@link createVectorIndex}. */
 export interface CreateVectorIndexOptions {
@@ -45,19 +45,23 @@ export interface CreateVectorIndexOptions {
 }
 
 /**
- * An exact CPU index: the WASM SIMD one where available (and not refused), else the JS twin.
+ * A quantized index of `mode` with exact rescoring.
+ * @param mode - a quantized mode (not `'fp32'`)
  * @param dim - vector length
- * @param kernel - `'wasm'` (default) or `'js'`
- * @param initialCapacity - rows to reserve
+ * @param backend - where the codes are scanned
+ * @param gpu - the device for `'webgpu'`
+ * @param shardRows - rows per GPU shard (tests)
+ * @example
+ * const index = await createQuantizedIndex('binary', 384, 'cpu');
  */
-export function createCpuIndex(
+export function createQuantizedIndex(
+  mode: Exclude<IndexMode, 'fp32'>,
   dim: number,
-  kernel: 'wasm' | 'js' = 'wasm',
-  initialCapacity?: number,
-): VectorIndex {
-  return kernel === 'wasm' && wasmSimdSupported()
-    ? new WasmFlatIndex({ dim, initialCapacity })
-    : new CpuFlatIndex({ dim, initialCapacity });
+  backend: 'webgpu' | 'cpu',
+  gpu?: GpuContext,
+  shardRows?: number,
+): Promise<QuantizedIndex> {
+  return QuantizedIndex.create({ dim, mode, backend, gpu, shardRows, label: 'engram' });
 }
 
 /** Size and budget of the `'auto'` calibration. */
