@@ -21,6 +21,9 @@ let failed = 0;
 failed |= step('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']);
 failed |= step('types (tsc --noEmit)', 'tsc', ['--noEmit']);
 failed |= step('types of eval/ (tsc --noEmit -p eval)', 'tsc', ['--noEmit', '-p', 'eval']);
+failed |= step('API reference (typedoc, warnings are errors)', 'typedoc', [
+  '--treatWarningsAsErrors',
+]);
 mkdirSync('test-results', { recursive: true });
 const extra = process.argv.slice(2);
 failed |= step('tests (vitest: Node + headless Chromium)', 'vitest', [

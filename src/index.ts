@@ -53,6 +53,8 @@ export type {
   TimeStageOptions,
 } from './retrieval/options';
 export type { ContextOptions } from './retrieval/context';
+export type { CrossEncoderStageOptions } from './retrieval/cross-encoder-stage';
+export type { FeatureWeights } from './retrieval/rerank';
 export type { EntityStageOptions } from './retrieval/entities';
 export type { RewriteQuery } from './retrieval/rewrite';
 export { retention, type ForgetOptions } from './memory/forgetting';
@@ -71,5 +73,9 @@ export type { IndexOptions } from './engine/open-index';
 export type { CompactOptions, CompactResult } from './memory/budget';
 export type { MergeCluster, MergeOptions, MergeResult } from './memory/merge';
 export { UseLiteEmbedder, type UseLiteEmbedderOptions } from './embed/use-lite-embedder';
-export { TransformersEmbedder } from './embed/transformers-embedder';
-export { HashEmbedder } from './embed/hash-embedder';
+export {
+  TransformersEmbedder,
+  type TransformersEmbedderOptions,
+  type TransformersDtype,
+} from './embed/transformers-embedder';
+export { HashEmbedder, type HashEmbedderOptions } from './embed/hash-embedder';

@@ -88,7 +88,7 @@ export interface EngineOptions {
   checkpoint?: CheckpointOptions | false;
 }
 
-/** See {@link EngineOptions.checkpoint}. */
+/** The `checkpoint` option of `Engram.open`: when a store writes a checkpoint. */
 export interface CheckpointOptions {
   /** Fewest memories a store needs before it is checkpointed (default 2000). */
   minMemories?: number;

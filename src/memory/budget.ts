@@ -28,7 +28,7 @@ export function bindBudget(state: MemoryState, clock: () => number): TieredIndex
   return index;
 }
 
-/** What {@link compactIndex} did. */
+/** What `compact()` did (`compactIndex`). */
 export interface CompactResult {
   /** Vectors in the resident (hot) index. */
   hot: number;

@@ -57,7 +57,7 @@ export interface SentenceExtractorOptions {
 
 /**
  * The default extractor: splits each kept message into sentences (see
- * {@link splitSentences}) and keeps every sentence that is not a question, with
+ * `splitSentences`) and keeps every sentence that is not a question, with
  * its speaker and time. What it leaves out is reported: a whole message of a
  * speaker not in `roles` ('role not kept'), a question ('question'), a sentence
  * under `minLength` characters ('too short').

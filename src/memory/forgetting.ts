@@ -21,10 +21,7 @@ const DAY_MS = 86_400_000;
  * @param rec - the memory version
  * @param now - ms since epoch
  */
-export function retention(
-  rec: Pick<MemoryRecord, 'strength' | 'lastRecalledAt'>,
-  now: number,
-): number {
+export function retention(rec: { strength: number; lastRecalledAt: number }, now: number): number {
   const days = Math.max(0, now - rec.lastRecalledAt) / DAY_MS;
   return Math.exp(-days / Math.max(rec.strength, 1e-9));
 }

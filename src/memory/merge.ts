@@ -38,7 +38,7 @@ const BATCH = 64;
 export interface MergeOptions extends Scope {
   /**
    * Least cosine similarity between a duplicate and its representative,
-   * 0 < threshold ≤ 1 (default {@link DEFAULT_MERGE_THRESHOLD}).
+   * 0 < threshold ≤ 1 (default `DEFAULT_MERGE_THRESHOLD`, 0.97).
    */
   threshold?: number;
   /** Find the clusters but write nothing (default false). */

@@ -2,7 +2,7 @@
 // memories next to it in the same episode, so an answer that spans turns is found.
 import { ranked, type Scores } from './fusion';
 
-/** Options of {@link expandContext}. */
+/** Options of the context stage (`expandContext`). */
 export interface ContextOptions {
   /** How many positions either side a hit reaches (default 2). */
   radius?: number;

@@ -84,7 +84,7 @@ export interface RerankStageOptions extends MmrOptions {
 
 /**
  * The stages of a search; `false` turns a stage off, an object turns it on with those
- * options. The defaults ({@link DEFAULT_RETRIEVAL}: every stage on except `links`) are what
+ * options. The defaults (`DEFAULT_RETRIEVAL`: every stage on except `links`) are what
  * the LoCoMo eval measures.
  */
 export interface RetrievalOptions {

@@ -12,7 +12,7 @@ export interface MemoryFeatures {
   trust?: number;
 }
 
-/** Weights of the features in {@link applyFeatures}. */
+/** Weights of the features in `applyFeatures`. */
 export interface FeatureWeights {
   /** Default 0: LoCoMo-style questions about the past must not favour the latest. */
   recency?: number;

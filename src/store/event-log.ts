@@ -73,7 +73,7 @@ export async function chainEvents(
   return out;
 }
 
-/** Result of {@link verifyChain}. */
+/** Result of `verifyLog()` (the hash-chain check, `verifyChain`). */
 export interface LogVerification {
   /** True when every event's hash matches its content and links to the previous one. */
   ok: boolean;
