@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Embedder } from '../src/embed/embedder';
+import { UseLiteEmbedder } from '../src/embed/use-lite-embedder';
 
 /** Default folder: under node_modules (already ignored by git and by prettier). */
 export const DEFAULT_CACHE_DIR = 'node_modules/.cache/engram-eval';
@@ -67,4 +68,9 @@ export class CachedEmbedder implements Embedder {
     writeFileSync(this.file, JSON.stringify(out));
     this.dirty = false;
   }
+}
+
+/** USE-lite (the engine's offline default, 512-d) behind the cache in `dir`. */
+export function cachedUseLite(dir = DEFAULT_CACHE_DIR): CachedEmbedder {
+  return new CachedEmbedder(() => UseLiteEmbedder.create(), { id: 'use-lite-512', dim: 512 }, dir);
 }

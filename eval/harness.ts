@@ -4,10 +4,11 @@
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/engine/engine';
-import { UseLiteEmbedder } from '../src/embed/use-lite-embedder';
 import type { RetrievalOptions } from '../src/retrieval/retriever';
-import { loadAll, recallAt, type Conversation } from './data';
-import { CachedEmbedder, DEFAULT_CACHE_DIR } from './embed-cache';
+import { parseCommonArgs, type CommonArgs } from './args';
+import { loadAll, type Conversation } from './data';
+import { cachedUseLite, type CachedEmbedder } from './embed-cache';
+import { percentiles, RecallTally } from './tally';
 
 /** The ablation: each row adds one stage to the one before; `DEFAULT_ROW` is the default. */
 export const ABLATION: [string, RetrievalOptions | false][] = [
@@ -54,46 +55,22 @@ export const CATEGORIES: Record<string, string> = {
   '5': 'adversarial',
 };
 
-export interface Args {
-  data: string;
-  ks: number[];
-  json: boolean;
+export interface Args extends CommonArgs {
   conv: string[];
   ablation: boolean;
-  cacheDir: string;
 }
 
+/** Parses the LoCoMo eval's flags (the common ones, --conv ID,…, --no-ablation). */
 export function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    data: '../shared/data/locomo',
-    ks: [5, 10, 25],
-    json: false,
-    conv: [],
-    ablation: true,
-    cacheDir: DEFAULT_CACHE_DIR,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${f} needs a value`);
-      return v;
-    };
-    if (f === '--data') a.data = next();
-    else if (f === '--k') a.ks = next().split(',').map(Number);
-    else if (f === '--json') a.json = true;
-    else if (f === '--conv') a.conv.push(...next().split(','));
-    else if (f === '--no-ablation') a.ablation = false;
-    else if (f === '--cache') a.cacheDir = next();
-    else throw new Error(`unknown flag ${f}`);
-  }
-  if (a.ks.some((k) => !Number.isInteger(k) || k < 1))
-    throw new Error('--k takes positive integers');
-  return a;
+  const own = { conv: [] as string[], ablation: true };
+  const common = parseCommonArgs(argv, '../shared/data/locomo', (f, next) => {
+    if (f === '--conv') own.conv.push(...next().split(','));
+    else if (f === '--no-ablation') own.ablation = false;
+    else return false;
+    return true;
+  });
+  return { ...common, ...own };
 }
-
-/** Recall sums: config → category ('all' too) → k → {sum, n}. */
-type Sums = Map<string, Map<string, Map<number, { sum: number; n: number }>>>;
 
 /** Result of {@link runLocomo}. */
 export interface LocomoResult {
@@ -117,7 +94,7 @@ async function evalConversation(
   embedder: CachedEmbedder,
   configs: [string, RetrievalOptions | false][],
   ks: number[],
-  sums: Sums,
+  tallies: Map<string, RecallTally>,
   latencies: number[],
 ): Promise<void> {
   const now = Math.max(...conv.turns.map((t) => t.time)) + 86_400_000;
@@ -143,8 +120,7 @@ async function evalConversation(
     const qvecs = await embedder.embed(conv.questions.map((q) => q.question));
     const maxK = Math.max(...ks);
     for (const [name, retrieval] of configs) {
-      const byCat = sums.get(name) ?? new Map();
-      sums.set(name, byCat);
+      const tally = tallies.get(name)!;
       const isDefault = name === DEFAULT_ROW;
       for (const [qi, q] of conv.questions.entries()) {
         const t0 = performance.now();
@@ -156,16 +132,7 @@ async function evalConversation(
         });
         if (isDefault) latencies.push(performance.now() - t0);
         const ranked = results.map((r) => diaOf.get(r.id) ?? '');
-        for (const cat of [String(q.category), 'all']) {
-          const byK = byCat.get(cat) ?? new Map();
-          byCat.set(cat, byK);
-          for (const k of ks) {
-            const s = byK.get(k) ?? { sum: 0, n: 0 };
-            s.sum += recallAt(ranked, q.evidence, k);
-            s.n++;
-            byK.set(k, s);
-          }
-        }
+        tally.add(String(q.category), ranked, q.evidence);
       }
     }
   } finally {
@@ -176,51 +143,31 @@ async function evalConversation(
 /**
  * Runs the eval over the conversations of a folder.
  * @param args - data folder, ks, conversations, ablation on/off, cache folder
+ * @param own - configurations to measure instead of the ablation, by name
  */
-export async function runLocomo(args: Partial<Args> = {}): Promise<LocomoResult> {
+export async function runLocomo(
+  args: Partial<Args> = {},
+  own?: [string, RetrievalOptions | false][],
+): Promise<LocomoResult> {
   const a = { ...parseArgs([]), ...args };
   const convs = loadAll(a.data).filter((c) => a.conv.length === 0 || a.conv.includes(c.id));
   if (convs.length === 0) throw new Error(`no conv-*.json in ${a.data}`);
-  const embedder = new CachedEmbedder(
-    () => UseLiteEmbedder.create(),
-    { id: 'use-lite-512', dim: 512 },
-    a.cacheDir,
-  );
-  const configs = a.ablation ? ABLATION : ABLATION.filter(([n]) => n === DEFAULT_ROW);
-  const sums: Sums = new Map();
+  const embedder = cachedUseLite(a.cacheDir);
+  const configs = own ?? (a.ablation ? ABLATION : ABLATION.filter(([n]) => n === DEFAULT_ROW));
+  const tallies = new Map(configs.map(([name]) => [name, new RecallTally(a.ks)]));
   const latencies: number[] = [];
   try {
-    for (const c of convs) await evalConversation(c, embedder, configs, a.ks, sums, latencies);
+    for (const c of convs) await evalConversation(c, embedder, configs, a.ks, tallies, latencies);
   } finally {
     embedder.save();
   }
-  const rows = configs.map(([name]) => {
-    const byCat = sums.get(name)!;
-    const rec = (cat: string): Record<string, number> =>
-      Object.fromEntries(
-        a.ks.map((k) => {
-          const s = byCat.get(cat)?.get(k);
-          return [`recall@${k}`, s ? round(s.sum / s.n) : NaN];
-        }),
-      );
-    const cats = [...byCat.keys()].filter((c) => c !== 'all').sort();
-    return {
-      name,
-      overall: rec('all'),
-      byCategory: Object.fromEntries(cats.map((c) => [c, rec(c)])),
-    };
-  });
-  latencies.sort((x, y) => x - y);
-  const pick = (p: number): number =>
-    round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN, 2);
+  const rows = configs.map(([name]) => ({ name, ...tallies.get(name)!.row() }));
   return {
     data: a.data,
     questions: convs.reduce((n, c) => n + c.questions.length, 0),
     k: a.ks,
     rows,
-    latency: { median: pick(0.5), p95: pick(0.95) },
+    latency: percentiles(latencies),
     embedded: embedder.misses,
   };
 }
-
-export const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;

@@ -3,19 +3,7 @@
 // a last line with the default stages' numbers.
 import { performance } from 'node:perf_hooks';
 import { CATEGORIES, DEFAULT_ROW, parseArgs, runLocomo } from './harness';
-
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows].map((r) =>
-    r.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)),
-  );
-  const w = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => '| ' + r.map((c, i) => c.padEnd(w[i]!)).join(' | ') + ' |';
-  return [
-    line(cells[0]!),
-    '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|',
-    ...cells.slice(1).map(line),
-  ].join('\n');
-}
+import { table } from './tally';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

@@ -1,0 +1,41 @@
+// Command-line flags shared by the eval CLIs: --data DIR, --k 5,10,25, --json, --cache DIR,
+// plus each CLI's own flags.
+import { DEFAULT_CACHE_DIR } from './embed-cache';
+
+/** Flags every eval takes. */
+export interface CommonArgs {
+  data: string;
+  ks: number[];
+  json: boolean;
+  cacheDir: string;
+}
+
+/**
+ * Parses the common flags; `extra(flag, next)` handles a CLI's own (returns false for an
+ * unknown one).
+ * @param argv - the arguments after the script
+ * @param data - the default data folder
+ */
+export function parseCommonArgs(
+  argv: string[],
+  data: string,
+  extra: (flag: string, next: () => string) => boolean = () => false,
+): CommonArgs {
+  const a: CommonArgs = { data, ks: [5, 10, 25], json: false, cacheDir: DEFAULT_CACHE_DIR };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${f} needs a value`);
+      return v;
+    };
+    if (f === '--data') a.data = next();
+    else if (f === '--k') a.ks = next().split(',').map(Number);
+    else if (f === '--json') a.json = true;
+    else if (f === '--cache') a.cacheDir = next();
+    else if (!extra(f, next)) throw new Error(`unknown flag ${f}`);
+  }
+  if (a.ks.some((k) => !Number.isInteger(k) || k < 1))
+    throw new Error('--k takes positive integers');
+  return a;
+}
