@@ -53,7 +53,7 @@ beforeAll(() => {
   // `npm pack` runs `prepack` (npm run build: vite build + declarations) like a publish would.
   run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], repo);
   tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')) ?? 'missing.tgz');
-}, 240_000);
+});
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
