@@ -34,6 +34,11 @@ import {
 } from './engine/option-names';
 import { checkOptionNames, optionShape } from './engine/validate';
 import { EngineHost } from './worker/engine-host';
+import type { Admit } from './govern/admission';
+import type { AuditEntry, AuditOptions } from './govern/audit';
+import { runBatch, type BatchResult, type ChangeSetWriter } from './govern/batch';
+import type { RollbackResult } from './govern/rollback';
+import type { WriteTagOptions } from './govern/write-tag';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
 
@@ -95,6 +100,20 @@ export interface EngramOptions {
   onLoadProgress?: (p: LoadProgress) => void;
   /** Diagnostics: backend choice and why, device loss, catch-up with other tabs. */
   log?: (message: string) => void;
+  /**
+   * The admission hook: `admit(fact, ctx)` sees every fact before consolidation — each
+   * extracted fact of `add`, each message with `infer: false`, each `addMany` item, the new
+   * text of `update` — and returns `'accept'`, `{ reject: reason }` (not stored; listed in
+   * `skipped` as `'rejected: <reason>'`, and `update` throws `Rejected`) or
+   * `{ redact: text }` (stored instead). `ctx` gives the operation, `source`, `changeSet`,
+   * scope, metadata and speaker. It runs in the page (a proxied call per fact through the
+   * Worker). A hook that throws or returns anything else fails the call with `AdmissionFailed`.
+   * @example
+   * import { Engram, redactPersonalData } from 'engram';
+   * const mem = await Engram.open({ name: 'assistant', admit: redactPersonalData });
+   * await mem.add('Mail me at ada@example.com', { infer: false }); // stored: 'Mail me at [email]'
+   */
+  admit?: Admit;
 }
 
 type Host = EngineHost | Remote<EngineHost>;
@@ -119,6 +138,7 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     checkpoint: true,
     onLoadProgress: true,
     log: true,
+    admit: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
 );
@@ -152,7 +172,7 @@ export class Engram {
     if (!options || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options are required');
     checkOptionNames(options, ENGRAM_OPTIONS, 'open');
-    for (const key of ['onLoadProgress', 'log'] as const)
+    for (const key of ['onLoadProgress', 'log', 'admit'] as const)
       if (options[key] !== undefined && typeof options[key] !== 'function')
         throw new EngramError('InvalidArgument', `${key} must be a function`);
     if (options.worker !== undefined && typeof options.worker !== 'boolean')
@@ -173,11 +193,11 @@ export class Engram {
         'InvalidArgument',
         'a live Embedder object cannot move into a Worker: pass a spec, or worker: false',
       );
-    const { onLoadProgress, log, worker: _w, ...rest } = options;
+    const { onLoadProgress, log, admit, worker: _w, ...rest } = options;
     const openOpts = { ...rest, embedder };
     if (!useWorker) {
       const host = new EngineHost();
-      return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log));
+      return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log, admit));
     }
     installErrorTransfer();
     const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
@@ -198,6 +218,7 @@ export class Engram {
         openOpts,
         onLoadProgress && proxy(onLoadProgress),
         log && proxy(log),
+        admit && proxy(admit),
       );
       const info = await Promise.race([opened, failed]);
       return new Engram(host, worker, info);
@@ -319,9 +340,60 @@ export class Engram {
     return this.call((h) => h.update(id, text, options), [id, text, options]);
   }
 
-  /** Deletes a memory (out of search and `getAll`; its history stays). @throws `NotFound` */
-  delete(id: string): Promise<{ message: string }> {
-    return this.call((h) => h.delete(id), [id]);
+  /**
+   * Deletes a memory (out of search and `getAll`; its history stays). @throws `NotFound`
+   * @param options - `source` and `changeSet`, recorded on the event
+   */
+  delete(id: string, options?: WriteTagOptions): Promise<{ message: string }> {
+    return this.call((h) => h.delete(id, options), [id, options]);
+  }
+
+  /**
+   * Groups writes into one change set: `fn` gets a writer `tx` whose `add`, `addMany`,
+   * `update` and `delete` all carry the same new change-set id (recorded on their events,
+   * listed by `audit({ changeSet })`). The writes are not one transaction: each commits as
+   * it is made. If `fn` throws, the writes it made are rolled back and the error is passed
+   * on. Undo it later with {@link rollback}.
+   * @returns `{ changeSet, result }`: the id and what `fn` returned
+   * @throws what `fn` threw; `Conflict` when it threw and other writes had meanwhile changed
+   *   the batch's memories (they were then not rolled back; `cause` is what `fn` threw)
+   * @example
+   * const { changeSet } = await mem.batch(async (tx) => {
+   *   await tx.add('I moved to Paris', { userId: 'ada' });
+   *   await tx.delete(oldId);
+   * });
+   * await mem.rollback(changeSet); // as before the batch
+   */
+  batch<T>(fn: (tx: ChangeSetWriter) => Promise<T> | T): Promise<BatchResult<T>> {
+    if (this.closed) return Promise.reject(new EngramError('StoreClosed'));
+    return runBatch(this, fn);
+  }
+
+  /**
+   * Undoes a change set (see {@link batch}, or writes given the same `changeSet` option) by
+   * appending compensating `memory.rolledBack` events — the log stays append-only and
+   * hash-chained: each memory it changed gets back exactly the record it had before (text,
+   * metadata, version, times; the past versions it made are removed), each memory it added
+   * is deleted. `history` shows ROLLBACK. Recalls by search since then are undone too.
+   * @returns the memories restored and those removed
+   * @throws `Conflict` (nothing written; `details.ids` and `details.seqs` name the memories
+   *   and events) when a later write — update, delete, merge, forget, erase, another change
+   *   set — changed one of its memories, or it was already rolled back; `NotFound` when no
+   *   event carries that change set
+   */
+  rollback(changeSet: string): Promise<RollbackResult> {
+    return this.call((h) => h.rollback(changeSet), [changeSet]);
+  }
+
+  /**
+   * The changes in the log, oldest first — each with its memory, event (as in `history`),
+   * actor, `source` and `changeSet`; recalls by search and links are left out. A read.
+   * @param options - `since` (a time), `source`, `changeSet` (its writes and its rollback), `limit` (default 1000)
+   * @example
+   * await mem.audit({ source: 'web', since: Date.now() - 86_400_000 });
+   */
+  audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
+    return this.call((h) => h.audit(options), [options]);
   }
 
   /** Deletes every memory of a scope; at least one of `userId`, `agentId`, `runId` is required. */

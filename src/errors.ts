@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   Aborted: 'The operation was aborted.',
   LlmFailed:
     'The llm hook threw, or returned output that breaks its contract. Nothing was written.',
+  Conflict:
+    'Later writes changed memories of the change set (details.ids, details.seqs): it was not rolled back. Nothing was written.',
+  Rejected: 'The admit hook rejected the text (details.reason). Nothing was written.',
+  AdmissionFailed:
+    "The admit hook threw, or returned something else than 'accept', { reject } or { redact }. Nothing was written.",
   NotEmpty: 'The store must be empty for this call (import mode "empty").',
   InvalidImport:
     'An import line is malformed, of an unknown format version, or fails its hash. Nothing was written.',

@@ -26,6 +26,12 @@ export type {
   ProgressCallback,
 } from './engine/engine';
 export type { AddResultItem, SkippedInput, SkipReason } from './memory/ingest';
+export type { BatchResult, ChangeSetWriter } from './govern/batch';
+export type { RollbackResult } from './govern/rollback';
+export type { AuditEntry, AuditOptions } from './govern/audit';
+export type { WriteTagOptions } from './govern/write-tag';
+export type { Admit, AdmitContext, AdmitDecision } from './govern/admission';
+export { redactPersonalData, redactText, type Redaction } from './govern/redact';
 export {
   SentenceExtractor,
   type ChatMessage,

@@ -74,7 +74,8 @@ export interface SearchResult extends Memory {
 }
 
 /** Mem0-style event names of a memory's history (plus Engram's lifecycle events). */
-export type HistoryEvent = 'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE' | 'MERGE';
+export type HistoryEvent =
+  'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE' | 'MERGE' | 'ROLLBACK';
 
 /** One entry of `history(id)`, oldest first. */
 export interface HistoryEntry {
@@ -102,4 +103,10 @@ export interface HistoryEntry {
   mergedInto?: string;
   /** MERGE on a representative: the memories merged into it. */
   mergedFrom?: string[];
+  /** Where the written text came from (`add(…, { source })`), when the event says. */
+  source?: string;
+  /** The change set the event belongs to (`batch`), when it has one. */
+  changeSet?: string;
+  /** ROLLBACK: the change set it undid. */
+  rolledBack?: string;
 }

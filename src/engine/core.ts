@@ -1,4 +1,5 @@
 import type { Embedder } from '../embed/embedder';
+import type { Admit } from '../govern/admission';
 import type { ChangeSet, MemoryStore } from '../store/memory-store';
 import type { EventRecord } from '../store/records';
 import type { MemoryState } from './memory-state';
@@ -19,6 +20,8 @@ export interface EngineSettings {
   /** Links on insert: least cosine similarity (default 0.75) and most links per new memory (default 5). */
   linkThreshold: number;
   maxLinks: number;
+  /** The admission hook (none: every fact is accepted). */
+  admit?: Admit;
 }
 
 /**

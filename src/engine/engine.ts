@@ -58,10 +58,18 @@ import {
   inScope,
 } from './validate';
 import { ADD_MANY_OPTIONS, EXPORT_OPTIONS, GET_ALL_OPTIONS } from './option-names';
+import { runBatch, type BatchResult, type ChangeSetWriter } from '../govern/batch';
+import { rollback, type RollbackResult } from '../govern/rollback';
+import { audit, type AuditEntry, type AuditOptions } from '../govern/audit';
+import type { WriteTagOptions } from '../govern/write-tag';
 
 export type { SearchOptions } from './search';
 export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
 export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
+export type { BatchResult, ChangeSetWriter } from '../govern/batch';
+export type { RollbackResult } from '../govern/rollback';
+export type { AuditEntry, AuditOptions } from '../govern/audit';
+export type { WriteTagOptions } from '../govern/write-tag';
 
 export type {
   CheckpointOptions,
@@ -284,11 +292,40 @@ export class Engine {
     return update(this.core, id, text, options);
   }
 
-  /** Deletes a memory: out of every search and `getAll`; its history stays. @throws `NotFound` */
-  async delete(id: string): Promise<{ message: string }> {
+  /**
+   * Deletes a memory: out of every search and `getAll`; its history stays. @throws `NotFound`
+   * @param options - `source` and `changeSet` recorded on the event
+   */
+  async delete(id: string, options?: WriteTagOptions): Promise<{ message: string }> {
     this.assertOpen();
-    await deleteOne(this.core, id);
+    await deleteOne(this.core, id, options);
     return { message: 'Memory deleted successfully!' };
+  }
+
+  /**
+   * Runs `fn` with a writer whose add/addMany/update/delete share one new change-set id;
+   * if `fn` throws, its writes are rolled back before the error is passed on.
+   * @returns the change set's id and what `fn` returned
+   */
+  async batch<T>(fn: (tx: ChangeSetWriter) => Promise<T> | T): Promise<BatchResult<T>> {
+    this.assertOpen();
+    return runBatch(this, fn);
+  }
+
+  /**
+   * Undoes a change set by appending compensating events: every memory it touched is as it
+   * was before it (one it added is deleted). @throws `NotFound`, `Conflict` when later
+   * writes changed one of its memories (nothing is written then)
+   */
+  async rollback(changeSet: string): Promise<RollbackResult> {
+    this.assertOpen();
+    return rollback(this.core, changeSet);
+  }
+
+  /** The changes in the log with their source and change set, oldest first (a read). */
+  async audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
+    this.assertOpen();
+    return audit(this.core, options);
   }
 
   /** Deletes every memory in a scope (at least one of userId, agentId, runId). */
@@ -523,6 +560,10 @@ export class Engine {
       for (const r of rows) buf.set(r.vector, (r.slot - first) * dim);
       await this.state.appendVectors(first, buf);
     }
+    // A rollback: the versions its change set made go before the records as they were come back.
+    const from = new Map<string, number>();
+    for (const [id, v] of change.dropVersions ?? []) from.set(id, Math.min(v, from.get(id) ?? v));
+    for (const [id, version] of from) this.state.forgetVersions(id, version);
     if (change.erase) {
       this.state.drop(change.erase.ids);
       this.checkpointSeq = -1; // deleted in the erasure's transaction

@@ -131,6 +131,25 @@ export class MemoryState {
     if (removed.length) this.index.remove(removed);
   }
 
+  /**
+   * Forgets the versions of a memory from `version` on, the current one included (a
+   * rollback, before it {@link apply}s the record as it was): masks their slots.
+   */
+  forgetVersions(id: string, version: number): void {
+    const removed: number[] = [];
+    for (const v of this.versionsOf(id)) {
+      if (v.version < version) continue;
+      this.setCurrent(v.slot, false);
+      if (this.setLive(v.slot, false)) removed.push(v.slot);
+      this.slotRecord[v.slot] = undefined;
+    }
+    const kept = (this.past.get(id) ?? []).filter((p) => p.version < version);
+    if (kept.length) this.past.set(id, kept);
+    else this.past.delete(id);
+    this.forgetLoadedLexical(new Set([id]));
+    if (removed.length) this.index.remove(removed);
+  }
+
   /** Adds links (each record is one direction). */
   addLinks(links: readonly LinkRecord[]): void {
     for (const l of links) {

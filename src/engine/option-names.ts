@@ -29,6 +29,8 @@ import type { CrossEncoderStageOptions } from '../retrieval/cross-encoder-stage'
 import type { FeatureWeights } from '../retrieval/rerank';
 import type { RewriteQuery } from '../retrieval/rewrite';
 import type { Scope } from '../types';
+import type { WriteTagOptions } from '../govern/write-tag';
+import type { AuditOptions } from '../govern/audit';
 
 type SpecOf<T extends EmbedderSpec['type']> = Extract<EmbedderSpec, { type: T }>;
 
@@ -65,6 +67,7 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     index: true,
     gpuBudgetBytes: true,
     checkpoint: true,
+    admit: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
 );
@@ -110,6 +113,8 @@ export const ADD_OPTIONS = optionShape<AddOptions>(
     extractor: true,
     consolidator: true,
     llm: true,
+    source: true,
+    changeSet: true,
   },
   {
     consolidation: optionShape<ConsolidationOptions>({
@@ -230,7 +235,23 @@ export const GET_ALL_OPTIONS = optionShape<GetAllOptions>({
 });
 
 /** `update`. */
-export const UPDATE_OPTIONS = optionShape<UpdateOptions>({ metadata: true, eventTime: true });
+export const UPDATE_OPTIONS = optionShape<UpdateOptions>({
+  metadata: true,
+  eventTime: true,
+  source: true,
+  changeSet: true,
+});
+
+/** `delete`. */
+export const DELETE_OPTIONS = optionShape<WriteTagOptions>({ source: true, changeSet: true });
+
+/** `audit`. */
+export const AUDIT_OPTIONS = optionShape<AuditOptions>({
+  since: true,
+  source: true,
+  changeSet: true,
+  limit: true,
+});
 
 /** `forget`. */
 export const FORGET_OPTIONS = optionShape<ForgetOptions>({

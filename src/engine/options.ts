@@ -6,6 +6,8 @@ import type { Metadata, Scope } from '../types';
 import type { MetadataFilter } from './filters';
 import type { IndexOptions } from './open-index';
 import type { EngineSettings } from './core';
+import type { Admit } from '../govern/admission';
+import type { WriteTagOptions } from '../govern/write-tag';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
 import { ENGINE_OPTIONS } from './option-names';
 import {
@@ -86,6 +88,11 @@ export interface EngineOptions {
    * transaction. `false` turns checkpoints off.
    */
   checkpoint?: CheckpointOptions | false;
+  /**
+   * The admission hook: sees every fact before consolidation and accepts, rejects or
+   * redacts it (see {@link Admit}; `redactPersonalData` is a built-in one). Default: none.
+   */
+  admit?: Admit;
 }
 
 /** The `checkpoint` option of `Engram.open`: when a store writes a checkpoint. */
@@ -117,7 +124,7 @@ export interface GetAllOptions extends Scope {
 }
 
 /** Options of `update`. */
-export interface UpdateOptions {
+export interface UpdateOptions extends WriteTagOptions {
   /** New metadata (default: keep). */
   metadata?: Metadata;
   /** When the new version started to hold (default now); the old one's validTo. */
@@ -207,6 +214,9 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     strengthIncrement: checkNumber(options.strengthIncrement, 'strengthIncrement', 1, 0),
     linkThreshold: checkNumber(options.linkThreshold, 'linkThreshold', 0.75, -1, 1),
     maxLinks: options.maxLinks === 0 ? 0 : checkLimit(options.maxLinks, 5, 100, 'maxLinks'),
+    ...(options.admit !== undefined
+      ? { admit: checkFunction(options.admit, 'admit', options.admit) }
+      : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { MemoryRecord } from '../store/records';
 import type { AddResultItem, CheckedAdd } from './ingest';
 import { planLinks, type LinkSource } from './links';
 import { applyPatch, newRecord, nextVersion, vectorBytes } from './record-ops';
+import { tagFields } from '../govern/write-tag';
 
 /** One planned operation on memory. */
 export type Op =
@@ -71,7 +72,7 @@ export async function commitOps(
           memoryId: rec.id,
           at: now,
           actor,
-          payload: { memory: rec, vector: vectorBytes(op.vector) },
+          payload: { memory: rec, vector: vectorBytes(op.vector), ...tagFields(o.tag) },
         });
         if (o.link) sources.push({ id: rec.id, vector: op.vector, scope: o.scope });
         results.push({ id: rec.id, memory: rec.text, event: 'ADD' });
@@ -96,7 +97,7 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { ...next, vector: vectorBytes(op.vector) },
+          payload: { ...next, vector: vectorBytes(op.vector), ...tagFields(o.tag) },
         });
         results.push({
           id: target.id,
@@ -113,7 +114,7 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { patch },
+          payload: { patch, ...tagFields(o.tag) },
         });
         results.push({ id: target.id, memory: target.text, event: 'DELETE' });
       } else {
@@ -127,13 +128,15 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { patch },
+          payload: { patch, ...tagFields(o.tag) },
         });
         results.push({ id: target.id, memory: target.text, event: 'NOOP' });
       }
     }
     const linked = await planLinks(core, sources, now);
-    events.push(...linked.events);
+    // Links belong to the write that made them (one tag per call: `add` has one set of options).
+    const tag = tagFields(entries[0]!.o.tag);
+    events.push(...linked.events.map((e) => ({ ...e, payload: { ...e.payload, ...tag } })));
     if (!events.length) return [];
     return core.commit({
       memories: [...changed.values()],

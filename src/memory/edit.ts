@@ -11,7 +11,9 @@ import {
   checkTime,
   inScope,
 } from '../engine/validate';
-import { SCOPE_OPTIONS, UPDATE_OPTIONS } from '../engine/option-names';
+import { DELETE_OPTIONS, SCOPE_OPTIONS, UPDATE_OPTIONS } from '../engine/option-names';
+import { admitContext, admitOne } from '../govern/admission';
+import { checkWriteTag, tagFields, type WriteTag, type WriteTagOptions } from '../govern/write-tag';
 import type { MemoryRecord } from '../store/records';
 import type { Memory, Scope } from '../types';
 import { applyPatch, nextVersion, toMemory, vectorBytes } from './record-ops';
@@ -42,10 +44,18 @@ export async function update(
   const o = options ?? {};
   const metadata = o.metadata === undefined ? undefined : checkMetadata(o.metadata);
   const eventTime = o.eventTime === undefined ? undefined : checkTime(o.eventTime, 'eventTime');
+  const tag = checkWriteTag(o);
   // Whether `id` exists is decided under the write lock, after catching up: it may have
   // been written by another tab whose announcement has not arrived yet.
   checkId(id);
-  const [vector] = await core.embed([t]);
+  const ctx = { ...admitContext('update', { scope: {}, metadata: metadata ?? {}, tag }), id };
+  const a = await admitOne(core.settings.admit, t, ctx, core.settings.maxTextLength);
+  if ('rejected' in a)
+    throw new EngramError('Rejected', `the admit hook rejected the text: ${a.rejected}`, {
+      details: { reason: a.rejected, id },
+    });
+  const text2 = a.text;
+  const [vector] = await core.embed([text2]);
   let updated: MemoryRecord | undefined;
   await core.write(async () => {
     const prev = activeRecord(core, id);
@@ -53,7 +63,7 @@ export async function update(
     const slot = core.store.reserveSlots(1);
     const next = nextVersion(
       prev,
-      { text: t, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
+      { text: text2, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
       now,
     );
     updated = next.memory;
@@ -67,7 +77,7 @@ export async function update(
           memoryId: id,
           at: now,
           actor: 'api',
-          payload: { ...next, vector: vectorBytes(vector!) },
+          payload: { ...next, vector: vectorBytes(vector!), ...tagFields(tag) },
         },
       ],
     });
@@ -76,9 +86,15 @@ export async function update(
 }
 
 /** Soft-deletes one memory. @throws `NotFound` */
-export async function deleteOne(core: EngineCore, id: string): Promise<void> {
+export async function deleteOne(
+  core: EngineCore,
+  id: string,
+  options?: WriteTagOptions,
+): Promise<void> {
+  checkOptionNames(options, DELETE_OPTIONS, 'delete');
+  const tag = checkWriteTag(options);
   checkId(id); // existence is checked under the write lock (see `update`)
-  await deleteWhere(core, (r) => r.id === id, id);
+  await deleteWhere(core, (r) => r.id === id, tag, id);
 }
 
 /** Soft-deletes every memory of a scope (at least one scope field). @returns how many */
@@ -91,12 +107,13 @@ export async function deleteScope(core: EngineCore, scope: Scope): Promise<numbe
       'deleteAll needs userId, agentId or runId; use reset() to delete everything',
     );
   }
-  return deleteWhere(core, (r) => inScope(r, s));
+  return deleteWhere(core, (r) => inScope(r, s), checkWriteTag(undefined));
 }
 
 async function deleteWhere(
   core: EngineCore,
   pred: (r: MemoryRecord) => boolean,
+  tag: WriteTag,
   /** The id that must exist (NotFound otherwise). */
   mustExist?: string,
 ): Promise<number> {
@@ -120,7 +137,7 @@ async function deleteWhere(
         memoryId: r.id,
         at: now,
         actor: 'api',
-        payload: { patch },
+        payload: { patch, ...tagFields(tag) },
       })),
     });
   });

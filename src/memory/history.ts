@@ -12,6 +12,7 @@ const SHOWN: Partial<Record<EventType, HistoryEvent>> = {
   'memory.restored': 'RESTORE',
   'memory.erased': 'ERASE',
   'memory.merged': 'MERGE',
+  'memory.rolledBack': 'ROLLBACK',
 };
 
 /**
@@ -55,8 +56,13 @@ export function historyFromEvents(id: string, events: readonly EventRecord[]): H
       if (p.previous) entry.previousMemory = p.previous.text;
       if (p.mergedInto !== undefined) entry.mergedInto = p.mergedInto;
       if (p.mergedFrom) entry.mergedFrom = [...p.mergedFrom];
+      if (p.source !== undefined) entry.source = p.source;
+      if (p.changeSet !== undefined) entry.changeSet = p.changeSet;
+      if (p.rolledBack !== undefined) entry.rolledBack = p.rolledBack;
       if (event === 'ADD') entry.previousMemory = null;
       if (event === 'DELETE' || event === 'ERASE') entry.newMemory = null;
+      // A rollback of the change set that added the memory leaves it deleted.
+      if (event === 'ROLLBACK' && p.memory?.state !== 'active') entry.newMemory = text = null;
     }
     out.push(entry);
   }

@@ -16,12 +16,14 @@ import type { ChatMessage, Extractor } from './extractor';
 import type { LlmHook } from './llm';
 import { commitOps, type Op } from './apply-ops';
 import { llmPlan, rulePlan } from './plan';
+import { checkWriteTag, type WriteTag, type WriteTagOptions } from '../govern/write-tag';
+import { admitContext, admitOne, rejectedReason } from '../govern/admission';
 
 /** What `add` takes: a text, or chat messages (`{ role, content }[]`, as Mem0). */
 export type AddInput = string | ChatMessage[];
 
 /** Options of `add` (and of each `addMany` item). */
-export interface AddOptions extends Scope {
+export interface AddOptions extends Scope, WriteTagOptions {
   /** Metadata to keep with the new memories. */
   metadata?: Metadata;
   /** A precomputed vector for a text added with `infer: false` (the default then); skips the embedder. */
@@ -63,7 +65,8 @@ export interface AddResultItem {
  * - `'repeated in this call'` — the same fact (same content tokens) earlier in the same input;
  * - `'nothing to retract'` — a retraction ("I no longer …") that matches no memory in scope;
  * - `'no fact'` — `llm.extractFacts` found no fact in the input;
- * - `'no change'` — a custom consolidator returned NOOP without naming a memory.
+ * - `'no change'` — a custom consolidator returned NOOP without naming a memory;
+ * - `'rejected: <reason>'` — the `admit` hook rejected the fact, with its reason.
  *
  * A custom extractor may give its own reasons.
  */
@@ -75,6 +78,7 @@ export type SkipReason =
   | 'nothing to retract'
   | 'no fact'
   | 'no change'
+  | `rejected: ${string}`
   | (string & {});
 
 /** A sentence or message of the input that `add` did not store, and why. */
@@ -90,7 +94,7 @@ export interface AddResult {
   /**
    * What was not stored and why: every part of the input is either in `results`
    * (ADD, UPDATE, DELETE, or NOOP when a memory already says it) or here.
-   * Always empty for `addMany`, which stores every item as it is.
+   * For `addMany`, which stores every item as it is, only the items the admit hook rejected.
    */
   skipped: SkippedInput[];
 }
@@ -103,6 +107,8 @@ export interface CheckedAdd {
   link: boolean;
   infer: boolean;
   vector: Float32Array | undefined;
+  /** Source and change set, recorded on the events. */
+  tag: WriteTag;
 }
 
 function checkOptions(core: EngineCore, o: AddOptions, linkDefault: boolean): CheckedAdd {
@@ -123,6 +129,7 @@ function checkOptions(core: EngineCore, o: AddOptions, linkDefault: boolean): Ch
     link: checkBoolean(o.link, 'link', linkDefault),
     infer,
     vector,
+    tag: checkWriteTag(o),
   };
 }
 
@@ -167,11 +174,29 @@ export async function addMemories(
   let skipped: SkippedInput[] = [];
   let actor = 'api';
   if (!o.infer) {
-    const kept = messages.filter((m) => m.role !== 'system');
     skipped = messages
       .filter((m) => m.role === 'system')
       .map((m) => ({ text: m.content, reason: 'role not kept' }));
-    const vectors = o.vector ? [o.vector] : await core.embed(kept.map((m) => m.content));
+    const kept: typeof messages = [];
+    let redacted = false;
+    for (const m of messages.filter((x) => x.role !== 'system')) {
+      const a = await admitOne(
+        core.settings.admit,
+        m.content,
+        admitContext('add', o, m.role || undefined),
+        core.settings.maxTextLength,
+      );
+      if ('rejected' in a) skipped.push({ text: m.content, reason: rejectedReason(a.rejected) });
+      else {
+        redacted ||= a.text !== m.content;
+        kept.push({ ...m, content: a.text });
+      }
+    }
+    // A given vector is of the text as given: a redacted text is embedded anew.
+    const vectors =
+      o.vector && !redacted && kept.length === 1
+        ? [o.vector]
+        : await core.embed(kept.map((m) => m.content));
     ops = kept.map((m, i) => ({
       kind: 'ADD',
       text: m.content,
@@ -213,9 +238,21 @@ export async function addBatch(
     return { text: checkText(it?.text, core.settings.maxTextLength), o };
   });
   const results: AddResult['results'] = [];
+  const skipped: SkippedInput[] = [];
   const CHUNK = 500;
   for (let i = 0; i < checked.length; i += CHUNK) {
-    const chunk = checked.slice(i, i + CHUNK);
+    const chunk: typeof checked = [];
+    for (const c of checked.slice(i, i + CHUNK)) {
+      const a = await admitOne(
+        core.settings.admit,
+        c.text,
+        admitContext('addMany', c.o),
+        core.settings.maxTextLength,
+      );
+      if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
+      else if (a.text === c.text) chunk.push(c);
+      else chunk.push({ text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+    }
     const missing = chunk.filter((c) => !c.o.vector);
     const embedded = await core.embed(
       missing.map((c) => c.text),
@@ -235,5 +272,5 @@ export async function addBatch(
     results.push(...(await commitOps(core, ops, 'api')));
     options.onProgress?.({ done: Math.min(i + CHUNK, checked.length), total: checked.length });
   }
-  return { results, skipped: [] };
+  return { results, skipped };
 }

@@ -9,6 +9,7 @@ import { SentenceExtractor, type ChatMessage, type Extraction, type Fact } from 
 import { contentTokens } from './fact-tokens';
 import type { AddOptions, CheckedAdd, SkippedInput } from './ingest';
 import { callHook, checkFacts, checkOperations } from './llm';
+import { admitContext, admitOne, rejectedReason } from '../govern/admission';
 
 type Msg = ChatMessage & { createdAt?: number };
 
@@ -94,6 +95,24 @@ async function extract(
   return checkExtraction(core, await extractor.extract(messages));
 }
 
+/** The facts the admit hook lets in (redacted where it says), before consolidation. */
+async function admitted(core: EngineCore, x: Extraction, o: CheckedAdd): Promise<Extraction> {
+  if (!core.settings.admit) return x;
+  const facts: Fact[] = [];
+  const skipped = [...x.skipped];
+  for (const f of x.facts) {
+    const a = await admitOne(
+      core.settings.admit,
+      f.text,
+      admitContext('add', o, f.role),
+      core.settings.maxTextLength,
+    );
+    if ('rejected' in a) skipped.push({ text: f.text, reason: rejectedReason(a.rejected) });
+    else facts.push({ ...f, text: a.text });
+  }
+  return { facts, skipped };
+}
+
 /** Plan with the rule consolidator (or a given one). */
 export async function rulePlan(
   core: EngineCore,
@@ -101,7 +120,7 @@ export async function rulePlan(
   options: AddOptions,
   o: CheckedAdd,
 ): Promise<Plan> {
-  const { facts, skipped } = await extract(core, messages, options);
+  const { facts, skipped } = await admitted(core, await extract(core, messages, options), o);
   const rules = new RuleConsolidator(options.consolidation ?? {});
   const consolidator = options.consolidator ?? rules;
   const prepared = facts.map((f) => consolidator.prepare(f));
@@ -154,7 +173,7 @@ export async function llmPlan(
 ): Promise<Plan> {
   const decide = options.llm?.decide;
   if (!decide) return rulePlan(core, messages, options, o);
-  const extraction = await extract(core, messages, options);
+  const extraction = await admitted(core, await extract(core, messages, options), o);
   const { skipped } = extraction;
   const facts = extraction.facts.map((f) => f.text);
   if (facts.length === 0) return { ops: [], skipped };

@@ -29,6 +29,8 @@ export function replay(events: readonly EventRecord[]): { state: DerivedState; n
     const p = e.payload;
     if (isTombstone(p)) continue;
     if (p.previous) versions.set(`${p.previous.id}#${p.previous.version}`, p.previous);
+    // A rollback removes the past versions its change set made.
+    for (const v of p.dropVersions ?? []) versions.delete(`${e.memoryId}#${v}`);
     if (p.memory) {
       memories.set(p.memory.id, p.memory);
       if (p.vector) vectors.set(p.memory.slot, new Float32Array(p.vector.slice(0)));

@@ -30,6 +30,8 @@ export interface ChangeSet {
   memories?: MemoryRecord[];
   /** Past versions to keep (store `versions`). */
   versions?: MemoryRecord[];
+  /** Past versions to remove, as [id, version] (a rollback removes those its change set made). */
+  dropVersions?: [string, number][];
   /** New vectors by slot (slots from `MemoryStore.reserveSlots`). */
   vectors?: { slot: number; vector: Float32Array }[];
   /** Links to put (one record per direction). */
@@ -77,6 +79,8 @@ export async function commitChange(
     const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
     for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
     for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
+    for (const key of change.dropVersions ?? [])
+      writes.push(tx.objectStore('versions').delete(key));
     for (const e of events) writes.push(tx.objectStore('events').add(e));
     for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
     if (!stored.lexicalDropped) {

@@ -66,7 +66,8 @@ export type EventType =
   | 'memory.linked'
   | 'memory.erased'
   | 'memory.imported'
-  | 'memory.merged';
+  | 'memory.merged'
+  | 'memory.rolledBack';
 
 /**
  * What an event says. Which fields are set depends on the type:
@@ -74,8 +75,10 @@ export type EventType =
  * version, invalidated) + `memory` + `vector`; `invalidated`, `deleted`,
  * `accessed`, `reinforced`, `archived`, `restored`: `patch`; `linked`: `links`;
  * `erased`: `slots` (of every version); `merged`: on a merged memory `patch`
- * + `mergedInto`, on its representative `mergedFrom`. After erasure a payload
- * is a {@link Tombstone}.
+ * + `mergedInto`, on its representative `mergedFrom`; `rolledBack`: `memory` (the
+ * record as it was before the change set, or the last one marked deleted when the change
+ * set added it) + `rolledBack` + `dropVersions`. Writes through the API also carry `source`
+ * and, in a change set, `changeSet`. After erasure a payload is a {@link Tombstone}.
  */
 export interface EventPayload {
   memory?: MemoryRecord;
@@ -91,6 +94,14 @@ export interface EventPayload {
   mergedFrom?: string[];
   /** `accessed`: how many recalls by search this one coalesced event stands for. */
   recalls?: number;
+  /** Where the written text came from (`add(…, { source })`, default `'user'`). */
+  source?: string;
+  /** The change set the write belongs to (`batch`, or the `changeSet` option). */
+  changeSet?: string;
+  /** `rolledBack`: the change set this event undoes. */
+  rolledBack?: string;
+  /** `rolledBack`: past versions of the memory that the change set made, removed again. */
+  dropVersions?: number[];
 }
 
 /** What an erased event keeps of its payload: nothing but when and by which erasure. */

@@ -26,13 +26,17 @@ import type { MergeOptions, MergeResult } from '../memory/merge';
 import type { LogVerification } from '../store/event-log';
 import type { VerifyReport } from '../memory/verify';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
+import type { Admit } from '../govern/admission';
+import type { AuditEntry, AuditOptions } from '../govern/audit';
+import type { RollbackResult } from '../govern/rollback';
+import type { WriteTagOptions } from '../govern/write-tag';
 
 /**
  * Serialisable options for opening an engine (in a Worker or in the page):
  * the engine's own options, with the embedder as a spec or a live object
  * (functions — `clock`, `log` — stay on the side that calls `open`).
  */
-export type HostOpenOptions = Omit<EngineOptions, 'embedder' | 'log' | 'clock'> & {
+export type HostOpenOptions = Omit<EngineOptions, 'embedder' | 'log' | 'clock' | 'admit'> & {
   embedder: EmbedderSpec | Embedder;
 };
 
@@ -44,18 +48,27 @@ export type HostOpenOptions = Omit<EngineOptions, 'embedder' | 'log' | 'clock'> 
 export class EngineHost {
   private engine: Engine | undefined;
 
-  /** Builds the embedder and opens the store. */
+  /**
+   * Builds the embedder and opens the store.
+   * @param admit - the admission hook, passed apart so it can cross the Worker as a proxy
+   */
   async open(
     options: HostOpenOptions,
     onLoadProgress?: (p: LoadProgress) => void,
     log?: (m: string) => void,
+    admit?: Admit,
   ): Promise<EngineInfo> {
     if (this.engine) throw new EngramError('InvalidArgument', 'already open');
     const embedder = isEmbedder(options.embedder)
       ? options.embedder
       : await createEmbedder(options.embedder, onLoadProgress);
     const { embedder: _e, ...rest } = options;
-    this.engine = await Engine.open({ ...rest, embedder, ...(log ? { log } : {}) });
+    this.engine = await Engine.open({
+      ...rest,
+      embedder,
+      ...(log ? { log } : {}),
+      ...(admit ? { admit: (fact, ctx) => admit(fact, ctx) } : {}),
+    });
     return this.engine.info();
   }
 
@@ -102,8 +115,14 @@ export class EngineHost {
   update(id: string, text: string, options?: UpdateOptions): Promise<Memory> {
     return this.need().update(id, text, options);
   }
-  delete(id: string): Promise<{ message: string }> {
-    return this.need().delete(id);
+  delete(id: string, options?: WriteTagOptions): Promise<{ message: string }> {
+    return this.need().delete(id, options);
+  }
+  rollback(changeSet: string): Promise<RollbackResult> {
+    return this.need().rollback(changeSet);
+  }
+  audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
+    return this.need().audit(options);
   }
   deleteAll(scope: Scope): Promise<{ deleted: number }> {
     return this.need().deleteAll(scope);

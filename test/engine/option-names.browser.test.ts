@@ -92,6 +92,9 @@ test('every public call rejects an unknown option name, naming it and the accept
         import: await outcome(api.import(exported, bogus)),
         compact: await outcome(api.compact(bogus)),
         merge: await outcome(api.merge(bogus)),
+        delete: await outcome(api.delete(id, bogus)),
+        audit: await outcome(api.audit(bogus)),
+        batchAdd: await outcome(api.batch((tx) => tx.add('I live in Oslo', bogus))),
       };
       if (where === 'page')
         o.addManyOptions = await outcome(engine.addMany([{ text: 'ok' }], bogus));
@@ -158,6 +161,9 @@ test('every public call rejects an unknown option name, naming it and the accept
     unknown(o.import, 'bogusOption', 'mode');
     unknown(o.compact, 'bogusOption', 'maxBytes');
     unknown(o.merge, 'bogusOption', 'threshold');
+    unknown(o.delete, 'bogusOption', 'changeSet');
+    unknown(o.audit, 'bogusOption', 'since');
+    unknown(o.batchAdd, 'bogusOption', 'source');
     if (where === 'page') unknown(o.addManyOptions, 'bogusOption', 'onProgress');
     // Nothing of the rejected calls reached IndexedDB.
     expect(o.unchanged).toBe('resolved');
