@@ -15,7 +15,7 @@ import { checkWriteTag } from './write-tag';
 /** Event types that change no memory content: later ones never block a rollback. */
 const HARMLESS: ReadonlySet<EventType> = new Set(['memory.accessed', 'memory.linked']);
 
-/** What {@link rollback} did. */
+/** What `rollback` did. */
 export interface RollbackResult {
   /** The change set undone. */
   changeSet: string;
