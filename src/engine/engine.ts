@@ -196,6 +196,7 @@ export class Engine {
   }
 
   private async loadAll(): Promise<void> {
+    const t0 = performance.now();
     const loaded = await loadState(this.store, this.state, this.checkpointing);
     this.appliedSeq = loaded.appliedSeq;
     this.appliedHash = loaded.appliedHash;
@@ -205,6 +206,10 @@ export class Engine {
     if (loaded.fromCheckpoint) {
       this.settings.log(`engram: opened from the checkpoint at seq ${loaded.checkpointSeq}`);
     }
+    const phases = Object.entries(loaded.phases).map(([k, ms]) => `${k} ${ms} ms`);
+    this.settings.log(
+      `engram: opened ${this.state.activeCount} memories in ${Math.round(performance.now() - t0)} ms (${phases.join(', ')})`,
+    );
   }
 
   /** Backend, embedder and size. */

@@ -2,6 +2,7 @@
 // checkpoint plus the events after it, or everything) and after other tabs wrote.
 import type { MemoryStore } from '../store/memory-store';
 import type { MemoryState } from './memory-state';
+import { retrieverFromRows, type LoadedLexical } from '../retrieval/loaded-lexical';
 import type { CheckpointOptions } from './options';
 
 /** Where a load left the state. */
@@ -13,6 +14,40 @@ export interface Loaded {
   checkpointSeq: number;
   /** Whether the checkpoint was used. */
   fromCheckpoint: boolean;
+  /** Milliseconds per phase of the load (phases overlap where reads run in parallel). */
+  phases: Record<string, number>;
+}
+
+/** Times the phases of a load; `lap(name)` ends one that started at the last lap (or `since`). */
+function phaseClock(): {
+  phases: Record<string, number>;
+  time: <T>(name: string, p: Promise<T>) => Promise<T>;
+  run: <T>(name: string, f: () => T) => T;
+  lap: (name: string) => void;
+} {
+  const phases: Record<string, number> = {};
+  const t0 = performance.now();
+  let last = t0;
+  return {
+    phases,
+    time: async (name, p) => {
+      const start = performance.now();
+      const v = await p;
+      phases[name] = Math.round(performance.now() - start);
+      return v;
+    },
+    run: (name, f) => {
+      const start = performance.now();
+      const v = f();
+      phases[name] = Math.round(performance.now() - start);
+      return v;
+    },
+    lap: (name) => {
+      const now = performance.now();
+      phases[name] = Math.round(now - last);
+      last = now;
+    },
+  };
 }
 
 /**
@@ -26,21 +61,37 @@ export async function loadState(
   checkpointing: Required<CheckpointOptions> | undefined,
 ): Promise<Loaded> {
   state.clear();
-  // The vectors stream into the index while the checkpoint is read and parsed.
+  const clock = phaseClock();
+  // The vectors stream into the index while the checkpoint is read and parsed and its lexical
+  // rows are indexed (the block reads are in flight meanwhile).
+  let lexical: LoadedLexical | undefined;
   const [cp, meta] = checkpointing
     ? await Promise.all([
-        store.readCheckpoint(),
-        store.streamVectors((first, rows) => state.appendVectors(first, rows)),
+        clock.time(
+          'checkpoint',
+          store.readCheckpoint(clock.phases).then((read) => {
+            if (read)
+              lexical = clock.run('lexical index', () => retrieverFromRows(read.data.lexical));
+            return read;
+          }),
+        ),
+        clock.time(
+          'vectors',
+          store.streamVectors((first, rows) => state.appendVectors(first, rows)),
+        ),
       ])
     : [undefined, undefined];
+  clock.lap('reads');
   const checkpointSeq = cp?.seq ?? -1;
   if (cp && meta && checkpointing) {
     if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= checkpointing.maxLag) {
       state.apply(cp.data.memories, cp.data.versions);
       state.addLinks(cp.data.links);
-      state.loadedLexical = cp.data.lexical;
+      state.loadedLexical = lexical;
+      clock.lap('apply');
       // Re-reads what changed after the checkpoint (and drops those lexical rows).
       const caught = await catchUpState(store, state, { seq: cp.seq, hash: undefined });
+      clock.lap('catch-up');
       const applied =
         typeof caught === 'object'
           ? { appliedSeq: caught.seq, appliedHash: caught.hash }
@@ -48,20 +99,23 @@ export async function loadState(
               appliedSeq: cp.seq,
               appliedHash: cp.seq === meta.lastSeq ? meta.lastHash : undefined,
             };
-      return { ...applied, checkpointSeq, fromCheckpoint: true };
+      return { ...applied, checkpointSeq, fromCheckpoint: true, phases: clock.phases };
     }
   }
   const snap = await store.load();
+  clock.lap('records');
   state.clear();
   await state.appendVectors(0, snap.vectors);
   state.apply(snap.memories, snap.versions);
   state.addLinks(snap.links);
-  state.loadedLexical = snap.lexical;
+  clock.lap('apply');
+  state.loadedLexical = clock.run('lexical index', () => retrieverFromRows(snap.lexical));
   return {
     appliedSeq: snap.meta.lastSeq,
     appliedHash: snap.meta.lastHash,
     checkpointSeq,
     fromCheckpoint: false,
+    phases: clock.phases,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { LinkRecord, MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
-import type { LexicalRow } from '../retrieval/lexical-row';
+import { forgetLoaded, type LoadedLexical } from '../retrieval/loaded-lexical';
 
 /** States whose versions keep their vectors searchable (by `asOf` for invalidated ones). */
 function keepsVectors(r: MemoryRecord): boolean {
@@ -26,8 +26,8 @@ export class MemoryState {
   readonly slotRecord: (MemoryRecord | undefined)[] = [];
   /** Links: id → (neighbour id → score). */
   readonly links = new Map<string, Map<string, number>>();
-  /** Lexical rows read at open, until the retriever takes them on its first search. */
-  loadedLexical: LexicalRow[] | undefined;
+  /** The lexical index built at open from stored rows, until the first search takes it. */
+  loadedLexical: LoadedLexical | undefined;
   private live = new Uint8Array(0);
   private current = new Uint8Array(0);
   private liveCount = 0;
@@ -106,9 +106,7 @@ export class MemoryState {
    * changes before the first search takes them must be analysed anew.
    */
   private forgetLoadedLexical(ids: ReadonlySet<string>): void {
-    if (this.loadedLexical && ids.size) {
-      this.loadedLexical = this.loadedLexical.filter((r) => !ids.has(r.id));
-    }
+    if (this.loadedLexical) forgetLoaded(this.loadedLexical, ids);
   }
 
   /** Forgets memories entirely (erasure): records, versions, links; masks their slots. */

@@ -4,7 +4,8 @@ import type { MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
-import { docOf, LEXICAL_VERSION, sameDoc, type LexicalRow } from './lexical-row';
+import { docOf, sameDoc } from './lexical-row';
+import { retrieverFromRows, type LoadedLexical } from './loaded-lexical';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever';
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
@@ -27,8 +28,8 @@ export interface RetrievalState {
   readonly slotRecord: readonly (MemoryRecord | undefined)[];
   readonly links: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly index: VectorIndex;
-  /** Lexical rows read from the store at open; the first search takes (and clears) them. */
-  loadedLexical?: LexicalRow[] | undefined;
+  /** The lexical index built from the rows read at open; the first search takes (and clears) it. */
+  loadedLexical?: LoadedLexical | undefined;
 }
 
 interface Synced {
@@ -72,13 +73,14 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
 export function syncedRetriever(state: RetrievalState): Retriever {
   let s = cache.get(state);
   if (!s) {
-    cache.set(state, (s = { retriever: new Retriever(), indexed: new Map() }));
-    // Stored rows of the analysis in use: no re-tokenising at open.
-    for (const row of state.loadedLexical ?? []) {
-      const rec = state.records.get(row.id);
-      if (row.v !== LEXICAL_VERSION || !rec || rec.state !== 'active') continue;
-      s.retriever.upsertRow(row);
-      s.indexed.set(row.id, rec);
+    // The index built at open from stored rows: no re-tokenising. Rows of memories that are
+    // gone or not active are dropped; those that changed since were dropped as they changed.
+    const loaded = state.loadedLexical ?? retrieverFromRows([]);
+    cache.set(state, (s = { retriever: loaded.retriever, indexed: new Map() }));
+    for (const id of loaded.ids) {
+      const rec = state.records.get(id);
+      if (rec && rec.state === 'active') s.indexed.set(id, rec);
+      else s.retriever.remove(id);
     }
     state.loadedLexical = undefined;
   }

@@ -24,7 +24,9 @@ export interface CheckpointData {
 export async function readCheckpoint(
   db: IDBPDatabase<EngramDB>,
   onUnreadable?: (reason: string) => void,
+  phases?: Record<string, number>,
 ): Promise<{ seq: number; data: CheckpointData } | undefined> {
+  const t0 = performance.now();
   const tx = db.transaction('checkpoints', 'readonly');
   const [head, chunks] = await Promise.all([
     tx.store.get(-1),
@@ -32,7 +34,9 @@ export async function readCheckpoint(
     tx.done,
   ]);
   if (head === undefined && chunks.length === 0) return undefined;
-  const read = await decodeCheckpoint<CheckpointData>(head, chunks);
+  const t1 = performance.now();
+  const read = await decodeCheckpoint<CheckpointData>(head, chunks, phases);
+  if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
   if ('reason' in read) {
     onUnreadable?.(read.reason);
     return undefined;

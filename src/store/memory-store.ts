@@ -228,11 +228,18 @@ export class MemoryStore {
     return this.metaCache;
   }
 
-  /** The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn. */
-  async readCheckpoint(): Promise<{ seq: number; data: CheckpointData } | undefined> {
+  /**
+   * The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn.
+   * @param phases - gets the milliseconds of its read, hash check and parse
+   */
+  async readCheckpoint(
+    phases?: Record<string, number>,
+  ): Promise<{ seq: number; data: CheckpointData } | undefined> {
     this.assertOpen();
-    return readCheckpoint(this.db, (why) =>
-      this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
+    return readCheckpoint(
+      this.db,
+      (why) => this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
+      phases,
     );
   }
 

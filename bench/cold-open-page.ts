@@ -1,0 +1,94 @@
+// Loaded in a bench page by bench/cold-open.mjs: fills a store through the public API (Engram
+// with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
+import { Engram } from '../src/engram';
+
+/** The options every run opens the store with (same embedder id and dimension each time). */
+function options(name: string, dim: number, log?: (m: string) => void) {
+  return {
+    name,
+    embedder: { type: 'hash' as const, dim },
+    backend: 'cpu' as const,
+    worker: true,
+    ...(log ? { log } : {}),
+  };
+}
+
+/** How many active memories a store named `name` holds (0 when there is none). */
+export async function stored(name: string, dim: number): Promise<number> {
+  const dbs = await indexedDB.databases();
+  if (!dbs.some((d) => d.name === name)) return 0;
+  const mem = await Engram.open(options(name, dim));
+  try {
+    return (await mem.info()).count;
+  } finally {
+    await mem.close();
+  }
+}
+
+/**
+ * Fills a new store with `n` memories: `texts` repeated, each copy marked with its round so no
+ * two memories are the same text (addMany, infer false, batches of 5,000), then closes it (which
+ * writes the checkpoint).
+ */
+export async function fill(
+  name: string,
+  dim: number,
+  texts: string[],
+  n: number,
+): Promise<{ n: number; ms: number }> {
+  const t0 = performance.now();
+  const mem = await Engram.open(options(name, dim));
+  await mem.reset(); // a store left half-filled by an interrupted run
+  const batch = 5000;
+  for (let i = 0; i < n; i += batch) {
+    const items = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) {
+      const round = Math.floor(j / texts.length);
+      const text = texts[j % texts.length]!;
+      items.push({ text: round ? `${text} (${round})` : text });
+    }
+    await mem.addMany(items);
+  }
+  const count = (await mem.info()).count;
+  await mem.close();
+  return { n: count, ms: performance.now() - t0 };
+}
+
+/** What {@link coldOpen} measured. */
+export interface ColdOpen {
+  /** Engram.open → resolved (Worker start, IndexedDB reads, state and index). */
+  openMs: number;
+  /** The first search after open (lexical index ready, dense scan, rerank). */
+  firstSearchMs: number;
+  /** The same search again (what the first one costs beyond a warm search). */
+  secondSearchMs: number;
+  coldOpenMs: number;
+  count: number;
+  /** Ids of the first search's results. */
+  ids: string[];
+  /** The engine's log lines during open (its phase timings among them). */
+  log: string[];
+}
+
+/** Opens the store, runs one search, then the same search again; closes without writing. */
+export async function coldOpen(name: string, dim: number, query: string): Promise<ColdOpen> {
+  const log: string[] = [];
+  const t0 = performance.now();
+  const mem = await Engram.open(options(name, dim, (m) => log.push(m)));
+  const t1 = performance.now();
+  const first = await mem.search(query, { limit: 10 });
+  const t2 = performance.now();
+  await mem.search(query, { limit: 10 });
+  const t3 = performance.now();
+  const count = (await mem.info()).count;
+  await mem.close();
+  return {
+    openMs: t1 - t0,
+    firstSearchMs: t2 - t1,
+    secondSearchMs: t3 - t2,
+    coldOpenMs: t2 - t0,
+    count,
+    ids: first.results.map((r) => r.id),
+    log,
+  };
+}

@@ -1,0 +1,149 @@
+// `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--refill] [--json]`
+// Cold open of a persisted store to its first search result, through the public API (Engram in
+// its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
+// store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
+// into a browser profile kept under os.tmpdir(); each run then starts a NEW Chromium on that
+// profile (nothing cached in the renderer) and times Engram.open → first result. The phase
+// split comes from the engine's own open log line. See bench/RESULTS.md ("Cold open").
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+import { callPage, openBenchPage, parseFlags } from './launch.mjs';
+
+// Not bench/launch.mjs's startBench: this needs a fixed origin (IndexedDB belongs to
+// scheme://host:port, and the filled store is reused) and a new Chromium per run on one profile.
+const flags = parseFlags(process.argv.slice(2));
+const memories = flags.number('memories', 100000);
+const dim = flags.number('dim', 512);
+const runs = flags.number('runs', 3);
+const data = resolve(flags.text('data', '../shared/data'));
+const port = flags.number('port', 41731);
+const profile = flags.text('profile', join(tmpdir(), 'engram-bench-cold-open'));
+const name = `cold-open-${memories}-${dim}`;
+
+/** Message texts of the LoCoMo conversations and BEAM chats found under `dir`. */
+function messageTexts(dir) {
+  const texts = [];
+  const locomo = join(dir, 'locomo');
+  for (const f of existsSync(locomo) ? readdirSync(locomo) : []) {
+    if (!f.endsWith('.json')) continue;
+    const conv = JSON.parse(readFileSync(join(locomo, f), 'utf8'));
+    for (const [k, v] of Object.entries(conv))
+      if (/^session_\d+$/.test(k) && Array.isArray(v))
+        for (const t of v) if (typeof t.text === 'string') texts.push(t.text);
+  }
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      if (typeof v.content === 'string' && typeof v.role === 'string') texts.push(v.content);
+      else Object.values(v).forEach(walk);
+    }
+  };
+  const beam = join(dir, 'beam', '100K');
+  for (const c of existsSync(beam) ? readdirSync(beam) : []) {
+    const f = join(beam, c, 'chat.json');
+    if (existsSync(f)) walk(JSON.parse(readFileSync(f, 'utf8')));
+  }
+  return texts.filter((t) => t.trim().length > 0).map((t) => t.slice(0, 2000));
+}
+
+const server = await createServer({
+  configFile: resolve('vite.config.ts'),
+  server: { port, strictPort: true, host: '127.0.0.1', hmr: false, watch: null },
+  logLevel: 'error',
+});
+await server.listen();
+const baseUrl = `http://127.0.0.1:${port}`;
+
+/** A new Chromium on the bench profile, with a page at a blank test page. */
+async function launch() {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: findChromium(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  const page = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
+  return { context, page };
+}
+const call = (page, fn, ...args) => callPage(page, '/bench/cold-open-page.ts', fn, ...args);
+
+const f = (v) => (typeof v === 'number' ? v.toFixed(0) : '–').padStart(8);
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+try {
+  let { context, page } = await launch();
+  const have = flags.has('refill') ? 0 : await call(page, 'stored', name, dim);
+  if (have !== memories) {
+    const texts = messageTexts(data);
+    if (!texts.length) throw new Error(`no message texts under ${data}`);
+    console.log(`filling ${memories} memories (${texts.length} distinct message texts)…`);
+    const filled = await call(page, 'fill', name, dim, texts, memories);
+    console.log(`filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s`);
+  }
+  await context.close();
+  console.log(`engram bench cold-open — ${memories} memories, ${dim}-d hash embedder, Worker, CPU`);
+  const phaseNames = [];
+  const rows = [];
+  for (let i = 0; i < runs; i++) {
+    ({ context, page } = await launch());
+    const loadBefore = load();
+    const r = await call(page, 'coldOpen', name, dim, 'where did Caroline go to the support group');
+    await context.close();
+    // "engram: opened N memories in T ms (a 12 ms, catch-up 3 ms)" → { aMs: 12, catchUpMs: 3 }
+    const line = r.log.find((l) => /^engram: opened \d+ memories/.test(l)) ?? '';
+    const phases = Object.fromEntries(
+      [
+        ...(line.match(/\((.*)\)$/)?.[1] ?? '').matchAll(/([a-z][a-z -]*?) (\d+(?:\.\d+)?) ms/g),
+      ].map((m) => [
+        m[1].trim().replace(/[ -](\w)/g, (_, c) => c.toUpperCase()) + 'Ms',
+        Number(m[2]),
+      ]),
+    );
+    for (const k of Object.keys(phases)) if (!phaseNames.includes(k)) phaseNames.push(k);
+    // What open spent outside the engine's load: the Worker, its modules, the database opening.
+    const engineMs = Number(line.match(/ in (\d+) ms/)?.[1] ?? NaN);
+    phases.outsideLoadMs = Math.round(r.openMs - engineMs);
+    rows.push({ ...r, phases, load: loadBefore, openLog: line });
+  }
+  if (!rows.length) process.exit(0);
+  const cols = ['run', 'open', 'search#1', 'search#2', 'total', ...phaseNames, 'load avg'];
+  console.log(cols.map((c) => c.padStart(8)).join(' '));
+  rows.forEach((r, i) =>
+    console.log(
+      [
+        String(i + 1).padStart(8),
+        f(r.openMs),
+        f(r.firstSearchMs),
+        f(r.secondSearchMs),
+        f(r.coldOpenMs),
+        ...phaseNames.map((p) => f(r.phases[p])),
+        `  ${r.load}`,
+      ].join(' '),
+    ),
+  );
+  console.log(`(ms; phases from the engine's log: ${rows[0]?.openLog ?? ''})`);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const best = rows.reduce((a, b) => (b.coldOpenMs < a.coldOpenMs ? b : a));
+  const same = rows.every((r) => JSON.stringify(r.ids) === JSON.stringify(rows[0].ids));
+  console.log(
+    JSON.stringify({
+      memories: rows[0]?.count,
+      dim,
+      runs,
+      coldOpenMs: median(rows.map((r) => r.coldOpenMs)),
+      openMs: median(rows.map((r) => r.openMs)),
+      firstSearchMs: median(rows.map((r) => r.firstSearchMs)),
+      secondSearchMs: median(rows.map((r) => r.secondSearchMs)),
+      bestColdOpenMs: best.coldOpenMs,
+      phases: Object.fromEntries(
+        phaseNames.map((p) => [p, median(rows.map((r) => r.phases[p] ?? 0))]),
+      ),
+      sameResultsEveryRun: same,
+      loadAvg: rows.map((r) => r.load),
+    }),
+  );
+} finally {
+  await server.close();
+}
