@@ -62,6 +62,7 @@ export type { ContextOptions } from './retrieval/context';
 export type { CrossEncoderStageOptions } from './retrieval/cross-encoder-stage';
 export type { FeatureWeights } from './retrieval/rerank';
 export type { EntityStageOptions } from './retrieval/entities';
+export type { UpdateStageOptions } from './retrieval/updates';
 export type { RewriteQuery } from './retrieval/rewrite';
 export { retention, type ForgetOptions } from './memory/forgetting';
 export type { RelatedMemory } from './memory/links';

@@ -11,6 +11,7 @@ import type { ConsolidationOptions } from '../memory/consolidation';
 import type { LlmHook } from '../memory/llm';
 import type { ForgetOptions } from '../memory/forgetting';
 import type { ExportOptions } from '../memory/export';
+import type { UpdateStageOptions } from '../retrieval/updates';
 import type { ImportOptions } from '../memory/import';
 import type { CompactOptions } from '../memory/budget';
 import type { MergeOptions } from '../memory/merge';
@@ -148,6 +149,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
     time: true,
     context: true,
     links: true,
+    updates: true,
     rerank: true,
     entities: true,
     crossEncoder: true,
@@ -179,6 +181,12 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       seeds: true,
       shared: true,
       stored: true,
+    }),
+    updates: optionShape<UpdateStageOptions>({
+      pool: true,
+      minShared: true,
+      cover: true,
+      ratio: true,
     }),
     rerank: optionShape<RerankStageOptions>(
       { lambda: true, pool: true, episodePenalty: true, features: true },

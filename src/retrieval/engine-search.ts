@@ -17,6 +17,7 @@ import {
 } from './cross-encoder-stage';
 import { withVectors } from './fused-step';
 import { checkSpeakerOptions } from './speaker';
+import { checkUpdateOptions } from './updates';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 
@@ -59,6 +60,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
       throw new EngramError('InvalidArgument', `retrieval.${k} must be false or an object`);
     if (k === 'crossEncoder' && s) checkCrossEncoderStage(s);
     if (k === 'lexical' && s) checkSpeakerOptions(s);
+    if (k === 'updates' && s) checkUpdateOptions(s);
   }
   return v as RetrievalOptions;
 }

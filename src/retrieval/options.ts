@@ -8,6 +8,7 @@ import type { Bm25Params } from './lexical-index';
 import type { Link, PprOptions } from './ppr';
 import type { QueryOptions } from './query';
 import type { FeatureWeights, MemoryFeatures, MmrOptions } from './rerank';
+import type { UpdateStageOptions } from './updates';
 
 /** Options of the time stage. */
 export interface TimeStageOptions {
@@ -94,6 +95,11 @@ export interface RetrievalOptions {
   time?: TimeStageOptions | false;
   context?: ContextOptions | false;
   links?: LinkStageOptions | false;
+  /**
+   * Knowledge updates: a later memory that restates an earlier one's subject with a changed
+   * value ranks above it (see {@link UpdateStageOptions}).
+   */
+  updates?: UpdateStageOptions | false;
   rerank?: RerankStageOptions | false;
   /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
   entities?: EntityStageOptions | false;
@@ -136,6 +142,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   // checked leave-one-conversation-out). The engine's cosine links (USE-lite) cost recall there,
   // so they stay out unless asked for (`links: { stored: true }`).
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
+  updates: false,
   rerank: {},
   entities: false,
   crossEncoder: false,

@@ -25,6 +25,7 @@ import { entityRoundRobin } from './entities';
 import { terms } from './analyzer';
 import { applyFeatures, diversify, dot, mmr } from './rerank';
 import { boostSpeakers } from './speaker';
+import { preferNewer, type UpdateDoc } from './updates';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 
@@ -288,6 +289,17 @@ export class Retriever extends Corpus {
     }
 
     if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
+
+    // 5. Knowledge updates: a later restatement with a changed value above the earlier one.
+    if (o.updates) {
+      const doc = (id: string): UpdateDoc | undefined => {
+        const row = this.rows.get(id);
+        const inf = this.info.get(id);
+        if (!row || !inf) return undefined;
+        return { terms: new Set(row.terms.map(([t]) => t)), time: inf.time ?? 0, seq: inf.seq };
+      };
+      scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
+    }
     return scores;
   }
 }

@@ -1,0 +1,80 @@
+// The knowledge-update stage: a later restatement with a changed value ranks above the earlier
+// memory, through the whole Retriever and in the pure function.
+import { expect, test } from 'vitest';
+import { Retriever } from '../../src/retrieval/retriever';
+import { preferNewer, type UpdateDoc } from '../../src/retrieval/updates';
+import { terms } from '../../src/retrieval/analyzer';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2024, 2, 1);
+
+function retriever(texts: string[]): Retriever {
+  const r = new Retriever();
+  texts.forEach((text, i) =>
+    r.upsert({ id: `m${i}`, text, time: T0 + i * DAY, episode: `s${i}`, order: i }),
+  );
+  return r;
+}
+
+test('a later memory with a changed value ranks above the earlier one; unchanged values do not move', () => {
+  const texts = [
+    // The earlier statement says more about the subject: on words alone it ranks first.
+    'The average response time of the dashboard API is 400ms.',
+    'Sprint 2 targets analytics by April 19.',
+    'After caching the response time of the dashboard API is down to 250ms.',
+    'I like hiking on weekends.',
+  ];
+  const r = retriever(texts);
+  const q = 'What is the average response time of the dashboard API?';
+  const off = r.search(q, 4, {}, { updates: false, context: false }).map((h) => h.id);
+  expect(off.indexOf('m0')).toBeLessThan(off.indexOf('m2'));
+  const on = r.search(q, 4, {}, { updates: {}, context: false }).map((h) => h.id);
+  expect(on.indexOf('m2')).toBeLessThan(on.indexOf('m0'));
+  expect(on.slice(0, 2).sort()).toEqual(['m0', 'm2']);
+
+  // Same value restated later (no change), or an unrelated value: the order of the words stays.
+  for (const later of [
+    'The dashboard API response time is still 400ms now.',
+    'The dashboard API has 12 endpoints.',
+  ]) {
+    const r2 = retriever([texts[0]!, texts[1]!, later]);
+    const ids = (updates: false | object) =>
+      r2.search(q, 3, {}, { updates, context: false }).map((h) => h.id);
+    expect(ids(false)[0]).toBe('m0');
+    expect(ids({})).toEqual(ids(false));
+  }
+});
+
+test('preferNewer: chains end with the latest on top; time, not write order, decides', () => {
+  const doc = (text: string, time: number, seq: number): UpdateDoc => ({
+    terms: new Set(terms(text)),
+    time,
+    seq,
+  });
+  const docs = new Map([
+    ['a', doc('I have merged 150 commits into the main branch', T0, 0)],
+    ['b', doc('The main branch now has 165 commits merged', T0 + DAY, 1)],
+    ['c', doc('Commits merged into the main branch reached 180', T0 + 2 * DAY, 2)],
+    // Written first but set later in time: the latest by event time.
+    ['d', doc('The main branch has 200 commits merged', T0 + 3 * DAY, -1)],
+  ]);
+  const scores = new Map([
+    ['a', 1],
+    ['b', 0.9],
+    ['c', 0.8],
+    ['d', 0.7],
+  ]);
+  const q = new Set(terms('How many commits have been merged into the main branch?'));
+  const out = preferNewer(scores, q, (id) => docs.get(id), {});
+  const order = [...out].sort((x, y) => y[1] - x[1]).map(([id]) => id);
+  expect(order).toEqual(['d', 'c', 'b', 'a']);
+  expect(scores.get('a')).toBe(1); // input unchanged
+  // A later memory far weaker than the earlier one (below ratio) is left where it is.
+  const weak = preferNewer(new Map([...scores, ['d', 0.3]]), q, (id) => docs.get(id), {
+    ratio: 0.5,
+  });
+  expect(weak.get('d')).toBe(0.3);
+  // A memory matching fewer than minShared query terms is not an update.
+  const strict = preferNewer(scores, q, (id) => docs.get(id), { minShared: 5 });
+  expect([...strict]).toEqual([...scores]);
+});
