@@ -77,6 +77,15 @@ const MIME: Record<string, string> = {
   '.mjs': 'text/javascript',
 };
 
+/** Dependencies that `vite dev` pre-bundles (CommonJS, or importing CommonJS) when engram itself is not. */
+const PREBUNDLED_DEPS = [
+  'wink-porter2-stemmer',
+  'stopword',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-backend-wasm',
+];
+
 /** The optional peer dependency that only the `transformers` embedder and the reranker load. */
 const TRANSFORMERS = '@huggingface/transformers';
 const MISSING_TRANSFORMERS = '\0engram:missing-transformers';
@@ -107,7 +116,8 @@ function optionalTransformers(): Plugin {
  * - builds the engine's Worker as an ES module Worker (`worker.format: 'es'`; the Worker
  *   loads its embedder on demand, which an `iife` Worker cannot);
  * - keeps `engram` out of dependency pre-bundling in development, so its
- *   `new Worker(new URL('./worker.js', import.meta.url))` finds the Worker file;
+ *   `new Worker(new URL('./worker.js', import.meta.url))` finds the Worker file, and
+ *   pre-bundles its CommonJS dependencies;
  * - serves the runtime files (USE-lite model, tfjs' wasm; onnxruntime-web's with
  *   `onnxruntime: true`) under `/engram/…` in development, and writes them to
  *   `<outDir>/engram/…` in a production build (not in a library build);
@@ -140,12 +150,20 @@ export function engram(options: EngramPluginOptions = {}): Plugin[] {
     name: 'engram:assets',
     config(user): UserConfig {
       const userWorkerPlugins = user.worker?.plugins;
+      // Where engram is an installed dependency, keep it out of pre-bundling (it would lose the
+      // Worker file) but pre-bundle its CommonJS dependencies, which a browser cannot import.
+      const installed = findPackageDir('engram', [resolve(user.root ?? process.cwd())]);
       return {
         worker: {
           format: 'es',
           plugins: () => [...(userWorkerPlugins?.() ?? []), optionalTransformers()],
         },
-        optimizeDeps: { exclude: ['engram'] },
+        ...(installed && {
+          optimizeDeps: {
+            exclude: ['engram'],
+            include: PREBUNDLED_DEPS.map((d) => `engram > ${d}`),
+          },
+        }),
       };
     },
     configResolved(config) {
