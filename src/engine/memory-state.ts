@@ -1,6 +1,17 @@
 import type { LinkRecord, MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import { forgetLoaded, type LoadedLexical } from '../retrieval/loaded-lexical';
+import type { Scope } from '../types';
+import { inScope } from './validate';
+
+/** Scope index keys of a record or a scope: one per field set. */
+function scopeKeys(s: Scope): string[] {
+  const out: string[] = [];
+  if (s.userId !== undefined) out.push(`u:${s.userId}`);
+  if (s.agentId !== undefined) out.push(`a:${s.agentId}`);
+  if (s.runId !== undefined) out.push(`r:${s.runId}`);
+  return out;
+}
 
 /** States whose versions keep their vectors searchable (by `asOf` for invalidated ones). */
 function keepsVectors(r: MemoryRecord): boolean {
@@ -28,6 +39,10 @@ export class MemoryState {
   readonly links = new Map<string, Map<string, number>>();
   /** The lexical index built at open from stored rows, until the first search takes it. */
   loadedLexical: LoadedLexical | undefined;
+  /** Ids changed since {@link takeChanged}; undefined: everything (after `clear`). */
+  private changed: Set<string> | undefined = new Set();
+  /** Current records by scope field value (`u:`/`a:`/`r:` + id), any state. */
+  private readonly byScope = new Map<string, Set<string>>();
   private live = new Uint8Array(0);
   private current = new Uint8Array(0);
   private liveCount = 0;
@@ -82,12 +97,15 @@ export class MemoryState {
     for (const rec of records) {
       const prev = this.records.get(rec.id);
       if (prev && prev.slot !== rec.slot) this.setCurrent(prev.slot, false);
+      if (prev) this.unindexScope(prev);
+      this.indexScope(rec);
       this.records.set(rec.id, rec);
       this.slotRecord[rec.slot] = rec;
       this.setCurrent(rec.slot, rec.state === 'active');
       touched.add(rec.id);
     }
     this.forgetLoadedLexical(touched);
+    for (const id of touched) this.changed?.add(id);
     const removed: number[] = [];
     const restored: number[] = [];
     for (const id of touched) {
@@ -116,6 +134,8 @@ export class MemoryState {
     this.forgetLoadedLexical(ids as Set<string>);
     for (const id of ids) {
       const rec = this.records.get(id);
+      this.changed?.add(id);
+      if (rec) this.unindexScope(rec);
       for (const v of [...(this.past.get(id) ?? []), ...(rec ? [rec] : [])]) {
         this.setCurrent(v.slot, false);
         if (this.setLive(v.slot, false)) removed.push(v.slot);
@@ -167,6 +187,49 @@ export class MemoryState {
       : this.current.slice(0, this.index.size);
   }
 
+  /**
+   * The ids whose current record changed or was dropped since the last call (then forgets
+   * them), or undefined after `clear` (everything may have changed).
+   */
+  takeChanged(): ReadonlySet<string> | undefined {
+    const out = this.changed;
+    this.changed = new Set();
+    return out;
+  }
+
+  /**
+   * Slot mask of the current, active memories in `scope`, built from the scope index (in
+   * proportion to the memories in scope, not to the store); `allow` undefined: no constraint
+   * beyond the index's own mask. `any`: whether some memory qualifies.
+   * @param scope - userId / agentId / runId to match (none: every memory)
+   * @param match - optional further test of a record (a metadata filter)
+   */
+  scopeMask(
+    scope: Scope,
+    match?: (r: MemoryRecord) => boolean,
+  ): { allow: Uint8Array | undefined; any: boolean } {
+    const keys = scopeKeys(scope);
+    if (keys.length === 0 && !match)
+      return { allow: this.currentMask(), any: this.currentCount > 0 };
+    let ids: Iterable<string> = this.records.keys();
+    if (keys.length) {
+      const sets = keys.map((k) => this.byScope.get(k));
+      if (sets.some((x) => x === undefined))
+        return { allow: new Uint8Array(this.index.size), any: false };
+      ids = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
+    }
+    const allow = new Uint8Array(this.index.size);
+    let any = false;
+    for (const id of ids) {
+      const r = this.records.get(id);
+      if (r && r.state === 'active' && inScope(r, scope) && (!match || match(r))) {
+        allow[r.slot] = 1;
+        any = true;
+      }
+    }
+    return { allow, any };
+  }
+
   /** Every version of a memory (past ones, then the current one). */
   versionsOf(id: string): MemoryRecord[] {
     const rec = this.records.get(id);
@@ -176,6 +239,8 @@ export class MemoryState {
   /** Forgets everything (after `reset`). */
   clear(): void {
     this.records.clear();
+    this.byScope.clear();
+    this.changed = undefined;
     this.past.clear();
     this.links.clear();
     this.loadedLexical = undefined;
@@ -184,6 +249,22 @@ export class MemoryState {
     this.current = new Uint8Array(0);
     this.liveCount = 0;
     this.currentCount = 0;
+  }
+
+  private indexScope(r: MemoryRecord): void {
+    for (const k of scopeKeys(r)) {
+      let set = this.byScope.get(k);
+      if (!set) this.byScope.set(k, (set = new Set()));
+      set.add(r.id);
+    }
+  }
+
+  private unindexScope(r: MemoryRecord): void {
+    for (const k of scopeKeys(r)) {
+      const set = this.byScope.get(k);
+      set?.delete(r.id);
+      if (set?.size === 0) this.byScope.delete(k);
+    }
   }
 
   private grow(size: number): void {

@@ -163,6 +163,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       feedbackTerms: true,
       feedbackDocs: true,
       feedbackWeight: true,
+      pool: true,
     }),
     dense: optionShape<DenseStageOptions>({ weight: true }),
     episode: optionShape<EpisodeStageOptions>({ weight: true, additive: true }),

@@ -214,12 +214,7 @@ function rank(
 
 /** Mask for a plain search: current, active versions in scope and filter (undefined: no constraint). */
 function currentMask(state: MemoryState, c: Checked): Uint8Array | undefined {
-  if (Object.keys(c.scope).length === 0 && !c.filtered) return state.currentMask();
-  const allow = new Uint8Array(state.index.size);
-  for (const r of state.records.values()) {
-    if (r.state === 'active' && inScope(r, c.scope) && c.match(r.metadata)) allow[r.slot] = 1;
-  }
-  return allow;
+  return state.scopeMask(c.scope, c.filtered ? (r) => c.match(r.metadata) : undefined).allow;
 }
 
 /**

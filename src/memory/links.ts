@@ -3,7 +3,7 @@
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
 import type { MemoryState } from '../engine/memory-state';
-import { checkId, checkLimit, checkOptionNames, inScope } from '../engine/validate';
+import { checkId, checkLimit, checkOptionNames } from '../engine/validate';
 import { RELATED_OPTIONS } from '../engine/option-names';
 import type { NewEvent } from '../store/event-log';
 import type { LinkRecord } from '../store/records';
@@ -54,13 +54,7 @@ export async function planLinks(
   const found: { to: string; score: number }[][] = sources.map(() => []);
   for (const members of byScope.values()) {
     const scope = sources[members[0]!]!.scope;
-    const allow = new Uint8Array(state.index.size);
-    let any = false;
-    for (const r of state.records.values())
-      if (r.state === 'active' && inScope(r, scope)) {
-        allow[r.slot] = 1;
-        any = true;
-      }
+    const { allow, any } = state.scopeMask(scope);
     if (any && state.index.size > 0) {
       const dim = core.embedder.dim;
       const q = new Float32Array(members.length * dim);

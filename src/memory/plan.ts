@@ -2,7 +2,7 @@
 // scope, decide each fact's operation (rules or the llm hook).
 import { EngramError } from '../errors';
 import type { EngineCore } from '../engine/core';
-import { checkText, inScope } from '../engine/validate';
+import { checkText } from '../engine/validate';
 import type { Op } from './apply-ops';
 import { RuleConsolidator, words, type Candidate } from './consolidation';
 import { SentenceExtractor, type ChatMessage, type Extraction, type Fact } from './extractor';
@@ -28,13 +28,7 @@ async function nearest(
 ): Promise<Candidate[][]> {
   await core.ready();
   const state = core.state;
-  const allow = new Uint8Array(state.index.size);
-  let any = false;
-  for (const r of state.records.values())
-    if (r.state === 'active' && inScope(r, o.scope)) {
-      allow[r.slot] = 1;
-      any = true;
-    }
+  const { allow, any } = state.scopeMask(o.scope);
   if (!any || queries.length === 0) return queries.map(() => []);
   const dim = core.embedder.dim;
   const q = new Float32Array(queries.length * dim);

@@ -22,6 +22,18 @@ export class Corpus {
     this.episodeIndex = new LexicalIndex(bm25);
   }
 
+  /**
+   * Operation counts (tests and benches; not a public API): postings the lexical stage read,
+   * and the candidates the last search carried through its stages.
+   * @internal
+   */
+  get stats(): { postingsTouched: number; candidates: number } {
+    return { postingsTouched: this.lexical.stats.postingsTouched, candidates: this.candidates };
+  }
+
+  /** Candidates the last search carried through its first stages. */
+  protected candidates = 0;
+
   /** Number of memories indexed. */
   get size(): number {
     return this.info.size;

@@ -31,6 +31,11 @@ export interface RetrievalState {
   readonly index: VectorIndex;
   /** The lexical index built from the rows read at open; the first search takes (and clears) it. */
   loadedLexical?: LoadedLexical | undefined;
+  /**
+   * The ids whose current record changed (or was dropped) since the last call, or undefined
+   * when unknown (everything is compared then). Lets a search sync only what changed.
+   */
+  takeChanged?(): ReadonlySet<string> | undefined;
 }
 
 interface Synced {
@@ -59,7 +64,12 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
     if (s !== undefined && s !== false && (typeof s !== 'object' || s === null))
       throw new EngramError('InvalidArgument', `retrieval.${k} must be false or an object`);
     if (k === 'crossEncoder' && s) checkCrossEncoderStage(s);
-    if (k === 'lexical' && s) checkSpeakerOptions(s);
+    if (k === 'lexical' && s) {
+      checkSpeakerOptions(s);
+      const pool = (s as { pool?: unknown }).pool;
+      if (pool !== undefined && !(Number.isInteger(pool) && (pool as number) >= 1))
+        throw new EngramError('InvalidArgument', 'retrieval.lexical.pool must be an integer ≥ 1');
+    }
     if (k === 'updates' && s) checkUpdateOptions(s);
   }
   return v as RetrievalOptions;
@@ -85,6 +95,13 @@ export function syncedRetriever(state: RetrievalState): Retriever {
       else s.retriever.remove(id);
     }
     state.loadedLexical = undefined;
+    state.takeChanged?.(); // the full pass below covers them
+  } else {
+    const changed = state.takeChanged?.();
+    if (changed) {
+      for (const id of changed) sync(s, id, state.records.get(id));
+      return s.retriever;
+    }
   }
   const { retriever, indexed } = s;
   for (const [id, rec] of indexed) {
@@ -107,6 +124,24 @@ export function syncedRetriever(state: RetrievalState): Retriever {
     }
   }
   return retriever;
+}
+
+/** Brings one memory's entry in step with its current record (undefined: dropped). */
+function sync(s: Synced, id: string, cur: MemoryRecord | undefined): void {
+  const was = s.indexed.get(id);
+  if (was === cur) return;
+  if (was && cur && sameDoc(was, cur)) {
+    s.indexed.set(id, cur); // e.g. a recall: nothing indexed changed
+    return;
+  }
+  if (was) {
+    s.retriever.remove(id);
+    s.indexed.delete(id);
+  }
+  const doc = cur && docOf(cur);
+  if (!doc) return;
+  s.retriever.upsert(doc);
+  s.indexed.set(id, cur);
 }
 
 const gpuRerankers = new WeakMap<VectorIndex, Promise<GpuReranker | undefined>>();
@@ -218,7 +253,15 @@ export async function hybridSearch(
   const plan = retriever.plan(
     q.query,
     planned,
-    { allow, dense, now: q.now, links, ...(features ? { features } : {}) },
+    {
+      allow,
+      // The retriever holds exactly the current, active memories (synced above).
+      allowsAllIndexed: q.allow === undefined,
+      dense,
+      now: q.now,
+      links,
+      ...(features ? { features } : {}),
+    },
     options,
   );
   let job = plan.job;

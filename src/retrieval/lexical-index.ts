@@ -29,7 +29,12 @@ export class LexicalIndex {
   private readonly postings = new Map<string, Map<string, number>>();
   private readonly docTerms = new Map<string, Map<string, number>>();
   private readonly docLen = new Map<string, number>();
+  /** Per term, bounds for its best BM25 term score: the largest count, the shortest document. */
+  private readonly maxTf = new Map<string, number>();
+  private readonly minLen = new Map<string, number>();
   private totalLen = 0;
+  /** Operation counts since the index was made (tests, benches): not a public API. */
+  readonly stats = { postingsTouched: 0 };
   private readonly k1: number;
   private readonly b: number;
 
@@ -88,6 +93,8 @@ export class LexicalIndex {
     this.postings.clear();
     this.docTerms.clear();
     this.docLen.clear();
+    this.maxTf.clear();
+    this.minLen.clear();
     this.totalLen = 0;
   }
 
@@ -123,12 +130,88 @@ export class LexicalIndex {
       const p = this.postings.get(t);
       if (!p) continue;
       const idf = this.idf(t);
+      this.stats.postingsTouched += p.size;
       for (const [id, tf] of p) {
         if (allow && !allow(id)) continue;
         const len = this.docLen.get(id) ?? 0;
         const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * len) / avg));
         out.set(id, (out.get(id) ?? 0) + s * qtf);
       }
+    }
+    return out;
+  }
+
+  /**
+   * The `pool` best BM25 scores for a query, exactly those {@link LexicalIndex.scores} ranks
+   * first (ties aside), without scoring every posting: term at a time, rarest term first; once
+   * `pool` documents are held and the terms left could not lift a new one above the pool's
+   * worst, the remaining terms only add to the documents held (looked up, not scanned).
+   * @param query - analysed terms with weights
+   * @param pool - how many documents to keep
+   * @param allow - optional filter of admissible ids
+   * @returns id → score for at most `pool` documents
+   */
+  topScores(
+    query: ReadonlyMap<string, number>,
+    pool: number,
+    allow?: (id: string) => boolean,
+  ): Map<string, number> {
+    const acc = new Map<string, number>();
+    const N = this.docLen.size;
+    if (N === 0 || pool <= 0) return acc;
+    const avg = this.totalLen / N || 1;
+    const { k1, b } = this;
+    const terms: { p: Map<string, number>; w: number; bound: number }[] = [];
+    for (const [t, qtf] of query) {
+      const p = this.postings.get(t);
+      if (!p || qtf <= 0) continue;
+      const w = this.idf(t) * qtf;
+      const tf = this.maxTf.get(t) ?? 1;
+      const len = this.minLen.get(t) ?? 0;
+      terms.push({ p, w, bound: (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avg)) });
+    }
+    terms.sort((x, y) => y.bound - x.bound || x.p.size - y.p.size);
+    let left = terms.reduce((sum, t) => sum + t.bound, 0);
+    const score = (tf: number, len: number, w: number): number =>
+      (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avg));
+    for (const { p, w, bound } of terms) {
+      // A document not yet held scores at most `left` from here on.
+      const closed = acc.size >= pool && left < kthLargest(acc, pool);
+      left -= bound;
+      if (!closed) {
+        this.stats.postingsTouched += p.size;
+        for (const [id, tf] of p) {
+          const had = acc.get(id);
+          if (had === undefined && allow && !allow(id)) continue;
+          acc.set(id, (had ?? 0) + score(tf, this.docLen.get(id) ?? 0, w));
+        }
+      } else if (acc.size < p.size) {
+        this.stats.postingsTouched += acc.size;
+        for (const [id, s] of acc) {
+          const tf = p.get(id);
+          if (tf !== undefined) acc.set(id, s + score(tf, this.docLen.get(id) ?? 0, w));
+        }
+      } else {
+        this.stats.postingsTouched += p.size;
+        for (const [id, tf] of p) {
+          const had = acc.get(id);
+          if (had !== undefined) acc.set(id, had + score(tf, this.docLen.get(id) ?? 0, w));
+        }
+      }
+    }
+    if (acc.size <= pool) return acc;
+    const cut = kthLargest(acc, pool);
+    const out = new Map<string, number>();
+    // Ties at the cut: the smallest ids, as a full ranking would order them.
+    const ties: string[] = [];
+    for (const [id, s] of acc) {
+      if (s > cut) out.set(id, s);
+      else if (s === cut) ties.push(id);
+    }
+    ties.sort();
+    for (const id of ties) {
+      if (out.size >= pool) break;
+      out.set(id, cut);
     }
     return out;
   }
@@ -231,9 +314,43 @@ export class LexicalIndex {
       let p = this.postings.get(t);
       if (!p) this.postings.set(t, (p = new Map()));
       p.set(id, c);
+      if (c > (this.maxTf.get(t) ?? 0)) this.maxTf.set(t, c);
     }
+    // Bounds only ever widen (a removal leaves them valid upper bounds).
+    for (const t of counts.keys())
+      if (len < (this.minLen.get(t) ?? Infinity)) this.minLen.set(t, len);
     this.docTerms.set(id, counts);
     this.docLen.set(id, len);
     this.totalLen += len;
   }
+}
+
+/** The k-th largest value of a map (k ≥ 1, k ≤ size): a partial sort of a copy. */
+function kthLargest(m: ReadonlyMap<string, number>, k: number): number {
+  const v = Float64Array.from(m.values());
+  return select(v, v.length - k);
+}
+
+/** Quickselect: the value that would sit at index `k` of `a` sorted ascending (reorders `a`). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }

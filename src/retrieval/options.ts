@@ -44,7 +44,16 @@ export interface LexicalStageOptions extends QueryOptions {
   feedbackDocs?: number;
   /** Weight of the feedback terms relative to a query term (default 0.3). */
   feedbackWeight?: number;
+  /**
+   * Lexical candidates: only the best `pool` BM25 scores enter the fusion (default
+   * {@link DEFAULT_LEXICAL_POOL}), so the later stages cost in proportion to the candidates,
+   * not to the store.
+   */
+  pool?: number;
 }
+
+/** Lexical candidates a search fuses unless `lexical.pool` says otherwise. */
+export const DEFAULT_LEXICAL_POOL = 400;
 
 /** Options of the episode stage: BM25 over whole episodes (all their memories' text). */
 export interface EpisodeStageOptions {
@@ -115,6 +124,11 @@ export interface RetrievalOptions {
 export interface RetrieveInput {
   /** Memories that may be returned (scope and filters); default all. */
   allow?: (id: string) => boolean;
+  /**
+   * True when `allow` admits every indexed memory (no scope or filter): the lexical stage then
+   * skips the check per posting.
+   */
+  allowsAllIndexed?: boolean;
   /** Dense scores (e.g. cosine) of the vector index's best candidates. */
   dense?: Scores;
   /** Reference time for "last year", "two weeks ago" (default now). */

@@ -3,7 +3,7 @@ import { windowFit } from './time';
 import type { LexicalRow } from './lexical-row';
 
 export type { RetrievalDoc } from './lexical-row';
-export { DEFAULT_BM25, DEFAULT_RETRIEVAL } from './options';
+export { DEFAULT_BM25, DEFAULT_LEXICAL_POOL, DEFAULT_RETRIEVAL } from './options';
 export type {
   DenseStageOptions,
   EpisodeStageOptions,
@@ -18,7 +18,13 @@ import { expandContext } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
 import { Corpus } from './corpus';
-import { DEFAULT_BM25, mergeOptions, type RetrievalOptions, type RetrieveInput } from './options';
+import {
+  DEFAULT_BM25,
+  DEFAULT_LEXICAL_POOL,
+  mergeOptions,
+  type RetrievalOptions,
+  type RetrieveInput,
+} from './options';
 import { personalizedPageRank, type Link } from './ppr';
 import { processQuery, type ProcessedQuery } from './query';
 import { entityRoundRobin } from './entities';
@@ -137,6 +143,7 @@ export class Retriever extends Corpus {
         ? Math.max(o.entities.pool ?? Math.max(30, 3 * limit), limit)
         : limit;
     const scores = this.firstStages(q, input, o);
+    this.candidates = scores.size;
     const plan: SearchPlan = { q, o, limit, inner, scores, input };
     if (o.rerank && fusable(o.rerank, inner))
       plan.job = rerankJob(scores, inner, o.rerank, input.vector, input.features);
@@ -191,7 +198,9 @@ export class Retriever extends Corpus {
     // 1. First stage: BM25 (with optional feedback terms) and dense, score-normalised and weighted.
     let lex: Scores | undefined;
     if (o.lexical) {
-      lex = this.lexical.scores(q.terms, allow);
+      const pool = o.lexical.pool ?? DEFAULT_LEXICAL_POOL;
+      const lexAllow = input.allowsAllIndexed ? undefined : allow;
+      lex = this.lexical.topScores(q.terms, pool, lexAllow);
       const nfb = o.lexical.feedbackTerms ?? 0;
       if (nfb > 0 && lex.size) {
         const top = ranked(lex, o.lexical.feedbackDocs ?? 5).map(([id]) => id);
@@ -199,7 +208,7 @@ export class Retriever extends Corpus {
         const terms = new Map(q.terms);
         for (const [t, v] of this.lexical.feedbackTerms(top, nfb, new Set(q.terms.keys())))
           terms.set(t, fbw * v);
-        lex = this.lexical.scores(terms, allow);
+        lex = this.lexical.topScores(terms, pool, lexAllow);
       }
     }
     let scores: Scores = weightedFusion([
@@ -220,7 +229,8 @@ export class Retriever extends Corpus {
       const w = o.episode.weight ?? 1.5;
       const add = o.episode.additive ?? 0;
       this.refreshEpisodes();
-      const ep = normalise(this.episodeIndex.scores(q.terms), 'max');
+      const pool = (o.lexical && o.lexical.pool) || DEFAULT_LEXICAL_POOL;
+      const ep = normalise(this.episodeIndex.topScores(q.terms, pool), 'max');
       if (add > 0) {
         for (const [e, v] of ep)
           for (const id of this.episodes.get(e) ?? [])

@@ -1,0 +1,80 @@
+// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--json]`
+// Default search, dense-only search and single add() at growing store sizes, through the public
+// API in headless Chromium (Worker, CPU backend, hash embedder), on BEAM chat messages from
+// ../shared/data/beam (paragraphs, replicated with small variations to reach N) and BEAM's
+// probing questions as queries. Prints a table, the log-log slopes, and (--json) a JSON last line.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+
+const flags = parseFlags(process.argv.slice(2));
+const sizes = flags.list('sizes', '1000,10000').map(Number);
+const searches = flags.number('searches', 200);
+const adds = flags.number('adds', 100);
+const dir = resolve(flags.text('data', '../shared/data/beam/100K'));
+if (!existsSync(dir)) {
+  console.error(`no BEAM data at ${dir} (--data=DIR)`);
+  process.exit(2);
+}
+
+// Memories: user messages (marker stripped) and assistant messages cut into paragraphs.
+const texts = [];
+const queries = [];
+for (const chat of readdirSync(dir).sort((a, b) => Number(a) - Number(b))) {
+  for (const batch of JSON.parse(readFileSync(join(dir, chat, 'chat.json'), 'utf8')))
+    for (const turn of batch.turns)
+      for (const m of turn) {
+        const content = m.content.replace(/\s*->->\s*[\d,\s]+$/, '').trim();
+        for (const p of content.split(/\n\s*\n/)) {
+          const t = p.trim();
+          if (t.length >= 20) texts.push(t.slice(0, 1000));
+        }
+      }
+  const probing = JSON.parse(readFileSync(join(dir, chat, 'probing_questions.json'), 'utf8'));
+  for (const list of Object.values(probing)) for (const q of list) queries.push(q.question);
+}
+
+const bench = await startBench();
+try {
+  const page = await openBenchPage(bench.browser, bench.baseUrl, '/test/pages/blank.html');
+  const started = performance.now();
+  const rows = await callPage(
+    page,
+    '/bench/scale-page.ts',
+    'runScale',
+    texts,
+    queries,
+    sizes,
+    searches,
+    adds,
+  );
+  const f = (v, w = 8, d = 2) => v.toFixed(d).padStart(w);
+  const { loadavg } = await import('node:os');
+  console.log(
+    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${bench.browser.version()}`,
+  );
+  console.log('        N   fill s  default p50  default p95  dense p50  dense p95   add()/s');
+  for (const r of rows)
+    console.log(
+      `${String(r.n).padStart(9)} ${f(r.fillS, 8, 1)} ${f(r.searchP50, 12)} ${f(r.searchP95, 12)} ${f(r.denseP50, 10)} ${f(r.denseP95, 10)} ${f(r.addPerS, 9, 1)}`,
+    );
+  // Log-log slope between the smallest and largest size: 1 is linear, 0 flat.
+  const slope = (key) => {
+    const a = rows[0];
+    const b = rows[rows.length - 1];
+    return rows.length < 2 ? null : Math.log(b[key] / a[key]) / Math.log(b.n / a.n);
+  };
+  const slopes = {
+    searchP50: slope('searchP50'),
+    searchP95: slope('searchP95'),
+    denseP50: slope('denseP50'),
+    addPerS: slope('addPerS'),
+  };
+  const load = loadavg().map((v) => v.toFixed(2));
+  console.log(
+    `log-log slope: default p50 ${slopes.searchP50?.toFixed(2)}, p95 ${slopes.searchP95?.toFixed(2)}, dense p50 ${slopes.denseP50?.toFixed(2)}, add()/s ${slopes.addPerS?.toFixed(2)}; load ${load.join(' ')}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  if (flags.has('json')) console.log(JSON.stringify({ rows, slopes, load }));
+} finally {
+  await bench.close();
+}
