@@ -45,8 +45,7 @@ export interface LexicalStageOptions extends QueryOptions {
   /** Weight of the feedback terms relative to a query term (default 0.3). */
   feedbackWeight?: number;
   /**
-   * Lexical candidates: only the best `pool` BM25 scores enter the fusion (default
-   * {@link DEFAULT_LEXICAL_POOL}), so the later stages cost in proportion to the candidates,
+   * Lexical candidates: only the best `pool` BM25 scores enter the fusion (default 400), so the later stages cost in proportion to the candidates,
    * not to the store.
    */
   pool?: number;
