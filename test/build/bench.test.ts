@@ -3,6 +3,7 @@
 // end with a JSON line whose figures are finite and plausible.
 import { spawnSync } from 'node:child_process';
 import { expect, test } from 'vitest';
+import type { Row } from '../../bench/engines-page';
 
 /** Runs a command in the repo root; its stdout's last JSON line, parsed. */
 function lastJson(cmd: string, args: string[]): unknown {
@@ -10,20 +11,6 @@ function lastJson(cmd: string, args: string[]): unknown {
   expect(r.status, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!);
-}
-
-interface Row {
-  engine: string;
-  mode: string;
-  data: string;
-  n: number;
-  dim: number;
-  batch: number;
-  msPerQuery: number;
-  p95Ms: number;
-  recallAt10: number;
-  bytesPerVector: number | null;
-  buildMs: number;
 }
 
 const positive = (v: number) => expect(Number.isFinite(v) && v > 0, String(v)).toBe(true);
