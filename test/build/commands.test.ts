@@ -1,6 +1,7 @@
 // Every command the README and package.json name works from the repo as a user runs it, at a
-// small size. Run here: `npm start` (the playground server) and `npm run eval:locomo` (one
-// conversation; skipped where ../shared/data/locomo is absent). Run elsewhere, so only checked
+// small size. Run here: `npm start` (the playground server), `npm run eval:locomo` (one
+// conversation) and `npm run eval:beam` (one chat, hash vectors); the evals are skipped where
+// ../shared/data is absent. Run elsewhere, so only checked
 // to be the same commands: `npm run typecheck` and `npm run format:check` are the tsc and
 // prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { expect, test } from 'vitest';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const LOCOMO = '../shared/data/locomo';
+const BEAM = '../shared/data/beam';
 
 test('npm start serves the playground on a free port and stops', { timeout: 120_000 }, async () => {
   // Its own process group, so that npm and the node it starts stop together.
@@ -85,3 +87,34 @@ test('npm run typecheck and format:check are the commands npm test runs', () => 
   expect(runner).toContain("'tsc', ['--noEmit']");
   expect(runner).toMatch(/'prettier', \['--check', [^\]]*'\.'\]/);
 });
+
+test.skipIf(!existsSync(`${BEAM}/README.md`))(
+  'npm run eval:beam on one chat with hash vectors: the JSON last line the issue gives',
+  { timeout: 240_000 },
+  () => {
+    const r = spawnSync(
+      'npm',
+      ['run', 'eval:beam', '--', '--chat', '1', '--hash', '--k', '5,10', '--json'],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!) as {
+      questions: number;
+      k: number[];
+      overall: Record<string, number>;
+      byCategory: Record<string, Record<string, number>>;
+      knowledgeUpdate: { newerFirst: number };
+    };
+    expect(last.questions).toBeGreaterThan(0);
+    expect(last.k).toEqual([5, 10]);
+    const r5 = last.overall['recall@5']!;
+    const r10 = last.overall['recall@10']!;
+    expect(r5).toBeGreaterThan(0);
+    expect(r10).toBeGreaterThanOrEqual(r5);
+    expect(r10).toBeLessThanOrEqual(1);
+    expect(Object.keys(last.byCategory).length).toBeGreaterThan(1);
+    expect(last.knowledgeUpdate.newerFirst).toBeGreaterThanOrEqual(0);
+    expect(last.knowledgeUpdate.newerFirst).toBeLessThanOrEqual(1);
+  },
+);
