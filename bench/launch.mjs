@@ -32,6 +32,8 @@ export async function startBench() {
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    // Its own pre-bundled dependencies (the test suite runs benches beside other dev servers).
+    cacheDir: 'node_modules/.vite/bench',
     logLevel: 'error',
   });
   await server.listen();

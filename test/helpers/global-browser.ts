@@ -24,6 +24,11 @@ export default async function setup(project: TestProject) {
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    // Its own pre-bundled dependencies, made afresh: the Node tests start other dev servers
+    // (npm start, the benches) at the same time, and two optimizers writing one cache folder
+    // can leave it inconsistent (every page then fails to import its dependencies).
+    cacheDir: 'node_modules/.vite/browser-tests',
+    optimizeDeps: { force: true },
     logLevel: 'error',
   });
   await server.listen();
