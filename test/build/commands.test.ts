@@ -53,30 +53,36 @@ test('npm start refuses a bad port', () => {
   expect(r.stderr).toContain("bad port 'http'");
 });
 
+/** Runs `npm run <script> -- <args>`; its stdout and the JSON of its last line. */
+function runEval<T>(script: string, args: string[]): { stdout: string; last: T } {
+  const r = spawnSync('npm', ['run', script, '--', ...args], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  return { stdout: r.stdout, last: JSON.parse(lines[lines.length - 1]!) as T };
+}
+
+/** recall@5 and recall@10 of an eval's JSON: 0 < recall@5 ≤ recall@10 ≤ 1. */
+function expectRecalls(overall: Record<string, number>): void {
+  const r5 = overall['recall@5']!;
+  const r10 = overall['recall@10']!;
+  expect(r5).toBeGreaterThan(0);
+  expect(r10).toBeGreaterThanOrEqual(r5);
+  expect(r10).toBeLessThanOrEqual(1);
+}
+
 test.skipIf(!existsSync(`${LOCOMO}/conv-30.json`))(
   'npm run eval:locomo on one conversation, without the ablation: a JSON last line',
   { timeout: 240_000 },
   () => {
-    const r = spawnSync(
-      'npm',
-      ['run', 'eval:locomo', '--', '--conv', 'conv-30', '--no-ablation', '--k', '5,10', '--json'],
-      { encoding: 'utf8' },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('LoCoMo retrieval, 105 questions');
-    const lines = r.stdout.trim().split('\n');
-    const last = JSON.parse(lines[lines.length - 1]!) as {
+    const { stdout, last } = runEval<{
       questions: number;
       k: number[];
       overall: Record<string, number>;
-    };
+    }>('eval:locomo', ['--conv', 'conv-30', '--no-ablation', '--k', '5,10', '--json']);
+    expect(stdout).toContain('LoCoMo retrieval, 105 questions');
     expect(last.questions).toBe(105);
     expect(last.k).toEqual([5, 10]);
-    const r5 = last.overall['recall@5']!;
-    const r10 = last.overall['recall@10']!;
-    expect(r5).toBeGreaterThan(0);
-    expect(r10).toBeGreaterThanOrEqual(r5);
-    expect(r10).toBeLessThanOrEqual(1);
+    expectRecalls(last.overall);
   },
 );
 
@@ -92,27 +98,16 @@ test.skipIf(!existsSync(`${BEAM}/README.md`))(
   'npm run eval:beam on one chat with hash vectors: the JSON last line the issue gives',
   { timeout: 240_000 },
   () => {
-    const r = spawnSync(
-      'npm',
-      ['run', 'eval:beam', '--', '--chat', '1', '--hash', '--k', '5,10', '--json'],
-      { encoding: 'utf8' },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
-    const last = JSON.parse(lines[lines.length - 1]!) as {
+    const { last } = runEval<{
       questions: number;
       k: number[];
       overall: Record<string, number>;
       byCategory: Record<string, Record<string, number>>;
       knowledgeUpdate: { newerFirst: number };
-    };
+    }>('eval:beam', ['--chat', '1', '--hash', '--k', '5,10', '--json']);
     expect(last.questions).toBeGreaterThan(0);
     expect(last.k).toEqual([5, 10]);
-    const r5 = last.overall['recall@5']!;
-    const r10 = last.overall['recall@10']!;
-    expect(r5).toBeGreaterThan(0);
-    expect(r10).toBeGreaterThanOrEqual(r5);
-    expect(r10).toBeLessThanOrEqual(1);
+    expectRecalls(last.overall);
     expect(Object.keys(last.byCategory).length).toBeGreaterThan(1);
     expect(last.knowledgeUpdate.newerFirst).toBeGreaterThanOrEqual(0);
     expect(last.knowledgeUpdate.newerFirst).toBeLessThanOrEqual(1);
