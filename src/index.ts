@@ -64,6 +64,7 @@ export type { FeatureWeights } from './retrieval/rerank';
 export type { EntityStageOptions } from './retrieval/entities';
 export type { UpdateStageOptions } from './retrieval/updates';
 export type { RewriteQuery } from './retrieval/rewrite';
+export type { ExplainStage, ScoreExplanation, StageContribution } from './retrieval/explain';
 export { retention, type ForgetOptions } from './memory/forgetting';
 export type { RelatedMemory } from './memory/links';
 export type { ErasureReceipt } from './memory/erasure';

@@ -1,3 +1,5 @@
+import type { ScoreExplanation } from './retrieval/explain';
+
 /** Metadata values a memory may carry (JSON-like, flat or nested). */
 export type MetadataValue =
   string | number | boolean | null | MetadataValue[] | { [k: string]: MetadataValue };
@@ -63,7 +65,14 @@ export interface Memory extends Scope {
 
 /** One search hit. */
 export interface SearchResult extends Memory {
-  /** Ranking score, higher is better: the similarity, blended with retention when `retentionWeight` > 0. */
+  /**
+   * Ranking score, higher is better. By default (the retrieval pipeline) a relative score of
+   * this search: fused BM25 (best match 1) and dense (best candidate 0.7) shares, times the
+   * stages' boosts, so 1.7 is a memory best on both before boosts; compare it only within one
+   * search. With `asOf`, `recordedAsOf`, `includeSuperseded` or `retrieval: false`: the cosine
+   * similarity, blended with retention when `retentionWeight` > 0. `explain: true` breaks it
+   * down (see {@link ScoreExplanation}).
+   */
   score: number;
   /** Cosine similarity of the query and this version's vector. */
   similarity: number;
@@ -71,6 +80,8 @@ export interface SearchResult extends Memory {
   retention: number;
   /** Set when the hit is not the memory's current, active version (only with `asOf` or `includeSuperseded`). */
   superseded?: true;
+  /** Each stage's contribution to `score` (only with `explain: true`). */
+  explanation?: ScoreExplanation;
 }
 
 /** Mem0-style event names of a memory's history (plus Engram's lifecycle events). */

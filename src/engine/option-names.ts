@@ -227,6 +227,7 @@ export const SEARCH_OPTIONS = optionShape<SearchOptions>(
     reinforce: true,
     retrieval: true,
     llm: true,
+    explain: true,
   },
   {
     retrieval: RETRIEVAL_OPTIONS,

@@ -1,9 +1,9 @@
 // Dense search with scopes, filters, time travel and the forgetting curve.
 //
-// Ranking features are combined in ONE place, `rank()` below: today the cosine
-// similarity from the vector index and the retention of the forgetting curve
-// (score = (1 − w)·similarity + w·retention, w = `retentionWeight`, default 0).
-// A retrieval stage (lexical scores, links) plugs in there.
+// Two rankings: the retrieval pipeline (`hybridSearch`, the default for current memories) and,
+// for time travel and `retrieval: false`, `rank()` below: the cosine similarity from the vector
+// index and the retention of the forgetting curve (score = (1 − w)·similarity + w·retention,
+// w = `retentionWeight`, default 0). `explain` reports either stage by stage.
 import type { EngineCore } from './core';
 import { compileFilter, type MetadataFilter } from './filters';
 import type { MemoryState } from './memory-state';
@@ -27,6 +27,7 @@ import { checkRetrievalOptions, hybridSearch } from '../retrieval/engine-search'
 import { checkRewrites, mergeRoundRobin, type RewriteQuery } from '../retrieval/rewrite';
 import { callHook } from '../memory/llm';
 import { EngramError } from '../errors';
+import { explainDense } from '../retrieval/explain';
 import type { RetrievalOptions } from '../retrieval/retriever';
 import type { Metadata, Scope, SearchResult } from '../types';
 
@@ -75,6 +76,14 @@ export interface SearchOptions extends Scope {
    * malformed value is `LlmFailed`; not with `vector`.
    */
   llm?: { rewriteQuery?: RewriteQuery };
+  /**
+   * Explain each result's score (default false): `explanation` on every result gives each
+   * pipeline stage's contribution (lexical, dense, episode, speaker, time, context, links,
+   * updates, retention, rerank, entities, cross-encoder), which add up to `score`, and the
+   * mode that says what the score means (see `ScoreExplanation`). Costs a copy of the
+   * candidates' scores per stage; nothing when off.
+   */
+  explain?: boolean;
 }
 
 interface Checked {
@@ -88,6 +97,7 @@ interface Checked {
   includeSuperseded: boolean;
   retentionWeight: number;
   reinforce: boolean;
+  explain: boolean;
 }
 
 function check(core: EngineCore, query: unknown, o: SearchOptions): Checked {
@@ -104,6 +114,7 @@ function check(core: EngineCore, query: unknown, o: SearchOptions): Checked {
     includeSuperseded: checkBoolean(o.includeSuperseded, 'includeSuperseded', false),
     retentionWeight: checkNumber(o.retentionWeight, 'retentionWeight', 0, 0, 1),
     reinforce: checkBoolean(o.reinforce, 'reinforce', core.settings.reinforceOnSearch),
+    explain: checkBoolean(o.explain, 'explain', false),
   };
 }
 
@@ -162,12 +173,14 @@ async function searchOnce(
       retention: (r) => retention(r, now),
       retentionWeight: c.retentionWeight,
       readVectors: (slots) => core.store.readVectors(slots),
+      explain: c.explain,
     });
-    const results = hits.map(({ rec, score, similarity }): SearchResult => ({
+    const results = hits.map(({ rec, score, similarity, explanation }): SearchResult => ({
       ...toMemory(rec),
       score,
       similarity,
       retention: retention(rec, now),
+      ...(explanation ? { explanation } : {}),
     }));
     if (c.reinforce) core.recall(results.map((r) => r.id));
     return { results };
@@ -184,7 +197,10 @@ async function searchOnce(
     const rec = state.slotRecord[slot];
     if (rec) found.push({ rec, similarity: hits.scores[i]! });
   });
-  const results = rank(found, state, c.retentionWeight, core.settings.clock()).slice(0, c.limit);
+  const results = rank(found, state, c.retentionWeight, core.settings.clock(), c.explain).slice(
+    0,
+    c.limit,
+  );
   if (c.reinforce) core.recall(results.filter((r) => !r.superseded).map((r) => r.id));
   return { results };
 }
@@ -195,6 +211,7 @@ function rank(
   state: MemoryState,
   w: number,
   now: number,
+  explain: boolean,
 ): SearchResult[] {
   const out = found.map(({ rec, similarity }): SearchResult => {
     const r = retention(rec, now);
@@ -206,6 +223,7 @@ function rank(
     };
     const cur = state.records.get(rec.id);
     if (cur !== rec || rec.state !== 'active') hit.superseded = true;
+    if (explain) hit.explanation = explainDense(similarity, r, w);
     return hit;
   });
   if (w > 0) out.sort((a, b) => b.score - a.score);

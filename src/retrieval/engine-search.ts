@@ -6,7 +6,7 @@ import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
 import { docOf, sameDoc } from './lexical-row';
 import { retrieverFromRows, type LoadedLexical } from './loaded-lexical';
-import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions } from './retriever';
+import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions, type SearchPlan } from './retriever';
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
 import { deepSearch } from './deep-search';
@@ -20,6 +20,9 @@ import { checkSpeakerOptions } from './speaker';
 import { checkUpdateOptions } from './updates';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
+import { ScoreTrace, type ScoreExplanation } from './explain';
+import { applyFeatures } from './rerank';
+import type { Scores } from './fusion';
 
 const STAGES = new Set(Object.keys(DEFAULT_RETRIEVAL));
 
@@ -202,6 +205,19 @@ export interface HybridQuery {
   readVectors?: (slots: readonly number[]) => Promise<Map<number, Float32Array>>;
   /** Dense candidates taken from the vector index (default {@link denseCandidates}). */
   denseCandidates?: number;
+  /** Explain each hit's score, stage by stage (default false: nothing recorded). */
+  explain?: boolean;
+}
+
+/** One hit of {@link hybridSearch}. */
+export interface HybridHit {
+  rec: MemoryRecord;
+  /** The fused score. */
+  score: number;
+  /** Cosine similarity (0 when not a dense candidate). */
+  similarity: number;
+  /** Stage by stage, when the query asked to explain. */
+  explanation?: ScoreExplanation;
 }
 
 /**
@@ -209,12 +225,9 @@ export interface HybridQuery {
  * retrieval pipeline (BM25, fusion, time, episode and neighbour context, links, rerank).
  * @param state - the engine's in-memory state
  * @param q - query, vector, limit, mask, time, options
- * @returns records with their fused score and cosine similarity (0 when not a dense candidate)
+ * @returns records with their fused score and cosine similarity, best first
  */
-export async function hybridSearch(
-  state: RetrievalState,
-  q: HybridQuery,
-): Promise<{ rec: MemoryRecord; score: number; similarity: number }[]> {
+export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promise<HybridHit[]> {
   const retriever = syncedRetriever(state);
   const allowRec = (rec: MemoryRecord | undefined): rec is MemoryRecord =>
     rec !== undefined && rec.state === 'active' && (q.allow ? q.allow[rec.slot] === 1 : true);
@@ -250,6 +263,7 @@ export async function hybridSearch(
   // The cross-encoder (off by default) rescores the best `top` after the rerank.
   const cross = q.options.crossEncoder || undefined;
   const planned = cross ? Math.max(q.limit, cross.top ?? DEFAULT_CROSS_ENCODER_TOP) : q.limit;
+  const trace = q.explain ? new ScoreTrace() : undefined;
   const plan = retriever.plan(
     q.query,
     planned,
@@ -263,6 +277,7 @@ export async function hybridSearch(
       ...(features ? { features } : {}),
     },
     options,
+    trace,
   );
   let job = plan.job;
   if (job && job.input.lambda! < 1 && q.readVectors) {
@@ -276,14 +291,48 @@ export async function hybridSearch(
   }
   let ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input)));
   const recs = new Map(ranked.map(({ id }) => [id, state.records.get(id)!]));
+  const reranked = trace && new Map(ranked.map(({ id, score }) => [id, score]));
   if (cross)
     ranked = (await crossEncoderStage(q.query, ranked, (id) => recs.get(id)!.text, cross)).slice(
       0,
       q.limit,
     );
+  if (trace) traceLateStages(trace, plan, reranked!, ranked, features);
   return ranked.map(({ id, score }) => ({
     rec: recs.get(id)!,
     score,
     similarity: dense.get(id) ?? 0,
+    ...(trace ? { explanation: trace.explain(id) } : {}),
   }));
+}
+
+/**
+ * Records the stages after the retriever's first ones, for the results only: the rerank's
+ * feature weighting (retention, as the CPU rerank computes it), the rerank's picks (its score
+ * minus that: the fused kernel's float32 rounding, else 0; MMR and the episode penalty only
+ * reorder), the entity stage (reorders) and the cross-encoder's blend.
+ */
+function traceLateStages(
+  trace: ScoreTrace,
+  plan: SearchPlan,
+  reranked: Scores,
+  final: readonly { id: string; score: number }[],
+  features: ((id: string) => MemoryFeatures | undefined) | undefined,
+): void {
+  const { rerank, entities, crossEncoder } = plan.o;
+  let weighted: Scores | undefined;
+  if (rerank && features && rerank.features?.retention !== 0) {
+    weighted = new Map();
+    for (const [id] of reranked) {
+      const s = plan.scores.get(id) ?? 0;
+      weighted.set(id, applyFeatures(new Map([[id, s]]), features, rerank.features).get(id)!);
+    }
+  }
+  trace.record('retention', weighted);
+  trace.record('rerank', rerank ? reranked : undefined);
+  trace.record('entities', entities && plan.q.names.length >= 2 ? reranked : undefined);
+  trace.record(
+    'crossEncoder',
+    crossEncoder ? new Map(final.map(({ id, score }) => [id, score])) : undefined,
+  );
 }

@@ -34,6 +34,7 @@ import { boostSpeakers } from './speaker';
 import { preferNewer, type UpdateDoc } from './updates';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
+import type { ScoreTrace } from './explain';
 
 /** A search between its first stages and its rerank (see {@link Retriever.plan}). */
 export interface SearchPlan {
@@ -48,6 +49,8 @@ export interface SearchPlan {
   input: RetrieveInput;
   /** The fused rerank to run, if the rerank stage is on and the kernel applies. */
   job?: RerankJob;
+  /** Scores after each stage, when the search is explained. */
+  trace?: ScoreTrace;
 }
 
 /** Serialisable state of a {@link Retriever}. */
@@ -129,12 +132,14 @@ export class Retriever extends Corpus {
    * @param limit - how many results
    * @param input - filter, dense scores, vectors, links, features, reference time
    * @param options - stage options for this search
+   * @param trace - records the scores after each stage (for `explain`; none: no copies made)
    */
   plan(
     query: string,
     limit: number,
     input: RetrieveInput = {},
     options: RetrievalOptions = {},
+    trace?: ScoreTrace,
   ): SearchPlan {
     const o = mergeOptions(this.options, options);
     const q = processQuery(query, input.now ?? Date.now(), o.lexical || {});
@@ -142,9 +147,9 @@ export class Retriever extends Corpus {
       o.entities && q.names.length >= 2
         ? Math.max(o.entities.pool ?? Math.max(30, 3 * limit), limit)
         : limit;
-    const scores = this.firstStages(q, input, o);
+    const scores = this.firstStages(q, input, o, trace);
     this.candidates = scores.size;
-    const plan: SearchPlan = { q, o, limit, inner, scores, input };
+    const plan: SearchPlan = { q, o, limit, inner, scores, input, ...(trace ? { trace } : {}) };
     if (o.rerank && fusable(o.rerank, inner))
       plan.job = rerankJob(scores, inner, o.rerank, input.vector, input.features);
     return plan;
@@ -192,8 +197,14 @@ export class Retriever extends Corpus {
     q: ProcessedQuery,
     input: RetrieveInput,
     o: Required<RetrievalOptions>,
+    trace?: ScoreTrace,
   ): Scores {
     const allow = input.allow ?? (() => true);
+    // Explain: the scores after a stage that ran (copied: later stages mutate the map).
+    const step = trace
+      ? (stage: Parameters<ScoreTrace['record']>[0], on: unknown, s: Scores = scores) =>
+          trace.record(stage, on ? new Map(s) : undefined)
+      : undefined;
 
     // 1. First stage: BM25 (with optional feedback terms) and dense, score-normalised and weighted.
     let lex: Scores | undefined;
@@ -211,8 +222,9 @@ export class Retriever extends Corpus {
         lex = this.lexical.topScores(terms, pool, lexAllow);
       }
     }
+    const lexInput = lex ? [{ scores: lex, weight: o.lexical ? (o.lexical.weight ?? 1) : 1 }] : [];
     let scores: Scores = weightedFusion([
-      ...(lex ? [{ scores: lex, weight: o.lexical ? (o.lexical.weight ?? 1) : 1 }] : []),
+      ...lexInput,
       ...(o.dense && input.dense
         ? [
             {
@@ -223,6 +235,8 @@ export class Retriever extends Corpus {
           ]
         : []),
     ]);
+    step?.('lexical', lex, lex && weightedFusion(lexInput));
+    step?.('dense', o.dense && input.dense);
 
     // Episodes that match the query as a whole lift their memories.
     if (o.episode && this.episodes.size > 0) {
@@ -243,10 +257,12 @@ export class Retriever extends Corpus {
           scores.set(id, s * (1 + w * v));
         }
     }
+    step?.('episode', o.episode && this.episodes.size > 0);
 
     // Speaker named in the query (early: before context and links; late: on the final score).
     const speakerOf = (id: string): string | undefined => this.info.get(id)?.speaker;
     if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
+    step?.('speaker', o.lexical);
 
     // 2. Time: windows named in the query, and "when" questions.
     if (o.time) {
@@ -267,6 +283,7 @@ export class Retriever extends Corpus {
         scores = next;
       }
     }
+    step?.('time', o.time);
 
     // 3. Context: neighbours in the same episode.
     if (o.context) {
@@ -276,6 +293,7 @@ export class Retriever extends Corpus {
         o.context,
       );
     }
+    step?.('context', o.context);
 
     // 4. Links: personalized PageRank from the best hits.
     const stored = o.links && o.links.stored !== false ? input.links : undefined;
@@ -297,8 +315,10 @@ export class Retriever extends Corpus {
       for (const [id, p] of normalise(pr, 'max'))
         if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
     }
+    step?.('links', o.links && (stored || o.links.shared));
 
     if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
+    step?.('speakerLate', o.lexical);
 
     // 5. Knowledge updates: a later restatement with a changed value above the earlier one.
     if (o.updates) {
@@ -310,6 +330,7 @@ export class Retriever extends Corpus {
       };
       scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
     }
+    step?.('updates', o.updates);
     return scores;
   }
 }
