@@ -15,12 +15,12 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
+import { serveStatic } from '../helpers/static-server';
 
 const repo = resolve('.');
 const work = mkdtempSync(join(tmpdir(), 'engram-package-'));
@@ -93,38 +93,6 @@ test('the built engram.js opens a store in its Worker, adds, searches and report
 const scored = (rs: Array<{ memory: string; score: number }>) =>
   rs.map((x) => `${x.memory} (${x.score.toFixed(2)})`).join(' > ');
 
-/** Serves `root` on 127.0.0.1, counting the bytes sent per path. */
-async function serve(
-  root: string,
-): Promise<{ server: Server; url: string; sent: Map<string, number> }> {
-  const types: Record<string, string> = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.json': 'application/json',
-    '.wasm': 'application/wasm',
-  };
-  const sent = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    const file = resolve(root, '.' + (path === '/' ? '/index.html' : path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = readFileSync(file);
-    sent.set(path, (sent.get(path) ?? 0) + body.length);
-    res.writeHead(200, {
-      'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-    });
-    res.end(body);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { server, url: `http://127.0.0.1:${port}`, sent };
-}
-
 test('the tarball installs into a fresh Vite app, which builds and runs the README example in the Worker, offline', async () => {
   cpSync(join(repo, 'test/fixtures/consumer-app'), app, { recursive: true });
   run(
@@ -157,7 +125,7 @@ test('the tarball installs into a fresh Vite app, which builds and runs the READ
   expect(existsSync(join(dist, 'engram/use-lite/model.json'))).toBe(true);
   expect(existsSync(join(dist, 'engram/tfjs-wasm/tfjs-backend-wasm-simd.wasm'))).toBe(true);
 
-  const { server, url, sent } = await serve(dist);
+  const { server, url, sent } = await serveStatic(dist);
   try {
     const context = await newContext();
     const requests: string[] = [];
