@@ -39,6 +39,9 @@ import type { AuditEntry, AuditOptions } from './govern/audit';
 import { runBatch, type BatchResult, type ChangeSetWriter } from './govern/batch';
 import type { RollbackResult } from './govern/rollback';
 import type { WriteTagOptions } from './govern/write-tag';
+import type { AcceptResult, PendingOptions } from './govern/pending';
+import type { FeedbackVerdict } from './govern/feedback';
+import type { SourceTrust, TrustOptions } from './govern/trust';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
 
@@ -114,6 +117,22 @@ export interface EngramOptions {
    * await mem.add('Mail me at ada@example.com', { infer: false }); // stored: 'Mail me at [email]'
    */
   admit?: Admit;
+  /**
+   * Prior trust of each write `source`, 0..1 (default `{ user: 1 }`; a source not named: 0.5).
+   * A source's trust is the mean of a Beta posterior that starts at its prior (worth 10
+   * observations) and moves with evidence: a consistent fact from another source confirms it,
+   * contradicting a more trusted memory (or being contradicted by one) counts against it, as do
+   * {@link Engram.reject} and `feedback(id, 'wrong')`. The evidence is kept in the store and
+   * survives reopening. A lower-trust source never updates or deletes a higher-trust memory:
+   * the change is held as a pending memory ({@link Engram.pending}); trust also weighs into
+   * ranking (the rerank's `trust` feature, weight 0.5 unless `retrieval.rerank.features.trust`).
+   * @example
+   * const mem = await Engram.open({ name: 'assistant', trust: { user: 1, web: 0.3 } });
+   * await mem.add('Ada lives in Berlin', { userId: 'ada' });
+   * const r = await mem.add('Ada now lives in Rome', { userId: 'ada', source: 'web' });
+   * r.results[0].event; // 'PENDING': Berlin stays; see mem.pending()
+   */
+  trust?: TrustOptions;
 }
 
 type Host = EngineHost | Remote<EngineHost>;
@@ -139,6 +158,7 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     onLoadProgress: true,
     log: true,
     admit: true,
+    trust: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
 );
@@ -394,6 +414,60 @@ export class Engram {
    */
   audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
     return this.call((h) => h.audit(options), [options]);
+  }
+
+  /**
+   * Pending memories, oldest first: facts from a lower-trust source that would have updated
+   * or deleted a more trusted memory, held for review (state `'pending'`; `pendingFor` names
+   * the memory and the change). They are found by no search. A read.
+   * @param options - a scope (`userId`, `agentId`, `runId`), `limit` (default 1000)
+   * @example
+   * for (const p of (await mem.pending({ userId: 'ada' })).results)
+   *   console.log(p.source, p.memory, '→', p.pendingFor);
+   */
+  pending(options?: PendingOptions): Promise<{ results: Memory[] }> {
+    return this.call((h) => h.pending(options), [options]);
+  }
+
+  /**
+   * Applies a pending change: the UPDATE (the memory gets its text; a new version) or DELETE
+   * (the memory is invalidated) it held, logged with actor `'accept'` and the pending fact's
+   * source, which gains a confirmation. If that memory is gone, a held update becomes a
+   * memory of its own (`event: 'ADD'`). `history` and `audit` show ACCEPT.
+   * @throws `NotFound` when `id` is not a pending memory (nothing written)
+   */
+  accept(id: string): Promise<AcceptResult> {
+    return this.call((h) => h.accept(id), [id]);
+  }
+
+  /**
+   * Drops a pending change (the pending memory is deleted; the memory it was held for stays
+   * as it is); its source gains a contradiction. `history` and `audit` show REJECT.
+   * @returns the pending memory, now deleted
+   * @throws `NotFound` when `id` is not a pending memory (nothing written)
+   */
+  reject(id: string): Promise<Memory> {
+    return this.call((h) => h.reject(id), [id]);
+  }
+
+  /**
+   * Says whether a memory is right: `'correct'` confirms its source, `'wrong'` counts
+   * against it (a `memory.feedback` event; the memory itself is unchanged).
+   * @returns its source's trust after it
+   * @throws `NotFound` (no such memory), `InvalidArgument` (another verdict)
+   * @example
+   * const { trust } = await mem.feedback(id, 'wrong');
+   */
+  feedback(id: string, verdict: FeedbackVerdict): Promise<SourceTrust> {
+    return this.call((h) => h.feedback(id, verdict), [id, verdict]);
+  }
+
+  /**
+   * The trust of every source with a prior or evidence: `prior`, `confirmed`, `contradicted`
+   * and the posterior `trust` that ranking and consolidation use. A read.
+   */
+  trust(): Promise<{ results: SourceTrust[] }> {
+    return this.call((h) => h.trust());
   }
 
   /** Deletes every memory of a scope; at least one of `userId`, `agentId`, `runId` is required. */

@@ -30,6 +30,9 @@ export type { BatchResult, ChangeSetWriter } from './govern/batch';
 export type { RollbackResult } from './govern/rollback';
 export type { AuditEntry, AuditOptions } from './govern/audit';
 export type { WriteTagOptions } from './govern/write-tag';
+export type { AcceptResult, PendingOptions } from './govern/pending';
+export type { FeedbackVerdict } from './govern/feedback';
+export type { SourceTrust, TrustOptions } from './govern/trust';
 export type { Admit, AdmitContext, AdmitDecision } from './govern/admission';
 export { redactPersonalData, redactText, type Redaction } from './govern/redact';
 export {

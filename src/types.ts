@@ -25,9 +25,10 @@ export interface Scope {
  * stopped holding, e.g. "I no longer …": its `validTo` is set, it is found only
  * by `asOf`/`includeSuperseded` searches); `deleted` (withdrawn by `delete`:
  * found by no search, history kept); `archived` (forgotten by `forget`, out of
- * the index until `restore`).
+ * the index until `restore`); `pending` (a lower-trust source's change to a
+ * higher-trust memory, held out of search until `accept` or `reject`).
  */
-export type MemoryState = 'active' | 'invalidated' | 'deleted' | 'archived';
+export type MemoryState = 'active' | 'invalidated' | 'deleted' | 'archived' | 'pending';
 
 /** A memory as returned by `get`, `getAll` and `search`. */
 export interface Memory extends Scope {
@@ -61,6 +62,10 @@ export interface Memory extends Scope {
   strength: number;
   /** Last time it was stored, returned by a search or reinforced (ms since epoch). */
   lastRecalledAt: number;
+  /** Where the text came from, when not `'user'` (the `source` option of `add`). */
+  source?: string;
+  /** A `pending` memory (see `pending()`): the memory it would change, and how. */
+  pendingFor?: { id: string; op: 'UPDATE' | 'DELETE' };
 }
 
 /** One search hit. */
@@ -84,9 +89,24 @@ export interface SearchResult extends Memory {
   explanation?: ScoreExplanation;
 }
 
-/** Mem0-style event names of a memory's history (plus Engram's lifecycle events). */
+/**
+ * Mem0-style event names of a memory's history (plus Engram's lifecycle events). `PENDING`:
+ * a lower-trust source's change held for review; `ACCEPT` / `REJECT`: its review; `FEEDBACK`:
+ * `feedback(id, …)` on the memory.
+ */
 export type HistoryEvent =
-  'ADD' | 'UPDATE' | 'DELETE' | 'ARCHIVE' | 'RESTORE' | 'ERASE' | 'MERGE' | 'ROLLBACK';
+  | 'ADD'
+  | 'UPDATE'
+  | 'DELETE'
+  | 'ARCHIVE'
+  | 'RESTORE'
+  | 'ERASE'
+  | 'MERGE'
+  | 'ROLLBACK'
+  | 'PENDING'
+  | 'ACCEPT'
+  | 'REJECT'
+  | 'FEEDBACK';
 
 /** One entry of `history(id)`, oldest first. */
 export interface HistoryEntry {
@@ -120,4 +140,6 @@ export interface HistoryEntry {
   changeSet?: string;
   /** ROLLBACK: the change set it undid. */
   rolledBack?: string;
+  /** FEEDBACK: what was said of the memory. */
+  feedback?: 'correct' | 'wrong';
 }

@@ -1,5 +1,6 @@
 import type { Embedder } from '../embed/embedder';
 import type { Admit } from '../govern/admission';
+import type { TrustPriors } from '../govern/trust';
 import type { ChangeSet, MemoryStore } from '../store/memory-store';
 import type { EventRecord } from '../store/records';
 import type { MemoryState } from './memory-state';
@@ -22,6 +23,8 @@ export interface EngineSettings {
   maxLinks: number;
   /** The admission hook (none: every fact is accepted). */
   admit?: Admit;
+  /** Prior trust of each source (the `trust` option). */
+  trust: TrustPriors;
 }
 
 /**

@@ -62,6 +62,15 @@ import { runBatch, type BatchResult, type ChangeSetWriter } from '../govern/batc
 import { rollback, type RollbackResult } from '../govern/rollback';
 import { audit, type AuditEntry, type AuditOptions } from '../govern/audit';
 import type { WriteTagOptions } from '../govern/write-tag';
+import {
+  accept,
+  listPending,
+  reject,
+  type AcceptResult,
+  type PendingOptions,
+} from '../govern/pending';
+import { feedback, type FeedbackVerdict } from '../govern/feedback';
+import { trustReport, type SourceTrust } from '../govern/trust';
 
 export type { SearchOptions } from './search';
 export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
@@ -70,6 +79,9 @@ export type { BatchResult, ChangeSetWriter } from '../govern/batch';
 export type { RollbackResult } from '../govern/rollback';
 export type { AuditEntry, AuditOptions } from '../govern/audit';
 export type { WriteTagOptions } from '../govern/write-tag';
+export type { AcceptResult, PendingOptions } from '../govern/pending';
+export type { FeedbackVerdict } from '../govern/feedback';
+export type { SourceTrust, TrustOptions } from '../govern/trust';
 
 export type {
   CheckpointOptions,
@@ -303,8 +315,12 @@ export class Engine {
    */
   async delete(id: string, options?: WriteTagOptions): Promise<{ message: string }> {
     this.assertOpen();
-    await deleteOne(this.core, id, options);
-    return { message: 'Memory deleted successfully!' };
+    const { held } = await deleteOne(this.core, id, options);
+    return {
+      message: held
+        ? 'Delete held pending: the source is trusted less than the memory (see pending())'
+        : 'Memory deleted successfully!',
+    };
   }
 
   /**
@@ -331,6 +347,37 @@ export class Engine {
   async audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
     this.assertOpen();
     return audit(this.core, options);
+  }
+
+  /** Pending memories (lower-trust changes held for review) in a scope, oldest first. A read. */
+  async pending(options?: PendingOptions): Promise<{ results: Memory[] }> {
+    this.assertOpen();
+    return listPending(this.core, options);
+  }
+
+  /** Applies a pending change (its UPDATE or DELETE). @throws `NotFound` */
+  async accept(id: string): Promise<AcceptResult> {
+    this.assertOpen();
+    return accept(this.core, id);
+  }
+
+  /** Drops a pending change; the memory it was held for is untouched. @throws `NotFound` */
+  async reject(id: string): Promise<Memory> {
+    this.assertOpen();
+    return reject(this.core, id);
+  }
+
+  /** Feedback on a memory: evidence for or against its source's trust. @throws `NotFound` */
+  async feedback(id: string, verdict: FeedbackVerdict): Promise<SourceTrust> {
+    this.assertOpen();
+    return feedback(this.core, id, verdict);
+  }
+
+  /** Every source with a prior or evidence, with its trust now. A read. */
+  async trust(): Promise<{ results: SourceTrust[] }> {
+    this.assertOpen();
+    await this.current();
+    return { results: trustReport(this.settings.trust, this.store.meta.trust) };
   }
 
   /** Deletes every memory in a scope (at least one of userId, agentId, runId). */

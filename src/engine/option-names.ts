@@ -32,6 +32,7 @@ import type { RewriteQuery } from '../retrieval/rewrite';
 import type { Scope } from '../types';
 import type { WriteTagOptions } from '../govern/write-tag';
 import type { AuditOptions } from '../govern/audit';
+import type { PendingOptions } from '../govern/pending';
 
 type SpecOf<T extends EmbedderSpec['type']> = Extract<EmbedderSpec, { type: T }>;
 
@@ -69,6 +70,7 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     gpuBudgetBytes: true,
     checkpoint: true,
     admit: true,
+    trust: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
 );
@@ -299,4 +301,12 @@ export const MERGE_OPTIONS = optionShape<MergeOptions>({
   userId: true,
   agentId: true,
   runId: true,
+});
+
+/** `pending`. */
+export const PENDING_OPTIONS = optionShape<PendingOptions>({
+  userId: true,
+  agentId: true,
+  runId: true,
+  limit: true,
 });

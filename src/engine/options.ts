@@ -7,6 +7,7 @@ import type { MetadataFilter } from './filters';
 import type { IndexOptions } from './open-index';
 import type { EngineSettings } from './core';
 import type { Admit } from '../govern/admission';
+import { trustPriors, type TrustOptions } from '../govern/trust';
 import type { WriteTagOptions } from '../govern/write-tag';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
 import { ENGINE_OPTIONS } from './option-names';
@@ -93,6 +94,15 @@ export interface EngineOptions {
    * redacts it (see {@link Admit}; `redactPersonalData` is a built-in one). Default: none.
    */
   admit?: Admit;
+  /**
+   * Prior trust of each write `source`, 0..1 (default `{ user: 1 }`; a source not named: 0.5).
+   * Each source's trust is a Beta posterior over this prior (worth `PRIOR_WEIGHT` = 10
+   * observations) and the evidence in the store (see `src/govern/trust.ts`). A write from a
+   * lower-trust source never updates or deletes a higher-trust memory: it is held as a
+   * `pending` memory (see `pending()`); trust also weighs into ranking (× (1 + 0.5·(trust − 1)))
+   * and into merge (the most trusted memory of a cluster is kept).
+   */
+  trust?: TrustOptions;
 }
 
 /** The `checkpoint` option of `Engram.open`: when a store writes a checkpoint. */
@@ -217,6 +227,7 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     ...(options.admit !== undefined
       ? { admit: checkFunction(options.admit, 'admit', options.admit) }
       : {}),
+    trust: trustPriors(options.trust),
   };
 }
 

@@ -30,6 +30,13 @@ import { EngramError } from '../errors';
 import { explainDense } from '../retrieval/explain';
 import type { RetrievalOptions } from '../retrieval/retriever';
 import type { Metadata, Scope, SearchResult } from '../types';
+import { trustTable } from '../govern/trust';
+
+/**
+ * Weight of a source's trust in the score: × (1 + w·(trust − 1)), so a fully trusted source
+ * keeps its score and one trusted 0.3 loses 35 % (the rerank's `features.trust` overrides it).
+ */
+export const TRUST_WEIGHT = 0.5;
 
 /** Options of `search`. */
 export interface SearchOptions extends Scope {
@@ -160,6 +167,7 @@ async function searchOnce(
   const state = core.state;
   const historical = c.asOf !== undefined || c.recordedAsOf !== undefined || c.includeSuperseded;
   const allow = historical ? historicalMask(state, c) : currentMask(state, c);
+  const trust = trustTable(core.settings.trust, core.store.meta.trust);
   const retrieval = checkRetrievalOptions(options.retrieval);
   if (!historical && retrieval !== false) {
     const now = core.settings.clock();
@@ -172,6 +180,8 @@ async function searchOnce(
       options: retrieval,
       retention: (r) => retention(r, now),
       retentionWeight: c.retentionWeight,
+      trust: (r) => trust(r.source),
+      trustWeight: TRUST_WEIGHT,
       readVectors: (slots) => core.store.readVectors(slots),
       explain: c.explain,
     });
@@ -185,10 +195,12 @@ async function searchOnce(
     if (c.reinforce) core.recall(results.map((r) => r.id));
     return { results };
   }
-  // With retention in the score, rerank more candidates than asked for (within one index pass
+  // With retention or trust in the score, rerank more candidates than asked for (within one index pass
   // once the limit itself needs several).
   const k =
-    c.retentionWeight > 0
+    c.retentionWeight > 0 ||
+    core.store.meta.trust !== undefined ||
+    core.settings.trust.named.length > 1
       ? Math.min(Math.max(c.limit * 4, c.limit + 32), Math.max(MAX_K, c.limit))
       : c.limit;
   const hits = await deepSearch(state.index, vector, k, allow);
@@ -197,10 +209,14 @@ async function searchOnce(
     const rec = state.slotRecord[slot];
     if (rec) found.push({ rec, similarity: hits.scores[i]! });
   });
-  const results = rank(found, state, c.retentionWeight, core.settings.clock(), c.explain).slice(
-    0,
-    c.limit,
-  );
+  const results = rank(
+    found,
+    state,
+    c.retentionWeight,
+    core.settings.clock(),
+    c.explain,
+    trust,
+  ).slice(0, c.limit);
   if (c.reinforce) core.recall(results.filter((r) => !r.superseded).map((r) => r.id));
   return { results };
 }
@@ -212,21 +228,28 @@ function rank(
   w: number,
   now: number,
   explain: boolean,
+  trust: (source: string | undefined) => number,
 ): SearchResult[] {
+  let trusted = true;
   const out = found.map(({ rec, similarity }): SearchResult => {
     const r = retention(rec, now);
+    const t = trust(rec.source);
+    if (t < 1) trusted = false;
+    const base = w > 0 ? (1 - w) * similarity + w * r : similarity;
+    // As the rerank's trust feature: a fully trusted source keeps its score.
+    const factor = t < 1 ? Math.max(0, 1 + TRUST_WEIGHT * (t - 1)) : 1;
     const hit: SearchResult = {
       ...toMemory(rec),
-      score: w > 0 ? (1 - w) * similarity + w * r : similarity,
+      score: factor < 1 ? base * factor : base,
       similarity,
       retention: r,
     };
     const cur = state.records.get(rec.id);
     if (cur !== rec || rec.state !== 'active') hit.superseded = true;
-    if (explain) hit.explanation = explainDense(similarity, r, w);
+    if (explain) hit.explanation = explainDense(similarity, r, w, factor);
     return hit;
   });
-  if (w > 0) out.sort((a, b) => b.score - a.score);
+  if (w > 0 || !trusted) out.sort((a, b) => b.score - a.score);
   return out;
 }
 

@@ -7,6 +7,13 @@ import type { AddResultItem, CheckedAdd } from './ingest';
 import { planLinks, type LinkSource } from './links';
 import { applyPatch, newRecord, nextVersion, vectorBytes } from './record-ops';
 import { tagFields } from '../govern/write-tag';
+import {
+  changeEvidence,
+  currentTrust,
+  holdChange,
+  isHeld,
+  restateEvidence,
+} from '../govern/pending';
 
 /** One planned operation on memory. */
 export type Op =
@@ -19,7 +26,7 @@ export type Op =
       validFrom?: number;
     }
   | { kind: 'UPDATE'; id: string; text: string; vector: Float32Array; validFrom?: number }
-  | { kind: 'DELETE'; id: string; validTo?: number }
+  | { kind: 'DELETE'; id: string; validTo?: number; text?: string; vector?: Float32Array }
   | { kind: 'NOOP'; id: string };
 
 /**
@@ -42,7 +49,16 @@ export async function commitOps(
       const r = changed.get(id) ?? state.records.get(id);
       return r?.state === 'active' ? r : undefined;
     };
-    const fresh = entries.filter((e) => e.op.kind === 'ADD' || e.op.kind === 'UPDATE').length;
+    const trust = currentTrust(core);
+    // A lower-trust source never changes a higher-trust memory: its change is held pending.
+    const held = (target: MemoryRecord | undefined, o: CheckedAdd): target is MemoryRecord =>
+      target !== undefined && isHeld(trust, o.tag.source, target);
+    const fresh = entries.filter(
+      (e) =>
+        e.op.kind === 'ADD' ||
+        e.op.kind === 'UPDATE' ||
+        (e.op.kind === 'DELETE' && held(current(e.op.id), e.o)),
+    ).length;
     let slot = core.store.reserveSlots(fresh);
     const versions: MemoryRecord[] = [];
     const vectors: { slot: number; vector: Float32Array }[] = [];
@@ -50,6 +66,30 @@ export async function commitOps(
     const sources: LinkSource[] = [];
     for (const { op, o } of entries) {
       const target = op.kind === 'ADD' ? undefined : current(op.id);
+      if ((op.kind === 'UPDATE' || op.kind === 'DELETE') && held(target, o)) {
+        const { rec, event } = holdChange(
+          target,
+          {
+            op: op.kind,
+            text: op.text ?? target.text,
+            vector: op.vector ?? new Float32Array(core.embedder.dim),
+            metadata: o.metadata,
+            scope: o.scope,
+            tag: o.tag,
+            validFrom:
+              op.kind === 'UPDATE' ? (op.validFrom ?? o.eventTime ?? now) : (op.validTo ?? now),
+          },
+          slot++,
+          core.settings.initialStrength,
+          now,
+          actor,
+        );
+        changed.set(rec.id, rec);
+        vectors.push({ slot: rec.slot, vector: op.vector ?? new Float32Array(core.embedder.dim) });
+        events.push(event);
+        results.push({ id: rec.id, memory: rec.text, event: 'PENDING', target: target.id });
+        continue;
+      }
       if (op.kind === 'ADD' || (op.kind === 'UPDATE' && !target)) {
         const rec = newRecord(
           {
@@ -57,6 +97,7 @@ export async function commitOps(
             text: op.text,
             metadata: o.metadata,
             scope: o.scope,
+            source: o.tag.source,
             ...(op.kind === 'ADD' && op.role !== undefined ? { role: op.role } : {}),
             ...(op.kind === 'ADD' && op.name !== undefined ? { name: op.name } : {}),
             validFrom: op.validFrom ?? o.eventTime ?? now,
@@ -97,7 +138,12 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { ...next, vector: vectorBytes(op.vector), ...tagFields(o.tag) },
+          payload: {
+            ...next,
+            vector: vectorBytes(op.vector),
+            ...tagFields(o.tag),
+            ...changeEvidence(trust, o.tag.source, target),
+          },
         });
         results.push({
           id: target.id,
@@ -114,7 +160,7 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { patch, ...tagFields(o.tag) },
+          payload: { patch, ...tagFields(o.tag), ...changeEvidence(trust, o.tag.source, target) },
         });
         results.push({ id: target.id, memory: target.text, event: 'DELETE' });
       } else {
@@ -128,7 +174,7 @@ export async function commitOps(
           memoryId: target.id,
           at: now,
           actor,
-          payload: { patch, ...tagFields(o.tag) },
+          payload: { patch, ...tagFields(o.tag), ...restateEvidence(o.tag.source, target) },
         });
         results.push({ id: target.id, memory: target.text, event: 'NOOP' });
       }

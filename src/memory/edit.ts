@@ -15,6 +15,8 @@ import { DELETE_OPTIONS, SCOPE_OPTIONS, UPDATE_OPTIONS } from '../engine/option-
 import { admitContext, admitOne } from '../govern/admission';
 import { checkWriteTag, tagFields, type WriteTag, type WriteTagOptions } from '../govern/write-tag';
 import type { MemoryRecord } from '../store/records';
+import type { NewEvent } from '../store/event-log';
+import { changeEvidence, currentTrust, holdChange, isHeld } from '../govern/pending';
 import type { Memory, Scope } from '../types';
 import { applyPatch, nextVersion, toMemory, vectorBytes } from './record-ops';
 
@@ -61,6 +63,32 @@ export async function update(
     const prev = activeRecord(core, id);
     const now = core.settings.clock();
     const slot = core.store.reserveSlots(1);
+    const trust = currentTrust(core);
+    if (isHeld(trust, tag.source, prev)) {
+      // A lower-trust source: the new text waits for accept() or reject().
+      const held = holdChange(
+        prev,
+        {
+          op: 'UPDATE',
+          text: text2,
+          vector: vector!,
+          metadata: metadata ?? {},
+          scope: scopeOf(prev),
+          tag,
+          validFrom: eventTime ?? now,
+        },
+        slot,
+        core.settings.initialStrength,
+        now,
+        'api',
+      );
+      updated = held.rec;
+      return core.commit({
+        memories: [held.rec],
+        vectors: [{ slot, vector: vector! }],
+        events: [held.event],
+      });
+    }
     const next = nextVersion(
       prev,
       { text: text2, metadata: metadata ?? prev.metadata, slot, validFrom: eventTime ?? now },
@@ -77,7 +105,12 @@ export async function update(
           memoryId: id,
           at: now,
           actor: 'api',
-          payload: { ...next, vector: vectorBytes(vector!), ...tagFields(tag) },
+          payload: {
+            ...next,
+            vector: vectorBytes(vector!),
+            ...tagFields(tag),
+            ...changeEvidence(trust, tag.source, prev),
+          },
         },
       ],
     });
@@ -85,16 +118,29 @@ export async function update(
   return toMemory(updated!);
 }
 
-/** Soft-deletes one memory. @throws `NotFound` */
+/** The scope fields of a record. */
+function scopeOf(r: MemoryRecord): Scope {
+  const s: Scope = {};
+  if (r.userId !== undefined) s.userId = r.userId;
+  if (r.agentId !== undefined) s.agentId = r.agentId;
+  if (r.runId !== undefined) s.runId = r.runId;
+  return s;
+}
+
+/**
+ * Soft-deletes one memory; from a lower-trust source than the memory's, the delete is held
+ * as a pending memory instead. @throws `NotFound`
+ */
 export async function deleteOne(
   core: EngineCore,
   id: string,
   options?: WriteTagOptions,
-): Promise<void> {
+): Promise<{ held: boolean }> {
   checkOptionNames(options, DELETE_OPTIONS, 'delete');
   const tag = checkWriteTag(options);
   checkId(id); // existence is checked under the write lock (see `update`)
-  await deleteWhere(core, (r) => r.id === id, tag, id);
+  const { held } = await deleteWhere(core, (r) => r.id === id, tag, id);
+  return { held: held > 0 };
 }
 
 /** Soft-deletes every memory of a scope (at least one scope field). @returns how many */
@@ -107,7 +153,7 @@ export async function deleteScope(core: EngineCore, scope: Scope): Promise<numbe
       'deleteAll needs userId, agentId or runId; use reset() to delete everything',
     );
   }
-  return deleteWhere(core, (r) => inScope(r, s), checkWriteTag(undefined));
+  return (await deleteWhere(core, (r) => inScope(r, s), checkWriteTag(undefined))).deleted;
 }
 
 async function deleteWhere(
@@ -116,8 +162,9 @@ async function deleteWhere(
   tag: WriteTag,
   /** The id that must exist (NotFound otherwise). */
   mustExist?: string,
-): Promise<number> {
+): Promise<{ deleted: number; held: number }> {
   let n = 0;
+  let kept = 0;
   await core.write(async () => {
     const now = core.settings.clock();
     const targets = [...core.state.records.values()].filter((r) => r.state === 'active' && pred(r));
@@ -130,16 +177,46 @@ async function deleteWhere(
     }
     const patch = { state: 'deleted' as const, updatedAt: now };
     n = targets.length;
+    const trust = currentTrust(core);
+    // A lower-trust source's delete of a higher-trust memory waits for accept() or reject().
+    const held = targets.filter((r) => isHeld(trust, tag.source, r));
+    kept = held.length;
+    let slot = core.store.reserveSlots(held.length);
+    const holds = held.map((r) => {
+      const vector = new Float32Array(core.embedder.dim);
+      const h = holdChange(
+        r,
+        {
+          op: 'DELETE',
+          text: r.text,
+          vector,
+          metadata: {},
+          scope: scopeOf(r),
+          tag,
+          validFrom: now,
+        },
+        slot++,
+        core.settings.initialStrength,
+        now,
+        'api',
+      );
+      return { ...h, vector };
+    });
+    const applied = targets.filter((r) => !isHeld(trust, tag.source, r));
     return core.commit({
-      memories: targets.map((r) => applyPatch(r, patch)),
-      events: targets.map((r) => ({
-        type: 'memory.deleted',
-        memoryId: r.id,
-        at: now,
-        actor: 'api',
-        payload: { patch, ...tagFields(tag) },
-      })),
+      memories: [...applied.map((r) => applyPatch(r, patch)), ...holds.map((h) => h.rec)],
+      vectors: holds.map((h) => ({ slot: h.rec.slot, vector: h.vector })),
+      events: [
+        ...applied.map((r): NewEvent => ({
+          type: 'memory.deleted',
+          memoryId: r.id,
+          at: now,
+          actor: 'api',
+          payload: { patch, ...tagFields(tag), ...changeEvidence(trust, tag.source, r) },
+        })),
+        ...holds.map((h) => h.event),
+      ],
     });
   });
-  return n;
+  return { deleted: n - kept, held: kept };
 }

@@ -13,6 +13,10 @@ const SHOWN: Partial<Record<EventType, HistoryEvent>> = {
   'memory.erased': 'ERASE',
   'memory.merged': 'MERGE',
   'memory.rolledBack': 'ROLLBACK',
+  'memory.pending': 'PENDING',
+  'memory.accepted': 'ACCEPT',
+  'memory.rejected': 'REJECT',
+  'memory.feedback': 'FEEDBACK',
 };
 
 /**
@@ -60,6 +64,7 @@ export function historyFromEvents(id: string, events: readonly EventRecord[]): H
       if (p.changeSet !== undefined) entry.changeSet = p.changeSet;
       if (p.rolledBack !== undefined) entry.rolledBack = p.rolledBack;
       if (event === 'ADD') entry.previousMemory = null;
+      if (p.feedback !== undefined) entry.feedback = p.feedback;
       if (event === 'DELETE' || event === 'ERASE') entry.newMemory = null;
       // A rollback of the change set that added the memory leaves it deleted.
       if (event === 'ROLLBACK' && p.memory?.state !== 'active') entry.newMemory = text = null;

@@ -51,9 +51,14 @@ export interface AddResultItem {
   id: string;
   /** The memory's text (for DELETE and NOOP: the text of the memory concerned). */
   memory: string;
-  event: 'ADD' | 'UPDATE' | 'DELETE' | 'NOOP';
+  event: 'ADD' | 'UPDATE' | 'DELETE' | 'NOOP' | 'PENDING';
   /** For UPDATE: the text it replaced. */
   previousMemory?: string;
+  /**
+   * For PENDING: the higher-trust memory this lower-trust fact would have updated or
+   * deleted; the fact is held (see `pending()`), the memory unchanged.
+   */
+  target?: string;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 import type { Scope } from '../types';
 import { retention } from './forgetting';
 import { importance } from './memory-value';
+import { currentTrust } from '../govern/pending';
 import { applyPatch } from './record-ops';
 
 /** Default least cosine similarity of a duplicate to its representative. */
@@ -90,8 +91,8 @@ export function checkMergeOptions(options: MergeOptions | undefined): {
 }
 
 /**
- * Greedy leader clustering of one scope's active memories: in order of value
- * (highest first, ties → oldest), each memory not yet taken becomes a
+ * Greedy leader clustering of one scope's active memories: in order of source trust, then
+ * value (highest first, ties → oldest), each memory not yet taken becomes a
  * representative and takes every untaken memory at or above the threshold of
  * it. Candidates come from the engine's vector index (k nearest, k doubled
  * while all k match); the threshold is checked on the stored vectors exactly.
@@ -104,8 +105,14 @@ async function clusterGroup(
 ): Promise<MergeCluster[]> {
   const { index } = core.state;
   const value = new Map(members.map((r) => [r.id, retention(r, now) * importance(r)]));
+  // More trusted sources lead first: a memory is never archived into a less trusted one.
+  const trust = currentTrust(core);
   members.sort(
-    (a, b) => value.get(b.id)! - value.get(a.id)! || a.createdAt - b.createdAt || a.slot - b.slot,
+    (a, b) =>
+      trust(b.source) - trust(a.source) ||
+      value.get(b.id)! - value.get(a.id)! ||
+      a.createdAt - b.createdAt ||
+      a.slot - b.slot,
   );
   const vectors = await core.store.readVectors(members.map((r) => r.slot));
   const bySlot = new Map(members.map((r) => [r.slot, r]));

@@ -150,6 +150,8 @@ export async function rulePlan(
       ops.push({
         kind: 'DELETE',
         id: d.id,
+        text: fact.text,
+        vector: vectors[i]!,
         ...(fact.eventTime !== undefined ? { validTo: fact.eventTime } : {}),
       });
     else if (d.id !== undefined) ops.push({ kind: 'NOOP', id: d.id });

@@ -3,6 +3,7 @@
 // store is the same, byte for byte, as the one written live.
 import type { MemoryPatch, MemoryRecord } from '../store/records';
 import type { Memory, Metadata, Scope } from '../types';
+import { DEFAULT_SOURCE } from '../govern/write-tag';
 
 /** Strength of a new memory, in days (MemoryBank starts at 1). */
 export const DEFAULT_STRENGTH = 1;
@@ -16,6 +17,8 @@ export interface NewMemory {
   role?: string;
   /** The speaker's name (a chat message's `name`). */
   name?: string;
+  /** Where the text came from (stored when not `'user'`). */
+  source?: string;
   /** Event time (validFrom). */
   validFrom: number;
   slot: number;
@@ -30,6 +33,7 @@ export function newRecord(m: NewMemory, now: number): MemoryRecord {
   if (m.scope.runId !== undefined) r.runId = m.scope.runId;
   if (m.role !== undefined) r.role = m.role;
   if (m.name !== undefined) r.name = m.name;
+  if (m.source !== undefined && m.source !== DEFAULT_SOURCE) r.source = m.source;
   r.createdAt = now;
   r.updatedAt = now;
   r.version = 1;
@@ -96,6 +100,8 @@ export function toMemory(r: MemoryRecord): Memory {
   if (r.runId !== undefined) m.runId = r.runId;
   if (r.role !== undefined) m.role = r.role;
   if (r.name !== undefined) m.name = r.name;
+  if (r.source !== undefined) m.source = r.source;
+  if (r.pendingFor !== undefined) m.pendingFor = { ...r.pendingFor };
   if (r.validTo !== undefined) m.validTo = r.validTo;
   if (r.supersededAt !== undefined) m.supersededAt = r.supersededAt;
   return m;

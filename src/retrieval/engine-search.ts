@@ -201,6 +201,10 @@ export interface HybridQuery {
   retention?: (rec: MemoryRecord) => number;
   /** Weight of retention in the rerank unless `options.rerank.features.retention` sets it (default 0). */
   retentionWeight?: number;
+  /** Trust of a memory's source (1: fully trusted), for the rerank's `trust` feature. */
+  trust?: (rec: MemoryRecord) => number;
+  /** Weight of trust in the rerank unless `options.rerank.features.trust` sets it (default 0.2). */
+  trustWeight?: number;
   /** Reads stored vectors by slot (for MMR, `rerank.lambda` < 1; without it MMR sees none). */
   readVectors?: (slots: readonly number[]) => Promise<Map<number, Float32Array>>;
   /** Dense candidates taken from the vector index (default {@link denseCandidates}). */
@@ -249,16 +253,26 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
     [...(state.links.get(id) ?? [])]
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .map(([to, weight]) => ({ id: to, weight }));
-  const features = q.retention
-    ? (id: string): MemoryFeatures | undefined => {
-        const rec = state.records.get(id);
-        return rec ? { retention: q.retention!(rec) } : undefined;
-      }
-    : undefined;
+  const features =
+    q.retention || q.trust
+      ? (id: string): MemoryFeatures | undefined => {
+          const rec = state.records.get(id);
+          if (!rec) return undefined;
+          const f: MemoryFeatures = {};
+          if (q.retention) f.retention = q.retention(rec);
+          if (q.trust) f.trust = q.trust(rec);
+          return f;
+        }
+      : undefined;
   const options: RetrievalOptions = { ...q.options };
   if (options.rerank !== false) {
     const r = options.rerank ?? {};
-    options.rerank = { ...r, features: { retention: q.retentionWeight ?? 0, ...r.features } };
+    const weights = {
+      retention: q.retentionWeight ?? 0,
+      ...(q.trustWeight !== undefined ? { trust: q.trustWeight } : {}),
+      ...r.features,
+    };
+    options.rerank = { ...r, features: weights };
   }
   // The cross-encoder (off by default) rescores the best `top` after the rerank.
   const cross = q.options.crossEncoder || undefined;

@@ -9,7 +9,8 @@ import type { Scores } from './fusion';
  * `lexical`, `dense` (the fusion), `episode`, `speaker`, `time`, `context`, `links`,
  * `speakerLate`, `updates`, `retention` and `rerank` (the rerank's feature weighting and its
  * picks), `entities`, `crossEncoder`. Dense ranking (`asOf`, `recordedAsOf`,
- * `includeSuperseded`, `retrieval: false`): `dense` and `retention`.
+ * `includeSuperseded`, `retrieval: false`): `dense` and `retention`, then `trust` for a
+ * memory of a source trusted less than fully (in hybrid mode trust is part of `rerank`).
  */
 export type ExplainStage =
   | 'lexical'
@@ -24,7 +25,8 @@ export type ExplainStage =
   | 'retention'
   | 'rerank'
   | 'entities'
-  | 'crossEncoder';
+  | 'crossEncoder'
+  | 'trust';
 
 /** What one stage did to one result's score. */
 export interface StageContribution {
@@ -97,15 +99,28 @@ export class ScoreTrace {
  * @param similarity - cosine of query and memory
  * @param retention - the memory's retention now
  * @param w - `retentionWeight` (0: similarity only)
+ * @param trustFactor - the factor of the memory's source trust (1: fully trusted, no stage)
  */
-export function explainDense(similarity: number, retention: number, w: number): ScoreExplanation {
+export function explainDense(
+  similarity: number,
+  retention: number,
+  w: number,
+  trustFactor = 1,
+): ScoreExplanation {
   const dense = w > 0 ? (1 - w) * similarity : similarity;
   const kept = w > 0 ? w * retention : 0;
-  return {
-    mode: 'dense',
-    stages: [
-      { stage: 'dense', on: true, contribution: dense, score: dense },
-      { stage: 'retention', on: w > 0, contribution: kept, score: dense + kept },
-    ],
-  };
+  const stages: StageContribution[] = [
+    { stage: 'dense', on: true, contribution: dense, score: dense },
+    { stage: 'retention', on: w > 0, contribution: kept, score: dense + kept },
+  ];
+  if (trustFactor < 1) {
+    const base = dense + kept;
+    stages.push({
+      stage: 'trust',
+      on: true,
+      contribution: base * trustFactor - base,
+      score: base * trustFactor,
+    });
+  }
+  return { mode: 'dense', stages };
 }

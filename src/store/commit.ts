@@ -23,6 +23,7 @@ import {
 } from './store-ops';
 import { abortQuietly, storeError } from './tx';
 import { writeVectorRows } from './vector-blocks';
+import { tallyEvidence } from './trust-tally';
 
 /** One write: records to put, vectors to store, events to log — all in one transaction. */
 export interface ChangeSet {
@@ -60,11 +61,13 @@ export async function commitChange(
   const events = await chainEvents(change.events, base.lastSeq, base.lastHash);
   const last = events[events.length - 1];
   const nextSlot = Math.max(base.nextSlot, ...(change.vectors ?? []).map((v) => v.slot + 1));
+  const trust = tallyEvidence(base.trust, change.events);
   const meta: MetaRecord = {
     ...base,
     nextSlot,
     lastSeq: last?.seq ?? base.lastSeq,
     lastHash: last?.hash ?? base.lastHash,
+    ...(trust ? { trust } : {}),
   };
   let tx: WriteTx | undefined;
   try {

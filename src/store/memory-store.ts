@@ -25,6 +25,7 @@ import type { DerivedState } from './store-ops';
 import { abortQuietly, storeError } from './tx';
 import { assembleVectors } from './vector-blocks';
 import { readVectors, streamVectors, vectorsFromLogFor } from './vector-io';
+import { tallyEvidence } from './trust-tally';
 
 export type { ChangeSet } from './commit';
 export type { CheckpointData } from './checkpoint-io';
@@ -368,11 +369,15 @@ export class MemoryStore {
   async importLog(events: EventRecord[], state: DerivedState, nextSlot: number): Promise<void> {
     this.assertOpen();
     const last = events[events.length - 1];
+    const { trust: _none, ...rest } = lexicalKept(this.metaCache);
+    // An empty store's trust evidence is what the imported log carries.
+    const trust = tallyEvidence(undefined, events);
     const meta: MetaRecord = {
-      ...lexicalKept(this.metaCache),
+      ...rest,
       nextSlot,
       lastSeq: last?.seq ?? 0,
       lastHash: last?.hash ?? '',
+      ...(trust ? { trust } : {}),
     };
     await importLog(this.db, meta, events, state, this.lexicalRow);
     this.metaCache = meta;
@@ -381,12 +386,8 @@ export class MemoryStore {
   /** Removes every memory, vector and event; keeps the embedder identity. */
   async clear(): Promise<void> {
     this.assertOpen();
-    const meta: MetaRecord = {
-      ...lexicalKept(this.metaCache),
-      nextSlot: 0,
-      lastSeq: 0,
-      lastHash: '',
-    };
+    const { trust: _gone, ...rest } = lexicalKept(this.metaCache);
+    const meta: MetaRecord = { ...rest, nextSlot: 0, lastSeq: 0, lastHash: '' };
     await clearAll(this.db, meta);
     this.metaCache = meta;
   }

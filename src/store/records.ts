@@ -16,6 +16,10 @@ export interface MemoryRecord {
   runId?: string;
   /** Who said it (`'user'`, `'assistant'`, …) when it came from a chat message. */
   role?: string;
+  /** Where the text came from when not `'user'` (`add(…, { source })`); absent: `'user'`. */
+  source?: string;
+  /** A `pending` memory: the change it holds for a higher-trust memory. */
+  pendingFor?: { id: string; op: 'UPDATE' | 'DELETE' };
   /** The speaker's name (a chat message's `name`), when given. */
   name?: string;
   createdAt: number;
@@ -67,7 +71,30 @@ export type EventType =
   | 'memory.erased'
   | 'memory.imported'
   | 'memory.merged'
-  | 'memory.rolledBack';
+  | 'memory.rolledBack'
+  | 'memory.pending'
+  | 'memory.accepted'
+  | 'memory.rejected'
+  | 'memory.feedback';
+
+/** One piece of evidence about a source's trust, carried by the event that found it. */
+export interface TrustEvidence {
+  /** The source the evidence is about. */
+  source: string;
+  /**
+   * `confirmed`: another source stated a consistent fact, `accept` took its pending fact or
+   * `feedback(id, 'correct')`; `contradicted`: it contradicted a higher-trust memory (or one
+   * contradicted it), `reject` or `feedback(id, 'wrong')`.
+   */
+  outcome: 'confirmed' | 'contradicted';
+}
+
+/** Evidence counts of one source (the Beta posterior's data; see `src/govern/trust.ts`). */
+export interface TrustTally {
+  source: string;
+  confirmed: number;
+  contradicted: number;
+}
 
 /**
  * What an event says. Which fields are set depends on the type:
@@ -78,7 +105,9 @@ export type EventType =
  * + `mergedInto`, on its representative `mergedFrom`; `rolledBack`: `memory` (the
  * record as it was before the change set, or the last one marked deleted when the change
  * set added it) + `rolledBack` + `dropVersions`. Writes through the API also carry `source`
- * and, in a change set, `changeSet`. After erasure a payload is a {@link Tombstone}.
+ * and, in a change set, `changeSet`. `pending`: `memory` (state `pending`, with `pendingFor`) +
+ * `vector`; `accepted` / `rejected`: `memory` (the pending memory, now deleted); `feedback`:
+ * `feedback`. Any event may carry trust `evidence`. After erasure a payload is a {@link Tombstone}.
  */
 export interface EventPayload {
   memory?: MemoryRecord;
@@ -102,6 +131,10 @@ export interface EventPayload {
   rolledBack?: string;
   /** `rolledBack`: past versions of the memory that the change set made, removed again. */
   dropVersions?: number[];
+  /** Trust evidence this event found (summed into `MetaRecord.trust` as it is committed). */
+  evidence?: TrustEvidence[];
+  /** `feedback`: what the caller said of the memory. */
+  feedback?: 'correct' | 'wrong';
 }
 
 /** What an erased event keeps of its payload: nothing but when and by which erasure. */
@@ -150,6 +183,11 @@ export interface MetaRecord {
    * space allows (`MemoryStore.restoreLexical`), and a rebuild clears it.
    */
   lexicalDropped?: true;
+  /**
+   * Trust evidence per source, summed from the events' `evidence` in the transaction that
+   * logs them (absent: none yet). With the `trust` priors it gives each source's trust.
+   */
+  trust?: TrustTally[];
   /** Set when the store was migrated from an older layout. */
   migratedFrom?: { version: number; at: number; events: number; oldLogVerified: boolean };
 }

@@ -30,6 +30,9 @@ import type { Admit } from '../govern/admission';
 import type { AuditEntry, AuditOptions } from '../govern/audit';
 import type { RollbackResult } from '../govern/rollback';
 import type { WriteTagOptions } from '../govern/write-tag';
+import type { AcceptResult, PendingOptions } from '../govern/pending';
+import type { FeedbackVerdict } from '../govern/feedback';
+import type { SourceTrust } from '../govern/trust';
 
 /**
  * Serialisable options for opening an engine (in a Worker or in the page):
@@ -123,6 +126,21 @@ export class EngineHost {
   }
   audit(options?: AuditOptions): Promise<{ results: AuditEntry[] }> {
     return this.need().audit(options);
+  }
+  pending(options?: PendingOptions): Promise<{ results: Memory[] }> {
+    return this.need().pending(options);
+  }
+  accept(id: string): Promise<AcceptResult> {
+    return this.need().accept(id);
+  }
+  reject(id: string): Promise<Memory> {
+    return this.need().reject(id);
+  }
+  feedback(id: string, verdict: FeedbackVerdict): Promise<SourceTrust> {
+    return this.need().feedback(id, verdict);
+  }
+  trust(): Promise<{ results: SourceTrust[] }> {
+    return this.need().trust();
   }
   deleteAll(scope: Scope): Promise<{ deleted: number }> {
     return this.need().deleteAll(scope);

@@ -94,6 +94,7 @@ test('every public call rejects an unknown option name, naming it and the accept
         merge: await outcome(api.merge(bogus)),
         delete: await outcome(api.delete(id, bogus)),
         audit: await outcome(api.audit(bogus)),
+        pending: await outcome(api.pending(bogus)),
         batchAdd: await outcome(api.batch((tx) => tx.add('I live in Oslo', bogus))),
       };
       if (where === 'page')
@@ -163,6 +164,7 @@ test('every public call rejects an unknown option name, naming it and the accept
     unknown(o.merge, 'bogusOption', 'threshold');
     unknown(o.delete, 'bogusOption', 'changeSet');
     unknown(o.audit, 'bogusOption', 'since');
+    unknown(o.pending, 'bogusOption', 'limit');
     unknown(o.batchAdd, 'bogusOption', 'source');
     if (where === 'page') unknown(o.addManyOptions, 'bogusOption', 'onProgress');
     // Nothing of the rejected calls reached IndexedDB.

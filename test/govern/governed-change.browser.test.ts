@@ -16,7 +16,12 @@ test('batch → rollback restores the state before the batch exactly (Worker, re
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
     const { redactPersonalData } = await importSrc<Redact>('/src/govern/redact.ts');
-    const mem = await f.openEngram({ admit: redactPersonalData, reinforceOnSearch: false });
+    // Change sets, not trust, are under test: 'web' and 'tool' may change the user's memories.
+    const mem = await f.openEngram({
+      admit: redactPersonalData,
+      reinforceOnSearch: false,
+      trust: { web: 1, tool: 1 },
+    });
     const inWorker = mem.inWorker;
     const topics = ['tea', 'chess', 'Berlin', 'piano', 'rowing', 'Rust', 'tango', 'orchids'];
     const seeded = await mem.addMany(

@@ -15,6 +15,8 @@ function open(extra: { admit?: Admit; clock?: () => number } = {}): Promise<Engi
     embedder: new HashEmbedder({ dim: 32 }),
     backend: 'cpu',
     reinforceOnSearch: false,
+    // Change sets, not trust, are under test here: 'web' may change the user's memories.
+    trust: { web: 1 },
     ...extra,
   });
 }
