@@ -187,6 +187,15 @@ test('a less trusted source ranks below a trusted one of the same relevance', as
   expect(dense.map((h) => h.id)).toEqual([user, web]);
   expect(dense[1]!.score).toBeCloseTo(dense[1]!.similarity * (1 + TRUST_WEIGHT * (0.3 - 1)), 6);
   expect(dense[0]!.score).toBe(dense[0]!.similarity);
+  // explain shows the factor as a stage of its own in dense mode.
+  const ex = (await e.search(q, { retrieval: false, explain: true })).results;
+  const last = ex.find((h) => h.id === web)!.explanation!.stages.at(-1)!;
+  expect(last.stage).toBe('trust');
+  expect(last.score).toBe(ex.find((h) => h.id === web)!.score);
+  expect(ex.find((h) => h.id === user)!.explanation!.stages.map((s) => s.stage)).toEqual([
+    'dense',
+    'retention',
+  ]);
   await e.close();
 });
 
