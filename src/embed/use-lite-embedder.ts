@@ -73,6 +73,11 @@ function useWasmBackend(wasmPaths: string): Promise<void> {
     } catch {
       // Already initialised by an earlier user of the backend: its paths stay.
     }
+    // tfjs' threaded wasm starts its threads from blob: scripts. Extension pages (MV3's CSP
+    // allows no blob: script) offer SharedArrayBuffer without cross-origin isolation, so tfjs
+    // would pick threads there and hang; elsewhere threads need isolation anyway.
+    if (!isNode() && globalThis.crossOriginIsolated !== true)
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) {
       throw new EngramError(
         'ModelLoadFailed',

@@ -5,49 +5,20 @@
 //    Worker, the offline USE-lite embedder, no request leaving 127.0.0.1.
 // Catches packaging, Worker-path and runtime-file bugs that source-level tests miss, and
 // measures what an app pays: install size, JS (gzip), bytes a page downloads.
-import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
+import { run } from '../helpers/child-process';
 import { serveStatic } from '../helpers/static-server';
+import { treeBytes } from '../helpers/tree-bytes';
 
 const repo = resolve('.');
 const work = mkdtempSync(join(tmpdir(), 'engram-package-'));
 const app = join(work, 'app');
 let tarball = '';
-
-/** The environment for child npm/vite runs, without what `npm test` passes down (npm_config_*
- * would point the app's install at this repo's prefix and settings). */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(npm_|vitest|node_env$)/i.test(k)) env[k] = v;
-  return env;
-}
-
-function run(cmd: string, args: string[], cwd: string): void {
-  execFileSync(cmd, args, { cwd, env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-/** Total bytes of the files under `dir` (links not followed). */
-function treeBytes(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return total;
-}
 
 beforeAll(() => {
   // `npm pack` runs `prepack` (npm run build: vite build + declarations) like a publish would.
