@@ -470,12 +470,18 @@ export class Engram {
     return this.call((h) => h.trust());
   }
 
-  /** Deletes every memory of a scope; at least one of `userId`, `agentId`, `runId` is required. */
+  /**
+   * Deletes every memory of a scope, pending ones included; at least one of `userId`,
+   * `agentId`, `runId` is required.
+   */
   deleteAll(scope: Scope): Promise<{ deleted: number }> {
     return this.call((h) => h.deleteAll(scope), [scope]);
   }
 
-  /** A memory's changes, oldest first (ADD, UPDATE, DELETE), from the event log. @throws `NotFound` */
+  /**
+   * A memory's changes, oldest first (ADD, UPDATE, DELETE, …; PENDING, ACCEPT, REJECT and
+   * FEEDBACK for trust), from the event log. @throws `NotFound`
+   */
   history(id: string): Promise<HistoryEntry[]> {
     return this.call((h) => h.history(id), [id]);
   }

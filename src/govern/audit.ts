@@ -27,7 +27,10 @@ export interface AuditEntry {
   at: number;
   /** Memory changed. */
   memoryId: string;
-  /** As in `history`: ADD, UPDATE, DELETE, ARCHIVE, RESTORE, ERASE, MERGE, ROLLBACK. */
+  /**
+   * As in `history`: ADD, UPDATE, DELETE, ARCHIVE, RESTORE, ERASE, MERGE, ROLLBACK, and for
+   * trust PENDING, ACCEPT, REJECT, FEEDBACK.
+   */
   event: HistoryEvent;
   /** The log's event type. */
   type: string;

@@ -153,7 +153,9 @@ export async function deleteScope(core: EngineCore, scope: Scope): Promise<numbe
       'deleteAll needs userId, agentId or runId; use reset() to delete everything',
     );
   }
-  return (await deleteWhere(core, (r) => inScope(r, s), checkWriteTag(undefined))).deleted;
+  // Pending changes held for the scope's memories go with them.
+  const tag = checkWriteTag(undefined);
+  return (await deleteWhere(core, (r) => inScope(r, s), tag, undefined, true)).deleted;
 }
 
 async function deleteWhere(
@@ -162,12 +164,16 @@ async function deleteWhere(
   tag: WriteTag,
   /** The id that must exist (NotFound otherwise). */
   mustExist?: string,
+  /** Also delete pending memories (deleteAll). */
+  withPending = false,
 ): Promise<{ deleted: number; held: number }> {
   let n = 0;
   let kept = 0;
   await core.write(async () => {
     const now = core.settings.clock();
-    const targets = [...core.state.records.values()].filter((r) => r.state === 'active' && pred(r));
+    const targets = [...core.state.records.values()].filter(
+      (r) => (r.state === 'active' || (withPending && r.state === 'pending')) && pred(r),
+    );
     if (targets.length === 0) {
       if (mustExist !== undefined)
         throw new EngramError('NotFound', `No memory with id ${mustExist}`, {

@@ -248,3 +248,13 @@ test('rollback of a change set closes the pending facts it made', async () => {
   expect((await e.verify()).problems).toEqual([]);
   await e.close();
 });
+
+test('deleteAll of a scope deletes its pending memories too', async () => {
+  const e = await open();
+  await e.add('I live in Berlin', { userId: 'ada' });
+  await e.add('I live in Rome', { userId: 'ada', source: 'web' });
+  expect((await e.pending({ userId: 'ada' })).results).toHaveLength(1);
+  expect(await e.deleteAll({ userId: 'ada' })).toEqual({ deleted: 2 });
+  expect((await e.pending()).results).toEqual([]);
+  await e.close();
+});
