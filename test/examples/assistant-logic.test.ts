@@ -9,6 +9,7 @@ import {
 } from '../../examples/assistant/src/answer';
 import { intentOf } from '../../examples/assistant/src/intent';
 import type { ChatLlm } from '../../examples/assistant/src/llm';
+import { jsonIn, memoryHook } from '../../examples/assistant/src/memory-hook';
 
 test('questions and "what do you know about …" recall; statements are remembered', () => {
   expect(intentOf('What do you know about my sister?')).toEqual({
@@ -56,4 +57,40 @@ test('a plugged-in model gets the relevant memories and the question, and its re
   expect(system!.content).toContain('- I live in Paris (noted 2026-01-02)');
   expect(system!.content).not.toContain('tea');
   expect(user).toEqual({ role: 'user', content: 'where do I live?' });
+});
+
+test("the memory hook asks the model for Mem0's two steps in JSON mode and reads its JSON", async () => {
+  const requests: Array<Parameters<ChatLlm['chat']['completions']['create']>[0]> = [];
+  const replies = [
+    '{"facts": ["I own a bike"]}',
+    '```json\n{"memory": [{"id": "0", "text": "I own a red bike", "event": "UPDATE"}]}\n```',
+  ];
+  const llm: ChatLlm = {
+    chat: {
+      completions: {
+        async create(request) {
+          requests.push(request);
+          return { choices: [{ message: { content: replies[requests.length - 1]! } }] };
+        },
+      },
+    },
+  };
+  const hook = memoryHook(llm);
+  expect(await hook.extractFacts!({ messages: [{ role: 'user', content: 'Got a bike' }] })).toEqual(
+    { facts: ['I own a bike'] },
+  );
+  const memories = [{ id: '0', text: 'I own a blue bike' }];
+  expect(await hook.decide!({ facts: ['I own a red bike'], memories })).toEqual({
+    memory: [{ id: '0', text: 'I own a red bike', event: 'UPDATE' }],
+  });
+  expect(requests.map((r) => r.response_format)).toEqual([
+    { type: 'json_object' },
+    { type: 'json_object' },
+  ]);
+  expect(requests[0]!.messages[1]).toEqual({ role: 'user', content: 'Got a bike' });
+  expect(JSON.parse(requests[1]!.messages[1]!.content)).toEqual({
+    facts: ['I own a red bike'],
+    memories,
+  });
+  expect(() => jsonIn('no idea')).toThrow(/no JSON object/);
 });

@@ -164,31 +164,54 @@ test('the assistant works offline after the first visit: add (ADD/UPDATE/NOOP), 
   // The version it replaced is history, not a search result.
   expect(found.filter((f) => f.includes('Berlin'))).toEqual([]);
 
-  // A model plugged into the llm slot answers from the retrieved memories.
+  // A model plugged into the llm slot answers from the retrieved memories, and decides what
+  // add() stores (Engram's llm hook: extract facts, then ADD/UPDATE/DELETE/NONE).
   await page.evaluate(() => {
     const seen: ChatMessage[][] = [];
     (window as unknown as { llmSeen: ChatMessage[][] }).llmSeen = seen;
+    const reply = (content: string) => ({ choices: [{ message: { content } }] });
     window.assistant.setLlm({
       chat: {
         completions: {
           async create(request) {
             seen.push(request.messages);
-            return { choices: [{ message: { content: `model reply #${seen.length}` } }] };
+            const system = request.messages[0]!.content;
+            if (system.startsWith('Extract'))
+              return reply(JSON.stringify({ facts: ['I own a red bicycle'] }));
+            if (system.startsWith('You manage'))
+              return reply(
+                'Sure:\n```json\n' +
+                  JSON.stringify({
+                    memory: [{ id: '0', text: 'I own a red bicycle', event: 'ADD' }],
+                  }) +
+                  '\n```',
+              );
+            return reply(`model reply #${seen.length}`);
           },
         },
       },
     });
   });
+  const seen = () =>
+    page.evaluate(() => (window as unknown as { llmSeen: ChatMessage[][] }).llmSeen);
   const asked = await say(page, 'where do I live?');
   expect(asked.by).toBe('llm');
   expect(asked.text).toContain('model reply #1');
-  const prompt = await page.evaluate(
-    () => (window as unknown as { llmSeen: ChatMessage[][] }).llmSeen,
+  const [prompt] = await seen();
+  expect(prompt!.map((m) => m.role)).toEqual(['system', 'user']);
+  expect(prompt![0]!.content).toContain('I live in Paris with my cat Mochi');
+  expect(prompt![1]!.content).toBe('where do I live?');
+  // Stored in the model's words, not the user's: the hook was used (in the engine's Worker).
+  const bike = await say(page, 'Got myself a bike today, a red one');
+  expect(bike.events).toEqual(['ADD']);
+  expect(bike.text).toContain('I own a red bicycle');
+  const calls = await seen();
+  expect(calls.map((c) => c[0]!.content.split(' ')[0])).toEqual(['You', 'Extract', 'You']);
+  expect(calls[1]![1]!.content).toBe('Got myself a bike today, a red one');
+  expect(calls[2]![1]!.content).toContain('"facts":["I own a red bicycle"]');
+  expect(await page.locator('#memories li').allTextContents()).toContainEqual(
+    expect.stringContaining('I own a red bicycle'),
   );
-  expect(prompt).toHaveLength(1);
-  expect(prompt[0]!.map((m) => m.role)).toEqual(['system', 'user']);
-  expect(prompt[0]![0]!.content).toContain('I live in Paris with my cat Mochi');
-  expect(prompt[0]![1]!.content).toBe('where do I live?');
 
   await page.screenshot({ path: 'test-results/assistant.png', fullPage: true });
   expect(pageErrors).toEqual([]);

@@ -1,5 +1,6 @@
 // The slot for a local language model. The assistant works without one (answers are templates
-// filled with the retrieved memories); with one, it writes the answer from those memories.
+// filled with the retrieved memories, add() consolidates by rules); with one, it writes the
+// answers from those memories and decides what add() stores (./memory-hook.ts).
 
 /** One chat message, as WebLLM's (and OpenAI's) chat API takes it. */
 export interface ChatMessage {
@@ -23,6 +24,8 @@ export interface ChatLlm {
         temperature?: number;
         max_tokens?: number;
         stream?: false;
+        /** `{ type: 'json_object' }` where a JSON reply is wanted (WebLLM's JSON mode). */
+        response_format?: { type: 'json_object' };
       }): Promise<{ choices: Array<{ message: { content: string | null } }> }>;
     };
   };

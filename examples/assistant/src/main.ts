@@ -7,6 +7,7 @@ import { Engram, type AddResult, type SearchResult } from '../../../src/index';
 import { intentOf } from './intent';
 import { llmAnswer, relevant, templateAnswer } from './answer';
 import { loadLlm, type ChatLlm } from './llm';
+import { memoryHook } from './memory-hook';
 import { setUpOffline } from './offline';
 import type { PrecacheMessage } from './precache-types';
 
@@ -127,7 +128,11 @@ async function send(text: string): Promise<void> {
         : templateAnswer(text, intent.topic, results);
       bubble('assistant', recalledHtml(answer, results, !!llm));
     } else {
-      const r = await mem.add(text, { userId: USER, source: 'chat' });
+      const r = await mem.add(text, {
+        userId: USER,
+        source: 'chat',
+        ...(llm && { llm: memoryHook(llm) }),
+      });
       bubble('assistant', rememberedHtml(r));
       await refreshMemories();
     }
