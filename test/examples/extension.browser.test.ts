@@ -130,6 +130,12 @@ test('the extension remembers selections and allow-listed pages, keeps them acro
     (await chrome.runtime.getContexts({})).map((c) => c.contextType),
   );
   expect(contexts).toContain('OFFSCREEN_DOCUMENT');
+  // The shortcut is registered; a key press synthesized by the test does not reach Chrome's
+  // command shortcuts (tried: nothing stored), so the test calls the command's handler.
+  const commands = await sw.evaluate(() => chrome.commands.getAll());
+  expect(commands).toContainEqual(
+    expect.objectContaining({ name: 'remember-selection', shortcut: 'Alt+Shift+M' }),
+  );
 
   t = performance.now();
   const notesUrl = `${site.url}/notes.html`;
@@ -192,7 +198,13 @@ test('the extension remembers selections and allow-listed pages, keeps them acro
   ({ ctx, sw, id } = await launch());
   const popup = await ctx.newPage();
   await popup.setViewportSize({ width: 410, height: 640 });
-  await popup.goto(`chrome-extension://${id}/popup.html`);
+  const popupUrl = `chrome-extension://${id}/popup.html`;
+  // Once in six runs on the loaded machine this first navigation after the restart failed
+  // (cause not captured): it is retried once, and the reason logged.
+  await popup.goto(popupUrl).catch(async (e: unknown) => {
+    console.log(`extension: popup navigation after restart failed once: ${String(e)}`);
+    await popup.goto(popupUrl);
+  });
   await popup.locator('body[data-ready="true"]').waitFor({ timeout: 120_000 });
   lap('reopen', t);
   expect(await popup.textContent('#status')).toMatch(/^4 memories · use-lite-512 on (CPU|WEBGPU)/);
