@@ -51,7 +51,14 @@ export default defineConfig({
   build: {
     target: 'es2022',
     lib: {
-      entry: { engram: 'src/index.ts', worker: 'src/worker/worker.ts', vite: 'src/vite/plugin.ts' },
+      entry: {
+        engram: 'src/index.ts',
+        worker: 'src/worker/worker.ts',
+        vite: 'src/vite/plugin.ts',
+        // Adapters: their frameworks are optional peer dependencies, imported only from here.
+        langchain: 'src/adapters/langchain/index.ts',
+        ai: 'src/adapters/ai/index.ts',
+      },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },

@@ -5,13 +5,23 @@
 //    Worker, the offline USE-lite embedder, no request leaving 127.0.0.1.
 // Catches packaging, Worker-path and runtime-file bugs that source-level tests miss, and
 // measures what an app pays: install size, JS (gzip), bytes a page downloads.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
-import { run } from '../helpers/child-process';
+import { childEnv, run } from '../helpers/child-process';
 import { serveStatic } from '../helpers/static-server';
 import { treeBytes } from '../helpers/tree-bytes';
 
@@ -64,6 +74,60 @@ test('the built engram.js opens a store in its Worker, adds, searches and report
 const scored = (rs: Array<{ memory: string; score: number }>) =>
   rs.map((x) => `${x.memory} (${x.score.toFixed(2)})`).join(' > ');
 
+/** Runs test/fixtures/adapters-check.mjs in the app; returns its JSON report. */
+function adaptersCheck(mode: string[]): Record<string, { error?: string; exports?: string[] }> & {
+  run?: Record<string, unknown>;
+} {
+  const out = execFileSync(process.execPath, ['adapters-check.mjs', ...mode], {
+    cwd: app,
+    env: childEnv(),
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ReturnType<typeof adaptersCheck>;
+}
+
+/**
+ * engram/langchain and engram/ai in the installed tarball: exported with their type files;
+ * without their optional peers an import fails naming the peer; with the peers (linked from
+ * this repo's node_modules into a folder above the app, so the app's install stays as it is)
+ * they run over a stand-in store.
+ */
+function checkAdapters(): void {
+  const pkgDir = join(app, 'node_modules/engram');
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+    exports: Record<string, { types: string; import: string }>;
+  };
+  for (const sub of ['./langchain', './ai'])
+    expect(existsSync(join(pkgDir, pkg.exports[sub]!.types)), `${sub} types`).toBe(true);
+  cpSync(join(repo, 'test/fixtures/adapters-check.mjs'), join(app, 'adapters-check.mjs'));
+  const bare = adaptersCheck([]);
+  expect(bare['engram/langchain']!.error).toMatch(/ERR_MODULE_NOT_FOUND.*'@langchain\/core'/);
+  expect(bare['engram/ai']!.error).toMatch(/ERR_MODULE_NOT_FOUND.*'(ai|zod)'/);
+  const peers = join(work, 'node_modules');
+  for (const peer of ['@langchain/core', 'ai', 'zod']) {
+    mkdirSync(dirname(join(peers, peer)), { recursive: true });
+    symlinkSync(join(repo, 'node_modules', peer), join(peers, peer));
+  }
+  try {
+    const r = adaptersCheck(['run']);
+    expect(r['engram/langchain']!.exports).toEqual(['EngramChatMessageHistory', 'EngramRetriever']);
+    expect(r['engram/ai']!.exports).toEqual(['engramTools']);
+    expect(r.run).toEqual({
+      docs: [['found: where do I live?', 'm1', 'ada']],
+      recalled: ['found: tea'],
+      searched: [
+        { query: 'where do I live?', options: { userId: 'ada', limit: 2 } },
+        { query: 'tea', options: { userId: 'ada', limit: 1 } },
+      ],
+      emptyTextAccepted: false,
+      badStore: 'EngramError InvalidArgument',
+    });
+  } finally {
+    rmSync(peers, { recursive: true, force: true });
+    rmSync(join(app, 'adapters-check.mjs'));
+  }
+}
+
 test('the tarball installs into a fresh Vite app, which builds and runs the README example in the Worker, offline', async () => {
   cpSync(join(repo, 'test/fixtures/consumer-app'), app, { recursive: true });
   run(
@@ -75,10 +139,18 @@ test('the tarball installs into a fresh Vite app, which builds and runs the READ
     dependencies: Record<string, string>;
   };
   expect(Object.keys(installed.dependencies)).toEqual(['engram']);
-  // The optional peer stays out, and with it onnxruntime-node's install script.
-  for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web'])
+  // The optional peers stay out, and with them onnxruntime-node's install script.
+  for (const pkg of [
+    '@huggingface/transformers',
+    'onnxruntime-node',
+    'onnxruntime-web',
+    '@langchain/core',
+    'ai',
+    'zod',
+  ])
     expect(existsSync(join(app, 'node_modules', pkg)), pkg).toBe(false);
   const installBytes = treeBytes(join(app, 'node_modules'));
+  checkAdapters();
 
   // The app's own Vite is this repo's (no download); it follows engram.js' Worker URL.
   run(
