@@ -30,6 +30,7 @@ import {
   CHECKPOINT_OPTIONS,
   IMPORT_OPTIONS,
   INDEX_OPTIONS,
+  ENCRYPTION_OPTIONS,
   SEARCH_OPTIONS,
 } from './engine/option-names';
 import { checkOptionNames, optionShape } from './engine/validate';
@@ -42,6 +43,7 @@ import type { WriteTagOptions } from './govern/write-tag';
 import type { AcceptResult, PendingOptions } from './govern/pending';
 import type { FeedbackVerdict } from './govern/feedback';
 import type { SourceTrust, TrustOptions } from './govern/trust';
+import type { EncryptionSecret } from './store/data-key';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
 
@@ -133,6 +135,17 @@ export interface EngramOptions {
    * r.results[0].event; // 'PENDING': Berlin stays; see mem.pending()
    */
   trust?: TrustOptions;
+  /**
+   * Encryption at rest: `{ passphrase }` or `{ key }` (a `CryptoKey` the app holds, AES-GCM or
+   * AES-KW with usages wrapKey and unwrapKey; non-extractable is fine). Memory text, metadata,
+   * vectors, past versions, lexical rows, event payloads, checkpoints and exports are sealed
+   * with AES-GCM-256 under a random data key that this wraps (a passphrase through
+   * PBKDF2-SHA-256, 600,000 iterations). Set up on a new, empty store; from then on the store
+   * opens only with it. See the README, "Encryption at rest".
+   * @example
+   * const mem = await Engram.open({ name: 'diary', encryption: { passphrase: 'correct horse…' } });
+   */
+  encryption?: EncryptionSecret;
 }
 
 type Host = EngineHost | Remote<EngineHost>;
@@ -159,8 +172,9 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     log: true,
     admit: true,
     trust: true,
+    encryption: true,
   },
-  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
+  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS, encryption: ENCRYPTION_OPTIONS },
 );
 
 /**
@@ -604,6 +618,17 @@ export class Engram {
   /** Embeds texts with the store's embedder (vectors are transferred, not copied, from the Worker). */
   embed(texts: string[]): Promise<Float32Array[]> {
     return this.call((h) => h.embed(texts), [texts]);
+  }
+
+  /**
+   * Wraps an encrypted store's data key under a new passphrase (or key): only the meta record
+   * changes, no memory is rewritten; the old passphrase no longer opens the store.
+   * @param old - the passphrase (or key) it opens with now
+   * @param next - the one it opens with from now on
+   * @throws `WrongKey` when `old` does not open it; `NotEncrypted` for an unencrypted store
+   */
+  changePassphrase(old: string | CryptoKey, next: string | CryptoKey): Promise<void> {
+    return this.call((h) => h.changePassphrase(old, next));
   }
 
   /** Raw dump of every IndexedDB object store (audits and tests). */

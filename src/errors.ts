@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   AdmissionFailed:
     "The admit hook threw, or returned something else than 'accept', { reject } or { redact }. Nothing was written.",
   NotEmpty: 'The store must be empty for this call (import mode "empty").',
+  WrongKey:
+    "The passphrase or key does not open the store's data key (or the export's). Nothing was read or written.",
+  Encrypted:
+    'The store (or export) is encrypted: open it with encryption: { passphrase } or { key }. Nothing was read or written.',
+  NotEncrypted:
+    'The store holds unencrypted memories: encryption can only be turned on for a new, empty store (export, then import into an encrypted one), and changePassphrase needs an encrypted store.',
   InvalidImport:
     'An import line is malformed, of an unknown format version, or fails its hash. Nothing was written.',
 } as const;

@@ -72,6 +72,7 @@ export { retention, type ForgetOptions } from './memory/forgetting';
 export type { RelatedMemory } from './memory/links';
 export type { ErasureReceipt } from './memory/erasure';
 export type { ExportHeader, ExportOptions } from './memory/export';
+export type { EncryptionHeader, EncryptionSecret } from './store/data-key';
 export type { ImportOptions, ImportResult, ImportSource } from './memory/import';
 export type { MetadataFilter, FieldOps } from './engine/filters';
 export type { EmbedderSpec } from './engine/embedder-spec';

@@ -30,6 +30,7 @@ import { indexFootprint } from '../search/index-mode';
 import { lexicalChanges, lexicalRow } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
+import { checkSecret, type EncryptionSecret } from '../store/data-key';
 import type { EventRecord } from '../store/records';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 import type { EngineCore, EngineSettings } from './core';
@@ -172,6 +173,8 @@ export class Engine {
     )
       throw new EngramError('InvalidArgument', 'embedder must have an id and an embed function');
     checkLimit(embedder.dim, 0, MAX_DIM, 'embedder.dim');
+    const encryption =
+      options.encryption === undefined ? undefined : checkSecret(options.encryption);
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },
@@ -179,6 +182,7 @@ export class Engine {
         lexicalRow,
         onProblem: settings.log,
         ...(options.blockRows ? { blockRows: options.blockRows } : {}),
+        ...(encryption ? { encryption } : {}),
         now: settings.clock(),
       },
     );
@@ -399,7 +403,7 @@ export class Engine {
   /** Checks the hash chain of the whole event log (payload hashes included). */
   async verifyLog(): Promise<LogVerification> {
     this.assertOpen();
-    return verifyChain(await this.store.eventsSince(0));
+    return verifyChain(await this.store.eventsSince(0, true));
   }
 
   /**
@@ -480,8 +484,9 @@ export class Engine {
     if (options === null || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options must be an object');
     checkOptionNames(options, EXPORT_OPTIONS, 'export');
-    if (options.vectors !== undefined && typeof options.vectors !== 'boolean')
-      throw new EngramError('InvalidArgument', 'vectors must be a boolean');
+    for (const key of ['vectors', 'plaintext'] as const)
+      if (options[key] !== undefined && typeof options[key] !== 'boolean')
+        throw new EngramError('InvalidArgument', `${key} must be a boolean`);
     return exportLines(this.core, options);
   }
 
@@ -577,6 +582,22 @@ export class Engine {
     this.sync.close();
     this.store.close();
     this.state.index.dispose();
+  }
+
+  /**
+   * Wraps the data key of an encrypted store under a new passphrase (or key): only the meta
+   * record changes, no memory is rewritten. Under the write lock.
+   * @param old - the passphrase or key the store opens with now
+   * @param next - the one it opens with from now on
+   * @throws `WrongKey` when `old` does not open it; `NotEncrypted` for an unencrypted store
+   */
+  async changePassphrase(old: string | CryptoKey, next: string | CryptoKey): Promise<void> {
+    this.assertOpen();
+    const [from, to] = [secretOf(old, 'old'), secretOf(next, 'new')];
+    await this.sync.withWriteLock(async () => {
+      this.assertOpen();
+      await this.store.changeSecret(from, to);
+    });
   }
 
   /** Raw dump of every IndexedDB store (tests, audits). */
@@ -788,4 +809,9 @@ export class Engine {
   private assertOpen(): void {
     if (this.closed) throw new EngramError('StoreClosed');
   }
+}
+
+/** A passphrase or key as an encryption secret. @throws `InvalidArgument` */
+function secretOf(v: unknown, what: string): EncryptionSecret {
+  return checkSecret(typeof v === 'string' ? { passphrase: v } : { key: v }, what);
 }

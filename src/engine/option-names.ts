@@ -47,6 +47,12 @@ export const CHECKPOINT_OPTIONS = optionShape<CheckpointOptions>({
   idleMs: true,
 });
 
+/** `encryption` of `Engine.open` / `Engram.open` (one of the two). */
+export const ENCRYPTION_OPTIONS = optionShape<{ passphrase?: string; key?: CryptoKey }>({
+  passphrase: true,
+  key: true,
+});
+
 /** `index` of `Engine.open` / `Engram.open`. */
 export const INDEX_OPTIONS = optionShape<IndexOptions>({ mode: true });
 
@@ -71,8 +77,9 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     checkpoint: true,
     admit: true,
     trust: true,
+    encryption: true,
   },
-  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS },
+  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS, encryption: ENCRYPTION_OPTIONS },
 );
 
 /** Embedder specs, by `type`. */
@@ -280,10 +287,13 @@ export const RELATED_OPTIONS = optionShape<{ depth?: number; limit?: number }>({
 });
 
 /** `export`. */
-export const EXPORT_OPTIONS = optionShape<ExportOptions>({ vectors: true });
+export const EXPORT_OPTIONS = optionShape<ExportOptions>({ vectors: true, plaintext: true });
 
 /** `import`. */
-export const IMPORT_OPTIONS = optionShape<ImportOptions>({ mode: true, onProgress: true });
+export const IMPORT_OPTIONS = optionShape<ImportOptions>(
+  { mode: true, onProgress: true, encryption: true },
+  { encryption: ENCRYPTION_OPTIONS },
+);
 
 /** `compact`. */
 export const COMPACT_OPTIONS = optionShape<CompactOptions>({

@@ -9,6 +9,7 @@ import type { EngineSettings } from './core';
 import type { Admit } from '../govern/admission';
 import { trustPriors, type TrustOptions } from '../govern/trust';
 import type { WriteTagOptions } from '../govern/write-tag';
+import type { EncryptionSecret } from '../store/data-key';
 import { DEFAULT_STRENGTH } from '../memory/record-ops';
 import { ENGINE_OPTIONS } from './option-names';
 import {
@@ -103,6 +104,14 @@ export interface EngineOptions {
    * and into merge (the most trusted memory of a cluster is kept).
    */
   trust?: TrustOptions;
+  /**
+   * Encryption at rest: `{ passphrase }` or `{ key }` (a `CryptoKey`, AES-GCM or AES-KW, with
+   * usages wrapKey and unwrapKey; non-extractable is fine). Every record is sealed with
+   * AES-GCM-256 under a random data key, which the passphrase (PBKDF2-SHA-256, 600,000
+   * iterations) or the key wraps. Set up on a new, empty store; an encrypted store must be
+   * opened with it (`Encrypted` otherwise, `WrongKey` when it does not open the store).
+   */
+  encryption?: EncryptionSecret;
 }
 
 /** The `checkpoint` option of `Engram.open`: when a store writes a checkpoint. */

@@ -91,7 +91,7 @@ export async function erase(core: EngineCore, target: string | Scope): Promise<E
     return events;
   });
   const meta = await core.store.refreshMeta();
-  const verification = verifyChain(await core.store.eventsSince(0));
+  const verification = verifyChain(await core.store.eventsSince(0, true));
   return {
     ...receipt!,
     logHead: { seq: meta.lastSeq, hash: meta.lastHash },

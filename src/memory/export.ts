@@ -3,6 +3,7 @@
 // base64 of their Float32 bytes, unless `vectors: false`).
 import type { EngineCore } from '../engine/core';
 import { fromBase64, toBase64 } from '../store/bytes';
+import type { EncryptionHeader } from '../store/data-key';
 import { isTombstone, type EventRecord } from '../store/records';
 
 /** Format name and version written in the header line. */
@@ -21,12 +22,28 @@ export interface ExportHeader {
   vectors: boolean;
   exportedAt: number;
   counts: { memories: number; versions: number; links: number; events: number };
+  /**
+   * An encrypted export: the store's wrapped data key. Every other line is then
+   * `{ kind: 'sealed', data }`, the line sealed under that key and bound to `exportedAt`
+   * and its line number (see {@link exportWhere}).
+   */
+  encryption?: EncryptionHeader;
+}
+
+/** What the seal of line `n` (from 2) of an encrypted export is bound to. */
+export function exportWhere(exportedAt: number, n: number): string {
+  return `export:${exportedAt}:${n}`;
 }
 
 /** Options of `export`. */
 export interface ExportOptions {
   /** Include vectors (default true). Without them the file is smaller and import re-embeds. */
   vectors?: boolean;
+  /**
+   * Write an encrypted store's export in clear (default false: sealed under the store's
+   * data key, importable with the same passphrase or key). No effect on an unencrypted store.
+   */
+  plaintext?: boolean;
 }
 
 /** JSON with ArrayBuffers as `{"$f32": base64}`. */
@@ -61,6 +78,7 @@ export async function* exportLines(
   options: ExportOptions = {},
 ): AsyncGenerator<string> {
   const vectors = options.vectors ?? true;
+  const sealed = core.store.encrypted && options.plaintext !== true;
   await core.ready();
   const snap = await core.store.load();
   const events = (await core.store.eventsSince(0)).filter((e) => e.seq <= snap.meta.lastSeq);
@@ -78,11 +96,21 @@ export async function* exportLines(
       links: snap.links.length,
       events: events.length,
     },
+    ...(sealed ? { encryption: snap.meta.encryption! } : {}),
   };
   yield encodeLine(header);
-  for (const record of snap.memories) yield encodeLine({ kind: 'memory', record });
-  for (const record of snap.versions) yield encodeLine({ kind: 'version', record });
-  for (const record of snap.links) yield encodeLine({ kind: 'link', record });
-  for (const e of events)
-    yield encodeLine({ kind: 'event', event: vectors ? e : withoutVector(e) });
+  let n = 1;
+  const line = async (value: unknown): Promise<string> => {
+    n++;
+    if (!sealed) return encodeLine(value);
+    const where = exportWhere(header.exportedAt, n);
+    return encodeLine({
+      kind: 'sealed',
+      data: await core.store.sealText(encodeLine(value), where),
+    });
+  };
+  for (const record of snap.memories) yield line({ kind: 'memory', record });
+  for (const record of snap.versions) yield line({ kind: 'version', record });
+  for (const record of snap.links) yield line({ kind: 'link', record });
+  for (const e of events) yield line({ kind: 'event', event: vectors ? e : withoutVector(e) });
 }

@@ -13,7 +13,15 @@ import {
   type MemoryRecord,
 } from '../store/records';
 import type { NewEvent } from '../store/event-log';
-import { decodeLine, EXPORT_FORMAT, EXPORT_VERSION, type ExportHeader } from './export';
+import { RecordCipher } from '../store/cipher';
+import { checkSecret, unwrapDataKey, type EncryptionSecret } from '../store/data-key';
+import {
+  decodeLine,
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  exportWhere,
+  type ExportHeader,
+} from './export';
 import { vectorBytes } from './record-ops';
 import { replay } from './replay';
 
@@ -27,6 +35,8 @@ export interface ImportOptions {
   mode?: 'empty' | 'merge';
   /** Called as lines are read and when the write is done. */
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Opens an encrypted export: the passphrase or key of the store it was exported from. */
+  encryption?: EncryptionSecret;
 }
 
 /** What `import` did. */
@@ -83,16 +93,19 @@ interface Parsed {
 async function parse(
   source: ImportSource,
   onProgress: ImportOptions['onProgress'],
+  secret: EncryptionSecret | undefined,
 ): Promise<Parsed> {
   const out: Parsed = { header: undefined!, memories: [], links: [], events: [] };
   let n = 0;
   let total = 0;
+  let cipher: RecordCipher | undefined;
   for await (const line of linesOf(source)) {
     n++;
     let v: { kind?: unknown; record?: unknown; event?: unknown };
     try {
-      v = decodeLine(line) as typeof v;
+      v = decodeLine(cipher ? await openLine(cipher, out.header, line, n) : line) as typeof v;
     } catch (e) {
+      if (e instanceof EngramError) throw e;
       throw new EngramError('InvalidImport', `line ${n} is not JSON`, {
         cause: e,
         details: { line: n },
@@ -109,6 +122,11 @@ async function parse(
       out.header = h as ExportHeader;
       const c = out.header.counts;
       total = 1 + c.memories + c.versions + c.links + c.events;
+      if (h.encryption) {
+        if (!secret)
+          throw new EngramError('Encrypted', 'The export is encrypted: pass encryption to import');
+        cipher = new RecordCipher(await unwrapDataKey(h.encryption, secret));
+      }
       continue;
     }
     if (v?.kind === 'memory') out.memories.push(v.record as MemoryRecord);
@@ -118,7 +136,31 @@ async function parse(
     if (n % 500 === 0) onProgress?.({ done: n, total });
   }
   if (!out.header) throw new EngramError('InvalidImport', 'the import is empty');
+  if (cipher && n !== total)
+    throw new EngramError('InvalidImport', `the export has ${n} lines, its header says ${total}`);
   return out;
+}
+
+/** The text of line `n` of an encrypted export. @throws `InvalidImport` when it does not open */
+async function openLine(
+  cipher: RecordCipher,
+  header: ExportHeader,
+  line: string,
+  n: number,
+): Promise<string> {
+  const v = JSON.parse(line) as { kind?: unknown; data?: unknown };
+  if (v?.kind !== 'sealed' || typeof v.data !== 'string')
+    throw new EngramError('InvalidImport', `line ${n}: not a sealed line`, {
+      details: { line: n },
+    });
+  try {
+    return await cipher.openText(v.data, exportWhere(header.exportedAt, n));
+  } catch (e) {
+    throw new EngramError('InvalidImport', `line ${n} does not open (damaged or moved)`, {
+      cause: e,
+      details: { line: n },
+    });
+  }
 }
 
 /** Puts back vectors left out of the export by embedding the texts again. */
@@ -144,6 +186,7 @@ export async function importLines(
   if (mode !== 'empty' && mode !== 'merge')
     throw new EngramError('InvalidArgument', 'mode must be "empty" or "merge"');
   const onProgress = options?.onProgress;
+  const secret = options?.encryption === undefined ? undefined : checkSecret(options.encryption);
   if (onProgress !== undefined && typeof onProgress !== 'function')
     throw new EngramError('InvalidArgument', 'onProgress must be a function');
   if (
@@ -153,7 +196,7 @@ export async function importLines(
       !(Symbol.asyncIterator in source || Symbol.iterator in source || isStream(source)))
   )
     throw new EngramError('InvalidArgument', 'import needs JSONL text, lines or a stream');
-  const p = await parse(source, onProgress);
+  const p = await parse(source, onProgress, secret);
   const { embedderId, dim, vectors } = p.header;
   if (
     (vectors || mode === 'empty') &&

@@ -74,7 +74,7 @@ export async function rebuild(core: EngineCore): Promise<{ events: number; memor
   await core.ready();
   let out = { events: 0, memories: 0 };
   await core.write(async () => {
-    const events = await core.store.eventsSince(0);
+    const events = await core.store.eventsSince(0, true);
     const check = await verifyChain(events);
     if (!check.ok)
       throw new EngramError('CorruptStore', `the log does not verify: ${check.reason}`, {

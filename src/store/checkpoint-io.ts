@@ -3,6 +3,7 @@
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointHead } from './checkpoint';
+import type { RecordCipher } from './cipher';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
 import { abortQuietly, storeError } from './tx';
@@ -25,15 +26,25 @@ export async function readCheckpoint(
   db: IDBPDatabase<EngramDB>,
   onUnreadable?: (reason: string) => void,
   phases?: Record<string, number>,
+  cipher?: RecordCipher,
 ): Promise<{ seq: number; data: CheckpointData } | undefined> {
   const t0 = performance.now();
   const tx = db.transaction('checkpoints', 'readonly');
-  const [head, chunks] = await Promise.all([
+  const [head, stored] = await Promise.all([
     tx.store.get(-1),
     tx.store.getAll(IDBKeyRange.lowerBound(0)),
     tx.done,
   ]);
-  if (head === undefined && chunks.length === 0) return undefined;
+  if (head === undefined && stored.length === 0) return undefined;
+  let chunks: unknown[] = stored;
+  if (cipher) {
+    try {
+      chunks = await openChunks(cipher, head, stored);
+    } catch (e) {
+      onUnreadable?.(`a sealed chunk does not open (${String(e)})`);
+      return undefined;
+    }
+  }
   const t1 = performance.now();
   const read = await decodeCheckpoint<CheckpointData>(head, chunks, phases);
   if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
@@ -54,7 +65,10 @@ export async function readCheckpoint(
  * @throws `StorageError` when the log moved on between the read and the write, or while the
  *   lexical rows are dropped (`MetaRecord.lexicalDropped`)
  */
-export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<number> {
+export async function writeCheckpoint(
+  db: IDBPDatabase<EngramDB>,
+  cipher?: RecordCipher,
+): Promise<number> {
   let data: CheckpointData;
   let seq: number;
   try {
@@ -76,8 +90,13 @@ export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<numbe
   } catch (e) {
     throw storeError(e);
   }
-  // Hashing waits on WebCrypto, which would end a transaction: it runs between the two.
-  const { head, chunks } = await encodeCheckpoint(seq, data);
+  // Hashing (and opening, sealing) waits on WebCrypto, which would end a transaction: it runs
+  // between the two.
+  if (cipher) data = await cipher.openDerived(data);
+  const { head, chunks: plain } = await encodeCheckpoint(seq, data);
+  const chunks: (string | ArrayBuffer)[] = cipher
+    ? await Promise.all(plain.map((c, i) => cipher.sealChunk(seq, i, c)))
+    : plain;
   const tx = db.transaction(['meta', 'checkpoints'], 'readwrite');
   try {
     const meta = await tx.objectStore('meta').get('meta');
@@ -87,7 +106,8 @@ export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<numbe
     await Promise.all([
       store.clear(),
       store.put(head, -1),
-      ...chunks.map((c, i) => store.put(c, i)),
+      // A sealed chunk stands in for the text (the schema names the plaintext form).
+      ...chunks.map((c, i) => store.put(c as string, i)),
       tx.done,
     ]);
     return seq;
@@ -95,4 +115,10 @@ export async function writeCheckpoint(db: IDBPDatabase<EngramDB>): Promise<numbe
     abortQuietly(tx);
     throw storeError(e);
   }
+}
+
+/** The texts of sealed chunks (bound to the head's seq and their index). */
+function openChunks(cipher: RecordCipher, head: unknown, chunks: unknown[]): Promise<string[]> {
+  const seq = (head as Partial<CheckpointHead> | undefined)?.seq ?? -1;
+  return Promise.all(chunks.map((c, i) => cipher.openChunk(seq, i, c)));
 }

@@ -4,6 +4,7 @@
 // leaves the database as it was.
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
+import type { RecordCipher } from './cipher';
 import { chainEvents, type NewEvent } from './event-log';
 import type {
   EventRecord,
@@ -15,12 +16,14 @@ import type {
 } from './records';
 import { STORE_NAMES, type EngramDB } from './schema';
 import {
+  derivedRecords,
   eraseInTx,
   replaceDerivedInTx,
   type DerivedState,
   type Erasure,
   type WriteTx,
 } from './store-ops';
+import { storedEvents, storedForm, withNonces } from './stored-form';
 import { abortQuietly, storeError } from './tx';
 import { writeVectorRows } from './vector-blocks';
 import { tallyEvidence } from './trust-tally';
@@ -51,14 +54,20 @@ export interface ChangeSet {
  * @param db - the open database
  * @param base - the meta record the change was prepared against (its `lastSeq` must still be stored)
  * @param change - what to write
+ * @param cipher - seals every record first (encrypted stores)
  * @returns the logged events with their seq and hash, and the meta record now stored
  */
 export async function commitChange(
   db: IDBPDatabase<EngramDB>,
   base: MetaRecord,
   change: ChangeSet,
+  cipher?: RecordCipher,
 ): Promise<{ events: EventRecord[]; meta: MetaRecord }> {
-  const events = await chainEvents(change.events, base.lastSeq, base.lastHash);
+  const events = await chainEvents(withNonces(cipher, change.events), base.lastSeq, base.lastHash);
+  const [stored, sealedEvents] = await Promise.all([
+    storedForm(cipher, { ...change, lexical: change.lexical?.put }),
+    storedEvents(cipher, events),
+  ]);
   const last = events[events.length - 1];
   const nextSlot = Math.max(base.nextSlot, ...(change.vectors ?? []).map((v) => v.slot + 1));
   const trust = tallyEvidence(base.trust, change.events);
@@ -72,26 +81,26 @@ export async function commitChange(
   let tx: WriteTx | undefined;
   try {
     tx = db.transaction(STORE_NAMES, 'readwrite');
-    const stored = await tx.objectStore('meta').get('meta');
-    if (!stored || stored.lastSeq !== base.lastSeq) {
+    const storedMeta = await tx.objectStore('meta').get('meta');
+    if (!storedMeta || storedMeta.lastSeq !== base.lastSeq) {
       throw new EngramError(
         'StorageError',
         'The log moved on under this write (a writer outside the lock?); nothing was written',
       );
     }
     const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
-    for (const m of change.memories ?? []) writes.push(tx.objectStore('memories').put(m));
-    for (const v of change.versions ?? []) writes.push(tx.objectStore('versions').put(v));
+    for (const m of stored.memories) writes.push(tx.objectStore('memories').put(m));
+    for (const v of stored.versions) writes.push(tx.objectStore('versions').put(v));
     for (const key of change.dropVersions ?? [])
       writes.push(tx.objectStore('versions').delete(key));
-    for (const e of events) writes.push(tx.objectStore('events').add(e));
-    for (const l of change.links ?? []) writes.push(tx.objectStore('links').put(l));
-    if (!stored.lexicalDropped) {
-      for (const r of change.lexical?.put ?? []) writes.push(tx.objectStore('lexical').put(r));
+    for (const e of sealedEvents) writes.push(tx.objectStore('events').add(e));
+    for (const l of stored.links) writes.push(tx.objectStore('links').put(l));
+    if (!storedMeta.lexicalDropped) {
+      for (const r of stored.lexical) writes.push(tx.objectStore('lexical').put(r));
       for (const id of change.lexical?.delete ?? [])
         writes.push(tx.objectStore('lexical').delete(id));
     }
-    writes.push(writeVectorRows(tx, meta, change.vectors ?? []));
+    writes.push(writeVectorRows(tx, meta, stored.vectors));
     if (change.erase) {
       writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
       // The checkpoint holds copies of the erased records: it goes in the same transaction.
@@ -129,7 +138,9 @@ export async function dropLexicalCache(db: IDBPDatabase<EngramDB>): Promise<void
 export async function restoreLexicalRows(
   db: IDBPDatabase<EngramDB>,
   lexicalRow: LexicalRowOf,
+  cipher?: RecordCipher,
 ): Promise<MetaRecord> {
+  if (cipher) return restoreSealedRows(db, lexicalRow, cipher);
   const tx = db.transaction(['meta', 'memories', 'lexical'], 'readwrite');
   try {
     const meta = await tx.objectStore('meta').get('meta');
@@ -142,6 +153,52 @@ export async function restoreLexicalRows(
     const rows = (await tx.objectStore('memories').getAll()).flatMap((m) => lexicalRow(m) ?? []);
     await Promise.all([
       ...rows.map((r) => tx.objectStore('lexical').put(r)),
+      tx.objectStore('meta').put(rest),
+      tx.done,
+    ]);
+    return rest;
+  } catch (e) {
+    abortQuietly(tx);
+    throw storeError(e);
+  }
+}
+
+/**
+ * {@link restoreLexicalRows} in an encrypted store: the memories are read and opened, their
+ * rows sealed, then written in a second transaction that first checks the log has not moved.
+ */
+async function restoreSealedRows(
+  db: IDBPDatabase<EngramDB>,
+  lexicalRow: LexicalRowOf,
+  cipher: RecordCipher,
+): Promise<MetaRecord> {
+  let read: { meta: MetaRecord | undefined; memories: unknown[] };
+  try {
+    const rtx = db.transaction(['meta', 'memories'], 'readonly');
+    const [meta, memories] = await Promise.all([
+      rtx.objectStore('meta').get('meta'),
+      rtx.objectStore('memories').getAll(),
+      rtx.done,
+    ]);
+    read = { meta, memories };
+  } catch (e) {
+    throw storeError(e);
+  }
+  const { meta } = read;
+  if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
+  if (!meta.lexicalDropped) return meta;
+  const memories = await Promise.all(read.memories.map((m) => cipher.openMemory(m)));
+  const { lexical } = await storedForm(cipher, {
+    lexical: memories.flatMap((m) => lexicalRow(m) ?? []),
+  });
+  const rest = lexicalKept(meta);
+  const tx = db.transaction(['meta', 'lexical'], 'readwrite');
+  try {
+    const now = await tx.objectStore('meta').get('meta');
+    if (now?.lastSeq !== meta.lastSeq)
+      throw new EngramError('StorageError', 'the log moved on; lexical rows not written back');
+    await Promise.all([
+      ...lexical.map((r) => tx.objectStore('lexical').put(r)),
       tx.objectStore('meta').put(rest),
       tx.done,
     ]);
@@ -165,16 +222,19 @@ export function lexicalKept(meta: MetaRecord): MetaRecord {
  * @param meta - the meta record to store (its `nextSlot` the next free vector slot)
  * @param state - the derived contents
  * @param lexicalRow - the analysis of a memory into its lexical row
+ * @param cipher - seals every record first (encrypted stores)
  */
 export async function replaceDerived(
   db: IDBPDatabase<EngramDB>,
   meta: MetaRecord,
   state: DerivedState,
   lexicalRow: LexicalRowOf,
+  cipher?: RecordCipher,
 ): Promise<void> {
+  const records = await storedForm(cipher, derivedRecords(state, lexicalRow));
   const tx = db.transaction(STORE_NAMES, 'readwrite');
   try {
-    await Promise.all([replaceDerivedInTx(tx, meta, state, lexicalRow), tx.done]);
+    await Promise.all([replaceDerivedInTx(tx, meta, records), tx.done]);
   } catch (e) {
     abortQuietly(tx);
     throw storeError(e);
@@ -189,15 +249,21 @@ export async function replaceDerived(
  * @param events - the log to copy
  * @param state - the derived contents replayed from it
  * @param lexicalRow - the analysis of a memory into its lexical row
+ * @param cipher - seals every record first (encrypted stores)
  * @throws `NotEmpty` when the store has memories or events
  */
 export async function importLog(
   db: IDBPDatabase<EngramDB>,
   meta: MetaRecord,
-  events: EventRecord[],
+  log: EventRecord[],
   state: DerivedState,
   lexicalRow: LexicalRowOf,
+  cipher?: RecordCipher,
 ): Promise<void> {
+  const [records, events] = await Promise.all([
+    storedForm(cipher, derivedRecords(state, lexicalRow)),
+    storedEvents(cipher, log),
+  ]);
   const tx = db.transaction(STORE_NAMES, 'readwrite');
   try {
     const stored = await tx.objectStore('meta').get('meta');
@@ -205,7 +271,7 @@ export async function importLog(
       throw new EngramError('NotEmpty', 'import mode "empty" needs an empty store');
     await Promise.all([
       ...events.map((e) => tx.objectStore('events').add(e)),
-      replaceDerivedInTx(tx, meta, state, lexicalRow),
+      replaceDerivedInTx(tx, meta, records),
     ]);
     await tx.done;
   } catch (e) {

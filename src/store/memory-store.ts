@@ -1,6 +1,15 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError, isEngramError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
+import { RecordCipher } from './cipher';
+import { openContents } from './contents-open';
+import {
+  checkSecret,
+  createDataKey,
+  rewrapDataKey,
+  unwrapDataKey,
+  type EncryptionSecret,
+} from './data-key';
 import { readContents, type StoredContents } from './contents';
 import {
   clearAll,
@@ -57,6 +66,11 @@ export interface StoreOpenOptions {
   onProblem?: (message: string) => void;
   /** Called when another tab upgrades the database (this connection is closed). */
   onVersionChange?: () => void;
+  /**
+   * Opens (or, for a new, empty store, sets up) an encrypted store: every record is sealed
+   * under a data key that this secret wraps (see `data-key.ts` and `cipher.ts`).
+   */
+  encryption?: EncryptionSecret;
 }
 
 /** Everything needed to rebuild in-memory state at open or after another tab wrote. */
@@ -87,12 +101,17 @@ export class MemoryStore {
     private metaCache: MetaRecord,
     private readonly lexicalRow: LexicalRowOf,
     private readonly onProblem: ((message: string) => void) | undefined,
+    /** Seals and opens records in an encrypted store; undefined in an unencrypted one. */
+    private readonly cipher: RecordCipher | undefined,
   ) {}
 
   /**
    * Opens (or creates) the database `name` for an embedder.
    * @throws EngramError `EmbedderMismatch` when it was made with another embedder id or dimension;
-   *   `SchemaTooNew` when a newer Engram wrote it; `CorruptStore` when its meta record is unreadable.
+   *   `SchemaTooNew` when a newer Engram wrote it; `CorruptStore` when its meta record is unreadable;
+   *   `WrongKey` when `encryption` does not open its data key; `Encrypted` when it is encrypted
+   *   and no `encryption` is given; `NotEncrypted` when `encryption` is given for a store that
+   *   holds unencrypted records. Nothing is written then.
    */
   static async open(
     name: string,
@@ -152,7 +171,15 @@ export class MemoryStore {
           },
         );
       }
-      return new MemoryStore(db, name, meta, options.lexicalRow, options.onProblem);
+      const opened = await openCipher(db, name, meta, options.encryption);
+      return new MemoryStore(
+        db,
+        name,
+        opened.meta,
+        options.lexicalRow,
+        options.onProblem,
+        opened.cipher,
+      );
     } catch (e) {
       db.close();
       throw storeError(e);
@@ -167,6 +194,46 @@ export class MemoryStore {
   /** The meta record as of the last read or write. */
   get meta(): MetaRecord {
     return this.metaCache;
+  }
+
+  /** True when the store is encrypted. */
+  get encrypted(): boolean {
+    return this.cipher !== undefined;
+  }
+
+  /**
+   * Seals a text under the data key (an encrypted export's lines), bound to `where`.
+   * @returns base64 of the seal
+   * @throws `NotEncrypted` when the store is not encrypted
+   */
+  sealText(text: string, where: string): Promise<string> {
+    if (!this.cipher) throw new EngramError('NotEncrypted', 'This store is not encrypted');
+    return this.cipher.sealText(text, where);
+  }
+
+  /**
+   * Wraps the data key under another secret and stores the new header in the meta record;
+   * no other record changes. Call under the write lock.
+   * @throws `NotEncrypted` when the store is not encrypted; `WrongKey` when `old` does not open it
+   */
+  async changeSecret(old: EncryptionSecret, next: EncryptionSecret): Promise<void> {
+    this.assertOpen();
+    const header = this.metaCache.encryption;
+    if (!header || !this.cipher)
+      throw new EngramError('NotEncrypted', 'This store is not encrypted');
+    const rewrapped = await rewrapDataKey(header, old, next);
+    const tx = this.db.transaction('meta', 'readwrite');
+    try {
+      const meta = await tx.store.get('meta');
+      if (!meta?.encryption || meta.encryption.wrappedKey !== header.wrappedKey)
+        throw new EngramError('StorageError', 'the key header changed meanwhile; nothing written');
+      const next: MetaRecord = { ...meta, encryption: rewrapped };
+      await Promise.all([tx.store.put(next), tx.done]);
+      this.metaCache = next;
+    } catch (e) {
+      abortQuietly(tx);
+      throw storeError(e);
+    }
   }
 
   /** Re-reads the meta record (another tab may have written). */
@@ -203,12 +270,32 @@ export class MemoryStore {
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = meta;
-      const { vectors, unreadable } = assembleVectors(meta, blockKeys, blocks, tailKeys, tail);
+      const c = this.cipher;
+      const records = c
+        ? await c.openDerived({ memories, versions, links, lexical }, this.unopened)
+        : undefined;
+      const [plainBlocks, plainTail] = c
+        ? await Promise.all([
+            Promise.all(
+              blocks.map((b, i) =>
+                c.openVectors(meta, blockKeys[i]! * meta.blockRows, meta.blockRows, b),
+              ),
+            ),
+            Promise.all(tail.map((r, i) => c.openVectors(meta, tailKeys[i]!, 1, r))),
+          ])
+        : [blocks, tail];
+      const { vectors, unreadable } = assembleVectors(
+        meta,
+        blockKeys,
+        plainBlocks,
+        tailKeys,
+        plainTail,
+      );
       if (unreadable.length) {
-        const rows = await vectorsFromLogFor(this.db, meta, unreadable, this.onProblem);
+        const rows = await vectorsFromLogFor(this.db, meta, unreadable, this.onProblem, c);
         for (const [slot, row] of rows) vectors.set(row, slot * meta.dim);
       }
-      return { meta, memories, versions, links, lexical, vectors };
+      return { meta, ...(records ?? { memories, versions, links, lexical }), vectors };
     } catch (e) {
       throw storeError(e);
     }
@@ -225,7 +312,7 @@ export class MemoryStore {
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
   ): Promise<MetaRecord> {
     this.assertOpen();
-    this.metaCache = await streamVectors(this.db, sink, this.onProblem);
+    this.metaCache = await streamVectors(this.db, sink, this.onProblem, this.cipher);
     return this.metaCache;
   }
 
@@ -241,6 +328,7 @@ export class MemoryStore {
       this.db,
       (why) => this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
       phases,
+      this.cipher,
     );
   }
 
@@ -252,7 +340,7 @@ export class MemoryStore {
    */
   async checkpoint(): Promise<number> {
     this.assertOpen();
-    return writeCheckpoint(this.db);
+    return writeCheckpoint(this.db, this.cipher);
   }
 
   /**
@@ -271,30 +359,54 @@ export class MemoryStore {
       Promise.all(ids.map((id) => tx.objectStore('links').getAll(range(id)))),
       tx.done,
     ]);
-    return {
+    const read = {
       memories: found.filter((m): m is MemoryRecord => m !== undefined),
       versions: versions.flat(),
       links: links.flat(),
     };
+    if (!this.cipher) return read;
+    const {
+      memories,
+      versions: past,
+      links: out,
+    } = await this.cipher.openDerived({ ...read, lexical: [] }, this.unopened);
+    return { memories, versions: past, links: out };
   }
 
-  /** Events with seq greater than `afterSeq`, oldest first. */
-  async eventsSince(afterSeq: number): Promise<EventRecord[]> {
+  /**
+   * Events with seq greater than `afterSeq`, oldest first.
+   * @param check - for checking the chain: in an encrypted store, an event whose payload does
+   *   not open gets an empty one (whose hash does not match) instead of throwing `CorruptStore`
+   */
+  async eventsSince(afterSeq: number, check = false): Promise<EventRecord[]> {
     this.assertOpen();
-    return this.db.getAll('events', IDBKeyRange.lowerBound(afterSeq, true));
+    const events = await this.db.getAll('events', IDBKeyRange.lowerBound(afterSeq, true));
+    const c = this.cipher;
+    if (!c || !check) return this.openEvents(events);
+    return Promise.all(events.map((e) => c.openEvent(e).catch(() => ({ ...e, payload: {} }))));
   }
+
+  /** Told about a derived record of an encrypted store that does not open (it is left out). */
+  private readonly unopened = (why: string): void =>
+    this.onProblem?.(`engram: ${why}: left out (verify() reports it, rebuild() rewrites it)`);
 
   /** Events of one memory, oldest first. */
   async eventsFor(memoryId: string): Promise<EventRecord[]> {
     this.assertOpen();
     const events = await this.db.getAllFromIndex('events', 'memoryId', memoryId);
-    return events.sort((a, b) => a.seq - b.seq);
+    return this.openEvents(events.sort((a, b) => a.seq - b.seq));
+  }
+
+  /** Events as stored, with their payloads opened in an encrypted store. */
+  private openEvents(events: EventRecord[]): Promise<EventRecord[]> | EventRecord[] {
+    const c = this.cipher;
+    return c ? Promise.all(events.map((e) => c.openEvent(e))) : events;
   }
 
   /** Reads vectors of given slots (from blocks or the tail). */
   async readVectors(slots: readonly number[]): Promise<Map<number, Float32Array>> {
     this.assertOpen();
-    return readVectors(this.db, this.metaCache, slots, this.onProblem);
+    return readVectors(this.db, this.metaCache, slots, this.onProblem, this.cipher);
   }
 
   /**
@@ -316,14 +428,14 @@ export class MemoryStore {
     this.assertOpen();
     const base = this.metaCache;
     try {
-      const { events, meta } = await commitChange(this.db, base, change).catch(
+      const { events, meta } = await commitChange(this.db, base, change, this.cipher).catch(
         async (e: unknown) => {
           if (!change.erase || !isEngramError(e, 'QuotaExceeded')) throw e;
           // Over quota, the browser runs no transaction that writes: free the lexical cache
           // (a transaction that only deletes), then erase with the cache marked dropped.
           await dropLexicalCache(this.db);
           this.onProblem?.('engram: storage quota exceeded: lexical rows dropped to erase');
-          return commitChange(this.db, { ...base, lexicalDropped: true }, change);
+          return commitChange(this.db, { ...base, lexicalDropped: true }, change, this.cipher);
         },
       );
       this.metaCache = meta;
@@ -345,7 +457,7 @@ export class MemoryStore {
    */
   async restoreLexical(): Promise<void> {
     this.assertOpen();
-    this.metaCache = await restoreLexicalRows(this.db, this.lexicalRow);
+    this.metaCache = await restoreLexicalRows(this.db, this.lexicalRow, this.cipher);
   }
 
   /**
@@ -357,7 +469,7 @@ export class MemoryStore {
   async replaceDerived(state: DerivedState, nextSlot: number): Promise<void> {
     this.assertOpen();
     const meta: MetaRecord = { ...lexicalKept(this.metaCache), nextSlot };
-    await replaceDerived(this.db, meta, state, this.lexicalRow);
+    await replaceDerived(this.db, meta, state, this.lexicalRow, this.cipher);
     this.metaCache = meta;
   }
 
@@ -379,7 +491,7 @@ export class MemoryStore {
       lastHash: last?.hash ?? '',
       ...(trust ? { trust } : {}),
     };
-    await importLog(this.db, meta, events, state, this.lexicalRow);
+    await importLog(this.db, meta, events, state, this.lexicalRow, this.cipher);
     this.metaCache = meta;
   }
 
@@ -392,10 +504,15 @@ export class MemoryStore {
     this.metaCache = meta;
   }
 
-  /** Every record of every store as stored, in one readonly transaction (for `verify()`). */
+  /**
+   * Every record of every store, in one readonly transaction (for `verify()`): as stored, or in
+   * an encrypted store opened where it opens (a record that does not is left as stored, so
+   * `verify()` reports it).
+   */
   async readContents(): Promise<StoredContents> {
     this.assertOpen();
-    return readContents(this.db);
+    const contents = await readContents(this.db);
+    return this.cipher ? openContents(this.cipher, contents) : contents;
   }
 
   /** Every record of every store, for tests and audits (raw dump). */
@@ -457,6 +574,53 @@ async function createMissingMeta(
     const meta = newMeta(identity, options);
     await Promise.all([tx.objectStore('meta').put(meta), tx.done]);
     return meta;
+  } catch (e) {
+    abortQuietly(tx);
+    throw e;
+  }
+}
+
+/**
+ * The record cipher of a store opened with or without a secret, after checking they agree:
+ * an encrypted store needs its secret; a store without encryption gets it only while empty
+ * (its data key and header are then made and stored, in one transaction that checks it still
+ * is empty and has no header: of two tabs doing this at once, the second uses the first's).
+ * @returns the cipher (undefined for an unencrypted store) and the meta record now stored
+ */
+async function openCipher(
+  db: IDBPDatabase<EngramDB>,
+  name: string,
+  meta: MetaRecord,
+  secret: EncryptionSecret | undefined,
+): Promise<{ cipher: RecordCipher | undefined; meta: MetaRecord }> {
+  if (secret === undefined) {
+    if (meta.encryption)
+      throw new EngramError('Encrypted', `Store "${name}" is encrypted: pass encryption`);
+    return { cipher: undefined, meta };
+  }
+  checkSecret(secret);
+  if (meta.encryption)
+    return { cipher: new RecordCipher(await unwrapDataKey(meta.encryption, secret)), meta };
+  const created = await createDataKey(secret);
+  const tx = db.transaction(['meta', 'memories', 'events'], 'readwrite');
+  try {
+    const [now, memories] = await Promise.all([
+      tx.objectStore('meta').get('meta'),
+      tx.objectStore('memories').count(),
+    ]);
+    if (!now) throw new EngramError('CorruptStore', 'meta record vanished');
+    if (now.encryption) {
+      await tx.done;
+      return { cipher: new RecordCipher(await unwrapDataKey(now.encryption, secret)), meta: now };
+    }
+    if (now.lastSeq > 0 || memories > 0)
+      throw new EngramError(
+        'NotEncrypted',
+        `Store "${name}" holds unencrypted memories: encryption is only set up on an empty store`,
+      );
+    const next: MetaRecord = { ...now, encryption: created.header };
+    await Promise.all([tx.objectStore('meta').put(next), tx.done]);
+    return { cipher: new RecordCipher(created.dataKey), meta: next };
   } catch (e) {
     abortQuietly(tx);
     throw e;

@@ -1,4 +1,5 @@
 import type { Metadata, MemoryState } from '../types';
+import type { EncryptionHeader } from './data-key';
 
 /**
  * One version of a memory as stored: the current one in `memories`, past ones
@@ -135,6 +136,11 @@ export interface EventPayload {
   evidence?: TrustEvidence[];
   /** `feedback`: what the caller said of the memory. */
   feedback?: 'correct' | 'wrong';
+  /**
+   * Encrypted stores only: 128 random bits (base64), so that the payload hash kept in clear
+   * cannot confirm a guessed text (see `cipher.ts`).
+   */
+  nonce?: string;
 }
 
 /** What an erased event keeps of its payload: nothing but when and by which erasure. */
@@ -188,6 +194,8 @@ export interface MetaRecord {
    * logs them (absent: none yet). With the `trust` priors it gives each source's trust.
    */
   trust?: TrustTally[];
+  /** Set when the store is encrypted: how its data key is wrapped (see `data-key.ts`). */
+  encryption?: EncryptionHeader;
   /** Set when the store was migrated from an older layout. */
   migratedFrom?: { version: number; at: number; events: number; oldLogVerified: boolean };
 }

@@ -3,6 +3,7 @@
 import type { IDBPTransaction, StoreNames } from 'idb';
 import type { LexicalRowOf, LinkRecord, MemoryRecord, MetaRecord, Tombstone } from './records';
 import { DERIVED_STORES, type EngramDB } from './schema';
+import type { PlainRecords, StoredRecords } from './stored-form';
 import { eraseVectorRows, writeVectorRows } from './vector-blocks';
 
 /** A readwrite transaction over every store. */
@@ -62,25 +63,26 @@ export interface DerivedState {
 }
 
 /**
- * Clears every derived store and writes `state` into them; `meta` is the meta to keep and
- * `lexicalRow` the analysis that makes each memory's lexical row.
+ * The records a derived state is written as: its memories, versions, links and vectors, and
+ * the lexical row of each memory (`lexicalRow`).
  */
+export function derivedRecords(state: DerivedState, lexicalRow: LexicalRowOf): PlainRecords {
+  return { ...state, lexical: state.memories.flatMap((m) => lexicalRow(m) ?? []) };
+}
+
+/** Clears every derived store and writes `records` (see `stored-form.ts`) and `meta` into them. */
 export async function replaceDerivedInTx(
   tx: WriteTx,
   meta: MetaRecord,
-  state: DerivedState,
-  lexicalRow: LexicalRowOf,
+  records: StoredRecords,
 ): Promise<void> {
   await Promise.all(DERIVED_STORES.map((s) => tx.objectStore(s).clear()));
   const writes: Promise<unknown>[] = [];
-  for (const m of state.memories) writes.push(tx.objectStore('memories').put(m));
-  for (const v of state.versions) writes.push(tx.objectStore('versions').put(v));
-  for (const l of state.links) writes.push(tx.objectStore('links').put(l));
-  for (const m of state.memories) {
-    const row = lexicalRow(m);
-    if (row) writes.push(tx.objectStore('lexical').put(row));
-  }
+  for (const m of records.memories) writes.push(tx.objectStore('memories').put(m));
+  for (const v of records.versions) writes.push(tx.objectStore('versions').put(v));
+  for (const l of records.links) writes.push(tx.objectStore('links').put(l));
+  for (const r of records.lexical) writes.push(tx.objectStore('lexical').put(r));
   await Promise.all(writes);
-  await writeVectorRows(tx, meta, state.vectors, { sealAll: true });
+  await writeVectorRows(tx, meta, records.vectors, { sealAll: true });
   await tx.objectStore('meta').put(meta);
 }

@@ -1,4 +1,5 @@
 import type { IDBPTransaction, StoreNames } from 'idb';
+import { storedRowBytes } from './cipher';
 import type { MetaRecord } from './records';
 import type { EngramDB } from './schema';
 
@@ -7,12 +8,20 @@ import type { EngramDB } from './schema';
 // `blockRows` rows of a block exist they move, in the same transaction, into one
 // `vectorBlocks` record. Opening a store therefore reads N / blockRows blocks
 // plus at most blockRows − 1 tail rows. Erased rows are zeroed in their block
-// (or deleted from the tail), so no copy of an erased vector is left.
+// (or deleted from the tail), so no copy of an erased vector is left. Rows are handled as
+// bytes: `dim` float32, or in an encrypted store the same sealed (`cipher.ts`), which moves
+// into a block, and is zeroed there, without being opened.
 
 type WriteTx = IDBPTransaction<EngramDB, StoreNames<EngramDB>[], 'readwrite'>;
 
-/** Float32 copy of a vector as its own ArrayBuffer (what IndexedDB stores). */
-function toBuffer(v: Float32Array): ArrayBuffer {
+/** A vector row as stored: its slot and bytes (see {@link storedRowBytes}). */
+export interface StoredRow {
+  slot: number;
+  bytes: ArrayBuffer;
+}
+
+/** Float32 copy of a vector as its own ArrayBuffer (what an unencrypted store keeps). */
+export function toBuffer(v: Float32Array): ArrayBuffer {
   return v.slice().buffer as ArrayBuffer;
 }
 
@@ -24,14 +33,15 @@ function toBuffer(v: Float32Array): ArrayBuffer {
 export async function writeVectorRows(
   tx: WriteTx,
   meta: MetaRecord,
-  rows: readonly { slot: number; vector: Float32Array }[],
+  rows: readonly StoredRow[],
   options: { sealAll?: boolean } = {},
 ): Promise<void> {
-  const { blockRows, dim } = meta;
+  const { blockRows } = meta;
+  const size = storedRowBytes(meta);
   const tail = tx.objectStore('vectorTail');
   const touched = new Set<number>();
-  for (const { slot, vector } of rows) {
-    void tail.put(toBuffer(vector), slot);
+  for (const { slot, bytes } of rows) {
+    void tail.put(bytes, slot);
     touched.add(Math.floor(slot / blockRows));
   }
   if (options.sealAll) for (let b = 0; (b + 1) * blockRows <= meta.nextSlot; b++) touched.add(b);
@@ -41,8 +51,8 @@ export async function writeVectorRows(
     if (meta.nextSlot <= last) continue; // block not complete yet
     const range = IDBKeyRange.bound(first, last);
     const [keys, values] = await Promise.all([tail.getAllKeys(range), tail.getAll(range)]);
-    const data = new Float32Array(blockRows * dim);
-    keys.forEach((slot, i) => data.set(new Float32Array(values[i]!), (slot - first) * dim));
+    const data = new Uint8Array(blockRows * size);
+    keys.forEach((slot, i) => data.set(new Uint8Array(values[i]!), (slot - first) * size));
     await tx.objectStore('vectorBlocks').put(data.buffer, block);
     await tail.delete(range);
   }
@@ -54,7 +64,8 @@ export async function eraseVectorRows(
   meta: MetaRecord,
   slots: readonly number[],
 ): Promise<void> {
-  const { blockRows, dim } = meta;
+  const { blockRows } = meta;
+  const size = storedRowBytes(meta);
   const byBlock = new Map<number, number[]>();
   for (const s of slots) {
     const b = Math.floor(s / blockRows);
@@ -63,9 +74,9 @@ export async function eraseVectorRows(
   for (const [block, list] of byBlock) {
     const sealed = await tx.objectStore('vectorBlocks').get(block);
     if (sealed) {
-      const data = new Float32Array(sealed);
+      const data = new Uint8Array(sealed);
       for (const s of list)
-        data.fill(0, (s - block * blockRows) * dim, (s - block * blockRows + 1) * dim);
+        data.fill(0, (s - block * blockRows) * size, (s - block * blockRows + 1) * size);
       await tx.objectStore('vectorBlocks').put(data.buffer as ArrayBuffer, block);
     }
     await Promise.all(list.map((s) => tx.objectStore('vectorTail').delete(s)));

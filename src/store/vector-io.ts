@@ -3,9 +3,11 @@
 // A block or tail row whose bytes are unreadable (not the length the store writes) is
 // not used: its rows are read from the log instead, where every vector is kept in the
 // event that added it, and `onUnreadable` is told (`verify()` reports it, `rebuild()`
-// rewrites it).
+// rewrites it). In an encrypted store each row is opened after the read (`cipher.ts`); a row
+// that does not open counts as unreadable.
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
+import { storedRowBytes, type RecordCipher } from './cipher';
 import { isTombstone, type EventRecord, type MetaRecord } from './records';
 import type { EngramDB } from './schema';
 import { storeError } from './tx';
@@ -51,12 +53,49 @@ export async function vectorsFromLogFor(
   meta: MetaRecord,
   slots: readonly number[],
   onUnreadable: OnUnreadable | undefined,
+  cipher?: RecordCipher,
 ): Promise<Map<number, Float32Array>> {
   onUnreadable?.(
     `engram: the stored vectors of ${slots.length} slot(s) from ${slots[0]} are unreadable; ` +
       'read from the log instead (verify() reports them, rebuild() rewrites them)',
   );
-  return vectorsFromLog(await db.getAll('events'), slots, meta.dim);
+  let events = await db.getAll('events');
+  if (cipher) events = await Promise.all(events.map((e) => cipher.openEvent(e).catch(() => e)));
+  return vectorsFromLog(events, slots, meta.dim);
+}
+
+/** Opens only the wanted rows of a sealed block (not all `blockRows` of them). */
+async function openBlockRows(
+  cipher: RecordCipher,
+  meta: MetaRecord,
+  block: number,
+  slots: readonly number[],
+  stored: unknown,
+  out: Map<number, Float32Array>,
+  unreadable: number[],
+): Promise<void> {
+  const size = storedRowBytes(meta);
+  if (!(stored instanceof ArrayBuffer) || stored.byteLength !== meta.blockRows * size)
+    return void unreadable.push(...slots);
+  await Promise.all(
+    slots.map(async (slot) => {
+      const at = (slot - block * meta.blockRows) * size;
+      const row = await cipher.openVectors(meta, slot, 1, stored.slice(at, at + size));
+      if (row) out.set(slot, new Float32Array(row));
+      else unreadable.push(slot);
+    }),
+  );
+}
+
+/** A stored block or tail row as plaintext float32 bytes (opened in an encrypted store). */
+function plainRows(
+  cipher: RecordCipher | undefined,
+  meta: MetaRecord,
+  first: number,
+  rows: number,
+  value: unknown,
+): Promise<unknown> | unknown {
+  return cipher ? cipher.openVectors(meta, first, rows, value) : value;
 }
 
 /**
@@ -73,6 +112,7 @@ export async function streamVectors(
   db: IDBPDatabase<EngramDB>,
   sink: (first: number, rows: Float32Array) => Promise<void> | void,
   onUnreadable?: OnUnreadable,
+  cipher?: RecordCipher,
 ): Promise<MetaRecord> {
   try {
     const tx = db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
@@ -88,8 +128,8 @@ export async function streamVectors(
     const tailSlots = new Set(tailKeys);
     const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
     for (let i = 0; i < blockKeys.length; i++) {
-      const block: unknown = await reads[i]!;
       const first = blockKeys[i]! * blockRows;
+      const block: unknown = await plainRows(cipher, meta, first, blockRows, await reads[i]!);
       const rows = Math.max(0, Math.min(blockRows, nextSlot - first));
       if (!rows) continue;
       if (blockReadable(block, meta)) await sink(first, new Float32Array(block, 0, rows * dim));
@@ -101,15 +141,17 @@ export async function streamVectors(
     if (live.length) {
       const first = live[0]![0];
       const rows = new Float32Array((live[live.length - 1]![0] - first + 1) * dim);
-      for (const [slot, row] of live) {
+      const plain = await Promise.all(live.map(([s, row]) => plainRows(cipher, meta, s, 1, row)));
+      live.forEach(([slot], i) => {
+        const row = plain[i];
         if (rowReadable(row, meta)) rows.set(new Float32Array(row), (slot - first) * dim);
         else unreadable.push(slot);
-      }
+      });
       await sink(first, rows);
     }
     if (unreadable.length) {
       unreadable.sort((a, b) => a - b);
-      const found = await vectorsFromLogFor(db, meta, unreadable, onUnreadable);
+      const found = await vectorsFromLogFor(db, meta, unreadable, onUnreadable, cipher);
       for (const [slot, row] of found) await sink(slot, row);
     }
     return meta;
@@ -130,31 +172,42 @@ export async function readVectors(
   meta: MetaRecord,
   slots: readonly number[],
   onUnreadable?: OnUnreadable,
+  cipher?: RecordCipher,
 ): Promise<Map<number, Float32Array>> {
   const { dim, blockRows } = meta;
   const tx = db.transaction(['vectorBlocks', 'vectorTail'], 'readonly');
   const out = new Map<number, Float32Array>();
   const unreadable: number[] = [];
-  // A sealed block is one structured-clone read: read each block once, not once per row.
+  // Every read is issued before any row is opened (opening waits on WebCrypto, which would
+  // end the transaction). A sealed block is one structured-clone read: each block is read once.
+  const tails: unknown[] = await Promise.all(
+    slots.map((slot) => tx.objectStore('vectorTail').get(slot)),
+  );
   const byBlock = new Map<number, number[]>();
+  slots.forEach((slot, i) => {
+    if (tails[i] !== undefined) return;
+    const b = Math.floor(slot / blockRows);
+    const rows = byBlock.get(b);
+    if (rows) rows.push(slot);
+    else byBlock.set(b, [slot]);
+  });
+  const blocks: unknown[] = await Promise.all(
+    [...byBlock.keys()].map((b) => tx.objectStore('vectorBlocks').get(b)),
+  );
+  await tx.done;
   await Promise.all(
-    slots.map(async (slot) => {
-      const tail: unknown = await tx.objectStore('vectorTail').get(slot);
-      if (tail !== undefined) {
-        if (rowReadable(tail, meta)) out.set(slot, new Float32Array(tail.slice(0)));
-        else unreadable.push(slot);
-        return;
-      }
-      const b = Math.floor(slot / blockRows);
-      const rows = byBlock.get(b);
-      if (rows) rows.push(slot);
-      else byBlock.set(b, [slot]);
+    slots.map(async (slot, i) => {
+      if (tails[i] === undefined) return;
+      const tail = await plainRows(cipher, meta, slot, 1, tails[i]);
+      if (rowReadable(tail, meta)) out.set(slot, new Float32Array(tail.slice(0)));
+      else unreadable.push(slot);
     }),
   );
   await Promise.all(
-    [...byBlock].map(async ([b, rows]) => {
-      const block: unknown = await tx.objectStore('vectorBlocks').get(b);
-      if (block === undefined) return;
+    [...byBlock].map(async ([b, rows], i) => {
+      if (blocks[i] === undefined) return;
+      if (cipher) return openBlockRows(cipher, meta, b, rows, blocks[i], out, unreadable);
+      const block = blocks[i];
       if (!blockReadable(block, meta)) return void unreadable.push(...rows);
       for (const slot of rows) {
         const row = slot % blockRows;
@@ -162,11 +215,10 @@ export async function readVectors(
       }
     }),
   );
-  await tx.done;
   if (unreadable.length) {
     unreadable.sort((a, b) => a - b);
-    for (const [slot, row] of await vectorsFromLogFor(db, meta, unreadable, onUnreadable))
-      out.set(slot, row);
+    const found = await vectorsFromLogFor(db, meta, unreadable, onUnreadable, cipher);
+    for (const [slot, row] of found) out.set(slot, row);
   }
   return out;
 }

@@ -221,6 +221,9 @@ export class EngineHost {
   reset(): Promise<void> {
     return this.need().reset();
   }
+  changePassphrase(old: string | CryptoKey, next: string | CryptoKey): Promise<void> {
+    return this.need().changePassphrase(old, next);
+  }
   dump(): Promise<Record<string, unknown[]>> {
     return this.need().dump();
   }
