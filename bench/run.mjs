@@ -3,7 +3,13 @@
 //            then the end-to-end figures through the public API (bench/engines.mjs)
 //   search   `npm run bench:search`: WebGPU kernel vs CPU twin vs `auto` (bench/search.mjs)
 //   reads    default search() latency and log growth through the Worker (bench/reads.mjs)
-const DRIVERS = { engines: './engines.mjs', search: './search.mjs', reads: './reads.mjs' };
+//   encryption  open/add/search cost with vs without encryption at rest (bench/encryption.mjs)
+const DRIVERS = {
+  engines: './engines.mjs',
+  search: './search.mjs',
+  reads: './reads.mjs',
+  encryption: './encryption.mjs',
+};
 const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
 const driver = DRIVERS[what];
 if (!driver) {

@@ -127,3 +127,30 @@ test('node bench/reads.mjs at a tiny size: searches write nothing', { timeout: 1
   expect(out[0]!.distinctHits).toBeGreaterThan(0);
   expect(out[0]!.underLock.done).toBe(out[0]!.underLock.tried);
 });
+
+test(
+  'node bench/run.mjs encryption at a tiny size: every cost as a finite ratio',
+  { timeout: 120_000 },
+  () => {
+    const out = lastJson('node', [
+      'bench/run.mjs',
+      'encryption',
+      '--memories=100',
+      '--searches=10',
+      '--runs=1',
+      '--json',
+    ]) as {
+      memories: number;
+      plain: Record<string, number>;
+      encrypted: Record<string, number>;
+      ratio: Record<string, number>;
+    };
+    expect(out.memories).toBe(100);
+    const keys = ['createMs', 'addManyMsPerMemory', 'addMs', 'searchP50Ms', 'reopenMs'];
+    for (const k of keys) {
+      positive(out.plain[k]!);
+      positive(out.encrypted[k]!);
+      expect(out.ratio[k]).toBeCloseTo(out.encrypted[k]! / out.plain[k]!, 6);
+    }
+  },
+);
