@@ -500,6 +500,11 @@ export class MemoryStore {
     this.assertOpen();
     const { trust: _gone, ...rest } = lexicalKept(this.metaCache);
     const meta: MetaRecord = { ...rest, nextSlot: 0, lastSeq: 0, lastHash: '' };
+    if (meta.encryption) {
+      // Another tab may have changed the passphrase: keep the key header as stored now.
+      const stored = await this.db.get('meta', 'meta').catch(() => undefined);
+      if (stored?.encryption) meta.encryption = stored.encryption;
+    }
     await clearAll(this.db, meta);
     this.metaCache = meta;
   }

@@ -57,13 +57,23 @@ test('1,000 encrypted memories: no word of a text or metadata value and no vecto
       // The same scan of an unencrypted store finds the words and the vectors (the check bites).
       const plain = await open(f.uniqueName('plain'));
       await plain.addMany(items.slice(0, 50).map((i) => ({ ...i, userId: 'ada' })));
-      const control = p.scanDump(await plain.dump(), words.slice(0, 400), vectors.slice(0, 50));
+      const plainDump = await plain.dump();
+      const control = p.scanDump(plainDump, words.slice(0, 400), vectors.slice(0, 50));
+      // The unencrypted layout is the one it always was: records in clear, rows dim × 4 bytes.
+      const layout = {
+        sealed: JSON.stringify(plainDump).includes('sealed'),
+        nonce: JSON.stringify(plainDump).includes('nonce'),
+        encryption: 'encryption' in (plainDump.meta![0] as object),
+        texts: (plainDump.memories as { text?: string }[]).filter((m) => m.text).length,
+        rowBytes: [...new Set((plainDump.vectorTail as ArrayBuffer[]).map((b) => b.byteLength))],
+      };
       await plain.close();
       return {
         addMs,
         counts,
         scan,
         control,
+        layout,
         hits: hits.map((h) => h.memory),
         reopened: reopened.map((h) => h.memory),
         first: items[500]!.text,
@@ -89,6 +99,13 @@ test('1,000 encrypted memories: no word of a text or metadata value and no vecto
   expect(r.scan.vectorHits).toBe(0);
   expect(r.control.wordHits.length).toBeGreaterThan(100);
   expect(r.control.vectorHits).toBeGreaterThan(100);
+  expect(r.layout).toEqual({
+    sealed: false,
+    nonce: false,
+    encryption: false,
+    texts: 50,
+    rowBytes: [64 * 4],
+  });
   expect(r.hits[0]).toBe(r.first);
   expect(r.reopened).toEqual(r.hits);
   expect(r.problems).toEqual([]);
@@ -169,7 +186,14 @@ test('wrong passphrase or key → WrongKey, nothing touched; no encryption → E
       await e4.close();
       const e5 = await f.openEngine(name, { encryption: { passphrase: 'third' } });
       const viaThird = (await e5.getAll()).results.length;
+      // reset() empties the store and keeps it encrypted under the same key header.
+      await e5.reset();
+      await e5.add(`${p.word(9)} ${p.word(10)}`, { infer: false });
       await e5.close();
+      const e6 = await f.openEngine(name, { encryption: { passphrase: 'third' } });
+      const afterReset = (await e6.getAll()).results.map((m) => m.memory);
+      await e6.close();
+      const resetNone = await code(f.openEngine(name));
 
       // An unencrypted store with memories refuses encryption; an empty one takes it.
       const plainName = f.uniqueName('plain');
@@ -195,6 +219,9 @@ test('wrong passphrase or key → WrongKey, nothing touched; no encryption → E
         hasUpdate: texts.includes(`${p.word(7)} ${p.word(8)}`),
         viaKey,
         viaThird,
+        afterReset,
+        resetNone,
+        resetWant: `${p.word(9)} ${p.word(10)}`,
         plainChange,
         notEncrypted,
         lateNone,
@@ -224,6 +251,8 @@ test('wrong passphrase or key → WrongKey, nothing touched; no encryption → E
   expect(r.hasUpdate).toBe(true);
   expect(r.viaKey).toBe(30);
   expect(r.viaThird).toBe(30);
+  expect(r.afterReset).toEqual([r.resetWant]);
+  expect(r.resetNone).toBe('Encrypted');
   expect(r.plainChange).toBe('NotEncrypted');
   expect(r.notEncrypted).toBe('NotEncrypted');
   expect(r.lateNone).toBe('Encrypted');
