@@ -3,12 +3,7 @@
 // cold open of a persisted store in a fresh page, first and later hybrid searches, bytes stored.
 // Driven by bench/engines.mjs (which also reads the Worker's heap over the DevTools protocol).
 import { Engram } from '../src/engram';
-
-const WORDS = (
-  'garden tea berlin paris train meeting doctor cat dog music piano invoice order flight ' +
-  'coffee book river mountain bike office project deadline budget rent phone sister brother ' +
-  'holiday beach winter summer recipe pasta bread cheese market museum concert football chess'
-).split(' ');
+import { WORDS, pct } from './workload';
 
 /** A chat-like turn, different for each `i` (lengths vary as real turns do). */
 function turn(i: number): string {
@@ -37,10 +32,6 @@ function unitRows(rows: number, dim: number, seed: number): Float32Array {
     for (let i = 0; i < dim; i++) out[r * dim + i]! *= inv;
   }
   return out;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** IndexedDB bytes of this origin (Chromium's `usageDetails`), else all storage. */

@@ -2,6 +2,7 @@
 // Worker, hash embedder 256-d, CPU backend): open, addMany, single add, search and reopen of
 // the same workload on an unencrypted and an encrypted store.
 import { Engram, type EngramOptions } from '../src/engram';
+import { sentence, pct, query } from './workload';
 
 /** Timings of one store. */
 export interface EncryptionRun {
@@ -19,20 +20,6 @@ export interface EncryptionRun {
   /** Reopening the filled store, then its first search. */
   reopenMs: number;
   firstSearchMs: number;
-}
-
-const WORDS = (
-  'garden tea berlin paris train meeting doctor cat dog music piano invoice order flight ' +
-  'coffee book river mountain bike office project deadline budget rent phone sister brother'
-).split(' ');
-
-function sentence(i: number): string {
-  const w = (k: number) => WORDS[(i * 7 + k * 13 + ((i >> k) & 5)) % WORDS.length]!;
-  return `Note ${i}: the ${w(1)} and the ${w(2)} near the ${w(3)}, about ${w(4)} ${i % 97}`;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Runs the workload on a fresh store, encrypted or not. */
@@ -58,7 +45,6 @@ export async function runEncryption(
   t = performance.now();
   for (let i = 0; i < adds; i++) await mem.add(sentence(memories + i), { infer: false });
   const addMs = (performance.now() - t) / adds;
-  const query = (i: number) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 5 + 3) % WORDS.length]}`;
   for (let i = 0; i < 10; i++) await mem.search(query(i + 1000)); // warm-up
   const times: number[] = [];
   for (let i = 0; i < searches; i++) {

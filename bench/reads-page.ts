@@ -1,6 +1,7 @@
 // Loaded in a bench page: default `search()` latency through the Worker, alone and while
 // another tab holds the store's write lock, and how much the event log grows per search.
 import { Engram } from '../src/engram';
+import { sentence, pct, query } from './workload';
 
 /** Result of one {@link runReads}. */
 export interface ReadsResult {
@@ -19,21 +20,6 @@ export interface ReadsResult {
   underLock: { tried: number; done: number; lockMs: number };
 }
 
-const WORDS = (
-  'garden tea berlin paris train meeting doctor cat dog music piano invoice order flight ' +
-  'coffee book river mountain bike office project deadline budget rent phone sister brother ' +
-  'holiday beach winter summer recipe pasta bread cheese market museum concert football chess'
-).split(' ');
-
-function sentence(i: number): string {
-  const w = (k: number) => WORDS[(i * 7 + k * 13 + ((i >> k) & 5)) % WORDS.length]!;
-  return `Note ${i}: the ${w(1)} and the ${w(2)} near the ${w(3)}, about ${w(4)} ${i % 97}`;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 /**
  * Fills a fresh store with `memories` notes (hash embedder, 256-d, CPU backend, engine in its
  * Worker), then times `searches` default searches one after the other.
@@ -45,7 +31,6 @@ export async function runReads(memories: number, searches: number): Promise<Read
   const mem = await open();
   await mem.addMany(Array.from({ length: memories }, (_, i) => ({ text: sentence(i) })));
   const events0 = (await mem.verifyLog()).events;
-  const query = (i: number) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 5 + 3) % WORDS.length]}`;
   for (let i = 0; i < 20; i++) await mem.search(query(i + 1000)); // warm-up
   const warmEvents = (await mem.verifyLog()).events;
   const times: number[] = [];

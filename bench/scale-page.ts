@@ -2,6 +2,7 @@
 // add() scale with the number of memories, through the public API (engine in its Worker, CPU
 // backend, hash embedder so that embedding time is not counted), on real chat text.
 import { Engram } from '../src/engram';
+import { pct } from './workload';
 
 /** One store size's figures. */
 export interface ScaleRow {
@@ -16,10 +17,6 @@ export interface ScaleRow {
   denseP95: number;
   /** Single add() calls per second (default options: facts inferred and consolidated). */
   addPerS: number;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const SWAPS: [RegExp, string][] = [
