@@ -25,7 +25,7 @@ export interface ExportHeader {
   /**
    * An encrypted export: the store's wrapped data key. Every other line is then
    * `{ kind: 'sealed', data }`, the line sealed under that key and bound to `exportedAt`
-   * and its line number (see {@link exportWhere}).
+   * and its line number (the string `export:<exportedAt>:<n>`, n from 2).
    */
   encryption?: EncryptionHeader;
 }
