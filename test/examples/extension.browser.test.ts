@@ -6,7 +6,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import {
+  chromium,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+  type Worker,
+} from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ExtensionHandlers } from '../../examples/extension/src/background';
 import type {
@@ -54,8 +60,16 @@ async function launch(): Promise<{ ctx: BrowserContext; sw: Worker; id: string }
     ],
   });
   const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
+  // What the extension's pages and service worker print, shown when a step times out.
+  const keep = (where: string) => (m: ConsoleMessage) =>
+    consoleLines.push(`${where} ${m.type()}: ${m.text()}`);
+  ctx.on('console', (m) => keep(m.page()?.url() ?? 'context')(m));
+  sw.on('console', keep('service worker'));
   return { ctx, sw, id: new URL(sw.url()).host };
 }
+
+/** Console output of the extension during this test, in order. */
+const consoleLines: string[] = [];
 
 /** Sends a request to the engine from an extension page, through the service worker. */
 async function ask<K extends EngineOp>(
@@ -205,9 +219,18 @@ test('the extension remembers selections and allow-listed pages, keeps them acro
     console.log(`extension: popup navigation after restart failed once: ${String(e)}`);
     await popup.goto(popupUrl);
   });
-  await popup.locator('body[data-ready="true"]').waitFor({ timeout: 120_000 });
+  // Ready, or an error in the status line (the assertion below then shows it).
+  await popup
+    .locator('body[data-ready="true"], #status.error')
+    .first()
+    .waitFor({ timeout: 120_000 })
+    .catch((e: unknown) => {
+      throw new Error(`popup not ready after restart: ${String(e)}\n${consoleLines.join('\n')}`);
+    });
   lap('reopen', t);
-  expect(await popup.textContent('#status')).toMatch(/^4 memories · use-lite-512 on (CPU|WEBGPU)/);
+  expect(await popup.textContent('#status'), consoleLines.join('\n')).toMatch(
+    /^4 memories · use-lite-512 on (CPU|WEBGPU)/,
+  );
   const recentTexts = await popup.locator('#recent li.memory .text').allTextContents();
   // Newest first.
   expect(recentTexts).toEqual([

@@ -29,15 +29,28 @@ async function ensureOffscreen(): Promise<void> {
   await creating;
 }
 
+/** How often a request is sent again when no engine listened (the document was still starting). */
+const DELIVERY_TRIES = 5;
+
+/** True for the error Chrome gives when no extension page listened to a message. */
+function undelivered(e: unknown): boolean {
+  return e instanceof Error && /Receiving end does not exist/i.test(e.message);
+}
+
 /** Passes a request on to the engine and returns its reply. */
 async function route(request: EngineRequest): Promise<Reply<unknown>> {
-  try {
-    await ensureOffscreen();
-    const envelope: Envelope = { to: 'engine', request };
-    const reply = (await chrome.runtime.sendMessage(envelope)) as Reply<unknown> | undefined;
-    return reply ?? failure(new Error('the offscreen document did not answer'));
-  } catch (e) {
-    return failure(e);
+  const envelope: Envelope = { to: 'engine', request };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureOffscreen();
+      const reply = (await chrome.runtime.sendMessage(envelope)) as Reply<unknown> | undefined;
+      return reply ?? failure(new Error('the offscreen document did not answer'));
+    } catch (e) {
+      // Nobody received it, so nothing was done: safe to send again once the document is up.
+      if (!undelivered(e) || attempt === DELIVERY_TRIES) return failure(e);
+      console.warn(`engram: request ${request.op} not delivered (try ${attempt}), sending again`);
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
   }
 }
 
