@@ -1,6 +1,7 @@
 // Command-line flags shared by the eval CLIs: --data DIR, --k 5,10,25, --json, --cache DIR,
-// plus each CLI's own flags.
+// --via add|addMany, plus each CLI's own flags.
 import { DEFAULT_CACHE_DIR } from './embed-cache';
+import { parseVia, type Via } from './via-add';
 
 /** Flags every eval takes. */
 export interface CommonArgs {
@@ -8,6 +9,8 @@ export interface CommonArgs {
   ks: number[];
   json: boolean;
   cacheDir: string;
+  /** How messages are stored: one memory each (`addMany`, default) or through `add()`. */
+  via: Via;
 }
 
 /**
@@ -21,7 +24,13 @@ export function parseCommonArgs(
   data: string,
   extra: (flag: string, next: () => string) => boolean = () => false,
 ): CommonArgs {
-  const a: CommonArgs = { data, ks: [5, 10, 25], json: false, cacheDir: DEFAULT_CACHE_DIR };
+  const a: CommonArgs = {
+    data,
+    ks: [5, 10, 25],
+    json: false,
+    cacheDir: DEFAULT_CACHE_DIR,
+    via: 'addMany',
+  };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const next = (): string => {
@@ -33,6 +42,7 @@ export function parseCommonArgs(
     else if (f === '--k') a.ks = next().split(',').map(Number);
     else if (f === '--json') a.json = true;
     else if (f === '--cache') a.cacheDir = next();
+    else if (f === '--via') a.via = parseVia(next());
     else if (!extra(f, next)) throw new Error(`unknown flag ${f}`);
   }
   if (a.ks.some((k) => !Number.isInteger(k) || k < 1))

@@ -1,7 +1,8 @@
 // BEAM retrieval eval, the harness (the CLI is eval/beam.ts). Runs the real Engine under Node
 // (fake-indexeddb, CPU path, USE-lite through the embedding cache): every message, the user's
 // and the assistant's, one memory (`addMany`, no consolidation) with its batch as `runId` and
-// the batch's time anchor as event time; every question searched "now" (a day after the last batch).
+// the batch's time anchor as event time (`--via add`: each message an add() call); every question
+// searched "now" (a day after the last batch).
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/engine/engine';
@@ -11,6 +12,7 @@ import { loadBeam, newerFirst, type BeamChat } from './beam-data';
 import { CachedEmbedder, cachedUseLite } from './embed-cache';
 import { HashEmbedder } from '../src/embed/hash-embedder';
 import { percentiles, RecallTally, round, type RecallRow } from './tally';
+import { ingestViaAdd, rankedMessages, type Via } from './via-add';
 
 /** Characters of a message the embedder is given. */
 export const EMBED_CHARS = 4000;
@@ -58,6 +60,8 @@ export interface BeamFigures extends RecallRow {
 /** Result of {@link runBeam}: the figures of `args.retrieval`, and of each extra configuration. */
 export interface BeamResult extends BeamFigures {
   data: string;
+  /** How the messages were stored (`--via`). */
+  via: Via;
   questions: number;
   k: number[];
   /** Messages per chat. */
@@ -75,6 +79,43 @@ export interface BeamResult extends BeamFigures {
 interface Tallies {
   all: RecallTally;
   perChat: BeamFigures['perChat'];
+}
+
+/** Stores the messages of `chat`; returns memory id → the message ids it holds. */
+async function store(
+  chat: BeamChat,
+  engine: Engine,
+  embedder: CachedEmbedder,
+  via: Via,
+): Promise<{ sources: Map<string, string[]>; ingestMs: number }> {
+  if (via === 'add') {
+    const messages = chat.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.text,
+      runId: `beam-${chat.id}/B${m.batch}`,
+      time: m.time,
+    }));
+    // The assistant's messages hold evidence too: both roles are kept.
+    const { sources, ms } = await ingestViaAdd(engine, messages, ['user', 'assistant']);
+    return { sources, ingestMs: ms };
+  }
+  // Each vector is of the message's first EMBED_CHARS characters (long texts cost the
+  // embedder minutes and it sees little of them anyway); the whole text is indexed lexically.
+  const vectors = await embedder.embed(chat.messages.map((m) => m.text.slice(0, EMBED_CHARS)));
+  const t0 = performance.now();
+  const added = await engine.addMany(
+    chat.messages.map((m, i) => ({
+      text: m.text,
+      vector: vectors[i]!,
+      runId: `beam-${chat.id}/B${m.batch}`,
+      eventTime: m.time,
+      link: true,
+      metadata: { messageId: m.id, role: m.role },
+    })),
+  );
+  const sources = new Map(added.results.map((r, i) => [r.id, [chat.messages[i]!.id]]));
+  return { sources, ingestMs: performance.now() - t0 };
 }
 
 async function evalChat(
@@ -95,22 +136,7 @@ async function evalChat(
     maxTextLength: Math.max(20_000, ...chat.messages.map((m) => m.text.length)),
   });
   try {
-    // Each vector is of the message's first EMBED_CHARS characters (long texts cost the
-    // embedder minutes and it sees little of them anyway); the whole text is indexed lexically.
-    const vectors = await embedder.embed(chat.messages.map((m) => m.text.slice(0, EMBED_CHARS)));
-    const t0 = performance.now();
-    const added = await engine.addMany(
-      chat.messages.map((m, i) => ({
-        text: m.text,
-        vector: vectors[i]!,
-        runId: `beam-${chat.id}/B${m.batch}`,
-        eventTime: m.time,
-        link: true,
-        metadata: { messageId: m.id, role: m.role },
-      })),
-    );
-    const ingestMs = performance.now() - t0;
-    const idOf = new Map(added.results.map((r, i) => [r.id, chat.messages[i]!.id]));
+    const { sources, ingestMs } = await store(chat, engine, embedder, a.via);
     const qvecs = await embedder.embed(chat.questions.map((q) => q.question));
     const maxK = Math.max(...a.ks);
     for (const [ci, [name, retrieval]] of configs.entries()) {
@@ -126,7 +152,10 @@ async function evalChat(
           reinforce: false,
         });
         if (ci === 0) latencies.push(performance.now() - t1);
-        const ranked = results.map((r) => idOf.get(r.id) ?? '');
+        const ranked = rankedMessages(
+          results.map((r) => r.id),
+          sources,
+        );
         t.all.add(q.ability, ranked, q.evidence);
         own.add(q.ability, ranked, q.evidence);
         if (q.update) newer.push(newerFirst(ranked, q.update));
@@ -190,6 +219,7 @@ export async function runBeam(
   }
   return {
     data: a.data,
+    via: a.via,
     questions: chats.reduce((n, c) => n + c.questions.length, 0),
     k: a.ks,
     messages: Object.fromEntries(chats.map((c) => [c.id, c.messages.length])),

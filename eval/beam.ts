@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const r = await runBeam(args);
   const cats = Object.keys(r.byCategory);
-  console.log(`BEAM retrieval, ${r.questions} questions, ${args.data}\n`);
+  console.log(`BEAM retrieval, ${r.questions} questions, ${args.data}, via ${r.via}\n`);
   console.log(
     table(
       ['ability', ...r.k.map((k) => `recall@${k}`)],

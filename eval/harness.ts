@@ -1,6 +1,7 @@
 // LoCoMo retrieval eval, the harness (the CLI is eval/locomo.ts).
 // Runs the real Engine under Node (fake-indexeddb, CPU path, USE-lite through an embedding cache):
-// every turn one memory (no consolidation), every question searched "now" (after the last session).
+// every turn one memory (no consolidation; `--via add`: each turn an add() call), every question
+// searched "now" (after the last session).
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/engine/engine';
@@ -9,6 +10,7 @@ import { parseCommonArgs, type CommonArgs } from './args';
 import { loadAll, type Conversation } from './data';
 import { cachedUseLite, type CachedEmbedder } from './embed-cache';
 import { percentiles, RecallTally } from './tally';
+import { ingestViaAdd, rankedMessages, type Via } from './via-add';
 
 /** The ablation: each row adds one stage to the one before; `DEFAULT_ROW` is the default. */
 export const ABLATION: [string, RetrievalOptions | false][] = [
@@ -75,6 +77,8 @@ export function parseArgs(argv: string[]): Args {
 /** Result of {@link runLocomo}. */
 export interface LocomoResult {
   data: string;
+  /** How the turns were stored (`--via`). */
+  via: Via;
   questions: number;
   k: number[];
   /** recall@k per ablation row, overall and by category. */
@@ -89,11 +93,45 @@ export interface LocomoResult {
   embedded: number;
 }
 
+/** Stores the turns of `conv`; returns memory id → the dialogue ids it holds. */
+async function store(
+  conv: Conversation,
+  engine: Engine,
+  embedder: CachedEmbedder,
+  via: Via,
+): Promise<Map<string, string[]>> {
+  if (via === 'add') {
+    // Each turn a chat message of its speaker (the stored text without the "Speaker: " prefix).
+    const messages = conv.turns.map((t) => ({
+      id: t.diaId,
+      role: 'user',
+      name: t.speaker,
+      content: t.text.slice(t.speaker.length + 2),
+      runId: `${conv.id}/S${t.session}`,
+      time: t.time,
+    }));
+    return (await ingestViaAdd(engine, messages, ['user'])).sources;
+  }
+  const vectors = await embedder.embed(conv.turns.map((t) => t.text));
+  const added = await engine.addMany(
+    conv.turns.map((t, i) => ({
+      text: t.text,
+      vector: vectors[i]!,
+      runId: `${conv.id}/S${t.session}`,
+      eventTime: t.time,
+      link: true,
+      metadata: { speaker: t.speaker, diaId: t.diaId, session: t.session, date: t.dateText },
+    })),
+  );
+  return new Map(added.results.map((r, i) => [r.id, [conv.turns[i]!.diaId]]));
+}
+
 async function evalConversation(
   conv: Conversation,
   embedder: CachedEmbedder,
   configs: [string, RetrievalOptions | false][],
   ks: number[],
+  via: Via,
   tallies: Map<string, RecallTally>,
   latencies: number[],
 ): Promise<void> {
@@ -105,18 +143,7 @@ async function evalConversation(
     clock: () => now,
   });
   try {
-    const vectors = await embedder.embed(conv.turns.map((t) => t.text));
-    const added = await engine.addMany(
-      conv.turns.map((t, i) => ({
-        text: t.text,
-        vector: vectors[i]!,
-        runId: `${conv.id}/S${t.session}`,
-        eventTime: t.time,
-        link: true,
-        metadata: { speaker: t.speaker, diaId: t.diaId, session: t.session, date: t.dateText },
-      })),
-    );
-    const diaOf = new Map(added.results.map((r, i) => [r.id, conv.turns[i]!.diaId]));
+    const sources = await store(conv, engine, embedder, via);
     const qvecs = await embedder.embed(conv.questions.map((q) => q.question));
     const maxK = Math.max(...ks);
     for (const [name, retrieval] of configs) {
@@ -131,7 +158,10 @@ async function evalConversation(
           reinforce: false,
         });
         if (isDefault) latencies.push(performance.now() - t0);
-        const ranked = results.map((r) => diaOf.get(r.id) ?? '');
+        const ranked = rankedMessages(
+          results.map((r) => r.id),
+          sources,
+        );
         tally.add(String(q.category), ranked, q.evidence);
       }
     }
@@ -157,13 +187,15 @@ export async function runLocomo(
   const tallies = new Map(configs.map(([name]) => [name, new RecallTally(a.ks)]));
   const latencies: number[] = [];
   try {
-    for (const c of convs) await evalConversation(c, embedder, configs, a.ks, tallies, latencies);
+    for (const c of convs)
+      await evalConversation(c, embedder, configs, a.ks, a.via, tallies, latencies);
   } finally {
     embedder.save();
   }
   const rows = configs.map(([name]) => ({ name, ...tallies.get(name)!.row() }));
   return {
     data: a.data,
+    via: a.via,
     questions: convs.reduce((n, c) => n + c.questions.length, 0),
     k: a.ks,
     rows,

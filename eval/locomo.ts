@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   const r = await runLocomo(args);
   const def = r.rows.find((row) => row.name === DEFAULT_ROW)!;
   const cats = Object.keys(def.byCategory);
-  console.log(`LoCoMo retrieval, ${r.questions} questions, ${args.data} (default stages)\n`);
+  console.log(
+    `LoCoMo retrieval, ${r.questions} questions, ${args.data} (default stages, via ${r.via})\n`,
+  );
   console.log(
     table(
       ['recall', ...cats.map((c) => `${c} ${CATEGORIES[c] ?? ''}`.trim()), 'overall'],

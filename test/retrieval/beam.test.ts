@@ -113,3 +113,21 @@ test('harness on a small chat: recall per ability and newer-first from the engin
   expect(r.configs['BM25 only']!.byCategory.information_extraction!['recall@1']).toBe(1);
   expect(r.embedded).toBe(8 + 3);
 }, 120_000);
+
+test('harness --via add: each message an add() call, results mapped back to their messages', async () => {
+  const dir = writeChat();
+  const r = await runBeam({
+    data: dir,
+    ks: [2, 8],
+    cacheDir: join(dir, 'cache'),
+    via: 'add',
+    embedder: 'hash',
+  });
+  expect(r.via).toBe('add');
+  expect(r.questions).toBe(3);
+  // "I also adopted a greyhound called Comet." is stored as a fact of message 2 and found.
+  expect(r.byCategory.information_extraction!['recall@2']).toBe(1);
+  // Message 0 is a question (not stored by the extractor), so the update's original is not found.
+  expect(r.overall['recall@8']).toBeGreaterThan(0);
+  expect(r.overall['recall@8']).toBeLessThan(1);
+}, 120_000);
