@@ -5,6 +5,7 @@ import { IvfIndex } from '../src/search/ivf-index';
 import { WasmFlatIndex } from '../src/search/wasm/wasm-index';
 import type { VectorIndex } from '../src/search/vector-index';
 import { PEERS, type PeerIndex } from './peers';
+import { noisy, randomRows } from './vector-sets';
 
 /** One row of the table (the JSON schema of the issue, plus a few notes). */
 export interface Row {
@@ -35,50 +36,6 @@ interface DataSet {
 const K = 10;
 let set: DataSet | null = null;
 const built = new Map<string, { index: unknown; buildMs: number }>();
-
-/** Small LCG, normal-ish via sums (fast enough for 51M numbers). */
-function gauss(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = 0;
-    for (let i = 0; i < 4; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      t += s / 2 ** 32;
-    }
-    return (t - 2) * 1.732;
-  };
-}
-
-function normalise(v: Float32Array, dim: number): Float32Array {
-  for (let o = 0; o < v.length; o += dim) {
-    let n = 0;
-    for (let i = 0; i < dim; i++) n += v[o + i]! * v[o + i]!;
-    const inv = 1 / Math.sqrt(n || 1);
-    for (let i = 0; i < dim; i++) v[o + i]! *= inv;
-  }
-  return v;
-}
-
-function randomRows(rows: number, dim: number, seed: number): Float32Array {
-  const g = gauss(seed);
-  return normalise(
-    new Float32Array(rows * dim).map(() => g()),
-    dim,
-  );
-}
-
-/** Base vectors repeated to `rows`, each copy moved by noise of norm ≈ `noise`, renormalised. */
-function noisy(base: Float32Array, dim: number, rows: number, noise: number, seed: number) {
-  const g = gauss(seed);
-  const m = base.length / dim;
-  const out = new Float32Array(rows * dim);
-  const sigma = noise / Math.sqrt(dim);
-  for (let r = 0; r < rows; r++) {
-    const b = (r % m) * dim;
-    for (let i = 0; i < dim; i++) out[r * dim + i] = base[b + i]! + sigma * g();
-  }
-  return normalise(out, dim);
-}
 
 /**
  * Makes the data set and its exact top-10 (the reference for recall).

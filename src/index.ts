@@ -80,7 +80,7 @@ export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';
 export type { LogVerification } from './store/event-log';
 export type { VerifyCode, VerifyProblem, VerifyReport } from './memory/verify';
 export type { BackendChoice } from './search/backend-choice';
-export type { IndexMode } from './search/index-mode';
+export type { IndexMode, IndexModeOption } from './search/index-mode';
 export type { IndexOptions } from './engine/open-index';
 export type { CompactOptions, CompactResult } from './memory/budget';
 export type { MergeCluster, MergeOptions, MergeResult } from './memory/merge';

@@ -2,7 +2,7 @@
 // (index mode) and, later, the resident-memory budget.
 import type { BackendChoice } from '../search/backend-choice';
 import { createCpuIndex } from '../search/create-cpu-index';
-import type { IndexMode } from '../search/index-mode';
+import type { IndexModeOption } from '../search/index-mode';
 import { TieredIndex } from '../search/tiered-index';
 import { createVectorIndex, type ChosenIndex } from './vector-index-factory';
 
@@ -12,11 +12,22 @@ export interface IndexOptions {
    * How vectors are stored where they are scanned (default `'fp32'`): `'int8'`
    * (4× smaller), `'binary'` (32× smaller) and `'fp16'` (2× smaller) scan a
    * compact code and rescore the best candidates exactly, so the top results
-   * stay exact inner products.
+   * stay exact inner products. `'ivf'` partitions the vectors into k-means
+   * lists (trained from the stored vectors at 1 000, retrained each time they
+   * double) and scans the `nprobe` nearest lists on the CPU: much faster past
+   * ~20k vectors, recall@10 ≈ 0.98 rather than 1. `'auto'` scans exactly below
+   * 20 000 vectors and is IVF past it (exact throughout on WebGPU).
+   * `info().indexMode` says which is in use.
    * @example
    * await Engram.open({ name: 'notes', index: { mode: 'int8' } });
+   * await Engram.open({ name: 'notes', index: { mode: 'ivf', nprobe: 32 } });
    */
-  mode?: IndexMode;
+  mode?: IndexModeOption;
+  /**
+   * IVF lists a query scans (modes `'ivf'` and `'auto'`; default 24, 1–4096):
+   * more is slower and closer to exact.
+   */
+  nprobe?: number;
 }
 
 /** The index options with the engine's memory budget. */
@@ -46,6 +57,7 @@ export async function openIndex(spec: IndexSpec): Promise<ChosenIndex> {
       backend: spec.backend,
       log: spec.log,
       ...(spec.index?.mode ? { mode: spec.index.mode } : {}),
+      ...(spec.index?.nprobe !== undefined ? { nprobe: spec.index.nprobe } : {}),
     });
   const chosen = await make();
   const budget = spec.index?.gpuBudgetBytes;

@@ -54,7 +54,7 @@ export const ENCRYPTION_OPTIONS = optionShape<{ passphrase?: string; key?: Crypt
 });
 
 /** `index` of `Engine.open` / `Engram.open`. */
-export const INDEX_OPTIONS = optionShape<IndexOptions>({ mode: true });
+export const INDEX_OPTIONS = optionShape<IndexOptions>({ mode: true, nprobe: true });
 
 /** `Engine.open`. */
 export const ENGINE_OPTIONS = optionShape<EngineOptions>(

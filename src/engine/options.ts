@@ -20,7 +20,7 @@ import {
   DEFAULT_MAX_TEXT_LENGTH,
 } from './validate';
 import { EngramError, shown } from '../errors';
-import { checkIndexMode } from '../search/index-mode';
+import { checkIndexMode, checkNprobe } from '../search/index-mode';
 
 /** Default of {@link EngineOptions.recallFlushMs}: recalls by search are written within 10 s. */
 export const DEFAULT_RECALL_FLUSH_MS = 10_000;
@@ -195,7 +195,8 @@ export function checkStoreOptions(options: EngineOptions): void {
   const index: unknown = options.index;
   if (index !== undefined && (typeof index !== 'object' || index === null || Array.isArray(index)))
     throw new EngramError('InvalidArgument', 'index must be an object such as { mode: "int8" }');
-  checkIndexMode((index as IndexOptions | undefined)?.mode);
+  const mode = checkIndexMode((index as IndexOptions | undefined)?.mode);
+  checkNprobe((index as IndexOptions | undefined)?.nprobe, mode);
   const budget: unknown = options.gpuBudgetBytes;
   if (budget !== undefined && !(typeof budget === 'number' && budget >= 0))
     throw new EngramError(

@@ -8,9 +8,18 @@ import { ResilientGpuIndex } from '../gpu/resilient-index';
 import type { BackendChoice } from '../search/backend-choice';
 import { CpuFlatIndex } from '../search/cpu-index';
 import { createCpuIndex } from '../search/create-cpu-index';
-import { checkIndexMode, type IndexMode } from '../search/index-mode';
+import {
+  AUTO_IVF_FROM,
+  checkIndexMode,
+  checkNprobe,
+  IVF_FROM,
+  type IndexMode,
+  type IndexModeOption,
+} from '../search/index-mode';
+import { IvfIndex } from '../search/ivf-index';
 import { QuantizedIndex } from '../search/quant/quantized-index';
 import type { VectorIndex } from '../search/vector-index';
+import { wasmSimdSupported } from '../search/wasm/kernel';
 
 /** Options of {@link createVectorIndex}. */
 export interface CreateVectorIndexOptions {
@@ -38,10 +47,15 @@ export interface CreateVectorIndexOptions {
    * `'int8'`, `'binary'` and `'fp16'` build a QuantizedIndex on the chosen
    * backend (codes scanned, then exact rescore from a CPU fp32 cache). fp16
    * runs its kernel only where the device has `shader-f16`, else its CPU twin.
+   * `'ivf'` is the CPU IVF index (WASM SIMD) on any backend; `'auto'` is the
+   * exact fp32 index on WebGPU and, on the CPU, an IVF index that scans
+   * exactly below {@link AUTO_IVF_FROM} vectors.
    * @example
    * await createVectorIndex({ dim: 384, mode: 'binary' }); // 48 B/vector scanned
    */
-  mode?: IndexMode;
+  mode?: IndexModeOption;
+  /** IVF lists scanned per query (modes `'ivf'` and `'auto'`; default 24). */
+  nprobe?: number;
 }
 
 /**
@@ -55,7 +69,7 @@ export interface CreateVectorIndexOptions {
  * const index = await createQuantizedIndex('binary', 384, 'cpu');
  */
 export function createQuantizedIndex(
-  mode: Exclude<IndexMode, 'fp32'>,
+  mode: Exclude<IndexMode, 'fp32' | 'ivf'>,
   dim: number,
   backend: 'webgpu' | 'cpu',
   gpu?: GpuContext,
@@ -87,8 +101,8 @@ export interface ChosenIndex {
   index: VectorIndex;
   /** The backend chosen now. */
   backend: 'webgpu' | 'cpu';
-  /** The stored form of the vectors. */
-  mode: IndexMode;
+  /** The stored form of the vectors, as asked (`'auto'` and `'ivf'` report theirs through `indexFootprint`). */
+  mode: IndexModeOption;
   /** One line for people: why this backend. */
   reason: string;
   /** The WebGPU adapter, when there was one. */
@@ -120,13 +134,24 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
     throw new EngramError('InvalidArgument', `unknown backend ${shown(backend)}`);
   }
   const mode = checkIndexMode(options.mode);
+  const nprobe = checkNprobe(options.nprobe, mode);
   const cpu = async (reason: string, adapter?: GpuAdapterSummary, calibration?: Calibration) => {
+    let index: VectorIndex;
+    if (mode === 'ivf' || mode === 'auto') {
+      const ivf = options.cpuKernel !== 'js' && wasmSimdSupported();
+      if (!ivf) reason += `; index mode ${mode} without WebAssembly SIMD is an exact JS scan`;
+      index = ivf
+        ? new IvfIndex({
+            dim,
+            probes: nprobe,
+            flatBelow: mode === 'ivf' ? IVF_FROM : AUTO_IVF_FROM,
+          })
+        : createCpuIndex(dim, 'js');
+    } else if (mode === 'fp32') index = createCpuIndex(dim, options.cpuKernel);
+    else index = await createQuantizedIndex(mode, dim, 'cpu');
     log(`engram: CPU search (${reason})`);
     return {
-      index:
-        mode === 'fp32'
-          ? createCpuIndex(dim, options.cpuKernel)
-          : await createQuantizedIndex(mode, dim, 'cpu'),
+      index,
       backend: 'cpu' as const,
       mode,
       reason,
@@ -135,17 +160,21 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
     };
   };
   const webgpu = async (gpu: GpuContext, reason: string, calibration?: Calibration) => {
+    if (mode === 'ivf') return cpu(`${reason}; index mode ivf runs on the CPU`, gpu.info);
     if (mode === 'fp16' && !gpu.device.features.has('shader-f16')) {
       return cpu(`${reason}; fp16 without shader-f16 runs on its CPU twin`, gpu.info, calibration);
     }
     const index =
-      mode === 'fp32'
+      mode === 'fp32' || mode === 'auto'
         ? await ResilientGpuIndex.create({ dim, gpu, shardRows, log })
         : await createQuantizedIndex(mode, dim, 'webgpu', gpu, shardRows);
+    if (mode === 'auto') reason += '; index mode auto scans exactly on WebGPU';
     log(`engram: WebGPU search (${reason})`);
     return { index, backend: 'webgpu' as const, mode, reason, adapter: gpu.info, calibration };
   };
   if (backend === 'cpu') return cpu('backend: cpu requested');
+  // No GPU IVF: the CPU one, whatever the backend asked for.
+  if (mode === 'ivf') return cpu(`index mode ivf runs on the CPU (backend ${backend})`);
   new CpuFlatIndex({ dim }); // validates dim before touching the GPU
   const { gpu, reason } = await requestGpu();
   if (backend === 'webgpu') {

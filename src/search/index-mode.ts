@@ -9,29 +9,87 @@ import type { VectorIndex } from './vector-index';
  * - `'int8'` one byte per dim, coarse scan then exact rescore;
  * - `'binary'` one bit per dim (asymmetric bit-plane scan), then exact rescore;
  * - `'fp16'` two bytes per dim (the `shader-f16` kernel where the device has
- *   it, else the CPU twin), then exact rescore.
+ *   it, else the CPU twin), then exact rescore;
+ * - `'ivf'` fp32 rows partitioned into k-means lists (CPU, WASM SIMD): a query
+ *   scans the nearest `nprobe` lists and rescores exactly, so recall < 1.
  *
  * Quantized modes keep the full-precision rows in a CPU cache for the rescore;
  * what they shrink is the scanned (GPU-resident) copy.
  */
-export type IndexMode = 'fp32' | 'int8' | 'binary' | 'fp16';
+export type IndexMode = 'fp32' | 'int8' | 'binary' | 'fp16' | 'ivf';
 
-/** Every {@link IndexMode}. */
-export const INDEX_MODES: readonly IndexMode[] = ['fp32', 'int8', 'binary', 'fp16'];
+/**
+ * The `index.mode` option: an {@link IndexMode}, or `'auto'` (exact below
+ * {@link AUTO_IVF_FROM} vectors, IVF past it on the CPU; exact on WebGPU).
+ */
+export type IndexModeOption = IndexMode | 'auto';
+
+/** Every {@link IndexModeOption}. */
+export const INDEX_MODES: readonly IndexModeOption[] = [
+  'fp32',
+  'int8',
+  'binary',
+  'fp16',
+  'ivf',
+  'auto',
+];
+
+/**
+ * Vectors from which `mode: 'auto'` trains the IVF lists (below it the scan is
+ * exact). At 20 000 × 512 an exact WASM scan takes ≈ 3–5 ms; past it, IVF's
+ * cost grows with √N instead of N.
+ */
+export const AUTO_IVF_FROM = 20_000;
+
+/** Vectors from which `mode: 'ivf'` trains its lists (k-means on fewer is not worth it). */
+export const IVF_FROM = 1_000;
+
+/** Lists an IVF query scans unless `nprobe` says otherwise. */
+export const DEFAULT_NPROBE = 24;
+
+/** Most lists `nprobe` may ask for. */
+export const MAX_NPROBE = 4096;
 
 /**
  * Checks an index mode option.
  * @param mode - the option (undefined → `'fp32'`)
  * @throws EngramError `InvalidArgument` for an unknown mode
  */
-export function checkIndexMode(mode: unknown): IndexMode {
+export function checkIndexMode(mode: unknown): IndexModeOption {
   if (mode === undefined) return 'fp32';
-  if (!INDEX_MODES.includes(mode as IndexMode)) {
+  if (!INDEX_MODES.includes(mode as IndexModeOption)) {
     throw new EngramError('InvalidArgument', `unknown index mode ${shown(mode)}`, {
       details: { mode: shown(mode), allowed: [...INDEX_MODES] },
     });
   }
-  return mode as IndexMode;
+  return mode as IndexModeOption;
+}
+
+/**
+ * Checks `nprobe`: an integer from 1 to {@link MAX_NPROBE}, only with an IVF mode.
+ * @param nprobe - the option (undefined → {@link DEFAULT_NPROBE})
+ * @param mode - the checked mode it goes with
+ * @throws EngramError `InvalidArgument`
+ */
+export function checkNprobe(nprobe: unknown, mode: IndexModeOption): number {
+  if (nprobe === undefined) return DEFAULT_NPROBE;
+  if (mode !== 'ivf' && mode !== 'auto') {
+    throw new EngramError('InvalidArgument', `nprobe applies to index mode 'ivf' or 'auto'`, {
+      details: { mode },
+    });
+  }
+  if (
+    typeof nprobe !== 'number' ||
+    !Number.isInteger(nprobe) ||
+    nprobe < 1 ||
+    nprobe > MAX_NPROBE
+  ) {
+    throw new EngramError(
+      'InvalidArgument',
+      `nprobe must be an integer from 1 to ${MAX_NPROBE}, got ${shown(nprobe)}`,
+    );
+  }
+  return nprobe;
 }
 
 /** The stored form of an index and what one vector costs where it is scanned. */

@@ -1,8 +1,9 @@
 // A partitioned (IVF) index for large stores: k-means lists trained in the
 // engine, each list's rows contiguous in WASM memory; a query scans the
 // nearest `probes` lists with the SIMD kernel and rescores its candidates
-// exactly. Below `flatBelow` rows it is an exact flat scan.
+// exactly. Below `flatBelow` rows it is an exact flat scan (the same kernel).
 import { EngramError } from '../errors';
+import type { IndexMode } from './index-mode';
 import { assign, trainKMeans } from './ivf-train';
 import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
@@ -13,7 +14,7 @@ import { Candidates, norm, scanErrorBound } from './wasm/rescore';
 export interface IvfIndexOptions {
   /** Vector length (≥ 1). */
   dim: number;
-  /** Below this many rows every search is exact and flat (default 20 000). */
+  /** Below this many rows every search is exact and flat (default 20 000; ≥ 1). */
   flatBelow?: number;
   /** Lists to train; default ≈ √rows. */
   lists?: number;
@@ -26,9 +27,12 @@ export interface IvfIndexOptions {
 /**
  * IVF over the WASM SIMD kernel. Hits' scores are exact (f64 sums rounded to
  * f32) and ranked by the shared contract; which rows are found depends on
- * `probes` (recall < 1 above `flatBelow`). Writes land in an exact "tail"
- * that every query scans; the lists are rebuilt when the tail passes 10 % of
- * the rows, and retrained when the rows have doubled since training.
+ * `probes` (recall < 1 above `flatBelow`). Writes land in a "tail" that every
+ * query scans in full (its own WASM copy); at the first search (or
+ * {@link IvfIndex.build}) after the tail passes 5 % of the rows its rows join
+ * their nearest lists, and once the rows have doubled since the last training
+ * the lists are retrained from a sample of all rows. Every written slot is in
+ * exactly one list or the tail, so retraining loses and duplicates nothing.
  *
  * @example
  * const index = new IvfIndex({ dim: 512, probes: 16 });
@@ -83,9 +87,24 @@ export class IvfIndex implements VectorIndex {
     return this.lists;
   }
 
-  /** Bytes per row held: fp32 for rescoring plus the padded fp32 list copy. */
+  /** Rows the last training saw (0: never trained). */
+  get trainedRows(): number {
+    return this.trainedAt;
+  }
+
+  /** `'ivf'` once lists are trained; `'fp32'` while every search is an exact flat scan. */
+  get mode(): IndexMode {
+    return this.lists ? 'ivf' : 'fp32';
+  }
+
+  /** Bytes per row held: fp32 for rescoring plus the padded fp32 copy the kernel scans. */
   get bytesPerVector(): number {
-    return this.dim * 4 + (this.lists ? this.stride * 4 + 8 : 0);
+    return this.dim * 4 + this.stride * 4 + (this.lists ? 8 : 4);
+  }
+
+  /** Same as {@link IvfIndex.bytesPerVector}: everything is CPU-resident. */
+  get residentBytesPerVector(): number {
+    return this.bytesPerVector;
   }
 
   /**
@@ -109,6 +128,9 @@ export class IvfIndex implements VectorIndex {
       const pos = new Int32Array(cap).fill(-1);
       pos.set(this.slotPos.subarray(0, this.count));
       this.slotPos = pos;
+      const at = new Int32Array(cap).fill(-1);
+      at.set(this.tailAt.subarray(0, this.count));
+      this.tailAt = at;
     }
     this.rows.set(vectors, first * this.dim);
     for (let r = 0; r < n; r++) {
@@ -116,9 +138,37 @@ export class IvfIndex implements VectorIndex {
       const p = this.slotPos[first + r]!;
       if (p >= 0) this.posSlot[p] = -1; // the laid-out copy is stale
       this.slotPos[first + r] = -1;
-      this.tail.add(first + r);
     }
     this.count = Math.max(this.count, end);
+    this.toTail(first, vectors, n);
+  }
+
+  /** Copies written rows into the tail's kernel memory (in place for slots already there). */
+  private toTail(first: number, vectors: Float32Array, n: number): void {
+    const { dim, stride } = this;
+    const fresh = Array.from({ length: n }, (_, r) => first + r).filter(
+      (s) => this.tailAt[s]! < 0,
+    ).length;
+    const need = this.tailCount + fresh;
+    if (!this.tailKernel) this.tailKernel = new ScanKernel(Math.max(need, 1024) * stride * 4);
+    const kernel = this.tailKernel;
+    if (need * stride * 4 > kernel.rowBytes) {
+      kernel.reserve(
+        Math.max(need, Math.ceil((kernel.rowBytes / stride / 4) * 1.5)) * stride * 4,
+        0,
+      );
+    }
+    const f32 = kernel.f32;
+    for (let r = 0; r < n; r++) {
+      const s = first + r;
+      let t = this.tailAt[s]!;
+      if (t < 0) {
+        t = this.tailCount++;
+        this.tailAt[s] = t;
+        this.tailSlots[t] = s;
+      }
+      f32.set(vectors.subarray(r * dim, (r + 1) * dim), t * stride);
+    }
   }
 
   /**
@@ -137,11 +187,15 @@ export class IvfIndex implements VectorIndex {
     markRemoved(this.removed, slots, this.count, false);
   }
 
-  /** Trains and lays out the lists now if the rows call for it (else the next search does). */
+  /**
+   * Trains and lays out the lists now if the rows call for it (else the next
+   * search does): first at `flatBelow` rows, again when the rows have doubled
+   * since training; the tail joins the lists when it passes 5 % of the rows.
+   */
   async build(): Promise<void> {
     if (this.count < this.flatBelow) return;
     if (this.lists === 0 || this.count >= 2 * this.trainedAt) this.train();
-    else if (this.tail.size > Math.max(1024, this.count / 10)) this.layout();
+    else if (this.tailCount > Math.max(1024, this.count / 20)) this.layout(false);
   }
 
   private train(): void {
@@ -157,19 +211,42 @@ export class IvfIndex implements VectorIndex {
     this.centroids = trainKMeans(sample, dim, { lists });
     this.lists = this.centroids.length / dim;
     this.trainedAt = count;
-    this.layout();
+    this.layout(true);
   }
 
   private centroids: Float32Array = new Float32Array(0);
-  /** Slots written since the last layout (scanned exactly by every query). */
-  private tail = new Set<number>();
+  /** The tail: slots written since the last layout, their rows in their own kernel memory. */
+  private tailKernel: ScanKernel | null = null;
+  private tailCount = 0;
+  private tailSlots: number[] = [];
+  /** Where each slot sits in the tail (-1: not there). */
+  private tailAt = new Int32Array(0);
   /** Rows of the largest list (scratch size). */
   private biggest = 0;
 
-  /** Assigns every row to its list and lays the lists out contiguously (centroids after them). */
-  private layout(): void {
+  /**
+   * Lays the lists out contiguously (centroids after them). `all`: every row
+   * goes to its nearest centroid (after training); else laid-out rows keep
+   * their list and only the tail's rows are assigned.
+   */
+  private layout(all: boolean): void {
     const { dim, stride, count, lists } = this;
-    const of = assign(this.centroids, this.rows.subarray(0, count * dim), dim);
+    let of: Int32Array;
+    if (all) of = assign(this.centroids, this.rows.subarray(0, count * dim), dim);
+    else {
+      of = new Int32Array(count);
+      for (let l = 0; l < this.lists; l++) {
+        for (let p = this.listStart[l]!; p < this.listStart[l + 1]!; p++) {
+          const s = this.posSlot[p]!;
+          if (s >= 0) of[s] = l;
+        }
+      }
+      const tail = this.tailSlots.slice(0, this.tailCount);
+      const rows = new Float32Array(tail.length * dim);
+      tail.forEach((s, j) => rows.set(this.rows.subarray(s * dim, (s + 1) * dim), j * dim));
+      const got = assign(this.centroids, rows, dim);
+      tail.forEach((s, j) => (of[s] = got[j]!));
+    }
     const start = new Int32Array(lists + 1);
     for (let s = 0; s < count; s++) start[of[s]! + 1]!++;
     for (let c = 0; c < lists; c++) start[c + 1]! += start[c]!;
@@ -189,7 +266,8 @@ export class IvfIndex implements VectorIndex {
     this.centroidPtr = count * stride * 4;
     this.kernel = kernel;
     this.listStart = start;
-    this.tail.clear();
+    this.clearTail();
+    this.tailKernel = null; // its memory fit the old tail; the next write starts a small one
     this.biggest = lists;
     for (let c = 0; c < lists; c++)
       this.biggest = Math.max(this.biggest, start[c + 1]! - start[c]!);
@@ -218,19 +296,28 @@ export class IvfIndex implements VectorIndex {
     const allowLen = allow ? allow.length : 0;
     const ok = (s: number) =>
       !((removed[s >>> 5]! >>> (s & 31)) & 1) && !(allow && (s >= allowLen || allow[s] === 0));
-    // The tail (and everything while flat): exact, in JS-side f64.
-    const exact = (s: number) => {
-      if (!ok(s)) return;
-      let acc = 0;
-      const o = s * dim;
-      for (let i = 0; i < dim; i++) acc += this.rows[o + i]! * queries[qo + i]!;
-      const v = Math.fround(acc);
-      if (v >= c.cut) c.add(v, s, s);
-    };
-    if (lists === 0 || !this.kernel) {
-      for (let s = 0; s < this.count; s++) exact(s);
-      return c.finish(this.rows, dim, queries, qo, dim, k);
+    // The tail (everything while flat) is scanned in full.
+    const tk = this.tailKernel;
+    if (tk && this.tailCount) {
+      const n = this.tailCount;
+      tk.reserve(tk.rowBytes, (stride + n) * 4);
+      const f32 = tk.f32;
+      const qOff = tk.rowBytes / 4;
+      const sOff = qOff + stride;
+      f32.fill(0, qOff, sOff);
+      f32.set(queries.subarray(qo, qo + dim), qOff);
+      tk.fn.dot1(0, n, stride, qOff * 4, sOff * 4);
+      let cut = c.cut;
+      for (let j = 0; j < n; j++) {
+        const v = f32[sOff + j]!;
+        if (v < cut) continue;
+        const s = this.tailSlots[j]!;
+        if (!ok(s)) continue;
+        c.add(v, s, s);
+        cut = c.cut;
+      }
     }
+    if (lists === 0 || !this.kernel) return c.finish(this.rows, dim, queries, qo, dim, k);
     const kernel = this.kernel;
     kernel.reserve(kernel.rowBytes, (stride + this.biggest) * 4);
     const f32 = kernel.f32;
@@ -256,8 +343,13 @@ export class IvfIndex implements VectorIndex {
         cut = c.cut;
       }
     }
-    for (const s of this.tail) exact(s);
     return c.finish(this.rows, dim, queries, qo, dim, k);
+  }
+
+  private clearTail(): void {
+    for (let t = 0; t < this.tailCount; t++) this.tailAt[this.tailSlots[t]!] = -1;
+    this.tailCount = 0;
+    this.tailSlots = [];
   }
 
   /** Drops rows and lists; the index is empty afterwards. */
@@ -267,7 +359,10 @@ export class IvfIndex implements VectorIndex {
     this.slotPos = new Int32Array(0);
     this.posSlot = new Int32Array(0);
     this.kernel = null;
-    this.tail.clear();
+    this.tailKernel = null;
+    this.tailAt = new Int32Array(0);
+    this.tailSlots = [];
+    this.tailCount = 0;
     this.count = this.lists = this.trainedAt = 0;
     this.maxNorm = 0;
   }

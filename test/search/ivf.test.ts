@@ -129,3 +129,51 @@ describe('IvfIndex', () => {
     expect(slotLists(await ivf.search(fresh, 1))[0]).toEqual([10]);
   });
 });
+
+describe('IvfIndex growth', () => {
+  test('the tail joins its lists past 5 %, the lists retrain when rows double; no row is lost or doubled', async () => {
+    const dim = 32;
+    const data = clustered(9000, dim, 16, 11);
+    const ivf = new IvfIndex({ dim, flatBelow: 4000 });
+    const cpu = new CpuFlatIndex({ dim });
+    const add = async (from: number, to: number) => {
+      await ivf.write(from, data.subarray(from * dim, to * dim));
+      await cpu.write(from, data.subarray(from * dim, to * dim));
+    };
+    await add(0, 3000);
+    expect(ivf.mode).toBe('fp32');
+    await ivf.build();
+    expect(ivf.listCount).toBe(0); // below flatBelow: flat and exact
+    await add(3000, 4500);
+    await ivf.build();
+    expect([ivf.mode, ivf.trainedRows, ivf.listCount]).toEqual(['ivf', 4500, 67]);
+    // Rewrite a laid-out row, then grow the tail past 5 %: it joins the lists (no retraining).
+    const moved = unitRows(1, dim, 77);
+    await ivf.write(17, moved);
+    await cpu.write(17, moved);
+    await add(4500, 6000);
+    await ivf.build();
+    expect(ivf.trainedRows).toBe(4500);
+    ivf.probes = ivf.listCount;
+    const queries = data.slice(100 * dim, 110 * dim);
+    expect(slotLists(await ivf.search(queries, 10))).toEqual(
+      slotLists(await cpu.search(queries, 10)),
+    );
+    // Every row is found once, by its own vector (k = 2 tells a double from a near twin).
+    const own = await ivf.search(data.subarray(0, 6000 * dim), 2);
+    own.forEach((h, s) => {
+      if (s === 17) return;
+      expect(h.slots[0]).toBe(s);
+      expect(h.slots[1]).not.toBe(s);
+    });
+    expect(slotLists(await ivf.search(moved, 1))[0]).toEqual([17]);
+    await add(6000, 9000); // doubled since training: retrained on the next search
+    ivf.remove([8000]);
+    cpu.remove([8000]);
+    await ivf.search(queries, 1);
+    expect(ivf.trainedRows).toBe(9000);
+    ivf.probes = ivf.listCount;
+    const q2 = data.slice(7990 * dim, 8010 * dim);
+    expect(slotLists(await ivf.search(q2, 10))).toEqual(slotLists(await cpu.search(q2, 10)));
+  });
+});
