@@ -16,7 +16,7 @@ export interface QuantBenchOptions {
   dim: number;
   /** Random unit vectors, or a clustered Gaussian mixture. */
   data: 'random' | 'clustered';
-  /** Modes (default fp32, int8, binary-rescore, fp16, pca-64). */
+  /** Modes (default fp32, int8, binary-rescore, fp16). */
   modes?: BenchMode[];
   /** Backend of the quantized indexes (default 'cpu'). */
   backend?: 'cpu' | 'webgpu';
@@ -42,8 +42,6 @@ export interface BenchMode {
   candidateFraction?: number;
   /** false: no rescore. */
   rescore?: boolean;
-  /** PCA rank. */
-  rank?: number;
 }
 
 /** One result row (the shape of the `npm run bench` JSON rows). */
@@ -72,7 +70,6 @@ export const DEFAULT_MODES: BenchMode[] = [
   { name: 'binary-rescore', mode: 'binary', candidates: 10 },
   { name: 'binary-rescore-x25', mode: 'binary', candidates: 25 },
   { name: 'fp16', mode: 'fp16', rescore: false },
-  { name: 'pca64-rescore', mode: 'pca', rank: 64, candidates: 10 },
 ];
 
 /**
@@ -105,7 +102,6 @@ export async function runQuantBench(opts: QuantBenchOptions): Promise<QuantBench
         candidates: m.candidates,
         candidateFraction: m.candidateFraction,
         rescore: m.rescore,
-        rank: m.rank,
       });
       bytes = q.residentBytesPerVector;
       cache = q.cacheBytesPerVector;

@@ -3,10 +3,8 @@
 import { EngramError } from '../errors';
 import type { Codec } from '../search/quant/codec';
 import type { CodeStore } from '../search/quant/code-store';
-import { FlatCodeStore } from '../search/quant/flat-code-store';
 import type { SearchHits } from '../search/vector-index';
 import { checked, requestGpu, type GpuContext } from './device';
-import { GpuFlatIndex } from './gpu-index';
 import { MAX_K } from '../search/topk';
 import { ScoreRunner } from './code-scores';
 import { CHUNK } from './pipelines';
@@ -28,8 +26,7 @@ const NONE = 0xffffffff;
 let nextId = 0;
 
 /**
- * A GPU store for `codec`'s codes: the code-scan kernel of its mode, or a
- * {@link GpuFlatIndex} over projected rows for `'pca'`.
+ * A GPU store for `codec`'s codes: the code-scan kernel of its mode.
  * @param codec - the codec (fixes mode and row width)
  * @param options - see {@link GpuCodeStoreOptions}
  * @throws EngramError `GpuUnavailable` without a device or when compilation fails
@@ -45,15 +42,6 @@ export async function createGpuCodeStore(
     const got = await requestGpu();
     if (!got.gpu) throw new EngramError('GpuUnavailable', `No WebGPU device: ${got.reason}`);
     gpu = got.gpu;
-  }
-  if (codec.mode === 'pca') {
-    const index = await GpuFlatIndex.create({
-      dim: codec.words,
-      gpu,
-      shardRows: options.shardRows,
-      label: options.label,
-    });
-    return new FlatCodeStore(index);
   }
   const { device } = gpu;
   const f16 = codec.mode === 'fp16' && device.features.has('shader-f16');

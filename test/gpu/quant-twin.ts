@@ -23,8 +23,6 @@ export interface QuantScenario {
   allowFraction?: number;
   nq: number;
   ks: number[];
-  /** PCA rank. */
-  rank?: number;
 }
 
 /** Both answers plus facts about the run. */
@@ -47,7 +45,7 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
   if (!gpu) throw new Error('no WebGPU device in the test page');
   const { device } = gpu;
   device.pushErrorScope('validation');
-  const common = { dim: s.dim, mode: s.mode, rescore: s.rescore, rank: s.rank };
+  const common = { dim: s.dim, mode: s.mode, rescore: s.rescore };
   const g = await QuantizedIndex.create({
     ...common,
     backend: 'webgpu',
@@ -144,7 +142,7 @@ export async function runWideCoarse(
   const { makeCodec } = await import('../../src/search/quant/make-codec');
   const { CpuCodeStore } = await import('../../src/search/quant/code-store');
   const { createGpuCodeStore } = await import('../../src/gpu/code-store');
-  const codec = makeCodec(mode, dim, 0);
+  const codec = makeCodec(mode, dim);
   // fp16 sums agree exactly only on exactly representable data.
   const data = mode === 'fp16' ? sixteenths(rows + 5, dim, 21) : clusteredRows(rows + 5, dim, 21);
   const base = data.subarray(0, rows * dim);

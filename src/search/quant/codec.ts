@@ -3,9 +3,9 @@
 
 /**
  * The compact code of a {@link QuantizedIndex}: int8 scalar codes, 1-bit sign
- * codes, fp16 halves, or a PCA projection to `rank` floats.
+ * codes or fp16 halves.
  */
-export type QuantMode = 'int8' | 'binary' | 'fp16' | 'pca';
+export type QuantMode = 'int8' | 'binary' | 'fp16';
 
 /** A query encoded for the code scan. */
 export interface EncodedQuery {
@@ -29,7 +29,7 @@ export interface Codec {
   readonly mode: QuantMode;
   /** Vector length. */
   readonly dim: number;
-  /** u32 words per code row: a multiple of 4 (one `vec4<u32>` load on the GPU), or `rank` floats for pca. */
+  /** u32 words per code row: a multiple of 4 (one `vec4<u32>` load on the GPU). */
   readonly words: number;
   /** u32 words per encoded query (default `words`; binary queries are wider bit planes). */
   readonly queryWords?: number;

@@ -23,9 +23,9 @@ export interface QuantizedIndexOptions {
   rescore?: boolean;
   /**
    * Candidates per hit of the coarse pass: m = max(k, candidates·k,
-   * candidateFraction·size). Default 10 for int8 and fp16, 25 for binary and
-   * pca. Past 256 the GPU writes every row's code score and the host keeps
-   * the top m (pca stays ≤ 256, the flat kernel's limit).
+   * candidateFraction·size). Default 10 for int8 and fp16, 25 for binary.
+   * Past 256 the GPU writes every row's code score and the host keeps
+   * the top m.
    */
   candidates?: number;
   /**
@@ -34,8 +34,6 @@ export interface QuantizedIndexOptions {
    * the top ≈ 1000 on clustered data, ≈ 4000 on random unit vectors.
    */
   candidateFraction?: number;
-  /** Target dims of the `'pca'` projection (default 64). */
-  rank?: number;
   /** Codec parameters are re-learned each time the store doubles, up to this many rows (default 65 536). */
   trainRows?: number;
   /** Rows per GPU shard (tests force small shards). */
@@ -46,7 +44,7 @@ export interface QuantizedIndexOptions {
 
 /**
  * A {@link VectorIndex} whose first pass scans compact codes (int8, binary,
- * fp16 or a PCA projection) and whose second pass rescores the best m rows
+ * or fp16) and whose second pass rescores the best m rows
  * exactly in fp32. Same ranking contract and argument checks as
  * {@link CpuFlatIndex}; with `rescore` the returned scores are exact inner
  * products. The GPU store and the CPU twin return identical candidates.
@@ -71,7 +69,7 @@ export class QuantizedIndex implements VectorIndex {
     private readonly store: CodeStore,
     private readonly options: QuantizedIndexOptions,
   ) {
-    this.m = options.candidates ?? (codec.mode === 'binary' || codec.mode === 'pca' ? 25 : 10);
+    this.m = options.candidates ?? (codec.mode === 'binary' ? 25 : 10);
     this.fraction = options.candidateFraction ?? (codec.mode === 'binary' ? 0.04 : 0);
   }
 
@@ -95,14 +93,11 @@ export class QuantizedIndex implements VectorIndex {
         `candidateFraction must be in 0..1, got ${shown(f)}`,
       );
     }
-    const codec = makeCodec(options.mode, dim, options.rank ?? 64);
+    const codec = makeCodec(options.mode, dim);
     let store: CodeStore;
     if (options.backend === 'webgpu') {
       const { createGpuCodeStore } = await import('../../gpu/code-store');
       store = await createGpuCodeStore(codec, options);
-    } else if (codec.mode === 'pca') {
-      const { FlatCodeStore } = await import('./flat-code-store');
-      store = await FlatCodeStore.cpu(codec.words);
     } else {
       store = new CpuCodeStore(codec.mode, codec.words, codec.queryWords);
     }
