@@ -20,7 +20,7 @@ export type IndexMode = 'fp32' | 'int8' | 'binary' | 'fp16' | 'ivf';
 
 /**
  * The `index.mode` option: an {@link IndexMode}, or `'auto'` (exact below
- * {@link AUTO_IVF_FROM} vectors, IVF past it on the CPU; exact on WebGPU).
+ * 20 000 vectors, IVF past them on the CPU; exact on WebGPU).
  */
 export type IndexModeOption = IndexMode | 'auto';
 
