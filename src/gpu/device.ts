@@ -80,10 +80,10 @@ async function acquire(powerPreference: GPUPowerPreference): Promise<GpuRequest>
   if (!adapter) return { gpu: null, reason: 'the browser offers no WebGPU adapter' };
   const info = summarise(adapter);
   try {
-    // shader-f16 (where offered) lets the fp16 code scan use f16 types.
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16')
-      ? ['shader-f16']
-      : [];
+    // shader-f16 (where offered) lets the fp16 code scan use f16 types;
+    // timestamp-query lets benchmarks time passes on the GPU.
+    const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
     const device = await adapter.requestDevice({
       label: 'engram',
       requiredFeatures,

@@ -17,7 +17,12 @@ export interface TopKPipelines {
   scan: GPUComputePipeline;
   /** Reduces candidate lists 1024 at a time to k. */
   merge: GPUComputePipeline;
+  /** Queries one scan workgroup scores (QT of its shader): the dispatch's y size is ceil(nq / this). */
+  queriesPerGroup: number;
 }
+
+/** Queries per workgroup of scan-topk.wgsl (its QT). */
+export const SCAN_QUERIES_PER_GROUP = 8;
 
 const cache = new WeakMap<GPUDevice, Promise<TopKPipelines>>();
 
@@ -30,10 +35,24 @@ async function shaderErrors(module: GPUShaderModule): Promise<string> {
     .join('\n');
 }
 
-async function compile(device: GPUDevice): Promise<TopKPipelines> {
+/**
+ * Compiles a top-k scan (WGSL with the `scan` entry point; topk-sort.wgsl is
+ * prepended) with the shared merge kernel.
+ * @param device - a live device
+ * @param scanWgsl - the scan's source, e.g. scan-topk.wgsl
+ * @param queriesPerGroup - the scan's QT
+ * @throws EngramError `GpuUnavailable` when compilation fails
+ * @example
+ * const pipelines = await compileTopK(device, scanSrc, SCAN_QUERIES_PER_GROUP);
+ */
+export async function compileTopK(
+  device: GPUDevice,
+  scanWgsl: string,
+  queriesPerGroup: number,
+): Promise<TopKPipelines> {
   const scanModule = device.createShaderModule({
     label: 'engram scan-topk.wgsl',
-    code: `${sortSrc}\n${scanSrc}`,
+    code: `${sortSrc}\n${scanWgsl}`,
   });
   const mergeModule = device.createShaderModule({
     label: 'engram merge-topk.wgsl',
@@ -52,7 +71,7 @@ async function compile(device: GPUDevice): Promise<TopKPipelines> {
         compute: { module: mergeModule, entryPoint: 'merge' },
       }),
     ]);
-    return { scan, merge };
+    return { scan, merge, queriesPerGroup };
   } catch (e) {
     const why = (await shaderErrors(scanModule)) + (await shaderErrors(mergeModule));
     throw new EngramError('GpuUnavailable', `top-k pipelines failed to compile: ${why || e}`, {
@@ -70,7 +89,7 @@ async function compile(device: GPUDevice): Promise<TopKPipelines> {
 export function topKPipelines(device: GPUDevice): Promise<TopKPipelines> {
   let entry = cache.get(device);
   if (!entry) {
-    entry = compile(device).catch((e: unknown) => {
+    entry = compileTopK(device, scanSrc, SCAN_QUERIES_PER_GROUP).catch((e: unknown) => {
       cache.delete(device);
       throw e;
     });

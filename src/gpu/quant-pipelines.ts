@@ -93,7 +93,7 @@ async function compile(
     }
   };
   const [scan, scores] = await Promise.all([build('scan'), build('scores')]);
-  return { scan, merge, scores };
+  return { scan, merge, scores, queriesPerGroup: 4 }; // QT of quant-scan.wgsl
 }
 
 /**

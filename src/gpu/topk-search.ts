@@ -23,11 +23,11 @@ export interface TopKJob {
   k: number;
   /** Allowed-slot bits, or null for no filter. */
   allow: Uint32Array<ArrayBuffer> | null;
+  /** Where the compute pass (scan and merges) writes its GPU timestamps (benchmarks; needs `timestamp-query`). */
+  timestampWrites?: GPUComputePassTimestampWrites;
 }
 
 const SCAN_PARAMS_WORDS = 12;
-/** Queries per scan workgroup (QT in scan-topk.wgsl). */
-const QT = 4;
 
 /**
  * The scratch buffers and command encoding of searches on one index. Not
@@ -83,6 +83,7 @@ export class TopKRunner {
   private encode(job: TopKJob): { staging: GPUBuffer; outBytes: number } {
     const { device, pipelines } = this;
     const { shards, nq, k, stride } = job;
+    const QT = pipelines.queriesPerGroup;
     const STORAGE = GPUBufferUsage.STORAGE; // a browser global: read at call time, not import time
     const chunkCounts = shards.map((s) => Math.ceil(s.rows / CHUNK));
     const chunks = chunkCounts.reduce((a, b) => a + b, 0);
@@ -157,7 +158,10 @@ export class TopKRunner {
     );
 
     const enc = device.createCommandEncoder({ label: `${this.label} search` });
-    const pass = enc.beginComputePass({ label: `${this.label} top-k` });
+    const pass = enc.beginComputePass({
+      label: `${this.label} top-k`,
+      ...(job.timestampWrites ? { timestampWrites: job.timestampWrites } : {}),
+    });
     pass.setPipeline(pipelines.scan);
     shards.forEach((s, i) => {
       pass.setBindGroup(

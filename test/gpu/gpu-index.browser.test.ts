@@ -55,6 +55,31 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
     expect(r.cpu[2]!.slots.every((s) => s.length === 256)).toBe(true);
   });
 
+  test('one query, and 9 (a full 8-query tile plus a tile of one): exact, dim spanning 3 staged tiles', async (ctx) => {
+    if (!gpu) return ctx.skip();
+    // dim 300: 75 vec4 per row, staged 32 at a time (the last tile partial);
+    // 2500-row shards end mid-chunk, so blocks clamp past-the-end rows.
+    for (const nq of [1, 9]) {
+      const r = await run({
+        rows: 6000,
+        dim: 300,
+        data: 'sixteenths',
+        seed: 11 + nq,
+        batches: 2,
+        shardRows: 2500,
+        duplicateEvery: 13,
+        removeFraction: 0.1,
+        nq,
+        ks: [1, 10, 256],
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.shards).toBe(3);
+      expect(r.gpu).toEqual(r.cpu);
+      expect(r.gpu[2]!.slots.every((s) => s.length === 256)).toBe(true);
+      expect(r.gpu[0]!.slots.length).toBe(nq);
+    }
+  });
+
   test('random unit floats: same hits up to near-ties (1e-6)', async (ctx) => {
     if (!gpu) return ctx.skip();
     const r = await run({

@@ -1,0 +1,25 @@
+// Entry of the device bundle (built by bench/gpu-device.mjs): Dawn's Node
+// binding stands in for navigator.gpu, the device comes from the product's
+// requestGpu, then bench/device-bench.ts runs. Prints the table, then the
+// result as one JSON line.
+import { create, globals } from 'webgpu';
+import { requestGpu } from '../src/gpu/device';
+import { DEVICE_TABLE_HEADER, parseDeviceFlags, runDeviceBench } from './device-bench';
+
+Object.assign(globalThis, globals);
+Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+
+const options = parseDeviceFlags(process.argv.slice(2));
+const { gpu, reason } = await requestGpu();
+if (!gpu) {
+  console.log(JSON.stringify({ error: reason }));
+  process.exit(1);
+}
+console.log(
+  `adapter ${[gpu.info.vendor, gpu.info.architecture, gpu.info.description].join(' | ')}; features ${gpu.info.features.join(',')}`,
+);
+console.log(`${options.n} × ${options.dim}, k ${options.k}, ${options.reps} reps`);
+console.log(DEVICE_TABLE_HEADER);
+const result = await runDeviceBench(gpu, options, (line) => console.log(line));
+console.log(JSON.stringify({ options, ...result }));
+process.exit(0); // Dawn keeps the event loop alive

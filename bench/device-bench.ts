@@ -1,0 +1,378 @@
+// The kernels of the search on a real GPU, outside the browser: the same
+// WGSL and host code (src/gpu) as the page, run through Dawn's Node binding
+// (`webgpu`) by the bundle bench/gpu-device.mjs builds. For each mode
+// (fp32 scan, int8 codes, fp16 codes) and batch it times one search on the
+// GPU (timestamp-query around the compute pass: scan + merges) and by the
+// wall clock (with upload and readback), and reports the effective bandwidth:
+// the bytes of the stored rows one search reads, over its GPU time, against
+// the bandwidth given with --bandwidth-gbs. With --check (small n) each
+// answer is compared with the CPU twin of its mode.
+import { checked, type GpuContext } from '../src/gpu/device';
+import { CHUNK, topKPipelines, type TopKPipelines } from '../src/gpu/pipelines';
+import { codeScanPipelines, hasPackedDot } from '../src/gpu/quant-pipelines';
+import { TopKRunner, type TopKJob } from '../src/gpu/topk-search';
+import { VectorShards } from '../src/gpu/vector-shards';
+import { CpuFlatIndex } from '../src/search/cpu-index';
+import type { Codec } from '../src/search/quant/codec';
+import { CpuCodeStore } from '../src/search/quant/code-store';
+import { Fp16Codec } from '../src/search/quant/fp16';
+import { Int8Codec } from '../src/search/quant/int8';
+import type { SearchHits } from '../src/search/vector-index';
+import { nearTieDiff } from '../test/search/fixtures';
+
+/** A mode the device bench runs. */
+export type DeviceMode = 'fp32' | 'int8' | 'fp16';
+
+/** What to run. */
+export interface DeviceBenchOptions {
+  /** Stored rows. */
+  n: number;
+  /** Vector length. */
+  dim: number;
+  /** Queries per search, one row per value. */
+  batches: number[];
+  /** Hits per query. */
+  k: number;
+  /** Timed searches per row (after one warm-up). */
+  reps: number;
+  /** Modes to run. */
+  modes: DeviceMode[];
+  /** The GPU's memory bandwidth in GB/s (e.g. 4800 for an H200), or 0 when unknown. */
+  bandwidthGbs: number;
+  /** Compare each answer with the CPU twin (keep n small: the CPU scans every row). */
+  check: boolean;
+}
+
+/** One mode at one batch size. */
+export interface DeviceBenchRow {
+  mode: DeviceMode;
+  batch: number;
+  /** Bytes of stored rows one search reads (the rows once, whatever the batch). */
+  rowBytes: number;
+  /** Median GPU time of one search's compute pass (scan + merges), ms; null without timestamp-query. */
+  gpuMs: number | null;
+  /** Median wall time of one search (upload, dispatch, readback), ms. */
+  wallMs: number;
+  /** GPU (or, without timestamps, wall) ms per query. */
+  msPerQuery: number;
+  /** rowBytes / the time msPerQuery came from, GB/s. */
+  effectiveGbs: number;
+  /** effectiveGbs / bandwidthGbs, or null when the bandwidth is unknown. */
+  ofBandwidth: number | null;
+  /** With check: GPU and CPU hits agree up to near-ties (relative 1e-6); null without check. */
+  matchesCpu: boolean | null;
+}
+
+/** The adapter and what it offered. */
+export interface DeviceBenchResult {
+  adapter: string;
+  features: string[];
+  packedDot: boolean;
+  rows: DeviceBenchRow[];
+}
+
+/** Defaults: the H200 figures of issue 14 at 1M × 384. */
+export const DEVICE_DEFAULTS: DeviceBenchOptions = {
+  n: 1_000_000,
+  dim: 384,
+  batches: [1, 16],
+  k: 10,
+  reps: 10,
+  modes: ['fp32', 'int8', 'fp16'],
+  bandwidthGbs: 0,
+  check: false,
+};
+
+/**
+ * Reads `--name=value` (or `--name value`) flags over {@link DEVICE_DEFAULTS}.
+ * @param argv - arguments after the script name
+ * @throws Error on an unknown flag, mode or a bad number
+ * @example
+ * parseDeviceFlags(['--n=1000', '--bandwidth-gbs', '4800', '--check']);
+ */
+export function parseDeviceFlags(argv: readonly string[]): DeviceBenchOptions {
+  const o: DeviceBenchOptions = { ...DEVICE_DEFAULTS };
+  const positive = (name: string, v: string): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < 0) throw new Error(`--${name} needs a number ≥ 0, got '${v}'`);
+    return x;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (name === 'check') {
+      o.check = true;
+      continue;
+    }
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    if (name === 'n' || name === 'dim' || name === 'k' || name === 'reps') {
+      o[name] = Math.max(1, Math.floor(positive(name, value)));
+    } else if (name === 'bandwidth-gbs') {
+      o.bandwidthGbs = positive(name, value);
+    } else if (name === 'batches') {
+      o.batches = value.split(',').map((b) => Math.max(1, Math.floor(positive(name, b))));
+    } else if (name === 'modes') {
+      const modes = value.split(',');
+      for (const m of modes) {
+        if (m !== 'fp32' && m !== 'int8' && m !== 'fp16') throw new Error(`unknown mode '${m}'`);
+      }
+      o.modes = modes as DeviceMode[];
+    } else {
+      throw new Error(`unknown flag --${name}`);
+    }
+  }
+  return o;
+}
+
+/**
+ * Effective bandwidth: `bytes` read in `ms`, in GB/s (10⁹ bytes).
+ * @param bytes - bytes read
+ * @param ms - time taken
+ */
+export function effectiveGbs(bytes: number, ms: number): number {
+  return ms > 0 ? bytes / (ms * 1e6) : 0;
+}
+
+/** A small fast PRNG (xorshift32) for bulk data, uniform in [-1, 1). */
+function uniform(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 31 - 1;
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One mode's rows on the GPU, with what it takes to search them and check the answer. */
+interface ModeSetup {
+  pipelines: TopKPipelines;
+  shards: VectorShards;
+  /** Bytes of one stored row. */
+  rowBytes: number;
+  /** Queries as the kernel reads them (padded rows), and the twin's answer for them. */
+  queries(batch: number): { gpu: Float32Array<ArrayBuffer>; cpu: () => Promise<SearchHits[]> };
+}
+
+/** Rows are generated and uploaded this many at a time (bounded host memory at 1M). */
+const UPLOAD_ROWS = 65_536;
+
+async function setup(gpu: GpuContext, mode: DeviceMode, o: DeviceBenchOptions): Promise<ModeSetup> {
+  const { device } = gpu;
+  const next = uniform(1234);
+  const rowsOf = (count: number): Float32Array => {
+    const out = new Float32Array(count * o.dim);
+    for (let i = 0; i < out.length; i++) out[i] = next();
+    return out;
+  };
+  const codec: Codec | null =
+    mode === 'int8' ? new Int8Codec(o.dim) : mode === 'fp16' ? new Fp16Codec(o.dim) : null;
+  const width = codec ? codec.words : o.dim; // floats (or code words) per row
+  const pipelines = codec
+    ? await codeScanPipelines(
+        device,
+        codec.mode as 'int8' | 'fp16',
+        mode === 'fp16' && device.features.has('shader-f16'),
+      )
+    : await topKPipelines(device);
+  const max = VectorShards.maxShardRows(device, width);
+  const shards = new VectorShards(device, width, max, `device ${mode}`);
+  await checked(device, `allocate ${mode}`, () => shards.ensure(o.n, 0));
+  // The CPU twin holds the rows only when checking.
+  const twinFlat =
+    o.check && !codec ? new CpuFlatIndex({ dim: o.dim, initialCapacity: o.n }) : null;
+  const twinCodes = o.check && codec ? new CpuCodeStore(codec.mode, codec.words) : null;
+  let trained = false;
+  for (let first = 0; first < o.n; first += UPLOAD_ROWS) {
+    const rows = rowsOf(Math.min(UPLOAD_ROWS, o.n - first));
+    if (codec) {
+      if (!trained) codec.train(rows); // int8 ranges from the first block (a random sample)
+      trained = true;
+      const codes = new Uint32Array((rows.length / o.dim) * codec.words);
+      codec.encode(rows, codes, 0);
+      shards.write(first, new Float32Array(codes.buffer));
+      await twinCodes?.write(first, codes);
+    } else {
+      shards.write(first, rows);
+      await twinFlat?.write(first, rows);
+    }
+  }
+  await device.queue.onSubmittedWorkDone();
+  const stride = shards.stride;
+  return {
+    pipelines,
+    shards,
+    rowBytes: (codec ? codec.words : stride) * 4,
+    queries(batch) {
+      const raw = rowsOf(batch);
+      const gpuQueries = new Float32Array(batch * stride);
+      const words = codec ? new Uint32Array(batch * codec.words) : null;
+      for (let q = 0; q < batch; q++) {
+        const row = raw.subarray(q * o.dim, (q + 1) * o.dim);
+        if (codec) words!.set(codec.encodeQuery(row).words, q * codec.words);
+        else gpuQueries.set(row, q * stride);
+      }
+      if (words) gpuQueries.set(new Float32Array(words.buffer));
+      return {
+        gpu: gpuQueries,
+        cpu: () => (codec ? twinCodes!.search(words!, batch, o.k) : twinFlat!.search(raw, o.k)),
+      };
+    },
+  };
+}
+
+/** The runner's `[score bits, slot]` pairs (k per query, 0xffffffff: no hit) as hits. */
+function fromPairs(pairs: Uint32Array, nq: number, k: number): SearchHits[] {
+  const scores = new Float32Array(pairs.buffer, pairs.byteOffset, pairs.length);
+  return Array.from({ length: nq }, (_, q) => {
+    const slots: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const at = (q * k + i) * 2;
+      if (pairs[at + 1] === 0xffffffff) break;
+      slots.push(pairs[at + 1]!);
+      s.push(scores[at]!);
+    }
+    return { slots: Int32Array.from(slots), scores: Float32Array.from(s) };
+  });
+}
+
+/**
+ * Null when GPU and CPU hits agree up to near-ties (scores within a relative
+ * 1e-6 of the best; order of f32 sums may differ), else what differs.
+ */
+function hitsDiff(gpu: SearchHits[], cpu: SearchHits[]): string | null {
+  const top = Math.max(1, ...cpu.map((h) => Math.abs(h.scores[0] ?? 0)));
+  return nearTieDiff(gpu, cpu, 1e-6 * top);
+}
+
+/**
+ * Runs every mode and batch of `o` on `gpu`.
+ * @param gpu - a device (the entry requests it with requestGpu through Dawn)
+ * @param o - see {@link DeviceBenchOptions}
+ * @param log - progress lines
+ */
+export async function runDeviceBench(
+  gpu: GpuContext,
+  o: DeviceBenchOptions,
+  log: (line: string) => void = () => {},
+): Promise<DeviceBenchResult> {
+  const { device } = gpu;
+  const timestamps = device.features.has('timestamp-query');
+  const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : null;
+  const resolve = timestamps
+    ? device.createBuffer({
+        size: 16,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      })
+    : null;
+  const readTs = timestamps
+    ? device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+    : null;
+  const gpuPassMs = async (): Promise<number> => {
+    const enc = device.createCommandEncoder();
+    enc.resolveQuerySet(querySet!, 0, 2, resolve!, 0);
+    enc.copyBufferToBuffer(resolve!, 0, readTs!, 0, 16);
+    device.queue.submit([enc.finish()]);
+    await readTs!.mapAsync(GPUMapMode.READ);
+    const [t0, t1] = new BigUint64Array(readTs!.getMappedRange().slice(0));
+    readTs!.unmap();
+    return Number(t1! - t0!) / 1e6;
+  };
+  const rows: DeviceBenchRow[] = [];
+  for (const mode of o.modes) {
+    log(`${mode}: uploading ${o.n} × ${o.dim}`);
+    const s = await setup(gpu, mode, o);
+    const views = s.shards.views(o.n);
+    const removed = device.createBuffer({
+      size: Math.max(16, Math.ceil(o.n / 128) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    const runner = new TopKRunner(device, s.pipelines, `device ${mode}`);
+    const chunks = views.reduce((a, v) => a + Math.ceil(v.rows / CHUNK), 0);
+    try {
+      for (const batch of o.batches) {
+        if (runner.maxBatch(chunks, o.k) < batch) {
+          log(`${mode} batch ${batch}: over one submission's candidate buffer, skipped`);
+          continue;
+        }
+        const q = s.queries(batch);
+        const job: TopKJob = {
+          shards: views,
+          removed,
+          queries: q.gpu,
+          nq: batch,
+          stride: s.shards.stride,
+          k: o.k,
+          allow: null,
+          ...(querySet
+            ? {
+                timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+              }
+            : {}),
+        };
+        const first = await runner.run(job); // warm-up, and the answer checked
+        const diff = o.check ? hitsDiff(fromPairs(first, batch, o.k), await q.cpu()) : null;
+        if (diff) log(`${mode} batch ${batch}: GPU and CPU differ: ${diff}`);
+        const matchesCpu = o.check ? diff === null : null;
+        const wall: number[] = [];
+        const onGpu: number[] = [];
+        for (let r = 0; r < o.reps; r++) {
+          const t0 = performance.now();
+          await runner.run(job);
+          wall.push(performance.now() - t0);
+          if (querySet) onGpu.push(await gpuPassMs());
+        }
+        const gpuMs = querySet ? median(onGpu) : null;
+        const wallMs = median(wall);
+        const bytes = s.rowBytes * o.n;
+        const gbs = effectiveGbs(bytes, gpuMs ?? wallMs);
+        const row: DeviceBenchRow = {
+          mode,
+          batch,
+          rowBytes: bytes,
+          gpuMs,
+          wallMs,
+          msPerQuery: (gpuMs ?? wallMs) / batch,
+          effectiveGbs: gbs,
+          ofBandwidth: o.bandwidthGbs > 0 ? gbs / o.bandwidthGbs : null,
+          matchesCpu,
+        };
+        rows.push(row);
+        log(formatRow(row));
+      }
+    } finally {
+      runner.destroy();
+      s.shards.destroy();
+      removed.destroy();
+    }
+  }
+  querySet?.destroy();
+  resolve?.destroy();
+  readTs?.destroy();
+  const name = [gpu.info.vendor, gpu.info.architecture, gpu.info.description]
+    .filter(Boolean)
+    .join(' ');
+  return { adapter: name, features: gpu.info.features, packedDot: hasPackedDot(), rows };
+}
+
+/** The table's header line. */
+export const DEVICE_TABLE_HEADER =
+  'mode  batch   GPU ms  wall ms  ms/query  GB/s (rows read / GPU time)  of bandwidth  = CPU';
+
+/**
+ * One row of the table.
+ * @param r - a measured row
+ */
+export function formatRow(r: DeviceBenchRow): string {
+  const n = (x: number | null, d: number, w: number) =>
+    (x === null ? '—' : x.toFixed(d)).padStart(w);
+  const of = r.ofBandwidth === null ? '—' : `${(r.ofBandwidth * 100).toFixed(1)} %`;
+  const check = r.matchesCpu === null ? '—' : r.matchesCpu ? 'yes' : 'NO';
+  return `${r.mode.padEnd(4)}  ${String(r.batch).padStart(5)}  ${n(r.gpuMs, 3, 7)}  ${n(r.wallMs, 2, 7)}  ${n(r.msPerQuery, 4, 8)}  ${n(r.effectiveGbs, 1, 27)}  ${of.padStart(12)}  ${check.padStart(5)}`;
+}

@@ -1,0 +1,104 @@
+// The real-GPU bench script (bench/gpu-device.mjs, bench/device-bench.ts): its flags and figures in Node, and the
+// bundle it builds run end to end through Dawn's Node binding (`webgpu`) on the SwiftShader
+// Vulkan driver Chromium ships — the same WGSL and host code as the page, checked against
+// the CPU twin of each mode.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+// @ts-expect-error: a plain ESM script without types
+import { buildDeviceBundle, swiftShaderVulkanEnv } from '../../bench/gpu-device.mjs';
+import {
+  DEVICE_DEFAULTS,
+  effectiveGbs,
+  parseDeviceFlags,
+  type DeviceBenchResult,
+} from '../../bench/device-bench';
+
+describe('gpu-device flags and figures', () => {
+  test('defaults are 1M × 384, batches 1 and 16, every mode; flags override them', () => {
+    expect(parseDeviceFlags([])).toEqual(DEVICE_DEFAULTS);
+    expect(DEVICE_DEFAULTS).toMatchObject({ n: 1_000_000, dim: 384, batches: [1, 16] });
+    const o = parseDeviceFlags([
+      '--bandwidth-gbs',
+      '4800',
+      '--n=2000',
+      '--batches=1,9',
+      '--modes=int8',
+      '--check',
+    ]);
+    expect(o).toMatchObject({ bandwidthGbs: 4800, n: 2000, batches: [1, 9], modes: ['int8'] });
+    expect(o.check).toBe(true);
+  });
+
+  test('unknown flags, modes and bad numbers are refused', () => {
+    expect(() => parseDeviceFlags(['--bandwidth=1'])).toThrow(/unknown flag --bandwidth/);
+    expect(() => parseDeviceFlags(['--modes=fp32,binary'])).toThrow(/unknown mode 'binary'/);
+    expect(() => parseDeviceFlags(['--n=many'])).toThrow(/--n needs a number/);
+    expect(() => parseDeviceFlags(['--k'])).toThrow(/--k needs a value/);
+  });
+
+  test('effective bandwidth: 1.536 GB (1M × 384 fp32) in 0.32 ms is 4800 GB/s', () => {
+    expect(effectiveGbs(1_000_000 * 384 * 4, 0.32)).toBeCloseTo(4800, 6);
+    expect(effectiveGbs(1e9, 0)).toBe(0);
+  });
+});
+
+describe('the device bundle on SwiftShader through Dawn', () => {
+  const env = swiftShaderVulkanEnv() as Record<string, string> | null;
+  const dir = mkdtempSync(join(tmpdir(), 'engram-device-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.skipIf(!env)(
+    'fp32, int8 and fp16 searches match the CPU twins, timed on the GPU',
+    { timeout: 170_000 },
+    async () => {
+      // As on the device machine: the bundle outside the repo, `webgpu` linked beside it.
+      const bundle = join(dir, 'engram-device.mjs');
+      await buildDeviceBundle(bundle);
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(resolve('node_modules/webgpu'), join(dir, 'node_modules/webgpu'));
+      const n = 2500;
+      const dim = 48;
+      const r = spawnSync(
+        process.execPath,
+        [
+          bundle,
+          `--n=${n}`,
+          `--dim=${dim}`,
+          '--batches=1,9',
+          '--reps=1',
+          '--k=20',
+          '--check',
+          '--bandwidth-gbs=100',
+        ],
+        { encoding: 'utf8', timeout: 160_000, env: { ...process.env, ...env } },
+      );
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      const out = JSON.parse(lines[lines.length - 1]!) as DeviceBenchResult;
+      expect(out.adapter).toMatch(/swiftshader/i);
+      expect(out.packedDot).toBe(true); // int8 scored with dot4I8Packed
+      expect(out.rows.map((x) => `${x.mode}:${x.batch}`)).toEqual([
+        'fp32:1',
+        'fp32:9',
+        'int8:1',
+        'int8:9',
+        'fp16:1',
+        'fp16:9',
+      ]);
+      const bytesPerRow = { fp32: dim * 4, int8: dim, fp16: dim * 2 };
+      for (const row of out.rows) {
+        expect(row.matchesCpu, `${row.mode} batch ${row.batch}`).toBe(true);
+        expect(row.rowBytes).toBe(n * bytesPerRow[row.mode]);
+        // SwiftShader offers timestamp-query: the per-query time is the GPU's.
+        expect(row.gpuMs).toBeGreaterThan(0);
+        expect(row.msPerQuery).toBeCloseTo(row.gpuMs! / row.batch, 9);
+        expect(row.effectiveGbs).toBeCloseTo(row.rowBytes / (row.gpuMs! * 1e6), 9);
+        expect(row.ofBandwidth).toBeCloseTo(row.effectiveGbs / 100, 9);
+      }
+      expect(lines.some((l) => l.startsWith('mode  batch'))).toBe(true);
+    },
+  );
+});
