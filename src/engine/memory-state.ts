@@ -47,6 +47,11 @@ export class MemoryState {
   private current = new Uint8Array(0);
   private liveCount = 0;
   private currentCount = 0;
+  /**
+   * Bumped by every change to vectors, records or masks: a nearest-neighbour look-up made at
+   * one value still holds while the value is the same (an `add` plans its links that way).
+   */
+  writes = 0;
 
   constructor(readonly index: VectorIndex) {}
 
@@ -60,6 +65,7 @@ export class MemoryState {
    * slots with zero rows. New slots start masked; {@link apply} unmasks them.
    */
   async appendVectors(first: number, vectors: Float32Array): Promise<void> {
+    this.writes++;
     const dim = this.index.dim;
     const size = this.index.size;
     const end = first + vectors.length / dim;
@@ -86,6 +92,7 @@ export class MemoryState {
    * in the index; updates slot ownership and masks.
    */
   apply(records: readonly MemoryRecord[], versions: readonly MemoryRecord[] = []): void {
+    this.writes++;
     for (const v of versions) {
       const list = (this.past.get(v.id) ?? []).filter((p) => p.version !== v.version);
       list.push(v);
@@ -129,6 +136,7 @@ export class MemoryState {
 
   /** Forgets memories entirely (erasure): records, versions, links; masks their slots. */
   drop(ids: Iterable<string>): void {
+    this.writes++;
     const removed: number[] = [];
     ids = new Set(ids);
     this.forgetLoadedLexical(ids as Set<string>);
@@ -154,6 +162,7 @@ export class MemoryState {
    * rollback, before it {@link apply}s the record as it was): masks their slots.
    */
   forgetVersions(id: string, version: number): void {
+    this.writes++;
     const removed: number[] = [];
     for (const v of this.versionsOf(id)) {
       if (v.version < version) continue;
@@ -238,6 +247,7 @@ export class MemoryState {
 
   /** Forgets everything (after `reset`). */
   clear(): void {
+    this.writes++;
     this.records.clear();
     this.byScope.clear();
     this.changed = undefined;

@@ -4,7 +4,7 @@ import type { EngineCore } from '../engine/core';
 import type { NewEvent } from '../store/event-log';
 import type { MemoryRecord } from '../store/records';
 import type { AddResultItem, CheckedAdd } from './ingest';
-import { planLinks, type LinkSource } from './links';
+import { planLinks, type LinkSource, type PlannedNeighbours } from './links';
 import { applyPatch, newRecord, nextVersion, vectorBytes } from './record-ops';
 import { tagFields } from '../govern/write-tag';
 import {
@@ -24,6 +24,8 @@ export type Op =
       role?: string;
       name?: string;
       validFrom?: number;
+      /** Its nearest memories in scope, found while planning (reused for its links). */
+      near?: PlannedNeighbours;
     }
   | { kind: 'UPDATE'; id: string; text: string; vector: Float32Array; validFrom?: number }
   | { kind: 'DELETE'; id: string; validTo?: number; text?: string; vector?: Float32Array }
@@ -115,7 +117,13 @@ export async function commitOps(
           actor,
           payload: { memory: rec, vector: vectorBytes(op.vector), ...tagFields(o.tag) },
         });
-        if (o.link) sources.push({ id: rec.id, vector: op.vector, scope: o.scope });
+        if (o.link)
+          sources.push({
+            id: rec.id,
+            vector: op.vector,
+            scope: o.scope,
+            ...(op.kind === 'ADD' && op.near ? { near: op.near } : {}),
+          });
         results.push({ id: rec.id, memory: rec.text, event: 'ADD' });
       } else if (!target) {
         continue;

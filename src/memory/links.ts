@@ -10,11 +10,24 @@ import type { LinkRecord } from '../store/records';
 import type { Memory, Scope } from '../types';
 import { toMemory } from './record-ops';
 
+/**
+ * The nearest current, active memories of a new memory's vector in its scope, best first, as
+ * found while its `add` was planned; valid while `state` is the engine's state and its
+ * `writes` count is unchanged (nothing written since).
+ */
+export interface PlannedNeighbours {
+  state: MemoryState;
+  writes: number;
+  hits: { to: string; score: number }[];
+}
+
 /** A new memory about to be linked. */
 export interface LinkSource {
   id: string;
   vector: Float32Array;
   scope: Scope;
+  /** Its neighbours found while planning: no second pass over the index when still valid. */
+  near?: PlannedNeighbours;
 }
 
 /** A memory reached by `related`, with how far and how strongly. */
@@ -52,15 +65,19 @@ export async function planLinks(
     byScope.set(key, [...(byScope.get(key) ?? []), i]);
   });
   const found: { to: string; score: number }[][] = sources.map(() => []);
+  const planned = (s: LinkSource): boolean =>
+    s.near !== undefined && s.near.state === state && s.near.writes === state.writes;
   for (const members of byScope.values()) {
+    for (const m of members) if (planned(sources[m]!)) found[m]!.push(...sources[m]!.near!.hits);
+    const scan = members.filter((m) => !planned(sources[m]!));
     const scope = sources[members[0]!]!.scope;
-    const { allow, any } = state.scopeMask(scope);
+    const { allow, any } = scan.length ? state.scopeMask(scope) : { allow: undefined, any: false };
     if (any && state.index.size > 0) {
       const dim = core.embedder.dim;
-      const q = new Float32Array(members.length * dim);
-      members.forEach((m, j) => q.set(sources[m]!.vector, j * dim));
+      const q = new Float32Array(scan.length * dim);
+      scan.forEach((m, j) => q.set(sources[m]!.vector, j * dim));
       const hits = await state.index.search(q, maxLinks, allow);
-      members.forEach((m, j) => {
+      scan.forEach((m, j) => {
         const h = hits[j];
         h?.slots.forEach((slot, i) => {
           const rec = state.slotRecord[slot];

@@ -19,22 +19,31 @@ export interface Plan {
   skipped: SkippedInput[];
 }
 
-/** The nearest current, active memories in scope for each query vector, best first. */
+/**
+ * The nearest current, active memories in scope for each query vector, best first: `k` of
+ * them for the consolidator, and (`more` > `k`) up to `more` in `all` for other uses of the
+ * same look-up (an added fact's links), found in the same pass over the index.
+ */
 async function nearest(
   core: EngineCore,
   queries: readonly Float32Array[],
   o: CheckedAdd,
   k: number,
-): Promise<Candidate[][]> {
+  more = k,
+): Promise<{ candidates: Candidate[][]; all: Candidate[][]; writes: number }> {
   await core.ready();
   const state = core.state;
+  const writes = state.writes;
   const { allow, any } = state.scopeMask(o.scope);
-  if (!any || queries.length === 0) return queries.map(() => []);
+  if (!any || queries.length === 0) {
+    const none = queries.map((): Candidate[] => []);
+    return { candidates: none, all: none, writes };
+  }
   const dim = core.embedder.dim;
   const q = new Float32Array(queries.length * dim);
   queries.forEach((v, i) => q.set(v, i * dim));
-  const hits = await state.index.search(q, k, allow);
-  return hits.map((h) => {
+  const hits = await state.index.search(q, Math.max(k, more), allow);
+  const all = hits.map((h) => {
     const out: Candidate[] = [];
     h.slots.forEach((slot, i) => {
       const rec = state.slotRecord[slot];
@@ -42,6 +51,8 @@ async function nearest(
     });
     return out;
   });
+  // Top-k of a longer exact list is the top-k list (same order, ties by slot).
+  return { candidates: all.map((list) => list.slice(0, k)), all, writes };
 }
 
 /** Checks what an extractor returned: facts alone, or `{ facts, skipped }`. */
@@ -123,7 +134,10 @@ export async function rulePlan(
   const extra = await core.embed(queryTexts.filter((t): t is string => t !== undefined));
   let e = 0;
   const queries = queryTexts.map((t, i) => (t === undefined ? vectors[i]! : extra[e++]!));
-  const candidates = await nearest(core, queries, o, rules.candidates);
+  // An added fact links to its nearest memories: found in the same pass when its query is its
+  // own vector, and used at commit if nothing was written in between (see `planLinks`).
+  const linkK = o.link ? core.settings.maxLinks : 0;
+  const { candidates, all, writes } = await nearest(core, queries, o, rules.candidates, linkK);
   const ops: Op[] = [];
   const seen = new Set<string>();
   facts.forEach((fact, i) => {
@@ -143,6 +157,15 @@ export async function rulePlan(
         ...(fact.role !== undefined ? { role: fact.role } : {}),
         ...(fact.name !== undefined ? { name: fact.name } : {}),
         ...time,
+        ...(linkK > 0 && queries[i] === vectors[i]
+          ? {
+              near: {
+                state: core.state,
+                writes,
+                hits: all[i]!.slice(0, linkK).map((c) => ({ to: c.id, score: c.similarity })),
+              },
+            }
+          : {}),
       });
     else if (d.event === 'UPDATE')
       ops.push({ kind: 'UPDATE', id: d.id, text: fact.text, vector: vectors[i]!, ...time });
@@ -174,12 +197,9 @@ export async function llmPlan(
   const facts = extraction.facts.map((f) => f.text);
   if (facts.length === 0) return { ops: [], skipped };
   const vectors = await core.embed(facts);
-  const near = await nearest(
-    core,
-    vectors,
-    o,
-    new RuleConsolidator(options.consolidation ?? {}).candidates,
-  );
+  const near = (
+    await nearest(core, vectors, o, new RuleConsolidator(options.consolidation ?? {}).candidates)
+  ).candidates;
   const realIds: string[] = [];
   const memories: { id: string; text: string }[] = [];
   for (const list of near)
