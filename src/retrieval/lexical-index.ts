@@ -1,5 +1,6 @@
 // Okapi BM25 over memory texts: an inverted index updated incrementally, with a serialisable snapshot.
 import { terms as defaultTerms } from './analyzer';
+import { PostingList } from './postings';
 
 /** BM25 parameters. */
 export interface Bm25Params {
@@ -26,13 +27,24 @@ export interface LexicalSnapshot {
  * ix.search('support group', 5); // [{ id: 'm1', score: … }]
  */
 export class LexicalIndex {
-  private readonly postings = new Map<string, Map<string, number>>();
+  private readonly postings = new Map<string, PostingList>();
   private readonly docTerms = new Map<string, Map<string, number>>();
-  private readonly docLen = new Map<string, number>();
+  /** Document numbers: handed out in increasing order, a new one on each (re)index. */
+  private readonly num = new Map<string, number>();
+  /** Number → id (undefined once removed) and length (-1 once removed). */
+  private ids: (string | undefined)[] = [];
+  private len = new Float64Array(64);
+  private next = 0;
   /** Per term, bounds for its best BM25 term score: the largest count, the shortest document. */
   private readonly maxTf = new Map<string, number>();
   private readonly minLen = new Map<string, number>();
   private totalLen = 0;
+  /** Per-query accumulator, reused: a score per number, marked by the query's stamp. */
+  private acc = new Float64Array(64);
+  private mark = new Uint32Array(64);
+  private stamp = 0;
+  private touched = new Int32Array(64);
+  private scratch = new Float64Array(64);
   /** Operation counts since the index was made (tests, benches): not a public API. */
   readonly stats = { postingsTouched: 0 };
   private readonly k1: number;
@@ -52,12 +64,12 @@ export class LexicalIndex {
 
   /** Number of documents. */
   get size(): number {
-    return this.docLen.size;
+    return this.num.size;
   }
 
   /** Whether a document is indexed. */
   has(id: string): boolean {
-    return this.docLen.has(id);
+    return this.num.has(id);
   }
 
   /**
@@ -77,22 +89,31 @@ export class LexicalIndex {
    */
   remove(id: string): void {
     const counts = this.docTerms.get(id);
-    if (!counts) return;
+    const d = this.num.get(id);
+    if (!counts || d === undefined) return;
+    this.totalLen -= this.len[d]!;
+    this.ids[d] = undefined;
+    this.len[d] = -1;
     for (const t of counts.keys()) {
       const p = this.postings.get(t);
-      p?.delete(id);
-      if (p && p.size === 0) this.postings.delete(t);
+      if (!p) continue;
+      p.live--;
+      if (p.live === 0) this.postings.delete(t);
+      // Removed entries are skipped by every scan; dropped once they outnumber the others.
+      else if (p.n > 2 * p.live + 8) p.compact((x) => this.len[x]! >= 0);
     }
-    this.totalLen -= this.docLen.get(id) ?? 0;
     this.docTerms.delete(id);
-    this.docLen.delete(id);
+    this.num.delete(id);
   }
 
   /** Drops every document. */
   clear(): void {
     this.postings.clear();
     this.docTerms.clear();
-    this.docLen.clear();
+    this.num.clear();
+    this.ids = [];
+    this.len = new Float64Array(64);
+    this.next = 0;
     this.maxTf.clear();
     this.minLen.clear();
     this.totalLen = 0;
@@ -100,8 +121,8 @@ export class LexicalIndex {
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
   idf(term: string): number {
-    const n = this.postings.get(term)?.size ?? 0;
-    const N = this.docLen.size;
+    const n = this.postings.get(term)?.live ?? 0;
+    const N = this.num.size;
     return Math.log(1 + (N - n + 0.5) / (n + 0.5));
   }
 
@@ -116,7 +137,7 @@ export class LexicalIndex {
     allow?: (id: string) => boolean,
   ): Map<string, number> {
     const out = new Map<string, number>();
-    const N = this.docLen.size;
+    const N = this.num.size;
     if (N === 0) return out;
     const avg = this.totalLen / N || 1;
     let weights: ReadonlyMap<string, number>;
@@ -126,15 +147,20 @@ export class LexicalIndex {
         w.set(t, (w.get(t) ?? 0) + 1);
       weights = w;
     } else weights = query as ReadonlyMap<string, number>;
+    const { ids, len } = this;
     for (const [t, qtf] of weights) {
       const p = this.postings.get(t);
       if (!p) continue;
       const idf = this.idf(t);
-      this.stats.postingsTouched += p.size;
-      for (const [id, tf] of p) {
+      this.stats.postingsTouched += p.live;
+      for (let i = 0; i < p.n; i++) {
+        const d = p.docs[i]!;
+        const l = len[d]!;
+        if (l < 0) continue;
+        const id = ids[d]!;
         if (allow && !allow(id)) continue;
-        const len = this.docLen.get(id) ?? 0;
-        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * len) / avg));
+        const tf = p.tfs[i]!;
+        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * l) / avg));
         out.set(id, (out.get(id) ?? 0) + s * qtf);
       }
     }
@@ -146,6 +172,7 @@ export class LexicalIndex {
    * first (ties aside), without scoring every posting: term at a time, rarest term first; once
    * `pool` documents are held and the terms left could not lift a new one above the pool's
    * worst, the remaining terms only add to the documents held (looked up, not scanned).
+   * Scores accumulate in arrays kept between queries (by document number), not in a map.
    * @param query - analysed terms with weights
    * @param pool - how many documents to keep
    * @param allow - optional filter of admissible ids
@@ -156,57 +183,76 @@ export class LexicalIndex {
     pool: number,
     allow?: (id: string) => boolean,
   ): Map<string, number> {
-    const acc = new Map<string, number>();
-    const N = this.docLen.size;
-    if (N === 0 || pool <= 0) return acc;
+    const out = new Map<string, number>();
+    const N = this.num.size;
+    if (N === 0 || pool <= 0) return out;
     const avg = this.totalLen / N || 1;
-    const { k1, b } = this;
-    const terms: { p: Map<string, number>; w: number; bound: number }[] = [];
+    const { k1, b, ids, len } = this;
+    const terms: { p: PostingList; w: number; bound: number }[] = [];
     for (const [t, qtf] of query) {
       const p = this.postings.get(t);
       if (!p || qtf <= 0) continue;
       const w = this.idf(t) * qtf;
       const tf = this.maxTf.get(t) ?? 1;
-      const len = this.minLen.get(t) ?? 0;
-      terms.push({ p, w, bound: (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avg)) });
+      const l = this.minLen.get(t) ?? 0;
+      terms.push({ p, w, bound: (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg)) });
     }
-    terms.sort((x, y) => y.bound - x.bound || x.p.size - y.p.size);
+    terms.sort((x, y) => y.bound - x.bound || x.p.live - y.p.live);
     let left = terms.reduce((sum, t) => sum + t.bound, 0);
-    const score = (tf: number, len: number, w: number): number =>
-      (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avg));
+    const stamp = this.nextStamp();
+    const { acc, mark, touched } = this;
+    let held = 0;
+    // The same expression as the exhaustive `scores` path's per-term score, bit for bit.
+    const score = (tf: number, l: number, w: number): number =>
+      (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg));
     for (const { p, w, bound } of terms) {
       // A document not yet held scores at most `left` from here on.
-      const closed = acc.size >= pool && left < kthLargest(acc, pool);
+      const closed = held >= pool && left < this.kth(held, pool);
       left -= bound;
+      const { docs, tfs } = p;
       if (!closed) {
-        this.stats.postingsTouched += p.size;
-        for (const [id, tf] of p) {
-          const had = acc.get(id);
-          if (had === undefined && allow && !allow(id)) continue;
-          acc.set(id, (had ?? 0) + score(tf, this.docLen.get(id) ?? 0, w));
+        this.stats.postingsTouched += p.live;
+        for (let i = 0; i < p.n; i++) {
+          const d = docs[i]!;
+          const l = len[d]!;
+          if (l < 0) continue;
+          if (mark[d] !== stamp) {
+            if (allow && !allow(ids[d]!)) continue;
+            mark[d] = stamp;
+            acc[d] = 0;
+            touched[held++] = d;
+          }
+          acc[d] = acc[d]! + score(tfs[i]!, l, w);
         }
-      } else if (acc.size < p.size) {
-        this.stats.postingsTouched += acc.size;
-        for (const [id, s] of acc) {
-          const tf = p.get(id);
-          if (tf !== undefined) acc.set(id, s + score(tf, this.docLen.get(id) ?? 0, w));
+      } else if (held < p.live) {
+        this.stats.postingsTouched += held;
+        for (let j = 0; j < held; j++) {
+          const d = touched[j]!;
+          const i = p.find(d);
+          if (i < 0) continue;
+          acc[d] = acc[d]! + score(tfs[i]!, len[d]!, w);
         }
       } else {
-        this.stats.postingsTouched += p.size;
-        for (const [id, tf] of p) {
-          const had = acc.get(id);
-          if (had !== undefined) acc.set(id, had + score(tf, this.docLen.get(id) ?? 0, w));
+        this.stats.postingsTouched += p.live;
+        for (let i = 0; i < p.n; i++) {
+          const d = docs[i]!;
+          if (mark[d] !== stamp || len[d]! < 0) continue;
+          acc[d] = acc[d]! + score(tfs[i]!, len[d]!, w);
         }
       }
     }
-    if (acc.size <= pool) return acc;
-    const cut = kthLargest(acc, pool);
-    const out = new Map<string, number>();
+    if (held <= pool) {
+      for (let j = 0; j < held; j++) out.set(ids[touched[j]!]!, acc[touched[j]!]!);
+      return out;
+    }
+    const cut = this.kth(held, pool);
     // Ties at the cut: the smallest ids, as a full ranking would order them.
     const ties: string[] = [];
-    for (const [id, s] of acc) {
-      if (s > cut) out.set(id, s);
-      else if (s === cut) ties.push(id);
+    for (let j = 0; j < held; j++) {
+      const d = touched[j]!;
+      const s = acc[d]!;
+      if (s > cut) out.set(ids[d]!, s);
+      else if (s === cut) ties.push(ids[d]!);
     }
     ties.sort();
     for (const id of ties) {
@@ -214,6 +260,34 @@ export class LexicalIndex {
       out.set(id, cut);
     }
     return out;
+  }
+
+  /** A fresh stamp for the accumulator (marks of earlier queries stop counting). */
+  private nextStamp(): number {
+    if (this.mark.length < this.next) this.growScratch(this.next);
+    if (this.stamp === 0xffffffff) {
+      this.mark.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+
+  /** The k-th largest accumulated score of the `held` documents (k ≤ held). */
+  private kth(held: number, k: number): number {
+    const v = this.scratch.subarray(0, held);
+    for (let j = 0; j < held; j++) v[j] = this.acc[this.touched[j]!]!;
+    return select(v, held - k);
+  }
+
+  private growScratch(n: number): void {
+    const size = Math.max(n, this.mark.length * 2);
+    const acc = new Float64Array(size);
+    this.acc = acc;
+    const mark = new Uint32Array(size);
+    this.mark = mark;
+    this.stamp = 0;
+    this.touched = new Int32Array(size);
+    this.scratch = new Float64Array(size);
   }
 
   /**
@@ -248,10 +322,11 @@ export class LexicalIndex {
     const acc = new Map<string, number>();
     for (const id of ids) {
       const counts = this.docTerms.get(id);
-      const len = this.docLen.get(id) ?? 1;
+      const d = this.num.get(id);
+      const len = d === undefined ? 1 : this.len[d]!;
       if (!counts) continue;
       for (const [t, c] of counts) {
-        if (exclude.has(t) || (this.postings.get(t)?.size ?? 0) < 2) continue;
+        if (exclude.has(t) || (this.postings.get(t)?.live ?? 0) < 2) continue;
         acc.set(t, (acc.get(t) ?? 0) + (c / len) * this.idf(t));
       }
     }
@@ -271,9 +346,12 @@ export class LexicalIndex {
     const acc = new Map<string, number>();
     for (const t of this.docTerms.get(id)?.keys() ?? []) {
       const p = this.postings.get(t);
-      if (!p || p.size < 2 || p.size > maxDf) continue;
+      if (!p || p.live < 2 || p.live > maxDf) continue;
       const w = this.idf(t);
-      for (const other of p.keys()) if (other !== id) acc.set(other, (acc.get(other) ?? 0) + w);
+      for (let i = 0; i < p.n; i++) {
+        const other = this.ids[p.docs[i]!];
+        if (other !== undefined && other !== id) acc.set(other, (acc.get(other) ?? 0) + w);
+      }
     }
     return [...acc]
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -308,27 +386,59 @@ export class LexicalIndex {
    */
   addTerms(id: string, counts: Map<string, number>): void {
     this.remove(id);
-    let len = 0;
+    // Numbers run ahead of the documents as they are re-indexed: renumber when mostly gaps.
+    if (this.next >= 1024 && this.next > 2 * this.num.size) this.renumber();
+    const d = this.next++;
+    if (d >= this.len.length) {
+      const len = new Float64Array(this.len.length * 2);
+      len.set(this.len);
+      this.len = len;
+    }
+    let total = 0;
     for (const [t, c] of counts) {
-      len += c;
+      total += c;
       let p = this.postings.get(t);
-      if (!p) this.postings.set(t, (p = new Map()));
-      p.set(id, c);
+      if (!p) this.postings.set(t, (p = new PostingList()));
+      p.push(d, c);
       if (c > (this.maxTf.get(t) ?? 0)) this.maxTf.set(t, c);
     }
     // Bounds only ever widen (a removal leaves them valid upper bounds).
     for (const t of counts.keys())
-      if (len < (this.minLen.get(t) ?? Infinity)) this.minLen.set(t, len);
+      if (total < (this.minLen.get(t) ?? Infinity)) this.minLen.set(t, total);
     this.docTerms.set(id, counts);
-    this.docLen.set(id, len);
-    this.totalLen += len;
+    this.num.set(id, d);
+    this.ids[d] = id;
+    this.len[d] = total;
+    this.totalLen += total;
+  }
+
+  /** Numbers the documents 0.. again, in their order, and rebuilds the postings. */
+  private renumber(): void {
+    const docs = [...this.num].sort((a, b) => a[1] - b[1]);
+    this.postings.clear();
+    this.num.clear();
+    this.ids = [];
+    const len = new Float64Array(Math.max(64, docs.length * 2));
+    docs.forEach(([id], d) => {
+      const counts = this.docTerms.get(id)!;
+      for (const [t, c] of counts) {
+        let p = this.postings.get(t);
+        if (!p) this.postings.set(t, (p = new PostingList()));
+        p.push(d, c);
+      }
+      this.num.set(id, d);
+      this.ids[d] = id;
+      len[d] = sum(counts);
+    });
+    this.len = len;
+    this.next = docs.length;
   }
 }
 
-/** The k-th largest value of a map (k ≥ 1, k ≤ size): a partial sort of a copy. */
-function kthLargest(m: ReadonlyMap<string, number>, k: number): number {
-  const v = Float64Array.from(m.values());
-  return select(v, v.length - k);
+function sum(counts: ReadonlyMap<string, number>): number {
+  let s = 0;
+  for (const c of counts.values()) s += c;
+  return s;
 }
 
 /** Quickselect: the value that would sit at index `k` of `a` sorted ascending (reorders `a`). */

@@ -38,3 +38,32 @@ test('feedback terms come from the given documents, query terms left out', () =>
   expect(fb.has('camp')).toBe(false);
   expect([...fb.values()][0]).toBe(1);
 });
+
+test('after many re-indexes and removals (postings compacted, documents renumbered) the index scores as one built afresh', () => {
+  const words = ['camping', 'kids', 'lake', 'museum', 'forest', 'sunrise', 'trip', 'dinosaur'];
+  const text = (i: number, round: number) =>
+    `${words[i % 8]} ${words[(i * 3 + round) % 8]} ${words[(i + round * 5) % 8]} note${i % 37}`;
+  const churned = new LexicalIndex({ k1: 1.2, b: 0.4 });
+  for (let i = 0; i < 1500; i++) churned.add(`m${i}`, text(i, 0));
+  // Each round re-indexes a third and removes a few: document numbers run far past the count.
+  for (let round = 1; round <= 6; round++) {
+    for (let i = round % 3; i < 1500; i += 3) churned.add(`m${i}`, text(i, round));
+    for (let i = round; i < 1500; i += 97) churned.remove(`m${i}`);
+  }
+  const fresh = LexicalIndex.fromSnapshot(churned.snapshot(), { k1: 1.2, b: 0.4 });
+  expect(fresh.size).toBe(churned.size);
+  const query = new Map([
+    ['camp', 1],
+    ['lake', 1],
+    ['note5', 1],
+  ]);
+  for (const t of query.keys()) expect(churned.idf(t)).toBe(fresh.idf(t));
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  expect(sorted(churned.scores(query))).toEqual(sorted(fresh.scores(query)));
+  for (const pool of [1, 10, 300]) {
+    expect(sorted(churned.topScores(query, pool))).toEqual(sorted(fresh.topScores(query, pool)));
+    expect(churned.topScores(query, pool).size).toBe(pool);
+  }
+  expect(churned.sharedTerms('m10', 100).length).toBeGreaterThan(0);
+  expect(churned.sharedTerms('m10', 100)).toEqual(fresh.sharedTerms('m10', 100));
+});

@@ -1,0 +1,69 @@
+// One term's postings in the lexical index: document numbers ascending with their counts, in
+// typed arrays (a scan reads two arrays, not a Map of string keys). Numbers are handed out in
+// increasing order, so appending keeps the order; removed documents stay until a compaction.
+
+/**
+ * The postings of one term: `docs[0..n)` ascending, `tfs[i]` the count of the term in
+ * `docs[i]`; entries of removed documents linger (the index knows which) until
+ * {@link PostingList.compact}. `live` counts the others: the term's document frequency.
+ */
+export class PostingList {
+  docs = new Int32Array(4);
+  tfs = new Float64Array(4);
+  /** Entries held, removed documents' included. */
+  n = 0;
+  /** Entries of documents still indexed (document frequency). */
+  live = 0;
+
+  /**
+   * Appends a document (its number above every number held).
+   * @param doc - document number
+   * @param tf - count of the term in it
+   */
+  push(doc: number, tf: number): void {
+    if (this.n === this.docs.length) {
+      const docs = new Int32Array(this.n * 2);
+      docs.set(this.docs);
+      this.docs = docs;
+      const tfs = new Float64Array(this.n * 2);
+      tfs.set(this.tfs);
+      this.tfs = tfs;
+    }
+    this.docs[this.n] = doc;
+    this.tfs[this.n++] = tf;
+    this.live++;
+  }
+
+  /**
+   * Index of `doc` in `docs`, or -1 (binary search).
+   * @param doc - document number
+   */
+  find(doc: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    const docs = this.docs;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const d = docs[mid]!;
+      if (d === doc) return mid;
+      if (d < doc) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /**
+   * Drops the entries of removed documents.
+   * @param alive - whether a document number is still indexed
+   */
+  compact(alive: (doc: number) => boolean): void {
+    let w = 0;
+    for (let r = 0; r < this.n; r++) {
+      const d = this.docs[r]!;
+      if (!alive(d)) continue;
+      this.docs[w] = d;
+      this.tfs[w++] = this.tfs[r]!;
+    }
+    this.n = w;
+  }
+}
