@@ -14,7 +14,8 @@ export class Corpus {
   protected readonly rows = new Map<string, LexicalRow>();
   protected readonly info = new Map<string, DocInfo>();
   protected readonly episodes = new Map<string, string[]>();
-  protected positions: Map<string, number> | undefined;
+  /** Per episode, each member's position in it: built when first needed, dropped when it changes. */
+  private readonly positions = new Map<string, Map<string, number>>();
 
   /** @param bm25 - BM25 parameters */
   constructor(bm25: Bm25Params) {
@@ -80,7 +81,7 @@ export class Corpus {
       const ids = this.episodes.get(inf.episode)!.filter((x) => x !== id);
       if (ids.length) this.episodes.set(inf.episode, ids);
       else this.episodes.delete(inf.episode);
-      this.positions = undefined;
+      this.positions.delete(inf.episode);
     }
   }
 
@@ -92,7 +93,7 @@ export class Corpus {
     this.rows.clear();
     this.info.clear();
     this.episodes.clear();
-    this.positions = undefined;
+    this.positions.clear();
   }
 
   /**
@@ -104,11 +105,14 @@ export class Corpus {
     const inf = this.info.get(id);
     if (!inf || inf.episode === undefined) return [];
     const ids = this.episodes.get(inf.episode)!;
-    if (!this.positions) {
-      this.positions = new Map();
-      for (const list of this.episodes.values()) list.forEach((x, i) => this.positions!.set(x, i));
+    // Positions of this episode only: a write elsewhere does not make a search re-walk them all.
+    let pos = this.positions.get(inf.episode);
+    if (!pos) {
+      pos = new Map();
+      for (let i = 0; i < ids.length; i++) pos.set(ids[i]!, i);
+      this.positions.set(inf.episode, pos);
     }
-    const at = this.positions.get(id)!;
+    const at = pos.get(id)!;
     const out: { id: string; distance: number }[] = [];
     for (let d = 1; d <= radius; d++) {
       const before = ids[at - d];
@@ -145,7 +149,7 @@ export class Corpus {
     while (i > 0 && this.before(id, inf, list[i - 1]!)) i--;
     list.splice(i, 0, id);
     this.episodes.set(inf.episode, list);
-    this.positions = undefined;
+    this.positions.delete(inf.episode);
   }
 
   private before(id: string, a: DocInfo, other: string): boolean {

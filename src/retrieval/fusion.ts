@@ -1,4 +1,5 @@
 // Fusing ranked lists: score normalisation, weighted sum, and weighted reciprocal-rank fusion.
+import { selectAt } from './select';
 
 /** Scores by memory id. */
 export type Scores = Map<string, number>;
@@ -71,13 +72,26 @@ export function reciprocalRankFusion(inputs: readonly FusionInput[], k = 60): Sc
   return out;
 }
 
+/** Best first, ties by id. */
+function byScoreThenId(a: [string, number], b: [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
 /**
- * Entries best first; ties by id, so rankings are deterministic.
+ * Entries best first; ties by id, so rankings are deterministic. A short prefix of a long list
+ * (the seeds of a stage) sorts only the entries at or above the limit-th score.
  * @param scores - scores by id
  * @param limit - how many (default all)
  */
 export function ranked(scores: Scores, limit = Infinity): [string, number][] {
-  return [...scores]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, limit);
+  if (limit >= scores.size || 4 * limit > scores.size) {
+    return [...scores].sort(byScoreThenId).slice(0, limit);
+  }
+  if (limit <= 0) return [];
+  const values = Float64Array.from(scores.values());
+  const cut = selectAt(values, values.length - limit);
+  if (Number.isNaN(cut)) return [...scores].sort(byScoreThenId).slice(0, limit);
+  const top: [string, number][] = [];
+  for (const e of scores) if (e[1] >= cut) top.push(e);
+  return top.sort(byScoreThenId).slice(0, limit);
 }

@@ -1,6 +1,7 @@
 // Okapi BM25 over memory texts: an inverted index updated incrementally, with a serialisable snapshot.
 import { terms as defaultTerms } from './analyzer';
 import { PostingList } from './postings';
+import { selectAt } from './select';
 
 /** BM25 parameters. */
 export interface Bm25Params {
@@ -276,7 +277,7 @@ export class LexicalIndex {
   private kth(held: number, k: number): number {
     const v = this.scratch.subarray(0, held);
     for (let j = 0; j < held; j++) v[j] = this.acc[this.touched[j]!]!;
-    return select(v, held - k);
+    return selectAt(v, held - k);
   }
 
   private growScratch(n: number): void {
@@ -439,28 +440,4 @@ function sum(counts: ReadonlyMap<string, number>): number {
   let s = 0;
   for (const c of counts.values()) s += c;
   return s;
-}
-
-/** Quickselect: the value that would sit at index `k` of `a` sorted ascending (reorders `a`). */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i++] = a[j]!;
-        a[j--] = t;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
-  }
-  return a[k]!;
 }

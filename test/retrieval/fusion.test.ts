@@ -36,3 +36,14 @@ test('weighted RRF', () => {
   );
   expect(ranked(r)[0]![0]).toBe('b');
 });
+
+test('ranked(): a short prefix of a long list is the full ranking cut (ties by id)', () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const scores = new Map<string, number>();
+  // Coarse scores: many ties, some at the cut.
+  for (let i = 0; i < 3000; i++) scores.set(`m${(i * 7919) % 3001}`, Math.floor(rand() * 50) / 10);
+  const full = [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const k of [0, 1, 10, 50, 400, 749, 751, 3000, 5000])
+    expect(ranked(scores, k)).toEqual(full.slice(0, k));
+});
