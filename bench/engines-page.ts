@@ -1,5 +1,6 @@
 // `npm run bench`, in the page: Engram's CPU paths, a plain JS loop and the
 // peer libraries on the same vectors and queries. Driven by bench/engines.mjs.
+import { Engram } from '../src/engram';
 import { CpuFlatIndex } from '../src/search/cpu-index';
 import { IvfIndex } from '../src/search/ivf-index';
 import { WasmFlatIndex } from '../src/search/wasm/wasm-index';
@@ -165,10 +166,61 @@ export function engines(): {
       minN: 50_000,
       batches: [1],
     })),
+    // Through the public API: Engram.open({ index: { mode: 'ivf' } }) in its Worker.
+    { engine: 'engram', mode: 'ivf', maxN: Infinity, batches: [1] },
     ...PEERS.flatMap((p) =>
       p.modes.map((mode) => ({ engine: p.engine, mode, maxN: p.maxN, batches: [1] })),
     ),
   ];
+}
+
+/**
+ * A store of the data set's rows through the public API: `Engram.open` (Worker, CPU backend,
+ * a hash embedder of the set's dim; every memory brings its vector) in index `mode`, filled
+ * with `addMany`, then one search (IVF trains there: part of the build time). Queries are
+ * `search(…, { vector, retrieval: false })`: the dense top-10 by cosine, Worker included.
+ */
+async function openEngram(mode: 'ivf') {
+  const { rows, dim, n } = set!;
+  const name = `engram-bench-${mode}-${Date.now()}`;
+  const mem = await Engram.open({
+    name,
+    embedder: { type: 'hash', dim },
+    backend: 'cpu',
+    index: { mode },
+  });
+  const chunk = 5000;
+  for (let from = 0; from < n; from += chunk) {
+    const items = [];
+    for (let r = from; r < Math.min(n, from + chunk); r++) {
+      items.push({
+        text: `row ${r}`,
+        vector: rows.slice(r * dim, (r + 1) * dim),
+        infer: false,
+        link: false,
+      });
+    }
+    await mem.addMany(items);
+  }
+  const search = (q: Float32Array) =>
+    mem.search('bench query', { vector: q, limit: K, reinforce: false, retrieval: false });
+  await search(set!.queries.slice(0, dim));
+  const info = await mem.info();
+  return {
+    bytesPerVector: info.residentBytesPerVector,
+    note: `info(): ${info.indexMode}, ${info.count} memories, ${info.backend}`,
+    async query(q: Float32Array, nq: number): Promise<number[][]> {
+      const out: number[][] = [];
+      for (let j = 0; j < nq; j++) {
+        const { results } = await search(q.slice(j * dim, (j + 1) * dim));
+        out.push(results.map((m) => Number(m.memory.slice(4))));
+      }
+      return out;
+    },
+    dispose() {
+      void mem.close().then(() => indexedDB.deleteDatabase(name));
+    },
+  };
 }
 
 /**
@@ -186,11 +238,18 @@ export async function runEngine(o: {
   let buildMs = 0;
   let bytes: number | null = dim * 4;
   let run: (q: Float32Array, nq: number) => Promise<ArrayLike<number>[]>;
+  let note: string | undefined;
   if (o.engine === 'plain-js') {
     run = async (q, nq) =>
       Array.from({ length: nq }, (_, j) =>
         plainJs(s.rows, dim, q.subarray(j * dim, (j + 1) * dim), K),
       );
+  } else if (o.engine === 'engram') {
+    const b = await once(`engram-${o.mode}`, () => openEngram(o.mode as 'ivf'));
+    buildMs = b.buildMs;
+    bytes = b.index.bytesPerVector;
+    note = b.index.note;
+    run = b.index.query;
   } else if (o.mode.startsWith('ivf')) {
     const b = await once<IvfIndex>('ivf', async () => {
       const index = new IvfIndex({ dim });
@@ -237,6 +296,7 @@ export async function runEngine(o: {
     ...t,
     bytesPerVector: bytes,
     buildMs,
+    ...(note ? { note } : {}),
   };
   return row;
 }

@@ -1,6 +1,6 @@
 // `npm run bench [-- --sizes=10000,100000] [--sets=random-384,random-512,real-512]
 //   [--batches=1,16] [--budget=1500] [--queries=200] [--engines=plain-js,engram-cpu,...] [--hnsw-sets=real-512]
-//   [--mememo-n=10000] [--e2e-n=100000] [--ingest-n=500] [--e2e-searches=100] [--no-e2e]`
+//   [--mememo-n=10000] [--api-n=10000] [--e2e-n=100000] [--ingest-n=500] [--e2e-searches=100] [--no-e2e]`
 // Engram's CPU paths, a plain JS loop and peer libraries in one headless Chromium page, on
 // the same vectors and queries (bench/engines-page.ts); then end to end through the public API
 // (bench/e2e-page.ts): Engram.open with its Worker and the offline model, a store of --e2e-n
@@ -21,6 +21,8 @@ const only = flags.text('engines', '');
 const hnswSets = flags.list('hnsw-sets', 'real-512');
 // MeMemo builds through IndexedDB node by node (208 s for 10k × 384 here): off unless asked.
 const mememoN = flags.number('mememo-n', 0);
+// The 'engram' rows fill a store through the public API (≈ 10k memories a minute here).
+const apiN = flags.number('api-n', 10_000);
 const e2e = !flags.has('no-e2e');
 const e2eN = flags.number('e2e-n', 100_000);
 const ingestN = flags.number('ingest-n', 500);
@@ -82,7 +84,7 @@ try {
       let plain = null;
       for (const e of list) {
         if (only && !only.split(',').includes(e.engine)) continue;
-        const maxN = e.engine === 'mememo' ? mememoN : e.maxN;
+        const maxN = e.engine === 'mememo' ? mememoN : e.engine === 'engram' ? apiN : e.maxN;
         if (n > maxN || n < (e.minN ?? 0)) continue;
         // hnswlib builds ~1.3 ms per row here: at 100k only on the sets in --hnsw-sets.
         if (e.engine === 'hnswlib-wasm' && n > 10_000 && !hnswSets.includes(s)) continue;

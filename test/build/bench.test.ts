@@ -32,7 +32,14 @@ test(
       '--e2e-searches=8',
     ]) as { rows: Row[]; endToEnd: Record<string, number | boolean> };
     const engines = new Set(out.rows.map((r) => r.engine));
-    for (const e of ['plain-js', 'engram-cpu', '@orama/orama', 'hnswlib-wasm', 'voy-search'])
+    for (const e of [
+      'plain-js',
+      'engram-cpu',
+      'engram',
+      '@orama/orama',
+      'hnswlib-wasm',
+      'voy-search',
+    ])
       expect(engines, e).toContain(e);
     for (const r of out.rows) {
       expect(r).toMatchObject({ data: 'random', n: 600, dim: 64 });
@@ -44,6 +51,12 @@ test(
       expect(r.buildMs).toBeGreaterThanOrEqual(0);
       if (r.bytesPerVector !== null) expect(r.bytesPerVector).toBeGreaterThanOrEqual(64);
     }
+    // Through the public API (Engram.open, index mode ivf): below IVF's 1 000 vectors it is exact.
+    expect(out.rows.find((r) => r.engine === 'engram')).toMatchObject({
+      mode: 'ivf',
+      recallAt10: 1,
+      note: 'info(): fp32, 600 memories, cpu',
+    });
     // Exact search is exact: the plain loop, the JS twin and the WASM scan all find the true top-10.
     const exact = out.rows.filter((r) => r.engine === 'plain-js' || r.engine === 'engram-cpu');
     expect(exact.map((r) => r.mode).sort()).toEqual(
