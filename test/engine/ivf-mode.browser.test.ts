@@ -4,7 +4,7 @@
 // floor of an fp32 store holding the same memories and never returns a removed one.
 import { beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openPage } from '../helpers/browser';
+import { hasWebGPU, openPage } from '../helpers/browser';
 
 type Fixture = typeof import('./fixture');
 const FIXTURE = '/test/engine/fixture.ts';
@@ -140,4 +140,25 @@ test('index options are checked: unknown keys, bad nprobe, nprobe without ivf, u
     return out;
   }, FIXTURE);
   expect(codes).toEqual([...Array(5).fill('InvalidArgument'), 'fp32 cpu']);
+});
+
+test("on WebGPU (SwiftShader): 'ivf' runs the CPU IVF and says so; 'auto' stays the exact GPU scan", async (ctx) => {
+  if (!(await hasWebGPU(page))) return ctx.skip();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const out: Record<string, { backend: string; reason: string; mode: string }> = {};
+    for (const mode of ['ivf', 'auto'] as const) {
+      const e = await f.openEngine(f.uniqueName(mode), { backend: 'webgpu', index: { mode } });
+      await e.add('a note about the river', { infer: false });
+      await e.search('river', { limit: 1, reinforce: false });
+      const info = e.info();
+      out[mode] = { backend: info.backend, reason: info.backendReason, mode: info.indexMode };
+      await e.close();
+    }
+    return out;
+  }, FIXTURE);
+  expect(r.ivf).toMatchObject({ backend: 'cpu', mode: 'fp32' }); // one memory: below training
+  expect(r.ivf!.reason).toContain('index mode ivf runs on the CPU');
+  expect(r.auto).toMatchObject({ backend: 'webgpu', mode: 'fp32' });
+  expect(r.auto!.reason).toContain('index mode auto scans exactly on WebGPU');
 });
