@@ -31,7 +31,8 @@ export interface IvfIndexOptions {
  * query scans in full (its own WASM copy); at the first search (or
  * {@link IvfIndex.build}) after the tail passes 5 % of the rows its rows join
  * their nearest lists, and once the rows have doubled since the last training
- * the lists are retrained from a sample of all rows. Every written slot is in
+ * (or grown by a quarter into one crowded list) the lists are retrained from a
+ * sample of all rows. Every written slot is in
  * exactly one list or the tail, so retraining loses and duplicates nothing.
  *
  * @example
@@ -190,11 +191,15 @@ export class IvfIndex implements VectorIndex {
   /**
    * Trains and lays out the lists now if the rows call for it (else the next
    * search does): first at `flatBelow` rows, again when the rows have doubled
-   * since training; the tail joins the lists when it passes 5 % of the rows.
+   * since training, or have grown by a quarter while one list holds more than
+   * 8× the mean (the new rows crowd one part of the space); the tail joins the
+   * lists when it passes 5 % of the rows.
    */
   async build(): Promise<void> {
     if (this.count < this.flatBelow) return;
-    if (this.lists === 0 || this.count >= 2 * this.trainedAt) this.train();
+    const unbalanced =
+      this.count >= 1.25 * this.trainedAt && this.largest > (8 * this.count) / this.lists;
+    if (this.lists === 0 || this.count >= 2 * this.trainedAt || unbalanced) this.train();
     else if (this.tailCount > Math.max(1024, this.count / 20)) this.layout(false);
   }
 
@@ -223,6 +228,8 @@ export class IvfIndex implements VectorIndex {
   private tailAt = new Int32Array(0);
   /** Rows of the largest list (scratch size). */
   private biggest = 0;
+  /** Rows of the largest list. */
+  private largest = 0;
 
   /**
    * Lays the lists out contiguously (centroids after them). `all`: every row
@@ -268,9 +275,10 @@ export class IvfIndex implements VectorIndex {
     this.listStart = start;
     this.clearTail();
     this.tailKernel = null; // its memory fit the old tail; the next write starts a small one
-    this.biggest = lists;
+    this.largest = 0;
     for (let c = 0; c < lists; c++)
-      this.biggest = Math.max(this.biggest, start[c + 1]! - start[c]!);
+      this.largest = Math.max(this.largest, start[c + 1]! - start[c]!);
+    this.biggest = Math.max(lists, this.largest);
   }
 
   /**

@@ -177,3 +177,32 @@ describe('IvfIndex growth', () => {
     expect(slotLists(await ivf.search(q2, 10))).toEqual(slotLists(await cpu.search(q2, 10)));
   });
 });
+
+test('IvfIndex retrains early when new rows crowd one list (grown by a quarter, one list > 8× the mean)', async () => {
+  const dim = 32;
+  const data = clustered(4000, dim, 16, 13);
+  const ivf = new IvfIndex({ dim, flatBelow: 4000 });
+  await ivf.write(0, data);
+  await ivf.build();
+  expect(ivf.trainedRows).toBe(4000);
+  // 1 500 rows around one point: after they join their list, it is far above 8× the mean.
+  const centre = data.subarray(0, dim);
+  const noise = unitRows(1500, dim, 14);
+  const crowd = new Float32Array(1500 * dim);
+  for (let r = 0; r < 1500; r++) {
+    let n = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = centre[d]! + 0.05 * noise[r * dim + d]!;
+      crowd[r * dim + d] = v;
+      n += v * v;
+    }
+    for (let d = 0; d < dim; d++) crowd[r * dim + d]! /= Math.sqrt(n);
+  }
+  await ivf.write(4000, crowd);
+  await ivf.build(); // the tail joins its lists (no retraining: the lists looked balanced)
+  expect(ivf.trainedRows).toBe(4000);
+  await ivf.build(); // now one list is crowded and the rows grew by ≥ 25 %: retrained
+  expect(ivf.trainedRows).toBe(5500);
+  await ivf.build(); // and not again until the rows grow further
+  expect(ivf.trainedRows).toBe(5500);
+});
