@@ -111,8 +111,7 @@ async function store(
       runId: `beam-${chat.id}/B${m.batch}`,
       eventTime: m.time,
       link: true,
-      role: m.role,
-      metadata: { messageId: m.id },
+      metadata: { messageId: m.id, role: m.role },
     })),
   );
   const sources = new Map(added.results.map((r, i) => [r.id, [chat.messages[i]!.id]]));

@@ -3,7 +3,6 @@ import type { Embedder, LoadProgress } from './embed/embedder';
 import type {
   AddInput,
   AddOptions,
-  AddManyItem,
   AddResult,
   CheckpointOptions,
   EngineInfo,
@@ -320,7 +319,10 @@ export class Engram {
    * @param items - each a text with its scope, metadata and optional vector
    * @param onProgress - called as chunks are stored
    */
-  addMany(items: AddManyItem[], onProgress?: ProgressCallback): Promise<AddResult> {
+  addMany(
+    items: (AddOptions & { text: string })[],
+    onProgress?: ProgressCallback,
+  ): Promise<AddResult> {
     const cb = onProgress && this.worker ? proxy(onProgress) : onProgress;
     if (!this.worker || !Array.isArray(items))
       return this.call((h) => h.addMany(items, cb), [items]);

@@ -21,7 +21,6 @@ const HYBRID_STAGES: ExplainStage[] = [
   'links',
   'speakerLate',
   'updates',
-  'standing',
   'retention',
   'rerank',
   'entities',
