@@ -1,6 +1,7 @@
 // Command-line flags shared by the eval CLIs: --data DIR, --k 5,10,25, --json, --cache DIR,
 // --via add|addMany, plus each CLI's own flags.
 import { DEFAULT_CACHE_DIR } from './embed-cache';
+import { UsageError } from './usage-error';
 import { parseVia, type Via } from './via-add';
 
 /** Flags every eval takes. */
@@ -35,7 +36,7 @@ export function parseCommonArgs(
     const f = argv[i]!;
     const next = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${f} needs a value`);
+      if (v === undefined) throw new UsageError(`${f} needs a value`);
       return v;
     };
     if (f === '--data') a.data = next();
@@ -43,9 +44,9 @@ export function parseCommonArgs(
     else if (f === '--json') a.json = true;
     else if (f === '--cache') a.cacheDir = next();
     else if (f === '--via') a.via = parseVia(next());
-    else if (!extra(f, next)) throw new Error(`unknown flag ${f}`);
+    else if (!extra(f, next)) throw new UsageError(`unknown flag ${f}`);
   }
   if (a.ks.some((k) => !Number.isInteger(k) || k < 1))
-    throw new Error('--k takes positive integers');
+    throw new UsageError('--k takes positive integers');
   return a;
 }

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseBeamArgs, runBeam } from './beam-harness';
 import { table } from './tally';
+import { exitOnError } from './usage-error';
 
 async function main(): Promise<void> {
   const args = parseBeamArgs(process.argv.slice(2));
@@ -51,7 +52,4 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { CATEGORIES, DEFAULT_ROW, parseArgs, runLocomo } from './harness';
 import { table } from './tally';
+import { exitOnError } from './usage-error';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -58,7 +59,4 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -4,13 +4,15 @@
 // ADDed it, and every later one whose call UPDATEd it or found it already said (NOOP).
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../src/engine/engine';
+import { UsageError } from './usage-error';
 
 /** How an eval stores its messages: one memory each (`addMany`) or through `add()`. */
 export type Via = 'addMany' | 'add';
 
 /** Parses `--via`. */
 export function parseVia(value: string): Via {
-  if (value !== 'add' && value !== 'addMany') throw new Error(`--via takes add or addMany`);
+  if (value !== 'add' && value !== 'addMany')
+    throw new UsageError(`--via takes add or addMany, not '${value}'`);
   return value;
 }
 

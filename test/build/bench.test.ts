@@ -2,6 +2,7 @@
 // Vite server and headless Chromium), at a tiny size, so they cannot rot: each must exit 0 and
 // end with a JSON line whose figures are finite and plausible.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import type { Row } from '../../bench/engines-page';
 
@@ -165,5 +166,59 @@ test(
       positive(out.encrypted[k]!);
       expect(out.ratio[k]).toBeCloseTo(out.encrypted[k]! / out.plain[k]!, 6);
     }
+  },
+);
+
+test.skipIf(!existsSync('../shared/data/beam/100K'))(
+  'node bench/scale.mjs at two tiny sizes: one row per size and the log-log slopes',
+  { timeout: 120_000 },
+  () => {
+    const out = lastJson('node', [
+      'bench/scale.mjs',
+      '--sizes=150,300',
+      '--searches=5',
+      '--adds=5',
+      '--json',
+    ]) as {
+      rows: Record<string, number>[];
+      slopes: Record<string, number | null>;
+    };
+    expect(out.rows.map((r) => r.n)).toEqual([150, 300]);
+    for (const r of out.rows) {
+      for (const k of ['fillS', 'searchP50', 'denseP50', 'addPerS']) positive(r[k]!);
+      expect(r.searchP95).toBeGreaterThanOrEqual(r.searchP50!);
+      expect(r.denseP95).toBeGreaterThanOrEqual(r.denseP50!);
+    }
+    // The slope is the log-log ratio of the two rows, as printed.
+    const [a, b] = out.rows as [Record<string, number>, Record<string, number>];
+    expect(out.slopes.addPerS).toBeCloseTo(Math.log(b.addPerS! / a.addPerS!) / Math.log(2), 9);
+  },
+);
+
+test(
+  'node bench/run.mjs gpu-scan at a tiny size: both kernels find the same hits',
+  { timeout: 120_000 },
+  () => {
+    const out = lastJson('node', [
+      'bench/run.mjs',
+      'gpu-scan',
+      '--n=1000',
+      '--dim=64',
+      '--batches=1,9',
+      '--reps=1',
+      '--json',
+    ]) as {
+      adapter: string;
+      rows: { kernel: string; batch: number; msPerQuery: number; minMsPerQuery: number }[];
+      sameHits: Record<string, boolean>;
+    };
+    expect(out.rows.map((r) => `${r.kernel}/${r.batch}`).sort()).toEqual(
+      ['baseline/1', 'baseline/9', 'blocked/1', 'blocked/9'].sort(),
+    );
+    for (const r of out.rows) {
+      positive(r.msPerQuery);
+      expect(r.minMsPerQuery).toBeLessThanOrEqual(r.msPerQuery);
+    }
+    expect(out.sameHits).toEqual({ 1: true, 9: true });
   },
 );

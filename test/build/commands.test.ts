@@ -1,6 +1,6 @@
 // Every command the README and package.json name works from the repo as a user runs it, at a
 // small size. Run here: `npm start` (the playground server), `npm run eval:locomo` (one
-// conversation) and `npm run eval:beam` (one chat, hash vectors); the evals are skipped where
+// conversation) and `npm run eval:beam` (one chat, hash vectors; once more `--via add`); the evals are skipped where
 // ../shared/data is absent. Run elsewhere, so only checked
 // to be the same commands: `npm run typecheck` and `npm run format:check` are the tsc and
 // prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts.
@@ -113,3 +113,24 @@ test.skipIf(!existsSync(`${BEAM}/README.md`))(
     expect(last.knowledgeUpdate.newerFirst).toBeLessThanOrEqual(1);
   },
 );
+
+test.skipIf(!existsSync(`${BEAM}/README.md`))(
+  'npm run eval:beam --via add on one chat: every message through add(), mapped back to messages',
+  { timeout: 240_000 },
+  () => {
+    const { stdout, last } = runEval<{ questions: number; overall: Record<string, number> }>(
+      'eval:beam',
+      ['--chat', '1', '--hash', '--via', 'add', '--k', '5,10', '--json'],
+    );
+    expect(stdout).toContain(', via add');
+    expect(last.questions).toBeGreaterThan(0);
+    expectRecalls(last.overall);
+  },
+);
+
+test('npm run eval:beam refuses an unknown --via', () => {
+  const r = spawnSync('npm', ['run', 'eval:beam', '--', '--via', 'upsert'], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain("--via takes add or addMany, not 'upsert'");
+  expect(r.stderr).not.toContain('    at '); // a usage message, not a stack trace
+});
