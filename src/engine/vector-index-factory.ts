@@ -145,6 +145,8 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
             dim,
             probes: nprobe,
             flatBelow: mode === 'ivf' ? IVF_FROM : AUTO_IVF_FROM,
+            // Training 20k+ rows takes seconds: searches go on (exact, or on the old lists) meanwhile.
+            backgroundFrom: AUTO_IVF_FROM,
           })
         : createCpuIndex(dim, 'js');
     } else if (mode === 'fp32') index = createCpuIndex(dim, options.cpuKernel);

@@ -4,7 +4,7 @@
 // exactly. Below `flatBelow` rows it is an exact flat scan (the same kernel).
 import { EngramError } from '../errors';
 import type { IndexMode } from './index-mode';
-import { assign, trainKMeans } from './ivf-train';
+import { assign, assignSteps, kMeansSteps, runInSlices, trainKMeans } from './ivf-train';
 import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';
@@ -22,6 +22,14 @@ export interface IvfIndexOptions {
   probes?: number;
   /** Training rows per list (k-means runs on a sample, default 48). */
   samplePerList?: number;
+  /**
+   * Rows from which a search that finds training (or the tail's joining its lists) due does
+   * not wait for it: the work runs in slices of a few milliseconds between other tasks, and
+   * searches meanwhile use the lists as they are (the exact flat scan before the first
+   * training). Default: never (the search does the work first). {@link IvfIndex.build}
+   * always waits.
+   */
+  backgroundFrom?: number;
 }
 
 /**
@@ -64,6 +72,12 @@ export class IvfIndex implements VectorIndex {
   private lists = 0;
   private trainedAt = 0;
   private centroidPtr = 0;
+  /** The training or layout running in slices, if any. */
+  private job: Promise<void> | undefined;
+  /** Slots written since the running job started (their list is found again at its end). */
+  private written: Set<number> | undefined;
+  /** Bumped by each layout and by dispose: a job whose start saw another value is dropped. */
+  private generation = 0;
 
   /** @param options - see {@link IvfIndexOptions} */
   constructor(options: IvfIndexOptions) {
@@ -140,6 +154,7 @@ export class IvfIndex implements VectorIndex {
       if (p >= 0) this.posSlot[p] = -1; // the laid-out copy is stale
       this.slotPos[first + r] = -1;
     }
+    if (this.written) for (let r = 0; r < n; r++) this.written.add(first + r);
     this.count = Math.max(this.count, end);
     this.toTail(first, vectors, n);
   }
@@ -196,24 +211,120 @@ export class IvfIndex implements VectorIndex {
    * lists when it passes 5 % of the rows.
    */
   async build(): Promise<void> {
-    if (this.count < this.flatBelow) return;
-    const unbalanced =
-      this.count >= 1.25 * this.trainedAt && this.largest > (8 * this.count) / this.lists;
-    if (this.lists === 0 || this.count >= 2 * this.trainedAt || unbalanced) this.train();
-    else if (this.tailCount > Math.max(1024, this.count / 20)) this.layout(false);
+    while (this.job) await this.job;
+    const due = this.due();
+    if (due === 'train') this.train();
+    else if (due === 'layout') this.layout(false);
   }
 
-  private train(): void {
+  /** True while training or a layout runs in slices (see {@link IvfIndexOptions.backgroundFrom}). */
+  get building(): boolean {
+    return this.job !== undefined;
+  }
+
+  /** What the rows call for: training, the tail joining its lists, or nothing. */
+  private due(): 'train' | 'layout' | undefined {
+    if (this.count < this.flatBelow) return undefined;
+    const unbalanced =
+      this.count >= 1.25 * this.trainedAt && this.largest > (8 * this.count) / this.lists;
+    if (this.lists === 0 || this.count >= 2 * this.trainedAt || unbalanced) return 'train';
+    if (this.tailCount > Math.max(1024, this.count / 20)) return 'layout';
+    return undefined;
+  }
+
+  /** Starts the due work in slices unless it runs already. */
+  private startJob(): void {
+    if (this.job) return;
+    const due = this.due();
+    if (!due) return;
+    this.written = new Set();
+    // A failure leaves the index as it was (every row is still in a list or the tail); the next
+    // search tries again, and build() reports it.
+    this.job = this.sliced(due === 'train')
+      .catch(() => undefined)
+      .finally(() => {
+        this.job = undefined;
+        this.written = undefined;
+      });
+  }
+
+  /**
+   * Trains (or assigns the tail) in slices; then, at once, finds the lists of the rows written
+   * meanwhile and lays everything out. Dropped if a layout or dispose came in between.
+   */
+  private async sliced(retrain: boolean): Promise<void> {
+    const { dim } = this;
+    const generation = this.generation;
+    const count = this.count;
+    let centroids = this.centroids;
+    let of: Int32Array;
+    if (retrain) {
+      centroids = await runInSlices(
+        kMeansSteps(this.sample(), dim, { lists: this.listsFor(count) }),
+      );
+      of = await runInSlices(assignSteps(centroids, () => this.rows, dim, count));
+    } else {
+      of = this.listsKept(count);
+      const tail = this.tailSlots.slice(0, this.tailCount);
+      const got = await runInSlices(assignSteps(centroids, this.gather(tail), dim));
+      tail.forEach((s, j) => (of[s] = got[j]!));
+    }
+    if (generation !== this.generation) return;
+    const all = new Int32Array(this.count);
+    all.set(of);
+    const again = [...this.written!].filter((s) => s < count);
+    for (let s = count; s < this.count; s++) again.push(s);
+    const got = assign(centroids, this.gather(again), dim);
+    again.forEach((s, j) => (all[s] = got[j]!));
+    if (retrain) {
+      this.centroids = centroids;
+      this.lists = centroids.length / dim;
+      this.trainedAt = count;
+    }
+    this.lay(all);
+  }
+
+  /** Lists to train for `count` rows. */
+  private listsFor(count: number): number {
+    return this.options.lists ?? Math.max(1, Math.round(Math.sqrt(count)));
+  }
+
+  /** The k-means sample: rows spread evenly over the slots. */
+  private sample(): Float32Array {
     const { dim, count } = this;
-    const lists = this.options.lists ?? Math.max(1, Math.round(Math.sqrt(count)));
-    const sampleRows = Math.min(count, lists * (this.options.samplePerList ?? 48));
+    const sampleRows = Math.min(count, this.listsFor(count) * (this.options.samplePerList ?? 48));
     const sample = new Float32Array(sampleRows * dim);
     const step = count / sampleRows;
     for (let i = 0; i < sampleRows; i++) {
       const s = Math.floor(i * step);
       sample.set(this.rows.subarray(s * dim, (s + 1) * dim), i * dim);
     }
-    this.centroids = trainKMeans(sample, dim, { lists });
+    return sample;
+  }
+
+  /** The rows of `slots`, row-major. */
+  private gather(slots: readonly number[]): Float32Array {
+    const { dim } = this;
+    const rows = new Float32Array(slots.length * dim);
+    slots.forEach((s, j) => rows.set(this.rows.subarray(s * dim, (s + 1) * dim), j * dim));
+    return rows;
+  }
+
+  /** The list of each laid-out slot below `count` (tail slots: 0, to be assigned). */
+  private listsKept(count: number): Int32Array {
+    const of = new Int32Array(count);
+    for (let l = 0; l < this.lists; l++) {
+      for (let p = this.listStart[l]!; p < this.listStart[l + 1]!; p++) {
+        const s = this.posSlot[p]!;
+        if (s >= 0 && s < count) of[s] = l;
+      }
+    }
+    return of;
+  }
+
+  private train(): void {
+    const { dim, count } = this;
+    this.centroids = trainKMeans(this.sample(), dim, { lists: this.listsFor(count) });
     this.lists = this.centroids.length / dim;
     this.trainedAt = count;
     this.layout(true);
@@ -237,23 +348,22 @@ export class IvfIndex implements VectorIndex {
    * their list and only the tail's rows are assigned.
    */
   private layout(all: boolean): void {
-    const { dim, stride, count, lists } = this;
+    const { dim, count } = this;
     let of: Int32Array;
     if (all) of = assign(this.centroids, this.rows.subarray(0, count * dim), dim);
     else {
-      of = new Int32Array(count);
-      for (let l = 0; l < this.lists; l++) {
-        for (let p = this.listStart[l]!; p < this.listStart[l + 1]!; p++) {
-          const s = this.posSlot[p]!;
-          if (s >= 0) of[s] = l;
-        }
-      }
+      of = this.listsKept(count);
       const tail = this.tailSlots.slice(0, this.tailCount);
-      const rows = new Float32Array(tail.length * dim);
-      tail.forEach((s, j) => rows.set(this.rows.subarray(s * dim, (s + 1) * dim), j * dim));
-      const got = assign(this.centroids, rows, dim);
+      const got = assign(this.centroids, this.gather(tail), dim);
       tail.forEach((s, j) => (of[s] = got[j]!));
     }
+    this.lay(of);
+  }
+
+  /** Lays every slot out in its list `of[slot]` (the tail emptied). */
+  private lay(of: Int32Array): void {
+    const { dim, stride, count, lists } = this;
+    this.generation++;
     const start = new Int32Array(lists + 1);
     for (let s = 0; s < count; s++) start[of[s]! + 1]!++;
     for (let c = 0; c < lists; c++) start[c + 1]! += start[c]!;
@@ -291,7 +401,8 @@ export class IvfIndex implements VectorIndex {
     const nq = checkRows(queries, this.dim, 'query');
     checkK(k);
     checkAllow(allow);
-    await this.build();
+    if (this.count >= (this.options.backgroundFrom ?? Infinity)) this.startJob();
+    else await this.build();
     const out: SearchHits[] = [];
     for (let q = 0; q < nq; q++) out.push(this.one(queries, q, k, allow));
     return out;
@@ -373,5 +484,6 @@ export class IvfIndex implements VectorIndex {
     this.tailCount = 0;
     this.count = this.lists = this.trainedAt = 0;
     this.maxNorm = 0;
+    this.generation++;
   }
 }

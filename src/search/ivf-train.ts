@@ -20,8 +20,28 @@ export interface KMeansOptions {
  * @returns the list of each point
  */
 export function assign(centroids: Float32Array, points: Float32Array, dim: number): Int32Array {
+  return finish(assignSteps(centroids, points, dim));
+}
+
+/** Points assigned between two yields of {@link assignSteps}. */
+const STEP_POINTS = 256;
+
+/**
+ * {@link assign} in steps: yields after every few hundred points, so that a caller may pause
+ * between them (see {@link runInSlices}); returns the same lists.
+ * @param centroids - `lists × dim`, row-major
+ * @param points - `n × dim`, row-major, or a function giving the current rows (re-read after each step)
+ * @param dim - vector length
+ * @param n - rows to assign, from the first (default all)
+ */
+export function* assignSteps(
+  centroids: Float32Array,
+  points: Float32Array | (() => Float32Array),
+  dim: number,
+  n = (typeof points === 'function' ? points() : points).length / dim,
+): Generator<void, Int32Array> {
+  const rowsOf = typeof points === 'function' ? points : () => points;
   const lists = centroids.length / dim;
-  const n = points.length / dim;
   const stride = Math.ceil(dim / 4) * 4;
   const kernel = new ScanKernel(lists * stride * 4);
   const group = 16;
@@ -32,11 +52,17 @@ export function assign(centroids: Float32Array, points: Float32Array, dim: numbe
   const sOff = qOff + group * stride;
   const out = new Int32Array(n);
   f32 = kernel.f32;
+  let rows = rowsOf();
   for (let p0 = 0; p0 < n; p0 += group) {
+    if (p0 > 0 && p0 % STEP_POINTS === 0) {
+      yield;
+      rows = rowsOf();
+      f32 = kernel.f32;
+    }
     const m = Math.min(group, n - p0);
     f32.fill(0, qOff, sOff);
     for (let j = 0; j < m; j++) {
-      f32.set(points.subarray((p0 + j) * dim, (p0 + j + 1) * dim), qOff + j * stride);
+      f32.set(rows.subarray((p0 + j) * dim, (p0 + j + 1) * dim), qOff + j * stride);
     }
     for (let j = 0; j < m; j += 4) {
       kernel.fn.dot4(0, lists, stride, (qOff + j * stride) * 4, (sOff + j * lists) * 4, lists);
@@ -71,6 +97,20 @@ export function trainKMeans(
   dim: number,
   options: KMeansOptions,
 ): Float32Array {
+  return finish(kMeansSteps(points, dim, options));
+}
+
+/**
+ * {@link trainKMeans} in steps (it yields within each assignment pass); returns the same centroids.
+ * @param points - `n × dim` training rows (n ≥ lists)
+ * @param dim - vector length
+ * @param options - see {@link KMeansOptions}
+ */
+export function* kMeansSteps(
+  points: Float32Array,
+  dim: number,
+  options: KMeansOptions,
+): Generator<void, Float32Array> {
   const n = points.length / dim;
   const lists = Math.min(options.lists, n);
   let seed = options.seed ?? 1;
@@ -91,7 +131,7 @@ export function trainKMeans(
   const sums = new Float64Array(lists * dim);
   const counts = new Int32Array(lists);
   for (let it = 0; it < (options.iterations ?? 8); it++) {
-    const of = assign(centroids, points, dim);
+    const of = yield* assignSteps(centroids, points, dim);
     sums.fill(0);
     counts.fill(0);
     for (let p = 0; p < n; p++) {
@@ -112,4 +152,31 @@ export function trainKMeans(
     }
   }
   return centroids;
+}
+
+/** Runs steps to the end at once. */
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs steps in slices of about `sliceMs` milliseconds, each in a task of its own (a
+ * macrotask), so that work queued meanwhile (searches, writes) waits at most one slice.
+ * @param steps - the work, as from {@link kMeansSteps} or {@link assignSteps}
+ * @param sliceMs - time per slice (default 8 ms)
+ */
+export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 8): Promise<T> {
+  for (;;) {
+    // Yield first: the caller's own task (a search) ends before any of the work runs.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const t0 = performance.now();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() - t0 >= sliceMs) break;
+    }
+  }
 }

@@ -206,3 +206,61 @@ test('IvfIndex retrains early when new rows crowd one list (grown by a quarter, 
   await ivf.build(); // and not again until the rows grow further
   expect(ivf.trainedRows).toBe(5500);
 });
+
+describe('IvfIndex background training', () => {
+  test('past backgroundFrom a search does not wait: exact until the lists are laid out; rows written meanwhile are found once', async () => {
+    const dim = 32;
+    const data = clustered(6400, dim, 16, 13);
+    const ivf = new IvfIndex({ dim, flatBelow: 4000, backgroundFrom: 4000 });
+    const cpu = new CpuFlatIndex({ dim });
+    const add = async (from: number, to: number) => {
+      await ivf.write(from, data.subarray(from * dim, to * dim));
+      await cpu.write(from, data.subarray(from * dim, to * dim));
+    };
+    const queries = data.slice(100 * dim, 110 * dim);
+    const exact = async () =>
+      expect(slotLists(await ivf.search(queries, 10))).toEqual(
+        slotLists(await cpu.search(queries, 10)),
+      );
+    /** Every live row is found first by its own vector, and only once (k = 2). */
+    const ownRows = async (n: number, skip: number[]) => {
+      const own = await ivf.search(data.subarray(0, n * dim), 2);
+      own.forEach((h, s) => {
+        if (skip.includes(s)) return;
+        expect(h.slots[0]).toBe(s);
+        expect(h.slots[1]).not.toBe(s);
+      });
+    };
+    await add(0, 5000);
+    // The search is answered before any training work runs: the exact flat scan.
+    await exact();
+    expect([ivf.building, ivf.listCount]).toEqual([true, 0]);
+    // Written while it trains: appended rows, a rewritten row, a removed one.
+    await add(5000, 5200);
+    const moved = unitRows(1, dim, 78);
+    await ivf.write(17, moved);
+    await cpu.write(17, moved);
+    ivf.remove([42]);
+    cpu.remove([42]);
+    await exact();
+    await ivf.build(); // waits for the sliced training
+    expect([ivf.building, ivf.mode, ivf.trainedRows, ivf.listCount]).toEqual([
+      false,
+      'ivf',
+      5000,
+      71,
+    ]);
+    ivf.probes = ivf.listCount; // all lists: answers must be exact
+    await exact();
+    await ownRows(5200, [17, 42]);
+    expect(slotLists(await ivf.search(moved, 1))[0]).toEqual([17]);
+    // A tail past 1 024 rows joins its lists in slices too (no retraining below 2× the rows).
+    await add(5200, 6400);
+    await exact();
+    expect(ivf.building).toBe(true);
+    await ivf.build();
+    expect([ivf.building, ivf.trainedRows]).toEqual([false, 5000]);
+    await exact();
+    await ownRows(6400, [17, 42]);
+  });
+});
