@@ -272,6 +272,8 @@ export class Engine {
   /** Finds the memories closest in meaning to `query`, within a scope, filter and time. */
   async search(query: string, options: SearchOptions = {}): Promise<{ results: SearchResult[] }> {
     this.assertOpen();
+    // A pending idle checkpoint (a pass over every memory) waits until searches pause too.
+    if (this.idleTimer !== undefined) this.scheduleCheckpoint();
     return runSearch(this.core, query, options);
   }
 
@@ -704,9 +706,10 @@ export class Engine {
   }
 
   /**
-   * After a write: when a checkpoint is due, (re)arms the idle timer, so one is
-   * written once no write has come for `idleMs` (a tab that is killed or closed
-   * without `close()` then still reopens from a recent checkpoint).
+   * After a write (and at a search while the timer is armed): when a checkpoint is due,
+   * (re)arms the idle timer, so one is written once no write or search has come for `idleMs`
+   * (a tab that is killed or closed without `close()` then still reopens from a recent
+   * checkpoint; searches are not held up by its pass over every memory).
    */
   private scheduleCheckpoint(): void {
     const idleMs = this.checkpointing?.idleMs;

@@ -133,3 +133,25 @@ test('bad checkpoint options are refused with InvalidArgument', { timeout: 60_00
     ).rejects.toMatchObject({ code: 'InvalidArgument' });
   }
 });
+
+test(
+  'searches put the idle checkpoint off like writes: it is written once both pause for idleMs',
+  { timeout: 60_000 },
+  async () => {
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 1000 };
+    const e = await open('idle-search', cp);
+    await e.addMany(notes(0, 30));
+    const lastSeq = (await e.verifyLog()).events;
+    // Searches for twice idleMs after the last write: each re-arms the timer.
+    const until = Date.now() + 2 * cp.idleMs;
+    while (Date.now() < until) {
+      await e.search('topic 3', { reinforce: false });
+      await sleep(50);
+    }
+    expect(await storedSeq(e)).toBeUndefined();
+    const quietSince = Date.now();
+    expect(await eventually(() => storedSeq(e))).toBe(lastSeq);
+    expect(Date.now() - quietSince).toBeGreaterThanOrEqual(cp.idleMs - 50);
+    await e.close();
+  },
+);
