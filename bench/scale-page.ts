@@ -2,6 +2,8 @@
 // add() scale with the number of memories, through the public API (engine in its Worker, CPU
 // backend, hash embedder so that embedding time is not counted), on real chat text.
 import { Engram } from '../src/engram';
+import type { IndexModeOption } from '../src/search/index-mode';
+import { textAt } from './scale-texts';
 import { pct } from './workload';
 
 /** One store size's figures. */
@@ -17,22 +19,6 @@ export interface ScaleRow {
   denseP95: number;
   /** Single add() calls per second (default options: facts inferred and consolidated). */
   addPerS: number;
-}
-
-const SWAPS: [RegExp, string][] = [
-  [/\bthe\b/, 'this'],
-  [/\bI\b/, 'we'],
-  [/\ba\b/, 'one'],
-  [/\band\b/, 'plus'],
-];
-
-/** The i-th memory text: base texts in order, later rounds with a small variation each. */
-function textAt(base: readonly string[], i: number): string {
-  const t = base[i % base.length]!;
-  const round = Math.floor(i / base.length);
-  if (round === 0) return t;
-  const [re, to] = SWAPS[round % SWAPS.length]!;
-  return `${t.replace(re, to)} (${round})`;
 }
 
 async function timeSearches(
@@ -58,6 +44,7 @@ async function timeSearches(
  * @param sizes - store sizes, ascending
  * @param searches - timed searches per kind and size
  * @param adds - timed single add() calls per size (their memories count towards the next size)
+ * @param mode - the index mode
  */
 export async function runScale(
   base: string[],
@@ -65,6 +52,7 @@ export async function runScale(
   sizes: number[],
   searches: number,
   adds: number,
+  mode: IndexModeOption = 'fp32',
 ): Promise<ScaleRow[]> {
   const name = `bench-scale-${crypto.randomUUID()}`;
   const mem = await Engram.open({
@@ -72,6 +60,7 @@ export async function runScale(
     embedder: { type: 'hash', dim: 256 },
     backend: 'cpu',
     worker: true,
+    index: { mode },
   });
   const rows: ScaleRow[] = [];
   let filled = 0;

@@ -1,4 +1,4 @@
-// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--json]`
+// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--index=fp32] [--json]`
 // Default search, dense-only search and single add() at growing store sizes, through the public
 // API in headless Chromium (Worker, CPU backend, hash embedder), on BEAM chat messages from
 // ../shared/data/beam (paragraphs, replicated with small variations to reach N) and BEAM's
@@ -47,11 +47,12 @@ try {
     sizes,
     searches,
     adds,
+    flags.text('index', 'fp32'),
   );
   const f = (v, w = 8, d = 2) => v.toFixed(d).padStart(w);
   const { loadavg } = await import('node:os');
   console.log(
-    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${bench.browser.version()}`,
+    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, index ${flags.text('index', 'fp32')}, ${bench.browser.version()}`,
   );
   console.log('        N   fill s  default p50  default p95  dense p50  dense p95   add()/s');
   for (const r of rows)
