@@ -27,6 +27,7 @@ import {
 import { toMemory } from '../memory/record-ops';
 import type { BackendChoice } from '../search/backend-choice';
 import { indexFootprint } from '../search/index-mode';
+import { IvfIndex } from '../search/ivf-index';
 import { lexicalChanges, lexicalRow } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
@@ -104,6 +105,8 @@ export class Engine {
   private appliedHash: string | undefined = '';
   /** Log position of the stored checkpoint (-1: none), and when to write one. */
   private checkpointSeq = -1;
+  /** Layout version of the IVF lists last read or stored (-1: none). */
+  private savedLayout = -1;
   private checkpointing: CheckpointSettings | undefined;
   /** Armed after a write that makes a checkpoint due; fires after `idleMs` without writes. */
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -218,10 +221,12 @@ export class Engine {
     this.appliedHash = loaded.appliedHash;
     this.stale = undefined;
     this.checkpointSeq = loaded.checkpointSeq;
+    this.savedLayout = loaded.layoutRestored ? this.layoutVersion() : -1;
     await bindBudget(this.state, this.settings.clock)?.rebalance();
     if (loaded.fromCheckpoint) {
       this.settings.log(`engram: opened from the checkpoint at seq ${loaded.checkpointSeq}`);
     }
+    if (loaded.layoutRestored) this.settings.log('engram: IVF lists restored from the store');
     const phases = Object.entries(loaded.phases).map(([k, ms]) => `${k} ${ms} ms`);
     this.settings.log(
       `engram: opened ${this.state.activeCount} memories in ${Math.round(performance.now() - t0)} ms (${phases.join(', ')})`,
@@ -580,6 +585,7 @@ export class Engine {
         .then((seq) => (this.checkpointSeq = seq))
         .catch((e: unknown) => this.settings.log(`engram: checkpoint failed: ${String(e)}`));
     }
+    await this.saveLayout();
     this.closed = true;
     this.sync.close();
     this.store.close();
@@ -620,6 +626,7 @@ export class Engine {
     });
     this.state.index.dispose();
     this.state = new MemoryState(index);
+    this.savedLayout = -1; // a new index: its lists were never stored
   }
 
   /** Commits a change set, then mirrors it in memory (vectors, records, links, erasures). */
@@ -736,6 +743,29 @@ export class Engine {
     );
   }
 
+  /** The IVF index's layout version (-1: the index has no trained lists to keep). */
+  private layoutVersion(): number {
+    const index = this.state.index;
+    return index instanceof IvfIndex && index.listCount > 0 ? index.layoutVersion : -1;
+  }
+
+  /**
+   * Stores the IVF lists when they changed since they were read or last stored (so the next
+   * open restores them instead of training); with checkpoints off, nothing. Never throws.
+   */
+  private async saveLayout(): Promise<void> {
+    const version = this.layoutVersion();
+    if (!this.checkpointing || version < 0 || version === this.savedLayout) return;
+    const layout = (this.state.index as IvfIndex).exportLayout();
+    if (!layout) return;
+    try {
+      await this.store.writeIndexLayout(layout);
+      this.savedLayout = version;
+    } catch (e) {
+      this.settings.log(`engram: IVF lists not stored: ${String(e)}`);
+    }
+  }
+
   /** Writes the idle checkpoint under the write lock; a failure is logged, never thrown. */
   private async checkpointWhenIdle(): Promise<void> {
     try {
@@ -747,6 +777,7 @@ export class Engine {
         if (!this.checkpointDue() || this.store.lexicalDropped) return;
         this.checkpointSeq = await this.store.checkpoint();
         this.settings.log(`engram: checkpoint written at seq ${this.checkpointSeq} (idle)`);
+        await this.saveLayout();
       });
     } catch (e) {
       this.settings.log(`engram: idle checkpoint failed: ${String(e)}`);

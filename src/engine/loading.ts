@@ -4,6 +4,7 @@ import type { MemoryStore } from '../store/memory-store';
 import type { MemoryState } from './memory-state';
 import { retrieverFromRows, type LoadedLexical } from '../retrieval/loaded-lexical';
 import type { CheckpointOptions } from './options';
+import { IvfIndex } from '../search/ivf-index';
 
 /** Where a load left the state. */
 export interface Loaded {
@@ -14,6 +15,8 @@ export interface Loaded {
   checkpointSeq: number;
   /** Whether the checkpoint was used. */
   fromCheckpoint: boolean;
+  /** Whether the index's trained layout was restored from the store (no retraining). */
+  layoutRestored: boolean;
   /** Milliseconds per phase of the load (phases overlap where reads run in parallel). */
   phases: Record<string, number>;
 }
@@ -65,7 +68,8 @@ export async function loadState(
   // The vectors stream into the index while the checkpoint is read and parsed and its lexical
   // rows are indexed (the block reads are in flight meanwhile).
   let lexical: LoadedLexical | undefined;
-  const [cp, meta] = checkpointing
+  const ivf = state.index instanceof IvfIndex ? state.index : undefined;
+  const [cp, meta, layout] = checkpointing
     ? await Promise.all([
         clock.time(
           'checkpoint',
@@ -79,9 +83,15 @@ export async function loadState(
           'vectors',
           store.streamVectors((first, rows) => state.appendVectors(first, rows)),
         ),
+        ivf ? store.readIndexLayout() : undefined,
       ])
-    : [undefined, undefined];
+    : [undefined, undefined, undefined];
   clock.lap('reads');
+  // The IVF lists as they were stored (instead of training at the first search).
+  const layoutRestored =
+    ivf !== undefined &&
+    layout !== undefined &&
+    clock.run('index layout', () => ivf.restoreLayout(layout));
   const checkpointSeq = cp?.seq ?? -1;
   if (cp && meta && checkpointing) {
     if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= checkpointing.maxLag) {
@@ -99,7 +109,13 @@ export async function loadState(
               appliedSeq: cp.seq,
               appliedHash: cp.seq === meta.lastSeq ? meta.lastHash : undefined,
             };
-      return { ...applied, checkpointSeq, fromCheckpoint: true, phases: clock.phases };
+      return {
+        ...applied,
+        checkpointSeq,
+        fromCheckpoint: true,
+        layoutRestored,
+        phases: clock.phases,
+      };
     }
   }
   const snap = await store.load();
@@ -115,6 +131,7 @@ export async function loadState(
     appliedHash: snap.meta.lastHash,
     checkpointSeq,
     fromCheckpoint: false,
+    layoutRestored: false,
     phases: clock.phases,
   };
 }

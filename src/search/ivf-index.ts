@@ -10,6 +10,26 @@ import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';
 import { Candidates, norm, scanErrorBound } from './wasm/rescore';
 
+/**
+ * The trained lists of an {@link IvfIndex} (what {@link IvfIndex.exportLayout} gives and
+ * {@link IvfIndex.restoreLayout} takes): kept beside a store's checkpoint so a reopened
+ * index neither retrains nor re-assigns its rows. Only where rows sit: every score is still
+ * computed from the rows themselves, so a layout that no longer fits costs recall, never a
+ * wrong score.
+ */
+export interface IvfLayout {
+  /** Vector length the lists were trained at. */
+  dim: number;
+  /** Rows the last training saw. */
+  trainedAt: number;
+  /** `lists × dim` centroids. */
+  centroids: Float32Array;
+  /** `lists + 1` offsets into {@link IvfLayout.posSlot}: list `l` is `posSlot[start[l]..start[l+1]]`. */
+  listStart: Int32Array;
+  /** Slot at each laid-out position (-1: a position whose row was rewritten since). */
+  posSlot: Int32Array;
+}
+
 /** Options of {@link IvfIndex}. */
 export interface IvfIndexOptions {
   /** Vector length (≥ 1). */
@@ -101,6 +121,13 @@ export class IvfIndex implements VectorIndex {
   get listCount(): number {
     return this.lists;
   }
+
+  /** Bumped each time the lists are laid out (trained, joined by the tail, or restored). */
+  get layoutVersion(): number {
+    return this.layouts;
+  }
+
+  private layouts = 0;
 
   /** Rows the last training saw (0: never trained). */
   get trainedRows(): number {
@@ -382,6 +409,7 @@ export class IvfIndex implements VectorIndex {
     }
     this.centroidPtr = count * stride * 4;
     this.kernel = kernel;
+    this.layouts++;
     this.listStart = start;
     this.clearTail();
     this.tailKernel = null; // its memory fit the old tail; the next write starts a small one
@@ -389,6 +417,91 @@ export class IvfIndex implements VectorIndex {
     for (let c = 0; c < lists; c++)
       this.largest = Math.max(this.largest, start[c + 1]! - start[c]!);
     this.biggest = Math.max(lists, this.largest);
+  }
+
+  /**
+   * A copy of the trained lists, or undefined while the index is flat (nothing trained).
+   * @example
+   * const layout = index.exportLayout(); // stored; later, after the same rows are written:
+   * fresh.restoreLayout(layout!); // true: no k-means, no re-assignment
+   */
+  exportLayout(): IvfLayout | undefined {
+    if (!this.lists || !this.kernel) return undefined;
+    return {
+      dim: this.dim,
+      trainedAt: this.trainedAt,
+      centroids: this.centroids.slice(),
+      listStart: this.listStart.slice(),
+      posSlot: this.posSlot.slice(),
+    };
+  }
+
+  /**
+   * Lays the rows written so far out in the lists of a stored layout instead of training:
+   * its laid-out slots go to their lists, every other written slot (rows the layout did not
+   * cover, or had in its tail) stays in the tail, as before the layout was taken. A layout that
+   * does not fit these rows (another dimension, slots not written, a slot twice, offsets out of
+   * order, non-finite centroids) is refused and the index is left as it was.
+   * @param layout - from {@link IvfIndex.exportLayout}
+   * @returns whether it was used
+   */
+  restoreLayout(layout: IvfLayout): boolean {
+    if (!this.fits(layout)) return false;
+    const { dim, stride, count } = this;
+    const { centroids, listStart, posSlot } = layout;
+    const lists = listStart.length - 1;
+    const laid = posSlot.length;
+    const kernel = new ScanKernel((laid + lists) * stride * 4);
+    const f32 = kernel.f32;
+    this.slotPos.fill(-1, 0, count);
+    for (let p = 0; p < laid; p++) {
+      const s = posSlot[p]!;
+      if (s < 0) continue;
+      this.slotPos[s] = p;
+      f32.set(this.rows.subarray(s * dim, (s + 1) * dim), p * stride);
+    }
+    for (let c = 0; c < lists; c++) {
+      f32.set(centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
+    }
+    this.centroids = centroids.slice();
+    this.posSlot = posSlot.slice();
+    this.listStart = listStart.slice();
+    this.lists = lists;
+    this.trainedAt = layout.trainedAt;
+    this.centroidPtr = laid * stride * 4;
+    this.kernel = kernel;
+    this.layouts++;
+    this.largest = 0;
+    for (let c = 0; c < lists; c++)
+      this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
+    this.biggest = Math.max(lists, this.largest);
+    // The tail: every written slot the layout does not place.
+    this.clearTail();
+    this.tailKernel = null;
+    for (let s = 0; s < count; s++) {
+      if (this.slotPos[s]! < 0) this.toTail(s, this.rows.subarray(s * dim, (s + 1) * dim), 1);
+    }
+    return true;
+  }
+
+  /** Whether a stored layout can describe the rows written now. */
+  private fits(layout: IvfLayout): boolean {
+    const { centroids, listStart, posSlot, dim, trainedAt } = layout;
+    if (dim !== this.dim || !(centroids instanceof Float32Array)) return false;
+    if (!(listStart instanceof Int32Array) || !(posSlot instanceof Int32Array)) return false;
+    const lists = listStart.length - 1;
+    if (lists < 1 || centroids.length !== lists * dim) return false;
+    if (!Number.isInteger(trainedAt) || trainedAt < 1) return false;
+    if (listStart[0] !== 0 || listStart[lists] !== posSlot.length) return false;
+    for (let c = 0; c < lists; c++) if (listStart[c + 1]! < listStart[c]!) return false;
+    for (const v of centroids) if (!Number.isFinite(v)) return false;
+    const seen = new Uint8Array(this.count);
+    for (const s of posSlot) {
+      if (s === -1) continue;
+      if (!Number.isInteger(s) || s < 0 || s >= this.count || seen[s]) return false;
+      seen[s] = 1;
+    }
+    return true;
   }
 
   /**

@@ -104,7 +104,8 @@ export async function writeCheckpoint(
       throw new EngramError('StorageError', 'the log moved on while checkpointing; not written');
     const store = tx.objectStore('checkpoints');
     await Promise.all([
-      store.clear(),
+      // Head and chunks only: the index layout below them (`index-layout-io.ts`) stays.
+      store.delete(IDBKeyRange.lowerBound(-1)),
       store.put(head, -1),
       // A sealed chunk stands in for the text (the schema names the plaintext form).
       ...chunks.map((c, i) => store.put(c as string, i)),

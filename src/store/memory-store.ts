@@ -1,6 +1,7 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { EngramError, fromStorageError, isEngramError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
+import { readIndexLayout, writeIndexLayout, type IndexLayout } from './index-layout-io';
 import { RecordCipher } from './cipher';
 import { openContents } from './contents-open';
 import {
@@ -330,6 +331,27 @@ export class MemoryStore {
       phases,
       this.cipher,
     );
+  }
+
+  /**
+   * The vector index's stored layout (see `index-layout-io.ts`), or undefined when there is none,
+   * it belongs to another log, or the store is encrypted (none is kept there).
+   */
+  async readIndexLayout(): Promise<IndexLayout | undefined> {
+    this.assertOpen();
+    if (this.cipher) return undefined;
+    return readIndexLayout(this.db, (why) => this.onProblem?.(`engram: ${why}; not used`));
+  }
+
+  /**
+   * Keeps the vector index's layout beside the checkpoint (not in an encrypted store: its
+   * centroids are averages of the vectors).
+   * @param layout - the index's trained lists
+   */
+  async writeIndexLayout(layout: IndexLayout): Promise<void> {
+    this.assertOpen();
+    if (this.cipher) return;
+    await writeIndexLayout(this.db, layout);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
 import type { CheckpointHead } from './checkpoint';
+import type { StoredIndexLayout } from './index-layout-io';
 import type {
   EventRecord,
   LexicalRow,
@@ -32,8 +33,11 @@ export interface EngramDB extends DBSchema {
   links: { key: [string, string]; value: LinkRecord };
   /** Lexical index: analysed terms and stage data of every active memory, keyed by id (since v3). */
   lexical: { key: string; value: LexicalRow };
-  /** A checkpoint of the derived records for fast opening: head at key -1, JSON chunks at 0.. (since v4). */
-  checkpoints: { key: number; value: CheckpointHead | string };
+  /**
+   * A checkpoint of the derived records for fast opening: head at key -1, JSON chunks at 0..
+   * (since v4); the vector index's trained layout at -2 (`index-layout-io.ts`).
+   */
+  checkpoints: { key: number; value: CheckpointHead | string | StoredIndexLayout };
 }
 
 /** Every object store, in the order a raw dump lists them. */

@@ -264,3 +264,66 @@ describe('IvfIndex background training', () => {
     await ownRows(6400, [17, 42]);
   });
 });
+
+describe('IvfIndex layout', () => {
+  test('a restored layout answers exactly as the index it was taken from, without training', async () => {
+    const dim = 32;
+    const base = 3000;
+    const extra = 60; // under 5 %: stays in the tail
+    const rows = clustered(base + extra, dim, 40, 21);
+    const queries = clustered(20, dim, 40, 22);
+    const source = new IvfIndex({ dim, flatBelow: 1000, probes: 4 });
+    await source.write(0, rows.subarray(0, base * dim));
+    await source.build();
+    await source.write(base, rows.subarray(base * dim));
+    source.remove([5, 17, base + 3]);
+    const before = await source.search(queries, 10);
+    const layout = source.exportLayout()!;
+    expect(source.trainedRows).toBe(base);
+
+    const reopened = new IvfIndex({ dim, flatBelow: 1000, probes: 4 });
+    await reopened.write(0, rows);
+    reopened.remove([5, 17, base + 3]);
+    expect(reopened.restoreLayout(layout)).toBe(true);
+    const after = await reopened.search(queries, 10);
+    expect(slotLists(after)).toEqual(slotLists(before));
+    expect(after.map((h) => [...h.scores])).toEqual(before.map((h) => [...h.scores]));
+    // Not retrained: it still says it was trained on the rows before the extra ones (a
+    // training now would see all of them), with the same lists.
+    expect(reopened.trainedRows).toBe(base);
+    expect(reopened.listCount).toBe(source.listCount);
+    // Without the layout the first search trains on every row.
+    const fresh = new IvfIndex({ dim, flatBelow: 1000, probes: 4 });
+    await fresh.write(0, rows);
+    await fresh.search(queries, 10);
+    expect(fresh.trainedRows).toBe(base + extra);
+  });
+
+  test('a layout that does not fit the rows is refused and changes nothing', async () => {
+    const dim = 16;
+    const rows = clustered(2000, dim, 20, 31);
+    const source = new IvfIndex({ dim, flatBelow: 1000 });
+    await source.write(0, rows);
+    await source.build();
+    const good = source.exportLayout()!;
+    const fewer = new IvfIndex({ dim, flatBelow: 1000 });
+    await fewer.write(0, rows.subarray(0, 1500 * dim)); // slots past 1499 not written
+    const twice = good.posSlot.slice();
+    twice[1] = twice[0]!;
+    const nan = good.centroids.slice();
+    nan[3] = NaN;
+    const bad = [
+      { ...good, dim: 8 },
+      { ...good, posSlot: twice },
+      { ...good, centroids: nan },
+      { ...good, listStart: good.listStart.slice().reverse() },
+    ];
+    const target = new IvfIndex({ dim, flatBelow: 1000 });
+    await target.write(0, rows);
+    for (const layout of bad) expect(target.restoreLayout(layout)).toBe(false);
+    expect(fewer.restoreLayout(good)).toBe(false);
+    expect(target.listCount).toBe(0); // nothing laid out: still untrained
+    expect(target.restoreLayout(good)).toBe(true);
+    expect(target.listCount).toBe(good.listStart.length - 1);
+  });
+});
