@@ -2,6 +2,15 @@
 // with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
 import { Engram } from '../src/engram';
 
+/** Index mode of the bench store (`--mode`; default: the engine's default, fp32). */
+export type BenchMode = 'fp32' | 'ivf' | 'auto' | 'int8' | 'binary';
+let mode: BenchMode | undefined;
+
+/** Sets the index mode every later call in this page opens the store with. */
+export function useMode(m: BenchMode | undefined): void {
+  mode = m;
+}
+
 /** The options every run opens the store with (same embedder id and dimension each time). */
 function options(name: string, dim: number, log?: (m: string) => void) {
   return {
@@ -9,6 +18,7 @@ function options(name: string, dim: number, log?: (m: string) => void) {
     embedder: { type: 'hash' as const, dim },
     backend: 'cpu' as const,
     worker: true,
+    ...(mode ? { index: { mode } } : {}),
     ...(log ? { log } : {}),
   };
 }

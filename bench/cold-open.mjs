@@ -1,4 +1,4 @@
-// `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--refill] [--json]`
+// `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill] [--json]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
@@ -22,7 +22,8 @@ const runs = flags.number('runs', 3);
 const data = resolve(flags.text('data', '../shared/data'));
 const port = flags.number('port', 41731);
 const profile = flags.text('profile', join(tmpdir(), 'engram-bench-cold-open'));
-const name = `cold-open-${memories}-${dim}`;
+const mode = flags.text('mode', '');
+const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}`;
 
 /** Message texts of the LoCoMo conversations and BEAM chats found under `dir`. */
 function messageTexts(dir) {
@@ -68,7 +69,10 @@ async function launch() {
   const page = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
   return { context, page };
 }
-const call = (page, fn, ...args) => callPage(page, '/bench/cold-open-page.ts', fn, ...args);
+const call = async (page, fn, ...args) => {
+  if (mode) await callPage(page, '/bench/cold-open-page.ts', 'useMode', mode);
+  return callPage(page, '/bench/cold-open-page.ts', fn, ...args);
+};
 
 const f = (v) => (typeof v === 'number' ? v.toFixed(0) : '–').padStart(8);
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -83,7 +87,9 @@ try {
     console.log(`filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s`);
   }
   await context.close();
-  console.log(`engram bench cold-open — ${memories} memories, ${dim}-d hash embedder, Worker, CPU`);
+  console.log(
+    `engram bench cold-open — ${memories} memories, ${dim}-d hash embedder, Worker, CPU, index ${mode || 'default'}`,
+  );
   const phaseNames = [];
   const rows = [];
   for (let i = 0; i < runs; i++) {
@@ -131,6 +137,7 @@ try {
     JSON.stringify({
       memories: rows[0]?.count,
       dim,
+      mode: mode || 'default',
       runs,
       coldOpenMs: median(rows.map((r) => r.coldOpenMs)),
       openMs: median(rows.map((r) => r.openMs)),

@@ -750,16 +750,21 @@ export class Engine {
   }
 
   /**
-   * Stores the IVF lists when they changed since they were read or last stored (so the next
-   * open restores them instead of training); with checkpoints off, nothing. Never throws.
+   * Trains the IVF lists if due, and stores them when they changed since they were read or last
+   * stored (so the next open restores them instead of training); with checkpoints off,
+   * nothing. Never throws.
    */
   private async saveLayout(): Promise<void> {
-    const version = this.layoutVersion();
-    if (!this.checkpointing || version < 0 || version === this.savedLayout) return;
-    const layout = (this.state.index as IvfIndex).exportLayout();
-    if (!layout) return;
+    const index = this.state.index;
+    if (!this.checkpointing || !(index instanceof IvfIndex)) return;
     try {
-      await this.store.writeIndexLayout(layout);
+      // Lists the next search would train (none yet, or rows doubled) are trained now, so the
+      // next open does not train them at its first search.
+      await index.build();
+      const version = this.layoutVersion();
+      if (version < 0 || version === this.savedLayout) return;
+      const layout = index.exportLayout();
+      if (layout) await this.store.writeIndexLayout(layout);
       this.savedLayout = version;
     } catch (e) {
       this.settings.log(`engram: IVF lists not stored: ${String(e)}`);
