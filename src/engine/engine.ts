@@ -750,17 +750,14 @@ export class Engine {
   }
 
   /**
-   * Trains the IVF lists if due, and stores them when they changed since they were read or last
-   * stored (so the next open restores them instead of training); with checkpoints off,
-   * nothing. Never throws.
+   * Stores the IVF lists when they changed since they were read or last stored (so the next
+   * open restores them instead of training them again); with checkpoints off, nothing. Lists
+   * still training in the background are not waited for. Never throws.
    */
   private async saveLayout(): Promise<void> {
     const index = this.state.index;
     if (!this.checkpointing || !(index instanceof IvfIndex)) return;
     try {
-      // Lists the next search would train (none yet, or rows doubled) are trained now, so the
-      // next open does not train them at its first search.
-      await index.build();
       const version = this.layoutVersion();
       if (version < 0 || version === this.savedLayout) return;
       const layout = index.exportLayout();
