@@ -471,6 +471,7 @@ export class IvfIndex implements VectorIndex {
     this.centroidPtr = laid * stride * 4;
     this.kernel = kernel;
     this.layouts++;
+    this.generation++; // a training running in slices was for the lists replaced here
     this.largest = 0;
     for (let c = 0; c < lists; c++)
       this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
