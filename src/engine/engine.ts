@@ -107,6 +107,11 @@ export class Engine {
   private checkpointSeq = -1;
   /** Layout version of the IVF lists last read or stored (-1: none). */
   private savedLayout = -1;
+  /**
+   * Set by an erasure (here or caught up from another tab): the index still holds the erased
+   * vectors until it is rebuilt from the store, so lists trained from them are not stored.
+   */
+  private layoutTainted = false;
   private checkpointing: CheckpointSettings | undefined;
   /** Armed after a write that makes a checkpoint due; fires after `idleMs` without writes. */
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -627,6 +632,7 @@ export class Engine {
     this.state.index.dispose();
     this.state = new MemoryState(index);
     this.savedLayout = -1; // a new index: its lists were never stored
+    this.layoutTainted = false; // its rows come from the store, where erased ones are zero
   }
 
   /** Commits a change set, then mirrors it in memory (vectors, records, links, erasures). */
@@ -647,6 +653,7 @@ export class Engine {
     for (const [id, v] of change.dropVersions ?? []) from.set(id, Math.min(v, from.get(id) ?? v));
     for (const [id, version] of from) this.state.forgetVersions(id, version);
     if (change.erase) {
+      this.layoutTainted = true;
       this.state.drop(change.erase.ids);
       this.checkpointSeq = -1; // deleted in the erasure's transaction
     }
@@ -751,12 +758,13 @@ export class Engine {
 
   /**
    * Stores the IVF lists when they changed since they were read or last stored (so the next
-   * open restores them instead of training them again); with checkpoints off, nothing. Lists
-   * still training in the background are not waited for. Never throws.
+   * open restores them instead of training them again); with checkpoints off, or after an
+   * erasure while this index holds the erased vectors, nothing. Lists still training in the
+   * background are not waited for. Never throws.
    */
   private async saveLayout(): Promise<void> {
     const index = this.state.index;
-    if (!this.checkpointing || !(index instanceof IvfIndex)) return;
+    if (!this.checkpointing || !(index instanceof IvfIndex) || this.layoutTainted) return;
     try {
       const version = this.layoutVersion();
       if (version < 0 || version === this.savedLayout) return;
@@ -824,6 +832,7 @@ export class Engine {
         if (caught === 'none') return;
         if (caught !== 'reset') {
           [this.appliedSeq, this.appliedHash] = [caught.seq, caught.hash];
+          if (caught.erased) this.layoutTainted = true;
           this.settings.log(
             `engram: caught up to seq ${caught.seq} (${caught.changed} memories changed elsewhere)`,
           );

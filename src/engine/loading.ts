@@ -148,7 +148,7 @@ export async function catchUpState(
   store: MemoryStore,
   state: MemoryState,
   applied: { seq: number; hash: string | undefined },
-): Promise<{ seq: number; hash: string; changed: number } | 'none' | 'reset'> {
+): Promise<{ seq: number; hash: string; changed: number; erased: boolean } | 'none' | 'reset'> {
   const appliedSeq = applied.seq;
   const known = (hash: string | undefined) => applied.hash === undefined || hash === applied.hash;
   const meta = await store.refreshMeta();
@@ -185,5 +185,7 @@ export async function catchUpState(
     seq: last?.seq ?? meta.lastSeq,
     hash: last?.hash ?? meta.lastHash,
     changed: ids.size,
+    // An erasure elsewhere: rows this tab's index read before it may still hold the vectors.
+    erased: events.some((e) => e.type === 'memory.erased'),
   };
 }
