@@ -111,7 +111,8 @@ async function store(
       runId: `beam-${chat.id}/B${m.batch}`,
       eventTime: m.time,
       link: true,
-      metadata: { messageId: m.id, role: m.role },
+      role: m.role,
+      metadata: { messageId: m.id },
     })),
   );
   const sources = new Map(added.results.map((r, i) => [r.id, [chat.messages[i]!.id]]));

@@ -3,6 +3,7 @@ import type { Embedder, LoadProgress } from './embed/embedder';
 import type {
   AddInput,
   AddOptions,
+  AddManyItem,
   AddResult,
   CheckpointOptions,
   EngineInfo,
@@ -319,10 +320,7 @@ export class Engram {
    * @param items - each a text with its scope, metadata and optional vector
    * @param onProgress - called as chunks are stored
    */
-  addMany(
-    items: (AddOptions & { text: string })[],
-    onProgress?: ProgressCallback,
-  ): Promise<AddResult> {
+  addMany(items: AddManyItem[], onProgress?: ProgressCallback): Promise<AddResult> {
     const cb = onProgress && this.worker ? proxy(onProgress) : onProgress;
     if (!this.worker || !Array.isArray(items))
       return this.call((h) => h.addMany(items, cb), [items]);

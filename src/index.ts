@@ -25,7 +25,7 @@ export type {
   CheckpointOptions,
   ProgressCallback,
 } from './engine/engine';
-export type { AddResultItem, SkippedInput, SkipReason } from './memory/ingest';
+export type { AddManyItem, AddResultItem, SkippedInput, SkipReason } from './memory/ingest';
 export type { BatchResult, ChangeSetWriter } from './govern/batch';
 export type { RollbackResult } from './govern/rollback';
 export type { AuditEntry, AuditOptions } from './govern/audit';
@@ -66,6 +66,7 @@ export type { CrossEncoderStageOptions } from './retrieval/cross-encoder-stage';
 export type { FeatureWeights } from './retrieval/rerank';
 export type { EntityStageOptions } from './retrieval/entities';
 export type { UpdateStageOptions } from './retrieval/updates';
+export type { StandingStageOptions, StandingKind } from './retrieval/standing';
 export type { RewriteQuery } from './retrieval/rewrite';
 export type { ExplainStage, ScoreExplanation, StageContribution } from './retrieval/explain';
 export { retention, type ForgetOptions } from './memory/forgetting';

@@ -22,6 +22,7 @@ import {
   addMemories,
   type AddInput,
   type AddOptions,
+  type AddManyItem,
   type AddResult,
 } from '../memory/ingest';
 import { toMemory } from '../memory/record-ops';
@@ -76,7 +77,7 @@ import { trustReport, type SourceTrust } from '../govern/trust';
 
 export type { SearchOptions } from './search';
 export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
-export type { AddInput, AddOptions, AddResult } from '../memory/ingest';
+export type { AddInput, AddManyItem, AddOptions, AddResult } from '../memory/ingest';
 export type { BatchResult, ChangeSetWriter } from '../govern/batch';
 export type { RollbackResult } from '../govern/rollback';
 export type { AuditEntry, AuditOptions } from '../govern/audit';
@@ -270,7 +271,7 @@ export class Engine {
    * @param options - progress callback, abort signal
    */
   async addMany(
-    items: (AddOptions & { text: string })[],
+    items: AddManyItem[],
     options: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
   ): Promise<AddResult> {
     this.assertOpen();

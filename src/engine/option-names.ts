@@ -12,6 +12,7 @@ import type { LlmHook } from '../memory/llm';
 import type { ForgetOptions } from '../memory/forgetting';
 import type { ExportOptions } from '../memory/export';
 import type { UpdateStageOptions } from '../retrieval/updates';
+import type { StandingStageOptions } from '../retrieval/standing';
 import type { ImportOptions } from '../memory/import';
 import type { CompactOptions } from '../memory/budget';
 import type { MergeOptions } from '../memory/merge';
@@ -140,7 +141,7 @@ export const ADD_OPTIONS = optionShape<AddOptions>(
 
 /** Each item of `addMany`: the options of `add` and its `text`. */
 export const ADD_MANY_ITEM = {
-  names: ['text', ...ADD_OPTIONS.names],
+  names: ['text', 'role', 'name', ...ADD_OPTIONS.names],
   nested: ADD_OPTIONS.nested ?? {},
 } as const satisfies OptionShape;
 
@@ -159,6 +160,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
     context: true,
     links: true,
     updates: true,
+    standing: true,
     rerank: true,
     entities: true,
     crossEncoder: true,
@@ -198,6 +200,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       cover: true,
       ratio: true,
     }),
+    standing: optionShape<StandingStageOptions>({ top: true, weight: true, topicWeight: true }),
     rerank: optionShape<RerankStageOptions>(
       { lambda: true, pool: true, episodePenalty: true, features: true },
       {

@@ -228,19 +228,42 @@ export async function addMemories(
 }
 
 /**
+ * One item of `addMany`: a text stored as it is, with the options of `add`, and, for a chat
+ * message, who said it (as `add`'s messages give it: `role`, `name`), which the memory keeps.
+ */
+export interface AddManyItem extends AddOptions {
+  /** The text to store. */
+  text: string;
+  /** Chat role of its author (`'user'`, `'assistant'`, …). */
+  role?: string;
+  /** The speaker's name. */
+  name?: string;
+}
+
+/**
  * `addMany`: every item stored as it is, embedded in batches, written in
  * transactions of up to 500; links only for items with `link: true`.
  */
 export async function addBatch(
   core: EngineCore,
-  items: (AddOptions & { text: string })[],
+  items: AddManyItem[],
   options: { onProgress?: (p: { done: number; total: number }) => void; signal?: AbortSignal },
 ): Promise<AddResult> {
   const checked = items.map((it, i) => {
     checkOptionNames(it, ADD_MANY_ITEM, `addMany items[${i}]`);
     const o = checkOptions(core, { infer: false, ...(it ?? {}) }, false);
     if (o.infer) throw new EngramError('InvalidArgument', 'addMany never consolidates: use add()');
-    return { text: checkText(it?.text, core.settings.maxTextLength), o };
+    for (const k of ['role', 'name'] as const)
+      if (it[k] !== undefined && (typeof it[k] !== 'string' || it[k].length === 0))
+        throw new EngramError(
+          'InvalidArgument',
+          `addMany items[${i}].${k} must be a non-empty string`,
+        );
+    const who = {
+      ...(it.role !== undefined ? { role: it.role } : {}),
+      ...(it.name !== undefined ? { name: it.name } : {}),
+    };
+    return { text: checkText(it?.text, core.settings.maxTextLength), o, who };
   });
   const results: AddResult['results'] = [];
   const skipped: SkippedInput[] = [];
@@ -256,7 +279,7 @@ export async function addBatch(
       );
       if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
       else if (a.text === c.text) chunk.push(c);
-      else chunk.push({ text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+      else chunk.push({ ...c, text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
     }
     const missing = chunk.filter((c) => !c.o.vector);
     const embedded = await core.embed(
@@ -270,6 +293,7 @@ export async function addBatch(
         kind: 'ADD' as const,
         text: c.text,
         vector: c.o.vector ?? embedded[next++]!,
+        ...c.who,
         ...(c.o.eventTime !== undefined ? { validFrom: c.o.eventTime } : {}),
       },
       o: c.o,

@@ -1,7 +1,21 @@
-// The indexed memories of a retriever: BM25 over memories and over whole episodes, each
-// memory's stage data (time, speaker, episode position) and the episode order for neighbours.
+// The indexed memories of a retriever: BM25 over memories (a long one as its passages) and
+// over whole episodes, each memory's stage data (time, speaker, episode position, standing
+// kind) and the episode order for neighbours.
 import { LexicalIndex, type Bm25Params } from './lexical-index';
 import { rowOf, type DocInfo, type LexicalRow, type RetrievalDoc } from './lexical-row';
+import { terms } from './analyzer';
+import { topicTerms, type StandingKind } from './standing';
+
+const NO_WORDS: ReadonlySet<string> = new Set();
+
+/** Separates a memory id from its passage number in the lexical index's keys. */
+const PASSAGE_SEP = '\u0001';
+
+/** The memory a lexical index key belongs to (a passage key or a memory id). */
+export function memoryOfKey(key: string): string {
+  const at = key.lastIndexOf(PASSAGE_SEP);
+  return at < 0 ? key : key.slice(0, at);
+}
 
 /**
  * The index side of a {@link Retriever}: `upsert`/`upsertRow`/`remove` keep BM25 postings,
@@ -16,6 +30,12 @@ export class Corpus {
   protected readonly episodes = new Map<string, string[]>();
   /** Per episode, each member's position in it: built when first needed, dropped when it changes. */
   private readonly positions = new Map<string, Map<string, number>>();
+  /** Passages of each memory indexed as several (a long text); others are one document. */
+  protected readonly passageCount = new Map<string, number>();
+  /** The standing instructions and preferences indexed, by id. */
+  protected readonly standing = new Map<string, StandingKind>();
+  /** BM25 over the standing memories alone: their words and topic markers. */
+  protected readonly standingIndex = new LexicalIndex();
 
   /** @param bm25 - BM25 parameters */
   constructor(bm25: Bm25Params) {
@@ -54,9 +74,22 @@ export class Corpus {
    */
   upsertRow(row: LexicalRow): void {
     this.remove(row.id);
-    const counts = new Map(row.terms);
-    for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
-    this.lexical.addTerms(row.id, counts);
+    const withDates = (terms: [string, number][]): Map<string, number> => {
+      const counts = new Map(terms);
+      for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
+      return counts;
+    };
+    // A long memory is indexed as its passages (each with the date words), found by its best.
+    if (row.passages && row.passages.length > 1) {
+      row.passages.forEach((p, i) => this.lexical.addTerms(row.id + PASSAGE_SEP + i, withDates(p)));
+      this.passageCount.set(row.id, row.passages.length);
+    } else this.lexical.addTerms(row.id, withDates(row.terms));
+    if (row.info.kind) {
+      this.standing.set(row.id, row.info.kind);
+      const counts = new Map(row.terms);
+      for (const t of topicTerms(counts.keys())) counts.set(t, 1);
+      this.standingIndex.addTerms(row.id, counts);
+    }
     this.rows.set(row.id, row);
     this.setInfo(row.id, row.info);
   }
@@ -73,7 +106,10 @@ export class Corpus {
   remove(id: string): void {
     const inf = this.info.get(id);
     if (!inf) return;
-    this.lexical.remove(id);
+    for (const key of this.keysOf(id)) this.lexical.remove(key);
+    this.passageCount.delete(id);
+    this.standing.delete(id);
+    this.standingIndex.remove(id);
     this.info.delete(id);
     this.rows.delete(id);
     if (inf.episode !== undefined) {
@@ -88,6 +124,9 @@ export class Corpus {
   /** Drops everything. */
   clear(): void {
     this.lexical.clear();
+    this.passageCount.clear();
+    this.standing.clear();
+    this.standingIndex.clear();
     this.episodeIndex.clear();
     this.dirtyEpisodes.clear();
     this.rows.clear();
@@ -121,6 +160,89 @@ export class Corpus {
       if (after !== undefined) out.push({ id: after, distance: d });
     }
     return out;
+  }
+
+  /** The lexical index keys of a memory: its id, or one key per passage. */
+  protected keysOf(id: string): string[] {
+    const n = this.passageCount.get(id);
+    if (n === undefined) return [id];
+    return Array.from({ length: n }, (_, i) => id + PASSAGE_SEP + i);
+  }
+
+  /**
+   * The best BM25 scores by memory: a memory held as passages scores as its best passage
+   * (one result per memory, never one per passage).
+   * @param query - analysed terms with weights
+   * @param pool - how many index documents (memories or passages) to keep
+   * @param allow - optional filter of admissible memory ids
+   */
+  protected lexicalTop(
+    query: ReadonlyMap<string, number>,
+    pool: number,
+    allow?: (id: string) => boolean,
+  ): Map<string, number> {
+    const byKey = this.lexical.topScores(
+      query,
+      pool,
+      allow && this.passageCount.size > 0 ? (k) => allow(memoryOfKey(k)) : allow,
+    );
+    if (this.passageCount.size === 0) return byKey;
+    const out = new Map<string, number>();
+    for (const [k, s] of byKey) {
+      const id = memoryOfKey(k);
+      if (s > (out.get(id) ?? -Infinity)) out.set(id, s);
+    }
+    return out;
+  }
+
+  /**
+   * How well each standing memory matches a request: BM25 among the standing memories of its
+   * words and its topics (a shared topic weighs `topicWeight` words).
+   * @param query - the request: its analysed terms with weights, and its text (topics are
+   *   read from all its words, question words too: "when is it due?")
+   * @param allow - memories the search may return
+   * @param topicWeight - weight of a topic marker
+   */
+  protected standingMatches(
+    query: { terms: ReadonlyMap<string, number>; text: string },
+    allow: (id: string) => boolean,
+    topicWeight: number,
+  ): Map<string, number> {
+    const q = new Map(query.terms);
+    if (topicWeight > 0)
+      for (const t of topicTerms([...query.terms.keys(), ...terms(query.text, NO_WORDS)]))
+        q.set(t, topicWeight);
+    return this.standingIndex.scores(q, allow);
+  }
+
+  /** Feedback terms of the given memories (all their passages). */
+  protected feedbackTermsOf(
+    ids: readonly string[],
+    n: number,
+    exclude: ReadonlySet<string>,
+  ): Map<string, number> {
+    return this.lexical.feedbackTerms(
+      ids.flatMap((id) => this.keysOf(id)),
+      n,
+      exclude,
+    );
+  }
+
+  /**
+   * Memories sharing rare terms with a memory (see `LexicalIndex.sharedTerms`), over its
+   * passages: per other memory, its strongest link; sorted by id.
+   */
+  protected sharedTermsOf(id: string, maxDf: number): { id: string; weight: number }[] {
+    if (this.passageCount.size === 0) return this.lexical.sharedTerms(id, maxDf);
+    const acc = new Map<string, number>();
+    for (const key of this.keysOf(id))
+      for (const l of this.lexical.sharedTerms(key, maxDf)) {
+        const other = memoryOfKey(l.id);
+        if (other !== id && l.weight > (acc.get(other) ?? 0)) acc.set(other, l.weight);
+      }
+    return [...acc]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([to, weight]) => ({ id: to, weight }));
   }
 
   protected refreshEpisodes(): void {

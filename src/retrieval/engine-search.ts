@@ -18,6 +18,7 @@ import {
 import { withVectors } from './fused-step';
 import { checkSpeakerOptions } from './speaker';
 import { checkUpdateOptions } from './updates';
+import { checkStandingOptions } from './standing';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 import { ScoreTrace, type ScoreExplanation } from './explain';
@@ -74,6 +75,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
         throw new EngramError('InvalidArgument', 'retrieval.lexical.pool must be an integer ≥ 1');
     }
     if (k === 'updates' && s) checkUpdateOptions(s);
+    if (k === 'standing' && s) checkStandingOptions(s);
   }
   return v as RetrievalOptions;
 }

@@ -4,6 +4,8 @@
 // the store keeps them (object store `lexical`) so opening a store re-tokenises nothing.
 import type { LexicalRow, MemoryRecord } from '../store/records';
 import { terms } from './analyzer';
+import { passages } from './passages';
+import { standingKind } from './standing';
 import { dateWords, mentionsTime } from './time';
 
 export type { DocInfo, LexicalRow } from '../store/records';
@@ -12,7 +14,7 @@ export type { DocInfo, LexicalRow } from '../store/records';
  * Version of the analysis a row was made with; rows of another version are re-analysed at
  * load. Bump it when the analyzer, stop words or indexed date words change.
  */
-export const LEXICAL_VERSION = 1;
+export const LEXICAL_VERSION = 2;
 
 /** One memory as the retriever indexes it. */
 export interface RetrievalDoc {
@@ -28,6 +30,11 @@ export interface RetrievalDoc {
   seq?: number;
   /** Who said or wrote it (a name a query may mention). */
   speaker?: string;
+  /**
+   * Chat role of its author; only the user's words (role `'user'` or none) are read for
+   * standing instructions and preferences.
+   */
+  role?: string;
 }
 
 function counts(list: readonly string[]): [string, number][] {
@@ -44,11 +51,14 @@ function counts(list: readonly string[]): [string, number][] {
  * // [['carolin', 1], ['hike', 1], ['went', 1]]
  */
 export function rowOf(doc: RetrievalDoc): LexicalRow {
+  const parts = passages(doc.text);
+  const kind = doc.role === undefined || doc.role === 'user' ? standingKind(doc.text) : undefined;
   return {
     id: doc.id,
     v: LEXICAL_VERSION,
     terms: counts(terms(doc.text)),
     dates: doc.time === undefined ? [] : counts(terms(dateWords(doc.time))),
+    ...(parts.length > 1 ? { passages: parts.map((p) => counts(terms(p))) } : {}),
     info: {
       ...(doc.time === undefined ? {} : { time: doc.time }),
       ...(doc.episode === undefined ? {} : { episode: doc.episode }),
@@ -56,6 +66,7 @@ export function rowOf(doc: RetrievalDoc): LexicalRow {
       order: doc.order ?? 0,
       seq: doc.seq ?? 0,
       mentionsTime: mentionsTime(doc.text),
+      ...(kind === undefined ? {} : { kind }),
     },
   };
 }
@@ -90,6 +101,7 @@ export function docOf(rec: MemoryRecord): RetrievalDoc | undefined {
     order: rec.createdAt,
     seq: rec.slot,
     ...(speaker === undefined ? {} : { speaker }),
+    ...(rec.role === undefined ? {} : { role: rec.role }),
   };
 }
 
@@ -105,7 +117,7 @@ export function lexicalRow(rec: MemoryRecord): LexicalRow | undefined {
 /**
  * Whether two versions of a memory index the same (so a change of strength or recall time,
  * say, needs no re-analysis): both unsearchable, or the same text, time, episode, order,
- * slot and speaker.
+ * slot, speaker and role.
  * @param a - one record
  * @param b - another
  */
@@ -119,7 +131,8 @@ export function sameDoc(a: MemoryRecord | undefined, b: MemoryRecord | undefined
     x.episode === y.episode &&
     x.order === y.order &&
     x.seq === y.seq &&
-    x.speaker === y.speaker
+    x.speaker === y.speaker &&
+    x.role === y.role
   );
 }
 

@@ -8,6 +8,7 @@ import type { Bm25Params } from './lexical-index';
 import type { Link, PprOptions } from './ppr';
 import type { QueryOptions } from './query';
 import type { FeatureWeights, MemoryFeatures, MmrOptions } from './rerank';
+import type { StandingStageOptions } from './standing';
 import type { UpdateStageOptions } from './updates';
 
 /** Options of the time stage. */
@@ -108,6 +109,13 @@ export interface RetrievalOptions {
    * value ranks above it (see {@link UpdateStageOptions}).
    */
   updates?: UpdateStageOptions | false;
+  /**
+   * Standing instructions and preferences ("Always format code with syntax highlighting", "I
+   * prefer minimal dependencies"), recognised when written: the few that best match the
+   * request by word or topic are brought up just below the best result (see
+   * {@link StandingStageOptions}).
+   */
+  standing?: StandingStageOptions | false;
   rerank?: RerankStageOptions | false;
   /** Query decomposition by named entity, merged round-robin (see {@link EntityStageOptions}). */
   entities?: EntityStageOptions | false;
@@ -156,6 +164,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   // so they stay out unless asked for (`links: { stored: true }`).
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
   updates: false,
+  standing: {},
   rerank: {},
   entities: false,
   crossEncoder: false,

@@ -14,6 +14,7 @@ export type {
   RetrieveInput,
   TimeStageOptions,
 } from './options';
+export type { StandingStageOptions } from './standing';
 import { expandContext } from './context';
 import { normalise, ranked, weightedFusion, type Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
@@ -32,6 +33,7 @@ import { terms } from './analyzer';
 import { applyFeatures, diversify, dot, mmr } from './rerank';
 import { boostSpeakers } from './speaker';
 import { preferNewer, type UpdateDoc } from './updates';
+import { surfaceStanding } from './standing';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 import type { ScoreTrace } from './explain';
@@ -211,15 +213,15 @@ export class Retriever extends Corpus {
     if (o.lexical) {
       const pool = o.lexical.pool ?? DEFAULT_LEXICAL_POOL;
       const lexAllow = input.allowsAllIndexed ? undefined : allow;
-      lex = this.lexical.topScores(q.terms, pool, lexAllow);
+      lex = this.lexicalTop(q.terms, pool, lexAllow);
       const nfb = o.lexical.feedbackTerms ?? 0;
       if (nfb > 0 && lex.size) {
         const top = ranked(lex, o.lexical.feedbackDocs ?? 5).map(([id]) => id);
         const fbw = o.lexical.feedbackWeight ?? 0.3;
         const terms = new Map(q.terms);
-        for (const [t, v] of this.lexical.feedbackTerms(top, nfb, new Set(q.terms.keys())))
+        for (const [t, v] of this.feedbackTermsOf(top, nfb, new Set(q.terms.keys())))
           terms.set(t, fbw * v);
-        lex = this.lexical.topScores(terms, pool, lexAllow);
+        lex = this.lexicalTop(terms, pool, lexAllow);
       }
     }
     const lexInput = lex ? [{ scores: lex, weight: o.lexical ? (o.lexical.weight ?? 1) : 1 }] : [];
@@ -302,7 +304,7 @@ export class Retriever extends Corpus {
       const maxDf = o.links.shared ?? 0;
       const linksOf = (id: string): Link[] => [
         ...(stored?.(id) ?? []),
-        ...(maxDf > 0 ? this.lexical.sharedTerms(id, maxDf) : []),
+        ...(maxDf > 0 ? this.sharedTermsOf(id, maxDf) : []),
       ];
       const pr = personalizedPageRank(
         seeds,
@@ -331,6 +333,14 @@ export class Retriever extends Corpus {
       scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
     }
     step?.('updates', o.updates);
+
+    // 6. Standing instructions and preferences that govern the request, even sharing no word.
+    const standingOn = o.standing && this.standing.size > 0;
+    if (o.standing && standingOn) {
+      const matches = this.standingMatches(q, allow, o.standing.topicWeight ?? 1);
+      scores = surfaceStanding(scores, matches, (id) => this.standing.get(id), o.standing);
+    }
+    step?.('standing', standingOn);
     return scores;
   }
 }

@@ -219,7 +219,17 @@ export interface DocInfo {
   seq: number;
   /** Whether the text itself mentions a time. */
   mentionsTime: boolean;
+  /** A standing instruction or preference of the user (recognised in the text; see `standing.ts`). */
+  kind?: StandingKind;
 }
+
+/**
+ * What a standing memory is: `'instruction'` ("Always format code with syntax highlighting",
+ * "Never use semicolons") or `'preference'` ("I prefer minimal dependencies"). Recognised in the
+ * user's words when a memory is indexed; such memories are weighed for every request they may
+ * govern (`retrieval.standing`).
+ */
+export type StandingKind = 'instruction' | 'preference';
 
 /**
  * A stored lexical row (object store `lexical`, keyed by memory id): analysed term counts of
@@ -234,6 +244,11 @@ export interface LexicalRow {
   terms: [string, number][];
   /** Term counts of the indexed date words, sorted by term. */
   dates: [string, number][];
+  /**
+   * Term counts of each passage of a long text (more than one passage: see `passages.ts`),
+   * each sorted by term; absent for a text that is one passage.
+   */
+  passages?: [string, number][][];
   info: DocInfo;
 }
 

@@ -5,6 +5,7 @@ import {
   Engine,
   type AddInput,
   type AddOptions,
+  type AddManyItem,
   type AddResult,
   type EngineInfo,
   type EngineOptions,
@@ -94,10 +95,7 @@ export class EngineHost {
     if (llmDecide) llm.decide = (x) => llmDecide(x);
     return this.need().add(input, { ...options, llm });
   }
-  addMany(
-    items: (AddOptions & { text: string })[],
-    onProgress?: ProgressCallback,
-  ): Promise<AddResult> {
+  addMany(items: AddManyItem[], onProgress?: ProgressCallback): Promise<AddResult> {
     return this.need().addMany(items, onProgress ? { onProgress } : {});
   }
   /** @param rewrite - `llm.rewriteQuery`, passed apart so it can cross the Worker as a proxy */

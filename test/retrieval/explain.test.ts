@@ -21,6 +21,7 @@ const HYBRID_STAGES: ExplainStage[] = [
   'links',
   'speakerLate',
   'updates',
+  'standing',
   'retention',
   'rerank',
   'entities',
