@@ -31,8 +31,8 @@ export interface RetrievalDoc {
   /** Who said or wrote it (a name a query may mention). */
   speaker?: string;
   /**
-   * Chat role of its author; only the user's words (role `'user'` or none) are read for
-   * standing instructions and preferences.
+   * Chat role of its author; only the user's words (role `'user'`) are read for standing
+   * instructions and preferences.
    */
   role?: string;
 }
@@ -52,7 +52,9 @@ function counts(list: readonly string[]): [string, number][] {
  */
 export function rowOf(doc: RetrievalDoc): LexicalRow {
   const parts = passages(doc.text);
-  const kind = doc.role === undefined || doc.role === 'user' ? standingKind(doc.text) : undefined;
+  // Standing instructions are what the user tells the assistant: only a user's chat message
+  // (role 'user', as `add()` stores what it extracts) is read for them, not notes or transcripts.
+  const kind = doc.role === 'user' ? standingKind(doc.text) : undefined;
   return {
     id: doc.id,
     v: LEXICAL_VERSION,

@@ -42,11 +42,12 @@ test('neither: habits, questions, narration and code are not standing instructio
   expect(standingKind('I prefer tabs. Always indent with tabs.')).toBe('instruction');
 });
 
-test("only the user's words are read: an assistant's 'Always …' is no instruction", () => {
+test("only a user's chat message is read: an assistant's or a role-less 'Always …' is no instruction", () => {
   const text = 'Always validate input on the server.';
   expect(rowOf({ id: 'a', text, role: 'assistant' }).info.kind).toBeUndefined();
   expect(rowOf({ id: 'u', text, role: 'user' }).info.kind).toBe('instruction');
-  expect(rowOf({ id: 'p', text }).info.kind).toBe('instruction');
+  // No role (a note, a transcript line): not read for instructions either.
+  expect(rowOf({ id: 'p', text }).info.kind).toBeUndefined();
 });
 
 test('topics bridge words a request and an instruction do not share', () => {
