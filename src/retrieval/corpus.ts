@@ -2,7 +2,13 @@
 // over whole episodes, each memory's stage data (time, speaker, episode position, standing
 // kind) and the episode order for neighbours.
 import { LexicalIndex, type Bm25Params } from './lexical-index';
-import { rowOf, type DocInfo, type LexicalRow, type RetrievalDoc } from './lexical-row';
+import {
+  passageTerms,
+  rowOf,
+  type DocInfo,
+  type LexicalRow,
+  type RetrievalDoc,
+} from './lexical-row';
 import { terms } from './analyzer';
 import { topicTerms, type StandingKind } from './standing';
 
@@ -81,8 +87,9 @@ export class Corpus {
     };
     // A long memory is indexed as its passages (each with the date words), found by its best.
     if (row.passages && row.passages.length > 1) {
-      row.passages.forEach((p, i) => this.lexical.addTerms(row.id + PASSAGE_SEP + i, withDates(p)));
-      this.passageCount.set(row.id, row.passages.length);
+      const parts = passageTerms(row);
+      parts.forEach((p, i) => this.lexical.addTerms(row.id + PASSAGE_SEP + i, withDates(p)));
+      this.passageCount.set(row.id, parts.length);
     } else this.lexical.addTerms(row.id, withDates(row.terms));
     if (row.info.kind) {
       this.standing.set(row.id, row.info.kind);

@@ -14,7 +14,7 @@ export type { DocInfo, LexicalRow } from '../store/records';
  * Version of the analysis a row was made with; rows of another version are re-analysed at
  * load. Bump it when the analyzer, stop words or indexed date words change.
  */
-export const LEXICAL_VERSION = 2;
+export const LEXICAL_VERSION = 3;
 
 /** One memory as the retriever indexes it. */
 export interface RetrievalDoc {
@@ -44,6 +44,39 @@ function counts(list: readonly string[]): [string, number][] {
 }
 
 /**
+ * Each passage's terms as indices into the whole text's sorted `terms`, one per occurrence:
+ * a passage repeats the text's words, so naming them by position keeps a long memory's row
+ * near the size of its terms alone (term strings per passage doubled it, and a store full
+ * to its quota held a third fewer long memories). A term the whole text lacks (a word split
+ * by a hard cut inside a run of 175+ characters without a space) is left out.
+ */
+function passageIndices(whole: readonly [string, number][], parts: readonly string[]): number[][] {
+  const at = new Map(whole.map(([t], i) => [t, i]));
+  return parts.map((p) =>
+    terms(p)
+      .flatMap((t) => at.get(t) ?? [])
+      .sort((a, b) => a - b),
+  );
+}
+
+/**
+ * The term counts of each passage of a row (none: the row is one document).
+ * @param row - a lexical row
+ */
+export function passageTerms(row: LexicalRow): [string, number][][] {
+  return (row.passages ?? []).map((list) => {
+    const out: [string, number][] = [];
+    for (const i of list) {
+      const last = out[out.length - 1];
+      const t = row.terms[i]![0];
+      if (last && last[0] === t) last[1]++;
+      else out.push([t, 1]);
+    }
+    return out;
+  });
+}
+
+/**
  * The row of a document: its analysed terms and stage data.
  * @param doc - the document
  * @example
@@ -55,12 +88,13 @@ export function rowOf(doc: RetrievalDoc): LexicalRow {
   // Standing instructions are what the user tells the assistant: only a user's chat message
   // (role 'user', as `add()` stores what it extracts) is read for them, not notes or transcripts.
   const kind = doc.role === 'user' ? standingKind(doc.text) : undefined;
+  const whole = counts(terms(doc.text));
   return {
     id: doc.id,
     v: LEXICAL_VERSION,
-    terms: counts(terms(doc.text)),
+    terms: whole,
     dates: doc.time === undefined ? [] : counts(terms(dateWords(doc.time))),
-    ...(parts.length > 1 ? { passages: parts.map((p) => counts(terms(p))) } : {}),
+    ...(parts.length > 1 ? { passages: passageIndices(whole, parts) } : {}),
     info: {
       ...(doc.time === undefined ? {} : { time: doc.time }),
       ...(doc.episode === undefined ? {} : { episode: doc.episode }),

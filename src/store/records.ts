@@ -245,10 +245,10 @@ export interface LexicalRow {
   /** Term counts of the indexed date words, sorted by term. */
   dates: [string, number][];
   /**
-   * Term counts of each passage of a long text (more than one passage: see `passages.ts`),
-   * each sorted by term; absent for a text that is one passage.
+   * Each passage of a long text (more than one passage: see `passages.ts`) as the indices into
+   * `terms` of its words, one per occurrence, ascending; absent for a text that is one passage.
    */
-  passages?: [string, number][][];
+  passages?: number[][];
   info: DocInfo;
 }
 

@@ -41,8 +41,10 @@ test('a 5k-character memory is found by its last passage, once; survives reopen;
     const reopened = await ids();
     // Update: the passages are those of the new text (the old answer is gone).
     await e.update(id, body + 'The staging deployment key now lives in the hardware token.');
-    const updated = (await row()) as { passages?: [string, number][][] } | undefined;
-    const stems = (updated?.passages ?? []).map((p) => p.map(([t]) => t));
+    const updated = (await row()) as
+      { terms: [string, number][]; passages?: number[][] } | undefined;
+    // Each passage names its words by their index in the row's terms.
+    const stems = (updated?.passages ?? []).map((p) => p.map((i) => updated!.terms[i]![0]));
     const oldAnswer = stems.some((p) => p.includes('quuxvault'));
     const newInLast = stems.at(-1)?.includes('hardwar') ?? false;
     const newAnswer = (await e.search('staging deployment key hardware token', o)).results.map(

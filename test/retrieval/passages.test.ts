@@ -1,7 +1,8 @@
 import { expect, test } from 'vitest';
 import { passages, PASSAGE_CHARS } from '../../src/retrieval/passages';
 import { Retriever } from '../../src/retrieval/retriever';
-import { rowOf } from '../../src/retrieval/lexical-row';
+import { passageTerms, rowOf } from '../../src/retrieval/lexical-row';
+import { terms } from '../../src/retrieval/analyzer';
 
 // A 5,000-character text of numbered sentences: each names its number, so a passage's
 // position in the text is readable from it.
@@ -73,4 +74,25 @@ test('a long memory is indexed as passages, found by its last one, returned once
   // Removing it removes every passage: nothing of it is found any more.
   r.remove('long');
   expect(r.search('staging deployment key Vault', 10, {}, { dense: false })).toEqual([]);
+});
+
+test("a long memory's row names each passage's words by index: decoded, each passage's term counts; the row stays near the size of its terms", () => {
+  // Words that differ everywhere (as in a long technical answer), in sentences.
+  const text = Array.from(
+    { length: 60 },
+    (_, i) =>
+      `Step ${i} ${Array.from({ length: 6 }, (_, k) => ((i * 7919 + k * 104729) % 1e6).toString(36)).join(' ')}.`,
+  ).join(' ');
+  const row = rowOf({ id: 'm', text });
+  const parts = passages(text);
+  expect(parts.length).toBeGreaterThan(2);
+  const counted = (p: string) => {
+    const m = new Map<string, number>();
+    for (const t of terms(p)) m.set(t, (m.get(t) ?? 0) + 1);
+    return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  };
+  expect(passageTerms(row)).toEqual(parts.map(counted));
+  // Stored: indices, not term strings again (those doubled a long memory's row).
+  const { passages: _p, ...alone } = row;
+  expect(JSON.stringify(row).length).toBeLessThan(1.5 * JSON.stringify(alone).length);
 });
