@@ -74,6 +74,10 @@ import {
 } from '../govern/pending';
 import { feedback, type FeedbackVerdict } from '../govern/feedback';
 import { trustReport, type SourceTrust } from '../govern/trust';
+import { Replicator } from '../sync/replicator';
+import { applySyncDocs } from '../sync/apply-docs';
+import { mergeOrder } from '../sync/merge-order';
+import { checkSyncOptions, type SyncOptions, type SyncStatus } from '../sync/sync-options';
 
 export type { SearchOptions } from './search';
 export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
@@ -129,6 +133,8 @@ export class Engine {
   private readonly core: EngineCore;
   /** Recalls by search, written later and coalesced: searches never write. */
   private readonly recalls: RecallBuffer;
+  /** Replication with a sync server, while started. */
+  private replicator: Replicator | undefined;
 
   private constructor(
     private readonly store: MemoryStore,
@@ -250,6 +256,7 @@ export class Engine {
       count: this.state.activeCount,
       indexMode: indexFootprint(this.state.index).mode,
       residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
+      ...(this.replicator ? { sync: this.replicator.status() } : {}),
     };
   }
 
@@ -410,7 +417,63 @@ export class Engine {
     const events = await this.store.eventsFor(id);
     if (events.length === 0)
       throw new EngramError('NotFound', `No memory with id ${id}`, { details: { id } });
-    return historyFromEvents(id, events);
+    return historyFromEvents(id, mergeOrder(events));
+  }
+
+  /**
+   * Starts replicating the event log with a CouchDB-compatible server (see README "Sync
+   * across devices"): own events go up, other devices' come down and are applied here.
+   * Resolves once local events are queued for the server and replication has started.
+   * @throws `InvalidArgument` for bad options, or when sync is already started
+   */
+  async syncStart(options: SyncOptions): Promise<void> {
+    this.assertOpen();
+    const checked = checkSyncOptions(options);
+    if (this.replicator) throw new EngramError('InvalidArgument', 'sync is already started');
+    const store = this.store;
+    const replicator = new Replicator(
+      {
+        name: this.store.name,
+        ownEventsSince: async (seq) => (await store.eventsSince(seq)).filter((e) => !e.origin),
+        eventsOf: async (ids) => (await Promise.all(ids.map((id) => store.eventsFor(id)))).flat(),
+        applyDocs: async (docs, device) => {
+          let n = 0;
+          await this.write(async () => {
+            const logged = await applySyncDocs(this.core, docs, device);
+            n = logged.length;
+            return logged;
+          });
+          return n;
+        },
+        log: this.settings.log,
+      },
+      checked,
+    );
+    this.replicator = replicator;
+    try {
+      await replicator.start();
+    } catch (e) {
+      this.replicator = undefined;
+      throw e;
+    }
+  }
+
+  /** Stops replicating (what is queued is finished first). */
+  async syncStop(): Promise<void> {
+    const r = this.replicator;
+    this.replicator = undefined;
+    await r?.stop();
+  }
+
+  /**
+   * Where sync stands, with `pending`: own events not yet sent to the server.
+   * @returns undefined when sync is not started
+   */
+  async syncStatus(): Promise<(SyncStatus & { pending: number; device: string }) | undefined> {
+    const r = this.replicator;
+    if (!r) return undefined;
+    await r.settled();
+    return { ...r.status(), pending: await r.pending(), device: r.device };
   }
 
   /** Checks the hash chain of the whole event log (payload hashes included). */
@@ -580,6 +643,7 @@ export class Engine {
   /** Writes the buffered recalls by search, then closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.syncStop().catch(() => {});
     await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);
     await this.idleCheckpoint;
@@ -705,6 +769,7 @@ export class Engine {
     });
     const last = events[events.length - 1];
     if (last) {
+      this.replicator?.committed(events);
       this.sync.announce(last.seq);
       this.scheduleCheckpoint();
     }

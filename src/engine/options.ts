@@ -1,3 +1,4 @@
+import type { SyncStatus } from '../sync/sync-options';
 // The engine's options and what `info()` reports.
 import type { Embedder } from '../embed/embedder';
 import type { BackendChoice } from '../search/backend-choice';
@@ -165,6 +166,8 @@ export interface EngineInfo {
   indexMode: IndexMode;
   /** Bytes per vector of the scanned copy (GPU-resident on WebGPU). */
   residentBytesPerVector: number;
+  /** While sync is started: its status (`pushPending`: events not yet on the server). */
+  sync?: SyncStatus;
 }
 
 /** Longest embedding an engine takes (an embedder's `dim`). */

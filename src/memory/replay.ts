@@ -12,29 +12,51 @@ import {
   type MemoryRecord,
 } from '../store/records';
 import { applyPatch } from './record-ops';
+import { mergeOrder } from '../sync/merge-order';
 
 /**
- * Replays a log (oldest first) into memories, versions, links and vectors.
- * @param events - the whole log
+ * Replays a log into memories, versions, links and vectors. A log holding
+ * synced events is replayed in merge order (`mergeOrder`) with vector slots
+ * given afresh (each device numbered its own), and concurrent updates of one
+ * memory resolved by {@link placeVersion}.
+ * @param events - the whole log, oldest first
  * @returns the derived state and the next free vector slot
  */
 export function replay(events: readonly EventRecord[]): { state: DerivedState; nextSlot: number } {
+  const merged = events.some((e) => e.origin);
   const memories = new Map<string, MemoryRecord>();
   const versions = new Map<string, MemoryRecord>();
   const links = new Map<string, LinkRecord>();
   const vectors = new Map<number, Float32Array>();
+  /** Merged logs: slot given to each (device, slot) a payload names, and slots of each memory. */
+  const slotOf = new Map<string, number>();
+  const slotsOfId = new Map<string, number[]>();
   let nextSlot = 0;
   const useSlot = (s: number) => (nextSlot = Math.max(nextSlot, s + 1));
-  for (const e of events) {
+  const localSlot = (e: EventRecord, r: MemoryRecord): MemoryRecord => {
+    if (!merged) return r;
+    const key = `${e.origin?.device ?? ''}:${r.slot}`;
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      slotOf.set(key, (slot = nextSlot++));
+      slotsOfId.set(r.id, [...(slotsOfId.get(r.id) ?? []), slot]);
+    }
+    return { ...r, slot };
+  };
+  for (const e of merged ? mergeOrder(events) : events) {
     const p = e.payload;
     if (isTombstone(p)) continue;
-    if (p.previous) versions.set(`${p.previous.id}#${p.previous.version}`, p.previous);
+    let memory = p.memory && localSlot(e, p.memory);
+    const previous = p.previous && localSlot(e, p.previous);
+    if (merged && memory)
+      memory = placeVersion(memories.get(memory.id), memory, previous, versions, e.at);
+    else if (previous) versions.set(`${previous.id}#${previous.version}`, previous);
     // A rollback removes the past versions its change set made.
     for (const v of p.dropVersions ?? []) versions.delete(`${e.memoryId}#${v}`);
-    if (p.memory) {
-      memories.set(p.memory.id, p.memory);
-      if (p.vector) vectors.set(p.memory.slot, new Float32Array(p.vector.slice(0)));
-      useSlot(p.memory.slot);
+    if (memory) {
+      memories.set(memory.id, memory);
+      if (p.vector) vectors.set(memory.slot, new Float32Array(p.vector.slice(0)));
+      useSlot(memory.slot);
     }
     if (p.patch) {
       const cur = memories.get(e.memoryId);
@@ -48,7 +70,7 @@ export function replay(events: readonly EventRecord[]): { state: DerivedState; n
       memories.delete(e.memoryId);
       for (const [k, v] of versions) if (v.id === e.memoryId) versions.delete(k);
       for (const [k, l] of links) if (l.from === e.memoryId || l.to === e.memoryId) links.delete(k);
-      for (const s of p.slots ?? []) {
+      for (const s of merged ? (slotsOfId.get(e.memoryId) ?? []) : (p.slots ?? [])) {
         vectors.delete(s);
         useSlot(s);
       }
@@ -63,6 +85,37 @@ export function replay(events: readonly EventRecord[]): { state: DerivedState; n
     },
     nextSlot,
   };
+}
+
+/**
+ * Merged logs: where a new version of a memory goes when the current one may
+ * come from another device. The rule (the same on every replica, as the order is):
+ * the version applied last in merge order is current; the one it replaces is kept
+ * as a past version under the current number, and the new one numbered after it
+ * (events without `previous` — add, rollback, accept — replace the record as without sync).
+ * When the event's `previous` is the current version (same `recordedAt`), that is a
+ * plain update and `previous` (invalidated) is what is kept; otherwise the update was
+ * concurrent with the current version, which is kept as it was, superseded at `at`.
+ * So concurrent updates keep both versions in the history.
+ * @returns the new version, renumbered
+ */
+function placeVersion(
+  cur: MemoryRecord | undefined,
+  memory: MemoryRecord,
+  previous: MemoryRecord | undefined,
+  versions: Map<string, MemoryRecord>,
+  at: number,
+): MemoryRecord {
+  if (!cur || !previous) {
+    if (previous) versions.set(`${previous.id}#${previous.version}`, previous);
+    return memory;
+  }
+  const kept =
+    previous.recordedAt === cur.recordedAt
+      ? { ...previous, version: cur.version, slot: cur.slot }
+      : { ...cur, state: previous.state, supersededAt: at };
+  versions.set(`${cur.id}#${cur.version}`, kept);
+  return { ...memory, version: cur.version + 1 };
 }
 
 /**

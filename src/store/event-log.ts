@@ -1,12 +1,14 @@
 import { toBase64 } from './bytes';
-import { isTombstone, type EventPayload, type EventRecord } from './records';
+import { isTombstone, type EventPayload, type EventRecord, type Tombstone } from './records';
 
 /** An event before the log gives it a sequence number and hashes. */
 export type NewEvent = Omit<
   EventRecord,
   'seq' | 'prevHash' | 'hash' | 'payloadHash' | 'payload'
 > & {
-  payload: EventPayload;
+  payload: EventPayload | Tombstone;
+  /** A synced event arriving already erased keeps the payload hash it was logged with. */
+  payloadHash?: string;
 };
 
 /**
@@ -35,8 +37,17 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** The part of an event its `hash` covers: everything but the payload itself (its hash stands in). */
 export function chainedPart(e: Omit<EventRecord, 'hash'>): string {
-  const { seq, type, memoryId, at, actor, payloadHash, prevHash } = e;
-  return canonicalJson({ seq, type, memoryId, at, actor, payloadHash, prevHash });
+  const { seq, type, memoryId, at, actor, payloadHash, prevHash, origin } = e;
+  // `origin` is undefined (so left out) on every event logged here: their hashes are unchanged.
+  return canonicalJson({ seq, type, memoryId, at, actor, payloadHash, prevHash, origin });
+}
+
+/** True when a synced event's `origin.hash` matches its content in its device's chain. */
+export async function originMatches(e: EventRecord): Promise<boolean> {
+  const o = e.origin;
+  if (!o) return true;
+  const { hash: _h, origin: _o, ...rest } = e;
+  return (await sha256Hex(chainedPart({ ...rest, seq: o.seq, prevHash: o.prevHash }))) === o.hash;
 }
 
 /**
@@ -51,7 +62,9 @@ export async function chainEvents(
   lastSeq: number,
   lastHash: string,
 ): Promise<EventRecord[]> {
-  const payloadHashes = await Promise.all(events.map((e) => sha256Hex(canonicalJson(e.payload))));
+  const payloadHashes = await Promise.all(
+    events.map((e) => e.payloadHash ?? sha256Hex(canonicalJson(e.payload))),
+  );
   const out: EventRecord[] = [];
   let prevHash = lastHash;
   let seq = lastSeq;
@@ -65,6 +78,7 @@ export async function chainEvents(
       payload: e.payload,
       payloadHash: payloadHashes[i]!,
       prevHash,
+      ...(e.origin ? { origin: e.origin } : {}),
     };
     const hash = await sha256Hex(chainedPart(unhashed));
     out.push({ ...unhashed, hash });
@@ -110,6 +124,7 @@ export async function verifyChain(events: readonly EventRecord[]): Promise<LogVe
     const { hash, ...rest } = e;
     if ((await sha256Hex(chainedPart(rest))) !== hash)
       return bad(e, 'event does not match its hash');
+    if (!(await originMatches(e))) return bad(e, 'synced event does not match its origin hash');
     if (isTombstone(e.payload)) erased++;
     else if ((await sha256Hex(canonicalJson(e.payload))) !== e.payloadHash)
       return bad(e, 'payload does not match its hash');

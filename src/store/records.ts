@@ -164,7 +164,23 @@ export interface EventRecord {
   payloadHash: string;
   /** Hash of the previous event (hex), '' for the first. */
   prevHash: string;
-  /** SHA-256 (hex) of {seq, type, memoryId, at, actor, payloadHash, prevHash}. */
+  /** SHA-256 (hex) of {seq, type, memoryId, at, actor, payloadHash, prevHash} (and `origin`, when set). */
+  hash: string;
+  /**
+   * Set on an event that came from another device through sync: where it was first logged.
+   * `hash` is its name everywhere (the sync document's `_id`); `seq` and `prevHash` place it
+   * in its device's own chain, so that its hash can be checked here (see `verifyChain`).
+   */
+  origin?: EventOrigin;
+}
+
+/** Where a synced event was first logged (see `EventRecord.origin`). */
+export interface EventOrigin {
+  /** Id of the device (store) that logged it. */
+  device: string;
+  /** Its seq, prevHash and hash in that device's log. */
+  seq: number;
+  prevHash: string;
   hash: string;
 }
 

@@ -70,10 +70,9 @@ export async function storedForm(
  */
 export function withNonces(cipher: RecordCipher | undefined, events: NewEvent[]): NewEvent[] {
   if (!cipher) return events;
-  return events.map((e) => ({
-    ...e,
-    payload: { ...e.payload, nonce: toBase64(crypto.getRandomValues(new Uint8Array(16)).buffer) },
-  }));
+  const nonce = () => toBase64(crypto.getRandomValues(new Uint8Array(16)).buffer);
+  // A synced event keeps the payload (and nonce) it was first logged with.
+  return events.map((e) => (e.origin ? e : { ...e, payload: { ...e.payload, nonce: nonce() } }));
 }
 
 /** Events as stored: payloads sealed with a cipher, as they are without. */
