@@ -199,6 +199,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       minShared: true,
       cover: true,
       ratio: true,
+      cues: true,
     }),
     standing: optionShape<StandingStageOptions>({ top: true, weight: true, topicWeight: true }),
     rerank: optionShape<RerankStageOptions>(

@@ -17,7 +17,36 @@ export interface UpdateStageOptions {
   cover?: number;
   /** The later memory is lifted only when its score is at least this share of the earlier one's (default 0.5). */
   ratio?: number;
+  /**
+   * A later memory that says it changes something ("updated", "new", "recently", "increased",
+   * "rescheduled", …: see {@link UPDATE_CUES}) is preferred, and lifted whatever its score,
+   * over one that does not (default false).
+   */
+  cues?: boolean;
 }
+
+/** Stems of the words with which a message restates a fact with a changed value. */
+export const UPDATE_CUES: ReadonlySet<string> = new Set([
+  'updat',
+  'recent',
+  'increas',
+  'decreas',
+  'reschedul',
+  'new',
+  'chang',
+  'move',
+  'instead',
+  'revis',
+  'improv',
+  'reach',
+  'grown',
+  'drop',
+  'rais',
+  'adjust',
+  'extend',
+  'push',
+  'latest',
+]);
 
 /** What the stage needs of a memory. */
 export interface UpdateDoc {
@@ -51,6 +80,8 @@ export function preferNewer(
   const minShared = o.minShared ?? 2;
   const cover = o.cover ?? 0.5;
   const ratio = o.ratio ?? 0.5;
+  const cues = o.cues === true;
+  const cued = (d: UpdateDoc): boolean => cues && [...UPDATE_CUES].some((c) => d.terms.has(c));
   const out: Scores = new Map(scores);
   const best = [...scores].sort((a, b) => b[1] - a[1]).slice(0, pool);
   const hits = best.flatMap(([id, score]) => {
@@ -71,14 +102,18 @@ export function preferNewer(
     let pick: (typeof hits)[number] | undefined;
     for (let j = i + 1; j < hits.length; j++) {
       const newer = hits[j]!;
-      if (newer.score < ratio * older.score) continue;
+      const says = cued(newer.d);
+      if (newer.score < ratio * older.score && !says) continue;
       if (older.d.time === newer.d.time && older.d.seq === newer.d.seq) continue;
       const shared = older.matched.filter((t) => newer.d.terms.has(t)).length;
       if (shared < minShared || shared < cover * older.matched.length) continue;
       const changed =
         newer.values.some((v) => !older.d.terms.has(v)) &&
         older.values.some((v) => !newer.d.terms.has(v));
-      if (changed && (!pick || newer.score > pick.score)) pick = newer;
+      if (!changed) continue;
+      const better =
+        !pick || (says && !cued(pick.d)) || (says === cued(pick.d) && newer.score > pick.score);
+      if (better) pick = newer;
     }
     const was = out.get(older.id)!;
     if (pick && out.get(pick.id)! <= was) out.set(pick.id, was * (1 + 1e-6) + 1e-9);
@@ -88,12 +123,14 @@ export function preferNewer(
 
 /**
  * Checks a `retrieval.updates` option: each field, where given, a finite number ≥ 0 (`pool`
- * and `minShared` integers, `cover` ≤ 1).
+ * and `minShared` integers, `cover` ≤ 1; `cues` a boolean).
  * @param updates - the stage options as given
  * @throws EngramError `InvalidArgument`
  */
 export function checkUpdateOptions(updates: object): void {
   const u = updates as Record<string, unknown>;
+  if (u.cues !== undefined && typeof u.cues !== 'boolean')
+    throw new EngramError('InvalidArgument', 'retrieval.updates.cues must be a boolean');
   for (const k of ['pool', 'minShared', 'cover', 'ratio']) {
     const v = u[k];
     if (v === undefined) continue;

@@ -78,3 +78,29 @@ test('preferNewer: chains end with the latest on top; time, not write order, dec
   const strict = preferNewer(scores, q, (id) => docs.get(id), { minShared: 5 });
   expect([...strict]).toEqual([...scores]);
 });
+
+test('preferNewer with cues: a later memory that says it changed the value is lifted, even scored low, over one that does not', () => {
+  const doc = (text: string, time: number): UpdateDoc => ({
+    terms: new Set(terms(text)),
+    time,
+    seq: time,
+  });
+  const docs = new Map([
+    ['old', doc('The daily call quota of the API key is 1000 calls', T0)],
+    ['plain', doc('The API key call quota table lists 500 calls for tests', T0 + DAY)],
+    ['cued', doc('I updated the API key: the daily call quota is 1200 calls', T0 + 2 * DAY)],
+  ]);
+  const scores = new Map([
+    ['old', 1],
+    ['plain', 0.8],
+    ['cued', 0.3], // below ratio · older: lifted only for its cue
+  ]);
+  const q = new Set(terms('What is the daily call quota of the API key?'));
+  const order = (o: object) =>
+    [...preferNewer(scores, q, (id) => docs.get(id), o)]
+      .sort((a, b) => b[1] - a[1])
+      .map(([id]) => id);
+  expect(order({})).toEqual(['plain', 'old', 'cued']);
+  expect(order({ cues: true })[0]).toBe('cued');
+  expect(order({ cues: true }).indexOf('cued')).toBeLessThan(order({ cues: true }).indexOf('old'));
+});
