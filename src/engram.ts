@@ -47,6 +47,7 @@ import type { SourceTrust, TrustOptions } from './govern/trust';
 import type { EncryptionSecret } from './store/data-key';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
+import type { SyncOptions, SyncStatus } from './sync/sync-options';
 
 /** Options of {@link Engram.open}. */
 export interface EngramOptions {
@@ -496,6 +497,27 @@ export class Engram {
    */
   history(id: string): Promise<HistoryEntry[]> {
     return this.call((h) => h.history(id), [id]);
+  }
+
+  /**
+   * Starts replicating this store's event log with a CouchDB-compatible server (README
+   * "Sync across devices"); `onStatus` is called as the status changes.
+   * @throws `InvalidArgument` for bad options, or when sync is already started
+   */
+  syncStart(options: SyncOptions): Promise<void> {
+    const onStatus = options?.onStatus;
+    const cb = onStatus && this.worker ? proxy(onStatus) : onStatus;
+    return this.call((h) => h.syncStart({ ...options, ...(cb ? { onStatus: cb } : {}) }));
+  }
+
+  /** Stops replicating (what is queued finishes first). */
+  syncStop(): Promise<void> {
+    return this.call((h) => h.syncStop());
+  }
+
+  /** Where sync stands (`pending`: own events not yet on the server); undefined when stopped. */
+  syncStatus(): Promise<(SyncStatus & { pending: number; device: string }) | undefined> {
+    return this.call((h) => h.syncStatus());
   }
 
   /** Verifies the hash chain of the event log (payload hashes included; erased payloads are counted). */

@@ -92,3 +92,4 @@ export {
   type TransformersDtype,
 } from './embed/transformers-embedder';
 export { HashEmbedder, type HashEmbedderOptions } from './embed/hash-embedder';
+export type { SyncOptions, SyncStatus } from './sync/sync-options';

@@ -34,6 +34,7 @@ import type { WriteTagOptions } from '../govern/write-tag';
 import type { AcceptResult, PendingOptions } from '../govern/pending';
 import type { FeedbackVerdict } from '../govern/feedback';
 import type { SourceTrust } from '../govern/trust';
+import type { SyncOptions, SyncStatus } from '../sync/sync-options';
 
 /**
  * Serialisable options for opening an engine (in a Worker or in the page):
@@ -145,6 +146,15 @@ export class EngineHost {
   }
   history(id: string): Promise<HistoryEntry[]> {
     return this.need().history(id);
+  }
+  syncStart(options: SyncOptions): Promise<void> {
+    return this.need().syncStart(options);
+  }
+  syncStop(): Promise<void> {
+    return this.need().syncStop();
+  }
+  syncStatus(): Promise<(SyncStatus & { pending: number; device: string }) | undefined> {
+    return this.need().syncStatus();
   }
   verifyLog(): Promise<LogVerification> {
     return this.need().verifyLog();
