@@ -11,7 +11,7 @@ type Fixture = typeof import('../engine/fixture');
 type EngineT = import('../../src/engine/engine').Engine;
 const FIXTURE = '/test/engine/fixture.ts';
 /** Memories each device writes offline (two devices, so 2·N adds plus their links). */
-const N = Number(process.env.ENGRAM_SYNC_N ?? 200);
+const N = Number(process.env.ENGRAM_SYNC_N ?? 500);
 
 let server: CouchServer;
 beforeAll(async () => {
