@@ -3,32 +3,12 @@
 // page's thread (worker: false) under Chromium's CPU profiler (CDP), BEAM texts as bench/scale.mjs.
 // Prints each phase's per-call times (p50/p95/max, the slowest calls' positions) and the
 // functions with the most self time.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const n = flags.number('n', 10000);
-const dir = resolve(flags.text('data', '../shared/data/beam/100K'));
-if (!existsSync(dir)) {
-  console.error(`no BEAM data at ${dir} (--data=DIR)`);
-  process.exit(2);
-}
-const texts = [];
-const queries = [];
-for (const chat of readdirSync(dir).sort((a, b) => Number(a) - Number(b))) {
-  for (const batch of JSON.parse(readFileSync(join(dir, chat, 'chat.json'), 'utf8')))
-    for (const turn of batch.turns)
-      for (const m of turn) {
-        const content = m.content.replace(/\s*->->\s*[\d,\s]+$/, '').trim();
-        for (const p of content.split(/\n\s*\n/)) {
-          const t = p.trim();
-          if (t.length >= 20) texts.push(t.slice(0, 1000));
-        }
-      }
-  const probing = JSON.parse(readFileSync(join(dir, chat, 'probing_questions.json'), 'utf8'));
-  for (const list of Object.values(probing)) for (const q of list) queries.push(q.question);
-}
+const { texts, queries } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
 
 /** Self time per function (ms), from a CDP profile. */
 function selfTimes(profile) {

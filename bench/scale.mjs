@@ -3,36 +3,14 @@
 // API in headless Chromium (Worker, CPU backend, hash embedder), on BEAM chat messages from
 // ../shared/data/beam (paragraphs, replicated with small variations to reach N) and BEAM's
 // probing questions as queries. Prints a table, the log-log slopes, and (--json) a JSON last line.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const sizes = flags.list('sizes', '1000,10000').map(Number);
 const searches = flags.number('searches', 200);
 const adds = flags.number('adds', 100);
-const dir = resolve(flags.text('data', '../shared/data/beam/100K'));
-if (!existsSync(dir)) {
-  console.error(`no BEAM data at ${dir} (--data=DIR)`);
-  process.exit(2);
-}
-
-// Memories: user messages (marker stripped) and assistant messages cut into paragraphs.
-const texts = [];
-const queries = [];
-for (const chat of readdirSync(dir).sort((a, b) => Number(a) - Number(b))) {
-  for (const batch of JSON.parse(readFileSync(join(dir, chat, 'chat.json'), 'utf8')))
-    for (const turn of batch.turns)
-      for (const m of turn) {
-        const content = m.content.replace(/\s*->->\s*[\d,\s]+$/, '').trim();
-        for (const p of content.split(/\n\s*\n/)) {
-          const t = p.trim();
-          if (t.length >= 20) texts.push(t.slice(0, 1000));
-        }
-      }
-  const probing = JSON.parse(readFileSync(join(dir, chat, 'probing_questions.json'), 'utf8'));
-  for (const list of Object.values(probing)) for (const q of list) queries.push(q.question);
-}
+const { texts, queries } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
 
 const bench = await startBench();
 try {

@@ -4,6 +4,25 @@ import { DEFAULT_CACHE_DIR } from './embed-cache';
 import { UsageError } from './usage-error';
 import { parseVia, type Via } from './via-add';
 
+/**
+ * Walks a command line: `handle(flag, next)` takes each flag (`next()` reads its value) and
+ * returns false for one it does not know, a {@link UsageError}.
+ */
+export function readFlags(
+  argv: string[],
+  handle: (flag: string, next: () => string) => boolean,
+): void {
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${f} needs a value`);
+      return v;
+    };
+    if (!handle(f, next)) throw new UsageError(`unknown flag ${f}`);
+  }
+}
+
 /** Flags every eval takes. */
 export interface CommonArgs {
   data: string;
@@ -32,20 +51,15 @@ export function parseCommonArgs(
     cacheDir: DEFAULT_CACHE_DIR,
     via: 'addMany',
   };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${f} needs a value`);
-      return v;
-    };
+  readFlags(argv, (f, next) => {
     if (f === '--data') a.data = next();
     else if (f === '--k') a.ks = next().split(',').map(Number);
     else if (f === '--json') a.json = true;
     else if (f === '--cache') a.cacheDir = next();
     else if (f === '--via') a.via = parseVia(next());
-    else if (!extra(f, next)) throw new UsageError(`unknown flag ${f}`);
-  }
+    else return extra(f, next);
+    return true;
+  });
   if (a.ks.some((k) => !Number.isInteger(k) || k < 1))
     throw new UsageError('--k takes positive integers');
   return a;

@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RetrievalOptions } from '../src/retrieval/retriever';
 import { runBeam } from './beam-harness';
 import { loadAll } from './data';
+import { readFlags } from './args';
 import { runLocomo } from './harness';
 import { figures0, fmt, leaveOneOut, summary, type Figures, type Fold } from './leave-one-out';
 import { exitOnError, UsageError } from './usage-error';
@@ -52,13 +53,7 @@ function parse(argv: string[]) {
     folds: undefined as string | undefined,
     only: undefined as 'locomo' | 'beam' | 'report' | undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${f} needs a value`);
-      return v;
-    };
+  readFlags(argv, (f, next) => {
     if (f === '--grid') a.grid = next();
     else if (f === '--hash') a.hash = true;
     else if (f === '--json') a.json = true;
@@ -70,8 +65,9 @@ function parse(argv: string[]) {
       if (v !== 'locomo' && v !== 'beam' && v !== 'report')
         throw new UsageError(`--only takes locomo, beam or report, not '${v}'`);
       a.only = v;
-    } else if (f !== '--') throw new UsageError(`unknown flag ${f}`);
-  }
+    } else return f === '--';
+    return true;
+  });
   return a;
 }
 
