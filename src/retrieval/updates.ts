@@ -19,7 +19,7 @@ export interface UpdateStageOptions {
   ratio?: number;
   /**
    * A later memory that says it changes something ("updated", "new", "recently", "increased",
-   * "rescheduled", …: see {@link UPDATE_CUES}) is preferred, and lifted whatever its score,
+   * "rescheduled", …: the list `UPDATE_CUES` in src/retrieval/updates.ts) is preferred, and lifted whatever its score,
    * over one that does not (default false).
    */
   cues?: boolean;
