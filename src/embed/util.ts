@@ -49,15 +49,19 @@ export function l2normalize(v: Float32Array): Float32Array {
 }
 
 /**
- * Splits the indices of `texts` into batches of texts of similar length
- * (sorted by length, so a batch pads little), each at most `size` long.
- * @param texts - the texts
+ * Splits the indices of `items` into batches of items of similar length (sorted by
+ * length, shortest first, ties in input order, so a batch pads little), each at most
+ * `size` long. Items are texts, or the token ids of texts (their length in tokens).
+ * @param items - the texts, or anything with a length
  * @param size - the largest batch
  * @example
  * lengthBatches(['ccc', 'a', 'bb'], 2); // [[1, 2], [0]]
  */
-export function lengthBatches(texts: readonly string[], size: number): number[][] {
-  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+export function lengthBatches(
+  items: ReadonlyArray<{ readonly length: number }>,
+  size: number,
+): number[][] {
+  const order = items.map((_, i) => i).sort((a, b) => items[a]!.length - items[b]!.length);
   const batches: number[][] = [];
   for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
   return batches;

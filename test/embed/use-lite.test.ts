@@ -34,8 +34,35 @@ describe('UseLiteEmbedder in Node', () => {
   test('keeps input order; a vector does not depend on its batch', async () => {
     const batched = await embedder.embed(TEXTS);
     for (const [i, t] of TEXTS.entries()) {
-      expect(maxAbsDiff(batched[i]!, (await embedder.embed([t]))[0]!)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(batched[i]!, (await embedder.embed([t]))[0]!)).toBeLessThan(1e-6);
     }
+  });
+
+  test('batches by length in tokens, results in input order, same vectors as one by one', async () => {
+    // Lengths in tokens out of order, with ties; "antidisestablishmentarianism" is short in
+    // characters' order next to "a b c d e f g" but long in tokens, so its batch pads to it.
+    const texts = [
+      'The quick brown fox jumps over the lazy dog. '.repeat(6),
+      'a b c d e f g',
+      'antidisestablishmentarianism',
+      'cat',
+      'I went to the market with my sister near the river, thinking about dinner (7).',
+      'dog',
+      'Mochi sleeps all day.',
+      'I went to the park with my brother near the lake, and then we talked about work (12).',
+    ];
+    const e = await UseLiteEmbedder.create({ batchSize: 3 });
+    const seen: number[] = [];
+    const batched = await e.embed(texts, { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([3, 6, 8]);
+    for (const [i, t] of texts.entries()) {
+      const one = (await e.embed([t]))[0]!;
+      expect(maxAbsDiff(batched[i]!, one), t).toBeLessThan(1e-6);
+    }
+    // Each vector is its own text's: no two texts swapped.
+    for (const [i, v] of batched.entries())
+      for (const [j, w] of batched.entries()) if (i !== j) expect(cos(v, w)).toBeLessThan(0.99);
+    await e.dispose();
   });
 
   test('reports progress per batch and stops between batches when aborted', async () => {
