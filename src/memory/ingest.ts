@@ -240,9 +240,19 @@ export interface AddManyItem extends AddOptions {
   name?: string;
 }
 
+/** Items per chunk (one commit each) when every vector is given. */
+const CHUNK = 500;
 /**
- * `addMany`: every item stored as it is, embedded in batches, written in
- * transactions of up to 500; links only for items with `link: true`.
+ * Items per chunk when the model embeds some: about a second of USE-lite's time on a quiet
+ * core, so progress comes often and the model has the next chunk in hand while one is written.
+ */
+const EMBED_CHUNK = 128;
+
+/**
+ * `addMany`: every item stored as it is, embedded in batches, written in transactions of up
+ * to 500 (128 when the model embeds them); links only for items with `link: true`. The model
+ * embeds chunk i + 1 while chunk i is written; chunks are written in order, one at a time, and
+ * progress is reported as each one is stored.
  */
 export async function addBatch(
   core: EngineCore,
@@ -267,39 +277,56 @@ export async function addBatch(
   });
   const results: AddResult['results'] = [];
   const skipped: SkippedInput[] = [];
-  const CHUNK = 500;
-  for (let i = 0; i < checked.length; i += CHUNK) {
-    const chunk: typeof checked = [];
-    for (const c of checked.slice(i, i + CHUNK)) {
-      const a = await admitOne(
-        core.settings.admit,
-        c.text,
-        admitContext('addMany', c.o),
-        core.settings.maxTextLength,
+  const size = checked.some((c) => !c.o.vector) ? EMBED_CHUNK : CHUNK;
+  // The write in flight (never rejects: its error is kept in `failed`).
+  let writing: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
+  try {
+    for (let i = 0; i < checked.length; i += size) {
+      const chunk: typeof checked = [];
+      for (const c of checked.slice(i, i + size)) {
+        const a = await admitOne(
+          core.settings.admit,
+          c.text,
+          admitContext('addMany', c.o),
+          core.settings.maxTextLength,
+        );
+        if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
+        else if (a.text === c.text) chunk.push(c);
+        else chunk.push({ ...c, text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+      }
+      const missing = chunk.filter((c) => !c.o.vector);
+      const embedded = await core.embed(
+        missing.map((c) => c.text),
+        options.signal,
       );
-      if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
-      else if (a.text === c.text) chunk.push(c);
-      else chunk.push({ ...c, text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+      let next = 0;
+      // One commit per chunk; items differ in scope and metadata, so each is its own op.
+      const ops = chunk.map((c) => ({
+        op: {
+          kind: 'ADD' as const,
+          text: c.text,
+          vector: c.o.vector ?? embedded[next++]!,
+          ...c.who,
+          ...(c.o.eventTime !== undefined ? { validFrom: c.o.eventTime } : {}),
+        },
+        o: c.o,
+      }));
+      await writing;
+      if (failed) break;
+      const done = Math.min(i + size, checked.length);
+      writing = commitOps(core, ops, 'api')
+        .then((stored) => {
+          results.push(...stored);
+          options.onProgress?.({ done, total: checked.length });
+        })
+        .catch((error: unknown) => {
+          failed ??= { error };
+        });
     }
-    const missing = chunk.filter((c) => !c.o.vector);
-    const embedded = await core.embed(
-      missing.map((c) => c.text),
-      options.signal,
-    );
-    let next = 0;
-    // One commit per chunk; items differ in scope and metadata, so each is its own op.
-    const ops = chunk.map((c) => ({
-      op: {
-        kind: 'ADD' as const,
-        text: c.text,
-        vector: c.o.vector ?? embedded[next++]!,
-        ...c.who,
-        ...(c.o.eventTime !== undefined ? { validFrom: c.o.eventTime } : {}),
-      },
-      o: c.o,
-    }));
-    results.push(...(await commitOps(core, ops, 'api')));
-    options.onProgress?.({ done: Math.min(i + CHUNK, checked.length), total: checked.length });
+  } finally {
+    await writing; // nothing returns or throws while a write is in flight
   }
+  if (failed) throw failed.error;
   return { results, skipped };
 }

@@ -51,7 +51,8 @@ test('Engram runs the engine in a Worker: results, progress, vectors and coded e
     };
   }, FIXTURE);
   expect(r.inWorker).toBe(true);
-  expect(r.progress).toEqual([500, 1000, 1200]);
+  // Chunks of 128 when the model embeds (src/memory/ingest.ts), progress as each is stored.
+  expect(r.progress).toEqual([128, 256, 384, 512, 640, 768, 896, 1024, 1152, 1200]);
   expect(r.top[0]).toBe('fact 77');
   // The query vector crossed into the Worker as a copy: the caller's array keeps its length.
   expect(r).toMatchObject({

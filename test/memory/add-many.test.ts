@@ -1,0 +1,110 @@
+// addMany (issue 14, ingest): chunks of 128 when the model embeds, the model embedding chunk
+// i + 1 while chunk i is written, chunks written in order, progress as each is stored, results
+// in input order with each item's own vector, and no write left in flight when it stops.
+import 'fake-indexeddb/auto';
+import { expect, test } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { HashEmbedder } from '../../src/embed/hash-embedder';
+import type { EmbedOptions, Embedder } from '../../src/embed/embedder';
+
+/** A HashEmbedder that logs its calls into `log` and takes a few ms per call, like a model. */
+function slowEmbedder(log: string[]): Embedder {
+  const inner = new HashEmbedder({ dim: 32 });
+  let calls = 0;
+  return {
+    id: inner.id,
+    dim: inner.dim,
+    async embed(texts: string[], options?: EmbedOptions) {
+      const n = ++calls;
+      log.push(`embed ${n} (${texts.length})`);
+      await new Promise((r) => setTimeout(r, 5));
+      return inner.embed(texts, options);
+    },
+  };
+}
+
+const texts = Array.from(
+  { length: 300 },
+  (_, i) => `note ${i} about the garden, item${i} (${i * 7})`,
+);
+
+test('addMany: chunks of 128, the next embedded while one is written, in order, with progress', async () => {
+  const log: string[] = [];
+  const e = await Engine.open({
+    name: 'add-many-pipeline',
+    embedder: slowEmbedder(log),
+    backend: 'cpu',
+  });
+  log.length = 0;
+  const out = await e.addMany(
+    texts.map((text) => ({ text })),
+    { onProgress: ({ done, total }) => log.push(`stored ${done}/${total}`) },
+  );
+  // Embedding chunk 2 starts before chunk 1 is stored: the model does not wait for the write.
+  expect(log).toEqual([
+    'embed 1 (128)',
+    'embed 2 (128)',
+    'stored 128/300',
+    'embed 3 (44)',
+    'stored 256/300',
+    'stored 300/300',
+  ]);
+  expect(out.results.map((r) => r.memory)).toEqual(texts);
+  expect(out.results.every((r) => r.event === 'ADD')).toBe(true);
+  expect((await e.getAll({ limit: 1000 })).results.map((m) => m.memory)).toEqual(texts);
+  // Each memory has its own text's vector.
+  const ref = new HashEmbedder({ dim: 32 });
+  for (const i of [0, 127, 128, 255, 299]) {
+    const [v] = await ref.embed([texts[i]!]);
+    const top = await e.search(texts[i]!, { vector: v!, limit: 1, retrieval: { lexical: false } });
+    expect(top.results[0]!.id).toBe(out.results[i]!.id);
+  }
+  await e.close();
+});
+
+test('addMany with given vectors keeps chunks of 500', async () => {
+  const log: string[] = [];
+  const e = await Engine.open({
+    name: 'add-many-given',
+    embedder: slowEmbedder(log),
+    backend: 'cpu',
+  });
+  const ref = new HashEmbedder({ dim: 32 });
+  const many = Array.from({ length: 600 }, (_, i) => `given ${i}`);
+  const vectors = await ref.embed(many);
+  const seen: number[] = [];
+  log.length = 0;
+  await e.addMany(
+    many.map((text, i) => ({ text, vector: vectors[i]! })),
+    { onProgress: (p) => seen.push(p.done) },
+  );
+  expect(seen).toEqual([500, 600]);
+  expect(log.filter((l) => l.startsWith('embed') && !l.endsWith('(0)'))).toEqual([]);
+  await e.close();
+});
+
+test('addMany aborted: what was stored stays, nothing is written after it rejects', async () => {
+  const log: string[] = [];
+  const e = await Engine.open({
+    name: 'add-many-abort',
+    embedder: slowEmbedder(log),
+    backend: 'cpu',
+  });
+  const ac = new AbortController();
+  await expect(
+    e.addMany(
+      texts.map((text) => ({ text })),
+      {
+        signal: ac.signal,
+        onProgress: () => ac.abort(),
+      },
+    ),
+  ).rejects.toMatchObject({ code: 'Aborted' });
+  // Chunk 1 stored; chunk 2 was embedded while chunk 1 was written, then stored before
+  // the abort was seen at chunk 3's embedding; nothing after.
+  const count = (await e.getAll({ limit: 1000 })).results.length;
+  await new Promise((r) => setTimeout(r, 50));
+  expect((await e.getAll({ limit: 1000 })).results.length).toBe(count);
+  expect([128, 256]).toContain(count);
+  await e.close();
+});
