@@ -14,12 +14,21 @@ export interface PendingRecall {
 export const QUIET_DIVISOR = 5;
 
 /**
+ * Memories written per transaction by a flush. A flush of thousands of recalls (a burst of
+ * searches) is written in transactions of this many, the thread given back between two, so
+ * that searches arriving meanwhile wait for one slice (a few ms), not for the whole flush.
+ */
+export const RECALL_WRITE_SLICE = 64;
+
+/**
  * Buffers the memories that searches return and writes them as ONE coalesced
  * `memory.accessed` event per memory (`payload.recalls` = how many recalls it stands for;
  * its patch gives the strength k recalls would have given one by one: S + k·increment, and
  * the last recall's time). Written in the background: after `flushMs` at most, after a
- * fifth of it without recalls (searches paused), and on `close()`. A failed write is logged and its recalls
- * are kept for the next one; it never reaches a search.
+ * fifth of it without recalls (searches paused), and on `close()`, in transactions of
+ * {@link RECALL_WRITE_SLICE} memories with the thread given back between two. A failed write
+ * is logged and its recalls (and those of the slices after it) are kept for the next one; it
+ * never reaches a search.
  */
 export class RecallBuffer {
   private pending = new Map<string, PendingRecall>();
@@ -84,23 +93,31 @@ export class RecallBuffer {
 
   private async write(batch: Map<string, PendingRecall>): Promise<void> {
     const core = this.core;
-    try {
-      await core.write(async () => {
-        const { events, memories } = recallEvents(core, batch, core.settings.clock());
-        return events.length ? core.commit({ memories, events }) : [];
-      });
-    } catch (e) {
-      core.settings.log(
-        `engram: writing ${batch.size} recalls failed (kept for the next try): ${String(e)}`,
-      );
-      for (const [id, r] of batch) {
-        const p = this.pending.get(id);
-        if (p) {
-          p.count += r.count;
-          p.lastAt = Math.max(p.lastAt, r.lastAt);
-        } else this.pending.set(id, r);
+    const all = [...batch];
+    for (let at = 0; at < all.length; at += RECALL_WRITE_SLICE) {
+      const slice = new Map(all.slice(at, at + RECALL_WRITE_SLICE));
+      try {
+        // Searches queued behind this flush run between two slices.
+        if (at > 0) await nextTask();
+        await core.write(async () => {
+          const { events, memories } = recallEvents(core, slice, core.settings.clock());
+          return events.length ? core.commit({ memories, events }) : [];
+        });
+      } catch (e) {
+        const kept = all.length - at;
+        core.settings.log(
+          `engram: writing ${kept} recalls failed (kept for the next try): ${String(e)}`,
+        );
+        for (const [id, r] of all.slice(at)) {
+          const p = this.pending.get(id);
+          if (p) {
+            p.count += r.count;
+            p.lastAt = Math.max(p.lastAt, r.lastAt);
+          } else this.pending.set(id, r);
+        }
+        if (!this.stopped) this.schedule();
+        return;
       }
-      if (!this.stopped) this.schedule();
     }
   }
 
@@ -116,6 +133,12 @@ export class RecallBuffer {
     if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
     this.quietTimer = this.maxTimer = undefined;
   }
+}
+
+/** Resolves in a task of its own (after what is queued: a search's message, an IDB event). */
+function nextTask(): Promise<void> {
+  // Not `background`: a flush under way (close() waits for it) keeps a Node process alive.
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** A timer that does not keep a Node process alive (tests, scripts). */

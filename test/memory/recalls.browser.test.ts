@@ -281,3 +281,46 @@ test('a failed write of the recalls is logged, never thrown into a search, and r
   expect(r.recalls.reduce((a, b) => a! + b!, 0)).toBe(3);
   expect(r.strength).toBe(4);
 });
+
+test('a large flush is written in slices: searches run between them, every recall is written once', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const { RECALL_WRITE_SLICE } = await importSrc<typeof import('../../src/memory/recall-buffer')>(
+      '/src/memory/recall-buffer.ts',
+    );
+    const e = await f.openEngine(f.uniqueName(), { recallFlushMs: 3_600_000 });
+    const n = 300;
+    await e.addMany(Array.from({ length: n }, (_, i) => ({ text: `note ${i} about the garden` })));
+    await e.search('note garden', { limit: n }); // every memory recalled once
+    let eventTx = 0;
+    const realTx = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (
+      this: IDBDatabase,
+      ...args: Parameters<IDBDatabase['transaction']>
+    ) {
+      const stores = [args[0]].flat();
+      if (args[1] === 'readwrite' && stores.includes('events')) eventTx++;
+      return realTx.apply(this, args);
+    } as IDBDatabase['transaction'];
+    // A search started while the flush is under way finishes before its last slice is written.
+    const order: string[] = [];
+    const flushing = e.flush().then(() => order.push('flush'));
+    await new Promise((res) => setTimeout(res, 0));
+    await e.search('note', { limit: 1, reinforce: false }).then(() => order.push('search'));
+    await flushing;
+    IDBDatabase.prototype.transaction = realTx;
+    const events = (await e.dump()).events as { type: string; payload: { recalls?: number } }[];
+    const accessed = events.filter((x) => x.type === 'memory.accessed');
+    const strengths = new Set((await e.getAll({ limit: n })).results.map((m) => m.strength));
+    const log = await e.verifyLog();
+    await e.close();
+    return { slice: RECALL_WRITE_SLICE, eventTx, order, accessed, strengths: [...strengths], log };
+  }, FIXTURE);
+  expect(r.eventTx).toBe(Math.ceil(300 / r.slice));
+  expect(r.order).toEqual(['search', 'flush']);
+  expect(r.accessed).toHaveLength(300);
+  expect(r.accessed.every((x) => x.payload.recalls === 1)).toBe(true);
+  expect(r.strengths).toEqual([2]);
+  expect(r.log).toMatchObject({ ok: true });
+});
