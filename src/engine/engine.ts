@@ -729,6 +729,7 @@ export class Engine {
       this.checkpointSeq = -1; // deleted in the erasure's transaction
     }
     this.state.apply(change.memories ?? [], change.versions ?? []);
+    this.state.noteRows(lexical.put); // the next search indexes these rows, not the text again
     this.state.addLinks(change.links ?? []);
     return events;
   }

@@ -1,6 +1,7 @@
 import type { LinkRecord, MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import { forgetLoaded, type LoadedLexical } from '../retrieval/loaded-lexical';
+import { sameDoc, type LexicalRow } from '../retrieval/lexical-row';
 import type { Scope } from '../types';
 import { inScope } from './validate';
 
@@ -12,6 +13,9 @@ function scopeKeys(s: Scope): string[] {
   if (s.runId !== undefined) out.push(`r:${s.runId}`);
   return out;
 }
+
+/** Most lexical rows {@link MemoryState.noteRows} keeps waiting for a search. */
+export const MAX_FRESH_ROWS = 200_000;
 
 /** States whose versions keep their vectors searchable (by `asOf` for invalidated ones). */
 function keepsVectors(r: MemoryRecord): boolean {
@@ -39,6 +43,11 @@ export class MemoryState {
   readonly links = new Map<string, Map<string, number>>();
   /** The lexical index built at open from stored rows, until the first search takes it. */
   loadedLexical: LoadedLexical | undefined;
+  /**
+   * Lexical rows made for current records at commit (for the lexical store), kept until the
+   * next search indexes them: it takes the row instead of analysing the record a second time.
+   */
+  private readonly freshRows = new Map<string, { rec: MemoryRecord; row: LexicalRow }>();
   /** Ids changed since {@link takeChanged}; undefined: everything (after `clear`). */
   private changed: Set<string> | undefined = new Set();
   /** Current records by scope field value (`u:`/`a:`/`r:` + id), any state. */
@@ -127,6 +136,31 @@ export class MemoryState {
   }
 
   /**
+   * Keeps the lexical rows just written for current records (see {@link takeRow}); at most
+   * {@link MAX_FRESH_ROWS} wait (a store searched only densely never takes them).
+   * @param rows - rows made at commit, each from the record now current
+   */
+  noteRows(rows: readonly LexicalRow[]): void {
+    for (const row of rows) {
+      const rec = this.records.get(row.id);
+      if (rec && (this.freshRows.size < MAX_FRESH_ROWS || this.freshRows.has(row.id)))
+        this.freshRows.set(row.id, { rec, row });
+    }
+  }
+
+  /**
+   * The lexical row written for a record's content, if one waits (then forgets it): undefined
+   * when none does or the record has changed what it indexes since.
+   * @param rec - the current record the retriever is about to index
+   */
+  takeRow(rec: MemoryRecord): LexicalRow | undefined {
+    const fresh = this.freshRows.get(rec.id);
+    if (!fresh) return undefined;
+    this.freshRows.delete(rec.id);
+    return sameDoc(fresh.rec, rec) ? fresh.row : undefined;
+  }
+
+  /**
    * Stored lexical rows describe records as they were at open: a record that
    * changes before the first search takes them must be analysed anew.
    */
@@ -141,6 +175,7 @@ export class MemoryState {
     ids = new Set(ids);
     this.forgetLoadedLexical(ids as Set<string>);
     for (const id of ids) {
+      this.freshRows.delete(id);
       const rec = this.records.get(id);
       this.changed?.add(id);
       if (rec) this.unindexScope(rec);
@@ -254,6 +289,7 @@ export class MemoryState {
     this.past.clear();
     this.links.clear();
     this.loadedLexical = undefined;
+    this.freshRows.clear();
     this.slotRecord.length = 0;
     this.live = new Uint8Array(0);
     this.current = new Uint8Array(0);

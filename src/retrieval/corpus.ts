@@ -51,15 +51,23 @@ export class Corpus {
 
   /**
    * Operation counts (tests and benches; not a public API): postings the lexical stage read,
-   * and the candidates the last search carried through its stages.
+   * the candidates the last search carried through its stages, and the texts analysed
+   * (`upsert`; `upsertRow` analyses nothing).
    * @internal
    */
-  get stats(): { postingsTouched: number; candidates: number } {
-    return { postingsTouched: this.lexical.stats.postingsTouched, candidates: this.candidates };
+  get stats(): { postingsTouched: number; candidates: number; analysed: number } {
+    return {
+      postingsTouched: this.lexical.stats.postingsTouched,
+      candidates: this.candidates,
+      analysed: this.analysed,
+    };
   }
 
   /** Candidates the last search carried through its first stages. */
   protected candidates = 0;
+
+  /** Texts analysed by `upsert` so far. */
+  private analysed = 0;
 
   /** Number of memories indexed. */
   get size(): number {
@@ -71,6 +79,7 @@ export class Corpus {
    * @param doc - id, text, event time, episode and order
    */
   upsert(doc: RetrievalDoc): void {
+    this.analysed++;
     this.upsertRow(rowOf(doc));
   }
 

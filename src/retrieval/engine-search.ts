@@ -4,7 +4,7 @@ import type { MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
-import { docOf, sameDoc } from './lexical-row';
+import { docOf, sameDoc, type LexicalRow } from './lexical-row';
 import { retrieverFromRows, type LoadedLexical } from './loaded-lexical';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions, type SearchPlan } from './retriever';
 import { EngramError } from '../errors';
@@ -40,6 +40,11 @@ export interface RetrievalState {
    * when unknown (everything is compared then). Lets a search sync only what changed.
    */
   takeChanged?(): ReadonlySet<string> | undefined;
+  /**
+   * The lexical row already made for a record's current content (at commit), if one waits:
+   * indexed as it is instead of analysing the text again.
+   */
+  takeRow?(rec: MemoryRecord): LexicalRow | undefined;
 }
 
 interface Synced {
@@ -104,7 +109,7 @@ export function syncedRetriever(state: RetrievalState): Retriever {
   } else {
     const changed = state.takeChanged?.();
     if (changed) {
-      for (const id of changed) sync(s, id, state.records.get(id));
+      for (const id of changed) sync(state, s, id, state.records.get(id));
       return s.retriever;
     }
   }
@@ -122,17 +127,30 @@ export function syncedRetriever(state: RetrievalState): Retriever {
   if (indexed.size !== state.records.size) {
     for (const [id, rec] of state.records) {
       if (indexed.has(id)) continue;
-      const doc = docOf(rec);
-      if (!doc) continue;
-      retriever.upsert(doc);
-      indexed.set(id, rec);
+      if (index(state, retriever, rec)) indexed.set(id, rec);
     }
   }
   return retriever;
 }
 
+/**
+ * Indexes a current record: from the row made when it was written if one waits, else by
+ * analysing it. False when it is not searchable.
+ */
+function index(state: RetrievalState, retriever: Retriever, rec: MemoryRecord): boolean {
+  const row = state.takeRow?.(rec);
+  if (row) {
+    retriever.upsertRow(row);
+    return true;
+  }
+  const doc = docOf(rec);
+  if (!doc) return false;
+  retriever.upsert(doc);
+  return true;
+}
+
 /** Brings one memory's entry in step with its current record (undefined: dropped). */
-function sync(s: Synced, id: string, cur: MemoryRecord | undefined): void {
+function sync(state: RetrievalState, s: Synced, id: string, cur: MemoryRecord | undefined): void {
   const was = s.indexed.get(id);
   if (was === cur) return;
   if (was && cur && sameDoc(was, cur)) {
@@ -143,10 +161,7 @@ function sync(s: Synced, id: string, cur: MemoryRecord | undefined): void {
     s.retriever.remove(id);
     s.indexed.delete(id);
   }
-  const doc = cur && docOf(cur);
-  if (!doc) return;
-  s.retriever.upsert(doc);
-  s.indexed.set(id, cur);
+  if (cur && index(state, s.retriever, cur)) s.indexed.set(id, cur);
 }
 
 const gpuRerankers = new WeakMap<VectorIndex, Promise<GpuReranker | undefined>>();

@@ -7,6 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
 import type { MemoryState } from '../../src/engine/memory-state';
+import {
+  hybridSearch,
+  syncedRetriever,
+  type RetrievalState,
+} from '../../src/retrieval/engine-search';
 
 const TOPICS = ['garden', 'meeting', 'recipe', 'guitar', 'trip', 'budget', 'novel', 'bike'];
 
@@ -157,6 +162,47 @@ describe('links of an add() from the shared look-up', () => {
       const linked = await linksOf(c.results[0]!.id);
       expect(linked.length).toBeGreaterThan(0);
       expect(linked).toEqual(await linksOf(d.results[0]!.id));
+    } finally {
+      await e.close();
+    }
+  });
+});
+
+describe('a memory written here is analysed once', () => {
+  it('the search after addMany and add() indexes the rows made at commit, not the texts again', async () => {
+    const e = await Engine.open({
+      name: `analysed-once-${crypto.randomUUID()}`,
+      embedder: new HashEmbedder({ dim: 64 }),
+      backend: 'cpu',
+    });
+    try {
+      const state = (e as unknown as { state: MemoryState }).state;
+      await e.addMany(Array.from({ length: 2000 }, (_, i) => ({ text: filler(i) })));
+      const first = await e.search('the garden item8', { limit: 3 });
+      const retriever = syncedRetriever(state);
+      expect(retriever.size).toBe(2000);
+      for (const text of NEW) await e.add(text, { userId: 'ada' });
+      const { results } = await e.search('allergic to peanuts', { userId: 'ada', limit: 1 });
+      expect(results[0]!.memory).toBe(NEW[1]);
+      expect(syncedRetriever(state).size).toBe(2000 + NEW.length);
+      // Every memory was analysed when it was written (its lexical row), never again.
+      expect(retriever.stats.analysed).toBe(0);
+      // Ranked as by a retriever that analysed every text itself (a view without the rows).
+      const view = {
+        records: state.records,
+        slotRecord: state.slotRecord,
+        links: state.links,
+        index: state.index,
+      };
+      for (const query of ['the garden item8', 'blue bicycle office', 'note 1234 budget']) {
+        const [vector] = await e.embed([query]);
+        const q = { query, vector: vector!, limit: 10, allow: undefined, now: 0, options: {} };
+        const ids = async (s: RetrievalState) =>
+          (await hybridSearch(s, q)).map((h) => [h.rec.id, h.score]);
+        expect(await ids(view)).toEqual(await ids(state));
+      }
+      expect(syncedRetriever(view).stats.analysed).toBe(2000 + NEW.length);
+      expect(first.results).toHaveLength(3);
     } finally {
       await e.close();
     }

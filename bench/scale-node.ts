@@ -1,0 +1,137 @@
+// `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]`
+// The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: per-call
+// times of default search (with and without reinforce), dense-only search and single add(), with
+// no browser and no Worker in between — for `node --cpu-prof` style profiles and A/B of code
+// paths on a loaded machine (run the two sides back to back). Prints one line per phase.
+import 'fake-indexeddb/auto';
+import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector';
+import { Engine } from '../src/engine/engine';
+import { HashEmbedder } from '../src/embed/hash-embedder';
+import type { IndexModeOption } from '../src/search/index-mode';
+import { loadBeamTexts } from './beam-texts.mjs';
+import { textAt } from './scale-texts';
+
+const arg = (name: string, fallback: string): string =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const n = Number(arg('n', '10000'));
+const searches = Number(arg('searches', '200'));
+const adds = Number(arg('adds', '50'));
+const mode = arg('index', 'fp32') as IndexModeOption;
+const { texts, queries } = loadBeamTexts(arg('data', '../shared/data/beam/100K'));
+
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+function line(label: string, times: number[]): void {
+  const s = [...times].sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  console.log(
+    `${label.padEnd(26)} p50 ${pct(s, 50).toFixed(2).padStart(7)}  p95 ${pct(s, 95).toFixed(2).padStart(7)}  max ${s.at(-1)!.toFixed(1).padStart(7)}  mean ${mean.toFixed(2).padStart(7)} ms`,
+  );
+}
+
+const engine = await Engine.open({
+  name: `scale-node-${Date.now()}`,
+  embedder: new HashEmbedder({ dim: 256 }),
+  backend: 'cpu',
+  index: { mode },
+});
+const t0 = performance.now();
+for (let at = 0; at < n; at += 2000) {
+  const items = [];
+  for (let i = at; i < Math.min(n, at + 2000); i++) items.push({ text: textAt(texts, i) });
+  await engine.addMany(items);
+}
+console.log(`N ${n}, index ${mode}: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+async function timed(count: number, options: Parameters<Engine['search']>[1]): Promise<number[]> {
+  for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!, options);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = performance.now();
+    await engine.search(queries[i % queries.length]!, options);
+    out.push(performance.now() - s);
+  }
+  return out;
+}
+// The first search indexes what addMany wrote (a one-off); profile the searches after it.
+const f0 = performance.now();
+await engine.search(queries[0]!);
+console.log(`first search after the fill: ${(performance.now() - f0).toFixed(1)} ms`);
+for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!);
+const profile = process.argv.includes('--profile');
+const session = new Session();
+if (profile) {
+  session.connect();
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
+  await post(session, 'Profiler.start');
+}
+line('default search', await timed(searches, {}));
+if (profile) {
+  const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
+  printProfile(p, searches + 10);
+}
+line('default, reinforce: false', await timed(searches, { reinforce: false }));
+line('dense only', await timed(searches, { retrieval: false, reinforce: false }));
+const addTimes: number[] = [];
+for (let i = 0; i < adds; i++) {
+  const s = performance.now();
+  await engine.add(textAt(texts, n + i * 7919));
+  addTimes.push(performance.now() - s);
+}
+line('add()', addTimes);
+await engine.reset();
+await engine.close();
+const { loadavg } = await import('node:os');
+console.log(
+  `load ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function post(s: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((res, rej) => s.post(method, params, (e, r) => (e ? rej(e) : res(r))));
+}
+
+/** Self and inclusive time per function (ms per call), the top 30 of each. */
+function printProfile(p: CpuProfile, calls: number): void {
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const parent = new Map<number, number>();
+  for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+  const key = (id: number): string => {
+    const f = byId.get(id)!.callFrame;
+    return `${f.functionName || '(anon)'} ${f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+  };
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    let id: number | undefined = p.samples[i]!;
+    self.set(key(id), (self.get(key(id)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (; id !== undefined; id = parent.get(id)) {
+      const k = key(id);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + dt);
+    }
+  }
+  for (const [label, m] of [
+    ['self', self],
+    ['inclusive', incl],
+  ] as const) {
+    console.log(`-- ${label} ms per search`);
+    for (const [k, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 40))
+      console.log(`${(ms / calls).toFixed(3).padStart(8)}  ${k}`);
+  }
+}
