@@ -1,6 +1,9 @@
 // Loaded in a bench page by bench/cold-open.mjs: fills a store through the public API (Engram
 // with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
+import { openDB } from 'idb';
 import { Engram } from '../src/engram';
+import { writeCheckpoint } from '../src/store/checkpoint-io';
+import type { EngramDB } from '../src/store/schema';
 
 /** Index mode of the bench store (`--mode`; default: the engine's default, fp32). */
 export type BenchMode = 'fp32' | 'ivf' | 'auto' | 'int8' | 'binary';
@@ -101,4 +104,28 @@ export async function coldOpen(name: string, dim: number, query: string): Promis
     ids: first.results.map((r) => r.id),
     log,
   };
+}
+
+/**
+ * Rewrites the stored checkpoint of an (unencrypted) store in a format: 2, JSON text chunks as
+ * written before the columnar checkpoint; 3, columns (so one bench run times both side by side).
+ * @returns the log position and the checkpoint's stored bytes (chunks)
+ */
+export async function rewriteCheckpoint(
+  name: string,
+  format: 2 | 3,
+): Promise<{ seq: number; bytes: number }> {
+  const db = await openDB<EngramDB>(name);
+  try {
+    const seq = await writeCheckpoint(db, undefined, format);
+    const chunks = await db.getAll('checkpoints', IDBKeyRange.lowerBound(0));
+    const bytes = chunks.reduce<number>(
+      (s, c) =>
+        s + (typeof c === 'string' ? c.length * 2 : c instanceof ArrayBuffer ? c.byteLength : 0),
+      0,
+    );
+    return { seq, bytes };
+  } finally {
+    db.close();
+  }
 }

@@ -1,10 +1,14 @@
-// `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill] [--json]`
+// `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
+//   [--formats=2,3]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
 // into a browser profile kept under os.tmpdir(); each run then starts a NEW Chromium on that
 // profile (nothing cached in the renderer) and times Engram.open → first result. The phase
-// split comes from the engine's own open log line. See bench/RESULTS.md ("Cold open").
+// split comes from the engine's own open log line. With `--formats=2,3` the stored checkpoint is
+// rewritten before each run in each format in turn (2: JSON text chunks, as written before the
+// columnar checkpoint; 3: columns), so old and new are timed side by side on one store and one
+// machine state. See bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +28,13 @@ const port = flags.number('port', 41731);
 const profile = flags.text('profile', join(tmpdir(), 'engram-bench-cold-open'));
 const mode = flags.text('mode', '');
 const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}`;
+/** Checkpoint formats to time (empty: the store as it is). */
+const formats = flags
+  .text('formats', '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number)
+  .filter((f) => f === 2 || f === 3);
 
 /** Message texts of the LoCoMo conversations and BEAM chats found under `dir`. */
 function messageTexts(dir) {
@@ -84,7 +95,9 @@ try {
     if (!texts.length) throw new Error(`no message texts under ${data}`);
     console.log(`filling ${memories} memories (${texts.length} distinct message texts)…`);
     const filled = await call(page, 'fill', name, dim, texts, memories);
-    console.log(`filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s (${((filled.n * 1000) / filled.ms).toFixed(0)} memories/s)`,
+    );
   }
   await context.close();
   console.log(
@@ -92,7 +105,16 @@ try {
   );
   const phaseNames = [];
   const rows = [];
-  for (let i = 0; i < runs; i++) {
+  const plan = [];
+  for (let i = 0; i < runs; i++)
+    for (const format of formats.length ? formats : [0]) plan.push(format);
+  for (const format of plan) {
+    let written;
+    if (format) {
+      ({ context, page } = await launch());
+      written = await call(page, 'rewriteCheckpoint', name, format);
+      await context.close();
+    }
     ({ context, page } = await launch());
     const loadBefore = load();
     const r = await call(page, 'coldOpen', name, dim, 'where did Caroline go to the support group');
@@ -111,15 +133,18 @@ try {
     // What open spent outside the engine's load: the Worker, its modules, the database opening.
     const engineMs = Number(line.match(/ in (\d+) ms/)?.[1] ?? NaN);
     phases.outsideLoadMs = Math.round(r.openMs - engineMs);
-    rows.push({ ...r, phases, load: loadBefore, openLog: line });
+    rows.push({ ...r, format, written, phases, load: loadBefore, openLog: line });
   }
   if (!rows.length) process.exit(0);
-  const cols = ['run', 'open', 'search#1', 'search#2', 'total', ...phaseNames, 'load avg'];
+  const cols = ['run', 'format', 'cp MB', 'open', 'search#1', 'search#2', 'total', ...phaseNames];
+  cols.push('load avg');
   console.log(cols.map((c) => c.padStart(8)).join(' '));
   rows.forEach((r, i) =>
     console.log(
       [
         String(i + 1).padStart(8),
+        (r.format ? String(r.format) : 'as is').padStart(8),
+        (r.written ? (r.written.bytes / 1e6).toFixed(1) : '–').padStart(8),
         f(r.openMs),
         f(r.firstSearchMs),
         f(r.secondSearchMs),
@@ -132,6 +157,15 @@ try {
   console.log(`(ms; phases from the engine's log: ${rows[0]?.openLog ?? ''})`);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const best = rows.reduce((a, b) => (b.coldOpenMs < a.coldOpenMs ? b : a));
+  const summary = (rs) => ({
+    coldOpenMs: median(rs.map((r) => r.coldOpenMs)),
+    openMs: median(rs.map((r) => r.openMs)),
+    firstSearchMs: median(rs.map((r) => r.firstSearchMs)),
+    checkpointBytes: rs[0]?.written?.bytes,
+  });
+  const byFormat = Object.fromEntries(
+    formats.map((fmt) => [`format${fmt}`, summary(rows.filter((r) => r.format === fmt))]),
+  );
   const same = rows.every((r) => JSON.stringify(r.ids) === JSON.stringify(rows[0].ids));
   console.log(
     JSON.stringify({
@@ -148,6 +182,7 @@ try {
         phaseNames.map((p) => [p, median(rows.map((r) => r.phases[p] ?? 0))]),
       ),
       sameResultsEveryRun: same,
+      ...(formats.length ? { byFormat } : {}),
       loadAvg: rows.map((r) => r.load),
     }),
   );

@@ -5,7 +5,6 @@
 import type { EngineCore } from '../engine/core';
 import { decodeCheckpoint } from '../store/checkpoint';
 import { LAYOUT_KEY } from '../store/index-layout-io';
-import type { CheckpointData } from '../store/checkpoint-io';
 import type { StoredContents } from '../store/contents';
 import { canonicalJson, chainedPart, sha256Hex } from '../store/event-log';
 import {
@@ -337,7 +336,7 @@ async function checkCheckpoint(
     });
   const head = c.checkpoints.values[c.checkpoints.keys.indexOf(-1)];
   const chunks = c.checkpoints.values.filter((_v, i) => c.checkpoints.keys[i]! >= 0);
-  const read = await decodeCheckpoint<CheckpointData>(head, chunks);
+  const read = await decodeCheckpoint(head, chunks);
   if ('reason' in read) return void problem(`the checkpoint is unreadable: ${read.reason}`);
   const seq = (head as { seq: number }).seq;
   if (seq > lastSeq) return void problem(`the checkpoint is at seq ${seq}, past the log's end`);

@@ -2,7 +2,12 @@
 // derived records as of one log position, taken in one transaction.
 import type { IDBPDatabase } from 'idb';
 import { EngramError } from '../errors';
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointHead } from './checkpoint';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodeJsonCheckpoint,
+  type CheckpointHead,
+} from './checkpoint';
 import type { RecordCipher } from './cipher';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
@@ -46,7 +51,7 @@ export async function readCheckpoint(
     }
   }
   const t1 = performance.now();
-  const read = await decodeCheckpoint<CheckpointData>(head, chunks, phases);
+  const read = await decodeCheckpoint(head, chunks, phases);
   if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
   if ('reason' in read) {
     onUnreadable?.(read.reason);
@@ -61,6 +66,8 @@ export async function readCheckpoint(
  * written in a second one that first checks the log has not moved (a write in between, an
  * erasure above all, would make it stale; then nothing is written).
  * @param db - the open database
+ * @param cipher - seals the chunks (encrypted stores)
+ * @param format - 3 (columns, the default); 2 (JSON text, as written before: tests and benches)
  * @returns the log position it reflects
  * @throws `StorageError` when the log moved on between the read and the write, or while the
  *   lexical rows are dropped (`MetaRecord.lexicalDropped`)
@@ -68,6 +75,7 @@ export async function readCheckpoint(
 export async function writeCheckpoint(
   db: IDBPDatabase<EngramDB>,
   cipher?: RecordCipher,
+  format: 2 | 3 = 3,
 ): Promise<number> {
   let data: CheckpointData;
   let seq: number;
@@ -93,10 +101,22 @@ export async function writeCheckpoint(
   // Hashing (and opening, sealing) waits on WebCrypto, which would end a transaction: it runs
   // between the two.
   if (cipher) data = await cipher.openDerived(data);
-  const { head, chunks: plain } = await encodeCheckpoint(seq, data);
-  const chunks: (string | ArrayBuffer)[] = cipher
-    ? await Promise.all(plain.map((c, i) => cipher.sealChunk(seq, i, c)))
-    : plain;
+  let head: CheckpointHead;
+  let chunks: (string | ArrayBuffer)[];
+  if (format === 2) {
+    // Format 2 (JSON text) is written only to test and measure that such stores still open.
+    const json = await encodeJsonCheckpoint(seq, data);
+    head = json.head;
+    chunks = cipher
+      ? await Promise.all(json.chunks.map((c, i) => cipher.sealChunk(seq, i, c)))
+      : json.chunks;
+  } else {
+    const cols = await encodeCheckpoint(seq, data);
+    head = cols.head;
+    chunks = cipher
+      ? await Promise.all(cols.chunks.map((c, i) => cipher.sealBytesChunk(seq, i, c)))
+      : cols.chunks.map((c) => c.buffer);
+  }
   const tx = db.transaction(['meta', 'checkpoints'], 'readwrite');
   try {
     const meta = await tx.objectStore('meta').get('meta');
@@ -107,8 +127,7 @@ export async function writeCheckpoint(
       // Head and chunks only: the index layout below them (`index-layout-io.ts`) stays.
       store.delete(IDBKeyRange.lowerBound(-1)),
       store.put(head, -1),
-      // A sealed chunk stands in for the text (the schema names the plaintext form).
-      ...chunks.map((c, i) => store.put(c as string, i)),
+      ...chunks.map((c, i) => store.put(c, i)),
       tx.done,
     ]);
     return seq;
@@ -118,8 +137,20 @@ export async function writeCheckpoint(
   }
 }
 
-/** The texts of sealed chunks (bound to the head's seq and their index). */
-function openChunks(cipher: RecordCipher, head: unknown, chunks: unknown[]): Promise<string[]> {
-  const seq = (head as Partial<CheckpointHead> | undefined)?.seq ?? -1;
-  return Promise.all(chunks.map((c, i) => cipher.openChunk(seq, i, c)));
+/**
+ * The contents of sealed chunks (bound to the head's seq and their index): texts (format 2) or
+ * bytes (format 3).
+ */
+export function openChunks(
+  cipher: RecordCipher,
+  head: unknown,
+  chunks: readonly unknown[],
+): Promise<(string | ArrayBuffer)[]> {
+  const h = head as Partial<CheckpointHead> | undefined;
+  const seq = h?.seq ?? -1;
+  return Promise.all(
+    chunks.map((c, i) =>
+      h?.format === 3 ? cipher.openBytesChunk(seq, i, c) : cipher.openChunk(seq, i, c),
+    ),
+  );
 }

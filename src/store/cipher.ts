@@ -170,6 +170,10 @@ export class RecordCipher {
   sealChunk(seq: number, index: number, text: string): Promise<ArrayBuffer> {
     return this.seal(utf8.encode(text), `c:${seq}:${index}`);
   }
+  /** A checkpoint chunk of bytes (format 3) as stored. */
+  sealBytesChunk(seq: number, index: number, bytes: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+    return this.seal(bytes, `c3:${seq}:${index}`);
+  }
 
   async openMemory(raw: unknown): Promise<MemoryRecord> {
     const r = raw as SealedMemory;
@@ -199,6 +203,12 @@ export class RecordCipher {
     if (!(raw instanceof ArrayBuffer))
       throw new EngramError('CorruptStore', `checkpoint chunk ${index} is not sealed bytes`);
     return fromUtf8.decode(await this.open(new Uint8Array(raw), `c:${seq}:${index}`));
+  }
+  /** The bytes of a sealed checkpoint chunk of format 3. @throws `CorruptStore` */
+  async openBytesChunk(seq: number, index: number, raw: unknown): Promise<ArrayBuffer> {
+    if (!(raw instanceof ArrayBuffer))
+      throw new EngramError('CorruptStore', `checkpoint chunk ${index} is not sealed bytes`);
+    return this.open(new Uint8Array(raw), `c3:${seq}:${index}`);
   }
 
   /**

@@ -24,7 +24,8 @@ export async function openContents(
         meta ? ((await cipher.openVectors(meta, keys[i]! * perKey, rows, v)) ?? v) : v,
       ),
     );
-  const head = c.checkpoints.values[c.checkpoints.keys.indexOf(-1)] as { seq?: number } | undefined;
+  const head = c.checkpoints.values[c.checkpoints.keys.indexOf(-1)] as
+    { seq?: number; format?: number } | undefined;
   const [events, memories, versions, links, lexical, blocks, tail, chunks] = await Promise.all([
     Promise.all(
       c.events.map((e) => cipher.openEvent(e).catch(() => ({ ...e, payload: {} as EventPayload }))),
@@ -38,7 +39,11 @@ export async function openContents(
     Promise.all(
       c.checkpoints.values.map((v, i) => {
         const key = c.checkpoints.keys[i]!;
-        return key < 0 ? v : cipher.openChunk(head?.seq ?? -1, key, v).catch(() => v);
+        if (key < 0) return v;
+        const seq = head?.seq ?? -1;
+        const open =
+          head?.format === 3 ? cipher.openBytesChunk(seq, key, v) : cipher.openChunk(seq, key, v);
+        return open.catch(() => v);
       }),
     ),
   ]);

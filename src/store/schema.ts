@@ -34,10 +34,11 @@ export interface EngramDB extends DBSchema {
   /** Lexical index: analysed terms and stage data of every active memory, keyed by id (since v3). */
   lexical: { key: string; value: LexicalRow };
   /**
-   * A checkpoint of the derived records for fast opening: head at key -1, JSON chunks at 0..
-   * (since v4); the vector index's trained layout at -2 (`index-layout-io.ts`).
+   * A checkpoint of the derived records for fast opening: head at key -1, chunks at 0..
+   * (since v4; JSON text in format 2, column bytes in format 3, sealed bytes in an encrypted
+   * store); the vector index's trained layout at -2 (`index-layout-io.ts`).
    */
-  checkpoints: { key: number; value: CheckpointHead | string | StoredIndexLayout };
+  checkpoints: { key: number; value: CheckpointHead | string | ArrayBuffer | StoredIndexLayout };
 }
 
 /** Every object store, in the order a raw dump lists them. */

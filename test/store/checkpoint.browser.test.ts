@@ -89,3 +89,91 @@ test('a checkpoint written at close is read at open; later events are caught up;
   }, built.eraseId);
   expect(erased).toEqual({ found: false, checkpoints: 0 });
 });
+
+test('a store whose checkpoint is of the older format (JSON text) opens from it, then gets a columnar one; a damaged one falls back to the records', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(
+    async ({ path }) => {
+      const f = await importSrc<Fixture>(path);
+      const io = await importSrc<typeof import('../../src/store/checkpoint-io')>(
+        '/src/store/checkpoint-io.ts',
+      );
+      const { openDB } = await importSrc<typeof import('idb')>('/node_modules/idb/build/index.js');
+      const name = f.uniqueName('checkpoint-format');
+      const checkpoint = { minMemories: 1, minEvents: 1 };
+      const q = 'roses in the garden';
+      const reads = async (e: Awaited<ReturnType<typeof f.openEngine>>) => ({
+        all: (await e.getAll()).results,
+        search: (await e.search(q, { reinforce: false })).results.map((x) => [x.id, x.score]),
+      });
+      const e = await f.openEngine(name, { checkpoint });
+      await e.addMany(
+        Array.from({ length: 60 }, (_, i) => ({
+          text: `note ${i}: the ${i % 3 ? 'roses' : 'tulips'} in the garden need ${i} litres. ${'Then more words follow. '.repeat(i % 4 ? 1 : 40)}`,
+          userId: i % 2 ? 'ada' : 'bob',
+          metadata: { n: i },
+        })),
+      );
+      const all = (await e.getAll()).results;
+      await e.update(all[2]!.id, 'note 2 was rewritten: the roses are red');
+      await e.delete(all[4]!.id);
+      const before = await reads(e);
+      await e.close();
+      const head = async () => {
+        const db = await openDB(name);
+        try {
+          return (await db.get('checkpoints', -1)) as { format: number; seq: number };
+        } finally {
+          db.close();
+        }
+      };
+      const written = (await head()).format;
+      // The checkpoint as an Engram from before the columns wrote it.
+      const db = await openDB<import('../../src/store/schema').EngramDB>(name);
+      await io.writeCheckpoint(db, undefined, 2);
+      db.close();
+      const old = (await head()).format;
+      const logs: string[] = [];
+      const e2 = await f.openEngine(name, { checkpoint, log: (m: string) => logs.push(m) });
+      const fromOld = {
+        used: logs.some((l) => l.includes('opened from the checkpoint')),
+        ...(await reads(e2)),
+      };
+      await e2.add('the roses in the garden bloom', { infer: false, userId: 'ada' });
+      const after = await reads(e2);
+      await e2.close(); // a checkpoint is due: written in the new format
+      const rewritten = (await head()).format;
+      // A damaged columnar checkpoint: opening does not use it and reads the records.
+      const raw = await openDB(name);
+      const chunk = new Uint8Array((await raw.get('checkpoints', 0)) as ArrayBuffer);
+      chunk[Math.floor(chunk.length / 2)]! ^= 0x55;
+      await raw.put('checkpoints', chunk.buffer, 0);
+      raw.close();
+      const logs3: string[] = [];
+      const e3 = await f.openEngine(name, {
+        checkpoint: { minMemories: 1, minEvents: 1e9 },
+        log: (m: string) => logs3.push(m),
+      });
+      const damaged = {
+        used: logs3.some((l) => l.includes('opened from the checkpoint')),
+        told: logs3.filter((l) => l.includes('checkpoint is not used')),
+        ...(await reads(e3)),
+      };
+      await e3.close();
+      return { before, written, old, fromOld, after, rewritten, damaged };
+    },
+    { path: FIXTURE },
+  );
+  expect(r.written).toBe(3);
+  expect(r.old).toBe(2);
+  expect(r.fromOld.used).toBe(true);
+  expect(r.fromOld.all).toEqual(r.before.all);
+  expect(r.fromOld.search).toEqual(r.before.search);
+  expect(r.rewritten).toBe(3);
+  expect(r.damaged.used).toBe(false);
+  expect(r.damaged.told).toEqual([
+    'engram: the stored checkpoint is not used: checkpoint does not match its hash',
+  ]);
+  expect(r.damaged.all).toEqual(r.after.all);
+  expect(r.damaged.search).toEqual(r.after.search);
+});

@@ -122,8 +122,18 @@ test('each damaged record is reported by its typed code and rebuild() repairs it
       await freshCheckpoint();
       {
         await raw(async (db) => {
-          const chunk = (await db.get('checkpoints', 0)) as string;
-          await db.put('checkpoints', chunk.replace('holds item 1042', 'holds item 2042'), 0);
+          // Format 3: column bytes (the texts among them, UTF-8); format 2: JSON text.
+          const chunk = (await db.get('checkpoints', 0)) as string | ArrayBuffer;
+          if (typeof chunk === 'string') {
+            await db.put('checkpoints', chunk.replace('holds item 1042', 'holds item 2042'), 0);
+          } else {
+            const bytes = new Uint8Array(chunk);
+            const text = new TextDecoder('latin1').decode(bytes);
+            const at = text.indexOf('holds item 1042');
+            if (at < 0) throw new Error('the text is not in the checkpoint bytes');
+            bytes[at + 'holds item '.length] = '2'.charCodeAt(0);
+            await db.put('checkpoints', bytes.buffer, 0);
+          }
         });
         const report = await e.verify();
         const open = await reopen();

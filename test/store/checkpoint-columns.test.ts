@@ -1,0 +1,156 @@
+// The columnar checkpoint (format 3): records decode to exactly what was encoded, odd fields and
+// odd rows included; damaged, torn or foreign bytes are refused with a reason (opening then falls
+// back to the records); format 2 (JSON text) is still read.
+import { expect, test } from 'vitest';
+import { decodeColumns, encodeColumns } from '../../src/store/checkpoint-columns';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodeJsonCheckpoint,
+} from '../../src/store/checkpoint';
+import type { CheckpointData } from '../../src/store/checkpoint-io';
+import { lexicalRow } from '../../src/retrieval/lexical-row';
+import type { LexicalRow, MemoryRecord } from '../../src/store/records';
+
+function memory(i: number, extra: Partial<MemoryRecord> = {}): MemoryRecord {
+  return {
+    id: `m-${i}`,
+    text: `memory ${i}: on 3 May 2024 Caroline went to the support group again "quoted" \u{1F600}`,
+    metadata: i % 2 ? { topic: 'health', n: i, nested: { a: [1, 2] } } : {},
+    createdAt: 1_700_000_000_000 + i,
+    updatedAt: 1_700_000_000_000 + i,
+    version: 1,
+    state: 'active',
+    slot: i,
+    validFrom: 1_700_000_000_000 - i,
+    recordedAt: 1_700_000_000_000 + i,
+    strength: 1.5,
+    lastRecalledAt: 1_700_000_000_000,
+    ...(i % 3 ? { userId: 'ada' } : {}),
+    ...(i % 5 === 0 ? { agentId: 'helper', runId: `run-${i}`, role: 'user', name: 'Ada' } : {}),
+    ...(i % 7 === 0 ? { source: 'web' } : {}),
+    ...extra,
+  };
+}
+
+/** Records with every optional field, odd values and odd rows. */
+function sample(): CheckpointData {
+  const memories = Array.from({ length: 40 }, (_, i) => memory(i));
+  memories.push(
+    memory(100, { validTo: 1_700_000_500_000, pendingFor: { id: 'm-1', op: 'UPDATE' } }),
+    // Fields the columns do not name, and values of an unexpected type, are kept as they are.
+    { ...memory(101), future: { x: 1 }, strength: 'strong' } as unknown as MemoryRecord,
+    { ...memory(102), text: '' },
+    { ...memory(103), version: -0, strength: 1e-300 },
+  );
+  const versions = [memory(3, { version: 1, supersededAt: 1_700_000_100_000, validTo: 5 })];
+  const links = [
+    { from: 'm-1', to: 'm-2', score: 0.8125, at: 1_700_000_000_123 },
+    { from: 'm-2', to: 'm-1', score: 0.8125, at: 1_700_000_000_123 },
+  ];
+  const long = memory(104, {
+    text: Array.from({ length: 60 }, (_, i) => `Sentence ${i} tells of gardens and tomatoes.`).join(
+      ' ',
+    ),
+  });
+  memories.push(long);
+  const lexical: LexicalRow[] = memories
+    .filter((m) => typeof m.strength === 'number')
+    .map((m) => lexicalRow(m))
+    .filter((r): r is LexicalRow => r !== undefined);
+  // A row the columns cannot hold (a fractional count) is kept whole, in its place.
+  lexical.splice(2, 0, {
+    id: 'odd',
+    v: 3,
+    terms: [['half', 0.5]],
+    dates: [],
+    info: { order: 1, seq: 2, mentionsTime: false },
+  });
+  return { memories, versions, links, lexical };
+}
+
+test('columns decode to exactly the records encoded (odd fields and rows included)', () => {
+  const data = sample();
+  expect(data.lexical.some((r) => r.passages && r.passages.length > 1)).toBe(true);
+  const bytes = encodeColumns(42, data);
+  const back = decodeColumns(bytes);
+  expect(back.seq).toBe(42);
+  expect(back.data).toEqual(data);
+  expect(Object.is(back.data.memories[43]!.version, -0)).toBe(true);
+  // The same bytes from an unaligned copy.
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  expect(decodeColumns(shifted.subarray(3) as Uint8Array<ArrayBuffer>).data).toEqual(data);
+  // Empty records.
+  const empty = { memories: [], versions: [], links: [], lexical: [] };
+  expect(decodeColumns(encodeColumns(0, empty)).data).toEqual(empty);
+});
+
+test('a format-3 checkpoint is read back; damaged, torn or misplaced ones are refused', async () => {
+  const data = sample();
+  const { head, chunks } = await encodeCheckpoint(7, data);
+  expect(head.format).toBe(3);
+  const buffers = chunks.map((c) => c.buffer);
+  const read = await decodeCheckpoint(head, buffers);
+  expect(read).toEqual({ value: data });
+
+  // One byte changed in the middle (the bytes still decode, but the hash tells).
+  const damaged = new Uint8Array(buffers[0]!.slice(0));
+  damaged[Math.floor(damaged.length / 2)]! ^= 1;
+  expect(await decodeCheckpoint(head, [damaged.buffer])).toEqual({
+    reason: 'checkpoint does not match its hash',
+  });
+  // Torn: shorter than its head says.
+  expect(await decodeCheckpoint(head, [buffers[0]!.slice(0, 100)])).toEqual({
+    reason: 'checkpoint is torn (length differs)',
+  });
+  // Another log position in the head than in the bytes.
+  expect(await decodeCheckpoint({ ...head, seq: 8 }, buffers)).toEqual({
+    reason: 'checkpoint is of another log position than its head',
+  });
+  // Text where bytes belong, a missing chunk, an unknown format.
+  expect(await decodeCheckpoint(head, ['text'])).toEqual({
+    reason: 'a checkpoint chunk is not bytes',
+  });
+  expect((await decodeCheckpoint({ ...head, chunks: 2 }, buffers)) as object).toHaveProperty(
+    'reason',
+  );
+  expect(await decodeCheckpoint({ ...head, format: 4 }, buffers)).toEqual({
+    reason: 'checkpoint format 4 is not read',
+  });
+  // Bytes that hash right but are not columns (a head made for them).
+  const junk = new Uint8Array(64).fill(7);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', junk));
+  const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const junkRead = await decodeCheckpoint({ ...head, chunks: 1, length: 64, sha256 }, [
+    junk.buffer,
+  ]);
+  expect('reason' in junkRead && junkRead.reason).toMatch(/columns are unreadable/);
+});
+
+test('a checkpoint larger than one chunk is split and joined again', async () => {
+  const data = sample();
+  const { head, chunks } = await encodeCheckpoint(1, data, 4096);
+  expect(head.chunks).toBeGreaterThan(2);
+  expect(chunks.slice(0, -1).every((c) => c.byteLength === 4096)).toBe(true);
+  const read = await decodeCheckpoint(
+    head,
+    chunks.map((c) => c.buffer),
+  );
+  expect(read).toEqual({ value: data });
+  // A chunk missing from the middle: torn.
+  const torn = chunks.filter((_c, i) => i !== 1).map((c) => c.buffer);
+  expect(await decodeCheckpoint({ ...head, chunks: torn.length }, torn)).toEqual({
+    reason: 'checkpoint is torn (length differs)',
+  });
+});
+
+test('format 2 (JSON text chunks, written before the columns) is still read', async () => {
+  const data = sample();
+  const { head, chunks } = await encodeJsonCheckpoint(9, data);
+  expect(head.format).toBe(2);
+  expect(await decodeCheckpoint(head, chunks)).toEqual({ value: JSON.parse(JSON.stringify(data)) });
+  expect(await decodeCheckpoint(head, [chunks.join('').replace('Caroline', 'Carolinf')])).toEqual({
+    reason: 'checkpoint does not match its hash',
+  });
+});
