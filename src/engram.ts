@@ -148,6 +148,19 @@ export interface EngramOptions {
    * const mem = await Engram.open({ name: 'diary', encryption: { passphrase: 'correct horse…' } });
    */
   encryption?: EncryptionSecret;
+  /**
+   * Starts sync at open (as {@link Engram.syncStart}). With `encryption`, a new device joins
+   * an encrypted sync with the passphrase alone: its empty store is set up with the data key
+   * the server holds (README "Encryption and sync"); `WrongKey` when the passphrase does not
+   * open it (nothing written), `KeyMismatch` when this store holds memories under another key.
+   * @example
+   * const mem = await Engram.open({
+   *   name: 'diary',
+   *   encryption: { passphrase: 'correct horse…' },
+   *   sync: { url: 'https://couch.example.com/alice-memory' },
+   * });
+   */
+  sync?: SyncOptions;
 }
 
 type Host = EngineHost | Remote<EngineHost>;
@@ -175,6 +188,7 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     admit: true,
     trust: true,
     encryption: true,
+    sync: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS, encryption: ENCRYPTION_OPTIONS },
 );
@@ -231,6 +245,9 @@ export class Engram {
       );
     const { onLoadProgress, log, admit, worker: _w, ...rest } = options;
     const openOpts = { ...rest, embedder };
+    // The status callback crosses into the Worker as a proxy.
+    const onStatus = rest.sync?.onStatus;
+    if (onStatus && useWorker) openOpts.sync = { ...rest.sync!, onStatus: proxy(onStatus) };
     if (!useWorker) {
       const host = new EngineHost();
       return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log, admit));

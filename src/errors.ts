@@ -34,11 +34,15 @@ export const ERROR_CODES = {
     "The admit hook threw, or returned something else than 'accept', { reject } or { redact }. Nothing was written.",
   NotEmpty: 'The store must be empty for this call (import mode "empty").',
   WrongKey:
-    "The passphrase or key does not open the store's data key (or the export's). Nothing was read or written.",
+    "The passphrase or key does not open the store's data key (or the export's, or the one on the sync server). Nothing was read or written.",
   Encrypted:
     'The store (or export) is encrypted: open it with encryption: { passphrase } or { key }. Nothing was read or written.',
   NotEncrypted:
     'The store holds unencrypted memories: encryption can only be turned on for a new, empty store (export, then import into an encrypted one), and changePassphrase needs an encrypted store.',
+  KeyMismatch:
+    "The sync server holds another data key than this encrypted store (the two were set up apart, each with its own key). Nothing was sent, received or changed: open a new store with the passphrase and sync to join, then import this store's export into it.",
+  SyncFailed:
+    'The sync server could not be reached where an answer was needed (the first sync of an encrypted store reads or publishes its key there). Nothing was written.',
   InvalidImport:
     'An import line is malformed, of an unknown format version, or fails its hash. Nothing was written.',
 } as const;

@@ -78,6 +78,8 @@ import { Replicator } from '../sync/replicator';
 import { applySyncDocs } from '../sync/apply-docs';
 import { mergeOrder } from '../sync/merge-order';
 import { checkSyncOptions, type SyncOptions, type SyncStatus } from '../sync/sync-options';
+import { sealedCodec } from '../sync/doc-codec';
+import { docIdKey, serverDataKey } from '../sync/sync-key';
 
 export type { SearchOptions } from './search';
 export type { VerifyCode, VerifyProblem, VerifyReport } from '../memory/verify';
@@ -190,6 +192,11 @@ export class Engine {
     checkLimit(embedder.dim, 0, MAX_DIM, 'embedder.dim');
     const encryption =
       options.encryption === undefined ? undefined : checkSecret(options.encryption);
+    const syncOptions = options.sync === undefined ? undefined : checkSyncOptions(options.sync);
+    // An encrypted store syncing joins the server's data key when it has one (a new device):
+    // read and unwrapped before anything is opened, so a wrong passphrase writes nothing.
+    const adoptKey =
+      encryption && syncOptions ? await serverDataKey(syncOptions, encryption) : undefined;
     const store = await MemoryStore.open(
       options.name,
       { embedderId: embedder.id, dim: embedder.dim },
@@ -198,6 +205,7 @@ export class Engine {
         onProblem: settings.log,
         ...(options.blockRows ? { blockRows: options.blockRows } : {}),
         ...(encryption ? { encryption } : {}),
+        ...(adoptKey ? { adoptKey } : {}),
         now: settings.clock(),
       },
     );
@@ -223,6 +231,11 @@ export class Engine {
     );
     engine.checkpointing = checkpointing;
     await engine.loadAll();
+    if (syncOptions)
+      await engine.syncStart(syncOptions).catch(async (e: unknown) => {
+        await engine.close();
+        throw e;
+      });
     return engine;
   }
 
@@ -425,18 +438,24 @@ export class Engine {
    * Starts replicating the event log with a CouchDB-compatible server (see README "Sync
    * across devices"): own events go up, other devices' come down and are applied here.
    * Resolves once local events are queued for the server and replication has started.
-   * @throws `InvalidArgument` for bad options, when sync is already started, or for an
-   *   encrypted store (not supported yet)
+   * An encrypted store syncs end to end encrypted (README "Encryption and sync"): its first
+   * start reads the server's key document, or publishes its own when the server has none.
+   * @throws `InvalidArgument` for bad options, or when sync is already started;
+   *   `KeyMismatch` when the server holds another data key than this encrypted store;
+   *   `SyncFailed` when an encrypted store's first start cannot reach the server
    */
   async syncStart(options: SyncOptions): Promise<void> {
     this.assertOpen();
     const checked = checkSyncOptions(options);
     if (this.replicator) throw new EngramError('InvalidArgument', 'sync is already started');
-    // Sync documents carry payloads in clear (end-to-end encryption is not built yet): an
-    // encrypted store would leak its text into the local PouchDB and onto the server.
-    if (this.store.encrypted)
-      throw new EngramError('InvalidArgument', 'sync of an encrypted store is not supported yet');
     const store = this.store;
+    const header = store.encryptionHeader;
+    // An encrypted store seals every document whole (local PouchDB and server alike).
+    const sealer = header && {
+      header,
+      sealText: (t: string, w: string, iv?: Uint8Array<ArrayBuffer>) => store.sealText(t, w, iv),
+      openText: (t: string, w: string) => store.openText(t, w),
+    };
     const replicator = new Replicator(
       {
         name: this.store.name,
@@ -452,6 +471,12 @@ export class Engine {
           return n;
         },
         log: this.settings.log,
+        ...(sealer
+          ? {
+              codec: async (local, remote) =>
+                sealedCodec(sealer, await docIdKey(sealer, local, remote), this.settings.log),
+            }
+          : {}),
       },
       checked,
     );

@@ -79,6 +79,7 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     admit: true,
     trust: true,
     encryption: true,
+    sync: true,
   },
   { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS, encryption: ENCRYPTION_OPTIONS },
 );

@@ -1,4 +1,4 @@
-import type { SyncStatus } from '../sync/sync-options';
+import type { SyncOptions, SyncStatus } from '../sync/sync-options';
 // The engine's options and what `info()` reports.
 import type { Embedder } from '../embed/embedder';
 import type { BackendChoice } from '../search/backend-choice';
@@ -113,6 +113,12 @@ export interface EngineOptions {
    * opened with it (`Encrypted` otherwise, `WrongKey` when it does not open the store).
    */
   encryption?: EncryptionSecret;
+  /**
+   * Starts sync at open (see `syncStart`). With `encryption`, a new device joins: when the
+   * server holds an encrypted store's key document, this store is set up with that data key
+   * (unwrapped with `encryption`; `WrongKey` and nothing written when it does not open it).
+   */
+  sync?: SyncOptions;
 }
 
 /** The `checkpoint` option of `Engram.open`: when a store writes a checkpoint. */

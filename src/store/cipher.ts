@@ -82,9 +82,17 @@ export class RecordCipher {
   /** @param key - the data key (AES-GCM-256, usages encrypt and decrypt) */
   constructor(private readonly key: CryptoKey) {}
 
-  /** IV ‖ ciphertext ‖ tag of `plain`, bound to `where`. */
-  async seal(plain: Uint8Array<ArrayBuffer>, where: string): Promise<ArrayBuffer> {
-    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  /**
+   * IV ‖ ciphertext ‖ tag of `plain`, bound to `where`.
+   * @param iv - 12 bytes; default fresh random ones. A given IV must never seal two different
+   *   plaintexts: only a synthetic one (a keyed hash of `where` and `plain`, as sync documents
+   *   use) may be passed
+   */
+  async seal(
+    plain: Uint8Array<ArrayBuffer>,
+    where: string,
+    iv: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(IV_BYTES)),
+  ): Promise<ArrayBuffer> {
     const ct = await crypto.subtle.encrypt(
       { name: 'AES-GCM', iv, additionalData: utf8.encode(where), tagLength: TAG_BYTES * 8 },
       this.key,
@@ -158,9 +166,9 @@ export class RecordCipher {
   sealVector(slot: number, v: Float32Array): Promise<ArrayBuffer> {
     return this.seal(new Uint8Array(v.slice().buffer), `s:${slot}`);
   }
-  /** A line of an encrypted export (base64 of the seal). */
-  async sealText(text: string, where: string): Promise<string> {
-    return toBase64(await this.seal(utf8.encode(text), where));
+  /** A line of an encrypted export, a sync document (base64 of the seal; `iv` as in {@link seal}). */
+  async sealText(text: string, where: string, iv?: Uint8Array<ArrayBuffer>): Promise<string> {
+    return toBase64(await this.seal(utf8.encode(text), where, iv));
   }
   /** The text of {@link sealText}'s output. @throws `CorruptStore` (or a DOMException for bad base64) */
   async openText(b64: string, where: string): Promise<string> {

@@ -9,6 +9,7 @@ import {
   createDataKey,
   rewrapDataKey,
   unwrapDataKey,
+  type EncryptionHeader,
   type EncryptionSecret,
 } from './data-key';
 import { readContents, type StoredContents } from './contents';
@@ -72,6 +73,12 @@ export interface StoreOpenOptions {
    * under a data key that this secret wraps (see `data-key.ts` and `cipher.ts`).
    */
   encryption?: EncryptionSecret;
+  /**
+   * With `encryption`: a data key to set an empty store up with instead of a new one (a device
+   * joining an encrypted sync: the server's, unwrapped with the same secret). A store already
+   * under it opens with it; a store that holds records under another key opens as it is.
+   */
+  adoptKey?: { header: EncryptionHeader; dataKey: CryptoKey };
 }
 
 /** Everything needed to rebuild in-memory state at open or after another tab wrote. */
@@ -172,7 +179,7 @@ export class MemoryStore {
           },
         );
       }
-      const opened = await openCipher(db, name, meta, options.encryption);
+      const opened = await openCipher(db, name, meta, options.encryption, options.adoptKey);
       return new MemoryStore(
         db,
         name,
@@ -203,13 +210,34 @@ export class MemoryStore {
   }
 
   /**
-   * Seals a text under the data key (an encrypted export's lines), bound to `where`.
+   * Seals a text under the data key (an encrypted export's lines, sync documents), bound to
+   * `where`; `iv` only as `RecordCipher.seal` allows (default random).
    * @returns base64 of the seal
    * @throws `NotEncrypted` when the store is not encrypted
    */
-  sealText(text: string, where: string): Promise<string> {
+  sealText(text: string, where: string, iv?: Uint8Array<ArrayBuffer>): Promise<string> {
     if (!this.cipher) throw new EngramError('NotEncrypted', 'This store is not encrypted');
-    return this.cipher.sealText(text, where);
+    return this.cipher.sealText(text, where, iv);
+  }
+
+  /**
+   * The text of a {@link sealText} output made for `where`.
+   * @throws `CorruptStore` when it does not open (another key, another place, damaged);
+   *   `NotEncrypted` when the store is not encrypted
+   */
+  async openText(b64: string, where: string): Promise<string> {
+    if (!this.cipher) throw new EngramError('NotEncrypted', 'This store is not encrypted');
+    try {
+      return await this.cipher.openText(b64, where);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'CorruptStore') throw e;
+      throw new EngramError('CorruptStore', `A sealed text (${where}) is unreadable`, { cause: e });
+    }
+  }
+
+  /** The wrapped data key of an encrypted store (as in its meta record). */
+  get encryptionHeader(): EncryptionHeader | undefined {
+    return this.metaCache.encryption;
   }
 
   /**
@@ -619,6 +647,7 @@ async function openCipher(
   name: string,
   meta: MetaRecord,
   secret: EncryptionSecret | undefined,
+  adopt?: StoreOpenOptions['adoptKey'],
 ): Promise<{ cipher: RecordCipher | undefined; meta: MetaRecord }> {
   if (secret === undefined) {
     if (meta.encryption)
@@ -626,6 +655,8 @@ async function openCipher(
     return { cipher: undefined, meta };
   }
   checkSecret(secret);
+  const taken = adopt && (await takeKey(db, adopt));
+  if (taken) return taken;
   if (meta.encryption)
     return { cipher: new RecordCipher(await unwrapDataKey(meta.encryption, secret)), meta };
   const created = await createDataKey(secret);
@@ -648,6 +679,39 @@ async function openCipher(
     const next: MetaRecord = { ...now, encryption: created.header };
     await Promise.all([tx.objectStore('meta').put(next), tx.done]);
     return { cipher: new RecordCipher(created.dataKey), meta: next };
+  } catch (e) {
+    abortQuietly(tx);
+    throw e;
+  }
+}
+
+/**
+ * Sets an empty store up with a given data key (replacing a key it was set up with while
+ * empty), in one transaction that checks it is empty; a store under that key opens with it.
+ * @returns undefined when the store holds records (it opens as it is)
+ */
+async function takeKey(
+  db: IDBPDatabase<EngramDB>,
+  adopt: NonNullable<StoreOpenOptions['adoptKey']>,
+): Promise<{ cipher: RecordCipher; meta: MetaRecord } | undefined> {
+  const tx = db.transaction(['meta', 'memories'], 'readwrite');
+  try {
+    const [now, memories] = await Promise.all([
+      tx.objectStore('meta').get('meta'),
+      tx.objectStore('memories').count(),
+    ]);
+    if (!now) throw new EngramError('CorruptStore', 'meta record vanished');
+    if (now.encryption?.wrappedKey === adopt.header.wrappedKey) {
+      await tx.done;
+      return { cipher: new RecordCipher(adopt.dataKey), meta: now };
+    }
+    if (now.lastSeq > 0 || memories > 0) {
+      await tx.done;
+      return undefined;
+    }
+    const next: MetaRecord = { ...now, encryption: adopt.header };
+    await Promise.all([tx.objectStore('meta').put(next), tx.done]);
+    return { cipher: new RecordCipher(adopt.dataKey), meta: next };
   } catch (e) {
     abortQuietly(tx);
     throw e;

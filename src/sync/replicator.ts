@@ -5,7 +5,9 @@
 // arrive from other devices are handed to the engine, which logs and applies them.
 import { EngramError } from '../errors';
 import type { EventRecord } from '../store/records';
-import { isSyncDoc, toSyncDoc, type SyncDoc } from './sync-doc';
+import { plainCodec, type DocCodec } from './doc-codec';
+import type { KeyPouch } from './sync-key';
+import { toSyncDoc, type SyncDoc } from './sync-doc';
 import type { SyncOptions, SyncStatus } from './sync-options';
 
 /** What the replicator needs of the engine. */
@@ -18,6 +20,12 @@ export interface SyncHost {
   eventsOf(memoryIds: string[]): Promise<EventRecord[]>;
   /** Logs and applies documents from other devices; returns how many were new. */
   applyDocs(docs: SyncDoc[], device: string): Promise<number>;
+  /**
+   * How event documents are stored (an encrypted store seals them; default: as they are).
+   * Called once at start, before anything is copied or replicated, with the local PouchDB and
+   * the server's; it may refuse (its error is thrown by `start`).
+   */
+  codec?(local: KeyPouch, remote: KeyPouch): Promise<DocCodec>;
   log(message: string): void;
 }
 
@@ -30,6 +38,7 @@ interface Pouch {
   changes(o: object): PouchEmitter & Promise<{ results: { doc?: unknown }[]; last_seq: unknown }>;
   sync(remote: Pouch, o: object): PouchEmitter;
   compact(): Promise<unknown>;
+  info(): Promise<{ update_seq: number | string }>;
   close(): Promise<void>;
 }
 interface PouchEmitter {
@@ -65,6 +74,9 @@ export class Replicator {
   /** Restart of a replication that ended in error (e.g. the server lost the database). */
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private restartDelay = 0;
+  private codec: DocCodec = plainCodec;
+  /** Erased documents were rewritten up to this local seq: compact the server once it has them. */
+  private compactAt: number | undefined;
 
   constructor(
     private readonly host: SyncHost,
@@ -82,6 +94,16 @@ export class Replicator {
       this.state = { device: s.device, pushedSeq: s.pushedSeq, since: s.since, sent: s.sent ?? 0 };
     } catch {
       this.state = { device: crypto.randomUUID(), pushedSeq: 0, since: 0 };
+    }
+    if (this.host.codec) {
+      const { url, auth } = this.options;
+      const remote = new PouchDB(url, auth ? { auth } : {});
+      try {
+        this.codec = await this.host.codec(this.local, remote);
+      } catch (e) {
+        await this.local.close().catch(() => {});
+        throw e;
+      }
     }
     await this.copyOwn();
     this.follow();
@@ -132,9 +154,8 @@ export class Replicator {
       since: this.state.sent ?? 0,
       include_docs: true,
     });
-    const notSent = results.filter(
-      (r) => isSyncDoc(r.doc) && r.doc.device === this.state.device,
-    ).length;
+    const docs = await Promise.all(results.map((r) => this.codec.decode(r.doc)));
+    const notSent = docs.filter((d) => d?.device === this.state.device).length;
     return notCopied + notSent;
   }
 
@@ -178,7 +199,9 @@ export class Replicator {
   private async copyOwn(): Promise<void> {
     const events = await this.host.ownEventsSince(this.state.pushedSeq);
     if (!events.length) return;
-    await this.local.bulkDocs(events.map((e) => toSyncDoc(e, this.state.device)));
+    await this.local.bulkDocs(
+      await Promise.all(events.map((e) => this.codec.encode(toSyncDoc(e, this.state.device)))),
+    );
     this.state.pushedSeq = events[events.length - 1]!.seq;
     await this.saveState();
   }
@@ -186,10 +209,13 @@ export class Replicator {
   /** Rewrites the documents of erased memories' events without their payloads. */
   private async rewriteErased(memoryIds: string[]): Promise<void> {
     const events = await this.host.eventsOf(memoryIds);
-    const docs = events.map((e) => toSyncDoc(e, this.state.device));
+    const docs = await Promise.all(
+      events.map((e) => this.codec.encode(toSyncDoc(e, this.state.device))),
+    );
     const { rows } = await this.local.allDocs({ keys: docs.map((d) => d._id) });
     const revs = new Map(rows.map((r) => [r.id, r.value?.rev]));
     await this.local.bulkDocs(docs.map((d) => ({ ...d, _rev: revs.get(d._id) })));
+    this.compactAt = Number((await this.local.info()).update_seq);
   }
 
   /** Applies what arrives in the local PouchDB from other devices. */
@@ -200,7 +226,7 @@ export class Replicator {
       include_docs: true,
       batch_size: 500,
     });
-    let batch: SyncDoc[] = [];
+    let batch: unknown[] = [];
     let last: number | string = this.state.since;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
@@ -209,7 +235,11 @@ export class Replicator {
       const upTo = last;
       batch = [];
       this.enqueue(async () => {
-        const applied = await this.host.applyDocs(docs, this.state.device);
+        const decoded = await Promise.all(docs.map((d) => this.codec.decode(d)));
+        const theirs = decoded.filter(
+          (d): d is SyncDoc => d !== undefined && d.device !== this.state.device,
+        );
+        const applied = theirs.length ? await this.host.applyDocs(theirs, this.state.device) : 0;
         this.state.since = upTo;
         await this.saveState();
         this.report({ applied: this.current.applied + applied });
@@ -218,12 +248,24 @@ export class Replicator {
     feed.on('change', (c) => {
       const change = c as { doc?: unknown; seq: number | string };
       last = change.seq;
-      if (isSyncDoc(change.doc) && change.doc.device !== this.state.device) batch.push(change.doc);
+      if (change.doc !== undefined) batch.push(change.doc);
       // Coalesced: one apply (one replay of the log) per burst of arrivals.
       timer ??= setTimeout(flush, 50);
     });
     feed.on('error', (e) => this.host.log(`engram: sync feed failed: ${String(e)}`));
     this.feed = feed;
+  }
+
+  /**
+   * Compacts the server's database after erased documents went up, so no old revision keeps
+   * their payloads (CouchDB needs a database admin for it: refused, it is logged and the old
+   * revisions stay until an admin compacts).
+   */
+  private compactServer(): void {
+    this.compactAt = undefined;
+    this.remote.compact().catch((e: unknown) => {
+      this.host.log(`engram: sync: the server was not compacted: ${errorText(e)}`);
+    });
   }
 
   /** Live two-way replication with the server, retried with back-off (1 s doubling to 30 s). */
@@ -249,6 +291,8 @@ export class Replicator {
       if (info.direction === 'push') {
         this.state.sent = info.change.last_seq;
         this.enqueue(() => this.saveState());
+        if (this.compactAt !== undefined && Number(info.change.last_seq) >= this.compactAt)
+          this.compactServer();
       }
       if (info.direction === 'push')
         this.report({

@@ -19,10 +19,8 @@ export interface SyncDoc {
   at: number;
   actor: string;
   payloadHash: string;
-  /** The payload, vectors as `{"$bytes": base64}`; absent when `sealed` or `erased`. */
+  /** The payload, vectors as `{"$bytes": base64}`; absent when `erased`. */
   payload?: unknown;
-  /** Encrypted stores: the payload sealed with the sync key (see `SyncCipher`). */
-  sealed?: string;
   /** The payload was erased: nothing of it is kept. */
   erased?: true;
 }
@@ -46,10 +44,10 @@ export function payloadFromJson(json: unknown): EventPayload {
 }
 
 /**
- * The document of one of this store's own events (no `origin`), or of a synced one.
- * @param sealed - the payload sealed (encrypted stores), written instead of it
+ * The document of one of this store's own events (no `origin`), or of a synced one (an
+ * encrypted store seals it whole before storing it: see `doc-codec.ts`).
  */
-export function toSyncDoc(e: EventRecord, device: string, sealed?: string): SyncDoc {
+export function toSyncDoc(e: EventRecord, device: string): SyncDoc {
   const o = e.origin;
   const doc: SyncDoc = {
     _id: o?.hash ?? e.hash,
@@ -63,7 +61,6 @@ export function toSyncDoc(e: EventRecord, device: string, sealed?: string): Sync
     payloadHash: e.payloadHash,
   };
   if (isTombstone(e.payload)) doc.erased = true;
-  else if (sealed !== undefined) doc.sealed = sealed;
   else doc.payload = payloadToJson(e.payload);
   return doc;
 }
