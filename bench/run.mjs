@@ -5,12 +5,14 @@
 //   reads    default search() latency and log growth through the Worker (bench/reads.mjs)
 //   encryption  open/add/search cost with vs without encryption at rest (bench/encryption.mjs)
 //   gpu-scan  the fp32 WebGPU scan before vs after register blocking (bench/gpu-scan.mjs)
+//   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
 const DRIVERS = {
   engines: './engines.mjs',
   search: './search.mjs',
   reads: './reads.mjs',
   encryption: './encryption.mjs',
   'gpu-scan': './gpu-scan.mjs',
+  'index-memory': './index-memory.mjs',
 };
 const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
 const driver = DRIVERS[what];

@@ -11,8 +11,9 @@ export interface IndexOptions {
   /**
    * How vectors are stored where they are scanned (default `'fp32'`): `'int8'`
    * (4× smaller), `'binary'` (32× smaller) and `'fp16'` (2× smaller) scan a
-   * compact code and rescore the best candidates exactly, so the top results
-   * stay exact inner products. `'ivf'` partitions the vectors into k-means
+   * compact code and rescore the best candidates from 16-bit copies of the
+   * vectors (no fp32 copy is kept), so the top results score within ≈ 1e-6 of
+   * the exact inner products. `'ivf'` partitions the vectors into k-means
    * lists (trained from the stored vectors at 1 000, retrained each time they
    * double) and scans the `nprobe` nearest lists on the CPU: much faster past
    * ~20k vectors, recall@10 ≈ 0.98 rather than 1. `'auto'` scans exactly below

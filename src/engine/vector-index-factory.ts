@@ -45,7 +45,7 @@ export interface CreateVectorIndexOptions {
   /**
    * The stored form of the vectors (default `'fp32'`, the exact flat index);
    * `'int8'`, `'binary'` and `'fp16'` build a QuantizedIndex on the chosen
-   * backend (codes scanned, then exact rescore from a CPU fp32 cache). fp16
+   * backend (codes scanned, then a rescore from 16-bit CPU rows: no fp32 copy). fp16
    * runs its kernel only where the device has `shader-f16`, else its CPU twin.
    * `'ivf'` is the CPU IVF index (WASM SIMD) on any backend; `'auto'` is the
    * exact fp32 index on WebGPU and, on the CPU, an IVF index that scans

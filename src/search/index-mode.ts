@@ -1,20 +1,21 @@
 // What the search index stores per vector: exact fp32 rows (the flat index)
-// or a compact code scanned first and rescored exactly (QuantizedIndex).
+// or a compact code scanned first and rescored from 16-bit rows (QuantizedIndex).
 import { EngramError, shown } from '../errors';
 import type { VectorIndex } from './vector-index';
 
 /**
  * The stored form of the index's vectors:
  * - `'fp32'` exact rows (4 bytes per dim), today's flat index;
- * - `'int8'` one byte per dim, coarse scan then exact rescore;
- * - `'binary'` one bit per dim (asymmetric bit-plane scan), then exact rescore;
+ * - `'int8'` one byte per dim, coarse scan then rescore;
+ * - `'binary'` one bit per dim (asymmetric bit-plane scan), then rescore;
  * - `'fp16'` two bytes per dim (the `shader-f16` kernel where the device has
- *   it, else the CPU twin), then exact rescore;
+ *   it, else the CPU twin), then rescore;
  * - `'ivf'` fp32 rows partitioned into k-means lists (CPU, WASM SIMD): a query
  *   scans the nearest `nprobe` lists and rescores exactly, so recall < 1.
  *
- * Quantized modes keep the full-precision rows in a CPU cache for the rescore;
- * what they shrink is the scanned (GPU-resident) copy.
+ * Quantized modes rescore from CPU rows of 16-bit integers with a scale per
+ * row (2 bytes per dim + 4, scores within ≈ 1e-6 of fp32; no fp32 copy is
+ * kept); the scanned copy is what `residentBytesPerVector` reports.
  */
 export type IndexMode = 'fp32' | 'int8' | 'binary' | 'fp16' | 'ivf';
 

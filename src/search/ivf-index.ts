@@ -2,6 +2,7 @@
 // engine, each list's rows contiguous in WASM memory; a query scans the
 // nearest `probes` lists with the SIMD kernel and rescores its candidates
 // exactly. Below `flatBelow` rows it is an exact flat scan (the same kernel).
+// Each row is held once, in the kernel memory of its list or of the tail.
 import { EngramError } from '../errors';
 import type { IndexMode } from './index-mode';
 import { assign, assignSteps, kMeansSteps, runInSlices, trainKMeans } from './ivf-train';
@@ -79,7 +80,6 @@ export class IvfIndex implements VectorIndex {
   private readonly stride: number;
   private readonly flatBelow: number;
   private readonly options: IvfIndexOptions;
-  private rows = new Float32Array(0);
   private count = 0;
   private removed = new Uint32Array(0);
   private maxNorm = 0;
@@ -139,9 +139,12 @@ export class IvfIndex implements VectorIndex {
     return this.lists ? 'ivf' : 'fp32';
   }
 
-  /** Bytes per row held: fp32 for rescoring plus the padded fp32 copy the kernel scans. */
+  /**
+   * Bytes per row held: the padded fp32 row the kernel scans (and the rescore reads),
+   * its slot's place in the layout and the tail, and its position's slot once laid out.
+   */
   get bytesPerVector(): number {
-    return this.dim * 4 + this.stride * 4 + (this.lists ? 8 : 4);
+    return this.stride * 4 + (this.lists ? 12 : 8);
   }
 
   /** Same as {@link IvfIndex.bytesPerVector}: everything is CPU-resident. */
@@ -159,11 +162,8 @@ export class IvfIndex implements VectorIndex {
     const n = checkRows(vectors, this.dim, 'vector');
     checkFirst(first, this.count);
     const end = first + n;
-    if (end * this.dim > this.rows.length) {
-      const cap = Math.max(end, Math.ceil((this.rows.length / this.dim) * 1.5));
-      const next = new Float32Array(cap * this.dim);
-      next.set(this.rows.subarray(0, this.count * this.dim));
-      this.rows = next;
+    if (end > this.slotPos.length) {
+      const cap = Math.max(end, Math.ceil(this.slotPos.length * 1.5));
       const bits = new Uint32Array(Math.ceil(cap / 32));
       bits.set(this.removed);
       this.removed = bits;
@@ -174,7 +174,6 @@ export class IvfIndex implements VectorIndex {
       at.set(this.tailAt.subarray(0, this.count));
       this.tailAt = at;
     }
-    this.rows.set(vectors, first * this.dim);
     for (let r = 0; r < n; r++) {
       this.maxNorm = Math.max(this.maxNorm, norm(vectors, r * this.dim, this.dim));
       const p = this.slotPos[first + r]!;
@@ -289,7 +288,7 @@ export class IvfIndex implements VectorIndex {
       centroids = await runInSlices(
         kMeansSteps(this.sample(), dim, { lists: this.listsFor(count) }),
       );
-      of = await runInSlices(assignSteps(centroids, () => this.rows, dim, count));
+      of = await runInSlices(assignSteps(centroids, (s) => this.rowOf(s), dim, count));
     } else {
       of = this.listsKept(count);
       const tail = this.tailSlots.slice(0, this.tailCount);
@@ -324,7 +323,7 @@ export class IvfIndex implements VectorIndex {
     const step = count / sampleRows;
     for (let i = 0; i < sampleRows; i++) {
       const s = Math.floor(i * step);
-      sample.set(this.rows.subarray(s * dim, (s + 1) * dim), i * dim);
+      sample.set(this.rowOf(s), i * dim);
     }
     return sample;
   }
@@ -333,8 +332,29 @@ export class IvfIndex implements VectorIndex {
   private gather(slots: readonly number[]): Float32Array {
     const { dim } = this;
     const rows = new Float32Array(slots.length * dim);
-    slots.forEach((s, j) => rows.set(this.rows.subarray(s * dim, (s + 1) * dim), j * dim));
+    slots.forEach((s, j) => rows.set(this.rowOf(s), j * dim));
     return rows;
+  }
+
+  /** The row of a written slot: a view of the kernel memory it sits in (valid until the next write or layout). */
+  private rowOf(s: number): Float32Array {
+    return this.reader()(s);
+  }
+
+  /**
+   * Reads rows by slot from where they sit now, even after the layout changes (the next
+   * layout is built from it).
+   */
+  private reader(): (s: number) => Float32Array {
+    const { dim, stride, kernel, tailKernel } = this;
+    const slotPos = this.slotPos;
+    const tailAt = this.tailAt;
+    return (s) => {
+      const p = slotPos[s]!;
+      const at = p >= 0 ? p : tailAt[s]!;
+      const from = p >= 0 ? kernel! : tailKernel!;
+      return from.f32.subarray(at * stride, at * stride + dim);
+    };
   }
 
   /** The list of each laid-out slot below `count` (tail slots: 0, to be assigned). */
@@ -377,7 +397,7 @@ export class IvfIndex implements VectorIndex {
   private layout(all: boolean): void {
     const { dim, count } = this;
     let of: Int32Array;
-    if (all) of = assign(this.centroids, this.rows.subarray(0, count * dim), dim);
+    if (all) of = assign(this.centroids, (s) => this.rowOf(s), dim, count);
     else {
       of = this.listsKept(count);
       const tail = this.tailSlots.slice(0, this.tailCount);
@@ -397,12 +417,14 @@ export class IvfIndex implements VectorIndex {
     const fill = start.slice(0, lists);
     const kernel = new ScanKernel((count + lists) * stride * 4);
     const f32 = kernel.f32;
+    // Rows move from their old place (old lists or the tail) to the new lists.
+    const old = this.snapshotReader(count);
     this.posSlot = new Int32Array(count);
     for (let s = 0; s < count; s++) {
       const p = fill[of[s]!]!++;
       this.posSlot[p] = s;
       this.slotPos[s] = p;
-      f32.set(this.rows.subarray(s * dim, (s + 1) * dim), p * stride);
+      f32.set(old(s), p * stride);
     }
     for (let c = 0; c < lists; c++) {
       f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (count + c) * stride);
@@ -453,12 +475,13 @@ export class IvfIndex implements VectorIndex {
     const laid = posSlot.length;
     const kernel = new ScanKernel((laid + lists) * stride * 4);
     const f32 = kernel.f32;
+    const old = this.snapshotReader(count);
     this.slotPos.fill(-1, 0, count);
     for (let p = 0; p < laid; p++) {
       const s = posSlot[p]!;
       if (s < 0) continue;
       this.slotPos[s] = p;
-      f32.set(this.rows.subarray(s * dim, (s + 1) * dim), p * stride);
+      f32.set(old(s), p * stride);
     }
     for (let c = 0; c < lists; c++) {
       f32.set(centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
@@ -479,10 +502,21 @@ export class IvfIndex implements VectorIndex {
     // The tail: every written slot the layout does not place.
     this.clearTail();
     this.tailKernel = null;
-    for (let s = 0; s < count; s++) {
-      if (this.slotPos[s]! < 0) this.toTail(s, this.rows.subarray(s * dim, (s + 1) * dim), 1);
-    }
+    for (let s = 0; s < count; s++) if (this.slotPos[s]! < 0) this.toTail(s, old(s), 1);
     return true;
+  }
+
+  /** A reader of the rows as they sit now that later changes to the layout do not affect. */
+  private snapshotReader(count: number): (s: number) => Float32Array {
+    const { dim, stride, kernel, tailKernel } = this;
+    const slotPos = this.slotPos.slice(0, count);
+    const tailAt = this.tailAt.slice(0, count);
+    return (s) => {
+      const p = slotPos[s]!;
+      const at = p >= 0 ? p : tailAt[s]!;
+      const from = p >= 0 ? kernel! : tailKernel!;
+      return from.f32.subarray(at * stride, at * stride + dim);
+    };
   }
 
   /** Whether a stored layout can describe the rows written now. */
@@ -550,7 +584,8 @@ export class IvfIndex implements VectorIndex {
         cut = c.cut;
       }
     }
-    if (lists === 0 || !this.kernel) return c.finish(this.rows, dim, queries, qo, dim, k);
+    const rows = this.reader();
+    if (lists === 0 || !this.kernel) return c.finish(rows, 0, queries, qo, dim, k);
     const kernel = this.kernel;
     kernel.reserve(kernel.rowBytes, (stride + this.biggest) * 4);
     const f32 = kernel.f32;
@@ -576,7 +611,7 @@ export class IvfIndex implements VectorIndex {
         cut = c.cut;
       }
     }
-    return c.finish(this.rows, dim, queries, qo, dim, k);
+    return c.finish(rows, 0, queries, qo, dim, k);
   }
 
   private clearTail(): void {
@@ -587,7 +622,6 @@ export class IvfIndex implements VectorIndex {
 
   /** Drops rows and lists; the index is empty afterwards. */
   dispose(): void {
-    this.rows = new Float32Array(0);
     this.removed = new Uint32Array(0);
     this.slotPos = new Int32Array(0);
     this.posSlot = new Int32Array(0);

@@ -15,12 +15,18 @@ export interface KMeansOptions {
 /**
  * Assigns every row of `points` to the centroid with the largest inner product.
  * @param centroids - `lists × dim`, row-major
- * @param points - `n × dim`, row-major
+ * @param points - `n × dim`, row-major, or a function giving row `i` (`dim` floats)
  * @param dim - vector length
+ * @param n - rows to assign, from the first (default all; required with a function)
  * @returns the list of each point
  */
-export function assign(centroids: Float32Array, points: Float32Array, dim: number): Int32Array {
-  return finish(assignSteps(centroids, points, dim));
+export function assign(
+  centroids: Float32Array,
+  points: Float32Array | ((i: number) => Float32Array),
+  dim: number,
+  n?: number,
+): Int32Array {
+  return finish(assignSteps(centroids, points, dim, n));
 }
 
 /** Points assigned between two yields of {@link assignSteps}. */
@@ -30,17 +36,19 @@ const STEP_POINTS = 256;
  * {@link assign} in steps: yields after every few hundred points, so that a caller may pause
  * between them (see {@link runInSlices}); returns the same lists.
  * @param centroids - `lists × dim`, row-major
- * @param points - `n × dim`, row-major, or a function giving the current rows (re-read after each step)
+ * @param points - `n × dim`, row-major, or a function giving row `i` as it is now (`dim`
+ *   floats, read at once: rows may move between steps)
  * @param dim - vector length
- * @param n - rows to assign, from the first (default all)
+ * @param n - rows to assign, from the first (default all of an array; required with a function)
  */
 export function* assignSteps(
   centroids: Float32Array,
-  points: Float32Array | (() => Float32Array),
+  points: Float32Array | ((i: number) => Float32Array),
   dim: number,
-  n = (typeof points === 'function' ? points() : points).length / dim,
+  n = typeof points === 'function' ? 0 : points.length / dim,
 ): Generator<void, Int32Array> {
-  const rowsOf = typeof points === 'function' ? points : () => points;
+  const rowOf =
+    typeof points === 'function' ? points : (i: number) => points.subarray(i * dim, (i + 1) * dim);
   const lists = centroids.length / dim;
   const stride = Math.ceil(dim / 4) * 4;
   const kernel = new ScanKernel(lists * stride * 4);
@@ -52,17 +60,15 @@ export function* assignSteps(
   const sOff = qOff + group * stride;
   const out = new Int32Array(n);
   f32 = kernel.f32;
-  let rows = rowsOf();
   for (let p0 = 0; p0 < n; p0 += group) {
     if (p0 > 0 && p0 % STEP_POINTS === 0) {
       yield;
-      rows = rowsOf();
       f32 = kernel.f32;
     }
     const m = Math.min(group, n - p0);
     f32.fill(0, qOff, sOff);
     for (let j = 0; j < m; j++) {
-      f32.set(rows.subarray((p0 + j) * dim, (p0 + j + 1) * dim), qOff + j * stride);
+      f32.set(rowOf(p0 + j), qOff + j * stride);
     }
     for (let j = 0; j < m; j += 4) {
       kernel.fn.dot4(0, lists, stride, (qOff + j * stride) * 4, (sOff + j * lists) * 4, lists);

@@ -14,6 +14,7 @@ import { CpuCodeStore } from '../../src/search/quant/code-store';
 import { fromHalfBits, toHalfBits } from '../../src/search/quant/fp16';
 import { Int8Codec } from '../../src/search/quant/int8';
 import { QuantizedIndex } from '../../src/search/quant/quantized-index';
+import { RescoreRows } from '../../src/search/quant/rescore-rows';
 import { TopK } from '../../src/search/topk';
 import { unitRows } from './fixtures';
 import { clusteredRows, recallAt } from './quant-fixtures';
@@ -153,7 +154,7 @@ describe('codecs', () => {
   }, 30_000);
 });
 
-describe('QuantizedIndex (CPU twin): coarse-then-exact', () => {
+describe('QuantizedIndex (CPU twin): coarse codes, then rescore from 16-bit rows', () => {
   test.each([
     ['int8', 10, 0.99],
     ['fp16', 10, 0.99],
@@ -166,14 +167,24 @@ describe('QuantizedIndex (CPU twin): coarse-then-exact', () => {
       const got = await index.search(queries, 10);
       const want = await truth(10);
       expect(recallAt(got, want, 10)).toBeGreaterThanOrEqual(goal);
-      // Rescored scores are exact fp32 inner products: found hits score as the flat index says.
+      // Rescored from 16-bit rows: found hits score as the flat index says, within the bound
+      // ‖q‖₁·max|xᵢ|/65534 (+ f32 rounding), and well under 1e-5 here.
+      let worst = 0;
       got.forEach((h, q) => {
         const w = want[q]!;
+        let l1 = 0;
+        for (let i = 0; i < dim; i++) l1 += Math.abs(queries[q * dim + i]!);
         h.slots.forEach((s, r) => {
           const j = Array.from(w.slots).indexOf(s);
-          if (j >= 0) expect(h.scores[r]).toBe(w.scores[j]);
+          if (j < 0) return;
+          let max = 0;
+          for (let i = 0; i < dim; i++) max = Math.max(max, Math.abs(rows[s * dim + i]!));
+          const err = Math.abs(h.scores[r]! - w.scores[j]!);
+          expect(err).toBeLessThanOrEqual((l1 * max) / 65534 + 2 ** -22);
+          worst = Math.max(worst, err);
         });
       });
+      expect(worst).toBeLessThan(1e-5);
     },
     30_000, // seconds on a loaded machine
   );
@@ -256,4 +267,49 @@ describe('QuantizedIndex (CPU twin): coarse-then-exact', () => {
     const few = await index.search(q, 10);
     expect(few[0]!.slots.length).toBe(4);
   });
+});
+
+describe('RescoreRows: the 16-bit rows of the rescore', () => {
+  test('dot products stay within ‖q‖₁·max|xᵢ|/65534 of fp32; 2 bytes per dimension + 4', () => {
+    const fine = new RescoreRows(dim);
+    fine.write(0, rows.subarray(0, 500 * dim));
+    fine.write(250, rows.subarray(250 * dim, 600 * dim)); // overwrite + append
+    expect(fine.size).toBe(600);
+    expect(fine.bytesPerVector).toBe(dim * 2 + 4);
+    const q = queries.subarray(0, dim);
+    const l1 = q.reduce((a, v) => a + Math.abs(v), 0);
+    for (let s = 0; s < 600; s += 7) {
+      let exact = 0;
+      let max = 0;
+      for (let i = 0; i < dim; i++) {
+        exact += rows[s * dim + i]! * q[i]!;
+        max = Math.max(max, Math.abs(rows[s * dim + i]!));
+      }
+      expect(Math.abs(fine.dot(s, q, 0) - exact)).toBeLessThanOrEqual(
+        (l1 * max) / 65534 + 2 ** -22,
+      );
+      const back = fine.rows(s, s + 1);
+      for (let i = 0; i < dim; i++) {
+        expect(Math.abs(back[i]! - rows[s * dim + i]!)).toBeLessThanOrEqual(
+          max / 65534 + max * 2 ** -21,
+        ); // + f32 rounding;
+      }
+    }
+    fine.write(600, new Float32Array(dim)); // a zero row scores 0
+    expect(fine.dot(600, q, 0)).toBe(0);
+  });
+
+  test('rows written in small batches (the codec retrained from the 16-bit rows) find what one write finds', async () => {
+    const whole = await QuantizedIndex.create({ dim, mode: 'int8' });
+    await whole.write(0, rows);
+    const batched = await QuantizedIndex.create({ dim, mode: 'int8' });
+    for (let first = 0; first < n; first += 100) {
+      await batched.write(first, rows.subarray(first * dim, (first + 100) * dim));
+    }
+    expect(batched.codec.trainedOn).toBeGreaterThanOrEqual(n / 2);
+    const want = await truth(10);
+    expect(recallAt(await batched.search(queries, 10), want, 10)).toBeGreaterThanOrEqual(0.99);
+    expect(recallAt(await whole.search(queries, 10), want, 10)).toBeGreaterThanOrEqual(0.99);
+    expect(batched.cacheBytesPerVector).toBe(dim * 2 + 4); // no fp32 row kept
+  }, 30_000);
 });

@@ -1,13 +1,15 @@
-// Coarse-then-exact search: scan compact codes for the top m = candidates·k
-// rows, then rescore those exactly against the full-precision rows kept in a
-// CPU cache. Codes live on the GPU (webgpu) or in JS memory (cpu twin).
+// Coarse-then-fine search: scan compact codes for the top m = candidates·k
+// rows, then rescore those against 16-bit rows kept on the CPU (RescoreRows:
+// half the bytes of fp32, scores within ~1e-6 of it). No fp32 row is kept.
+// Codes live on the GPU (webgpu) or in JS memory (cpu twin).
 import { EngramError, shown } from '../../errors';
 import type { GpuContext } from '../../gpu/device';
-import { checkAllow, checkFirst, checkK, checkRows, checkSlots, MAX_K, TopK } from '../topk';
+import { checkAllow, checkFirst, checkK, checkRows, checkSlots, MAX_K } from '../topk';
 import type { SearchHits, VectorIndex } from '../vector-index';
 import type { Codec, QuantMode } from './codec';
 import { CpuCodeStore, type CodeStore } from './code-store';
 import { makeCodec } from './make-codec';
+import { RescoreRows } from './rescore-rows';
 
 /** Options of {@link QuantizedIndex.create}. */
 export interface QuantizedIndexOptions {
@@ -19,7 +21,10 @@ export interface QuantizedIndexOptions {
   backend?: 'cpu' | 'webgpu';
   /** Device for `'webgpu'`; default: the shared one. */
   gpu?: GpuContext;
-  /** Rescore the coarse candidates exactly (default true); false returns code-estimated scores. */
+  /**
+   * Rescore the coarse candidates from 16-bit rows (default true); false keeps no rows
+   * and returns code-estimated scores.
+   */
   rescore?: boolean;
   /**
    * Candidates per hit of the coarse pass: m = max(k, candidates·k,
@@ -44,10 +49,12 @@ export interface QuantizedIndexOptions {
 
 /**
  * A {@link VectorIndex} whose first pass scans compact codes (int8, binary,
- * or fp16) and whose second pass rescores the best m rows
- * exactly in fp32. Same ranking contract and argument checks as
- * {@link CpuFlatIndex}; with `rescore` the returned scores are exact inner
- * products. The GPU store and the CPU twin return identical candidates.
+ * or fp16) and whose second pass rescores the best m rows from
+ * {@link RescoreRows} (int16 with a per-row scale). Same ranking contract and
+ * argument checks as {@link CpuFlatIndex}; with `rescore` the returned scores
+ * are the inner products within `‖q‖₁·max|xᵢ|/65534` (≈ 1e-6 on unit
+ * embeddings). No fp32 copy of the rows is kept: a retraining re-encodes from
+ * the 16-bit rows. The GPU store and the CPU twin return identical candidates.
  *
  * @example
  * const index = await QuantizedIndex.create({ dim: 384, mode: 'binary', candidates: 20 });
@@ -56,7 +63,7 @@ export interface QuantizedIndexOptions {
  * console.log(index.residentBytesPerVector); // 48 (vs 1536 for fp32)
  */
 export class QuantizedIndex implements VectorIndex {
-  private full = new Float32Array(0);
+  private readonly fine: RescoreRows | undefined;
   private count = 0;
   private readonly m: number;
   private readonly fraction: number;
@@ -71,6 +78,7 @@ export class QuantizedIndex implements VectorIndex {
   ) {
     this.m = options.candidates ?? (codec.mode === 'binary' ? 25 : 10);
     this.fraction = options.candidateFraction ?? (codec.mode === 'binary' ? 0.04 : 0);
+    this.fine = options.rescore === false ? undefined : new RescoreRows(dim);
   }
 
   /**
@@ -124,43 +132,50 @@ export class QuantizedIndex implements VectorIndex {
     return this.codec.words * 4;
   }
 
-  /** Bytes per row of the full-precision CPU cache used by the rescore (0 without rescore). */
+  /** Bytes per row of the CPU rows the rescore reads (0 without rescore): 2 per dimension + 4. */
   get cacheBytesPerVector(): number {
-    return this.options.rescore === false ? 0 : this.dim * 4;
-  }
-
-  /** The full-precision rows `0..size-1` (a view: do not keep across writes). */
-  get vectors(): Float32Array {
-    return this.full.subarray(0, this.count * this.dim);
+    return this.fine?.bytesPerVector ?? 0;
   }
 
   /**
-   * Writes rows: kept in fp32 for the rescore, encoded for the scan. Codec
+   * Writes rows: kept as 16-bit rows for the rescore, encoded for the scan. Codec
    * parameters are (re)learned when the store has doubled since the last
-   * training (up to `trainRows`), and every row is re-encoded then.
+   * training (up to `trainRows`), and every row is re-encoded then (rows
+   * written before from their 16-bit copy; without rescore, only the rows of
+   * this write are kept long enough to train on, so the codec trains once).
    * @param first - first slot (`≤ size`)
    * @param vectors - row-major `count × dim`, finite
    */
   async write(first: number, vectors: Float32Array): Promise<void> {
     const n = checkRows(vectors, this.dim, 'vector');
     checkFirst(first, this.count);
+    const { codec, dim, fine } = this;
     const end = first + n;
-    if (end * this.dim > this.full.length) {
-      const grown = new Float32Array(Math.max(end, Math.ceil(this.count * 1.5)) * this.dim);
-      grown.set(this.vectors);
-      this.full = grown;
-    }
-    this.full.set(vectors, first * this.dim);
+    fine?.write(first, vectors);
     this.count = Math.max(this.count, end);
-    const { codec } = this;
     const limit = this.options.trainRows ?? 65536;
     const retrain =
       codec.needsTraining &&
-      (codec.trainedOn === 0 || (this.count >= 2 * codec.trainedOn && codec.trainedOn < limit));
-    if (retrain) codec.train(sample(this.vectors, this.dim, limit));
-    const from = retrain ? 0 : first;
-    const rows = this.full.subarray(from * this.dim, end * this.dim);
-    await this.store.write(from, alloc(codec, rows));
+      (codec.trainedOn === 0 ||
+        (fine !== undefined && this.count >= 2 * codec.trainedOn && codec.trainedOn < limit));
+    if (retrain) codec.train(fine ? sampleRows(fine, this.count, limit) : vectors);
+    // Without rescore rows the codec trains once, at the first write: no earlier rows to encode again.
+    if (!retrain || !fine) {
+      await this.store.write(first, alloc(codec, vectors));
+      return;
+    }
+    // Retrained: every row is encoded again, a block at a time (earlier rows from their 16-bit copy).
+    const codes = new Uint32Array(this.count * codec.words);
+    const block = 4096;
+    for (let r = 0; r < this.count; r += block) {
+      const to = Math.min(this.count, r + block);
+      const rows =
+        r >= first && to <= end
+          ? vectors.subarray((r - first) * dim, (to - first) * dim)
+          : fine.rows(r, to);
+      codec.encode(rows, codes, r * codec.words);
+    }
+    await this.store.write(0, codes);
   }
 
   /**
@@ -207,7 +222,7 @@ export class QuantizedIndex implements VectorIndex {
         scores: h.scores.map((s) => encoded[q]!.estimate(s)),
       }));
     }
-    return coarse.map((h, q) => this.rescore(h.slots, queries, q, k));
+    return coarse.map((h, q) => this.fine!.top(h.slots, queries, q * dim, k));
   }
 
   /** Candidates of the coarse pass for k hits (see {@link QuantizedIndexOptions.candidates}). */
@@ -216,24 +231,10 @@ export class QuantizedIndex implements VectorIndex {
     return Math.max(k, Math.min(want, this.count, this.store.maxK ?? Infinity));
   }
 
-  /** Exact fp32 top-k of one query among candidate slots (f64 sums rounded to f32, as CpuFlatIndex). */
-  private rescore(cands: Int32Array, queries: Float32Array, q: number, k: number): SearchHits {
-    const { dim, full } = this;
-    const top = new TopK(k);
-    const qo = q * dim;
-    for (const slot of Int32Array.from(cands).sort()) {
-      const ro = slot * dim;
-      let a = 0;
-      for (let i = 0; i < dim; i++) a += full[ro + i]! * queries[qo + i]!;
-      top.push(Math.fround(a), slot);
-    }
-    return top.result();
-  }
-
-  /** Frees the codes and the cache. */
+  /** Frees the codes and the rows. */
   dispose(): void {
     this.store.dispose();
-    this.full = new Float32Array(0);
+    this.fine?.dispose();
     this.count = 0;
   }
 }
@@ -245,14 +246,8 @@ function alloc(codec: Codec, rows: Float32Array): Uint32Array {
   return out;
 }
 
-/** Up to `limit` rows spread evenly over `rows`. */
-function sample(rows: Float32Array, dim: number, limit: number): Float32Array {
-  const n = rows.length / dim;
-  if (n <= limit) return rows;
-  const out = new Float32Array(limit * dim);
-  for (let j = 0; j < limit; j++) {
-    const r = Math.floor((j * n) / limit);
-    out.set(rows.subarray(r * dim, (r + 1) * dim), j * dim);
-  }
-  return out;
+/** Up to `limit` of the rows `0..n-1` spread evenly, as floats. */
+function sampleRows(rows: RescoreRows, n: number, limit: number): Float32Array {
+  if (n <= limit) return rows.rows(0, n);
+  return rows.gather(Array.from({ length: limit }, (_, j) => Math.floor((j * n) / limit)));
 }

@@ -67,7 +67,7 @@ export class Candidates {
   /**
    * Exact top-k of the surviving candidates: f64 sums rounded to f32, ranked
    * by score desc then slot asc.
-   * @param data - the rows (`stride` floats each)
+   * @param data - the rows (`stride` floats each), or a function giving row `r` (then `stride` is unused)
    * @param stride - floats per row
    * @param query - the query vector
    * @param qo - offset of the query in `query`
@@ -75,7 +75,7 @@ export class Candidates {
    * @param k - hits wanted
    */
   finish(
-    data: Float32Array,
+    data: Float32Array | ((row: number) => Float32Array),
     stride: number,
     query: Float32Array,
     qo: number,
@@ -88,9 +88,14 @@ export class Candidates {
     keep.sort((a, b) => this.slots[a]! - this.slots[b]!);
     const top = new TopK(k);
     for (const c of keep) {
-      const o = this.rows[c]! * stride;
+      let row = data as Float32Array;
+      let o = this.rows[c]! * stride;
+      if (typeof data === 'function') {
+        row = data(this.rows[c]!);
+        o = 0;
+      }
       let acc = 0;
-      for (let i = 0; i < dim; i++) acc += data[o + i]! * query[qo + i]!;
+      for (let i = 0; i < dim; i++) acc += row[o + i]! * query[qo + i]!;
       const s = Math.fround(acc);
       if (s > top.threshold) top.push(s, this.slots[c]!);
     }
