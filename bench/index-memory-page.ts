@@ -54,8 +54,8 @@ let gpuBytes = 0;
  */
 export function memoryBenchData(o: MemoryBenchOptions): { rowBytes: number } {
   const all = clusteredRows(o.n + o.nq, o.dim, o.seed, 256, 0.9);
-  rows = all.slice(0, o.n * o.dim);
-  queries = all.slice(o.n * o.dim);
+  rows = all.subarray(0, o.n * o.dim);
+  queries = all.subarray(o.n * o.dim);
   dim = o.dim;
   truth = [];
   return { rowBytes: rows.byteLength };
@@ -98,6 +98,7 @@ export async function memoryBenchBuild(
  */
 export async function memoryBenchSearch(): Promise<{
   msPerQuery: number;
+  p50Ms: number;
   p95Ms: number;
   recallAt10: number;
   gpuBytes: number;
@@ -115,6 +116,7 @@ export async function memoryBenchSearch(): Promise<{
   times.sort((a, b) => a - b);
   return {
     msPerQuery: times.reduce((a, b) => a + b, 0) / nq,
+    p50Ms: times[Math.floor(nq / 2)]!,
     p95Ms: times[Math.min(nq - 1, Math.floor(nq * 0.95))]!,
     recallAt10: recallAt(got, truth, 10),
     gpuBytes,

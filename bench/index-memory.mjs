@@ -56,6 +56,7 @@ try {
       gpuBytesPerVector: s.gpuBytes / options.n,
       reportedBytesPerVector: built.reportedBytes,
       msPerQuery: s.msPerQuery,
+      p50Ms: s.p50Ms,
       p95Ms: s.p95Ms,
       recallAt10: s.recallAt10,
       buildMs: built.buildMs,
@@ -66,7 +67,7 @@ try {
   );
   console.log(`${before} (before) / ${load()} (after)`);
   console.log(
-    'mode    built   heap B/vec  GPU B/vec  reported  ms/query  p95 ms  recall@10  build ms',
+    'mode    built   heap B/vec  GPU B/vec  reported  ms/query  p50 ms  p95 ms  recall@10  build ms',
   );
   const fp32 = rows.find((r) => r.mode === 'fp32');
   for (const r of rows) {
@@ -78,6 +79,7 @@ try {
         r.gpuBytesPerVector.toFixed(0).padStart(9),
         String(r.reportedBytesPerVector).padStart(9),
         r.msPerQuery.toFixed(2).padStart(9),
+        r.p50Ms.toFixed(2).padStart(7),
         r.p95Ms.toFixed(2).padStart(7),
         r.recallAt10.toFixed(3).padStart(10),
         r.buildMs.toFixed(0).padStart(9),

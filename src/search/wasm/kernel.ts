@@ -78,7 +78,9 @@ export class ScanKernel {
     const need = this.rowBytes + scratchBytes;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
-      const pages = Math.ceil((Math.max(need, have * 1.25) - have) / PAGE);
+      // Exactly what is asked: callers reserve rows ahead themselves (×1.5), and a ×1.25 here on
+      // top of rows that fill the memory would hold a quarter of them again as empty pages.
+      const pages = Math.ceil((need - have) / PAGE);
       try {
         this.memory.grow(pages);
       } catch (e) {
