@@ -41,8 +41,8 @@ export function memoryBenchWasmBytes(): number {
   return bytes;
 }
 
-let rows = new Float32Array(0);
-let queries = new Float32Array(0);
+let rows: Float32Array = new Float32Array(0);
+let queries: Float32Array = new Float32Array(0);
 let truth: SearchHits[] = [];
 let dim = 0;
 let index: VectorIndex | undefined;
