@@ -1,11 +1,15 @@
-// `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]`
-// The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: per-call
-// times of default search (with and without reinforce), dense-only search and single add(), with
-// no browser and no Worker in between — for `node --cpu-prof` style profiles and A/B of code
-// paths on a loaded machine (run the two sides back to back). Prints one line per phase.
+// `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]
+//   [--profile] [--ids=FILE]`
+// The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: the
+// first search after the fill, per-call times of default search (with and without reinforce),
+// dense-only search and single add(), with no browser and no Worker in between — for A/B of code
+// paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
+// default searches (self and inclusive ms per search). `--ids=FILE`: the default search's top 10
+// memories for the first 100 questions, as JSON (to compare index modes' answers).
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 import { Engine } from '../src/engine/engine';
 import { HashEmbedder } from '../src/embed/hash-embedder';
 import type { IndexModeOption } from '../src/search/index-mode';
@@ -58,6 +62,15 @@ const f0 = performance.now();
 await engine.search(queries[0]!);
 console.log(`first search after the fill: ${(performance.now() - f0).toFixed(1)} ms`);
 for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!);
+// IVF lists train in the background, started by a search: wait for them (at most 5 min).
+const index = (engine as unknown as { state: { index: { building?: boolean } } }).state.index;
+const s0 = performance.now();
+while (index.building && performance.now() - s0 < 300_000) {
+  await new Promise((res) => setTimeout(res, 200));
+  await engine.search(queries[0]!, { reinforce: false });
+}
+if (mode !== 'fp32')
+  console.log(`index settled in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
 const profile = process.argv.includes('--profile');
 const session = new Session();
 if (profile) {
@@ -72,6 +85,14 @@ if (profile) {
   printProfile(p, searches + 10);
 }
 line('default, reinforce: false', await timed(searches, { reinforce: false }));
+const idsOut = arg('ids', '');
+if (idsOut) {
+  // Each query's top 10 (default search), to compare index modes' answers afterwards.
+  const all: string[][] = [];
+  for (const q of queries.slice(0, 100))
+    all.push((await engine.search(q, { reinforce: false })).results.map((r) => r.memory));
+  writeFileSync(idsOut, JSON.stringify(all));
+}
 line('dense only', await timed(searches, { retrieval: false, reinforce: false }));
 const addTimes: number[] = [];
 for (let i = 0; i < adds; i++) {
