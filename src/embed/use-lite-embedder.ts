@@ -32,7 +32,7 @@ export const TFJS_WASM_DEFAULT_URL = '/engram/tfjs-wasm/';
 /**
  * Options of {@link UseLiteEmbedder.create}; every field is optional.
  * @example
- * const options: UseLiteEmbedderOptions = { modelUrl: '/assets/use-lite/', batchSize: 64 };
+ * const options: UseLiteEmbedderOptions = { modelUrl: '/assets/use-lite/', batchSize: 32 };
  */
 export interface UseLiteEmbedderOptions {
   /**
@@ -47,8 +47,18 @@ export interface UseLiteEmbedderOptions {
    * Only the first embedder created in a realm sets it.
    */
   wasmPaths?: string;
-  /** Texts per model call (default 32). An embedding does not depend on its batch. */
+  /**
+   * Most texts per model call (default 64). An embedding does not depend on its batch.
+   * Short texts gain from large batches: 2-word texts, Node, texts per CPU-second, batches of
+   * 64 (at most 1024 tokens) against 32: 710 vs 596.
+   */
   batchSize?: number;
+  /**
+   * Most tokens per model call, counting padding (texts × the longest one's tokens), so that
+   * long texts go in smaller batches (default 1024; a longer text goes alone). Chat turns
+   * (≈ 24 tokens) then go about 40 a call, as fast as 32 (88 vs 83 per CPU-second).
+   */
+  batchTokens?: number;
   /** Keep the model files in Cache Storage (`engram-models-v1`) so a reload reads none from the network (default true). */
   cache?: boolean;
   /** Called as the model loads: bytes per file, then `init`, then `ready`. */
@@ -117,11 +127,18 @@ export class UseLiteEmbedder implements Embedder {
   private model: tfconv.GraphModel | undefined;
   private readonly tokenizer: UseTokenizer;
   private readonly batchSize: number;
+  private readonly batchTokens: number;
 
-  private constructor(model: tfconv.GraphModel, tokenizer: UseTokenizer, batchSize: number) {
+  private constructor(
+    model: tfconv.GraphModel,
+    tokenizer: UseTokenizer,
+    batchSize: number,
+    batchTokens: number,
+  ) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.batchSize = batchSize;
+    this.batchTokens = batchTokens;
   }
 
   /**
@@ -133,8 +150,10 @@ export class UseLiteEmbedder implements Embedder {
    * const embedder = await UseLiteEmbedder.create({ modelUrl: '/assets/use-lite/' });
    */
   static async create(options: UseLiteEmbedderOptions = {}): Promise<UseLiteEmbedder> {
-    const batchSize = options.batchSize ?? 32;
+    const batchSize = options.batchSize ?? 64;
     checkPositiveInt('batchSize', batchSize);
+    const batchTokens = options.batchTokens ?? 1024;
+    checkPositiveInt('batchTokens', batchTokens);
     const node = isNode();
     const modelUrl =
       options.modelUrl ??
@@ -173,7 +192,7 @@ export class UseLiteEmbedder implements Embedder {
         cause: e,
       });
     }
-    const embedder = new UseLiteEmbedder(model, new UseTokenizer(vocab), batchSize);
+    const embedder = new UseLiteEmbedder(model, new UseTokenizer(vocab), batchSize, batchTokens);
     progress?.({ stage: 'ready' });
     return embedder;
   }
@@ -193,7 +212,7 @@ export class UseLiteEmbedder implements Embedder {
     const ids = texts.map((t) => this.tokenizer.encode(t));
     const out = new Array<Float32Array>(texts.length);
     let done = 0;
-    for (const batch of lengthBatches(ids, this.batchSize)) {
+    for (const batch of lengthBatches(ids, this.batchSize, this.batchTokens)) {
       throwIfAborted(options.signal);
       const vectors = await this.run(batch.map((i) => ids[i]!));
       batch.forEach((i, k) => (out[i] = vectors[k]!));

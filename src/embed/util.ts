@@ -51,19 +51,33 @@ export function l2normalize(v: Float32Array): Float32Array {
 /**
  * Splits the indices of `items` into batches of items of similar length (sorted by
  * length, shortest first, ties in input order, so a batch pads little), each at most
- * `size` long. Items are texts, or the token ids of texts (their length in tokens).
+ * `size` long and, past its first item, at most `maxPadded` long once padded (its count
+ * times its longest length). Items are texts, or the token ids of texts.
  * @param items - the texts, or anything with a length
  * @param size - the largest batch
+ * @param maxPadded - the most padded length a batch of two or more may have (default no limit)
  * @example
  * lengthBatches(['ccc', 'a', 'bb'], 2); // [[1, 2], [0]]
+ * lengthBatches(['ccc', 'a', 'bb'], 3, 4); // [[1, 2], [0]]: a and bb pad to 2 × 2
  */
 export function lengthBatches(
   items: ReadonlyArray<{ readonly length: number }>,
   size: number,
+  maxPadded = Infinity,
 ): number[][] {
   const order = items.map((_, i) => i).sort((a, b) => items[a]!.length - items[b]!.length);
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
+  let batch: number[] = [];
+  for (const i of order) {
+    // Sorted: item i is the longest of its batch.
+    const padded = (batch.length + 1) * items[i]!.length;
+    if (batch.length > 0 && (batch.length === size || padded > maxPadded)) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(i);
+  }
+  if (batch.length > 0) batches.push(batch);
   return batches;
 }
 

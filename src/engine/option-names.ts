@@ -91,6 +91,7 @@ export const EMBEDDER_SPEC_OPTIONS: Record<EmbedderSpec['type'], OptionShape> = 
     modelUrl: true,
     wasmPaths: true,
     batchSize: true,
+    batchTokens: true,
     cache: true,
   }),
   transformers: optionShape<SpecOf<'transformers'>>({

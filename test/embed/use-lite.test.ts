@@ -104,7 +104,9 @@ describe('UseLiteEmbedder in Node', () => {
     const t0 = performance.now();
     await e.embed(texts);
     const s = (performance.now() - t0) / 1000;
-    console.log(`USE-lite in Node, batch 32: ${(texts.length / s).toFixed(1)} sentences/s`);
+    console.log(
+      `USE-lite in Node, default batches (64 texts, 1024 tokens): ${(texts.length / s).toFixed(1)} sentences/s`,
+    );
     await e.dispose();
     await expect(e.embed(['after dispose'])).rejects.toMatchObject({ code: 'ModelLoadFailed' });
   });
