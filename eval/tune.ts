@@ -33,15 +33,19 @@ const STAGES: Grid = [
   ['- links', { links: false }],
   ['- rerank', { rerank: false }],
   ['- speaker boosts', { lexical: { speaker: 0, speakerLate: 0 } }],
-  ['+ updates', { updates: {} }],
+  ['- updates', { updates: false }],
+  ['- standing', { standing: false }],
   ['+ entities', { entities: {} }],
 ];
 
-/** The knowledge-update stage: off, and its two thresholds. */
-const UPDATES: Grid = [['off', { updates: false }]];
-for (const ratio of [0.5, 0.7])
-  for (const cover of [0.5, 0.8])
-    UPDATES.push([`ratio ${ratio} cover ${cover}`, { updates: { ratio, cover } }]);
+/** The knowledge-update stage: the defaults, off, and its pool and two thresholds around them. */
+const UPDATES: Grid = [
+  ['defaults', {}],
+  ['- updates', { updates: false }],
+];
+for (const pool of [10, 20]) UPDATES.push([`updates pool ${pool}`, { updates: { pool } }]);
+UPDATES.push(['updates ratio 0.5', { updates: { ratio: 0.5 } }]);
+UPDATES.push(['updates cover 0.5', { updates: { cover: 0.5 } }]);
 
 function parse(argv: string[]) {
   const a = {

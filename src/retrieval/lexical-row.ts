@@ -12,9 +12,10 @@ export type { DocInfo, LexicalRow } from '../store/records';
 
 /**
  * Version of the analysis a row was made with; rows of another version are re-analysed at
- * load. Bump it when the analyzer, stop words or indexed date words change.
+ * load. Bump it when the analyzer, stop words, indexed date words or the row's data change
+ * (4: the author's chat role).
  */
-export const LEXICAL_VERSION = 3;
+export const LEXICAL_VERSION = 4;
 
 /** One memory as the retriever indexes it. */
 export interface RetrievalDoc {
@@ -103,6 +104,7 @@ export function rowOf(doc: RetrievalDoc): LexicalRow {
       seq: doc.seq ?? 0,
       mentionsTime: mentionsTime(doc.text),
       ...(kind === undefined ? {} : { kind }),
+      ...(doc.role === undefined ? {} : { role: doc.role }),
     },
   };
 }

@@ -94,7 +94,7 @@ export interface RerankStageOptions extends MmrOptions {
 
 /**
  * The stages of a search; `false` turns a stage off, an object turns it on with those
- * options. The defaults (`DEFAULT_RETRIEVAL`: every stage on except `links`) are what
+ * options. The defaults (`DEFAULT_RETRIEVAL`: every stage on except `entities` and `crossEncoder`) are what
  * the LoCoMo eval measures.
  */
 export interface RetrievalOptions {
@@ -106,7 +106,8 @@ export interface RetrievalOptions {
   links?: LinkStageOptions | false;
   /**
    * Knowledge updates: a later memory that restates an earlier one's subject with a changed
-   * value ranks above it (see {@link UpdateStageOptions}).
+   * value ranks above it (see {@link UpdateStageOptions}; on by default, settings chosen
+   * leave-one-conversation-out over LoCoMo and BEAM).
    */
   updates?: UpdateStageOptions | false;
   /**
@@ -163,7 +164,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   // checked leave-one-conversation-out). The engine's cosine links (USE-lite) cost recall there,
   // so they stay out unless asked for (`links: { stored: true }`).
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
-  updates: false,
+  updates: {},
   standing: {},
   rerank: {},
   entities: false,

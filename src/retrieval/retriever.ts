@@ -33,6 +33,7 @@ import { terms } from './analyzer';
 import { applyFeatures, diversify, dot, mmr } from './rerank';
 import { boostSpeakers } from './speaker';
 import { preferNewer, type UpdateDoc } from './updates';
+import { passageTerms } from './lexical-row';
 import { surfaceStanding } from './standing';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
@@ -328,7 +329,15 @@ export class Retriever extends Corpus {
         const row = this.rows.get(id);
         const inf = this.info.get(id);
         if (!row || !inf) return undefined;
-        return { terms: new Set(row.terms.map(([t]) => t)), time: inf.time ?? 0, seq: inf.seq };
+        return {
+          terms: new Set(row.terms.map(([t]) => t)),
+          ...(row.passages && row.passages.length > 1
+            ? { passages: passageTerms(row).map((p) => new Set(p.map(([t]) => t))) }
+            : {}),
+          time: inf.time ?? 0,
+          seq: inf.seq,
+          ...(inf.role ? { role: inf.role } : {}),
+        };
       };
       scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
     }

@@ -1,21 +1,22 @@
 // Knowledge updates without a language model: when a later memory restates what an earlier one
 // said about the query's subject with a changed value ("response time now 250ms" after "…
-// 400ms"), the later one ranks above it. Pairs come from the best hits: both match the query's
-// terms (the later one at least those the earlier one matched), and each holds a value the other
-// lacks (a term with a digit: amounts, counts, dates, times). Event time orders them (write
-// order within the same time).
+// 400ms"), the later one ranks above it. Pairs come from the few best hits (the stage reorders
+// the top, it does not reach far down): both match the query's terms (the later one a share of
+// those the earlier one matched), and each holds a value the other lacks (a term with a digit:
+// amounts, counts, dates, times), read in the passage that matches the query best. Event time
+// orders them (write order within the same time); an assistant's message supersedes nothing.
 import { EngramError } from '../errors';
 import type { Scores } from './fusion';
 
 /** Options of the knowledge-update stage. */
 export interface UpdateStageOptions {
-  /** How many of the best hits are compared (default 30). */
+  /** How many of the best hits are compared (default 15). */
   pool?: number;
   /** Query terms both memories must match (default 2). */
   minShared?: number;
-  /** Share of the earlier memory's matched query terms the later one must match too (default 0.5). */
+  /** Share of the earlier memory's matched query terms the later one must match too (default 0.3). */
   cover?: number;
-  /** The later memory is lifted only when its score is at least this share of the earlier one's (default 0.5). */
+  /** The later memory is lifted only when its score is at least this share of the earlier one's (default 0.3). */
   ratio?: number;
   /**
    * A later memory that says it changes something ("updated", "new", "recently", "increased",
@@ -52,16 +53,46 @@ export const UPDATE_CUES: ReadonlySet<string> = new Set([
 export interface UpdateDoc {
   /** Analysed terms of its text. */
   terms: ReadonlySet<string>;
+  /**
+   * Analysed terms of each passage of a long text (none: the text is one passage). The
+   * passage that matches the query best is where the memory states its value: a long answer
+   * full of numbers is compared by that passage only.
+   */
+  passages?: readonly ReadonlySet<string>[];
   /** Event time, ms since epoch. */
   time: number;
   /** Write order (ties of `time`). */
   seq: number;
+  /**
+   * Chat role of its author: an `'assistant'` message repeats or proposes values, it does not
+   * restate the user's facts, so it never supersedes (it may be superseded).
+   */
+  role?: string;
 }
 
 const hasDigit = /\d/;
 
+/** The passage of `d` that matches most query terms (the first of equals), or its whole text. */
+function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<string> {
+  if (!d.passages || d.passages.length < 2) return d.terms;
+  let best = d.passages[0]!;
+  let most = -1;
+  for (const p of d.passages) {
+    let n = 0;
+    for (const t of queryTerms) if (p.has(t)) n++;
+    if (n > most) ((best = p), (most = n));
+  }
+  return best;
+}
+
 /**
- * Lifts each later restatement just above the best earlier memory it updates.
+ * Lifts each later restatement just above the best of the earlier memories it supersedes.
+ * A later memory supersedes an earlier one among the best hits when both match the query
+ * (at least `minShared` terms, the later one at least `cover` of those the earlier one
+ * matched), each states a value the other lacks (a term with a digit, in the passage that
+ * matches the query best), and the later one scores at least `ratio` of the earlier one (or,
+ * with `cues`, says it changes something). Memories are taken in event-time order (write
+ * order within the same time), so a chain of updates ends with the latest on top.
  * @param scores - scores by id (left unchanged)
  * @param queryTerms - the query's analysed terms
  * @param doc - a memory's terms and time, if indexed
@@ -76,47 +107,42 @@ export function preferNewer(
   doc: (id: string) => UpdateDoc | undefined,
   o: UpdateStageOptions,
 ): Scores {
-  const pool = o.pool ?? 30;
+  const pool = o.pool ?? 15;
   const minShared = o.minShared ?? 2;
-  const cover = o.cover ?? 0.5;
-  const ratio = o.ratio ?? 0.5;
+  const cover = o.cover ?? 0.3;
+  const ratio = o.ratio ?? 0.3;
   const cues = o.cues === true;
-  const cued = (d: UpdateDoc): boolean => cues && [...UPDATE_CUES].some((c) => d.terms.has(c));
+  const cued = (terms: ReadonlySet<string>): boolean =>
+    cues && [...UPDATE_CUES].some((c) => terms.has(c));
   const out: Scores = new Map(scores);
   const best = [...scores].sort((a, b) => b[1] - a[1]).slice(0, pool);
   const hits = best.flatMap(([id, score]) => {
     const d = doc(id);
     if (!d) return [];
-    const matched = [...queryTerms].filter((t) => d.terms.has(t));
-    const values = [...d.terms].filter((t) => hasDigit.test(t));
-    return matched.length >= minShared && values.length > 0
-      ? [{ id, score, d, matched, values }]
+    const f = focus(d, queryTerms);
+    const matched = [...queryTerms].filter((t) => f.has(t));
+    const values = new Set([...f].filter((t) => hasDigit.test(t)));
+    return matched.length >= minShared && values.size > 0
+      ? [{ id, score, d, f, matched, values, says: cued(f) }]
       : [];
   });
-  // Earliest first, so a chain of updates ends with the latest on top. Each earlier memory
-  // lifts one restatement only, its best-scored one: long texts full of numbers would
-  // otherwise all rise above every hit they share two query words with.
   hits.sort((a, b) => a.d.time - b.d.time || a.d.seq - b.d.seq);
-  for (let i = 0; i < hits.length; i++) {
-    const older = hits[i]!;
-    let pick: (typeof hits)[number] | undefined;
-    for (let j = i + 1; j < hits.length; j++) {
-      const newer = hits[j]!;
-      const says = cued(newer.d);
-      if (newer.score < ratio * older.score && !says) continue;
+  for (let j = 0; j < hits.length; j++) {
+    const newer = hits[j]!;
+    if (newer.d.role === 'assistant') continue;
+    let top = out.get(newer.id)!;
+    for (let i = 0; i < j; i++) {
+      const older = hits[i]!;
       if (older.d.time === newer.d.time && older.d.seq === newer.d.seq) continue;
-      const shared = older.matched.filter((t) => newer.d.terms.has(t)).length;
+      if (newer.score < ratio * older.score && !newer.says) continue;
+      const shared = older.matched.filter((t) => newer.f.has(t)).length;
       if (shared < minShared || shared < cover * older.matched.length) continue;
       const changed =
-        newer.values.some((v) => !older.d.terms.has(v)) &&
-        older.values.some((v) => !newer.d.terms.has(v));
-      if (!changed) continue;
-      const better =
-        !pick || (says && !cued(pick.d)) || (says === cued(pick.d) && newer.score > pick.score);
-      if (better) pick = newer;
+        [...newer.values].some((v) => !older.values.has(v)) &&
+        [...older.values].some((v) => !newer.values.has(v));
+      if (changed) top = Math.max(top, out.get(older.id)! * (1 + 1e-6) + 1e-9);
     }
-    const was = out.get(older.id)!;
-    if (pick && out.get(pick.id)! <= was) out.set(pick.id, was * (1 + 1e-6) + 1e-9);
+    out.set(newer.id, top);
   }
   return out;
 }

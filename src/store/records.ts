@@ -237,6 +237,8 @@ export interface DocInfo {
   mentionsTime: boolean;
   /** A standing instruction or preference of the user (recognised in the text; see `standing.ts`). */
   kind?: StandingKind;
+  /** Chat role of its author (`'user'`, `'assistant'`, …), where the memory has one. */
+  role?: string;
 }
 
 /**

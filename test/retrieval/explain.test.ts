@@ -150,8 +150,8 @@ test('a stage turned off contributes nothing; turned on, it moves some score', a
     {
       stages: ['updates'],
       query: dashboard,
-      on: { retrieval: { updates: {} } },
-      off: {},
+      on: {},
+      off: { retrieval: { updates: false } },
     },
     { stages: ['retention'], query: lake, on: { retentionWeight: 0.5 }, off: {} },
     {

@@ -93,7 +93,7 @@ test('preferNewer with cues: a later memory that says it changed the value is li
   const scores = new Map([
     ['old', 1],
     ['plain', 0.8],
-    ['cued', 0.3], // below ratio · older: lifted only for its cue
+    ['cued', 0.2], // below ratio · older: lifted only for its cue
   ]);
   const q = new Set(terms('What is the daily call quota of the API key?'));
   const order = (o: object) =>
@@ -103,4 +103,70 @@ test('preferNewer with cues: a later memory that says it changed the value is li
   expect(order({})).toEqual(['plain', 'old', 'cued']);
   expect(order({ cues: true })[0]).toBe('cued');
   expect(order({ cues: true }).indexOf('cued')).toBeLessThan(order({ cues: true }).indexOf('old'));
+});
+
+test('preferNewer: a restatement rises above every earlier memory it supersedes; an assistant message supersedes none', () => {
+  const doc = (text: string, time: number, role?: string): UpdateDoc => ({
+    terms: new Set(terms(text)),
+    time,
+    seq: time,
+    ...(role ? { role } : {}),
+  });
+  const docs = new Map([
+    ['said', doc('I secured 3 interviews for executive producer roles', T0, 'user')],
+    [
+      'echo',
+      doc('Securing 3 interviews for executive producer roles is a good sign', T0 + 1, 'assistant'),
+    ],
+    ['now', doc('I secured 5 interviews for producer roles so far', T0 + DAY, 'user')],
+    [
+      'guess',
+      doc('You could aim for 8 interviews for executive producer roles', T0 + 2 * DAY, 'assistant'),
+    ],
+  ]);
+  const scores = new Map([
+    ['echo', 1],
+    ['said', 0.9],
+    ['guess', 0.85],
+    ['now', 0.6],
+  ]);
+  const q = new Set(terms('How many interviews have I secured for executive producer roles?'));
+  const order = [...preferNewer(scores, q, (id) => docs.get(id), {})]
+    .sort((a, b) => b[1] - a[1])
+    .map(([id]) => id);
+  // The user's restatement tops both the original and the assistant's echo of it; the
+  // assistant's later suggestion of another value stays where its words put it.
+  expect(order).toEqual(['now', 'echo', 'said', 'guess']);
+});
+
+test('preferNewer: a long memory is compared by its passage that matches the query', () => {
+  const docs = new Map<string, UpdateDoc>([
+    ['old', { terms: new Set(terms('My Zotero library has 45 sources')), time: T0, seq: 0 }],
+    [
+      'long',
+      {
+        // Its numbers are in a passage about something else.
+        terms: new Set(terms('Zotero library sources tagged by theme. Chapter 7 runs 2,500 words')),
+        passages: [
+          new Set(terms('Zotero library sources tagged by theme.')),
+          new Set(terms('Chapter 7 runs 2,500 words')),
+        ],
+        time: T0 + DAY,
+        seq: 1,
+      },
+    ],
+  ]);
+  const scores = new Map([
+    ['old', 1],
+    ['long', 0.9],
+  ]);
+  const q = new Set(terms('How many sources are in my Zotero library?'));
+  expect([...preferNewer(scores, q, (id) => docs.get(id), {})]).toEqual([...scores]);
+  // The same words with the count in the matching passage: an update.
+  docs.set('long', {
+    ...docs.get('long')!,
+    passages: [new Set(terms('Zotero library now has 52 sources')), new Set(terms('Chapter 7'))],
+  });
+  const out = preferNewer(scores, q, (id) => docs.get(id), {});
+  expect(out.get('long')!).toBeGreaterThan(out.get('old')!);
 });
