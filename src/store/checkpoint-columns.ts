@@ -42,7 +42,7 @@ const LINK: TableSchema = {
 
 const INFO: TableSchema = {
   numbers: ['time', 'order', 'seq'],
-  strings: ['speaker', 'episode', 'kind'],
+  strings: ['speaker', 'episode', 'kind', 'role'],
   bools: ['mentionsTime'],
   json: [],
 };
