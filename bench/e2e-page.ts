@@ -47,8 +47,9 @@ let held: Engram | null = null;
 
 /**
  * Fills store `name`: `ingestN` turns through `addMany` with the offline model (timed: the
- * ingest rate), then up to `n` memories with given vectors (random unit rows, so that a large
- * store fills in minutes), and closes it. `idbBytesPerMemory` is the growth of IndexedDB's
+ * ingest rate), then `embed` of as many other turns (the model's own rate, the ingest's bound),
+ * then up to `n` memories with given vectors (random unit rows, so that a large store fills in
+ * minutes), and closes it. `idbBytesPerMemory` is the growth of IndexedDB's
  * share of `navigator.storage.estimate()` from the open (empty) store to the closed full one,
  * divided by `n`.
  */
@@ -62,6 +63,10 @@ export async function e2eFill(o: { name: string; n: number; ingestN: number }) {
   const t1 = performance.now();
   const added = await mem.addMany(Array.from({ length: ingestN }, (_, i) => ({ text: turn(i) })));
   const ingestMs = performance.now() - t1;
+  // The model alone, through the same Worker, on as many other turns: what bounds the ingest.
+  const t1m = performance.now();
+  await mem.embed(Array.from({ length: ingestN }, (_, i) => turn(o.n + i)));
+  const modelMs = performance.now() - t1m;
   const chunk = 5000;
   const t2 = performance.now();
   for (let from = ingestN; from < o.n; from += chunk) {
@@ -85,6 +90,7 @@ export async function e2eFill(o: { name: string; n: number; ingestN: number }) {
     ingestN,
     modelOpenMs: openMs,
     ingestTurnsPerSec: ingestN / (ingestMs / 1000),
+    modelTurnsPerSec: ingestN / (modelMs / 1000),
     fillMs,
     memoriesAtEnd: count,
     idbBytesPerMemory: (after - before) / o.n,

@@ -152,6 +152,7 @@ async function endToEndFigures(context) {
   await emptyPage.close();
   const figures = {
     ingestTurnsPerSec: fill.ingestTurnsPerSec,
+    modelTurnsPerSec: fill.modelTurnsPerSec,
     coldOpenMs: cold.coldOpenMs,
     firstSearchMs: cold.firstSearchMs,
     hybridSearchP50Ms: cold.hybridSearchP50Ms,
@@ -168,6 +169,7 @@ async function endToEndFigures(context) {
       `${cold.memories} memories (${fill.ingestN} ingested through the model, the rest with given vectors in ${num(fill.fillMs / 1000, 1)} s):`,
   );
   log(`  ingest (addMany, offline model)   ${num(figures.ingestTurnsPerSec, 1)} turns/s`);
+  log(`  the model alone (embed, Worker)  ${num(figures.modelTurnsPerSec, 1)} turns/s`);
   log(`  cold open (fresh page, model too) ${num(figures.coldOpenMs, 0)} ms`);
   log(`  first hybrid search              ${num(figures.firstSearchMs, 0)} ms`);
   log(

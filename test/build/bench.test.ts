@@ -72,6 +72,7 @@ test(
     expect(e).toMatchObject({ memories: 200, dim: 512, inWorker: true, ingestN: 12 });
     for (const k of [
       'ingestTurnsPerSec',
+      'modelTurnsPerSec',
       'coldOpenMs',
       'firstSearchMs',
       'hybridSearchP50Ms',
