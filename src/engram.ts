@@ -47,7 +47,12 @@ import type { SourceTrust, TrustOptions } from './govern/trust';
 import type { EncryptionSecret } from './store/data-key';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
-import type { SyncOptions, SyncStatus } from './sync/sync-options';
+import {
+  checkSyncOptions,
+  SYNC_OPTION_SHAPE,
+  type SyncOptions,
+  type SyncStatus,
+} from './sync/sync-options';
 
 /** Options of {@link Engram.open}. */
 export interface EngramOptions {
@@ -190,7 +195,12 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     encryption: true,
     sync: true,
   },
-  { index: INDEX_OPTIONS, checkpoint: CHECKPOINT_OPTIONS, encryption: ENCRYPTION_OPTIONS },
+  {
+    index: INDEX_OPTIONS,
+    checkpoint: CHECKPOINT_OPTIONS,
+    encryption: ENCRYPTION_OPTIONS,
+    sync: SYNC_OPTION_SHAPE,
+  },
 );
 
 /**
@@ -222,6 +232,7 @@ export class Engram {
     if (!options || typeof options !== 'object')
       throw new EngramError('InvalidArgument', 'options are required');
     checkOptionNames(options, ENGRAM_OPTIONS, 'open');
+    if (options.sync !== undefined) checkSyncOptions(options.sync);
     for (const key of ['onLoadProgress', 'log', 'admit'] as const)
       if (options[key] !== undefined && typeof options[key] !== 'function')
         throw new EngramError('InvalidArgument', `${key} must be a function`);
@@ -522,9 +533,12 @@ export class Engram {
    * @throws `InvalidArgument` for bad options, or when sync is already started
    */
   syncStart(options: SyncOptions): Promise<void> {
-    const onStatus = options?.onStatus;
+    if (typeof options !== 'object' || options === null) checkSyncOptions(options);
+    // A function cannot be cloned into the Worker: it crosses as a proxy, on its own.
+    const { onStatus, ...rest } = options;
+    if (onStatus !== undefined && typeof onStatus !== 'function') checkSyncOptions(options);
     const cb = onStatus && this.worker ? proxy(onStatus) : onStatus;
-    return this.call((h) => h.syncStart({ ...options, ...(cb ? { onStatus: cb } : {}) }));
+    return this.call((h) => h.syncStart(rest, cb));
   }
 
   /** Stops replicating (what is queued finishes first). */

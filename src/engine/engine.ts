@@ -110,6 +110,8 @@ export class Engine {
   private appliedSeq = 0;
   /** Hash of the last event applied (undefined when unknown): tells a reset-and-refilled log apart. */
   private appliedHash: string | undefined = '';
+  /** `derivedEpoch` of the stores the state was loaded from (see `MetaRecord.derivedEpoch`). */
+  private appliedEpoch = 0;
   /** Log position of the stored checkpoint (-1: none), and when to write one. */
   private checkpointSeq = -1;
   /** Layout version of the IVF lists last read or stored (-1: none). */
@@ -244,6 +246,7 @@ export class Engine {
     const loaded = await loadState(this.store, this.state, this.checkpointing);
     this.appliedSeq = loaded.appliedSeq;
     this.appliedHash = loaded.appliedHash;
+    this.appliedEpoch = this.store.meta.derivedEpoch ?? 0;
     this.stale = undefined;
     this.checkpointSeq = loaded.checkpointSeq;
     this.savedLayout = loaded.layoutRestored ? this.layoutVersion() : -1;
@@ -505,6 +508,11 @@ export class Engine {
     if (!r) return undefined;
     await r.settled();
     return { ...r.status(), pending: await r.pending(), device: r.device };
+  }
+
+  /** Own events not yet on the server (undefined when sync is not started); waits for nothing queued. */
+  async syncPending(): Promise<number | undefined> {
+    return this.replicator?.pending().catch(() => undefined);
   }
 
   /** Checks the hash chain of the whole event log (payload hashes included). */
@@ -926,8 +934,11 @@ export class Engine {
         const caught = await catchUpState(this.store, this.state, {
           seq: this.appliedSeq,
           hash: this.appliedHash,
+          epoch: this.appliedEpoch,
         });
         if (caught === 'none') return;
+        // Another tab wrote: what it wrote goes to the sync server from here.
+        this.replicator?.committed([]);
         if (caught !== 'reset') {
           [this.appliedSeq, this.appliedHash] = [caught.seq, caught.hash];
           if (caught.erased) this.layoutTainted = true;

@@ -138,7 +138,8 @@ export async function loadState(
 
 /**
  * Applies the events after `applied.seq` by re-reading the memories they touch.
- * @param applied - the last event applied: its seq, and its hash when known
+ * @param applied - the last event applied: its seq, and its hash when known; `epoch`: the
+ *   `derivedEpoch` of the stores it was read from
  * @returns the new position and how many memories changed; `'none'` when
  *   nothing is new; `'reset'` when the log is no longer the one applied (reset elsewhere:
  *   it went backwards, or was refilled past `applied.seq`, which the hash chain shows; the
@@ -147,11 +148,13 @@ export async function loadState(
 export async function catchUpState(
   store: MemoryStore,
   state: MemoryState,
-  applied: { seq: number; hash: string | undefined },
+  applied: { seq: number; hash: string | undefined; epoch?: number },
 ): Promise<{ seq: number; hash: string; changed: number; erased: boolean } | 'none' | 'reset'> {
   const appliedSeq = applied.seq;
   const known = (hash: string | undefined) => applied.hash === undefined || hash === applied.hash;
   const meta = await store.refreshMeta();
+  // The derived stores were replaced wholesale meanwhile (a merged replay of synced events).
+  if (applied.epoch !== undefined && (meta.derivedEpoch ?? 0) !== applied.epoch) return 'reset';
   if (meta.lastSeq < appliedSeq) return 'reset';
   if (meta.lastSeq === appliedSeq) return known(meta.lastHash) ? 'none' : 'reset';
   const events = await store.eventsSince(appliedSeq);

@@ -172,8 +172,11 @@ export interface EngineInfo {
   indexMode: IndexMode;
   /** Bytes per vector of the scanned copy (GPU-resident on WebGPU). */
   residentBytesPerVector: number;
-  /** While sync is started: its status (`pushPending`: events not yet on the server). */
-  sync?: SyncStatus;
+  /**
+   * While sync is started: its status; from `Engram.info()` also `pending`, this store's own
+   * events not yet on the server (as `syncStatus()` counts them, without waiting for applies).
+   */
+  sync?: SyncStatus & { pending?: number };
 }
 
 /** Longest embedding an engine takes (an embedder's `dim`). */

@@ -17,74 +17,156 @@ import { mergeOrder } from '../sync/merge-order';
 /**
  * Replays a log into memories, versions, links and vectors. A log holding
  * synced events is replayed in merge order (`mergeOrder`) with vector slots
- * given afresh (each device numbered its own), and concurrent updates of one
- * memory resolved by {@link placeVersion}.
+ * given afresh (each device numbered its own; this store's own slots are kept
+ * where they are free), and concurrent updates of one memory resolved by
+ * {@link placeVersion}.
  * @param events - the whole log, oldest first
  * @returns the derived state and the next free vector slot
  */
 export function replay(events: readonly EventRecord[]): { state: DerivedState; nextSlot: number } {
   const merged = events.some((e) => e.origin);
-  const memories = new Map<string, MemoryRecord>();
-  const versions = new Map<string, MemoryRecord>();
-  const links = new Map<string, LinkRecord>();
-  const vectors = new Map<number, Float32Array>();
+  const r = new Replayer(merged);
+  for (const e of merged ? mergeOrder(events) : events) r.apply(e);
+  return { state: r.derived(), nextSlot: r.nextSlot };
+}
+
+/** What one stretch of {@link Replayer.apply} calls changed (see `Replayer.changes`). */
+export interface ReplayChanges {
+  /** Memories whose record, versions or links may have changed. */
+  ids: Set<string>;
+  /** Past versions removed (rollbacks), as [id, version]. */
+  droppedVersions: [string, number][];
+  /** Vectors given a slot in this stretch (erased ones removed). */
+  vectors: Map<number, Float32Array>;
+  /** Links put in this stretch (both directions). */
+  links: LinkRecord[];
+}
+
+/**
+ * The fold behind {@link replay}, one event at a time: events applied in merge order give
+ * the state `replay` gives for them, so a caller holding one may go on applying events that
+ * come after all it has seen (`src/sync/apply-docs.ts`), and read what changed meanwhile.
+ */
+export class Replayer {
+  readonly memories = new Map<string, MemoryRecord>();
+  /** Past versions by memory id, then version. */
+  readonly versions = new Map<string, Map<number, MemoryRecord>>();
+  readonly links = new Map<string, LinkRecord>();
+  readonly vectors = new Map<number, Float32Array>();
   /** Merged logs: slot given to each (device, slot) a payload names, and slots of each memory. */
-  const slotOf = new Map<string, number>();
-  const slotsOfId = new Map<string, number[]>();
-  let nextSlot = 0;
-  const useSlot = (s: number) => (nextSlot = Math.max(nextSlot, s + 1));
-  const localSlot = (e: EventRecord, r: MemoryRecord): MemoryRecord => {
-    if (!merged) return r;
+  private readonly slotOf = new Map<string, number>();
+  private readonly slotsOfId = new Map<string, number[]>();
+  nextSlot = 0;
+  /**
+   * Least slot given afresh (default 0): a caller going on from a stored state sets it to the
+   * store's next free slot, so no new vector lands on a row already stored.
+   */
+  floor = 0;
+  private changed: ReplayChanges = emptyChanges();
+
+  /** @param merged - the log holds synced events (slots are given afresh, versions placed) */
+  constructor(readonly merged: boolean) {}
+
+  /** What changed since the last call (or since the start), and starts a new stretch. */
+  changes(): ReplayChanges {
+    const out = this.changed;
+    this.changed = emptyChanges();
+    return out;
+  }
+
+  /** The derived state as stores hold it. */
+  derived(): DerivedState {
+    return {
+      memories: [...this.memories.values()],
+      versions: [...this.versions.values()].flatMap((m) => [...m.values()]),
+      links: [...this.links.values()],
+      vectors: [...this.vectors].map(([slot, vector]) => ({ slot, vector })),
+    };
+  }
+
+  private useSlot(s: number): void {
+    this.nextSlot = Math.max(this.nextSlot, s + 1);
+  }
+
+  private localSlot(e: EventRecord, r: MemoryRecord): MemoryRecord {
+    if (!this.merged) return r;
     const key = `${e.origin?.device ?? ''}:${r.slot}`;
-    let slot = slotOf.get(key);
+    let slot = this.slotOf.get(key);
     if (slot === undefined) {
-      slotOf.set(key, (slot = nextSlot++));
-      slotsOfId.set(r.id, [...(slotsOfId.get(r.id) ?? []), slot]);
+      // This store's own slot where it is free (its vector is stored there); a fresh one else.
+      slot = !e.origin && r.slot >= this.nextSlot ? r.slot : Math.max(this.nextSlot, this.floor);
+      this.useSlot(slot);
+      this.slotOf.set(key, slot);
+      this.slotsOfId.set(r.id, [...(this.slotsOfId.get(r.id) ?? []), slot]);
     }
     return { ...r, slot };
-  };
-  for (const e of merged ? mergeOrder(events) : events) {
+  }
+
+  private putVersion(v: MemoryRecord): void {
+    let m = this.versions.get(v.id);
+    if (!m) this.versions.set(v.id, (m = new Map()));
+    m.set(v.version, v);
+  }
+
+  private putLink(l: LinkRecord): void {
+    this.links.set(`${l.from}\u0000${l.to}`, l);
+    this.changed.links.push(l);
+  }
+
+  /** Applies one event (in merge order, for a merged log). */
+  apply(e: EventRecord): void {
     const p = e.payload;
-    if (isTombstone(p)) continue;
-    let memory = p.memory && localSlot(e, p.memory);
-    const previous = p.previous && localSlot(e, p.previous);
-    if (merged && memory)
-      memory = placeVersion(memories.get(memory.id), memory, previous, versions, e.at);
-    else if (previous) versions.set(`${previous.id}#${previous.version}`, previous);
+    if (isTombstone(p)) return;
+    const ch = this.changed;
+    ch.ids.add(e.memoryId);
+    let memory = p.memory && this.localSlot(e, p.memory);
+    const previous = p.previous && this.localSlot(e, p.previous);
+    if (this.merged && memory) {
+      const cur = this.memories.get(memory.id);
+      memory = placeVersion(cur, memory, previous, (v) => this.putVersion(v), e.at);
+    } else if (previous) this.putVersion(previous);
     // A rollback removes the past versions its change set made.
-    for (const v of p.dropVersions ?? []) versions.delete(`${e.memoryId}#${v}`);
+    for (const v of p.dropVersions ?? []) {
+      this.versions.get(e.memoryId)?.delete(v);
+      ch.droppedVersions.push([e.memoryId, v]);
+    }
     if (memory) {
-      memories.set(memory.id, memory);
-      if (p.vector) vectors.set(memory.slot, new Float32Array(p.vector.slice(0)));
-      useSlot(memory.slot);
+      ch.ids.add(memory.id);
+      this.memories.set(memory.id, memory);
+      if (p.vector) {
+        const v = new Float32Array(p.vector.slice(0));
+        this.vectors.set(memory.slot, v);
+        // An own event's vector kept at its own slot is stored there already.
+        if (e.origin || memory.slot !== p.memory!.slot) ch.vectors.set(memory.slot, v);
+      }
+      this.useSlot(memory.slot);
     }
     if (p.patch) {
-      const cur = memories.get(e.memoryId);
-      if (cur) memories.set(e.memoryId, applyPatch(cur, p.patch));
+      const cur = this.memories.get(e.memoryId);
+      if (cur) this.memories.set(e.memoryId, applyPatch(cur, p.patch));
     }
     for (const l of p.links ?? []) {
-      links.set(`${l.from}\u0000${l.to}`, { from: l.from, to: l.to, score: l.score, at: e.at });
-      links.set(`${l.to}\u0000${l.from}`, { from: l.to, to: l.from, score: l.score, at: e.at });
+      ch.ids.add(l.to);
+      this.putLink({ from: l.from, to: l.to, score: l.score, at: e.at });
+      this.putLink({ from: l.to, to: l.from, score: l.score, at: e.at });
     }
     if (e.type === 'memory.erased') {
-      memories.delete(e.memoryId);
-      for (const [k, v] of versions) if (v.id === e.memoryId) versions.delete(k);
-      for (const [k, l] of links) if (l.from === e.memoryId || l.to === e.memoryId) links.delete(k);
-      for (const s of merged ? (slotsOfId.get(e.memoryId) ?? []) : (p.slots ?? [])) {
-        vectors.delete(s);
-        useSlot(s);
+      this.memories.delete(e.memoryId);
+      this.versions.delete(e.memoryId);
+      for (const [k, l] of this.links)
+        if (l.from === e.memoryId || l.to === e.memoryId) this.links.delete(k);
+      ch.links = ch.links.filter((l) => l.from !== e.memoryId && l.to !== e.memoryId);
+      for (const s of this.merged ? (this.slotsOfId.get(e.memoryId) ?? []) : (p.slots ?? [])) {
+        this.vectors.delete(s);
+        ch.vectors.delete(s);
+        this.useSlot(s);
       }
     }
   }
-  return {
-    state: {
-      memories: [...memories.values()],
-      versions: [...versions.values()],
-      links: [...links.values()],
-      vectors: [...vectors].map(([slot, vector]) => ({ slot, vector })),
-    },
-    nextSlot,
-  };
+}
+
+function emptyChanges(): ReplayChanges {
+  return { ids: new Set(), droppedVersions: [], vectors: new Map(), links: [] };
 }
 
 /**
@@ -103,18 +185,18 @@ function placeVersion(
   cur: MemoryRecord | undefined,
   memory: MemoryRecord,
   previous: MemoryRecord | undefined,
-  versions: Map<string, MemoryRecord>,
+  keep: (version: MemoryRecord) => void,
   at: number,
 ): MemoryRecord {
   if (!cur || !previous) {
-    if (previous) versions.set(`${previous.id}#${previous.version}`, previous);
+    if (previous) keep(previous);
     return memory;
   }
   const kept =
     previous.recordedAt === cur.recordedAt
       ? { ...previous, version: cur.version, slot: cur.slot }
       : { ...cur, state: previous.state, supersededAt: at };
-  versions.set(`${cur.id}#${cur.version}`, kept);
+  keep(kept);
   return { ...memory, version: cur.version + 1 };
 }
 

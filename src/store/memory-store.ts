@@ -515,10 +515,17 @@ export class MemoryStore {
    * rows) with `state` in one transaction, e.g. after a rebuild from the log.
    * @param state - the derived contents
    * @param nextSlot - next free vector slot
+   * @param options - `newEpoch`: bump `meta.derivedEpoch`, so other tabs reload everything
    */
-  async replaceDerived(state: DerivedState, nextSlot: number): Promise<void> {
+  async replaceDerived(
+    state: DerivedState,
+    nextSlot: number,
+    options: { newEpoch?: boolean } = {},
+  ): Promise<void> {
     this.assertOpen();
-    const meta: MetaRecord = { ...lexicalKept(this.metaCache), nextSlot };
+    const base = lexicalKept(this.metaCache);
+    const epoch = options.newEpoch ? { derivedEpoch: (base.derivedEpoch ?? 0) + 1 } : {};
+    const meta: MetaRecord = { ...base, nextSlot, ...epoch };
     await replaceDerived(this.db, meta, state, this.lexicalRow, this.cipher);
     this.metaCache = meta;
   }

@@ -212,6 +212,12 @@ export interface MetaRecord {
   trust?: TrustTally[];
   /** Set when the store is encrypted: how its data key is wrapped (see `data-key.ts`). */
   encryption?: EncryptionHeader;
+  /**
+   * Counts the times a merged replay of synced events replaced the derived stores wholesale
+   * (absent: never): a tab whose state was loaded at another count reloads it all, as records
+   * of memories no new event names may have changed (their vector slots).
+   */
+  derivedEpoch?: number;
   /** Set when the store was migrated from an older layout. */
   migratedFrom?: { version: number; at: number; events: number; oldLogVerified: boolean };
 }

@@ -19,6 +19,11 @@ export interface Erasure {
   tombstoneSeqs: number[];
   /** When (ms since epoch). */
   erasedAt: number;
+  /**
+   * Memories erased at other times, or by other erasure events, than `erasedAt` and the first
+   * new event (several erasures synced in one batch): their tombstones say so.
+   */
+  each?: ReadonlyMap<string, { erasedAt: number; erasureSeq: number }>;
 }
 
 /** Range of every key `[id, …]` of a store keyed by arrays starting with id. */
@@ -49,7 +54,8 @@ export async function eraseInTx(
   const events = tx.objectStore('events');
   for (const seq of erasure.tombstoneSeqs) {
     const e = await events.get(seq);
-    if (e) await events.put({ ...e, payload: tombstone });
+    const own = e && erasure.each?.get(e.memoryId);
+    if (e) await events.put({ ...e, payload: own ? { tombstone: own } : tombstone });
   }
 }
 

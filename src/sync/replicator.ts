@@ -36,7 +36,10 @@ interface Pouch {
   bulkDocs(docs: object[]): Promise<unknown[]>;
   allDocs(o: { keys: string[] }): Promise<{ rows: { id?: string; value?: { rev: string } }[] }>;
   changes(o: object): PouchEmitter & Promise<{ results: { doc?: unknown }[]; last_seq: unknown }>;
-  sync(remote: Pouch, o: object): PouchEmitter;
+  replicate: {
+    to(remote: Pouch, o: object): PouchEmitter;
+    from(remote: Pouch, o: object): PouchEmitter;
+  };
   compact(): Promise<unknown>;
   info(): Promise<{ update_seq: number | string }>;
   close(): Promise<void>;
@@ -46,6 +49,17 @@ interface PouchEmitter {
   cancel(): void;
 }
 type PouchCtor = new (name: string, opts?: object) => Pouch;
+
+type Direction = 'push' | 'pull';
+/** One direction of replication: the one running, its state, and its retry. */
+interface Leg {
+  rep: PouchEmitter | undefined;
+  state: 'active' | 'idle' | 'offline' | 'error';
+  error?: string | undefined;
+  /** Documents the running replication reported written (PouchDB counts from its start). */
+  written: number;
+}
+const newLeg = (): Leg => ({ rep: undefined, state: 'active', written: 0 });
 
 /** The `_local` document keeping this device's id and how far it has come. */
 const STATE_ID = '_local/engram-sync';
@@ -61,22 +75,23 @@ interface LocalState {
 
 export class Replicator {
   private local!: Pouch;
-  private remote!: Pouch;
   private state!: LocalState;
   private rev: string | undefined;
-  private live: PouchEmitter | undefined;
+  private readonly legs: Record<Direction, Leg> = { push: newLeg(), pull: newLeg() };
+  /** Restart of both directions after an error, and its back-off (ms; 0 after progress). */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private delay = 0;
   private feed: PouchEmitter | undefined;
   private current: SyncStatus = { state: 'stopped', pushed: 0, pulled: 0, applied: 0 };
   /** One copy / apply at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private PouchDB!: PouchCtor;
-  /** Restart of a replication that ended in error (e.g. the server lost the database). */
-  private restartTimer: ReturnType<typeof setTimeout> | undefined;
-  private restartDelay = 0;
   private codec: DocCodec = plainCodec;
   /** Erased documents were rewritten up to this local seq: compact the server once it has them. */
   private compactAt: number | undefined;
+  /** The server's database, as the last replication opened it. */
+  private remote!: Pouch;
 
   constructor(
     private readonly host: SyncHost,
@@ -107,25 +122,19 @@ export class Replicator {
     }
     await this.copyOwn();
     this.follow();
-    this.replicate();
+    this.startLeg('push');
+    this.startLeg('pull');
     // Back online: replicate at once rather than at the end of the back-off.
     globalThis.addEventListener?.('online', this.resume);
   }
 
   private readonly resume = (): void => {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.stopped) return;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.live?.cancel();
-    this.replicate();
+    this.startLeg('push');
+    this.startLeg('pull');
   };
-
-  /** After a replication ended in error: starts a new one (fresh connection) after a back-off. */
-  private restartLater(): void {
-    if (this.stopped || this.restartTimer || this.options.live === false) return;
-    this.restartDelay = Math.min(Math.max(this.restartDelay * 2, 1000), 30_000);
-    this.restartTimer = setTimeout(this.resume, this.restartDelay);
-  }
 
   /** This device's id in synced events. */
   get device(): string {
@@ -137,13 +146,16 @@ export class Replicator {
     return { ...this.current };
   }
 
-  /** After a local write: copies the new events (and erasures) into the local PouchDB. */
+  /**
+   * After a write here (`events`), or one by another tab (none given): copies the new own
+   * events into the local PouchDB and rewrites the documents of what they erased.
+   */
   committed(events: readonly EventRecord[]): void {
     if (this.stopped || !this.state) return;
     const erased = events.filter((e) => e.type === 'memory.erased').map((e) => e.memoryId);
     this.enqueue(async () => {
-      await this.copyOwn();
-      if (erased.length) await this.rewriteErased(erased);
+      const ids = new Set([...erased, ...(await this.copyOwn())]);
+      if (ids.size) await this.rewriteErased([...ids]);
     });
   }
 
@@ -162,9 +174,13 @@ export class Replicator {
   /** Waits for what is queued (copies and applies), then stops replicating. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.restartTimer);
     globalThis.removeEventListener?.('online', this.resume);
-    this.live?.cancel();
+    clearTimeout(this.retryTimer);
+    for (const leg of [this.legs.push, this.legs.pull]) {
+      const rep = leg.rep;
+      leg.rep = undefined;
+      rep?.cancel();
+    }
     this.feed?.cancel();
     await this.queue;
     await this.local.close().catch(() => {});
@@ -195,15 +211,20 @@ export class Replicator {
     this.rev = r.rev;
   }
 
-  /** Own events after `pushedSeq` as documents; a document already there is left as it is. */
-  private async copyOwn(): Promise<void> {
+  /**
+   * Own events after `pushedSeq` (written here or by another tab of this store) as documents;
+   * a document already there is left as it is.
+   * @returns the memories those events erased (their documents are to be rewritten)
+   */
+  private async copyOwn(): Promise<string[]> {
     const events = await this.host.ownEventsSince(this.state.pushedSeq);
-    if (!events.length) return;
+    if (!events.length) return [];
     await this.local.bulkDocs(
       await Promise.all(events.map((e) => this.codec.encode(toSyncDoc(e, this.state.device)))),
     );
     this.state.pushedSeq = events[events.length - 1]!.seq;
     await this.saveState();
+    return events.filter((e) => e.type === 'memory.erased').map((e) => e.memoryId);
   }
 
   /** Rewrites the documents of erased memories' events without their payloads. */
@@ -235,11 +256,19 @@ export class Replicator {
       const upTo = last;
       batch = [];
       this.enqueue(async () => {
-        const decoded = await Promise.all(docs.map((d) => this.codec.decode(d)));
-        const theirs = decoded.filter(
-          (d): d is SyncDoc => d !== undefined && d.device !== this.state.device,
-        );
-        const applied = theirs.length ? await this.host.applyDocs(theirs, this.state.device) : 0;
+        let applied = 0;
+        try {
+          const decoded = await Promise.all(docs.map((d) => this.codec.decode(d)));
+          const theirs = decoded.filter(
+            (d): d is SyncDoc => d !== undefined && d.device !== this.state.device,
+          );
+          if (theirs.length) applied = await this.host.applyDocs(theirs, this.state.device);
+        } catch (e) {
+          // Not dropped: applied again with the next arrivals, or in a second.
+          batch = docs.concat(batch);
+          if (!this.stopped) timer ??= setTimeout(flush, 1000);
+          throw e;
+        }
         this.state.since = upTo;
         await this.saveState();
         this.report({ applied: this.current.applied + applied });
@@ -268,64 +297,115 @@ export class Replicator {
     });
   }
 
-  /** Live two-way replication with the server, retried with back-off (1 s doubling to 30 s). */
-  private replicate(): void {
+  /**
+   * One direction of live replication with the server. PouchDB's own retry is not used: after a
+   * server restart it resumes from the change sequence it had reached, which an in-memory server
+   * that came back (or a database restored from a backup) numbers afresh, so the pull would wait
+   * for changes it will never see. Each restart here is a fresh replication (a fresh connection,
+   * `checkpoint: false`): it compares everything once (`revs_diff`, nothing sent twice) and
+   * creates the database again if the server lost it. After an error, both directions restart
+   * after a back-off of 1 s doubling to 30 s, reset by progress; at once when back online.
+   */
+  private startLeg(dir: Direction): void {
+    const leg = this.legs[dir];
+    const old = leg.rep;
+    leg.rep = undefined; // its 'complete' on cancel is not a failure
+    old?.cancel();
+    if (this.stopped) return;
     const live = this.options.live !== false;
     const { url, auth } = this.options;
-    // A fresh connection each time: it creates the database again if the server lost it.
-    this.remote = new this.PouchDB(url, auth ? { auth } : {});
-    const sync = this.local.sync(this.remote, {
-      live,
-      retry: live,
-      batch_size: 500,
-      // Each start compares everything (revs_diff, no transfer of what the other side has):
-      // a server that lost its data (restored, or an in-memory one restarted) is refilled.
-      checkpoint: false,
-      back_off_function: (delay: number) => (delay === 0 ? 1000 : Math.min(delay * 2, 30_000)),
+    const remote = (this.remote = new this.PouchDB(url, auth ? { auth } : {}));
+    const opts = { live, retry: false, batch_size: 500, checkpoint: false };
+    const rep =
+      dir === 'push'
+        ? this.local.replicate.to(remote, opts)
+        : this.local.replicate.from(remote, opts);
+    leg.rep = rep;
+    leg.written = 0;
+    const mine = () => leg.rep === rep;
+    rep.on('change', (i) => {
+      if (!mine()) return;
+      const info = i as { docs_written: number; pending?: number };
+      // PouchDB reports the documents written since this replication started.
+      const n = info.docs_written - leg.written;
+      leg.written = info.docs_written;
+      this.delay = 0;
+      if (dir === 'push')
+        this.report({ pushed: this.current.pushed + n, pushPending: info.pending ?? 0 });
+      else this.report({ pulled: this.current.pulled + n });
     });
-    sync.on('change', (i) => {
-      const info = i as {
-        direction: 'push' | 'pull';
-        change: { docs_written: number; pending?: number; last_seq: number | string };
-      };
-      if (info.direction === 'push') {
-        this.state.sent = info.change.last_seq;
-        this.enqueue(() => this.saveState());
-        if (this.compactAt !== undefined && Number(info.change.last_seq) >= this.compactAt)
-          this.compactServer();
+    rep.on('checkpoint', (c) => {
+      const seq = (c as { checkpoint?: number | string }).checkpoint;
+      if (dir !== 'push' || !mine() || seq === undefined) return;
+      // The server has this device's changes up to `seq` (for `pending`).
+      this.state.sent = seq;
+      this.enqueue(() => this.saveState());
+      if (this.compactAt !== undefined && Number(seq) >= this.compactAt) this.compactServer();
+    });
+    rep.on('active', () => {
+      if (!mine()) return;
+      leg.state = 'active';
+      this.reportLegs();
+    });
+    rep.on('paused', (err) => {
+      if (!mine()) return;
+      if (err) leg.state = 'offline';
+      else [leg.state, leg.error] = ['idle', undefined];
+      if (!err && this.legs.push.state === 'idle' && this.legs.pull.state === 'idle')
+        this.delay = 0;
+      if (err) leg.error = errorText(err);
+      this.reportLegs();
+    });
+    rep.on('denied', (err) => this.report({ state: 'error', error: errorText(err) }));
+    rep.on('error', (err) => {
+      if (!mine()) return;
+      const status = (err as { status?: number } | null)?.status;
+      leg.state = status === 401 || status === 403 ? 'error' : 'offline';
+      leg.error = errorText(err);
+      this.reportLegs();
+      this.retryLater();
+    });
+    rep.on('complete', () => {
+      if (!mine()) return;
+      if (live)
+        this.retryLater(); // a live replication ended by itself: start anew
+      else {
+        leg.state = 'idle';
+        this.reportLegs();
       }
-      if (info.direction === 'push')
-        this.report({
-          pushed: this.current.pushed + info.change.docs_written,
-          pushPending: info.change.pending ?? 0,
-        });
-      else this.report({ pulled: this.current.pulled + info.change.docs_written });
     });
-    sync.on('active', () => {
-      this.restartDelay = 0;
-      this.report({ state: 'active' });
+  }
+
+  /**
+   * After an error in either direction: both start afresh after the back-off. Both, because a
+   * push that had sent everything is idle on the local database and would not see that the
+   * server came back without its data (an in-memory or restored server): it must compare again.
+   */
+  private retryLater(): void {
+    if (this.stopped || this.retryTimer || this.options.live === false) return;
+    for (const leg of [this.legs.push, this.legs.pull]) {
+      const rep = leg.rep;
+      leg.rep = undefined;
+      rep?.cancel();
+    }
+    this.delay = Math.min(Math.max(this.delay * 2, 1000), 30_000);
+    this.retryTimer = setTimeout(this.resume, this.delay);
+  }
+
+  /** The status from both directions: an error, else offline, else active, else idle. */
+  private reportLegs(): void {
+    const legs = [this.legs.push, this.legs.pull];
+    const state =
+      (['error', 'offline', 'active'] as const).find((s) => legs.some((l) => l.state === s)) ??
+      'idle';
+    const error = legs.find((l) => l.error && l.state === state)?.error;
+    const { error: _last, ...rest } = this.current;
+    this.current = rest;
+    this.report({
+      state,
+      ...(error ? { error } : {}),
+      ...(this.legs.push.state === 'idle' ? { pushPending: 0 } : {}),
     });
-    let failed = false;
-    sync.on('paused', (err) => {
-      if (err) {
-        failed = true;
-        this.report({ state: 'offline', error: errorText(err) });
-      } else if (failed && this.live === sync) {
-        // Back after a failure: a live feed may still hang on the lost connection (or the server
-        // may have come back without its data). Start afresh: everything is compared once.
-        this.resume();
-      } else this.report({ state: 'idle', pushPending: 0 });
-    });
-    sync.on('denied', (err) => this.report({ state: 'error', error: String(err) }));
-    sync.on('error', (err) => {
-      this.report({ state: 'error', error: errorText(err) });
-      if (this.live === sync) this.restartLater();
-    });
-    sync.on('complete', () => {
-      if (!live) this.report({ state: 'idle' });
-      else if (this.live === sync) this.restartLater();
-    });
-    this.live = sync;
   }
 }
 

@@ -34,6 +34,12 @@ export interface SyncStatus {
 /** Option names of {@link SyncOptions}. */
 export const SYNC_OPTIONS = ['url', 'auth', 'live', 'onStatus'] as const;
 
+/** The names `Engram.open({ sync })` accepts, nested ones included (see `checkOptionNames`). */
+export const SYNC_OPTION_SHAPE = {
+  names: [...SYNC_OPTIONS] as string[],
+  nested: { auth: { names: ['username', 'password'] } },
+};
+
 /** Checks sync options. @throws `InvalidArgument` */
 export function checkSyncOptions(o: unknown): SyncOptions {
   if (typeof o !== 'object' || o === null)

@@ -77,8 +77,14 @@ export class EngineHost {
     return this.engine.info();
   }
 
-  info(): EngineInfo {
-    return this.need().info();
+  /** The engine's info; while sync runs, with `sync.pending`. */
+  async info(): Promise<EngineInfo> {
+    const e = this.need();
+    const info = e.info();
+    const pending = info.sync && (await e.syncPending());
+    return pending === undefined || !info.sync
+      ? info
+      : { ...info, sync: { ...info.sync, pending } };
   }
   /**
    * @param llmExtract - `llm.extractFacts`, passed apart so it can cross the Worker as a proxy
@@ -147,8 +153,9 @@ export class EngineHost {
   history(id: string): Promise<HistoryEntry[]> {
     return this.need().history(id);
   }
-  syncStart(options: SyncOptions): Promise<void> {
-    return this.need().syncStart(options);
+  /** @param onStatus - `options.onStatus`, passed apart so it can cross the Worker as a proxy */
+  syncStart(options: SyncOptions, onStatus?: SyncOptions['onStatus']): Promise<void> {
+    return this.need().syncStart(onStatus ? { ...options, onStatus } : options);
   }
   syncStop(): Promise<void> {
     return this.need().syncStop();

@@ -1,0 +1,173 @@
+// Faults during sync, against a real CouchDB-compatible server (pouchdb-server in memory,
+// started here): the server stopped in the middle of a transfer and started again (it comes
+// back empty, being in memory: the replicas refill it), and a device's network going off and on
+// in the middle of a transfer. Live sync resumes by itself; every event ends up once on the
+// server and once in each replica's log.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { newContext, openPage } from '../helpers/browser';
+import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+
+type Fixture = typeof import('../engine/fixture');
+type EngineT = import('../../src/engine/engine').Engine;
+const FIXTURE = '/test/engine/fixture.ts';
+/** Memories device A writes while B is pulling. */
+const N = Number(process.env.ENGRAM_SYNC_FAULT_N ?? 1000);
+
+let server: CouchServer;
+beforeAll(async () => {
+  server = await startCouchServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A device: a page in its own context with an engine syncing to `url`. */
+async function device(url: string) {
+  const context = await newContext();
+  const page = await openPage(undefined, context);
+  await page.evaluate(
+    async ({ path, url }) => {
+      const f = await importSrc<Fixture>(path);
+      const logs: string[] = [];
+      (window as unknown as { logs: string[] }).logs = logs;
+      const e = await f.openEngine(f.uniqueName('fault'), {
+        log: (m) => logs.push(`${Math.round(performance.now())} ${m}`),
+      });
+      (window as unknown as { engine: EngineT }).engine = e;
+      await e.syncStart({ url });
+    },
+    { path: FIXTURE, url },
+  );
+  return { context, page };
+}
+
+type Probe = { n: number; pending: number; pulled: number; state: string; events: number };
+function probe(page: Page): Promise<Probe> {
+  return page.evaluate(async () => {
+    const e = (window as unknown as { engine: EngineT }).engine;
+    const s = (await e.syncStatus())!;
+    return {
+      n: e.info().count,
+      pending: s.pending,
+      pulled: s.pulled,
+      state: s.state,
+      events: (await e.verifyLog()).events,
+    };
+  });
+}
+
+/** Polls until every page holds `count` memories with nothing left to send. */
+async function converged(pages: Page[], count: number, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const states = await Promise.all(
+      pages.map((p) =>
+        p.evaluate(async () => {
+          const e = (window as unknown as { engine: EngineT }).engine;
+          const s = (await e.syncStatus())!;
+          return { n: e.info().count, pending: s.pending, state: s.state, pulled: s.pulled };
+        }),
+      ),
+    );
+    if (states.every((s) => s.n === count && s.pending === 0)) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) {
+      const logs = await Promise.all(
+        pages.map((p) =>
+          p.evaluate(() => (window as unknown as { logs: string[] }).logs.slice(-30)),
+        ),
+      );
+      throw new Error(
+        `no convergence after ${timeoutMs} ms: ${JSON.stringify(states)}\n${logs.map((l) => l.join('\n')).join('\n---\n')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until B has pulled part of what A wrote, not all of it (a transfer under way). */
+async function midTransfer(page: Page, total: number): Promise<Probe> {
+  const t0 = Date.now();
+  for (;;) {
+    const p = await probe(page);
+    if (p.pulled > 0 && p.n < total) return p;
+    if (p.n >= total) throw new Error(`B had everything before the fault: ${JSON.stringify(p)}`);
+    if (Date.now() - t0 > 120_000) throw new Error(`B never started pulling: ${JSON.stringify(p)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Event documents on the server (its `_local` checkpoints are not listed by `_all_docs`). */
+async function serverEvents(url: string): Promise<{ total: number; ids: number }> {
+  const body = (await (await fetch(`${url}/_all_docs`)).json()) as {
+    rows: { id: string }[];
+  };
+  return { total: body.rows.length, ids: new Set(body.rows.map((r) => r.id)).size };
+}
+
+/** A writes `n` memories online (B is syncing meanwhile). */
+function writeMany(page: Page, who: string, n: number) {
+  return page.evaluate(
+    async ({ who, n }) => {
+      const e = (window as unknown as { engine: EngineT }).engine;
+      const items = Array.from({ length: n }, (_, i) => ({ text: `note ${i} from ${who}` }));
+      for (let i = 0; i < n; i += 100) await e.addMany(items.slice(i, i + 100));
+    },
+    { who, n },
+  );
+}
+
+/** Checks both replicas and the server hold the same events, once each. */
+async function sameEverywhere(url: string, a: Page, b: Page, count: number) {
+  const [pa, pb] = [await probe(a), await probe(b)];
+  const onServer = await serverEvents(url);
+  const all = (p: Page) =>
+    p.evaluate(async () => {
+      const e = (window as unknown as { engine: EngineT }).engine;
+      return (await e.getAll({ limit: 100_000 })).results.map((m) => `${m.id} ${m.memory}`).sort();
+    });
+  const [ga, gb] = [await all(a), await all(b)];
+  expect(ga).toHaveLength(count);
+  expect(new Set(ga.map((s) => s.split(' ')[0])).size).toBe(count);
+  expect(gb).toEqual(ga);
+  expect(pa.events).toBe(pb.events);
+  expect(onServer.ids).toBe(onServer.total);
+  expect(onServer.total).toBe(pa.events);
+  return { events: pa.events, server: onServer.total };
+}
+
+test('the server stopped in the middle of a transfer and started again: sync resumes by itself', async () => {
+  const url = `${server.url}/fault-server-${Date.now()}`;
+  const a = await device(url);
+  const b = await device(url);
+  const t0 = Date.now();
+  await writeMany(a.page, 'alpha', N);
+  const at = await midTransfer(b.page, N);
+  await server.stop();
+  await new Promise((r) => setTimeout(r, 1500));
+  await server.start();
+  const ms = await converged([a.page, b.page], N, 120_000);
+  const counts = await sameEverywhere(url, a.page, b.page, N);
+  console.log(
+    `sync fault (server restart): B had ${at.n}/${N} when the server stopped; converged ${ms} ms after restart (${Date.now() - t0} ms in all); events a=b=server=${counts.events}`,
+  );
+});
+
+test('the network of a device goes off and on in the middle of a transfer', async () => {
+  const url = `${server.url}/fault-net-${Date.now()}`;
+  const a = await device(url);
+  const b = await device(url);
+  await writeMany(a.page, 'alpha', N);
+  const at = await midTransfer(b.page, N);
+  await b.context.setOffline(true);
+  // B writes while offline; A keeps writing.
+  await writeMany(b.page, 'beta', 100);
+  await writeMany(a.page, 'gamma', 100);
+  await new Promise((r) => setTimeout(r, 1500));
+  await b.context.setOffline(false);
+  const ms = await converged([a.page, b.page], N + 200, 120_000);
+  const counts = await sameEverywhere(url, a.page, b.page, N + 200);
+  console.log(
+    `sync fault (network off/on): B had ${at.n}/${N} when it went offline; converged ${ms} ms after back online; events a=b=server=${counts.events}`,
+  );
+});
