@@ -256,9 +256,13 @@ export class Engram {
       );
     const { onLoadProgress, log, admit, worker: _w, ...rest } = options;
     const openOpts = { ...rest, embedder };
-    // The status callback crosses into the Worker as a proxy.
+    // The status callback crosses into the Worker as a proxy, passed on its own (a function
+    // nested in the options could not be cloned).
     const onStatus = rest.sync?.onStatus;
-    if (onStatus && useWorker) openOpts.sync = { ...rest.sync!, onStatus: proxy(onStatus) };
+    if (onStatus && useWorker) {
+      const { onStatus: _f, ...syncRest } = rest.sync!;
+      openOpts.sync = syncRest;
+    }
     if (!useWorker) {
       const host = new EngineHost();
       return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log, admit));
@@ -283,6 +287,7 @@ export class Engram {
         onLoadProgress && proxy(onLoadProgress),
         log && proxy(log),
         admit && proxy(admit),
+        onStatus && proxy(onStatus),
       );
       const info = await Promise.race([opened, failed]);
       return new Engram(host, worker, info);

@@ -62,8 +62,11 @@ export class EngineHost {
     onLoadProgress?: (p: LoadProgress) => void,
     log?: (m: string) => void,
     admit?: Admit,
+    onSyncStatus?: SyncOptions['onStatus'],
   ): Promise<EngineInfo> {
     if (this.engine) throw new EngramError('InvalidArgument', 'already open');
+    if (onSyncStatus && options.sync)
+      options = { ...options, sync: { ...options.sync, onStatus: onSyncStatus } };
     const embedder = isEmbedder(options.embedder)
       ? options.embedder
       : await createEmbedder(options.embedder, onLoadProgress);
