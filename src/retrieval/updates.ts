@@ -4,7 +4,8 @@
 // the top, it does not reach far down): both match the query's terms (the later one a share of
 // those the earlier one matched), and each holds a value the other lacks (a term with a digit:
 // amounts, counts, dates, times), read in the passage that matches the query best. Event time
-// orders them (write order within the same time); an assistant's message supersedes nothing.
+// orders them (write order within the same time); an assistant's message supersedes nothing;
+// a query that names the earlier value ("the 400ms figure") asks for the earlier memory.
 import { EngramError } from '../errors';
 import type { Scores } from './fusion';
 
@@ -91,7 +92,8 @@ function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<strin
  * (at least `minShared` terms, the later one at least `cover` of those the earlier one
  * matched), each states a value the other lacks (a term with a digit, in the passage that
  * matches the query best), and the later one scores at least `ratio` of the earlier one (or,
- * with `cues`, says it changes something). Memories are taken in event-time order (write
+ * with `cues`, says it changes something), unless the query names a value that the earlier
+ * one holds and the later one lacks. Memories are taken in event-time order (write
  * order within the same time), so a chain of updates ends with the latest on top.
  * @param scores - scores by id (left unchanged)
  * @param queryTerms - the query's analysed terms
@@ -114,6 +116,9 @@ export function preferNewer(
   const cues = o.cues === true;
   const cued = (terms: ReadonlySet<string>): boolean =>
     cues && [...UPDATE_CUES].some((c) => terms.has(c));
+  // Values the query itself names: a later memory that lacks one the earlier memory holds is
+  // not what the query asks for, whatever its date (e.g. 'note 127 …' vs a later 'note 128 …').
+  const asked = [...queryTerms].filter((t) => hasDigit.test(t));
   const out: Scores = new Map(scores);
   const best = [...scores].sort((a, b) => b[1] - a[1]).slice(0, pool);
   const hits = best.flatMap(([id, score]) => {
@@ -135,6 +140,7 @@ export function preferNewer(
       const older = hits[i]!;
       if (older.d.time === newer.d.time && older.d.seq === newer.d.seq) continue;
       if (newer.score < ratio * older.score && !newer.says) continue;
+      if (asked.some((v) => older.values.has(v) && !newer.values.has(v))) continue;
       const shared = older.matched.filter((t) => newer.f.has(t)).length;
       if (shared < minShared || shared < cover * older.matched.length) continue;
       const changed =

@@ -45,6 +45,17 @@ test('a later memory with a changed value ranks above the earlier one; unchanged
   }
 });
 
+test('a query that names the earlier value asks for the earlier memory: nothing is lifted over it', () => {
+  const r = retriever([
+    'Note 127 about the garden: water the tomatoes and check the beans.',
+    'Note 128 about the garden: water the tomatoes and check the beans.',
+  ]);
+  const ids = (q: string) => r.search(q, 2, {}, { updates: {}, context: false }).map((h) => h.id);
+  expect(ids('note 127 about the garden: water the tomatoes and check the beans')[0]).toBe('m0');
+  // Without the value in the query the later note is the restatement and comes first.
+  expect(ids('what should I water in the garden?')[0]).toBe('m1');
+});
+
 test('preferNewer: chains end with the latest on top; time, not write order, decides', () => {
   const doc = (text: string, time: number, seq: number): UpdateDoc => ({
     terms: new Set(terms(text)),
