@@ -3,6 +3,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
+import { rawIndexedDB } from '../helpers/raw-indexeddb';
 import { startCouchServer, type CouchServer } from '../helpers/couch-server';
 
 type Fixture = typeof import('../engine/fixture');
@@ -30,30 +31,6 @@ async function device(url: string): Promise<Page> {
     { path: FIXTURE, url },
   );
   return page;
-}
-
-/** Every record of every IndexedDB database of the page's origin, as text. */
-function rawIndexedDB(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const out: string[] = [];
-    for (const { name } of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((ok, fail) => {
-        const r = indexedDB.open(name!);
-        r.onsuccess = () => ok(r.result);
-        r.onerror = () => fail(r.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        const all = await new Promise<unknown[]>((ok, fail) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => ok(r.result);
-          r.onerror = () => fail(r.error);
-        });
-        out.push(JSON.stringify(all));
-      }
-      db.close();
-    }
-    return out.join('\n');
-  });
 }
 
 /** Waits until `check` holds on the page (polled). */
