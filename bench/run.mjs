@@ -6,6 +6,7 @@
 //   encryption  open/add/search cost with vs without encryption at rest (bench/encryption.mjs)
 //   gpu-scan  the fp32 WebGPU scan before vs after register blocking (bench/gpu-scan.mjs)
 //   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
+//   sync     time to sync N events one way and both ways through pouchdb-server (bench/sync.mjs)
 const DRIVERS = {
   engines: './engines.mjs',
   search: './search.mjs',
@@ -13,6 +14,7 @@ const DRIVERS = {
   encryption: './encryption.mjs',
   'gpu-scan': './gpu-scan.mjs',
   'index-memory': './index-memory.mjs',
+  sync: './sync.mjs',
 };
 const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
 const driver = DRIVERS[what];

@@ -223,3 +223,22 @@ test(
     expect(out.sameHits).toEqual({ 1: true, 9: true });
   },
 );
+
+test(
+  'node bench/run.mjs sync at a tiny size: both scenarios converge, with a plausible rate',
+  { timeout: 150_000 },
+  () => {
+    // The bench exits non-zero unless every device ends holding every event with none pending.
+    const out = lastJson('node', ['bench/run.mjs', 'sync', '--events=60']) as {
+      events: number;
+      rows: { scenario: string; events: number; ms: number; eventsPerSecond: number }[];
+    };
+    expect(out.events).toBe(60);
+    expect(out.rows.map((r) => r.scenario)).toEqual(['one way', 'both ways']);
+    for (const r of out.rows) {
+      expect(r.events).toBe(60);
+      positive(r.ms);
+      expect(r.eventsPerSecond).toBe(Math.round((r.events / r.ms) * 1000));
+    }
+  },
+);
