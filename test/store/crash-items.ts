@@ -13,8 +13,11 @@ export type CrashAck =
   /** A readwrite IndexedDB transaction of the in-page engine began or ended (complete or abort). */
   | { kind: 'tx'; phase: 'begin' | 'end' };
 
-/** Rows per `addMany` transaction (src/memory/ingest.ts `addBatch`). */
-export const CHUNK = 500;
+/**
+ * Rows per `addMany` transaction (src/memory/ingest.ts `addBatch`): `EMBED_CHUNK`, since the
+ * crash workload's engine embeds its notes (hash embedder; 500 only when every vector is given).
+ */
+export const CHUNK = 128;
 /** Items per `addMany` session. */
 export const BATCH = 10_000;
 
