@@ -118,9 +118,16 @@ async function timeBatches(
   const start = performance.now();
   for (let from = 0; from + batch <= nq; from += batch) {
     const q = queries.subarray(from * dim, (from + batch) * dim);
+    // A page's clock ticks in 100 µs steps (no cross-origin isolation): a batch that is
+    // faster than that is repeated until the elapsed time is measurable, or it reads as 0.
     const t0 = performance.now();
     const got = await run(q, batch);
-    per.push((performance.now() - t0) / batch);
+    let reps = 1;
+    while (performance.now() - t0 < 2) {
+      await run(q, batch);
+      reps++;
+    }
+    per.push((performance.now() - t0) / (batch * reps));
     hits += recall(got, from) * batch;
     seen += batch;
     if (performance.now() - start > budgetMs && per.length >= 3) break;
