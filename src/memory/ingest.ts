@@ -245,8 +245,9 @@ const CHUNK = 500;
 /**
  * Items per chunk when the model embeds some: about a second of USE-lite's time on a quiet
  * core, so progress comes often and the model has the next chunk in hand while one is written.
+ * Internal (not in the public API); exported for the crash tests, which count on it.
  */
-const EMBED_CHUNK = 128;
+export const EMBED_CHUNK = 128;
 
 /**
  * `addMany`: every item stored as it is, embedded in batches, written in transactions of up

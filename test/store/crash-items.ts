@@ -1,6 +1,6 @@
 // The memories the crash tests write, the same in the page and in the test, and
-// what the page acknowledges (kept free of engine imports so the test can use them).
-import type { AddResultItem } from '../../src/memory/ingest';
+// what the page acknowledges (they open no engine, so the Node side of the test can use them).
+import { EMBED_CHUNK, type AddResultItem } from '../../src/memory/ingest';
 import type { Metadata } from '../../src/types';
 
 /** What the page tells the test after a write resolved. */
@@ -17,7 +17,7 @@ export type CrashAck =
  * Rows per `addMany` transaction (src/memory/ingest.ts `addBatch`): `EMBED_CHUNK`, since the
  * crash workload's engine embeds its notes (hash embedder; 500 only when every vector is given).
  */
-export const CHUNK = 128;
+export const CHUNK = EMBED_CHUNK;
 /** Items per `addMany` session. */
 export const BATCH = 10_000;
 
