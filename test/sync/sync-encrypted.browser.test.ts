@@ -6,37 +6,20 @@
 // stores set up apart are refused without loss; an erased memory's ciphertexts are gone from
 // every revision on the server and from the other replica.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newContext, openPage } from '../helpers/browser';
+import { expect, test } from 'vitest';
 import { rawIndexedDB } from '../helpers/raw-indexeddb';
-import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+import {
+  converged,
+  devicePage,
+  useCouchServer,
+  type DeviceWindow as W,
+} from '../helpers/sync-device';
 
-type Fixture = typeof import('../engine/fixture');
-type EngineT = import('../../src/engine/engine').Engine;
-type W = { engine: EngineT; f: Fixture; name: string };
-const FIXTURE = '/test/engine/fixture.ts';
 const PASSPHRASE = 'correct horse battery staple';
 /** Memories the first device writes (texts, metadata, user ids and entities all invented). */
 const N = 40;
 
-let server: CouchServer;
-beforeAll(async () => {
-  server = await startCouchServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-/** A page in its own browser context (its own IndexedDB), with the fixture loaded. */
-async function newDevice(): Promise<Page> {
-  const page = await openPage(undefined, await newContext());
-  await page.evaluate(async (path) => {
-    const w = window as unknown as W;
-    w.f = await importSrc<Fixture>(path);
-    w.name = w.f.uniqueName('e2e');
-  }, FIXTURE);
-  return page;
-}
+const server = useCouchServer();
 
 /** Opens the device's store with the passphrase (and sync when `url`); ms taken, or the error code. */
 function open(page: Page, url: string | undefined, passphrase = PASSPHRASE) {
@@ -109,31 +92,6 @@ function snapshot(page: Page) {
   });
 }
 
-/** Polls until every page holds `count` memories and (unless `anyPending`) has nothing left to send. */
-async function converged(
-  pages: Page[],
-  count: number,
-  timeoutMs = 60_000,
-  anyPending = false,
-): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const states = await Promise.all(
-      pages.map((p) =>
-        p.evaluate(async () => {
-          const e = (window as unknown as W).engine;
-          return { n: e.info().count, pending: (await e.syncStatus())?.pending ?? -1 };
-        }),
-      ),
-    );
-    if (states.every((s) => s.n === count && (anyPending || s.pending === 0)))
-      return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(`no convergence after ${timeoutMs} ms: ${JSON.stringify(states)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Distinct invented words of each memory written on device A (all must stay off the server). */
 const secretOf = (i: number) => ({
   text: `Zorvath${i} met Quillonby${i} at the pelican ${i} market`,
@@ -147,7 +105,7 @@ const WORDS = Array.from({ length: N }, (_, i) => {
 
 test('encrypted sync: the server holds only ciphertext, a new device joins with the passphrase', async () => {
   const url = `${server.url}/e2e-${Date.now()}`;
-  const a = await newDevice();
+  const a = await devicePage('e2e');
   expect(await open(a, url)).toHaveProperty('ms');
   await a.evaluate(
     async ({ n }) => {
@@ -163,7 +121,7 @@ test('encrypted sync: the server holds only ciphertext, a new device joins with 
   expect(secretOf(0).text).toBe('Zorvath0 met Quillonby0 at the pelican 0 market');
 
   // A new device: an empty store, the passphrase and the URL, nothing else.
-  const b = await newDevice();
+  const b = await devicePage('e2e');
   const joined = await open(b, url);
   expect(joined).toHaveProperty('ms');
   const joinMs = await converged([a, b], N);
@@ -216,7 +174,7 @@ test('encrypted sync: the server holds only ciphertext, a new device joins with 
   // searching writes recall events, which would go up).
   for (const p of [a, b]) await p.evaluate(() => (window as unknown as W).engine.syncStop());
   const still = await serverDump(url);
-  const c = await newDevice();
+  const c = await devicePage('e2e');
   expect(await open(c, url, 'correct horse battery stapler')).toEqual({ code: 'WrongKey' });
   expect(await c.evaluate(async () => (await indexedDB.databases()).length)).toBe(0);
   expect((await serverDump(url)).text).toBe(still.text);
@@ -224,12 +182,12 @@ test('encrypted sync: the server holds only ciphertext, a new device joins with 
 
 test('two stores set up apart with one passphrase: refused with KeyMismatch, nothing lost', async () => {
   const url = `${server.url}/apart-${Date.now()}`;
-  const a = await newDevice();
+  const a = await devicePage('e2e');
   expect(await open(a, url)).toHaveProperty('ms');
   await a.evaluate(() => (window as unknown as W).engine.add('Alpha keeps bees'));
   await converged([a], 1);
   // B was set up offline (its own data key) and holds a memory before it ever syncs.
-  const b = await newDevice();
+  const b = await devicePage('e2e');
   expect(await open(b, undefined)).toHaveProperty('ms');
   await b.evaluate(() => (window as unknown as W).engine.add('Beta grows figs'));
   const before = await serverDump(url);
@@ -253,7 +211,7 @@ test('two stores set up apart with one passphrase: refused with KeyMismatch, not
     for await (const l of (window as unknown as W).engine.export()) lines.push(l);
     return lines;
   });
-  const b2 = await newDevice();
+  const b2 = await devicePage('e2e');
   expect(await open(b2, url)).toHaveProperty('ms');
   await b2.evaluate(
     (text) =>
@@ -270,7 +228,7 @@ test('two stores set up apart with one passphrase: refused with KeyMismatch, not
   expect(got).toEqual(['Alpha keeps bees', 'Beta grows figs']);
 
   // A store set up with its own key but still empty takes the server's key when opened with sync.
-  const d = await newDevice();
+  const d = await devicePage('e2e');
   expect(await open(d, undefined)).toHaveProperty('ms');
   await d.evaluate(() => (window as unknown as W).engine.close());
   expect(await open(d, url)).toHaveProperty('ms');
@@ -279,10 +237,10 @@ test('two stores set up apart with one passphrase: refused with KeyMismatch, not
 
 test('erasure with encryption: the erased ciphertexts leave every revision on the server and B', async () => {
   const url = `${server.url}/erase-e2e-${Date.now()}`;
-  const a = await newDevice();
+  const a = await devicePage('e2e');
   expect(await open(a, url)).toHaveProperty('ms');
   await a.evaluate(() => (window as unknown as W).engine.add('the weather is mild today'));
-  const b = await newDevice();
+  const b = await devicePage('e2e');
   expect(await open(b, url)).toHaveProperty('ms');
   await converged([a, b], 1);
   const before = new Map(

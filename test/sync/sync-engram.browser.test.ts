@@ -2,21 +2,15 @@
 // checked like the rest of the API), the status callback crosses the Worker, `info()` reports
 // what is pending, and another tab of the same store, not syncing itself, sees what arrived.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
-import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+import { until, useCouchServer } from '../helpers/sync-device';
 
 type Fixture = typeof import('../engine/fixture');
 type EngramT = import('../../src/engram').Engram;
 const FIXTURE = '/test/engine/fixture.ts';
 
-let server: CouchServer;
-beforeAll(async () => {
-  server = await startCouchServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useCouchServer();
 
 /** Opens the public Engram (Worker) on `name` in the page, syncing to `url` unless undefined. */
 function open(page: Page, name: string, url: string | undefined) {
@@ -36,15 +30,6 @@ function open(page: Page, name: string, url: string | undefined) {
     },
     { path: FIXTURE, name, url },
   );
-}
-
-/** Polls `fn` in the page until it returns true. */
-async function until(page: Page, fn: string, timeoutMs = 120_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await page.evaluate(fn))) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${fn}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const count = '(async () => (await window.mem.getAll({ limit: 1000 })).results.length)()';

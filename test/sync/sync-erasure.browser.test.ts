@@ -1,56 +1,23 @@
 // Erasure through sync: a memory erased on one device leaves no trace of its text on the
 // other device (anywhere in its IndexedDB, Engram's stores and PouchDB's) nor on the server.
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newContext, openPage } from '../helpers/browser';
+import { expect, test } from 'vitest';
 import { rawIndexedDB } from '../helpers/raw-indexeddb';
-import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+import { syncDevice, until, useCouchServer } from '../helpers/sync-device';
 
-type Fixture = typeof import('../engine/fixture');
 type EngineT = import('../../src/engine/engine').Engine;
-const FIXTURE = '/test/engine/fixture.ts';
 const SECRET = 'zebra-4711-quokka';
 
-let server: CouchServer;
-beforeAll(async () => {
-  server = await startCouchServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function device(url: string): Promise<Page> {
-  const page = await openPage(undefined, await newContext());
-  await page.evaluate(
-    async ({ path, url }) => {
-      const f = await importSrc<Fixture>(path);
-      const e = await f.openEngine(f.uniqueName('erase'));
-      (window as unknown as { engine: EngineT }).engine = e;
-      await e.syncStart({ url });
-    },
-    { path: FIXTURE, url },
-  );
-  return page;
-}
-
-/** Waits until `check` holds on the page (polled). */
-async function until(page: Page, check: string, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await page.evaluate(check))) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${check}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const server = useCouchServer();
 
 test('a memory erased on device A is gone from device B and from the server', async () => {
   const url = `${server.url}/erase-${Date.now()}`;
-  const [a, b] = [await device(url), await device(url)];
+  const [a, b] = [await syncDevice(url, 'erase'), await syncDevice(url, 'erase')];
   const id = await a.evaluate(async (text) => {
     const e = (window as unknown as { engine: EngineT }).engine;
     await e.add('the weather is mild today');
     return (await e.add(`my locker code is ${text}`)).results[0]!.id;
   }, SECRET);
-  await until(b, 'window.engine.info().count === 2');
+  await until(b, 'window.engine.info().count === 2', 60_000);
   // Before erasure the text is on B and on the server (so the checks below can see it).
   expect(await rawIndexedDB(b)).toContain(SECRET);
   const serverDocs = () =>
@@ -58,7 +25,7 @@ test('a memory erased on device A is gone from device B and from the server', as
   expect(await serverDocs()).toContain(SECRET);
 
   await a.evaluate((id) => (window as unknown as { engine: EngineT }).engine.erase(id), id);
-  await until(b, 'window.engine.info().count === 1');
+  await until(b, 'window.engine.info().count === 1', 60_000);
   // B erased it too: its own log holds the erasure, and history shows it.
   const onB = await b.evaluate(async (id) => {
     const e = (window as unknown as { engine: EngineT }).engine;

@@ -4,43 +4,14 @@
 // in the middle of a transfer. Live sync resumes by itself; every event ends up once on the
 // server and once in each replica's log.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newContext, openPage } from '../helpers/browser';
-import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+import { expect, test } from 'vitest';
+import { converged, syncDevice, useCouchServer } from '../helpers/sync-device';
 
-type Fixture = typeof import('../engine/fixture');
 type EngineT = import('../../src/engine/engine').Engine;
-const FIXTURE = '/test/engine/fixture.ts';
 /** Memories device A writes while B is pulling. */
 const N = Number(process.env.ENGRAM_SYNC_FAULT_N ?? 1000);
 
-let server: CouchServer;
-beforeAll(async () => {
-  server = await startCouchServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-/** A device: a page in its own context with an engine syncing to `url`. */
-async function device(url: string) {
-  const context = await newContext();
-  const page = await openPage(undefined, context);
-  await page.evaluate(
-    async ({ path, url }) => {
-      const f = await importSrc<Fixture>(path);
-      const logs: string[] = [];
-      (window as unknown as { logs: string[] }).logs = logs;
-      const e = await f.openEngine(f.uniqueName('fault'), {
-        log: (m) => logs.push(`${Math.round(performance.now())} ${m}`),
-      });
-      (window as unknown as { engine: EngineT }).engine = e;
-      await e.syncStart({ url });
-    },
-    { path: FIXTURE, url },
-  );
-  return { context, page };
-}
+const server = useCouchServer();
 
 type Probe = { n: number; pending: number; pulled: number; state: string; events: number };
 function probe(page: Page): Promise<Probe> {
@@ -55,34 +26,6 @@ function probe(page: Page): Promise<Probe> {
       events: (await e.verifyLog()).events,
     };
   });
-}
-
-/** Polls until every page holds `count` memories with nothing left to send. */
-async function converged(pages: Page[], count: number, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const states = await Promise.all(
-      pages.map((p) =>
-        p.evaluate(async () => {
-          const e = (window as unknown as { engine: EngineT }).engine;
-          const s = (await e.syncStatus())!;
-          return { n: e.info().count, pending: s.pending, state: s.state, pulled: s.pulled };
-        }),
-      ),
-    );
-    if (states.every((s) => s.n === count && s.pending === 0)) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) {
-      const logs = await Promise.all(
-        pages.map((p) =>
-          p.evaluate(() => (window as unknown as { logs: string[] }).logs.slice(-30)),
-        ),
-      );
-      throw new Error(
-        `no convergence after ${timeoutMs} ms: ${JSON.stringify(states)}\n${logs.map((l) => l.join('\n')).join('\n---\n')}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Waits until B has pulled part of what A wrote, not all of it (a transfer under way). */
@@ -138,16 +81,16 @@ async function sameEverywhere(url: string, a: Page, b: Page, count: number) {
 
 test('the server stopped in the middle of a transfer and started again: sync resumes by itself', async () => {
   const url = `${server.url}/fault-server-${Date.now()}`;
-  const a = await device(url);
-  const b = await device(url);
+  const a = await syncDevice(url, 'fault');
+  const b = await syncDevice(url, 'fault');
   const t0 = Date.now();
-  await writeMany(a.page, 'alpha', N);
-  const at = await midTransfer(b.page, N);
+  await writeMany(a, 'alpha', N);
+  const at = await midTransfer(b, N);
   await server.stop();
   await new Promise((r) => setTimeout(r, 1500));
   await server.start();
-  const ms = await converged([a.page, b.page], N, 120_000);
-  const counts = await sameEverywhere(url, a.page, b.page, N);
+  const ms = await converged([a, b], N, 120_000);
+  const counts = await sameEverywhere(url, a, b, N);
   console.log(
     `sync fault (server restart): B had ${at.n}/${N} when the server stopped; converged ${ms} ms after restart (${Date.now() - t0} ms in all); events a=b=server=${counts.events}`,
   );
@@ -155,18 +98,18 @@ test('the server stopped in the middle of a transfer and started again: sync res
 
 test('the network of a device goes off and on in the middle of a transfer', async () => {
   const url = `${server.url}/fault-net-${Date.now()}`;
-  const a = await device(url);
-  const b = await device(url);
-  await writeMany(a.page, 'alpha', N);
-  const at = await midTransfer(b.page, N);
-  await b.context.setOffline(true);
+  const a = await syncDevice(url, 'fault');
+  const b = await syncDevice(url, 'fault');
+  await writeMany(a, 'alpha', N);
+  const at = await midTransfer(b, N);
+  await b.context().setOffline(true);
   // B writes while offline; A keeps writing.
-  await writeMany(b.page, 'beta', 100);
-  await writeMany(a.page, 'gamma', 100);
+  await writeMany(b, 'beta', 100);
+  await writeMany(a, 'gamma', 100);
   await new Promise((r) => setTimeout(r, 1500));
-  await b.context.setOffline(false);
-  const ms = await converged([a.page, b.page], N + 200, 120_000);
-  const counts = await sameEverywhere(url, a.page, b.page, N + 200);
+  await b.context().setOffline(false);
+  const ms = await converged([a, b], N + 200, 120_000);
+  const counts = await sameEverywhere(url, a, b, N + 200);
   console.log(
     `sync fault (network off/on): B had ${at.n}/${N} when it went offline; converged ${ms} ms after back online; events a=b=server=${counts.events}`,
   );

@@ -3,41 +3,14 @@
 // both converge to the same memories, histories and search results, through the network
 // going off and on and the server stopping mid-sync; nothing is lost or duplicated.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { newContext, openPage } from '../helpers/browser';
-import { startCouchServer, type CouchServer } from '../helpers/couch-server';
+import { expect, test } from 'vitest';
+import { converged, syncDevice, useCouchServer } from '../helpers/sync-device';
 
-type Fixture = typeof import('../engine/fixture');
 type EngineT = import('../../src/engine/engine').Engine;
-const FIXTURE = '/test/engine/fixture.ts';
 /** Memories each device writes offline (two devices, so 2·N adds plus their links). */
 const N = Number(process.env.ENGRAM_SYNC_N ?? 500);
 
-let server: CouchServer;
-beforeAll(async () => {
-  server = await startCouchServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-/** A device: a page in its own context with an engine syncing to `db`. */
-async function device(db: string) {
-  const context = await newContext();
-  const page = await openPage(undefined, context);
-  await page.evaluate(
-    async ({ path, url }) => {
-      const f = await importSrc<Fixture>(path);
-      const e = await f.openEngine(f.uniqueName('sync'));
-      (window as unknown as { engine: EngineT }).engine = e;
-      const seen: unknown[] = [];
-      (window as unknown as { statuses: unknown[] }).statuses = seen;
-      await e.syncStart({ url, onStatus: (s) => seen.push(s) });
-    },
-    { path: FIXTURE, url: `${server.url}/${db}` },
-  );
-  return { context, page };
-}
+const server = useCouchServer();
 
 /** What must be equal on both devices: memories, one history, search results, and counts. */
 function snapshot(page: Page, sharedId: string) {
@@ -64,40 +37,19 @@ function snapshot(page: Page, sharedId: string) {
   }, sharedId);
 }
 
-/** Polls until both devices hold `count` memories and have nothing left to send. */
-async function converged(pages: Page[], count: number, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const states = await Promise.all(
-      pages.map((p) =>
-        p.evaluate(async () => {
-          const e = (window as unknown as { engine: EngineT }).engine;
-          const s = await e.syncStatus();
-          const seen = (window as unknown as { statuses: unknown[] }).statuses;
-          return { n: e.info().count, pending: s?.pending ?? -1, last: seen.slice(-3) };
-        }),
-      ),
-    );
-    if (states.every((s) => s.n === count && s.pending === 0)) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(`no convergence after ${timeoutMs} ms: ${JSON.stringify(states)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 test(`two devices write ${N} memories each offline and converge through a real server`, async () => {
   const db = `engram-${Date.now()}`;
-  const a = await device(db);
-  const b = await device(db);
+  const a = await syncDevice(`${server.url}/${db}`, 'sync');
+  const b = await syncDevice(`${server.url}/${db}`, 'sync');
   // One memory both know before going offline.
-  const sharedId = await a.page.evaluate(async () => {
+  const sharedId = await a.evaluate(async () => {
     const e = (window as unknown as { engine: EngineT }).engine;
     return (await e.add('Alice lives in Paris')).results[0]!.id;
   });
-  await converged([a.page, b.page], 1, 60_000);
+  await converged([a, b], 1, 60_000);
 
-  await a.context.setOffline(true);
-  await b.context.setOffline(true);
+  await a.context().setOffline(true);
+  await b.context().setOffline(true);
   const t0 = Date.now();
   const write = (page: Page, who: string) =>
     page.evaluate(
@@ -111,7 +63,7 @@ test(`two devices write ${N} memories each offline and converge through a real s
       },
       { who, n: N, sharedId },
     );
-  const [sa, sb] = await Promise.all([write(a.page, 'alpha'), write(b.page, 'beta')]);
+  const [sa, sb] = await Promise.all([write(a, 'alpha'), write(b, 'beta')]);
   const offlineMs = Date.now() - t0;
   // Offline, the writes wait: the status says so, and counts what is not on the server.
   expect(sa.pending).toBeGreaterThanOrEqual(N + 1);
@@ -122,11 +74,11 @@ test(`two devices write ${N} memories each offline and converge through a real s
   await server.stop();
   await new Promise((r) => setTimeout(r, 500));
   await server.start();
-  await a.context.setOffline(false);
-  await b.context.setOffline(false);
-  const syncMs = await converged([a.page, b.page], 2 * N + 1, 120_000);
+  await a.context().setOffline(false);
+  await b.context().setOffline(false);
+  const syncMs = await converged([a, b], 2 * N + 1, 120_000);
 
-  const [ra, rb] = [await snapshot(a.page, sharedId), await snapshot(b.page, sharedId)];
+  const [ra, rb] = [await snapshot(a, sharedId), await snapshot(b, sharedId)];
   console.log(
     `sync: ${N} memories per device written offline in ${offlineMs} ms; converged ${syncMs} ms after going online (server restarted once); events applied a=${ra.status?.applied} b=${rb.status?.applied}`,
   );
