@@ -1,5 +1,5 @@
 // `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
-//   [--formats=2,3]`
+//   [--formats=2,3] [--port=41731] [--profile=DIR] [--data=../shared/data]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
@@ -68,7 +68,8 @@ const server = await createServer({
   logLevel: 'error',
 });
 await server.listen();
-const baseUrl = `http://127.0.0.1:${port}`;
+// The port listened on (`--port=0`: a free one, e.g. for a test with its own --profile).
+const baseUrl = `http://127.0.0.1:${server.httpServer.address().port}`;
 
 /** A new Chromium on the bench profile, with a page at a blank test page. */
 async function launch() {

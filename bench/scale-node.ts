@@ -5,7 +5,8 @@
 // dense-only search and single add(), with no browser and no Worker in between — for A/B of code
 // paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
 // default searches (self and inclusive ms per search). `--ids=FILE`: the default search's top 10
-// memories for the first 100 questions, as JSON (to compare index modes' answers).
+// memories for the first 100 questions, as JSON (to compare index modes' answers). Ends with a JSON
+// line of the same figures.
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector';
@@ -14,7 +15,8 @@ import { Engine } from '../src/engine/engine';
 import { HashEmbedder } from '../src/embed/hash-embedder';
 import type { IndexModeOption } from '../src/search/index-mode';
 import { loadBeamTexts } from './beam-texts.mjs';
-import { textAt } from './scale-texts';
+import { addTexts, textAt } from './scale-texts';
+import { spread, timeEach, timeSearches } from './workload';
 
 const arg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -24,13 +26,13 @@ const adds = Number(arg('adds', '50'));
 const mode = arg('index', 'fp32') as IndexModeOption;
 const { texts, queries } = loadBeamTexts(arg('data', '../shared/data/beam/100K'));
 
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-function line(label: string, times: number[]): void {
-  const s = [...times].sort((a, b) => a - b);
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+/** Each timed kind's spread (ms), for the JSON last line. */
+const figures: Record<string, ReturnType<typeof spread> & { calls: number }> = {};
+function line(label: string, key: string, times: number[]): void {
+  const s = spread(times);
+  figures[key] = { calls: times.length, ...s };
   console.log(
-    `${label.padEnd(26)} p50 ${pct(s, 50).toFixed(2).padStart(7)}  p95 ${pct(s, 95).toFixed(2).padStart(7)}  max ${s.at(-1)!.toFixed(1).padStart(7)}  mean ${mean.toFixed(2).padStart(7)} ms`,
+    `${label.padEnd(26)} p50 ${s.p50.toFixed(2).padStart(7)}  p95 ${s.p95.toFixed(2).padStart(7)}  max ${s.max.toFixed(1).padStart(7)}  mean ${s.mean.toFixed(2).padStart(7)} ms`,
   );
 }
 
@@ -41,26 +43,16 @@ const engine = await Engine.open({
   index: { mode },
 });
 const t0 = performance.now();
-for (let at = 0; at < n; at += 2000) {
-  const items = [];
-  for (let i = at; i < Math.min(n, at + 2000); i++) items.push({ text: textAt(texts, i) });
-  await engine.addMany(items);
-}
-console.log(`N ${n}, index ${mode}: filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-async function timed(count: number, options: Parameters<Engine['search']>[1]): Promise<number[]> {
-  for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!, options);
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = performance.now();
-    await engine.search(queries[i % queries.length]!, options);
-    out.push(performance.now() - s);
-  }
-  return out;
-}
+await addTexts((items) => engine.addMany(items), texts, 0, n);
+const fillS = (performance.now() - t0) / 1000;
+console.log(`N ${n}, index ${mode}: filled in ${fillS.toFixed(1)} s`);
+const timed = (count: number, options: Parameters<Engine['search']>[1]): Promise<number[]> =>
+  timeSearches((q) => engine.search(q, options), queries, count);
 // The first search indexes what addMany wrote (a one-off); profile the searches after it.
 const f0 = performance.now();
 await engine.search(queries[0]!);
-console.log(`first search after the fill: ${(performance.now() - f0).toFixed(1)} ms`);
+const firstSearchMs = performance.now() - f0;
+console.log(`first search after the fill: ${firstSearchMs.toFixed(1)} ms`);
 for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!);
 // IVF lists train in the background, started by a search: wait for them (at most 5 min).
 const index = (engine as unknown as { state: { index: { building?: boolean } } }).state.index;
@@ -69,8 +61,8 @@ while (index.building && performance.now() - s0 < 300_000) {
   await new Promise((res) => setTimeout(res, 200));
   await engine.search(queries[0]!, { reinforce: false });
 }
-if (mode !== 'fp32')
-  console.log(`index settled in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+const settleS = (performance.now() - s0) / 1000;
+if (mode !== 'fp32') console.log(`index settled in ${settleS.toFixed(1)} s`);
 const profile = process.argv.includes('--profile');
 const session = new Session();
 if (profile) {
@@ -79,12 +71,12 @@ if (profile) {
   await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
   await post(session, 'Profiler.start');
 }
-line('default search', await timed(searches, {}));
+line('default search', 'default', await timed(searches, {}));
 if (profile) {
   const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
   printProfile(p, searches + 10);
 }
-line('default, reinforce: false', await timed(searches, { reinforce: false }));
+line('default, reinforce: false', 'noReinforce', await timed(searches, { reinforce: false }));
 const idsOut = arg('ids', '');
 if (idsOut) {
   // Each query's top 10 (default search), to compare index modes' answers afterwards.
@@ -93,21 +85,25 @@ if (idsOut) {
     all.push((await engine.search(q, { reinforce: false })).results.map((r) => r.memory));
   writeFileSync(idsOut, JSON.stringify(all));
 }
-line('dense only', await timed(searches, { retrieval: false, reinforce: false }));
-const addTimes: number[] = [];
-for (let i = 0; i < adds; i++) {
-  const s = performance.now();
-  await engine.add(textAt(texts, n + i * 7919));
-  addTimes.push(performance.now() - s);
-}
-line('add()', addTimes);
+line('dense only', 'dense', await timed(searches, { retrieval: false, reinforce: false }));
+line('add()', 'add', await timeEach(adds, (i) => engine.add(textAt(texts, n + i * 7919))));
+const memoriesAtEnd = engine.info().count;
 await engine.reset();
 await engine.close();
 const { loadavg } = await import('node:os');
+const load = loadavg().map((v) => v.toFixed(2));
+console.log(`load ${load.join(' ')}`);
 console.log(
-  `load ${loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ')}`,
+  JSON.stringify({
+    n,
+    index: mode,
+    fillS,
+    firstSearchMs,
+    settleS,
+    memoriesAtEnd,
+    ...figures,
+    load,
+  }),
 );
 
 interface CpuProfile {

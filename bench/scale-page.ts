@@ -3,8 +3,8 @@
 // backend, hash embedder so that embedding time is not counted), on real chat text.
 import { Engram } from '../src/engram';
 import type { IndexModeOption } from '../src/search/index-mode';
-import { textAt } from './scale-texts';
-import { pct } from './workload';
+import { addTexts, textAt } from './scale-texts';
+import { pct, timeSearches } from './workload';
 
 /** One store size's figures. */
 export interface ScaleRow {
@@ -19,22 +19,6 @@ export interface ScaleRow {
   denseP95: number;
   /** Single add() calls per second (default options: facts inferred and consolidated). */
   addPerS: number;
-}
-
-async function timeSearches(
-  mem: Engram,
-  queries: readonly string[],
-  count: number,
-  options: Parameters<Engram['search']>[1],
-): Promise<number[]> {
-  for (let i = 0; i < 10; i++) await mem.search(queries[(i * 7) % queries.length]!, options);
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await mem.search(queries[i % queries.length]!, options);
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b);
 }
 
 /**
@@ -67,16 +51,15 @@ export async function runScale(
   try {
     for (const n of sizes) {
       const t0 = performance.now();
-      for (let at = filled; at < n; at += 2000) {
-        const end = Math.min(n, at + 2000);
-        const items = [];
-        for (let i = at; i < end; i++) items.push({ text: textAt(base, i) });
-        await mem.addMany(items);
-      }
+      await addTexts((items) => mem.addMany(items), base, filled, n);
       const fillS = (performance.now() - t0) / 1000;
       filled = n;
-      const dflt = await timeSearches(mem, queries, searches, {});
-      const dense = await timeSearches(mem, queries, searches, { retrieval: false });
+      const sorted = async (options: Parameters<Engram['search']>[1]) =>
+        (await timeSearches((q) => mem.search(q, options), queries, searches)).sort(
+          (a, b) => a - b,
+        );
+      const dflt = await sorted({});
+      const dense = await sorted({ retrieval: false });
       const a0 = performance.now();
       for (let i = 0; i < adds; i++) await mem.add(textAt(base, n + i * 7919));
       const addPerS = adds / ((performance.now() - a0) / 1000);

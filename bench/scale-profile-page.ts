@@ -3,7 +3,8 @@
 // profiles each phase between the calls below.
 import { Engram } from '../src/engram';
 import type { IndexModeOption } from '../src/search/index-mode';
-import { textAt } from './scale-texts';
+import { addTexts, textAt } from './scale-texts';
+import { timeEach } from './workload';
 
 let mem: Engram | undefined;
 let base: string[] = [];
@@ -27,11 +28,7 @@ export async function fill(
     index: { mode },
   });
   const t0 = performance.now();
-  for (let at = 0; at < n; at += 2000) {
-    const items = [];
-    for (let i = at; i < Math.min(n, at + 2000); i++) items.push({ text: textAt(base, i) });
-    await mem.addMany(items);
-  }
+  await addTexts((items) => mem!.addMany(items), base, 0, n);
   filled = n;
   for (let i = 0; i < 10; i++) await mem.search(queries[(i * 7) % queries.length]!);
   return (performance.now() - t0) / 1000;
@@ -39,30 +36,21 @@ export async function fill(
 
 /** `count` default searches, each timed (ms, in call order). */
 export async function searches(count: number, reinforce: boolean): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await mem!.search(queries[i % queries.length]!, { reinforce });
-    times.push(performance.now() - t0);
-  }
-  return times;
+  return timeEach(count, (i) => mem!.search(queries[i % queries.length]!, { reinforce }));
 }
 
 /** `count` single add() calls, each timed (ms). */
 export async function adds(count: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await mem!.add(textAt(base, filled + i * 7919));
-    times.push(performance.now() - t0);
-  }
+  const times = await timeEach(count, (i) => mem!.add(textAt(base, filled + i * 7919)));
   filled += count;
   return times;
 }
 
-/** Empties and closes the store. */
-export async function done(): Promise<void> {
+/** Empties and closes the store; how many memories it held (the fill and the adds). */
+export async function done(): Promise<number> {
+  const count = (await mem!.info()).count;
   await mem?.reset();
   await mem?.close();
   mem = undefined;
+  return count;
 }

@@ -2,7 +2,7 @@
 // Where default search and add() spend their time at one store size: the engine runs on the
 // page's thread (worker: false) under Chromium's CPU profiler (CDP), BEAM texts as bench/scale.mjs.
 // Prints each phase's per-call times (p50/p95/max, the slowest calls' positions) and the
-// functions with the most self time.
+// functions with the most self time; then a JSON last line of the same figures.
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
@@ -37,10 +37,19 @@ function summary(label, times, profile, top) {
     `\n${label}: ${times.length} calls, p50 ${pct(sorted, 50).toFixed(2)} ms, p95 ${pct(sorted, 95).toFixed(2)}, max ${sorted.at(-1).toFixed(1)}; slowest: ${slow.join(', ')}`,
   );
   const total = times.reduce((a, b) => a + b, 0);
-  for (const [k, ms] of selfTimes(profile).slice(0, top))
+  const heaviest = selfTimes(profile).slice(0, top);
+  for (const [k, ms] of heaviest)
     console.log(
       `${(ms / times.length).toFixed(3).padStart(8)} ms/call ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${k}`,
     );
+  return {
+    phase: label,
+    calls: times.length,
+    p50Ms: pct(sorted, 50),
+    p95Ms: pct(sorted, 95),
+    maxMs: sorted.at(-1),
+    selfMsPerCall: heaviest.map(([fn, ms]) => ({ fn, ms: ms / times.length })),
+  };
 }
 
 const bench = await startBench();
@@ -50,9 +59,11 @@ try {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   const mod = '/bench/scale-profile-page.ts';
-  const fillS = await callPage(page, mod, 'fill', texts, queries, n, flags.text('mode', 'fp32'));
-  console.log(`N ${n}, mode ${flags.text('mode', 'fp32')}: filled in ${fillS.toFixed(1)} s`);
+  const mode = flags.text('mode', 'fp32');
+  const fillS = await callPage(page, mod, 'fill', texts, queries, n, mode);
+  console.log(`N ${n}, mode ${mode}: filled in ${fillS.toFixed(1)} s`);
   const top = flags.number('top', 25);
+  const phases = [];
   for (const [label, fn, args] of [
     ['default search', 'searches', [flags.number('searches', 200), true]],
     ['search, reinforce: false', 'searches', [flags.number('searches', 200), false]],
@@ -61,15 +72,13 @@ try {
     await cdp.send('Profiler.start');
     const times = await callPage(page, mod, fn, ...args);
     const { profile } = await cdp.send('Profiler.stop');
-    summary(label, times, profile, top);
+    phases.push(summary(label, times, profile, top));
   }
-  await callPage(page, mod, 'done');
+  const count = await callPage(page, mod, 'done');
   const { loadavg } = await import('node:os');
-  console.log(
-    `load ${loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  const load = loadavg().map((v) => v.toFixed(2));
+  console.log(`load ${load.join(' ')}`);
+  console.log(JSON.stringify({ n, mode, fillS, memoriesAtEnd: count, phases, load }));
 } finally {
   await bench.close();
 }
