@@ -1,20 +1,11 @@
 // The benchmark commands run from the repo as a user runs them (real npm scripts, their own
 // Vite server and headless Chromium), at a tiny size, so they cannot rot: each must exit 0 and
-// end with a JSON line whose figures are finite and plausible.
-import { spawnSync } from 'node:child_process';
+// end with a JSON line whose figures are finite and plausible. The diagnostic benches the docs
+// name (index-memory, cold-open, scale-profile, scale-node) run in bench-diagnostics.test.ts.
 import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import type { Row } from '../../bench/engines-page';
-
-/** Runs a command in the repo root; its stdout's last JSON line, parsed. */
-function lastJson(cmd: string, args: string[]): unknown {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 170_000 });
-  expect(r.status, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!);
-}
-
-const positive = (v: number) => expect(Number.isFinite(v) && v > 0, String(v)).toBe(true);
+import { lastJson, positive } from '../helpers/last-json';
 
 test(
   'npm run bench at a tiny size: engine rows and end-to-end figures',

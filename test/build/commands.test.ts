@@ -3,7 +3,8 @@
 // conversation) and `npm run eval:beam` (one chat, hash vectors; once more `--via add`); the evals are skipped where
 // ../shared/data is absent. Run elsewhere, so only checked
 // to be the same commands: `npm run typecheck` and `npm run format:check` are the tsc and
-// prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts.
+// prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts and
+// bench-diagnostics.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
