@@ -1,13 +1,16 @@
 // Every command the README and package.json name works from the repo as a user runs it, at a
-// small size. Run here: `npm start` (the playground server), `npm run eval:locomo` (one
-// conversation) and `npm run eval:beam` (one chat, hash vectors; once more `--via add`); the evals are skipped where
-// ../shared/data is absent. Run elsewhere, so only checked
-// to be the same commands: `npm run typecheck` and `npm run format:check` are the tsc and
-// prettier steps of `npm test` (scripts/test.mjs); the bench commands run in bench.test.ts and
-// bench-diagnostics.test.ts.
+// small size. Run here: `npm start` (the playground server), `npm start` of examples/assistant
+// (its build, then vite preview), `npm run eval:locomo` (one conversation) and
+// `npm run eval:beam` (one chat, hash vectors; once more `--via add`); the evals are skipped
+// where ../shared/data is absent. Run elsewhere, so only checked to be the same commands:
+// `npm run typecheck`, `npm run format:check` and `npm run docs` are the tsc, prettier and
+// typedoc steps of `npm test` (scripts/test.mjs); `npm run build` runs in
+// built-package.browser.test.ts (npm pack); the bench commands run in bench.test.ts and
+// bench-diagnostics.test.ts, `node bench/gpu-device.mjs` in test/bench/gpu-device.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
+import { childEnv } from '../helpers/child-process';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const LOCOMO = '../shared/data/locomo';
@@ -48,6 +51,44 @@ test('npm start serves the playground on a free port and stops', { timeout: 120_
   await new Promise((r) => (child.exitCode === null ? child.on('exit', r) : r(null)));
 });
 
+test(
+  'cd examples/assistant && npm start builds the assistant and serves it with vite preview',
+  { timeout: 150_000 },
+  async () => {
+    // As the README runs it; its own process group, so that npm, sh and vite stop together.
+    const child = spawn('npm', ['start'], {
+      cwd: 'examples/assistant',
+      env: childEnv(),
+      detached: true,
+      stdio: 'pipe',
+    });
+    let out = '';
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          // 4173 unless taken (vite preview then takes the next free port).
+          const m = /Local:\s+(?:\x1b\[[\d;]*m)*(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => reject(new Error(`npm start exited ${code}:\n${out}`)));
+      });
+      expect(out).toContain('✓ built in');
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Engram assistant</title>');
+      // The service worker the build wrote, with its precache list.
+      const sw = await fetch(new URL('sw.js', url));
+      expect(sw.status).toBe(200);
+      expect(await sw.text()).toMatch(/"files":\[/);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    }
+    await new Promise((r) => (child.exitCode === null ? child.on('exit', r) : r(null)));
+  },
+);
+
 test('npm start refuses a bad port', () => {
   const r = spawnSync('node', ['scripts/start.mjs', '--port=http'], { encoding: 'utf8' });
   expect(r.status).toBe(2);
@@ -87,12 +128,14 @@ test.skipIf(!existsSync(`${LOCOMO}/conv-30.json`))(
   },
 );
 
-test('npm run typecheck and format:check are the commands npm test runs', () => {
+test('npm run typecheck, format:check and docs are the commands npm test runs', () => {
   expect(pkg.scripts.typecheck).toBe('tsc --noEmit');
   expect(pkg.scripts['format:check']).toBe('prettier --check .');
+  expect(pkg.scripts.docs).toBe('typedoc --treatWarningsAsErrors');
   const runner = readFileSync('scripts/test.mjs', 'utf8');
   expect(runner).toContain("'tsc', ['--noEmit']");
   expect(runner).toMatch(/'prettier', \['--check', [^\]]*'\.'\]/);
+  expect(runner).toMatch(/'typedoc', \[\s*'--treatWarningsAsErrors',?\s*\]/);
 });
 
 test.skipIf(!existsSync(`${BEAM}/README.md`))(
