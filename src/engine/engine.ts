@@ -232,6 +232,12 @@ export class Engine {
       { ...options.index, gpuBudgetBytes: options.gpuBudgetBytes },
     );
     engine.checkpointing = checkpointing;
+    if (store.discarded)
+      settings.log(
+        `engram: store "${options.name}" was created at ${store.discarded.createdAt}, but its database is gone: ` +
+          'the browser discarded it (Chromium deletes an IndexedDB it finds corrupt after a crash; see the README). ' +
+          `It opens empty${syncOptions ? '; sync brings back what the server holds' : ''}.`,
+      );
     await engine.loadAll();
     if (syncOptions)
       await engine.syncStart(syncOptions).catch(async (e: unknown) => {
@@ -273,6 +279,7 @@ export class Engine {
       indexMode: indexFootprint(this.state.index).mode,
       residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
       ...(this.replicator ? { sync: this.replicator.status() } : {}),
+      ...(this.store.discarded ? { discarded: { ...this.store.discarded } } : {}),
     };
   }
 

@@ -177,6 +177,13 @@ export interface EngineInfo {
    * events not yet on the server (as `syncStatus()` counts them, without waiting for applies).
    */
   sync?: SyncStatus & { pending?: number };
+  /**
+   * Set when this open found the store's database gone although it had been created before
+   * (at `createdAt`, as a record kept outside IndexedDB says): the browser discarded it —
+   * Chromium deletes an IndexedDB it finds corrupt after a crash — and the store opened empty.
+   * With sync, what the server holds comes back.
+   */
+  discarded?: { createdAt: string };
 }
 
 /** Longest embedding an engine takes (an embedder's `dim`). */

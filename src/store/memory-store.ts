@@ -1,4 +1,5 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
+import { readBirth, removeBirth, writeBirth, type StoreBirth } from './store-birth';
 import { EngramError, fromStorageError, isEngramError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
 import { readIndexLayout, writeIndexLayout, type IndexLayout } from './index-layout-io';
@@ -101,6 +102,11 @@ export interface StoreSnapshot {
  */
 export class MemoryStore {
   private closed = false;
+  /**
+   * Set when this open created the database although a birth record says it existed before
+   * (see `store-birth.ts`): the browser discarded it, and with it everything stored.
+   */
+  discarded: StoreBirth | undefined;
 
   private constructor(
     private readonly db: IDBPDatabase<EngramDB>,
@@ -128,9 +134,11 @@ export class MemoryStore {
   ): Promise<MemoryStore> {
     let db: IDBPDatabase<EngramDB>;
     let upgradeError: unknown;
+    let created = false;
     try {
       db = await openDB<EngramDB>(name, SCHEMA_VERSION, {
         async upgrade(database, oldVersion, _newVersion, tx) {
+          created = oldVersion === 0;
           try {
             for (let v = oldVersion; v < SCHEMA_VERSION; v++)
               await MIGRATIONS[v]?.(database, tx, options);
@@ -180,7 +188,7 @@ export class MemoryStore {
         );
       }
       const opened = await openCipher(db, name, meta, options.encryption, options.adoptKey);
-      return new MemoryStore(
+      const store = new MemoryStore(
         db,
         name,
         opened.meta,
@@ -188,6 +196,12 @@ export class MemoryStore {
         options.onProblem,
         opened.cipher,
       );
+      // A new database where a birth record says one was made before: discarded outside Engram.
+      const birth = await readBirth(name);
+      if (created && birth) store.discarded = birth;
+      if (created || !birth)
+        await writeBirth(name, { createdAt: new Date(options.now ?? Date.now()).toISOString() });
+      return store;
     } catch (e) {
       db.close();
       throw storeError(e);
@@ -197,6 +211,7 @@ export class MemoryStore {
   /** Deletes the whole database `name` (all memories, vectors and the log). */
   static async destroy(name: string): Promise<void> {
     await deleteDB(name);
+    await removeBirth(name);
   }
 
   /** The meta record as of the last read or write. */
