@@ -1,6 +1,6 @@
 // A Chromium of the test's own, on a persistent profile, that the test kills with
 // SIGKILL (no close(), no unload, no flush): what a crash or an OOM kill does to a tab.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -112,4 +112,30 @@ export async function killBrowser(b: CrashableBrowser, profile: string): Promise
 /** Closes a browser normally (the end of a test). */
 export async function closeBrowser(b: CrashableBrowser): Promise<void> {
   await b.context.close();
+}
+
+/**
+ * The profile's IndexedDB directories as text: each file with its size, and the LevelDB
+ * `LOG`/`LOG.old` files in full (what LevelDB did at its last opens: recovery, errors,
+ * "Creating DB … since it was missing"). For a failure's report.
+ */
+export function indexedDbFiles(profile: string): string {
+  const root = join(profile, 'Default', 'IndexedDB');
+  if (!existsSync(root)) return `${root}: missing`;
+  const out: string[] = [];
+  for (const dir of readdirSync(root)) {
+    const path = join(root, dir);
+    if (!statSync(path).isDirectory()) continue;
+    out.push(`${dir}:`);
+    for (const f of readdirSync(path).sort()) {
+      out.push(`  ${f} ${statSync(join(path, f)).size} B`);
+      if (f === 'LOG' || f === 'LOG.old')
+        out.push(
+          ...readFileSync(join(path, f), 'utf8')
+            .split('\n')
+            .map((l) => `    ${l}`),
+        );
+    }
+  }
+  return out.join('\n');
 }

@@ -230,3 +230,20 @@ export async function inspectStore(
     phases,
   };
 }
+
+/** Opens the store through the Worker, adds `texts` as they are (none: adds nothing), closes it. */
+export async function addAndClose(name: string, texts: string[]): Promise<void> {
+  const { mem } = await openCrashStore(name);
+  if (texts.length) await mem.addMany(texts.map((text) => ({ text, userId: 'u' })));
+  await mem.close();
+}
+
+/** Opens the store through the Worker: how many memories it holds, and what `info()` and the log say. */
+export async function openAndDescribe(
+  name: string,
+): Promise<{ count: number; discarded?: { createdAt: string }; logs: string[] }> {
+  const { mem, logs } = await openCrashStore(name);
+  const info = await mem.info();
+  await mem.close();
+  return { count: info.count, logs, ...(info.discarded ? { discarded: info.discarded } : {}) };
+}
