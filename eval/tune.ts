@@ -6,12 +6,13 @@
 // picks, and the held-out figures (LoCoMo by category too).
 //
 // `npx vite-node eval/tune.ts -- [--grid stages|updates|FILE.json] [--hash] [--locomo-cache DIR]
-//  [--beam-cache DIR] [--folds FILE] [--only locomo|beam|report] [--json]`
+//  [--beam-cache DIR] [--folds FILE] [--only locomo|beam|report] [--json] [--conv ID,…] [--chat N,…]`
 // --grid: `stages` (default: the defaults, and each stage turned off or on alone), `updates`
 // (the knowledge-update stage's settings), or a JSON file of [name, RetrievalOptions] pairs (the
 // first is the reference). --hash: BEAM with the hash embedder (no model; dense stage off in
 // every configuration). --folds: the figures per conversation are kept in FILE and read back, so
-// the two benchmarks may be measured in separate runs (--only) and reported together.
+// the two benchmarks may be measured in separate runs (--only) and reported together. --conv /
+// --chat: only these LoCoMo conversations / BEAM chats (default: all; a quick run, e.g. a test).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RetrievalOptions } from '../src/retrieval/retriever';
 import { runBeam } from './beam-harness';
@@ -56,6 +57,8 @@ function parse(argv: string[]) {
     beamCache: undefined as string | undefined,
     folds: undefined as string | undefined,
     only: undefined as 'locomo' | 'beam' | 'report' | undefined,
+    conv: [] as string[],
+    chat: [] as string[],
   };
   readFlags(argv, (f, next) => {
     if (f === '--grid') a.grid = next();
@@ -64,6 +67,8 @@ function parse(argv: string[]) {
     else if (f === '--locomo-cache') a.locomoCache = next();
     else if (f === '--beam-cache') a.beamCache = next();
     else if (f === '--folds') a.folds = next();
+    else if (f === '--conv') a.conv.push(...next().split(','));
+    else if (f === '--chat') a.chat.push(...next().split(','));
     else if (f === '--only') {
       const v = next();
       if (v !== 'locomo' && v !== 'beam' && v !== 'report')
@@ -82,9 +87,14 @@ function loadGrid(name: string): Grid {
   return JSON.parse(readFileSync(name, 'utf8')) as Grid;
 }
 
-async function measureLocomo(grid: Grid, cacheDir: string | undefined): Promise<Fold[]> {
+async function measureLocomo(
+  grid: Grid,
+  cacheDir: string | undefined,
+  only: string[],
+): Promise<Fold[]> {
   const folds: Fold[] = [];
   for (const conv of loadAll('../shared/data/locomo')) {
+    if (only.length && !only.includes(conv.id)) continue;
     const r = await runLocomo(
       { conv: [conv.id], ks: [10], ...(cacheDir ? { cacheDir } : {}) },
       grid,
@@ -104,6 +114,8 @@ async function measureLocomo(grid: Grid, cacheDir: string | undefined): Promise<
     }
     folds.push({ bench: 'locomo', id: conv.id, by });
   }
+  if (only.length && folds.length === 0)
+    throw new UsageError(`no LoCoMo conversation ${only.join(', ')}`);
   return folds;
 }
 
@@ -111,12 +123,14 @@ async function measureBeam(
   grid: Grid,
   hash: boolean,
   cacheDir: string | undefined,
+  chat: string[],
 ): Promise<Fold[]> {
   // With the hash embedder the dense stage only adds noise: off in every configuration.
   const g: Grid = hash ? grid.map(([n, o]) => [n, { ...o, dense: false }]) : grid;
   const beam = await runBeam(
     {
       ks: [10],
+      chat,
       retrieval: g[0]![1],
       ...(hash ? { embedder: 'hash' as const } : {}),
       ...(cacheDir ? { cacheDir } : {}),
@@ -150,8 +164,8 @@ async function main(): Promise<void> {
   const saved: Fold[] =
     a.folds && existsSync(a.folds) ? (JSON.parse(readFileSync(a.folds, 'utf8')) as Fold[]) : [];
   const folds = saved.filter((f) => !measure(f.bench));
-  if (measure('locomo')) folds.push(...(await measureLocomo(grid, a.locomoCache)));
-  if (measure('beam')) folds.push(...(await measureBeam(grid, a.hash, a.beamCache)));
+  if (measure('locomo')) folds.push(...(await measureLocomo(grid, a.locomoCache, a.conv)));
+  if (measure('beam')) folds.push(...(await measureBeam(grid, a.hash, a.beamCache, a.chat)));
   if (a.folds) writeFileSync(a.folds, JSON.stringify(folds));
   if (a.only === 'locomo' || a.only === 'beam') {
     console.log(`measured ${a.only}; total ${Math.round((Date.now() - t0) / 1000)} s`);

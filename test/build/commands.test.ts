@@ -1,14 +1,17 @@
 // Every command the README and package.json name works from the repo as a user runs it, at a
 // small size. Run here: `npm start` (the playground server), `npm start` of examples/assistant
-// (its build, then vite preview), `npm run eval:locomo` (one conversation) and
-// `npm run eval:beam` (one chat, hash vectors; once more `--via add`); the evals are skipped
+// (its build, then vite preview), `npm run eval:locomo` (one conversation),
+// `npm run eval:beam` (one chat, hash vectors; once more `--via add`) and
+// `npx vite-node eval/tune.ts -- --grid stages --hash` (two BEAM chats); the evals are skipped
 // where ../shared/data is absent. Run elsewhere, so only checked to be the same commands:
 // `npm run typecheck`, `npm run format:check` and `npm run docs` are the tsc, prettier and
 // typedoc steps of `npm test` (scripts/test.mjs); `npm run build` runs in
 // built-package.browser.test.ts (npm pack); the bench commands run in bench.test.ts and
 // bench-diagnostics.test.ts, `node bench/gpu-device.mjs` in test/bench/gpu-device.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { childEnv } from '../helpers/child-process';
 
@@ -178,3 +181,59 @@ test('npm run eval:beam refuses an unknown --via', () => {
   expect(r.stderr).toContain("--via takes add or addMany, not 'upsert'");
   expect(r.stderr).not.toContain('    at '); // a usage message, not a stack trace
 });
+
+test.skipIf(!existsSync(`${BEAM}/100K/1/chat.json`) || !existsSync(`${BEAM}/100K/2/chat.json`))(
+  'npx vite-node eval/tune.ts -- --grid stages --hash on two BEAM chats: measured, then held out',
+  { timeout: 180_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-tune-test-'));
+    const tune = (args: string[]) => {
+      const r = spawnSync('npx', ['vite-node', 'eval/tune.ts', '--', ...args], {
+        encoding: 'utf8',
+        timeout: 170_000,
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      return r.stdout.trim().split('\n');
+    };
+    try {
+      const folds = join(dir, 'folds.json');
+      // As the README runs it, on two chats (--chat) and measured apart (--only, --folds).
+      const measured = tune(
+        ['--grid', 'stages', '--hash', '--only', 'beam', '--chat', '1,2'].concat([
+          '--folds',
+          folds,
+        ]),
+      );
+      expect(measured.at(-1)).toMatch(/^measured beam; total \d+ s$/);
+      const saved = JSON.parse(readFileSync(folds, 'utf8')) as {
+        bench: string;
+        id: string;
+        by: Record<string, unknown>;
+      }[];
+      expect(saved.map((f) => `${f.bench} ${f.id}`)).toEqual(['beam 1', 'beam 2']);
+      const out = JSON.parse(
+        tune(['--grid', 'stages', '--only', 'report', '--folds', folds, '--json']).at(-1)!,
+      ) as {
+        grid: string[];
+        heldOut: { locomo: number | null; beam: number; newer: number };
+        reference: { locomo: number | null; beam: number; newer: number };
+        picks: Record<string, string>;
+      };
+      // The defaults, then each of the ten stages turned off or on alone, all measured.
+      expect(out.grid).toHaveLength(11);
+      expect(out.grid[0]).toBe('defaults');
+      for (const f of saved) expect(Object.keys(f.by).sort()).toEqual([...out.grid].sort());
+      for (const r of [out.heldOut, out.reference]) {
+        expect(r.locomo).toBeNull();
+        expect(r.beam).toBeGreaterThan(0);
+        expect(r.beam).toBeLessThanOrEqual(1);
+        expect(r.newer).toBeGreaterThanOrEqual(0);
+        expect(r.newer).toBeLessThanOrEqual(1);
+      }
+      expect(Object.keys(out.picks).sort()).toEqual(['beam 1', 'beam 2']);
+      for (const p of Object.values(out.picks)) expect(out.grid).toContain(p);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
