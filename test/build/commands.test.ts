@@ -70,14 +70,16 @@ test(
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
-          // 4173 unless taken (vite preview then takes the next free port).
-          const m = /Local:\s+(?:\x1b\[[\d;]*m)*(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          // 4173 unless taken (vite preview then takes the next free port). Colours are on
+          // where CI is set (picocolors), even inside the URL: read the text without them.
+          const plain = out.replace(/\x1b\[[\d;]*m/g, '');
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(plain);
           if (m) resolve(m[1]!);
         });
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));
         child.on('exit', (code) => reject(new Error(`npm start exited ${code}:\n${out}`)));
       });
-      expect(out).toContain('✓ built in');
+      expect(out.replace(/\x1b\[[\d;]*m/g, '')).toContain('✓ built in');
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>Engram assistant</title>');
