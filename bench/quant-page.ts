@@ -98,7 +98,11 @@ export async function runQuantBench(opts: QuantBenchOptions): Promise<QuantBench
       const q = await QuantizedIndex.create({
         dim,
         mode: m.mode,
-        backend: opts.backend ?? 'cpu',
+        // The GPU store is loaded only when asked for: its WGSL `?raw` imports need Vite (tsx runs the twin).
+        codes:
+          opts.backend === 'webgpu'
+            ? async (codec) => (await import('../src/gpu/code-store')).createGpuCodeStore(codec, {})
+            : undefined,
         candidates: m.candidates,
         candidateFraction: m.candidateFraction,
         rescore: m.rescore,

@@ -17,7 +17,7 @@ import {
   type IndexModeOption,
 } from '../search/index-mode';
 import { IvfIndex } from '../search/ivf-index';
-import { QuantizedIndex } from '../search/quant/quantized-index';
+import { QuantizedIndex, type CodeStoreFactory } from '../search/quant/quantized-index';
 import type { VectorIndex } from '../search/vector-index';
 import { wasmSimdSupported } from '../search/wasm/kernel';
 
@@ -59,12 +59,14 @@ export interface CreateVectorIndexOptions {
 }
 
 /**
- * A quantized index of `mode` with exact rescoring.
+ * A quantized index of `mode` with exact rescoring; its codes live in the GPU
+ * code store for `'webgpu'` (its module loaded on first use), else in the CPU twin.
  * @param mode - a quantized mode (not `'fp32'`)
  * @param dim - vector length
  * @param backend - where the codes are scanned
- * @param gpu - the device for `'webgpu'`
+ * @param gpu - the device for `'webgpu'`; default: the shared one
  * @param shardRows - rows per GPU shard (tests)
+ * @throws EngramError `InvalidArgument` for a bad dim, `GpuUnavailable` for `'webgpu'` without a device
  * @example
  * const index = await createQuantizedIndex('binary', 384, 'cpu');
  */
@@ -75,7 +77,14 @@ export function createQuantizedIndex(
   gpu?: GpuContext,
   shardRows?: number,
 ): Promise<QuantizedIndex> {
-  return QuantizedIndex.create({ dim, mode, backend, gpu, shardRows, label: 'engram' });
+  const codes: CodeStoreFactory | undefined =
+    backend === 'webgpu'
+      ? async (codec) => {
+          const { createGpuCodeStore } = await import('../gpu/code-store');
+          return createGpuCodeStore(codec, { gpu, shardRows, label: 'engram' });
+        }
+      : undefined;
+  return QuantizedIndex.create({ dim, mode, codes });
 }
 
 /** Size and budget of the `'auto'` calibration. */

@@ -1,5 +1,6 @@
 // Runs in the test page: a QuantizedIndex on WebGPU and its CPU twin on the
 // same data and operations; returns plain arrays for the Node side.
+import { createGpuCodeStore } from '../../src/gpu/code-store';
 import { requestGpu } from '../../src/gpu/device';
 import { codeScanWgsl, hasPackedDot } from '../../src/gpu/quant-pipelines';
 import type { QuantMode } from '../../src/search/quant/codec';
@@ -48,11 +49,9 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
   const common = { dim: s.dim, mode: s.mode, rescore: s.rescore };
   const g = await QuantizedIndex.create({
     ...common,
-    backend: 'webgpu',
-    gpu,
-    shardRows: s.shardRows,
+    codes: (codec) => createGpuCodeStore(codec, { gpu, shardRows: s.shardRows }),
   });
-  const c = await QuantizedIndex.create({ ...common, backend: 'cpu' });
+  const c = await QuantizedIndex.create(common);
   const data =
     s.data === 'sixteenths'
       ? sixteenths(s.rows, s.dim, s.seed)
@@ -141,7 +140,6 @@ export async function runWideCoarse(
   const dim = 96;
   const { makeCodec } = await import('../../src/search/quant/make-codec');
   const { CpuCodeStore } = await import('../../src/search/quant/code-store');
-  const { createGpuCodeStore } = await import('../../src/gpu/code-store');
   const codec = makeCodec(mode, dim);
   // fp16 sums agree exactly only on exactly representable data.
   const data = mode === 'fp16' ? sixteenths(rows + 5, dim, 21) : clusteredRows(rows + 5, dim, 21);

@@ -1,9 +1,9 @@
 // Coarse-then-fine search: scan compact codes for the top m = candidates·k
 // rows, then rescore those against 16-bit rows kept on the CPU (RescoreRows:
 // half the bytes of fp32, scores within ~1e-6 of it). No fp32 row is kept.
-// Codes live on the GPU (webgpu) or in JS memory (cpu twin).
+// Codes live in the CodeStore the index is given: the CPU twin by default; the
+// engine's factory (src/engine/vector-index-factory.ts) gives the GPU store.
 import { EngramError, shown } from '../../errors';
-import type { GpuContext } from '../../gpu/device';
 import { checkAllow, checkFirst, checkK, checkRows, checkSlots, MAX_K } from '../topk';
 import type { SearchHits, VectorIndex } from '../vector-index';
 import type { Codec, QuantMode } from './codec';
@@ -17,10 +17,12 @@ export interface QuantizedIndexOptions {
   dim: number;
   /** The compact code scanned in the coarse pass. */
   mode: QuantMode;
-  /** Where the codes are scanned (default `'cpu'`, the twin). */
-  backend?: 'cpu' | 'webgpu';
-  /** Device for `'webgpu'`; default: the shared one. */
-  gpu?: GpuContext;
+  /**
+   * Builds the store where the codes live and are scanned, for the index's codec
+   * (default: a {@link CpuCodeStore}, the CPU twin). The engine's
+   * `createQuantizedIndex` passes the GPU store for `'webgpu'`.
+   */
+  codes?: CodeStoreFactory;
   /**
    * Rescore the coarse candidates from 16-bit rows (default true); false keeps no rows
    * and returns code-estimated scores.
@@ -41,11 +43,10 @@ export interface QuantizedIndexOptions {
   candidateFraction?: number;
   /** Codec parameters are re-learned each time the store doubles, up to this many rows (default 65 536). */
   trainRows?: number;
-  /** Rows per GPU shard (tests force small shards). */
-  shardRows?: number;
-  /** Prefix of GPU labels. */
-  label?: string;
 }
+
+/** Builds the {@link CodeStore} of a codec's codes (mode and row width come from the codec). */
+export type CodeStoreFactory = (codec: Codec) => CodeStore | Promise<CodeStore>;
 
 /**
  * A {@link VectorIndex} whose first pass scans compact codes (int8, binary,
@@ -82,9 +83,10 @@ export class QuantizedIndex implements VectorIndex {
   }
 
   /**
-   * Builds an empty index (compiles the GPU kernels for `'webgpu'`).
+   * Builds an empty index and its code store (a GPU store compiles its kernels here).
    * @param options - see {@link QuantizedIndexOptions}
-   * @throws EngramError `InvalidArgument` for a bad dim/mode, `GpuUnavailable` without a device
+   * @throws EngramError `InvalidArgument` for a bad dim/mode; whatever the `codes` factory
+   *   throws (the GPU store: `GpuUnavailable` without a device)
    */
   static async create(options: QuantizedIndexOptions): Promise<QuantizedIndex> {
     const { dim } = options;
@@ -102,13 +104,9 @@ export class QuantizedIndex implements VectorIndex {
       );
     }
     const codec = makeCodec(options.mode, dim);
-    let store: CodeStore;
-    if (options.backend === 'webgpu') {
-      const { createGpuCodeStore } = await import('../../gpu/code-store');
-      store = await createGpuCodeStore(codec, options);
-    } else {
-      store = new CpuCodeStore(codec.mode, codec.words, codec.queryWords);
-    }
+    const store = options.codes
+      ? await options.codes(codec)
+      : new CpuCodeStore(codec.mode, codec.words, codec.queryWords);
     return new QuantizedIndex(dim, codec, store, options);
   }
 
@@ -127,7 +125,7 @@ export class QuantizedIndex implements VectorIndex {
     return this.count;
   }
 
-  /** Bytes per row of the scanned codes (GPU-resident on `'webgpu'`). */
+  /** Bytes per row of the scanned codes (GPU-resident in a GPU store). */
   get residentBytesPerVector(): number {
     return this.codec.words * 4;
   }
