@@ -13,6 +13,9 @@ export default defineConfig({
           // Speed is measured in bench/, not here: on a busy 2-core machine a test of
           // real work (embedding, 10 000-result searches) may take far longer than 5 s.
           testTimeout: 60_000,
+          // Vitest's default (cores − 1) runs these files one at a time on CI's 2 cores; many
+          // wait on child processes (benches, builds, Chromium), so two at a time saves minutes.
+          maxWorkers: 2,
         },
       },
       {

@@ -45,7 +45,9 @@ test(
   },
   async () => {
     const logs: string[] = [];
-    const cp = { minMemories: 20, minEvents: 10, idleMs: 1500 };
+    // 4 s: on a loaded machine an add was once slower than a shorter quiet period, and the
+    // checkpoint came between two writes.
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 4000 };
     const e = await open('idle-1', cp, logs);
     await e.addMany(notes(0, 30));
     // Writes keep coming (each re-arms the timer): no checkpoint yet.
