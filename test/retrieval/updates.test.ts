@@ -16,6 +16,20 @@ function retriever(texts: string[]): Retriever {
   return r;
 }
 
+/** A memory as the update stage sees it: its terms, event time, write order (default its time) and role. */
+function doc(text: string, time: number, more: { seq?: number; role?: string } = {}): UpdateDoc {
+  return {
+    terms: new Set(terms(text)),
+    time,
+    seq: more.seq ?? time,
+    ...(more.role ? { role: more.role } : {}),
+  };
+}
+
+/** Ids by score, best first. */
+const ranked = (scores: Map<string, number>) =>
+  [...scores].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+
 test('a later memory with a changed value ranks above the earlier one; unchanged values do not move', () => {
   const texts = [
     // The earlier statement says more about the subject: on words alone it ranks first.
@@ -57,17 +71,12 @@ test('a query that names the earlier value asks for the earlier memory: nothing 
 });
 
 test('preferNewer: chains end with the latest on top; time, not write order, decides', () => {
-  const doc = (text: string, time: number, seq: number): UpdateDoc => ({
-    terms: new Set(terms(text)),
-    time,
-    seq,
-  });
   const docs = new Map([
-    ['a', doc('I have merged 150 commits into the main branch', T0, 0)],
-    ['b', doc('The main branch now has 165 commits merged', T0 + DAY, 1)],
-    ['c', doc('Commits merged into the main branch reached 180', T0 + 2 * DAY, 2)],
+    ['a', doc('I have merged 150 commits into the main branch', T0, { seq: 0 })],
+    ['b', doc('The main branch now has 165 commits merged', T0 + DAY, { seq: 1 })],
+    ['c', doc('Commits merged into the main branch reached 180', T0 + 2 * DAY, { seq: 2 })],
     // Written first but set later in time: the latest by event time.
-    ['d', doc('The main branch has 200 commits merged', T0 + 3 * DAY, -1)],
+    ['d', doc('The main branch has 200 commits merged', T0 + 3 * DAY, { seq: -1 })],
   ]);
   const scores = new Map([
     ['a', 1],
@@ -76,9 +85,7 @@ test('preferNewer: chains end with the latest on top; time, not write order, dec
     ['d', 0.7],
   ]);
   const q = new Set(terms('How many commits have been merged into the main branch?'));
-  const out = preferNewer(scores, q, (id) => docs.get(id), {});
-  const order = [...out].sort((x, y) => y[1] - x[1]).map(([id]) => id);
-  expect(order).toEqual(['d', 'c', 'b', 'a']);
+  expect(ranked(preferNewer(scores, q, (id) => docs.get(id), {}))).toEqual(['d', 'c', 'b', 'a']);
   expect(scores.get('a')).toBe(1); // input unchanged
   // A later memory far weaker than the earlier one (below ratio) is left where it is.
   const weak = preferNewer(new Map([...scores, ['d', 0.3]]), q, (id) => docs.get(id), {
@@ -91,11 +98,6 @@ test('preferNewer: chains end with the latest on top; time, not write order, dec
 });
 
 test('preferNewer with cues: a later memory that says it changed the value is lifted, even scored low, over one that does not', () => {
-  const doc = (text: string, time: number): UpdateDoc => ({
-    terms: new Set(terms(text)),
-    time,
-    seq: time,
-  });
   const docs = new Map([
     ['old', doc('The daily call quota of the API key is 1000 calls', T0)],
     ['plain', doc('The API key call quota table lists 500 calls for tests', T0 + DAY)],
@@ -107,32 +109,27 @@ test('preferNewer with cues: a later memory that says it changed the value is li
     ['cued', 0.2], // below ratio · older: lifted only for its cue
   ]);
   const q = new Set(terms('What is the daily call quota of the API key?'));
-  const order = (o: object) =>
-    [...preferNewer(scores, q, (id) => docs.get(id), o)]
-      .sort((a, b) => b[1] - a[1])
-      .map(([id]) => id);
+  const order = (o: object) => ranked(preferNewer(scores, q, (id) => docs.get(id), o));
   expect(order({})).toEqual(['plain', 'old', 'cued']);
   expect(order({ cues: true })[0]).toBe('cued');
   expect(order({ cues: true }).indexOf('cued')).toBeLessThan(order({ cues: true }).indexOf('old'));
 });
 
 test('preferNewer: a restatement rises above every earlier memory it supersedes; an assistant message supersedes none', () => {
-  const doc = (text: string, time: number, role?: string): UpdateDoc => ({
-    terms: new Set(terms(text)),
-    time,
-    seq: time,
-    ...(role ? { role } : {}),
-  });
   const docs = new Map([
-    ['said', doc('I secured 3 interviews for executive producer roles', T0, 'user')],
+    ['said', doc('I secured 3 interviews for executive producer roles', T0, { role: 'user' })],
     [
       'echo',
-      doc('Securing 3 interviews for executive producer roles is a good sign', T0 + 1, 'assistant'),
+      doc('Securing 3 interviews for executive producer roles is a good sign', T0 + 1, {
+        role: 'assistant',
+      }),
     ],
-    ['now', doc('I secured 5 interviews for producer roles so far', T0 + DAY, 'user')],
+    ['now', doc('I secured 5 interviews for producer roles so far', T0 + DAY, { role: 'user' })],
     [
       'guess',
-      doc('You could aim for 8 interviews for executive producer roles', T0 + 2 * DAY, 'assistant'),
+      doc('You could aim for 8 interviews for executive producer roles', T0 + 2 * DAY, {
+        role: 'assistant',
+      }),
     ],
   ]);
   const scores = new Map([
@@ -142,9 +139,7 @@ test('preferNewer: a restatement rises above every earlier memory it supersedes;
     ['now', 0.6],
   ]);
   const q = new Set(terms('How many interviews have I secured for executive producer roles?'));
-  const order = [...preferNewer(scores, q, (id) => docs.get(id), {})]
-    .sort((a, b) => b[1] - a[1])
-    .map(([id]) => id);
+  const order = ranked(preferNewer(scores, q, (id) => docs.get(id), {}));
   // The user's restatement tops both the original and the assistant's echo of it; the
   // assistant's later suggestion of another value stays where its words put it.
   expect(order).toEqual(['now', 'echo', 'said', 'guess']);
