@@ -13,19 +13,20 @@ export interface StoreBirth {
 
 const DIR = 'engram';
 
-/** The file of a store's birth record, or undefined where OPFS is not available. */
-async function birthFile(name: string, create: boolean): Promise<FileSystemFileHandle | undefined> {
+/** The origin's `engram` directory in OPFS, or undefined where OPFS is not available. */
+async function birthDir(create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
   const storage = (globalThis.navigator as Navigator | undefined)?.storage;
   if (typeof storage?.getDirectory !== 'function') return undefined;
-  const root = await storage.getDirectory();
-  const dir = await root.getDirectoryHandle(DIR, { create });
-  return dir.getFileHandle(`${encodeURIComponent(name)}.birth.json`, { create });
+  return (await storage.getDirectory()).getDirectoryHandle(DIR, { create });
 }
+
+/** The file name of store `name`'s birth record. */
+const fileName = (name: string) => `${encodeURIComponent(name)}.birth.json`;
 
 /** The birth record of store `name`, or undefined when there is none (or OPFS fails). */
 export async function readBirth(name: string): Promise<StoreBirth | undefined> {
   try {
-    const file = await birthFile(name, false);
+    const file = await (await birthDir(false))?.getFileHandle(fileName(name));
     if (!file) return undefined;
     const parsed = JSON.parse(await (await file.getFile()).text()) as Partial<StoreBirth>;
     return typeof parsed.createdAt === 'string' ? { createdAt: parsed.createdAt } : undefined;
@@ -34,26 +35,23 @@ export async function readBirth(name: string): Promise<StoreBirth | undefined> {
   }
 }
 
-/** Writes the birth record of store `name`; false when OPFS is missing or the write failed. */
-export async function writeBirth(name: string, birth: StoreBirth): Promise<boolean> {
+/** Writes the birth record of store `name` (nothing where OPFS is missing or fails). */
+export async function writeBirth(name: string, birth: StoreBirth): Promise<void> {
   try {
-    const file = await birthFile(name, true);
-    if (!file || typeof file.createWritable !== 'function') return false;
+    const file = await (await birthDir(true))?.getFileHandle(fileName(name), { create: true });
+    if (!file || typeof file.createWritable !== 'function') return;
     const out = await file.createWritable();
     await out.write(JSON.stringify(birth));
     await out.close();
-    return true;
   } catch {
-    return false;
+    // best effort: no record
   }
 }
 
 /** Removes the birth record of store `name` (when the store itself is deleted). */
 export async function removeBirth(name: string): Promise<void> {
   try {
-    const root = await (globalThis.navigator as Navigator | undefined)?.storage?.getDirectory?.();
-    const dir = await root?.getDirectoryHandle(DIR);
-    await dir?.removeEntry(`${encodeURIComponent(name)}.birth.json`);
+    await (await birthDir(false))?.removeEntry(fileName(name));
   } catch {
     // no record, or no OPFS
   }
