@@ -537,11 +537,10 @@ export class Engram {
    * "Sync across devices"); `onStatus` is called as the status changes.
    * @throws `InvalidArgument` for bad options, or when sync is already started
    */
-  syncStart(options: SyncOptions): Promise<void> {
-    if (typeof options !== 'object' || options === null) checkSyncOptions(options);
-    // A function cannot be cloned into the Worker: it crosses as a proxy, on its own.
-    const { onStatus, ...rest } = options;
-    if (onStatus !== undefined && typeof onStatus !== 'function') checkSyncOptions(options);
+  async syncStart(options: SyncOptions): Promise<void> {
+    // Checked here (a rejection, as from the Worker): a function cannot be cloned into the
+    // Worker, so `onStatus` crosses as a proxy, on its own.
+    const { onStatus, ...rest } = checkSyncOptions(options);
     const cb = onStatus && this.worker ? proxy(onStatus) : onStatus;
     return this.call((h) => h.syncStart(rest, cb));
   }
