@@ -13,7 +13,7 @@
 // device that was offline, a clock behind) is merged by replaying everything.
 import type { EngineCore } from '../engine/core';
 import { canonicalJson, originMatches, sha256Hex, type NewEvent } from '../store/event-log';
-import { isTombstone, type EventRecord } from '../store/records';
+import { isTombstone, type EventRecord, type Tombstone } from '../store/records';
 import type { ChangeSet } from '../store/memory-store';
 import { Replayer } from '../memory/replay';
 import { eventName, mergeOrder } from './merge-order';
@@ -159,16 +159,13 @@ export async function applySyncDocs(
       erasedNow.set(e.memoryId, { at: e.at, seq: firstSeq + i });
   });
   const events: NewEvent[] = fresh.map((e) => {
-    const gone =
-      e.type !== 'memory.erased'
-        ? (k.erased.get(e.memoryId) ?? erasedNow.get(e.memoryId))
-        : undefined;
+    const gone = e.type !== 'memory.erased' ? tombstoneOf(k, erasedNow, e.memoryId) : undefined;
     return {
       type: e.type,
       memoryId: e.memoryId,
       at: e.at,
       actor: e.actor,
-      payload: gone ? { tombstone: { erasedAt: gone.at, erasureSeq: gone.seq } } : e.payload,
+      payload: gone ?? e.payload,
       payloadHash: e.payloadHash,
       origin: e.origin!,
     };
@@ -218,7 +215,7 @@ export async function applySyncDocs(
   const logged = await core.store.commit({ events, ...(erase ? { erase } : {}) });
   const tomb = new Set(tombstoneSeqs);
   const log = [...(before.length ? before : await core.store.eventsSince(0))].map((e) =>
-    tomb.has(e.seq) ? { ...e, payload: erased(k, e, erasedNow) } : e,
+    tomb.has(e.seq) ? { ...e, payload: tombstoneOf(k, erasedNow, e.memoryId)! } : e,
   );
   const all = [...log.filter((e) => e.seq < firstSeq), ...logged];
   const f = new Replayer(all.some((e) => e.origin));
@@ -236,12 +233,12 @@ export async function applySyncDocs(
   return logged;
 }
 
-/** The tombstone an event of a memory erased in this batch now holds. */
-function erased(
+/** The tombstone an event of `memoryId` holds if that memory is erased here or in this batch. */
+function tombstoneOf(
   k: Known,
-  e: EventRecord,
   now: Map<string, { at: number; seq: number }>,
-): EventRecord['payload'] {
-  const g = now.get(e.memoryId) ?? k.erased.get(e.memoryId)!;
-  return { tombstone: { erasedAt: g.at, erasureSeq: g.seq } };
+  memoryId: string,
+): Tombstone | undefined {
+  const g = k.erased.get(memoryId) ?? now.get(memoryId);
+  return g && { tombstone: { erasedAt: g.at, erasureSeq: g.seq } };
 }
