@@ -176,11 +176,7 @@ export class Replicator {
     this.stopped = true;
     globalThis.removeEventListener?.('online', this.resume);
     clearTimeout(this.retryTimer);
-    for (const leg of [this.legs.push, this.legs.pull]) {
-      const rep = leg.rep;
-      leg.rep = undefined;
-      rep?.cancel();
-    }
+    this.cancelLegs();
     this.feed?.cancel();
     await this.queue;
     await this.local.close().catch(() => {});
@@ -376,6 +372,15 @@ export class Replicator {
     });
   }
 
+  /** Cancels both directions' replications (their events after this are not theirs to report). */
+  private cancelLegs(): void {
+    for (const leg of [this.legs.push, this.legs.pull]) {
+      const rep = leg.rep;
+      leg.rep = undefined;
+      rep?.cancel();
+    }
+  }
+
   /**
    * After an error in either direction: both start afresh after the back-off. Both, because a
    * push that had sent everything is idle on the local database and would not see that the
@@ -383,11 +388,7 @@ export class Replicator {
    */
   private retryLater(): void {
     if (this.stopped || this.retryTimer || this.options.live === false) return;
-    for (const leg of [this.legs.push, this.legs.pull]) {
-      const rep = leg.rep;
-      leg.rep = undefined;
-      rep?.cancel();
-    }
+    this.cancelLegs();
     this.delay = Math.min(Math.max(this.delay * 2, 1000), 30_000);
     this.retryTimer = setTimeout(this.resume, this.delay);
   }
