@@ -1,11 +1,12 @@
 // A Chromium of the test's own, on a persistent profile, that the test kills with
 // SIGKILL (no close(), no unload, no flush): what a crash or an OOM kill does to a tab.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { CrashAck } from './crash-items';
+import { indexedDbDirs } from './leveldb-tail';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
 
@@ -120,13 +121,11 @@ export async function closeBrowser(b: CrashableBrowser): Promise<void> {
  * "Creating DB … since it was missing"). For a failure's report.
  */
 export function indexedDbFiles(profile: string): string {
-  const root = join(profile, 'Default', 'IndexedDB');
-  if (!existsSync(root)) return `${root}: missing`;
+  const dirs = indexedDbDirs(profile);
+  if (!dirs.length) return 'no IndexedDB directory';
   const out: string[] = [];
-  for (const dir of readdirSync(root)) {
-    const path = join(root, dir);
-    if (!statSync(path).isDirectory()) continue;
-    out.push(`${dir}:`);
+  for (const { name, path } of dirs) {
+    out.push(`${name}:`);
     for (const f of readdirSync(path).sort()) {
       out.push(`  ${f} ${statSync(join(path, f)).size} B`);
       if (f === 'LOG' || f === 'LOG.old')

@@ -359,42 +359,35 @@ test('the LevelDB bug on purpose: a torn log tail, a session that appends after 
   profiles.push(profile);
   const name = 'crash-discarded';
   const texts = Array.from({ length: 20 }, (_, i) => streamItem(7, i).text);
-  const run = async (fn: (b: CrashableBrowser) => Promise<unknown>) => {
+  /** One browser session on the profile: `fn` in its page, then a clean close. */
+  const run = async <T>(fn: (b: CrashableBrowser) => Promise<T>): Promise<T> => {
     const b = await launchOnProfile(profile);
     const out = await fn(b);
     await closeBrowser(b);
     return out;
   };
-  await run((b) =>
-    b.page.evaluate(async (a) => (await importSrc<Workload>(a.path)).addAndClose(a.name, a.texts), {
-      path: WORKLOAD,
-      name,
-      texts,
-    }),
-  );
-  const before = await run((b) =>
-    b.page.evaluate(async (a) => (await importSrc<Workload>(a.path)).openAndDescribe(a.name), {
-      path: WORKLOAD,
-      name,
-    }),
-  );
+  const write = (items: string[]) =>
+    run((b) =>
+      b.page.evaluate(
+        async (a) => (await importSrc<Workload>(a.path)).addAndClose(a.name, a.texts),
+        { path: WORKLOAD, name, texts: items },
+      ),
+    );
+  const describeStore = () =>
+    run((b) =>
+      b.page.evaluate(async (a) => (await importSrc<Workload>(a.path)).openAndDescribe(a.name), {
+        path: WORKLOAD,
+        name,
+      }),
+    );
+  await write(texts);
+  const before = await describeStore();
   expect(before).toMatchObject({ count: 20 });
   expect(before).not.toHaveProperty('discarded');
   // What a kill in the middle of LevelDB's append leaves; then a session that writes.
   expect(tearLogTail(profile)).toHaveLength(1);
-  await run((b) =>
-    b.page.evaluate(async (a) => (await importSrc<Workload>(a.path)).addAndClose(a.name, a.texts), {
-      path: WORKLOAD,
-      name,
-      texts: ['written after the torn record'],
-    }),
-  );
-  const after = (await run((b) =>
-    b.page.evaluate(async (a) => (await importSrc<Workload>(a.path)).openAndDescribe(a.name), {
-      path: WORKLOAD,
-      name,
-    }),
-  )) as Awaited<ReturnType<Workload['openAndDescribe']>>;
+  await write(['written after the torn record']);
+  const after = await describeStore();
   // Chromium found the log corrupt and deleted the origin's IndexedDB: everything is gone,
   // and the engine, finding its birth record (kept in OPFS), reports it instead of starting
   // over silently.
@@ -402,7 +395,7 @@ test('the LevelDB bug on purpose: a torn log tail, a session that appends after 
   expect(after.discarded?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   expect(after.logs.some((l) => l.includes('its database is gone'))).toBe(true);
   report.push(
-    `LevelDB bug reproduced: 21 memories, a torn log tail and one session after it; the next ` +
+    `LevelDB bug reproduced: ${texts.length + 1} memories, a torn log tail and one session after it; the next ` +
       `start found ${after.count} (Chromium discarded the database); info().discarded = ${JSON.stringify(after.discarded)}`,
   );
 });
