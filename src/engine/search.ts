@@ -184,6 +184,7 @@ async function searchOnce(
       trustWeight: TRUST_WEIGHT,
       readVectors: (slots) => core.store.readVectors(slots),
       explain: c.explain,
+      embed: (texts) => core.embed(texts),
     });
     const results = hits.map(({ rec, score, similarity, explanation }): SearchResult => ({
       ...toMemory(rec),

@@ -6,10 +6,12 @@ import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
 import { docOf, sameDoc, type LexicalRow } from './lexical-row';
 import { retrieverFromRows, type LoadedLexical } from './loaded-lexical';
+import { DEFAULT_DENSE_PASSAGES } from './options';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions, type SearchPlan } from './retriever';
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
 import { deepSearch } from './deep-search';
+import { PassageVectors, type EmbedTexts } from './passage-vectors';
 import {
   checkCrossEncoderStage,
   crossEncoderStage,
@@ -51,6 +53,8 @@ interface Synced {
   retriever: Retriever;
   /** The record object each id was indexed from (records are replaced, never mutated). */
   indexed: Map<string, MemoryRecord>;
+  /** Passage vectors of the long ones among them (the dense stage's `passages`). */
+  passages: PassageVectors;
 }
 
 const cache = new WeakMap<RetrievalState, Synced>();
@@ -79,6 +83,11 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
       if (pool !== undefined && !(Number.isInteger(pool) && (pool as number) >= 1))
         throw new EngramError('InvalidArgument', 'retrieval.lexical.pool must be an integer ≥ 1');
     }
+    if (k === 'dense' && s) {
+      const p = (s as { passages?: unknown }).passages;
+      if (p !== undefined && typeof p !== 'boolean')
+        throw new EngramError('InvalidArgument', 'retrieval.dense.passages must be a boolean');
+    }
     if (k === 'updates' && s) checkUpdateOptions(s);
     if (k === 'standing' && s) checkStandingOptions(s);
   }
@@ -93,16 +102,24 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
  * @param state - the engine's in-memory state
  */
 export function syncedRetriever(state: RetrievalState): Retriever {
+  return synced(state).retriever;
+}
+
+/** The state's retriever and passage vectors, brought up to date (see {@link syncedRetriever}). */
+function synced(state: RetrievalState): Synced {
   let s = cache.get(state);
   if (!s) {
     // The index built at open from stored rows: no re-tokenising. Rows of memories that are
     // gone or not active are dropped; those that changed since were dropped as they changed.
     const loaded = state.loadedLexical ?? retrieverFromRows([]);
-    cache.set(state, (s = { retriever: loaded.retriever, indexed: new Map() }));
+    const passages = new PassageVectors();
+    cache.set(state, (s = { retriever: loaded.retriever, indexed: new Map(), passages }));
     for (const id of loaded.ids) {
       const rec = state.records.get(id);
-      if (rec && rec.state === 'active') s.indexed.set(id, rec);
-      else s.retriever.remove(id);
+      if (rec && rec.state === 'active') {
+        s.indexed.set(id, rec);
+        passages.mark(rec);
+      } else s.retriever.remove(id);
     }
     state.loadedLexical = undefined;
     state.takeChanged?.(); // the full pass below covers them
@@ -110,10 +127,10 @@ export function syncedRetriever(state: RetrievalState): Retriever {
     const changed = state.takeChanged?.();
     if (changed) {
       for (const id of changed) sync(state, s, id, state.records.get(id));
-      return s.retriever;
+      return s;
     }
   }
-  const { retriever, indexed } = s;
+  const { retriever, indexed, passages } = s;
   for (const [id, rec] of indexed) {
     const cur = state.records.get(id);
     if (cur === rec) continue;
@@ -122,15 +139,19 @@ export function syncedRetriever(state: RetrievalState): Retriever {
     else {
       retriever.remove(id);
       indexed.delete(id);
+      passages.drop(id);
     }
   }
   if (indexed.size !== state.records.size) {
     for (const [id, rec] of state.records) {
       if (indexed.has(id)) continue;
-      if (index(state, retriever, rec)) indexed.set(id, rec);
+      if (index(state, retriever, rec)) {
+        indexed.set(id, rec);
+        passages.mark(rec);
+      }
     }
   }
-  return retriever;
+  return s;
 }
 
 /**
@@ -160,8 +181,12 @@ function sync(state: RetrievalState, s: Synced, id: string, cur: MemoryRecord | 
   if (was) {
     s.retriever.remove(id);
     s.indexed.delete(id);
+    s.passages.drop(id);
   }
-  if (cur && index(state, s.retriever, cur)) s.indexed.set(id, cur);
+  if (cur && index(state, s.retriever, cur)) {
+    s.indexed.set(id, cur);
+    s.passages.mark(cur);
+  }
 }
 
 const gpuRerankers = new WeakMap<VectorIndex, Promise<GpuReranker | undefined>>();
@@ -228,6 +253,11 @@ export interface HybridQuery {
   denseCandidates?: number;
   /** Explain each hit's score, stage by stage (default false: nothing recorded). */
   explain?: boolean;
+  /**
+   * The engine's embedder, for the dense stage's `passages` (long memories' passage vectors,
+   * embedded at the first search that needs them); without it passages are not used.
+   */
+  embed?: EmbedTexts;
 }
 
 /** One hit of {@link hybridSearch}. */
@@ -249,7 +279,8 @@ export interface HybridHit {
  * @returns records with their fused score and cosine similarity, best first
  */
 export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promise<HybridHit[]> {
-  const retriever = syncedRetriever(state);
+  const s = synced(state);
+  const retriever = s.retriever;
   const allowRec = (rec: MemoryRecord | undefined): rec is MemoryRecord =>
     rec !== undefined && rec.state === 'active' && (q.allow ? q.allow[rec.slot] === 1 : true);
   const allow = (id: string): boolean => {
@@ -264,6 +295,12 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
       const rec = state.slotRecord[slot];
       if (rec && state.records.get(rec.id) === rec) dense.set(rec.id, hits.scores[i]!);
     });
+    // A long memory scores the best of its whole text and its passages (one candidate each).
+    if (q.embed && (q.options.dense?.passages ?? DEFAULT_DENSE_PASSAGES)) {
+      await s.passages.fill(q.embed, state.index.dim);
+      for (const [id, sim] of s.passages.best(q.vector, k, allow))
+        if ((dense.get(id) ?? -Infinity) < sim) dense.set(id, sim);
+    }
   }
   // Sorted by id: the walk's sums must not depend on the order links were loaded or made in.
   const links = (id: string): Link[] =>

@@ -67,7 +67,17 @@ export interface EpisodeStageOptions {
 export interface DenseStageOptions {
   /** Weight in the fusion, dense scores min–max scaled over the candidates (default 0.7, chosen by leave-one-conversation-out on LoCoMo dev). */
   weight?: number;
+  /**
+   * Score a long memory (over 700 characters: more than one passage, as the lexical index
+   * cuts it) by the best cosine of its whole text and its passages, each passage embedded on
+   * its own (default false). A memory stays one candidate. Passage vectors are embedded at
+   * the first search that uses them (a reopened store embeds them again) and held in memory.
+   */
+  passages?: boolean;
 }
+
+/** Whether the dense stage scores long memories by their passages unless told. */
+export const DEFAULT_DENSE_PASSAGES = false;
 
 /** Options of the link stage. */
 export interface LinkStageOptions extends PprOptions {

@@ -145,3 +145,66 @@ test('a standing instruction is brought up for a request that shares no word wit
   expect(r.off).not.toContain('Always format code snippets with syntax highlighting.');
   expect(r.otherUser).not.toContain(r.said);
 });
+
+test('dense passages: a long memory is found by its best passage on the browser backend, once; after reopen; not after erasure', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const { HashEmbedder } = await importSrc<typeof import('../../src/embed/hash-embedder')>(
+      '/src/embed/hash-embedder.ts',
+    );
+    const name = f.uniqueName();
+    const open = () =>
+      f.Engine.open({ name, embedder: new HashEmbedder({ dim: 256 }), backend: 'auto' });
+    let e = await open();
+    const body = Array.from(
+      { length: 70 },
+      (_, i) => `Step ${i} of the rollout plan covers checks number ${i} for the team. `,
+    ).join('');
+    const long = body + 'The staging deployment key is kept in the quuxvault under ops keys.';
+    await e.addMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        text:
+          i % 3 === 0
+            ? `Server ${i} of the staging cluster was restarted.`
+            : `Note ${i}: lunch menus for Friday are posted by Maya.`,
+      })),
+    );
+    const id = (await e.addMany([{ text: long }])).results[0]!.id;
+    // The dense stage alone, with or without passages.
+    const search = async (passages: boolean) =>
+      (
+        await e.search('where is the staging deployment key kept quuxvault', {
+          limit: 10,
+          reinforce: false,
+          retrieval: {
+            dense: { passages },
+            lexical: false,
+            episode: false,
+            context: false,
+            links: false,
+            time: false,
+            updates: false,
+            standing: false,
+            rerank: false,
+          },
+        })
+      ).results.map((x) => x.id);
+    const off = await search(false);
+    const on = await search(true);
+    const backend = e.info().backend;
+    await e.close();
+    e = await open();
+    const reopened = await search(true);
+    await e.erase(id);
+    const erased = await search(true);
+    await e.close();
+    return { id, off, on, reopened, erased, backend };
+  }, FIXTURE);
+  expect(r.off[0]).not.toBe(r.id);
+  expect(r.on[0]).toBe(r.id);
+  expect(r.on.filter((x) => x === r.id)).toHaveLength(1);
+  expect(new Set(r.on).size).toBe(r.on.length);
+  expect(r.reopened).toEqual(r.on);
+  expect(r.erased).not.toContain(r.id);
+});
