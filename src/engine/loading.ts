@@ -75,7 +75,9 @@ export async function loadState(
           'checkpoint',
           store.readCheckpoint(clock.phases).then((read) => {
             if (read)
-              lexical = clock.run('lexical index', () => retrieverFromRows(read.data.lexical));
+              lexical = clock.run('lexical index', () =>
+                retrieverFromRows(read.data.lexical, read.data.lexicalColumns),
+              );
             return read;
           }),
         ),

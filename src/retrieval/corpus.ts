@@ -10,6 +10,8 @@ import {
   type RetrievalDoc,
 } from './lexical-row';
 import { terms } from './analyzer';
+import { RowTable } from './row-table';
+import { rowAt, type LexicalColumns } from '../store/lexical-columns';
 import { topicTerms, type StandingKind } from './standing';
 
 const NO_WORDS: ReadonlySet<string> = new Set();
@@ -31,7 +33,7 @@ export class Corpus {
   protected readonly lexical: LexicalIndex;
   protected readonly episodeIndex: LexicalIndex;
   protected readonly dirtyEpisodes = new Set<string>();
-  protected readonly rows = new Map<string, LexicalRow>();
+  protected readonly rows = new RowTable();
   protected readonly info = new Map<string, DocInfo>();
   protected readonly episodes = new Map<string, string[]>();
   /** Per episode, each member's position in it: built when first needed, dropped when it changes. */
@@ -106,8 +108,97 @@ export class Corpus {
       for (const t of topicTerms(counts.keys())) counts.set(t, 1);
       this.standingIndex.addTerms(row.id, counts);
     }
-    this.rows.set(row.id, row);
+    this.rows.set(row);
     this.setInfo(row.id, row.info);
+  }
+
+  /**
+   * Indexes rows held in columns (a checkpoint's), as {@link Corpus.upsertRow} of each would,
+   * without making a row object or a map of term counts per memory: into an empty corpus, the
+   * BM25 postings are built straight from the arrays (`LexicalIndex.loadBulk`) and the rows
+   * stay in the columns until a stage reads one. Into one that holds memories, row by row.
+   * @param c - the rows in columns
+   * @param rows - which of them to index (row numbers, ids distinct)
+   */
+  loadColumns(c: LexicalColumns, rows: readonly number[]): void {
+    if (this.info.size > 0 || this.lexical.size > 0) {
+      for (const i of rows) this.upsertRow(rowAt(c, i));
+      return;
+    }
+    const ts = c.terms.start;
+    const ds = c.dates.start;
+    const ps = c.passages;
+    const passagesOf = (i: number) => (ps.has[i] ? ps.start[i + 1]! - ps.start[i]! : 0);
+    // Upper bound of the pairs: a passage has at most a pair per word, plus the date words.
+    let bound = 0;
+    for (const i of rows) {
+      const dates = ds[i + 1]! - ds[i]!;
+      const np = passagesOf(i);
+      bound +=
+        np > 1
+          ? ps.words[ps.start[i + 1]!]! - ps.words[ps.start[i]!]! + np * dates
+          : ts[i + 1]! - ts[i]! + dates;
+    }
+    const keys: string[] = [];
+    const start: number[] = [0];
+    const terms = new Uint32Array(bound);
+    const counts = new Uint32Array(bound);
+    // Where a term sits in the document being made (valid while `mark[t]` is its number + 1).
+    const at = new Uint32Array(c.dict.length);
+    const mark = new Uint32Array(c.dict.length);
+    let k = 0;
+    const open = (key: string) => keys.push(key);
+    const add = (t: number, n: number) => {
+      if (mark[t] === keys.length) counts[at[t]!]! += n;
+      else {
+        mark[t] = keys.length;
+        at[t] = k;
+        terms[k] = t;
+        counts[k++] = n;
+      }
+    };
+    const addDates = (i: number) => {
+      for (let j = ds[i]!; j < ds[i + 1]!; j++) add(c.dates.ids[j]!, c.dates.counts[j]!);
+      start.push(k);
+    };
+    for (const i of rows) {
+      const id = c.ids[i]!;
+      const np = passagesOf(i);
+      if (np > 1) {
+        // A long memory is indexed as its passages (each with the date words), as `passageTerms`.
+        for (let p = ps.start[i]!, n = 0; p < ps.start[i + 1]!; p++, n++) {
+          open(id + PASSAGE_SEP + n);
+          for (let j = ps.words[p]!; j < ps.words[p + 1]!; j++)
+            add(c.terms.ids[ts[i]! + ps.idx[j]!]!, 1);
+          addDates(i);
+        }
+        this.passageCount.set(id, np);
+      } else {
+        open(id);
+        for (let j = ts[i]!; j < ts[i + 1]!; j++) add(c.terms.ids[j]!, c.terms.counts[j]!);
+        addDates(i);
+      }
+    }
+    this.lexical.loadBulk({
+      n: keys.length,
+      ids: keys,
+      start: Uint32Array.from(start),
+      terms: terms.subarray(0, k),
+      counts: counts.subarray(0, k),
+      dict: c.dict,
+    });
+    this.rows.setColumns(c, rows);
+    for (const i of rows) {
+      const info = c.info[i]!;
+      const id = c.ids[i]!;
+      if (info.kind) {
+        this.standing.set(id, info.kind);
+        const counts = new Map(rowAt(c, i).terms);
+        for (const t of topicTerms(counts.keys())) counts.set(t, 1);
+        this.standingIndex.addTerms(id, counts);
+      }
+      this.setInfo(id, info);
+    }
   }
 
   /** Whether a memory is indexed. */

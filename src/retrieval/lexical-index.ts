@@ -30,6 +30,11 @@ export interface LexicalSnapshot {
 export class LexicalIndex {
   private readonly postings = new Map<string, PostingList>();
   private readonly docTerms = new Map<string, Map<string, number>>();
+  /**
+   * Term counts of the documents {@link LexicalIndex.loadBulk} indexed, by their number (below
+   * `bulk.n`): their maps in `docTerms` are made only when asked for ({@link termsOf}).
+   */
+  private bulk: BulkDocs | undefined;
   /** Document numbers: handed out in increasing order, a new one on each (re)index. */
   private readonly num = new Map<string, number>();
   /** Number → id (undefined once removed) and length (-1 once removed). */
@@ -89,7 +94,7 @@ export class LexicalIndex {
    * @param id - memory id
    */
   remove(id: string): void {
-    const counts = this.docTerms.get(id);
+    const counts = this.termsOf(id);
     const d = this.num.get(id);
     if (!counts || d === undefined) return;
     this.totalLen -= this.len[d]!;
@@ -118,6 +123,78 @@ export class LexicalIndex {
     this.maxTf.clear();
     this.minLen.clear();
     this.totalLen = 0;
+    this.bulk = undefined;
+  }
+
+  /**
+   * The term counts of a document (made from the bulk arrays for one {@link loadBulk} indexed).
+   * @param id - document id
+   */
+  private termsOf(id: string): Map<string, number> | undefined {
+    const counts = this.docTerms.get(id);
+    if (counts || !this.bulk) return counts;
+    const d = this.num.get(id);
+    const b = this.bulk;
+    if (d === undefined || d >= b.n) return undefined;
+    const out = new Map<string, number>();
+    for (let j = b.start[d]!; j < b.start[d + 1]!; j++) out.set(b.dict[b.terms[j]!]!, b.counts[j]!);
+    return out;
+  }
+
+  /**
+   * Indexes many documents at once into an empty index, from their term counts in arrays (e.g.
+   * a checkpoint's columns): each term's postings are allocated once at their final size, and
+   * no map of term counts is made per document (one is made when a document is removed or its
+   * terms are read). The same index, search for search, as {@link addTerms} of each in turn.
+   * @param docs - the documents (ids distinct; terms distinct within a document)
+   * @throws Error when the index is not empty or an id repeats
+   */
+  loadBulk(docs: BulkDocs): void {
+    if (this.next !== 0) throw new Error('loadBulk needs an empty index');
+    const { n, start, terms, counts, dict } = docs;
+    const df = new Uint32Array(dict.length);
+    const maxTf = new Float64Array(dict.length);
+    const minLen = new Float64Array(dict.length).fill(Infinity);
+    const len = new Float64Array(Math.max(64, n));
+    let totalLen = 0;
+    for (let d = 0; d < n; d++) {
+      let total = 0;
+      for (let j = start[d]!; j < start[d + 1]!; j++) {
+        const t = terms[j]!;
+        const c = counts[j]!;
+        df[t]!++;
+        total += c;
+        if (c > maxTf[t]!) maxTf[t] = c;
+      }
+      for (let j = start[d]!; j < start[d + 1]!; j++)
+        if (total < minLen[terms[j]!]!) minLen[terms[j]!] = total;
+      len[d] = total;
+      totalLen += total;
+    }
+    const lists = new Array<PostingList | undefined>(dict.length);
+    for (let t = 0; t < dict.length; t++) {
+      if (df[t] === 0) continue;
+      const p = new PostingList(df[t]!);
+      lists[t] = p;
+      this.postings.set(dict[t]!, p);
+      this.maxTf.set(dict[t]!, maxTf[t]!);
+      this.minLen.set(dict[t]!, minLen[t]!);
+    }
+    for (let d = 0; d < n; d++)
+      for (let j = start[d]!; j < start[d + 1]!; j++) lists[terms[j]!]!.push(d, counts[j]!);
+    for (let d = 0; d < n; d++) {
+      const id = docs.ids[d]!;
+      if (this.num.has(id)) {
+        this.clear();
+        throw new Error(`loadBulk: document ${id} repeats`);
+      }
+      this.num.set(id, d);
+    }
+    this.ids = docs.ids.slice();
+    this.len = len;
+    this.next = n;
+    this.totalLen = totalLen;
+    this.bulk = docs;
   }
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
@@ -322,7 +399,7 @@ export class LexicalIndex {
   ): Map<string, number> {
     const acc = new Map<string, number>();
     for (const id of ids) {
-      const counts = this.docTerms.get(id);
+      const counts = this.termsOf(id);
       const d = this.num.get(id);
       const len = d === undefined ? 1 : this.len[d]!;
       if (!counts) continue;
@@ -345,7 +422,7 @@ export class LexicalIndex {
    */
   sharedTerms(id: string, maxDf: number): { id: string; weight: number }[] {
     const acc = new Map<string, number>();
-    for (const t of this.docTerms.get(id)?.keys() ?? []) {
+    for (const t of this.termsOf(id)?.keys() ?? []) {
       const p = this.postings.get(t);
       if (!p || p.live < 2 || p.live > maxDf) continue;
       const w = this.idf(t);
@@ -361,7 +438,8 @@ export class LexicalIndex {
 
   /** The index as JSON-able data (to persist it). */
   snapshot(): LexicalSnapshot {
-    return { version: 1, docs: [...this.docTerms].map(([id, c]) => [id, [...c]]) };
+    const docs = [...this.num].sort((a, b) => a[1] - b[1]);
+    return { version: 1, docs: docs.map(([id]) => [id, [...this.termsOf(id)!]]) };
   }
 
   /**
@@ -416,6 +494,9 @@ export class LexicalIndex {
   /** Numbers the documents 0.. again, in their order, and rebuilds the postings. */
   private renumber(): void {
     const docs = [...this.num].sort((a, b) => a[1] - b[1]);
+    // The bulk documents' numbers change: their term counts become maps first.
+    if (this.bulk) for (const [id] of docs) this.docTerms.set(id, this.termsOf(id)!);
+    this.bulk = undefined;
     this.postings.clear();
     this.num.clear();
     this.ids = [];
@@ -434,6 +515,19 @@ export class LexicalIndex {
     this.len = len;
     this.next = docs.length;
   }
+}
+
+/**
+ * Documents in arrays for {@link LexicalIndex.loadBulk}: document `d` (id `ids[d]`) holds the
+ * terms `dict[terms[j]]` with counts `counts[j]` for `j` in `start[d]..start[d + 1]`.
+ */
+export interface BulkDocs {
+  n: number;
+  ids: readonly string[];
+  start: Uint32Array;
+  terms: Uint32Array;
+  counts: Uint32Array | Float64Array;
+  dict: readonly string[];
 }
 
 function sum(counts: ReadonlyMap<string, number>): number {

@@ -2,6 +2,7 @@
 // clear of memories that change before the first search takes it (see `syncedRetriever`).
 import { LEXICAL_VERSION, type LexicalRow } from './lexical-row';
 import { Retriever } from './retriever';
+import type { LexicalColumns } from '../store/lexical-columns';
 
 /**
  * A Retriever built at open from the store's lexical rows (while the vectors still stream in),
@@ -16,11 +17,25 @@ export interface LoadedLexical {
 /**
  * Indexes stored lexical rows of the analysis in use (rows of another version are left out:
  * their memories are analysed anew by the first search).
- * @param rows - the lexical rows the store (or its checkpoint) holds
+ * @param rows - the lexical rows the store (or its checkpoint) holds as objects
+ * @param columns - rows a checkpoint holds in columns (indexed from there, in bulk)
  */
-export function retrieverFromRows(rows: readonly LexicalRow[]): LoadedLexical {
+export function retrieverFromRows(
+  rows: readonly LexicalRow[],
+  columns?: LexicalColumns,
+): LoadedLexical {
   const retriever = new Retriever();
   const ids = new Set<string>();
+  if (columns) {
+    const take: number[] = [];
+    for (let i = 0; i < columns.n; i++) {
+      const id = columns.ids[i]!;
+      if (columns.v[i] !== LEXICAL_VERSION || ids.has(id)) continue;
+      take.push(i);
+      ids.add(id);
+    }
+    retriever.loadColumns(columns, take);
+  }
   for (const row of rows) {
     if (row.v !== LEXICAL_VERSION) continue;
     retriever.upsertRow(row);

@@ -8,12 +8,18 @@
  * {@link PostingList.compact}. `live` counts the others: the term's document frequency.
  */
 export class PostingList {
-  docs = new Int32Array(4);
-  tfs = new Float64Array(4);
+  docs: Int32Array;
+  tfs: Float64Array;
   /** Entries held, removed documents' included. */
   n = 0;
   /** Entries of documents still indexed (document frequency). */
   live = 0;
+
+  /** @param capacity - entries to make room for at first */
+  constructor(capacity = 4) {
+    this.docs = new Int32Array(Math.max(1, capacity));
+    this.tfs = new Float64Array(Math.max(1, capacity));
+  }
 
   /**
    * Appends a document (its number above every number held).

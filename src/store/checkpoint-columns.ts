@@ -5,7 +5,8 @@
 // of these columns). A field of unexpected type, or one the schema does not name, is kept in a
 // per-record `extra` object, so every record decodes to exactly what was encoded.
 import type { CheckpointData } from './checkpoint-io';
-import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
+import { checkColumns, rowAt, type LexicalColumns, type TermPairs } from './lexical-columns';
+import type { DocInfo, LexicalRow, LinkRecord, MemoryRecord } from './records';
 
 /** Columns of one table: which fields are numbers, strings, booleans or any JSON value. */
 interface TableSchema {
@@ -280,55 +281,45 @@ function encodeLexical(w: Writer, rows: readonly LexicalRow[]): number {
   return fit.length;
 }
 
-/** Lexical rows back, in the order they were encoded. */
-function decodeLexical(r: Reader, n: number, total: number): LexicalRow[] {
-  const dict = (r.column('lexical.dict') ?? []) as string[];
-  const ids = (r.column('lexical.id', n) ?? []) as string[];
-  const v = r.u32('lexical.v', n);
-  const pairs = (key: 'terms' | 'dates') => {
-    const start = r.u32(`lexical.${key}.start`, n + 1);
-    const tid = r.u32(`lexical.${key}.ids`);
-    const cnt = r.u32(`lexical.${key}.counts`, tid.length);
-    return (i: number): [string, number][] => {
-      const out = new Array<[string, number]>(start[i + 1]! - start[i]!);
-      for (let j = start[i]!, o = 0; j < start[i + 1]!; j++, o++) {
-        const t = dict[tid[j]!];
-        if (t === undefined) throw new Error('a term is not in the dictionary');
-        out[o] = [t, cnt[j]!];
-      }
-      return out;
+/** The lexical rows held in columns, as columns (see `lexical-columns.ts`). */
+function decodeLexical(r: Reader, n: number): LexicalColumns {
+  const pairs = (key: 'terms' | 'dates'): TermPairs => {
+    const ids = r.u32(`lexical.${key}.ids`);
+    return {
+      start: r.u32(`lexical.${key}.start`, n + 1),
+      ids,
+      counts: r.u32(`lexical.${key}.counts`, ids.length),
     };
   };
-  const terms = pairs('terms');
-  const dates = pairs('dates');
-  const has = r.u8('lexical.passages.has', n);
-  const pStart = r.u32('lexical.passages.start', n + 1);
-  const wStart = r.u32('lexical.passages.words');
-  const idx = r.u32('lexical.passages.idx');
-  const infos = decodeTable<LexicalRow['info']>(r, 'lexical.info', n, INFO);
-  const fit = new Array<LexicalRow>(n);
-  for (let i = 0; i < n; i++) {
-    const row: LexicalRow = {
-      id: ids[i]!,
-      v: v[i]!,
-      terms: terms(i),
-      dates: dates(i),
-      info: infos[i]!,
-    };
-    if (has[i]) {
-      const passages: number[][] = [];
-      for (let p = pStart[i]!; p < pStart[i + 1]!; p++)
-        passages.push(Array.from(idx.subarray(wStart[p]!, wStart[p + 1]!)));
-      row.passages = passages;
-    }
-    fit[i] = row;
-  }
-  const raw = (r.column('lexical.raw') ?? []) as [number, LexicalRow][];
-  if (!raw.length) return fit;
+  const columns: LexicalColumns = {
+    n,
+    dict: (r.column('lexical.dict') ?? []) as string[],
+    ids: (r.column('lexical.id', n) ?? []) as string[],
+    v: r.u32('lexical.v', n),
+    terms: pairs('terms'),
+    dates: pairs('dates'),
+    passages: {
+      has: r.u8('lexical.passages.has', n),
+      start: r.u32('lexical.passages.start', n + 1),
+      words: r.u32('lexical.passages.words'),
+      idx: r.u32('lexical.passages.idx'),
+    },
+    info: decodeTable<DocInfo>(r, 'lexical.info', n, INFO),
+  };
+  checkColumns(columns);
+  return columns;
+}
+
+/** Lexical rows back, in the order they were encoded: `total` rows, `columns` and the raw ones. */
+function joinRows(
+  columns: LexicalColumns,
+  raw: readonly [number, LexicalRow][],
+  total: number,
+): LexicalRow[] {
   const out: LexicalRow[] = [];
   let f = 0;
   let q = 0;
-  for (let i = 0; i < total; i++) out.push(raw[q]?.[0] === i ? raw[q++]![1] : fit[f++]!);
+  for (let i = 0; i < total; i++) out.push(raw[q]?.[0] === i ? raw[q++]![1] : rowAt(columns, f++));
   return out;
 }
 
@@ -413,15 +404,29 @@ class Reader {
   }
 }
 
+/** A decoded checkpoint whose lexical rows may still be in columns. */
+export interface DecodedCheckpoint extends CheckpointData {
+  /**
+   * The lexical rows held in columns, when they were left there (`lazyLexical`); `lexical` then
+   * holds only the rows kept whole (those the columns could not hold).
+   */
+  lexicalColumns?: LexicalColumns;
+}
+
 /**
  * The checkpoint's records from its bytes (format 3).
  * @param bytes - what {@link encodeColumns} made (its buffer 8-byte aligned at `byteOffset`)
+ * @param lazyLexical - leave the lexical rows that are in columns there (`lexicalColumns`)
+ *   instead of making a `LexicalRow` object of each
  * @returns the records and the log position written into them
  * @throws Error when the bytes are not such columns (the caller falls back to the records)
  */
-export function decodeColumns(bytes: Uint8Array<ArrayBuffer>): {
+export function decodeColumns(
+  bytes: Uint8Array<ArrayBuffer>,
+  lazyLexical = false,
+): {
   seq: number;
-  data: CheckpointData;
+  data: DecodedCheckpoint;
 } {
   if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -432,13 +437,18 @@ export function decodeColumns(bytes: Uint8Array<ArrayBuffer>): {
   const dir = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len))) as Directory;
   const r = new Reader(bytes, Math.ceil((12 + len) / 8) * 8, dir);
   const c = dir.counts;
+  const lexicalColumns = decodeLexical(r, c.lexicalColumns!);
+  const raw = (r.column('lexical.raw') ?? []) as [number, LexicalRow][];
+  if (raw.length + lexicalColumns.n !== c.lexical) throw new Error('lexical row counts differ');
   return {
     seq: dir.seq,
     data: {
       memories: decodeTable<MemoryRecord>(r, 'memories', c.memories!, MEMORY),
       versions: decodeTable<MemoryRecord>(r, 'versions', c.versions!, MEMORY),
       links: decodeTable<LinkRecord>(r, 'links', c.links!, LINK),
-      lexical: decodeLexical(r, c.lexicalColumns!, c.lexical!),
+      ...(lazyLexical
+        ? { lexical: raw.map(([, row]) => row), lexicalColumns }
+        : { lexical: joinRows(lexicalColumns, raw, c.lexical!) }),
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   encodeJsonCheckpoint,
   type CheckpointHead,
 } from './checkpoint';
+import type { DecodedCheckpoint } from './checkpoint-columns';
 import type { RecordCipher } from './cipher';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
@@ -23,7 +24,8 @@ export interface CheckpointData {
 
 /**
  * The stored checkpoint, or undefined when there is none or it cannot be read (torn,
- * damaged, older format: see `checkpoint.ts`); `onUnreadable` hears why.
+ * damaged, older format: see `checkpoint.ts`); `onUnreadable` hears why. The lexical rows of a
+ * columnar checkpoint stay in columns (`lexicalColumns`), indexed from there.
  * @param db - the open database
  * @param onUnreadable - told why a stored checkpoint was not used
  */
@@ -32,7 +34,7 @@ export async function readCheckpoint(
   onUnreadable?: (reason: string) => void,
   phases?: Record<string, number>,
   cipher?: RecordCipher,
-): Promise<{ seq: number; data: CheckpointData } | undefined> {
+): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
   const t0 = performance.now();
   const tx = db.transaction('checkpoints', 'readonly');
   const [head, stored] = await Promise.all([
@@ -51,7 +53,7 @@ export async function readCheckpoint(
     }
   }
   const t1 = performance.now();
-  const read = await decodeCheckpoint(head, chunks, phases);
+  const read = await decodeCheckpoint(head, chunks, phases, true);
   if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
   if ('reason' in read) {
     onUnreadable?.(read.reason);

@@ -10,7 +10,7 @@
 // to the records (format 1, without the hash, is no longer read).
 import { sha256Hex } from './event-log';
 import type { CheckpointData } from './checkpoint-io';
-import { decodeColumns, encodeColumns } from './checkpoint-columns';
+import { decodeColumns, encodeColumns, type DecodedCheckpoint } from './checkpoint-columns';
 
 /** The head record of a checkpoint; its chunks follow under keys 0..chunks-1. */
 export interface CheckpointHead {
@@ -90,13 +90,15 @@ export async function encodeJsonCheckpoint(
 
 /**
  * Joins, checks and decodes chunks (format 2 or 3).
+ * @param lazyLexical - format 3: leave the lexical rows in columns (see `decodeColumns`)
  * @returns the records, or why they cannot be read (torn, damaged, foreign or of an older format)
  */
 export async function decodeCheckpoint(
   head: unknown,
   chunks: readonly unknown[],
   phases?: Record<string, number>,
-): Promise<{ value: CheckpointData } | { reason: string }> {
+  lazyLexical = false,
+): Promise<{ value: DecodedCheckpoint } | { reason: string }> {
   const h = head as Partial<CheckpointHead> | undefined;
   if (!h || typeof h !== 'object') return { reason: 'no checkpoint head' };
   if (h.format !== 2 && h.format !== 3)
@@ -105,7 +107,7 @@ export async function decodeCheckpoint(
     return { reason: 'checkpoint head is unreadable' };
   if (chunks.length !== h.chunks)
     return { reason: `checkpoint has ${chunks.length} chunks, its head says ${h.chunks}` };
-  if (h.format === 3) return decodeBytes(h as CheckpointHead, chunks, phases);
+  if (h.format === 3) return decodeBytes(h as CheckpointHead, chunks, phases, lazyLexical);
   if (!chunks.every((c): c is string => typeof c === 'string'))
     return { reason: 'a checkpoint chunk is not text' };
   const json = chunks.join('');
@@ -134,8 +136,9 @@ export async function decodeCheckpoint(
 async function decodeBytes(
   h: CheckpointHead,
   chunks: readonly unknown[],
-  phases?: Record<string, number>,
-): Promise<{ value: CheckpointData } | { reason: string }> {
+  phases: Record<string, number> | undefined,
+  lazyLexical: boolean,
+): Promise<{ value: DecodedCheckpoint } | { reason: string }> {
   const parts = chunks.map((c) =>
     c instanceof ArrayBuffer ? new Uint8Array(c) : ArrayBuffer.isView(c) ? c : undefined,
   );
@@ -159,7 +162,7 @@ async function decodeBytes(
   let read: ReturnType<typeof decodeColumns> | undefined;
   let why = '';
   try {
-    read = decodeColumns(bytes);
+    read = decodeColumns(bytes, lazyLexical);
   } catch (e) {
     why = e instanceof Error ? e.message : String(e);
   }

@@ -1,7 +1,8 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { readBirth, removeBirth, writeBirth, type StoreBirth } from './store-birth';
 import { EngramError, fromStorageError, isEngramError } from '../errors';
-import { readCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint-io';
+import { readCheckpoint, writeCheckpoint } from './checkpoint-io';
+import type { DecodedCheckpoint } from './checkpoint-columns';
 import { readIndexLayout, writeIndexLayout, type IndexLayout } from './index-layout-io';
 import { RecordCipher } from './cipher';
 import { openContents } from './contents-open';
@@ -366,7 +367,7 @@ export class MemoryStore {
    */
   async readCheckpoint(
     phases?: Record<string, number>,
-  ): Promise<{ seq: number; data: CheckpointData } | undefined> {
+  ): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
     this.assertOpen();
     return readCheckpoint(
       this.db,
