@@ -76,7 +76,7 @@ export type { ExportHeader, ExportOptions } from './memory/export';
 export type { EncryptionHeader, EncryptionSecret } from './store/data-key';
 export type { ImportOptions, ImportResult, ImportSource } from './memory/import';
 export type { MetadataFilter, FieldOps } from './engine/filters';
-export type { EmbedderSpec } from './engine/embedder-spec';
+export type { EmbedderSpec, ParallelEmbedding } from './engine/embedder-spec';
 export type { Embedder, EmbedOptions, LoadProgress } from './embed/embedder';
 export type { LogVerification } from './store/event-log';
 export type { VerifyCode, VerifyProblem, VerifyReport } from './memory/verify';

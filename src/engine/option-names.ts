@@ -93,6 +93,7 @@ export const EMBEDDER_SPEC_OPTIONS: Record<EmbedderSpec['type'], OptionShape> = 
     batchSize: true,
     batchTokens: true,
     cache: true,
+    instances: true,
   }),
   transformers: optionShape<SpecOf<'transformers'>>({
     type: true,

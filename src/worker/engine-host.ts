@@ -52,6 +52,8 @@ export type HostOpenOptions = Omit<EngineOptions, 'embedder' | 'log' | 'clock' |
  */
 export class EngineHost {
   private engine: Engine | undefined;
+  /** The embedder built here from a spec (disposed on close). */
+  private ownEmbedder: Embedder | undefined;
 
   /**
    * Builds the embedder and opens the store.
@@ -69,7 +71,8 @@ export class EngineHost {
       options = { ...options, sync: { ...options.sync, onStatus: onSyncStatus } };
     const embedder = isEmbedder(options.embedder)
       ? options.embedder
-      : await createEmbedder(options.embedder, onLoadProgress);
+      : await createEmbedder(options.embedder, onLoadProgress, log);
+    this.ownEmbedder = embedder === options.embedder ? undefined : embedder;
     const { embedder: _e, ...rest } = options;
     this.engine = await Engine.open({
       ...rest,
@@ -251,6 +254,9 @@ export class EngineHost {
   async close(): Promise<void> {
     await this.engine?.close();
     this.engine = undefined;
+    // The embedder built from a spec (its Workers stopped); a live one passed in is the app's.
+    await this.ownEmbedder?.dispose?.();
+    this.ownEmbedder = undefined;
   }
 
   private need(): Engine {

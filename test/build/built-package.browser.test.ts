@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -183,6 +184,25 @@ async function runBuiltApp(root: string): Promise<BuiltAppRun> {
         (window as unknown as { runExample: (n: string) => Promise<ExampleRun> }).runExample(name),
       `consumer-${Date.now()}`,
     );
+    // A bulk addMany: the embedding Workers start from the engine Worker's own script (each
+    // bundler's copy of it), and close() stops them with the engine's.
+    const bulk = await page.evaluate(
+      (name) =>
+        (
+          window as unknown as {
+            runBulk: (n: string) => Promise<{ stored: number; cores: number }>;
+          }
+        ).runBulk(name),
+      `consumer-bulk-${Date.now()}`,
+    );
+    expect(bulk.stored).toBe(100);
+    expect(page.workers().length).toBe(Math.min(Math.max(bulk.cores, 1), 4));
+    await page.evaluate(() =>
+      (window as unknown as { closeBulk: () => Promise<void> }).closeBulk(),
+    );
+    for (let i = 0; i < 50 && page.workers().length > 0; i++)
+      await new Promise((ok) => setTimeout(ok, 100));
+    expect(page.workers().length).toBe(0);
     await context.close();
     expect(pageErrors).toEqual([]);
     expect(r.inWorker).toBe(true);
@@ -215,9 +235,13 @@ async function runBuiltApp(root: string): Promise<BuiltAppRun> {
       .filter((p) => p.endsWith('.js'))
       .reduce((n, p) => n + gzipSync(readFileSync(join(root, p))).length, 0);
     expect(modelBytes).toBe(treeBytes(join(root, 'engram/use-lite')));
-    // One of tfjs' three wasm binaries, the one this browser runs.
-    expect(wasmBytes).toBeGreaterThan(0);
-    expect(wasmBytes).toBeLessThan(treeBytes(join(root, 'engram/tfjs-wasm')));
+    // One of tfjs' three wasm binaries, the one this browser runs (fetched by each model
+    // instance: the engine's Worker and the bulk call's embedding Workers).
+    const wasmFiles = [...sent.keys()].filter((p) => p.endsWith('.wasm'));
+    expect(wasmFiles).toHaveLength(1);
+    const wasmFileBytes = statSync(join(root, wasmFiles[0]!)).size;
+    expect(wasmFileBytes).toBeLessThan(treeBytes(join(root, 'engram/tfjs-wasm')));
+    expect(wasmBytes % wasmFileBytes).toBe(0);
     return { r, requests, url, modelBytes, wasmBytes, jsBytes, jsPageGzip };
   } finally {
     await close();
@@ -324,7 +348,8 @@ test('the same app built with esbuild (the Worker as a second entry, runtime fil
   const js = jsGzipIn(out);
   const { requests, jsPageGzip } = await runBuiltApp(out);
   // The Worker is the entry built beside the chunks, not a copy esbuild made elsewhere.
-  expect(requests.filter((u) => u.endsWith('/worker.js'))).toHaveLength(1);
+  // (one URL: the engine's Worker and its embedding Workers run the same script)
+  expect(new Set(requests.filter((u) => u.endsWith('/worker.js'))).size).toBe(1);
   console.log(
     `esbuild ${esbuildVersion}: built in ${(buildMs / 1e3).toFixed(1)} s, JS ${js.files} files, ` +
       `${(js.gzip / 1e3).toFixed(0)} kB gzip (page read ${(jsPageGzip / 1e3).toFixed(0)} kB gzip); ` +

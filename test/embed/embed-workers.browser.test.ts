@@ -1,0 +1,74 @@
+// The offline model on two instances in Chromium (issue 14, ingest): the engine's Worker starts
+// a second embedding Worker (a copy of its own script) for a large call only, the vectors equal
+// one instance's (within 1e-6), addMany's progress still comes, and close() stops the Worker.
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openPage } from '../helpers/browser';
+
+type EngramModule = typeof import('../../src/engram');
+type Held = { held: import('../../src/engram').Engram; a: Float32Array[]; texts: string[] };
+
+/** The page's dedicated Workers, nested ones included, once their number settles at `n`. */
+async function workers(page: Page, n: number): Promise<number> {
+  for (let i = 0; i < 50 && page.workers().length !== n; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  return page.workers().length;
+}
+
+test('two USE-lite instances: same vectors as one, started for a large call, stopped on close', async () => {
+  const page = await openPage();
+  await page.evaluate(async () => {
+    const { Engram } = await importSrc<EngramModule>('/src/engram.ts');
+    const turn = (i: number) =>
+      `I went to the market with my ${['cat', 'friend', 'sister'][i % 3]} on day ${i}${i % 3 ? '' : ' and then we talked about it for a while'}.`;
+    const texts = Array.from({ length: 160 }, (_, i) => turn(i));
+    const one = await Engram.open({
+      name: `pool-1-${Date.now()}`,
+      embedder: { type: 'use-lite', instances: 1 },
+      backend: 'cpu',
+    });
+    const a = await one.embed(texts);
+    await one.close();
+    const held = await Engram.open({
+      name: `pool-2-${Date.now()}`,
+      embedder: { type: 'use-lite', instances: 2 },
+      backend: 'cpu',
+    });
+    await held.add('a single add stays on the engine Worker', { infer: false });
+    Object.assign(globalThis, { held, a, texts } satisfies Held);
+  });
+  // The engine's Worker only: nothing started for one text.
+  expect(await workers(page, 1)).toBe(1);
+
+  const r = await page.evaluate(async () => {
+    const { held, a, texts } = globalThis as unknown as Held;
+    const b = await held.embed(texts);
+    let maxDiff = 0;
+    a.forEach((v, i) =>
+      v.forEach((x, k) => (maxDiff = Math.max(maxDiff, Math.abs(x - b[i]![k]!)))),
+    );
+    const progress: number[] = [];
+    const added = await held.addMany(
+      texts.map((text) => ({ text })),
+      (p) => progress.push(p.done),
+    );
+    const top = await held.search(texts[7]!, { limit: 1 });
+    return {
+      maxDiff,
+      n: b.length,
+      progress,
+      stored: added.results.length,
+      top: top.results[0]?.memory,
+    };
+  });
+  expect(r.n).toBe(160);
+  expect(r.maxDiff).toBeLessThan(1e-6);
+  expect(r.progress).toEqual([128, 160]);
+  expect(r.stored).toBe(160);
+  expect(r.top).toBe('I went to the market with my friend on day 7.');
+  // The engine's Worker and one embedding Worker.
+  expect(await workers(page, 2)).toBe(2);
+
+  await page.evaluate(() => (globalThis as unknown as Held).held.close());
+  expect(await workers(page, 0)).toBe(0);
+});
