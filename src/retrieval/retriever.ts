@@ -327,17 +327,7 @@ export class Retriever extends Corpus {
     if (o.updates) {
       const doc = (id: string): UpdateDoc | undefined => {
         const row = this.rows.get(id);
-        const inf = this.info.get(id);
-        if (!row || !inf) return undefined;
-        return {
-          terms: new Set(row.terms.map(([t]) => t)),
-          ...(row.passages && row.passages.length > 1
-            ? { passages: passageTerms(row).map((p) => new Set(p.map(([t]) => t))) }
-            : {}),
-          time: inf.time ?? 0,
-          seq: inf.seq,
-          ...(inf.role ? { role: inf.role } : {}),
-        };
+        return row && updateDocOf(row);
       };
       scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
     }
@@ -352,6 +342,27 @@ export class Retriever extends Corpus {
     step?.('standing', standingOn);
     return scores;
   }
+}
+
+/** Each row's {@link UpdateDoc}, made the first time a search needs it (rows are never mutated). */
+const updateDocs = new WeakMap<LexicalRow, UpdateDoc>();
+
+/** The knowledge-update stage's view of an indexed row (its term sets, time, order, role). */
+function updateDocOf(row: LexicalRow): UpdateDoc {
+  let d = updateDocs.get(row);
+  if (d) return d;
+  const inf = row.info;
+  d = {
+    terms: new Set(row.terms.map(([t]) => t)),
+    ...(row.passages && row.passages.length > 1
+      ? { passages: passageTerms(row).map((p) => new Set(p.map(([t]) => t))) }
+      : {}),
+    time: inf.time ?? 0,
+    seq: inf.seq,
+    ...(inf.role ? { role: inf.role } : {}),
+  };
+  updateDocs.set(row, d);
+  return d;
 }
 
 function filterScores(s: Scores, allow: (id: string) => boolean): Scores {
