@@ -1,7 +1,7 @@
 // `npx vite-node bench/scale-ranks.ts -- [--n=10000] [--out=FILE]`: the default search's top 10
 // (texts and scores) for every BEAM probing question over N memories, with a fixed clock and no
 // reinforcement, so that two versions of the code can be compared answer for answer (run it in
-// each worktree, then compare the files). Memory ids are random, so results are written as texts.
+// each worktree, then compare the files; ids are made in write order).
 import 'fake-indexeddb/auto';
 import { writeFileSync } from 'node:fs';
 import { Engine } from '../src/engine/engine';
@@ -13,6 +13,12 @@ const arg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const n = Number(arg('n', '10000'));
 const { texts, queries } = loadBeamTexts(arg('data', '../shared/data/beam/100K'));
+// Ids in write order (ties of equal texts are broken by id: random ones would differ per run).
+let nextId = 0;
+crypto.randomUUID = () =>
+  `00000000-0000-4000-8000-${(nextId++).toString(16).padStart(12, '0')}` as ReturnType<
+    typeof crypto.randomUUID
+  >;
 let now = Date.UTC(2026, 0, 1);
 const engine = await Engine.open({
   name: `scale-ranks-${Date.now()}`,
@@ -26,7 +32,7 @@ now = Date.UTC(2026, 6, 1);
 const out: [string, string][][] = [];
 for (const q of queries) {
   const { results } = await engine.search(q);
-  out.push(results.map((r) => [r.text, r.score.toPrecision(9)]));
+  out.push(results.map((r) => [r.memory, r.score.toPrecision(9)]));
 }
 writeFileSync(arg('out', 'ranks.json'), JSON.stringify(out));
 await engine.reset();

@@ -347,9 +347,7 @@ export class Corpus {
         const other = memoryOfKey(l.id);
         if (other !== id && l.weight > (acc.get(other) ?? 0)) acc.set(other, l.weight);
       }
-    return [...acc]
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .map(([to, weight]) => ({ id: to, weight }));
+    return [...acc.keys()].sort().map((to) => ({ id: to, weight: acc.get(to)! }));
   }
 
   protected refreshEpisodes(): void {

@@ -264,7 +264,9 @@ export class Retriever extends Corpus {
 
     // Speaker named in the query (early: before context and links; late: on the final score).
     const speakerOf = (id: string): string | undefined => this.info.get(id)?.speaker;
-    if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
+    // (No name in the query: nothing to boost, and no copy of the candidates made.)
+    if (o.lexical && q.names.length > 0)
+      scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
     step?.('speaker', o.lexical);
 
     // 2. Time: windows named in the query, and "when" questions.
@@ -288,8 +290,8 @@ export class Retriever extends Corpus {
     }
     step?.('time', o.time);
 
-    // 3. Context: neighbours in the same episode.
-    if (o.context) {
+    // 3. Context: neighbours in the same episode (none without episodes).
+    if (o.context && this.episodes.size > 0) {
       scores = expandContext(
         scores,
         (id, radius) => this.neighbours(id, radius).filter((n) => allow(n.id)),
@@ -320,7 +322,8 @@ export class Retriever extends Corpus {
     }
     step?.('links', o.links && (stored || o.links.shared));
 
-    if (o.lexical) scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
+    if (o.lexical && q.names.length > 0)
+      scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
     step?.('speakerLate', o.lexical);
 
     // 5. Knowledge updates: a later restatement with a changed value above the earlier one.

@@ -74,6 +74,16 @@ export interface UpdateDoc {
 
 const hasDigit = /\d/;
 
+/** The value terms (with a digit) of each term set seen, kept while the set lives. */
+const valueSets = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/** The terms of `terms` that hold a digit (amounts, counts, dates, times), made once per set. */
+function valuesOf(terms: ReadonlySet<string>): ReadonlySet<string> {
+  let v = valueSets.get(terms);
+  if (!v) valueSets.set(terms, (v = new Set([...terms].filter((t) => hasDigit.test(t)))));
+  return v;
+}
+
 /**
  * The first `pool` entries of `scores` sorted by score descending, stably (ties keep the map's
  * order), as `[...scores].sort(…).slice(0, pool)` but sorting only the entries at or above the
@@ -144,7 +154,7 @@ export function preferNewer(
     if (!d) return [];
     const f = focus(d, queryTerms);
     const matched = [...queryTerms].filter((t) => f.has(t));
-    const values = new Set([...f].filter((t) => hasDigit.test(t)));
+    const values = valuesOf(f);
     return matched.length >= minShared && values.size > 0
       ? [{ id, score, d, f, matched, values, says: cued(f) }]
       : [];
