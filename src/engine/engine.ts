@@ -126,6 +126,12 @@ export class Engine {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** The idle checkpoint in flight (close waits for it). */
   private idleCheckpoint: Promise<void> = Promise.resolve();
+  /**
+   * Writes started and not finished (an `addMany` counts once for all its transactions): the
+   * store is not idle while any runs, so the idle checkpoint waits (one that slipped in between
+   * a bulk fill's transactions rewrote every memory each time: quadratic in the fill).
+   */
+  private writesInFlight = 0;
   private closed = false;
   private catchUp: Promise<void> = Promise.resolve();
   /**
@@ -308,7 +314,13 @@ export class Engine {
     this.assertOpen();
     if (!Array.isArray(items)) throw new EngramError('InvalidArgument', 'items must be an array');
     checkOptionNames(options, ADD_MANY_OPTIONS, 'addMany');
-    return addBatch(this.core, items, options);
+    this.writesInFlight++;
+    try {
+      return await addBatch(this.core, items, options);
+    } finally {
+      this.writesInFlight--;
+      if (!this.closed) this.scheduleCheckpoint();
+    }
   }
 
   /** Finds the memories closest in meaning to `query`, within a scope, filter and time. */
@@ -799,6 +811,15 @@ export class Engine {
    * (catch-up and reload failed) refuses it with `OutOfSync`, so nothing is decided on stale data.
    */
   private async write(fn: () => Promise<EventRecord[]>): Promise<void> {
+    this.writesInFlight++;
+    try {
+      await this.writeLocked(fn);
+    } finally {
+      this.writesInFlight--;
+    }
+  }
+
+  private async writeLocked(fn: () => Promise<EventRecord[]>): Promise<void> {
     const events = await this.sync.withWriteLock(async () => {
       this.assertOpen();
       await this.catchUpNow();
@@ -845,6 +866,7 @@ export class Engine {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
+      if (this.writesInFlight > 0) return this.scheduleCheckpoint(); // not idle: wait again
       this.idleCheckpoint = this.checkpointWhenIdle();
     }, idleMs);
     // In Node, a pending idle checkpoint does not keep the process alive.

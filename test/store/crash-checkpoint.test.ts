@@ -77,6 +77,23 @@ test(
 );
 
 test(
+  'a long addMany is not idle between its transactions: one idle checkpoint, after it',
+  { timeout: 60_000 },
+  async () => {
+    const logs: string[] = [];
+    // 1,600 items the embedder embeds are 13 transactions of 128, each longer than idleMs:
+    // before, the timer fired during one and a checkpoint (every memory) came after each.
+    const e = await open('idle-bulk', { minMemories: 20, minEvents: 10, idleMs: 10 }, logs);
+    await e.addMany(notes(0, 1600));
+    const written = () => logs.filter((m) => m.startsWith('engram: checkpoint written'));
+    expect(written()).toEqual([]);
+    expect(await eventually(() => storedSeq(e))).toBe(1600);
+    expect(written()).toEqual(['engram: checkpoint written at seq 1600 (idle)']);
+    await e.close();
+  },
+);
+
+test(
   'no idle checkpoint below minMemories or with idleMs: false; close() still writes one',
   {
     timeout: 60_000,
@@ -146,12 +163,14 @@ test(
     const lastSeq = (await e.verifyLog()).events;
     // Searches for twice idleMs after the last write: each re-arms the timer.
     const until = Date.now() + 2 * cp.idleMs;
+    // The last search re-armed the timer as it started: the quiet period counts from there.
+    let quietSince = Date.now();
     while (Date.now() < until) {
+      quietSince = Date.now();
       await e.search('topic 3', { reinforce: false });
       await sleep(50);
     }
     expect(await storedSeq(e)).toBeUndefined();
-    const quietSince = Date.now();
     expect(await eventually(() => storedSeq(e))).toBe(lastSeq);
     expect(Date.now() - quietSince).toBeGreaterThanOrEqual(cp.idleMs - 50);
     await e.close();
