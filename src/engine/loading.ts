@@ -3,6 +3,7 @@
 import type { MemoryStore } from '../store/memory-store';
 import type { MemoryState } from './memory-state';
 import { retrieverFromRows, type LoadedLexical } from '../retrieval/loaded-lexical';
+import { LEXICAL_VERSION } from '../retrieval/lexical-row';
 import type { CheckpointOptions } from './options';
 import { IvfIndex } from '../search/ivf-index';
 
@@ -183,6 +184,9 @@ export async function catchUpState(
   state.drop([...ids].filter((id) => !found.has(id)));
   state.drop([...found]); // re-applied below from what is stored
   state.apply(read.memories, read.versions);
+  // Their stored lexical rows (written with them): the next search indexes these instead of
+  // analysing the texts again (at open, every memory changed since the checkpoint).
+  state.noteRows(read.lexical.filter((r) => r.v === LEXICAL_VERSION));
   // Links are symmetric: restore both directions of every link read.
   state.addLinks(read.links.flatMap((l) => [l, { ...l, from: l.to, to: l.from }]));
   const last = events[events.length - 1];

@@ -172,9 +172,21 @@ export class LexicalIndex {
       totalLen += total;
     }
     const lists = new Array<PostingList | undefined>(dict.length);
+    // Every list's arrays are views into one pair of buffers (a list that outgrows its view
+    // gets arrays of its own): one allocation instead of two per term.
+    let entries = 0;
+    for (let t = 0; t < dict.length; t++) entries += df[t]!;
+    const docsAll = new Int32Array(entries);
+    const tfsAll = new Float64Array(entries);
+    let at = 0;
     for (let t = 0; t < dict.length; t++) {
       if (df[t] === 0) continue;
-      const p = new PostingList(df[t]!);
+      const p = new PostingList(
+        0,
+        docsAll.subarray(at, at + df[t]!),
+        tfsAll.subarray(at, at + df[t]!),
+      );
+      at += df[t]!;
       lists[t] = p;
       this.postings.set(dict[t]!, p);
       this.maxTf.set(dict[t]!, maxTf[t]!);

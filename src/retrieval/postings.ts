@@ -15,10 +15,14 @@ export class PostingList {
   /** Entries of documents still indexed (document frequency). */
   live = 0;
 
-  /** @param capacity - entries to make room for at first */
-  constructor(capacity = 4) {
-    this.docs = new Int32Array(Math.max(1, capacity));
-    this.tfs = new Float64Array(Math.max(1, capacity));
+  /**
+   * @param capacity - entries to make room for at first
+   * @param docs - room to use instead (a view into a shared buffer; `tfs` of the same length)
+   * @param tfs - room for the counts
+   */
+  constructor(capacity = 4, docs?: Int32Array, tfs?: Float64Array) {
+    this.docs = docs && docs.length > 0 ? docs : new Int32Array(Math.max(1, capacity));
+    this.tfs = tfs && docs && docs.length > 0 ? tfs : new Float64Array(Math.max(1, capacity));
   }
 
   /**

@@ -411,32 +411,38 @@ export class MemoryStore {
 
   /**
    * Reads what is stored of some memories: current versions (missing ids left
-   * out), past versions and links from them.
+   * out), past versions and links from them, and the lexical rows of their current versions
+   * (none while the lexical rows are dropped, `MetaRecord.lexicalDropped`: they may be stale
+   * then), all in one transaction.
    */
-  async readMemories(
-    ids: readonly string[],
-  ): Promise<{ memories: MemoryRecord[]; versions: MemoryRecord[]; links: LinkRecord[] }> {
+  async readMemories(ids: readonly string[]): Promise<{
+    memories: MemoryRecord[];
+    versions: MemoryRecord[];
+    links: LinkRecord[];
+    lexical: LexicalRow[];
+  }> {
     this.assertOpen();
-    const tx = this.db.transaction(['memories', 'versions', 'links'], 'readonly');
+    const tx = this.db.transaction(
+      ['meta', 'memories', 'versions', 'links', 'lexical'],
+      'readonly',
+    );
     const range = (id: string) => IDBKeyRange.bound([id], [id, []]);
-    const [found, versions, links] = await Promise.all([
+    const [meta, found, versions, links, rows] = await Promise.all([
+      tx.objectStore('meta').get('meta'),
       Promise.all(ids.map((id) => tx.objectStore('memories').get(id))),
       Promise.all(ids.map((id) => tx.objectStore('versions').getAll(range(id)))),
       Promise.all(ids.map((id) => tx.objectStore('links').getAll(range(id)))),
+      Promise.all(ids.map((id) => tx.objectStore('lexical').get(id))),
       tx.done,
     ]);
     const read = {
       memories: found.filter((m): m is MemoryRecord => m !== undefined),
       versions: versions.flat(),
       links: links.flat(),
+      lexical: meta?.lexicalDropped ? [] : rows.filter((r): r is LexicalRow => r !== undefined),
     };
     if (!this.cipher) return read;
-    const {
-      memories,
-      versions: past,
-      links: out,
-    } = await this.cipher.openDerived({ ...read, lexical: [] }, this.unopened);
-    return { memories, versions: past, links: out };
+    return this.cipher.openDerived(read, this.unopened);
   }
 
   /**

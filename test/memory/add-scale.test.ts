@@ -207,4 +207,41 @@ describe('a memory written here is analysed once', () => {
       await e.close();
     }
   });
+
+  it('reopened from a checkpoint, the memories written after it are indexed from their stored rows', async () => {
+    const name = `analysed-after-checkpoint-${crypto.randomUUID()}`;
+    const open = () =>
+      Engine.open({
+        name,
+        embedder: new HashEmbedder({ dim: 64 }),
+        backend: 'cpu',
+        checkpoint: { minMemories: 10, minEvents: 100, idleMs: false },
+      });
+    let e = await open();
+    await e.addMany(Array.from({ length: 300 }, (_, i) => ({ text: filler(i) })));
+    await e.close(); // writes the checkpoint
+    e = await open();
+    await e.addMany(NEW.map((text) => ({ text, userId: 'ada' })));
+    await e.close(); // too few events since: no new checkpoint
+    const log: string[] = [];
+    e = await Engine.open({
+      name,
+      embedder: new HashEmbedder({ dim: 64 }),
+      backend: 'cpu',
+      checkpoint: { minMemories: 10, minEvents: 100, idleMs: false },
+      log: (m) => log.push(m),
+    });
+    try {
+      expect(log.some((l) => l.includes('opened from the checkpoint'))).toBe(true);
+      const state = (e as unknown as { state: MemoryState }).state;
+      const { results } = await e.search('allergic to peanuts', { userId: 'ada', limit: 1 });
+      expect(results[0]!.memory).toBe(NEW[1]);
+      const retriever = syncedRetriever(state);
+      expect(retriever.size).toBe(300 + NEW.length);
+      // The checkpoint's rows and the caught-up memories' stored rows: no text analysed again.
+      expect(retriever.stats.analysed).toBe(0);
+    } finally {
+      await e.close();
+    }
+  });
 });
