@@ -12,14 +12,19 @@ export class RowTable {
   private columns: LexicalColumns | undefined;
 
   /**
-   * A memory's row (made from the columns when it is there).
+   * A memory's row: one held in columns is made the first time and kept from then on (the same
+   * object each time: stages cache what they derive from a row by the row object).
    * @param id - memory id
    */
   get(id: string): LexicalRow | undefined {
     const row = this.objects.get(id);
     if (row || !this.columns) return row;
     const i = this.inColumns.get(id);
-    return i === undefined ? undefined : rowAt(this.columns, i);
+    if (i === undefined) return undefined;
+    const made = rowAt(this.columns, i);
+    this.inColumns.delete(id);
+    this.objects.set(id, made);
+    return made;
   }
 
   /**

@@ -83,6 +83,9 @@ test('bulk-indexed columns answer as rows indexed one by one (every stage, snaps
   expect(answers(inBulk.retriever)).toEqual(answers(byRow.retriever));
   expect(answers(inBulk.retriever)[0]![0]!.length).toBeGreaterThan(0);
   expect(inBulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+  // A row made from the columns is kept: the same object each time it is asked for.
+  const table = (inBulk.retriever as unknown as { rows: { get(id: string): unknown } }).rows;
+  expect(table.get(all[9]!.id)).toBe(table.get(all[9]!.id));
 });
 
 test('after removals and re-indexes, the bulk-indexed retriever still answers the same', () => {
