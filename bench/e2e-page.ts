@@ -6,7 +6,7 @@ import { Engram } from '../src/engram';
 import { WORDS, pct } from './workload';
 
 /** A chat-like turn, different for each `i` (lengths vary as real turns do). */
-function turn(i: number): string {
+export function turn(i: number): string {
   const w = (k: number) => WORDS[(i * 7 + k * 13 + ((i >> k) & 5)) % WORDS.length]!;
   const tail = i % 3 === 0 ? ` and then we talked about ${w(5)} and ${w(6)} for a while` : '';
   return `I went to the ${w(1)} with my ${w(2)} near the ${w(3)}, thinking about ${w(4)}${tail} (${i}).`;

@@ -7,6 +7,7 @@
 //   gpu-scan  the fp32 WebGPU scan before vs after register blocking (bench/gpu-scan.mjs)
 //   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
 //   sync     time to sync N events one way and both ways through pouchdb-server (bench/sync.mjs)
+//   ingest   addMany with the offline model on 1 vs 2 model instances, side by side (bench/ingest.mjs)
 const DRIVERS = {
   engines: './engines.mjs',
   search: './search.mjs',
@@ -15,6 +16,7 @@ const DRIVERS = {
   'gpu-scan': './gpu-scan.mjs',
   'index-memory': './index-memory.mjs',
   sync: './sync.mjs',
+  ingest: './ingest.mjs',
 };
 const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
 const driver = DRIVERS[what];

@@ -192,3 +192,29 @@ test.skipIf(!existsSync(BEAM))(
     }
   },
 );
+
+test(
+  'node bench/run.mjs ingest at a tiny size: 1 and 2 model instances side by side, every turn stored',
+  { timeout: 180_000 },
+  () => {
+    const out = lastJson('node', ['bench/run.mjs', 'ingest', '--n=48', '--rounds=1']) as {
+      rows: Array<Record<string, number | string>>;
+      summary: Record<string, Record<string, number>>;
+    };
+    expect(out.rows.map((r) => `${r.instances}:${r.phase}`)).toEqual([
+      '1:first',
+      '1:again',
+      '1:model',
+      '2:first',
+      '2:again',
+      '2:model',
+    ]);
+    for (const r of out.rows) {
+      expect(r).toMatchObject({ n: 48, stored: 48 });
+      for (const k of ['turnsPerSec', 'cpuSeconds', 'turnsPerCpuSecond', 'rssMB'] as const)
+        positive(r[k] as number);
+    }
+    expect(out.summary['1:again']!.efficiency).toBe(1);
+    positive(out.summary['2:again']!.efficiency!);
+  },
+);
