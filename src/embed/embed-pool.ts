@@ -1,7 +1,7 @@
 // Embedding spread over several model instances: the local one and helpers started on demand.
 import { EngramError, isEngramError } from '../errors';
 import type { EmbedOptions, Embedder } from './embedder';
-import { lengthBatches, throwIfAborted } from './util';
+import { checkTexts, lengthBatches, throwIfAborted } from './util';
 
 /** A model instance that runs apart (in its own Worker): embeds, and can be stopped. */
 export interface EmbedHelper {
@@ -74,6 +74,7 @@ export class EmbedPool implements Embedder {
    * @param options - `signal` (checked between pieces) and `onProgress` (after each piece)
    */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    checkTexts(texts); // here, so that an error's index is of `texts`, not of a piece
     const pieces = lengthBatches(texts, this.o.pieceTexts, this.o.pieceChars);
     if (this.o.instances < 2 || pieces.length < 2 || this.disposed)
       return this.local.embed(texts, options);

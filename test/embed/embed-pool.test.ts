@@ -130,6 +130,10 @@ test('helpers idle for idleMs are stopped; an aborted call rejects with Aborted'
   await sleep(120);
   expect(h.made[0]!.terminated).toBe(true);
   expect(pool.helpersStarted).toBe(0);
+  // A bad text is found before any piece is dealt, with its index in the call.
+  const bad = await pool.embed([...texts.slice(0, 100), ' ']).catch((x: unknown) => x);
+  expect(isEngramError(bad, 'EmptyText')).toBe(true);
+  expect((bad as { details?: unknown }).details).toEqual({ index: 100 });
   const ac = new AbortController();
   const call = pool.embed(texts, { signal: ac.signal });
   ac.abort();
