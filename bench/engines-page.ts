@@ -3,6 +3,7 @@
 import { Engram } from '../src/engram';
 import { CpuFlatIndex } from '../src/search/cpu-index';
 import { IvfIndex } from '../src/search/ivf-index';
+import { IVF_FROM } from '../src/search/index-mode';
 import { WasmFlatIndex } from '../src/search/wasm/wasm-index';
 import type { VectorIndex } from '../src/search/vector-index';
 import { PEERS, type PeerIndex } from './peers';
@@ -218,8 +219,13 @@ async function openEngram(mode: 'ivf') {
   await search(set!.queries.slice(0, dim));
   // That search started the lists' training in the background (searches scan every row until
   // it is done): wait for it, so the queries time the IVF lists, not the exact flat scan.
+  // Below IVF_FROM rows nothing trains (every search is exact): nothing to wait for.
   const started = performance.now();
-  while ((await mem.info()).indexMode !== 'ivf' && performance.now() - started < 900_000)
+  while (
+    n >= IVF_FROM &&
+    (await mem.info()).indexMode !== 'ivf' &&
+    performance.now() - started < 900_000
+  )
     await new Promise((r) => setTimeout(r, 250));
   const info = await mem.info();
   return {
