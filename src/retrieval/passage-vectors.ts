@@ -11,6 +11,7 @@
 // store embeds its long memories' passages again at its first such search.
 import type { MemoryRecord } from '../store/records';
 import { passages, PASSAGE_CHARS } from './passages';
+import { dot } from './rerank';
 
 /** Embeds texts (the engine's embedder): one unit-length vector per text, in order. */
 export type EmbedTexts = (texts: string[]) => Promise<Float32Array[]>;
@@ -122,11 +123,8 @@ export class PassageVectors {
     for (const [id, { rows }] of this.vectors) {
       if (!allow(id)) continue;
       let top = -Infinity;
-      for (let off = 0; off < rows.length; off += dim) {
-        let s = 0;
-        for (let d = 0; d < dim; d++) s += rows[off + d]! * query[d]!;
-        if (s > top) top = s;
-      }
+      for (let off = 0; off < rows.length; off += dim)
+        top = Math.max(top, dot(rows.subarray(off, off + dim), query));
       found.push([id, top]);
     }
     if (found.length > k) found.sort((a, b) => b[1] - a[1]).length = k;
