@@ -1,6 +1,6 @@
 // Context expansion (temporal contiguity): a hit lends a decayed share of its score to the
 // memories next to it in the same episode, so an answer that spans turns is found.
-import { ranked, type Scores } from './fusion';
+import { ranked, type Scores, type TieOrder } from './fusion';
 
 /** Options of the context stage (`expandContext`). */
 export interface ContextOptions {
@@ -24,19 +24,21 @@ export interface ContextOptions {
  * @param neighbours - the ids within `radius` of a memory in its episode, `distance` signed
  *   (negative: before it)
  * @param options - radius, weight, decay, seeds
+ * @param tie - order of equal scores (default by id)
  * @returns new scores (a superset of the input ids)
  */
 export function expandContext(
   scores: Scores,
   neighbours: (id: string, radius: number) => { id: string; distance: number }[],
   options: ContextOptions = {},
+  tie?: TieOrder,
 ): Scores {
   const radius = options.radius ?? 2;
   const weight = options.weight ?? 0.5;
   const backward = options.backward ?? weight;
   const decay = options.decay ?? 0.5;
-  // Ties broken by id: which hits lend must not depend on the map's insertion order.
-  const seeds = ranked(scores, options.seeds ?? 50);
+  // Ties broken by `tie`: which hits lend must not depend on the map's insertion order.
+  const seeds = ranked(scores, options.seeds ?? 50, tie);
   const lent = new Map<string, number>();
   for (const [id, s] of seeds) {
     for (const n of neighbours(id, radius)) {

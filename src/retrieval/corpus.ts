@@ -2,6 +2,7 @@
 // over whole episodes, each memory's stage data (time, speaker, episode position, standing
 // kind) and the episode order for neighbours.
 import { LexicalIndex, type Bm25Params } from './lexical-index';
+import type { TieOrder } from './fusion';
 import {
   passageTerms,
   rowOf,
@@ -15,6 +16,9 @@ import { rowAt, type LexicalColumns } from '../store/lexical-columns';
 import { topicTerms, type StandingKind } from './standing';
 
 const NO_WORDS: ReadonlySet<string> = new Set();
+
+/** −1 when `p` is the larger (goes first), 1 when `q` is, else 0. */
+const later = (p: number, q: number): number => (p > q ? -1 : p < q ? 1 : 0);
 
 /** Separates a memory id from its passage number in the lexical index's keys. */
 const PASSAGE_SEP = '\u0001';
@@ -70,6 +74,30 @@ export class Corpus {
 
   /** Texts analysed by `upsert` so far. */
   private analysed = 0;
+
+  /**
+   * The order of memories with equal scores in every stage of a search: the later event time
+   * first, then the later write (`order`, then `seq`: the engine's creation time and vector
+   * slot), then the smaller id; an indexed memory before one that is not. Ids are random
+   * (UUIDs), so breaking ties by id alone made the same texts, written in the same order,
+   * rank differently from one store to the next.
+   */
+  readonly tieOrder: TieOrder = (a, b) => {
+    const x = this.info.get(a);
+    const y = this.info.get(b);
+    if (x && y) {
+      const c =
+        later(x.time ?? -Infinity, y.time ?? -Infinity) ||
+        later(x.order, y.order) ||
+        later(x.seq, y.seq);
+      if (c !== 0) return c;
+    } else if (x || y) return x ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+
+  /** {@link Corpus.tieOrder} of lexical index keys (a passage key as its memory, then by key). */
+  protected readonly keyTieOrder: TieOrder = (a, b) =>
+    this.tieOrder(memoryOfKey(a), memoryOfKey(b)) || (a < b ? -1 : a > b ? 1 : 0);
 
   /** Number of memories indexed. */
   get size(): number {
@@ -292,6 +320,7 @@ export class Corpus {
       query,
       pool,
       allow && this.passageCount.size > 0 ? (k) => allow(memoryOfKey(k)) : allow,
+      this.keyTieOrder,
     );
     if (this.passageCount.size === 0) return byKey;
     const out = new Map<string, number>();
@@ -337,17 +366,19 @@ export class Corpus {
 
   /**
    * Memories sharing rare terms with a memory (see `LexicalIndex.sharedTerms`), over its
-   * passages: per other memory, its strongest link; sorted by id.
+   * passages: per other memory, its strongest link; in {@link Corpus.tieOrder} (the walk's
+   * sums must not depend on the ids).
    */
   protected sharedTermsOf(id: string, maxDf: number): { id: string; weight: number }[] {
-    if (this.passageCount.size === 0) return this.lexical.sharedTerms(id, maxDf);
+    if (this.passageCount.size === 0)
+      return this.lexical.sharedTerms(id, maxDf).sort((p, q) => this.tieOrder(p.id, q.id));
     const acc = new Map<string, number>();
     for (const key of this.keysOf(id))
       for (const l of this.lexical.sharedTerms(key, maxDf)) {
         const other = memoryOfKey(l.id);
         if (other !== id && l.weight > (acc.get(other) ?? 0)) acc.set(other, l.weight);
       }
-    return [...acc.keys()].sort().map((to) => ({ id: to, weight: acc.get(to)! }));
+    return [...acc.keys()].sort(this.tieOrder).map((to) => ({ id: to, weight: acc.get(to)! }));
   }
 
   protected refreshEpisodes(): void {

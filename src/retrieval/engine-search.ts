@@ -302,10 +302,11 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
         if ((dense.get(id) ?? -Infinity) < sim) dense.set(id, sim);
     }
   }
-  // Sorted by id: the walk's sums must not depend on the order links were loaded or made in.
+  // In the retriever's tie order (event time, write order): the walk's sums must not depend on
+  // the order links were loaded or made in, nor on the memories' random ids.
   const links = (id: string): Link[] =>
     [...(state.links.get(id) ?? [])]
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .sort((a, b) => retriever.tieOrder(a[0], b[0]))
       .map(([to, weight]) => ({ id: to, weight }));
   const features =
     q.retention || q.trust

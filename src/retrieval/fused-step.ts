@@ -1,7 +1,7 @@
 // Step 5 of a search, the rerank, as one fused pass: per-memory features folded into the
 // scores, the best `pool` kept, MMR over them. The same job runs on the CPU twin
 // (`rerankFused`) or on the GPU (`GpuReranker`); both give the same order.
-import type { Scores } from './fusion';
+import type { Scores, TieOrder } from './fusion';
 import { ranked } from './fusion';
 import type { MemoryFeatures } from './rerank';
 import type { RerankStageOptions } from './options';
@@ -12,7 +12,7 @@ import {
   type FusedRerankResult,
 } from '../search/rerank-fused';
 
-/** A rerank ready for the fused kernel: candidate ids (sorted ascending) and the kernel input. */
+/** A rerank ready for the fused kernel: candidate ids (best score first) and the kernel input. */
 export interface RerankJob {
   /** Candidate `i` of the input is `ids[i]`. */
   ids: string[];
@@ -30,8 +30,9 @@ export function fusable(o: RerankStageOptions, limit: number): boolean {
 }
 
 /**
- * Builds the kernel input from the scores before features: candidates sorted by id (ties in
- * the kernel go to the lower index, as `ranked()` breaks ties by id), a zero vector row for a
+ * Builds the kernel input from the scores before features: candidates as `ranked()` orders
+ * them (best first, ties in `tie` order; ties in the kernel go to the lower index, so equal
+ * scores, and scores equal once rounded to float32, keep that order), a zero vector row for a
  * candidate without one (or every row when MMR is off), features `c × 3` with NaN unknown.
  * Beyond {@link MAX_CANDIDATES} only the best raw scores take part.
  * @param scores - relevance scores (stages 1–4)
@@ -39,6 +40,7 @@ export function fusable(o: RerankStageOptions, limit: number): boolean {
  * @param o - rerank options (λ default 1: no MMR)
  * @param vector - a memory's unit vector, if known
  * @param features - a memory's features, if known
+ * @param tie - order of equal scores (default by id)
  */
 export function rerankJob(
   scores: Scores,
@@ -46,14 +48,9 @@ export function rerankJob(
   o: RerankStageOptions,
   vector?: (id: string) => Float32Array | undefined,
   features?: (id: string) => MemoryFeatures | undefined,
+  tie?: TieOrder,
 ): RerankJob {
-  // The built-in order (UTF-16 code units, as `<` compares strings) without a comparator
-  // called back per pair: 2–3× cheaper on ~500 ids, the same order.
-  const ids = (
-    scores.size > MAX_CANDIDATES
-      ? ranked(scores, MAX_CANDIDATES).map(([id]) => id)
-      : [...scores.keys()]
-  ).sort();
+  const ids = ranked(scores, MAX_CANDIDATES, tie).map(([id]) => id);
   const c = ids.length;
   const lambda = o.lambda ?? 1;
   const vecs = lambda < 1 && vector ? ids.map((id) => vector(id)) : [];

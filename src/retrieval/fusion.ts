@@ -72,26 +72,35 @@ export function reciprocalRankFusion(inputs: readonly FusionInput[], k = 60): Sc
   return out;
 }
 
-/** Best first, ties by id. */
-function byScoreThenId(a: [string, number], b: [string, number]): number {
-  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-}
+/**
+ * The order of memories with equal scores: negative when `a` goes first. A retriever's
+ * (`Corpus.tieOrder`) puts the later event first, then the later write, then the smaller id, so
+ * a ranking does not depend on the (random) ids memories were given.
+ */
+export type TieOrder = (a: string, b: string) => number;
+
+/** Ties by id (the order of a plain string sort). */
+export const byId: TieOrder = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Entries best first; ties by id, so rankings are deterministic. A short prefix of a long list
- * (the seeds of a stage) sorts only the entries at or above the limit-th score.
+ * Entries best first; ties in `tie` order (default by id), so rankings are deterministic. A
+ * short prefix of a long list (the seeds of a stage) sorts only the entries at or above the
+ * limit-th score.
  * @param scores - scores by id
  * @param limit - how many (default all)
+ * @param tie - order of equal scores (default {@link byId})
  */
-export function ranked(scores: Scores, limit = Infinity): [string, number][] {
+export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): [string, number][] {
+  const order = (a: [string, number], b: [string, number]): number =>
+    b[1] - a[1] || tie(a[0], b[0]);
   if (limit >= scores.size || 4 * limit > scores.size) {
-    return [...scores].sort(byScoreThenId).slice(0, limit);
+    return [...scores].sort(order).slice(0, limit);
   }
   if (limit <= 0) return [];
   const values = Float64Array.from(scores.values());
   const cut = selectAt(values, values.length - limit);
-  if (Number.isNaN(cut)) return [...scores].sort(byScoreThenId).slice(0, limit);
+  if (Number.isNaN(cut)) return [...scores].sort(order).slice(0, limit);
   const top: [string, number][] = [];
   for (const e of scores) if (e[1] >= cut) top.push(e);
-  return top.sort(byScoreThenId).slice(0, limit);
+  return top.sort(order).slice(0, limit);
 }

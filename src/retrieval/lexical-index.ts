@@ -266,12 +266,14 @@ export class LexicalIndex {
    * @param query - analysed terms with weights
    * @param pool - how many documents to keep
    * @param allow - optional filter of admissible ids
+   * @param tie - which of the documents tied at the cut are kept (default: the smallest ids)
    * @returns id → score for at most `pool` documents
    */
   topScores(
     query: ReadonlyMap<string, number>,
     pool: number,
     allow?: (id: string) => boolean,
+    tie?: (a: string, b: string) => number,
   ): Map<string, number> {
     const out = new Map<string, number>();
     const N = this.num.size;
@@ -336,7 +338,8 @@ export class LexicalIndex {
       return out;
     }
     const cut = this.kth(held, pool);
-    // Ties at the cut: the smallest ids, as a full ranking would order them.
+    // Ties at the cut: the first in `tie` order (default the smallest ids), as a full ranking
+    // would order them.
     const ties: string[] = [];
     for (let j = 0; j < held; j++) {
       const d = touched[j]!;
@@ -344,7 +347,7 @@ export class LexicalIndex {
       if (s > cut) out.set(ids[d]!, s);
       else if (s === cut) ties.push(ids[d]!);
     }
-    ties.sort();
+    ties.sort(tie);
     for (const id of ties) {
       if (out.size >= pool) break;
       out.set(id, cut);

@@ -1,6 +1,6 @@
 // Final rerank on the CPU: per-memory features (recency, retention, trust) folded into the
 // score in one pass, then MMR for diversity.
-import { ranked, type Scores } from './fusion';
+import { ranked, type Scores, type TieOrder } from './fusion';
 
 /** Per-memory features, each 0..1 where known. */
 export interface MemoryFeatures {
@@ -65,15 +65,17 @@ export interface MmrOptions {
  * @param limit - how many to pick
  * @param similarity - similarity of two memories (e.g. cosine of their vectors), or undefined if unknown
  * @param options - λ and pool size
+ * @param tie - order of equal scores (default by id)
  */
 export function mmr(
   scores: Scores,
   limit: number,
   similarity: (a: string, b: string) => number | undefined,
   options: MmrOptions = {},
+  tie?: TieOrder,
 ): [string, number][] {
   const lambda = options.lambda ?? 0.7;
-  const pool = ranked(scores, Math.max(limit, options.pool ?? 100));
+  const pool = ranked(scores, Math.max(limit, options.pool ?? 100), tie);
   if (lambda >= 1 || pool.length === 0) return pool.slice(0, limit);
   const top = pool[0]![1] || 1;
   const maxSim = new Map<string, number>(pool.map(([id]) => [id, 0]));
@@ -117,6 +119,7 @@ export function dot(a: Float32Array, b: Float32Array): number {
  * @param limit - how many to pick
  * @param penalty - 0..1
  * @param episodeOf - a memory's episode, if any
+ * @param tie - order of equal scores (default by id)
  * @returns picks with their original scores, in pick order
  */
 export function diversify(
@@ -124,8 +127,9 @@ export function diversify(
   limit: number,
   penalty: number,
   episodeOf: (id: string) => string | undefined,
+  tie?: TieOrder,
 ): { id: string; score: number }[] {
-  const pool = ranked(scores, limit * 5);
+  const pool = ranked(scores, limit * 5, tie);
   const seen = new Map<string, number>();
   const out: { id: string; score: number }[] = [];
   const left = new Set(pool.map((_, i) => i));

@@ -154,7 +154,7 @@ export class Retriever extends Corpus {
     this.candidates = scores.size;
     const plan: SearchPlan = { q, o, limit, inner, scores, input, ...(trace ? { trace } : {}) };
     if (o.rerank && fusable(o.rerank, inner))
-      plan.job = rerankJob(scores, inner, o.rerank, input.vector, input.features);
+      plan.job = rerankJob(scores, inner, o.rerank, input.vector, input.features, this.tieOrder);
     return plan;
   }
 
@@ -181,10 +181,13 @@ export class Retriever extends Corpus {
           const vb = vec(b);
           return va && vb ? dot(va, vb) : undefined;
         };
-        out = mmr(scores, inner, sim, o.rerank).map(([id, score]) => ({ id, score }));
+        out = mmr(scores, inner, sim, o.rerank, this.tieOrder).map(([id, score]) => ({
+          id,
+          score,
+        }));
       } else if (penalty > 0)
-        out = diversify(scores, inner, penalty, (id) => this.info.get(id)?.episode);
-      else out = ranked(scores, inner).map(([id, score]) => ({ id, score }));
+        out = diversify(scores, inner, penalty, (id) => this.info.get(id)?.episode, this.tieOrder);
+      else out = ranked(scores, inner, this.tieOrder).map(([id, score]) => ({ id, score }));
     }
     if (!o.entities || q.names.length < 2) return out.slice(0, plan.limit);
     const entities = [...new Set(q.names.map((n) => n.toLowerCase()))];
@@ -217,7 +220,7 @@ export class Retriever extends Corpus {
       lex = this.lexicalTop(q.terms, pool, lexAllow);
       const nfb = o.lexical.feedbackTerms ?? 0;
       if (nfb > 0 && lex.size) {
-        const top = ranked(lex, o.lexical.feedbackDocs ?? 5).map(([id]) => id);
+        const top = ranked(lex, o.lexical.feedbackDocs ?? 5, this.tieOrder).map(([id]) => id);
         const fbw = o.lexical.feedbackWeight ?? 0.3;
         const terms = new Map(q.terms);
         for (const [t, v] of this.feedbackTermsOf(top, nfb, new Set(q.terms.keys())))
@@ -296,6 +299,7 @@ export class Retriever extends Corpus {
         scores,
         (id, radius) => this.neighbours(id, radius).filter((n) => allow(n.id)),
         o.context,
+        this.tieOrder,
       );
     }
     step?.('context', o.context);
@@ -303,7 +307,7 @@ export class Retriever extends Corpus {
     // 4. Links: personalized PageRank from the best hits.
     const stored = o.links && o.links.stored !== false ? input.links : undefined;
     if (o.links && (stored || o.links.shared)) {
-      const seeds = new Map(ranked(scores, o.links.seeds ?? 10));
+      const seeds = new Map(ranked(scores, o.links.seeds ?? 10, this.tieOrder));
       const maxDf = o.links.shared ?? 0;
       const linksOf = (id: string): Link[] => [
         ...(stored?.(id) ?? []),
@@ -332,7 +336,7 @@ export class Retriever extends Corpus {
         const row = this.rows.get(id);
         return row && updateDocOf(row);
       };
-      scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates);
+      scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates, this.tieOrder);
     }
     step?.('updates', o.updates);
 
@@ -340,7 +344,13 @@ export class Retriever extends Corpus {
     const standingOn = o.standing && this.standing.size > 0;
     if (o.standing && standingOn) {
       const matches = this.standingMatches(q, allow, o.standing.topicWeight ?? 1);
-      scores = surfaceStanding(scores, matches, (id) => this.standing.get(id), o.standing);
+      scores = surfaceStanding(
+        scores,
+        matches,
+        (id) => this.standing.get(id),
+        o.standing,
+        this.tieOrder,
+      );
     }
     step?.('standing', standingOn);
     return scores;

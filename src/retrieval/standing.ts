@@ -6,7 +6,7 @@
 import { EngramError } from '../errors';
 import type { StandingKind } from '../store/records';
 import { terms } from './analyzer';
-import type { Scores } from './fusion';
+import { byId, type Scores, type TieOrder } from './fusion';
 
 export type { StandingKind } from '../store/records';
 
@@ -152,6 +152,7 @@ export function checkStandingOptions(s: object): void {
  * @param matches - standing memories (those the search may return) with their match to the request
  * @param kindOf - the kind of a standing memory
  * @param o - stage options
+ * @param tie - which of equal matches comes first (default by id)
  * @returns new scores
  */
 export function surfaceStanding(
@@ -159,6 +160,7 @@ export function surfaceStanding(
   matches: ReadonlyMap<string, number>,
   kindOf: (id: string) => StandingKind | undefined,
   o: StandingStageOptions,
+  tie: TieOrder = byId,
 ): Scores {
   const top = o.top ?? 1;
   const weight = o.weight ?? 0.9;
@@ -170,7 +172,7 @@ export function surfaceStanding(
   for (const kind of ['instruction', 'preference'] as const) {
     const picked = [...matches]
       .filter(([id, m]) => m > 0 && kindOf(id) === kind)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .sort((a, b) => b[1] - a[1] || tie(a[0], b[0]))
       .slice(0, top);
     const first = picked[0]?.[1] ?? 0;
     for (const [id, m] of picked) {

@@ -7,8 +7,7 @@
 // orders them (write order within the same time); an assistant's message supersedes nothing;
 // a query that names the earlier value ("the 400ms figure") asks for the earlier memory.
 import { EngramError } from '../errors';
-import type { Scores } from './fusion';
-import { selectAt } from './select';
+import { ranked, type Scores, type TieOrder } from './fusion';
 
 /** Options of the knowledge-update stage. */
 export interface UpdateStageOptions {
@@ -84,23 +83,6 @@ function valuesOf(terms: ReadonlySet<string>): ReadonlySet<string> {
   return v;
 }
 
-/**
- * The first `pool` entries of `scores` sorted by score descending, stably (ties keep the map's
- * order), as `[...scores].sort(…).slice(0, pool)` but sorting only the entries at or above the
- * pool-th score when the map is much larger than the pool.
- */
-function bestStable(scores: Scores, pool: number): [string, number][] {
-  const bySize = (a: [string, number], b: [string, number]): number => b[1] - a[1];
-  if (pool <= 0) return [];
-  if (4 * pool > scores.size) return [...scores].sort(bySize).slice(0, pool);
-  const values = Float64Array.from(scores.values());
-  const cut = selectAt(values, values.length - pool);
-  if (Number.isNaN(cut)) return [...scores].sort(bySize).slice(0, pool);
-  const top: [string, number][] = [];
-  for (const e of scores) if (e[1] >= cut) top.push(e);
-  return top.sort(bySize).slice(0, pool);
-}
-
 /** The passage of `d` that matches most query terms (the first of equals), or its whole text. */
 function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<string> {
   if (!d.passages || d.passages.length < 2) return d.terms;
@@ -127,6 +109,7 @@ function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<strin
  * @param queryTerms - the query's analysed terms
  * @param doc - a memory's terms and time, if indexed
  * @param o - stage options
+ * @param tie - which of equal scores enters the pool first (default by id)
  * @returns new scores
  * @example
  * preferNewer(scores, new Set(['dashboard', 'respons', 'time']), (id) => docs.get(id), {})
@@ -136,6 +119,7 @@ export function preferNewer(
   queryTerms: ReadonlySet<string>,
   doc: (id: string) => UpdateDoc | undefined,
   o: UpdateStageOptions,
+  tie?: TieOrder,
 ): Scores {
   const pool = o.pool ?? 15;
   const minShared = o.minShared ?? 2;
@@ -148,7 +132,7 @@ export function preferNewer(
   // not what the query asks for, whatever its date (e.g. 'note 127 …' vs a later 'note 128 …').
   const asked = [...queryTerms].filter((t) => hasDigit.test(t));
   const out: Scores = new Map(scores);
-  const best = bestStable(scores, pool);
+  const best = ranked(scores, pool, tie);
   const hits = best.flatMap(([id, score]) => {
     const d = doc(id);
     if (!d) return [];

@@ -19,7 +19,7 @@ export interface FusedRerankInput {
   /**
    * Candidate vectors, row-major `c × dim` (unit length; a zero row for a
    * candidate without a vector). Candidates are ranked with ties broken by
-   * their index here, so pass them sorted by id to match `ranked()`.
+   * their index here, so pass them in `ranked()` order to match it.
    */
   vectors: Float32Array;
   /** Vector length. */
