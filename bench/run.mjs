@@ -8,6 +8,7 @@
 //   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
 //   sync     time to sync N events one way and both ways through pouchdb-server (bench/sync.mjs)
 //   ingest   addMany with the offline model on 1 vs 2 model instances, side by side (bench/ingest.mjs)
+//   api-profile  where a dense search through the Worker spends its time: index, page, Worker (bench/api-profile.mjs)
 const DRIVERS = {
   engines: './engines.mjs',
   search: './search.mjs',
@@ -17,6 +18,7 @@ const DRIVERS = {
   'index-memory': './index-memory.mjs',
   sync: './sync.mjs',
   ingest: './ingest.mjs',
+  'api-profile': './api-profile.mjs',
 };
 const what = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'engines';
 const driver = DRIVERS[what];

@@ -201,3 +201,55 @@ test('vectors sent into the Worker are copies: the caller keeps its arrays, view
   expect(r.nonZero).toBe(true);
   expect(r.unchanged).toBe(true);
 });
+
+test('search results through the Worker, sent packed as JSON, equal the structured clones of before', async () => {
+  const page = await openPage();
+  const r = await page.evaluate(async (path) => {
+    const f = await importSrc<Fixture>(path);
+    const mem = await f.openEngram({ worker: true });
+    await mem.addMany(
+      Array.from({ length: 60 }, (_, i) => ({
+        text: `fact ${i} about ${i % 3 ? 'Berlin' : 'Paris \ud800'}`,
+        userId: i % 2 ? 'ada' : 'bob',
+        metadata: { i, tags: ['x', { deep: [i / 7, null, true] }], neg: -i },
+      })),
+    );
+    await mem.update((await mem.getAll({ userId: 'ada' })).results[0]!.id, 'moved');
+    const [v] = await mem.embed(['fact 7 about Berlin']);
+    const searches = [
+      ['fact 7 Berlin', { limit: 5 }],
+      ['fact 7 Berlin', { limit: 5, explain: true }],
+      ['unused', { vector: v!, limit: 8, retrieval: false }],
+      ['unused', { vector: v!, limit: 8, retrieval: false, explain: true, userId: 'ada' }],
+      ['fact', { includeSuperseded: true, limit: 20 }],
+    ] as const;
+    // The Worker's host as Comlink reaches it: its plain `search` (each result structured-cloned).
+    const host = (mem as unknown as { host: { search: typeof mem.search } }).host;
+    // Retention depends on when the search runs: compared as a number in [0, 1] only.
+    const run = async (search: typeof mem.search) => {
+      const out = [];
+      for (const [q, o] of searches) {
+        const { results } = await search(q, { ...o, reinforce: false });
+        for (const m of results) {
+          if (!(m.retention >= 0 && m.retention <= 1)) throw new Error('retention');
+          m.retention = -1;
+        }
+        out.push(results);
+      }
+      return out;
+    };
+    const packed = await run((q, o) => mem.search(q, o));
+    const cloned = await run((q, o) => host.search(q, o));
+    await mem.close();
+    return {
+      packed,
+      cloned,
+      keys: [packed, cloned].map((x) => x.map((l) => l.map((m) => Object.keys(m).join()))),
+      superseded: packed[4]!.filter((m) => m.superseded).length,
+    };
+  }, FIXTURE);
+  expect(r.packed.map((l) => l.length)).toEqual([5, 5, 8, 8, 20]);
+  expect(r.superseded).toBe(1);
+  expect(r.packed).toStrictEqual(r.cloned);
+  expect(r.keys[0]).toEqual(r.keys[1]);
+});
