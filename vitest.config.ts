@@ -27,6 +27,12 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ['test/**/*.browser.test.ts'],
           globalSetup: ['test/helpers/global-browser.ts'],
+          // These files drive the shared Chromium from Node and keep no state of their own in
+          // Node (what they test runs in the page): a worker runs file after file in one process
+          // (one playwright-core import and one connection each, not one per file: 36 s of 85 s
+          // CPU less on 18 small files). test/helpers/browser-file.ts closes each file's contexts.
+          isolate: false,
+          setupFiles: ['test/helpers/browser-file.ts'],
           // Generous: CI's 2 cores run two browser files side by side (merge-recall took 107–120 s so).
           testTimeout: 300_000,
           hookTimeout: 300_000,

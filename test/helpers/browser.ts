@@ -1,20 +1,24 @@
 // Opens pages of the test server in the shared headless Chromium.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 
 declare global {
   /** In test pages (test/pages/blank.html): the browser's own dynamic `import()`. */
   var importSrc: <T = unknown>(path: string) => Promise<T>;
 }
 
+// One connection per test worker: with `isolate: false` (vitest.config.ts) a worker runs file
+// after file in one process, and this module (with the connection) stays loaded between them.
 let browser: Promise<Browser> | undefined;
 const contexts: BrowserContext[] = [];
 
-afterAll(async () => {
+/**
+ * Closes the contexts opened since the last call (their pages, IndexedDB and storage with them).
+ * Run after each test file by test/helpers/browser-file.ts.
+ */
+export async function closeContexts(): Promise<void> {
   await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
-  if (browser) await (await browser).close();
-  browser = undefined;
-});
+}
 
 /** URL of a path on the test server. */
 export function testUrl(path: string): string {

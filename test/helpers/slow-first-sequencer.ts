@@ -4,28 +4,37 @@
 // in a clean-clone CI run first (longest first), so that the two workers finish together.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Test files by their duration in a clean-clone CI run (ci18, seconds), slowest first. */
+/**
+ * Test files by their duration in a clean-clone CI run (ci20, seconds, hooks included), slowest
+ * first. ivf-real's own tests took 57 s, but on a clean clone its import first embeds LoCoMo
+ * (bench/locomo-vectors.ts, about a minute), so it starts second.
+ */
 const SLOWEST = [
-  'test/build/bench.test.ts', // 143
-  'test/build/commands.test.ts', // 110
-  'test/store/crash.browser.test.ts', // 108
-  'test/build/built-package.browser.test.ts', // 102
-  'test/build/bench-diagnostics.test.ts', // 72
-  'test/retrieval/cross-encoder.browser.test.ts', // 59
-  'test/sync/sync-faults.browser.test.ts', // 56
-  'test/sync/sync-encrypted.browser.test.ts', // 55
-  'test/engine/ivf-mode.browser.test.ts', // 53
-  'test/memory/merge-recall.browser.test.ts', // 52
-  'test/embed/transformers.browser.test.ts', // 46
-  'test/search/ivf-real.test.ts', // 44
-  'test/fuzz/worker.browser.test.ts', // 42
-  'test/store/verify.browser.test.ts', // 41
-  'test/store/encryption.browser.test.ts', // 40
-  'test/engine/index-modes.browser.test.ts', // 38
-  'test/examples/extension.browser.test.ts', // 35
-  'test/examples/assistant.browser.test.ts', // 32
-  'test/gpu/quant.browser.test.ts', // 31
-  'test/embed/use-lite.browser.test.ts', // 30
+  'test/build/bench.test.ts', // 138
+  'test/search/ivf-real.test.ts', // 57 + ≈ 60 embedding on import
+  'test/build/commands.test.ts', // 97
+  'test/build/bench-diagnostics.test.ts', // 96
+  'test/build/built-package.browser.test.ts', // 123
+  'test/store/crash.browser.test.ts', // 112
+  'test/fuzz/worker.browser.test.ts', // 78
+  'test/retrieval/cross-encoder.browser.test.ts', // 70
+  'test/sync/sync-faults.browser.test.ts', // 68
+  'test/sync/sync-encrypted.browser.test.ts', // 61
+  'test/engine/ivf-mode.browser.test.ts', // 54
+  'test/memory/merge-recall.browser.test.ts', // 49
+  'test/store/verify.browser.test.ts', // 43
+  'test/store/encryption.browser.test.ts', // 38
+  'test/embed/transformers.browser.test.ts', // 36
+  'test/embed/embed-workers.browser.test.ts', // 35
+  'test/embed/use-lite.browser.test.ts', // 34
+  'test/engine/index-modes.browser.test.ts', // 34
+  'test/engine/concurrency-race.browser.test.ts', // 33
+  'test/gpu/backend.browser.test.ts', // 31
+  'test/store/cold-open.browser.test.ts', // 30
+  'test/sync/sync.browser.test.ts', // 30
+  'test/gpu/quant.browser.test.ts', // 28
+  'test/examples/extension.browser.test.ts', // 25
+  'test/engine/worker.browser.test.ts', // 25
 ];
 
 const rank = (file: TestSpecification): number => {
