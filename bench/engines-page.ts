@@ -197,9 +197,7 @@ async function openEngram(mode: 'ivf') {
     embedder: { type: 'hash', dim },
     backend: 'cpu',
     index: { mode },
-    // No idle checkpoint (close still writes one): at 100k one started in the quiet while the
-    // lists trained, and the timed searches waited behind its pass over every memory.
-    checkpoint: { idleMs: false },
+    // The idle checkpoint stays on, as users get it: it goes in slices (searches wait for one).
   });
   const chunk = 5000;
   for (let from = 0; from < n; from += chunk) {

@@ -102,6 +102,13 @@ export type {
 } from './options';
 
 /**
+ * Idle checkpoints a write may stop in a row: the next one runs to its end, and a write that
+ * comes meanwhile waits for it (else a store written every few seconds, each write landing
+ * within a checkpoint's pass, would never be checkpointed until `close()`).
+ */
+export const IDLE_CHECKPOINT_STOPS = 3;
+
+/**
  * The memory engine: one IndexedDB store, one embedder, one vector index.
  * It runs in a Worker behind `Engram`, or directly (Node, tests). Verbs of
  * memory semantics live in `src/memory/*`; the engine holds the state they share.
@@ -126,6 +133,13 @@ export class Engine {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** The idle checkpoint in flight (close waits for it). */
   private idleCheckpoint: Promise<void> = Promise.resolve();
+  /**
+   * Stops the idle checkpoint in flight (between two slices) when a write comes; undefined when
+   * none runs, or when it may not be stopped (see {@link IDLE_CHECKPOINT_STOPS}).
+   */
+  private idleStop: AbortController | undefined;
+  /** Idle checkpoints stopped by a write since one was last written. */
+  private idleStops = 0;
   /**
    * Writes started and not finished (an `addMany` counts once for all its transactions): the
    * store is not idle while any runs, so the idle checkpoint waits (one that slipped in between
@@ -315,6 +329,7 @@ export class Engine {
     if (!Array.isArray(items)) throw new EngramError('InvalidArgument', 'items must be an array');
     checkOptionNames(options, ADD_MANY_OPTIONS, 'addMany');
     this.writesInFlight++;
+    this.stopIdleCheckpoint();
     try {
       return await addBatch(this.core, items, options);
     } finally {
@@ -673,6 +688,7 @@ export class Engine {
   /** Deletes every memory, vector and event of this store. */
   async reset(): Promise<void> {
     this.assertOpen();
+    this.stopIdleCheckpoint();
     await this.sync.withWriteLock(async () => {
       await this.store.clear().catch((e: unknown) => {
         this.stale = e; // it may have emptied the store before failing: reload before the next call
@@ -709,7 +725,7 @@ export class Engine {
     await this.restoreLexical();
     if (this.checkpointDue() && !this.store.lexicalDropped) {
       await this.store
-        .checkpoint()
+        .checkpoint({ slice: this.checkpointing?.sliceRows })
         .then((seq) => (this.checkpointSeq = seq))
         .catch((e: unknown) => this.settings.log(`engram: checkpoint failed: ${String(e)}`));
     }
@@ -730,6 +746,7 @@ export class Engine {
   async changePassphrase(old: string | CryptoKey, next: string | CryptoKey): Promise<void> {
     this.assertOpen();
     const [from, to] = [secretOf(old, 'old'), secretOf(next, 'new')];
+    this.stopIdleCheckpoint();
     await this.sync.withWriteLock(async () => {
       this.assertOpen();
       await this.store.changeSecret(from, to);
@@ -812,6 +829,7 @@ export class Engine {
    */
   private async write(fn: () => Promise<EventRecord[]>): Promise<void> {
     this.writesInFlight++;
+    this.stopIdleCheckpoint();
     try {
       await this.writeLocked(fn);
     } finally {
@@ -911,22 +929,46 @@ export class Engine {
     }
   }
 
-  /** Writes the idle checkpoint under the write lock; a failure is logged, never thrown. */
+  /**
+   * Writes the idle checkpoint under the write lock, in slices (`CheckpointPace`): a search
+   * arriving meanwhile waits for one slice; a write arriving stops it between two slices
+   * (nothing is written; it is armed again after the write), unless
+   * {@link IDLE_CHECKPOINT_STOPS} were stopped in a row: then the write waits for it. A
+   * failure is logged, never thrown.
+   */
   private async checkpointWhenIdle(): Promise<void> {
+    const stop = this.idleStops < IDLE_CHECKPOINT_STOPS ? new AbortController() : undefined;
+    this.idleStop = stop;
     try {
       await this.sync.withWriteLock(async () => {
         if (this.closed) return;
+        if (stop?.signal.aborted) throw new EngramError('Aborted', 'a write came first');
         await this.catchUpNow();
         if (this.stale !== undefined) return;
         await this.restoreLexical();
         if (!this.checkpointDue() || this.store.lexicalDropped) return;
-        this.checkpointSeq = await this.store.checkpoint();
+        this.checkpointSeq = await this.store.checkpoint({
+          slice: this.checkpointing?.sliceRows,
+          signal: stop?.signal,
+        });
+        this.idleStops = 0;
         this.settings.log(`engram: checkpoint written at seq ${this.checkpointSeq} (idle)`);
         await this.saveLayout();
       });
     } catch (e) {
-      this.settings.log(`engram: idle checkpoint failed: ${String(e)}`);
+      if (stop?.signal.aborted) {
+        this.idleStops++;
+        this.settings.log('engram: idle checkpoint stopped by a write (armed again)');
+        if (!this.closed) this.scheduleCheckpoint();
+      } else this.settings.log(`engram: idle checkpoint failed: ${String(e)}`);
+    } finally {
+      if (this.idleStop === stop) this.idleStop = undefined;
     }
+  }
+
+  /** A write is coming: the idle checkpoint in flight, if it may be stopped, stops. */
+  private stopIdleCheckpoint(): void {
+    this.idleStop?.abort();
   }
 
   /** Waits for catch-up; when the state is stale, reloads it first. @throws `OutOfSync` */

@@ -4,7 +4,7 @@ import type { MemoryStore } from '../store/memory-store';
 import type { MemoryState } from './memory-state';
 import { retrieverFromRows, type LoadedLexical } from '../retrieval/loaded-lexical';
 import { LEXICAL_VERSION } from '../retrieval/lexical-row';
-import type { CheckpointOptions } from './options';
+import type { CheckpointSettings } from './options';
 import { IvfIndex } from '../search/ivf-index';
 
 /** Where a load left the state. */
@@ -62,7 +62,7 @@ function phaseClock(): {
 export async function loadState(
   store: MemoryStore,
   state: MemoryState,
-  checkpointing: Required<CheckpointOptions> | undefined,
+  checkpointing: CheckpointSettings | undefined,
 ): Promise<Loaded> {
   state.clear();
   const clock = phaseClock();

@@ -46,6 +46,7 @@ export const CHECKPOINT_OPTIONS = optionShape<CheckpointOptions>({
   minEvents: true,
   maxLag: true,
   idleMs: true,
+  sliceRows: true,
 });
 
 /** `encryption` of `Engine.open` / `Engram.open` (one of the two). */

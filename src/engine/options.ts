@@ -85,9 +85,12 @@ export interface EngineOptions {
    * `minEvents` events (default 500) since its last checkpoint, both at
    * `close()` and — since a closing or crashing tab rarely calls `close()` —
    * once no write has come for `idleMs` (default 2000; `false`: only at close).
-   * The idle checkpoint runs in the background under the write lock: no call
-   * waits for it (a write arriving meanwhile waits for the lock), and a failure
-   * is logged, never thrown. Erasure deletes the checkpoint in the same
+   * The idle checkpoint runs in the background under the write lock, in slices of
+   * `sliceRows` records with the thread given back between two: a search arriving
+   * meanwhile waits for one slice, a write arriving stops it (it is written once
+   * the store is idle again; after three stopped in a row, the write waits for the
+   * next one), and a failure is logged, never thrown. It is stored in one
+   * transaction, whole or not at all. Erasure deletes the checkpoint in the same
    * transaction. `false` turns checkpoints off.
    */
   checkpoint?: CheckpointOptions | false;
@@ -131,6 +134,11 @@ export interface CheckpointOptions {
   maxLag?: number;
   /** Quiet time in ms after the last write before an idle checkpoint is written (default 2000; `false`: only at close). */
   idleMs?: number | false;
+  /**
+   * Records read, and then encoded, per slice of a checkpoint (default 1000): what arrives
+   * while the idle checkpoint runs waits for one slice (a few ms); smaller slices, more of them.
+   */
+  sliceRows?: number;
 }
 
 /** Checked checkpoint options (see {@link checkpointSettings}). */
@@ -140,6 +148,8 @@ export interface CheckpointSettings {
   maxLag: number;
   /** Quiet time before an idle checkpoint; `false`: only at close. */
   idleMs: number | false;
+  /** Records per slice of a checkpoint (undefined: `CHECKPOINT_SLICE`). */
+  sliceRows: number | undefined;
 }
 
 /** Options of `getAll`. */
@@ -280,6 +290,7 @@ export function checkpointSettings(
     minMemories: count(c?.minMemories, 'minMemories', 2000),
     minEvents: count(c?.minEvents, 'minEvents', 500),
     maxLag: count(c?.maxLag, 'maxLag', 5000),
+    sliceRows: c?.sliceRows === undefined ? undefined : count(c.sliceRows, 'sliceRows', 0),
     idleMs:
       c?.idleMs === false
         ? false

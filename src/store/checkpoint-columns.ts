@@ -81,8 +81,17 @@ class Writer {
 
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-/** Writes rows of a table: each known field into its column, the rest into `extra`. */
-function encodeTable(w: Writer, prefix: string, rows: readonly object[], s: TableSchema): void {
+/**
+ * Writes rows of a table: each known field into its column, the rest into `extra`. A generator
+ * that yields after every `slice` rows (see {@link encodeColumnSteps}).
+ */
+function* encodeTable(
+  w: Writer,
+  prefix: string,
+  rows: readonly object[],
+  s: TableSchema,
+  slice: number,
+): Generator<void, void> {
   const n = rows.length;
   const known = new Set([...s.numbers, ...s.strings, ...s.bools, ...s.json]);
   const extra: (Record<string, unknown> | 0)[] = new Array<Record<string, unknown> | 0>(n).fill(0);
@@ -92,53 +101,60 @@ function encodeTable(w: Writer, prefix: string, rows: readonly object[], s: Tabl
     e[k] = v;
     anyExtra = true;
   };
-  for (const k of s.numbers) {
-    const col = new Float64Array(n);
-    // Absent is NaN; a NaN that was there (JSON would have lost it too) is kept in `extra`.
-    rows.forEach((r, i) => {
-      const v = (r as Record<string, unknown>)[k];
-      if (typeof v === 'number' && !Number.isNaN(v)) col[i] = v;
-      else {
-        col[i] = NaN;
-        if (has(r, k)) put(i, k, v);
-      }
-    });
-    w.add(`${prefix}.${k}`, col);
+  const nums = s.numbers.map(() => new Float64Array(n));
+  const bools = s.bools.map(() => new Uint8Array(n));
+  // String and JSON columns: 0 where the row has no such value.
+  const strs = s.strings.map(() => new Array<unknown>(n).fill(0));
+  const jsons = s.json.map(() => new Array<unknown>(n).fill(0));
+  const anyStr = s.strings.map(() => false);
+  const anyJson = s.json.map(() => false);
+  // Row by row, every field in the same order as column by column would (numbers, booleans,
+  // strings, JSON, unknown), so each row's `extra` holds its keys in that order.
+  for (let from = 0; from < n; from += slice) {
+    if (from > 0) yield;
+    for (let i = from; i < Math.min(n, from + slice); i++) {
+      const r = rows[i] as Record<string, unknown>;
+      s.numbers.forEach((k, c) => {
+        // Absent is NaN; a NaN that was there (JSON would have lost it too) is kept in `extra`.
+        const v = r[k];
+        if (typeof v === 'number' && !Number.isNaN(v)) nums[c]![i] = v;
+        else {
+          nums[c]![i] = NaN;
+          if (has(r, k)) put(i, k, v);
+        }
+      });
+      s.bools.forEach((k, c) => {
+        const v = r[k];
+        if (typeof v === 'boolean') bools[c]![i] = v ? 1 : 0;
+        else {
+          bools[c]![i] = 2;
+          if (has(r, k)) put(i, k, v);
+        }
+      });
+      s.strings.forEach((k, c) => {
+        const v = r[k];
+        if (typeof v === 'string') {
+          strs[c]![i] = v;
+          anyStr[c] = true;
+        } else if (has(r, k)) put(i, k, v);
+      });
+      s.json.forEach((k, c) => {
+        const v = r[k];
+        if (v !== null && typeof v === 'object') {
+          jsons[c]![i] = v;
+          anyJson[c] = true;
+        } else if (has(r, k)) put(i, k, v);
+      });
+      for (const k of Object.keys(r)) if (!known.has(k)) put(i, k, r[k]);
+    }
   }
-  for (const k of s.bools) {
-    const col = new Uint8Array(n);
-    rows.forEach((r, i) => {
-      const v = (r as Record<string, unknown>)[k];
-      if (typeof v === 'boolean') col[i] = v ? 1 : 0;
-      else {
-        col[i] = 2;
-        if (has(r, k)) put(i, k, v);
-      }
-    });
-    w.add(`${prefix}.${k}`, col);
-  }
-  for (const k of s.strings) {
-    let any = false;
-    const col = rows.map((r, i) => {
-      const v = (r as Record<string, unknown>)[k];
-      if (typeof v === 'string') return ((any = true), v);
-      if (has(r, k)) put(i, k, v);
-      return 0;
-    });
-    if (any) w.columns[`${prefix}.${k}`] = col;
-  }
-  for (const k of s.json) {
-    let any = false;
-    const col = rows.map((r, i) => {
-      const v = (r as Record<string, unknown>)[k];
-      if (v !== null && typeof v === 'object') return ((any = true), v);
-      if (has(r, k)) put(i, k, v);
-      return 0;
-    });
-    if (any) w.columns[`${prefix}.${k}`] = col;
-  }
-  rows.forEach((r, i) => {
-    for (const k of Object.keys(r)) if (!known.has(k)) put(i, k, (r as Record<string, unknown>)[k]);
+  s.numbers.forEach((k, c) => w.add(`${prefix}.${k}`, nums[c]!));
+  s.bools.forEach((k, c) => w.add(`${prefix}.${k}`, bools[c]!));
+  s.strings.forEach((k, c) => {
+    if (anyStr[c]) w.columns[`${prefix}.${k}`] = strs[c]!;
+  });
+  s.json.forEach((k, c) => {
+    if (anyJson[c]) w.columns[`${prefix}.${k}`] = jsons[c]!;
   });
   if (anyExtra) w.columns[`${prefix}.extra`] = extra;
 }
@@ -203,53 +219,63 @@ function rowFits(r: LexicalRow): boolean {
 }
 
 /**
- * Lexical rows: terms and dates as numbers into one dictionary; passages as offsets.
+ * Lexical rows: terms and dates as numbers into one dictionary; passages as offsets. A generator
+ * that yields after every `slice` rows of each pass.
  * @returns how many rows went into the columns (the others are kept whole)
  */
-function encodeLexical(w: Writer, rows: readonly LexicalRow[]): number {
+function* encodeLexical(
+  w: Writer,
+  rows: readonly LexicalRow[],
+  slice: number,
+): Generator<void, number> {
   const dict = new Map<string, number>();
   const fit: LexicalRow[] = [];
   const raw: [number, LexicalRow][] = [];
-  rows.forEach((r, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % slice === 0) yield;
+    const r = rows[i]!;
     if (rowFits(r)) fit.push(r);
     else raw.push([i, r]);
-  });
+  }
   const termOf = (t: string) => {
     let id = dict.get(t);
     if (id === undefined) dict.set(t, (id = dict.size));
     return id;
   };
-  const pairs = (key: 'terms' | 'dates') => {
+  function* pairs(key: 'terms' | 'dates'): Generator<void, void> {
     const total = fit.reduce((s, r) => s + r[key].length, 0);
     const ids = new Uint32Array(total);
     const counts = new Uint32Array(total);
     const start = new Uint32Array(fit.length + 1);
     let j = 0;
-    fit.forEach((r, i) => {
+    for (let i = 0; i < fit.length; i++) {
+      if (i > 0 && i % slice === 0) yield;
       start[i] = j;
-      for (const [t, c] of r[key]) {
+      for (const [t, c] of fit[i]![key]) {
         ids[j] = termOf(t);
         counts[j++] = c;
       }
-    });
+    }
     start[fit.length] = j;
     w.add(`lexical.${key}.start`, start);
     w.add(`lexical.${key}.ids`, ids);
     w.add(`lexical.${key}.counts`, counts);
-  };
-  pairs('terms');
-  pairs('dates');
+  }
+  yield* pairs('terms');
+  yield* pairs('dates');
   // passages: per row its first passage (no passages: start = end, and `hasPassages` 0).
   const hasPassages = new Uint8Array(fit.length);
   const pStart = new Uint32Array(fit.length + 1);
   const flat: number[][] = [];
-  fit.forEach((r, i) => {
+  for (let i = 0; i < fit.length; i++) {
+    if (i > 0 && i % slice === 0) yield;
+    const r = fit[i]!;
     pStart[i] = flat.length;
     if (r.passages) {
       hasPassages[i] = 1;
-      flat.push(...r.passages);
+      for (const p of r.passages) flat.push(p);
     }
-  });
+  }
   pStart[fit.length] = flat.length;
   const wStart = new Uint32Array(flat.length + 1);
   let words = 0;
@@ -272,11 +298,12 @@ function encodeLexical(w: Writer, rows: readonly LexicalRow[]): number {
   w.columns['lexical.id'] = fit.map((r) => r.id);
   w.columns['lexical.dict'] = [...dict.keys()];
   w.columns['lexical.raw'] = raw;
-  encodeTable(
+  yield* encodeTable(
     w,
     'lexical.info',
     fit.map((r) => r.info),
     INFO,
+    slice,
   );
   return fit.length;
 }
@@ -329,11 +356,32 @@ function joinRows(
  * @param data - the records
  */
 export function encodeColumns(seq: number, data: CheckpointData): Uint8Array<ArrayBuffer> {
+  const steps = encodeColumnSteps(seq, data, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link encodeColumns} in slices: a generator that yields after every `slice` records of each
+ * pass (and every `slice` values of each text column), so that a caller can give the thread back
+ * between two (the idle checkpoint, `checkpoint-io.ts`). The bytes are the same for any `slice`.
+ * @param seq - log position, written into the bytes
+ * @param data - the records
+ * @param slice - records per step
+ * @returns (as the generator's value) the bytes
+ */
+export function* encodeColumnSteps(
+  seq: number,
+  data: CheckpointData,
+  slice: number,
+): Generator<void, Uint8Array<ArrayBuffer>> {
   const w = new Writer();
-  encodeTable(w, 'memories', data.memories, MEMORY);
-  encodeTable(w, 'versions', data.versions, MEMORY);
-  encodeTable(w, 'links', data.links, LINK);
-  const lexicalColumns = encodeLexical(w, data.lexical);
+  yield* encodeTable(w, 'memories', data.memories, MEMORY, slice);
+  yield* encodeTable(w, 'versions', data.versions, MEMORY, slice);
+  yield* encodeTable(w, 'links', data.links, LINK, slice);
+  const lexicalColumns = yield* encodeLexical(w, data.lexical, slice);
   const counts = {
     memories: data.memories.length,
     versions: data.versions.length,
@@ -350,7 +398,7 @@ export function encodeColumns(seq: number, data: CheckpointData): Uint8Array<Arr
     at += Math.ceil(a.byteLength / 8) * 8;
   }
   const dir: Directory = { seq, counts, columns: w.columns, sections };
-  const json = new TextEncoder().encode(JSON.stringify(dir));
+  const json = yield* directoryJson(dir, slice);
   const base = Math.ceil((12 + json.length) / 8) * 8;
   const out = new Uint8Array(base + at);
   const view = new DataView(out.buffer);
@@ -362,6 +410,42 @@ export function encodeColumns(seq: number, data: CheckpointData): Uint8Array<Arr
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), base + sections[i]!.offset);
   });
   // The directory's offsets are relative to `base`; the reader adds it.
+  return out;
+}
+
+/**
+ * `JSON.stringify(dir)` as UTF-8, its column arrays written `slice` values at a time (the same
+ * bytes: pieces end between two values, and lone surrogates come out escaped).
+ */
+function* directoryJson(dir: Directory, slice: number): Generator<void, Uint8Array> {
+  const text: string[] = [
+    `{"seq":${JSON.stringify(dir.seq)},"counts":${JSON.stringify(dir.counts)},"columns":{`,
+  ];
+  const parts: Uint8Array[] = [];
+  const encoder = new TextEncoder();
+  const flush = () => {
+    parts.push(encoder.encode(text.join('')));
+    text.length = 0;
+  };
+  let c = 0;
+  for (const [name, values] of Object.entries(dir.columns)) {
+    text.push(`${c++ > 0 ? ',' : ''}${JSON.stringify(name)}:[`);
+    for (let from = 0; from < values.length; from += slice) {
+      const json = JSON.stringify(values.slice(from, from + slice));
+      text.push(from > 0 ? ',' : '', json.slice(1, -1));
+      flush();
+      yield;
+    }
+    text.push(']');
+  }
+  text.push(`},"sections":${JSON.stringify(dir.sections)}}`);
+  flush();
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Reading and writing the checkpoint (format in `checkpoint.ts`): a copy of the
 // derived records as of one log position, taken in one transaction.
-import type { IDBPDatabase } from 'idb';
+import type { IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { EngramError } from '../errors';
 import {
   decodeCheckpoint,
@@ -62,42 +62,74 @@ export async function readCheckpoint(
   return { seq: (head as CheckpointHead).seq, data: read.value };
 }
 
+/** Records read, and then encoded, per slice of a checkpoint (see {@link CheckpointPace}). */
+export const CHECKPOINT_SLICE = 1000;
+
+/**
+ * How a checkpoint is taken in slices, the thread given back between two: the records are read
+ * `slice` at a time (one request each, all in ONE transaction: another task, a search's message,
+ * runs between two requests) and encoded `slice` at a time (a task of its own after each), so
+ * that what arrives meanwhile waits for one slice, not for the pass over every record.
+ */
+export interface CheckpointPace {
+  /** Records per slice (default {@link CHECKPOINT_SLICE}). */
+  slice?: number;
+  /** Checked after each slice: once aborted, the checkpoint stops with `Aborted`, nothing written. */
+  signal?: AbortSignal;
+  /** Called after each slice read or encoded (tests count them). */
+  onSlice?: () => void;
+}
+
 /**
  * Takes a checkpoint of the derived records (memories, versions, links, lexical rows): read
  * in ONE transaction, so it matches the log position it records exactly, then hashed and
  * written in a second one that first checks the log has not moved (a write in between, an
- * erasure above all, would make it stale; then nothing is written).
+ * erasure above all, would make it stale; then nothing is written). Reading and encoding go
+ * in slices (see {@link CheckpointPace}); the write is one transaction, so a checkpoint is
+ * stored whole or not at all (and its hash tells a torn one).
  * @param db - the open database
  * @param cipher - seals the chunks (encrypted stores)
  * @param format - 3 (columns, the default); 2 (JSON text, as written before: tests and benches)
+ * @param pace - slice size, abort signal, slice hook
  * @returns the log position it reflects
  * @throws `StorageError` when the log moved on between the read and the write, or while the
- *   lexical rows are dropped (`MetaRecord.lexicalDropped`)
+ *   lexical rows are dropped (`MetaRecord.lexicalDropped`); `Aborted` when `pace.signal` was
+ *   aborted before the write
  */
 export async function writeCheckpoint(
   db: IDBPDatabase<EngramDB>,
   cipher?: RecordCipher,
   format: 2 | 3 = 3,
+  pace: CheckpointPace = {},
 ): Promise<number> {
+  const slice = pace.slice ?? CHECKPOINT_SLICE;
+  const step = () => {
+    if (pace.signal?.aborted)
+      throw new EngramError('Aborted', 'checkpoint stopped: a write came', {
+        cause: pace.signal.reason,
+      });
+    pace.onSlice?.();
+  };
   let data: CheckpointData;
   let seq: number;
+  const stores = ['meta', 'memories', 'versions', 'links', 'lexical'] as const;
+  const tx = db.transaction([...stores], 'readonly');
+  tx.done.catch(() => {}); // awaited below; a failure before that is thrown by its request
   try {
-    const stores = ['meta', 'memories', 'versions', 'links', 'lexical'] as const;
-    const tx = db.transaction([...stores], 'readonly');
-    const [meta, memories, versions, links, lexical] = await Promise.all([
-      tx.objectStore('meta').get('meta'),
-      tx.objectStore('memories').getAll(),
-      tx.objectStore('versions').getAll(),
-      tx.objectStore('links').getAll(),
-      tx.objectStore('lexical').getAll(),
-      tx.done,
-    ]);
+    const meta = await tx.objectStore('meta').get('meta');
     if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
     if (meta.lexicalDropped)
       throw new EngramError('StorageError', 'the lexical rows are dropped: no checkpoint');
-    data = { memories, versions, links, lexical };
     seq = meta.lastSeq;
+    data = {
+      memories: (await readSliced(tx, 'memories', slice, step)) as MemoryRecord[],
+      versions: (await readSliced(tx, 'versions', slice, step)) as MemoryRecord[],
+      links: (await readSliced(tx, 'links', slice, step)) as LinkRecord[],
+      lexical: (await readSliced(tx, 'lexical', slice, step)) as LexicalRow[],
+    };
+    await tx.done;
   } catch (e) {
+    abortQuietly(tx);
     throw storeError(e);
   }
   // Hashing (and opening, sealing) waits on WebCrypto, which would end a transaction: it runs
@@ -113,28 +145,35 @@ export async function writeCheckpoint(
       ? await Promise.all(json.chunks.map((c, i) => cipher.sealChunk(seq, i, c)))
       : json.chunks;
   } else {
-    const cols = await encodeCheckpoint(seq, data);
+    const cols = await encodeCheckpoint(seq, data, undefined, {
+      slice,
+      between: async () => {
+        await nextTask();
+        step();
+      },
+    });
     head = cols.head;
     chunks = cipher
       ? await Promise.all(cols.chunks.map((c, i) => cipher.sealBytesChunk(seq, i, c)))
       : cols.chunks.map((c) => c.buffer);
   }
-  const tx = db.transaction(['meta', 'checkpoints'], 'readwrite');
+  step();
+  const tx2 = db.transaction(['meta', 'checkpoints'], 'readwrite');
   try {
-    const meta = await tx.objectStore('meta').get('meta');
+    const meta = await tx2.objectStore('meta').get('meta');
     if (meta?.lastSeq !== seq)
       throw new EngramError('StorageError', 'the log moved on while checkpointing; not written');
-    const store = tx.objectStore('checkpoints');
+    const store = tx2.objectStore('checkpoints');
     await Promise.all([
       // Head and chunks only: the index layout below them (`index-layout-io.ts`) stays.
       store.delete(IDBKeyRange.lowerBound(-1)),
       store.put(head, -1),
       ...chunks.map((c, i) => store.put(c, i)),
-      tx.done,
+      tx2.done,
     ]);
     return seq;
   } catch (e) {
-    abortQuietly(tx);
+    abortQuietly(tx2);
     throw storeError(e);
   }
 }
@@ -155,4 +194,47 @@ export function openChunks(
       h?.format === 3 ? cipher.openBytesChunk(seq, i, c) : cipher.openChunk(seq, i, c),
     ),
   );
+}
+
+type DerivedStore = 'memories' | 'versions' | 'links' | 'lexical';
+
+/**
+ * Every record of a store in key order, `slice` per request, inside the transaction `tx`: the
+ * next request is made as the previous one's result comes (so the transaction stays open),
+ * and other tasks run between two. `step` runs after each slice (it may throw to stop).
+ */
+async function readSliced(
+  tx: IDBPTransaction<EngramDB, readonly StoreNames<EngramDB>[], 'readonly'>,
+  name: DerivedStore,
+  slice: number,
+  step: () => void,
+): Promise<unknown[]> {
+  const store = tx.objectStore(name);
+  const out: unknown[] = [];
+  let range: IDBKeyRange | undefined;
+  for (;;) {
+    const [values, keys] = await Promise.all([
+      store.getAll(range, slice),
+      store.getAllKeys(range, slice),
+    ]);
+    for (const v of values) out.push(v);
+    if (values.length < slice) return out;
+    step();
+    range = IDBKeyRange.lowerBound(keys[keys.length - 1], true);
+  }
+}
+
+/** Resolves in a task of its own, after what is queued (a search's message), unthrottled. */
+function nextTask(): Promise<void> {
+  // setTimeout chains are clamped to 4 ms after five levels: thousands of slices would add
+  // seconds. A message on a fresh channel is not clamped (Node: setImmediate).
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(0);
+  });
 }

@@ -10,7 +10,12 @@
 // to the records (format 1, without the hash, is no longer read).
 import { sha256Hex } from './event-log';
 import type { CheckpointData } from './checkpoint-io';
-import { decodeColumns, encodeColumns, type DecodedCheckpoint } from './checkpoint-columns';
+import {
+  decodeColumns,
+  encodeColumns,
+  encodeColumnSteps,
+  type DecodedCheckpoint,
+} from './checkpoint-columns';
 
 /** The head record of a checkpoint; its chunks follow under keys 0..chunks-1. */
 export interface CheckpointHead {
@@ -46,13 +51,26 @@ async function bytesHash(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 /**
  * Splits records in columns (format 3) into a head and byte chunks.
  * @param chunkBytes - largest chunk (default {@link CHECKPOINT_CHUNK_BYTES})
+ * @param pace - encode `slice` records at a time and await `between()` after each (it may
+ *   throw to stop); default: in one go
  */
 export async function encodeCheckpoint(
   seq: number,
   value: CheckpointData,
   chunkBytes = CHECKPOINT_CHUNK_BYTES,
+  pace?: { slice: number; between: () => Promise<void> },
 ): Promise<{ head: CheckpointHead; chunks: Uint8Array<ArrayBuffer>[] }> {
-  const bytes = encodeColumns(seq, value);
+  let bytes: Uint8Array<ArrayBuffer>;
+  if (pace) {
+    const steps = encodeColumnSteps(seq, value, pace.slice);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) {
+        bytes = step.value;
+        break;
+      }
+      await pace.between();
+    }
+  } else bytes = encodeColumns(seq, value);
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytes.slice(i, i + chunkBytes));
   const head: CheckpointHead = {

@@ -1,7 +1,7 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { readBirth, removeBirth, writeBirth, type StoreBirth } from './store-birth';
 import { EngramError, fromStorageError, isEngramError } from '../errors';
-import { readCheckpoint, writeCheckpoint } from './checkpoint-io';
+import { readCheckpoint, writeCheckpoint, type CheckpointPace } from './checkpoint-io';
 import type { DecodedCheckpoint } from './checkpoint-columns';
 import { readIndexLayout, writeIndexLayout, type IndexLayout } from './index-layout-io';
 import { RecordCipher } from './cipher';
@@ -41,7 +41,7 @@ import { readVectors, streamVectors, vectorsFromLogFor } from './vector-io';
 import { tallyEvidence } from './trust-tally';
 
 export type { ChangeSet } from './commit';
-export type { CheckpointData } from './checkpoint-io';
+export type { CheckpointData, CheckpointPace } from './checkpoint-io';
 
 /** Default rows per sealed vector block. */
 export const DEFAULT_BLOCK_ROWS = 4096;
@@ -399,14 +399,15 @@ export class MemoryStore {
   }
 
   /**
-   * Takes a checkpoint of the derived records (memories, versions, links,
-   * lexical rows) in ONE readwrite transaction, so it matches the log position
-   * it records exactly.
+   * Takes a checkpoint of the derived records (memories, versions, links, lexical rows), read
+   * in ONE transaction so that it matches the log position it records exactly, in slices (see
+   * `CheckpointPace`).
+   * @param pace - slice size, abort signal, slice hook
    * @returns the log position it reflects
    */
-  async checkpoint(): Promise<number> {
+  async checkpoint(pace?: CheckpointPace): Promise<number> {
     this.assertOpen();
-    return writeCheckpoint(this.db, this.cipher);
+    return writeCheckpoint(this.db, this.cipher, 3, pace);
   }
 
   /**

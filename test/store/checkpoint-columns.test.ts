@@ -2,7 +2,11 @@
 // odd rows included; damaged, torn or foreign bytes are refused with a reason (opening then falls
 // back to the records); format 2 (JSON text) is still read.
 import { expect, test } from 'vitest';
-import { decodeColumns, encodeColumns } from '../../src/store/checkpoint-columns';
+import {
+  decodeColumns,
+  encodeColumns,
+  encodeColumnSteps,
+} from '../../src/store/checkpoint-columns';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -153,4 +157,20 @@ test('format 2 (JSON text chunks, written before the columns) is still read', as
   expect(await decodeCheckpoint(head, [chunks.join('').replace('Caroline', 'Carolinf')])).toEqual({
     reason: 'checkpoint does not match its hash',
   });
+});
+
+test('encoded in slices (the idle checkpoint), the bytes are the same for any slice size', () => {
+  const data = sample();
+  const whole = encodeColumns(9, data);
+  const rows = data.memories.length + data.lexical.length;
+  for (const slice of [1, 3, 64]) {
+    const steps = encodeColumnSteps(9, data, slice);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    // A step per `slice` memories, and per `slice` lexical rows in each of its passes at least.
+    expect(yields).toBeGreaterThanOrEqual(Math.floor(rows / slice));
+    expect(step.value).toEqual(whole);
+  }
+  expect(decodeColumns(whole).data).toEqual(data);
 });

@@ -1,8 +1,9 @@
 // Idle checkpoints (Node, fake-indexeddb): written once writes stop for `idleMs`, never
-// before, never for a small store; close() waits for one in flight; bad options are refused.
+// before, never for a small store; close() waits for one in flight; bad options are refused;
+// taken in slices: other tasks (a search) run between two, a write stops it.
 import 'fake-indexeddb/auto';
 import { expect, test } from 'vitest';
-import { Engine, type EngineOptions } from '../../src/engine/engine';
+import { Engine, IDLE_CHECKPOINT_STOPS, type EngineOptions } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,6 +145,7 @@ test('bad checkpoint options are refused with InvalidArgument', { timeout: 60_00
     { minEvents: 0 },
     { minMemories: 1.5 },
     { maxLag: -3 },
+    { sliceRows: 0 },
     null,
     [],
   ]) {
@@ -174,5 +176,162 @@ test(
     expect(await eventually(() => storedSeq(e))).toBe(lastSeq);
     expect(Date.now() - quietSince).toBeGreaterThanOrEqual(cp.idleMs - 50);
     await e.close();
+  },
+);
+
+/**
+ * Counts the slices the checkpoint reads (requests on its transaction: the five stores it
+ * reads, readonly) until `restore()` is called.
+ */
+function countCheckpointReads(): { slices: () => number; restore: () => void } {
+  let slices = 0;
+  const real = IDBObjectStore.prototype.getAll;
+  IDBObjectStore.prototype.getAll = function (
+    this: IDBObjectStore,
+    ...args: Parameters<IDBObjectStore['getAll']>
+  ) {
+    const tx = this.transaction;
+    if (tx.mode === 'readonly' && tx.objectStoreNames.length === 5 && this.name !== 'meta')
+      slices++;
+    return real.apply(this, args);
+  } as IDBObjectStore['getAll'];
+  return { slices: () => slices, restore: () => void (IDBObjectStore.prototype.getAll = real) };
+}
+
+/** Resolves once `probe()` is true, checked between two tasks; fails after 60 s (a safety bound). */
+async function until(probe: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('never came');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Log lines of idle checkpoints, and the test's own marks. */
+const ofCheckpoints = (m: string) => /^engram: idle checkpoint|\(idle\)$|done$/.test(m);
+
+const written = (logs: string[]) => logs.filter((m) => m.startsWith('engram: checkpoint written'));
+
+test(
+  'the idle checkpoint goes in slices: other tasks run between two, a search issued meanwhile ends first, and it reopens to the same memories',
+  { timeout: 120_000 },
+  async () => {
+    const logs: string[] = [];
+    const n = 2000;
+    const sliceRows = 16;
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 0, sliceRows };
+    const e = await open('idle-slices', cp, logs);
+    const reads = countCheckpointReads();
+    try {
+      await e.addMany(notes(0, n));
+      await until(() => reads.slices() > 10); // the idle checkpoint is reading, slice by slice
+      // Tasks of their own, one after another, while the checkpoint runs: one turn per slice
+      // (read or encoded) at least. In one piece (before) it left a handful.
+      let turns = 0;
+      let running = true;
+      const probe = (async () => {
+        while (running) {
+          turns++;
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const atSearch = reads.slices();
+      const query = { limit: 5, reinforce: false, retentionWeight: 0 };
+      const found = await e.search('idle note topic 3', query);
+      const afterSearch = reads.slices();
+      expect(written(logs)).toEqual([]); // answered while the checkpoint runs
+      expect(afterSearch - atSearch).toBeLessThanOrEqual(2);
+      await until(() => written(logs).length > 0);
+      running = false;
+      await probe;
+      expect(written(logs)).toEqual([`engram: checkpoint written at seq ${n} (idle)`]);
+      // Every record read in slices (memories, versions, links, lexical rows), then encoded in
+      // slices: at least one turn of the probe per slice.
+      expect(reads.slices()).toBeGreaterThanOrEqual((2 * n) / sliceRows);
+      expect(turns).toBeGreaterThanOrEqual((2 * n) / sliceRows);
+      const all = (await e.getAll({ limit: n })).results;
+      const reopenedLogs: string[] = [];
+      const again = await open('idle-slices', { ...cp, idleMs: false }, reopenedLogs);
+      expect(reopenedLogs).toContain(`engram: opened from the checkpoint at seq ${n}`);
+      expect((await again.getAll({ limit: n })).results).toEqual(all);
+      // The same results as opening from the records themselves (not the live engine: memories of
+      // equal score may come in another order once loaded in key order).
+      const fromRecords = await open('idle-slices', false);
+      const ranked = async (m: Engine) =>
+        (await m.search('idle note topic 3', query)).results.map((r) => [r.id, r.score]);
+      expect(await ranked(again)).toEqual(await ranked(fromRecords));
+      expect(found.results).toHaveLength(5);
+      await fromRecords.close();
+      await again.close();
+    } finally {
+      reads.restore();
+      await e.close();
+    }
+  },
+);
+
+test(
+  'a write stops the idle checkpoint between two slices: nothing is written, the write goes first, the checkpoint comes after',
+  { timeout: 120_000 },
+  async () => {
+    const logs: string[] = [];
+    const n = 2000;
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 0, sliceRows: 16 };
+    const e = await open('idle-stop', cp, logs);
+    const reads = countCheckpointReads();
+    try {
+      await e.addMany(notes(0, n));
+      await until(() => reads.slices() > 10);
+      await e.add('a write while the checkpoint runs', { infer: false });
+      logs.push('add done');
+      await until(() => written(logs).length > 0);
+      const lastSeq = (await e.verifyLog()).events;
+      expect(logs.filter(ofCheckpoints)).toEqual([
+        'engram: idle checkpoint stopped by a write (armed again)',
+        'add done',
+        `engram: checkpoint written at seq ${lastSeq} (idle)`,
+      ]);
+      expect(await storedSeq(e)).toBe(lastSeq);
+    } finally {
+      reads.restore();
+      await e.close();
+    }
+  },
+);
+
+test(
+  `after ${IDLE_CHECKPOINT_STOPS} idle checkpoints stopped in a row, the next runs to its end and a write waits for it`,
+  { timeout: 120_000 },
+  async () => {
+    const logs: string[] = [];
+    const n = 1000;
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 0, sliceRows: 16 };
+    const e = await open('idle-stops', cp, logs);
+    const reads = countCheckpointReads();
+    try {
+      await e.addMany(notes(0, n));
+      for (let i = 0; i <= IDLE_CHECKPOINT_STOPS; i++) {
+        const before = reads.slices();
+        await until(() => reads.slices() > before + 10);
+        await e.add(`write ${i} while the checkpoint runs`, { infer: false });
+        logs.push(`add ${i} done`);
+      }
+      const stopped = 'engram: idle checkpoint stopped by a write (armed again)';
+      // The last write's events come after the checkpoint it waited for.
+      const seq = (await storedSeq(e))!;
+      expect(seq).toBeGreaterThan(n + IDLE_CHECKPOINT_STOPS);
+      expect(seq).toBeLessThan((await e.verifyLog()).events);
+      expect(logs.filter(ofCheckpoints)).toEqual([
+        ...Array.from({ length: IDLE_CHECKPOINT_STOPS }, (_, i) => [
+          stopped,
+          `add ${i} done`,
+        ]).flat(),
+        `engram: checkpoint written at seq ${seq} (idle)`,
+        `add ${IDLE_CHECKPOINT_STOPS} done`,
+      ]);
+    } finally {
+      reads.restore();
+      await e.close();
+    }
   },
 );
