@@ -5,10 +5,11 @@
 // held-out conversation are kept. Prints each configuration's figures on all the data, the
 // picks, and the held-out figures (LoCoMo by category too).
 //
-// `npx vite-node eval/tune.ts -- [--grid stages|updates|FILE.json] [--hash] [--locomo-cache DIR]
+// `npx vite-node eval/tune.ts -- [--grid stages|updates|feedback|FILE.json] [--hash] [--locomo-cache DIR]
 //  [--beam-cache DIR] [--folds FILE] [--only locomo|beam|report] [--json] [--conv ID,…] [--chat N,…]`
 // --grid: `stages` (default: the defaults, and each stage turned off or on alone), `updates`
-// (the knowledge-update stage's settings), or a JSON file of [name, RetrievalOptions] pairs (the
+// (the knowledge-update stage's settings), `feedback` (pseudo-relevance feedback, the fusion
+// weight and the link stage's reach, around the defaults), or a JSON file of [name, RetrievalOptions] pairs (the
 // first is the reference). --hash: BEAM with the hash embedder (no model; dense stage off in
 // every configuration). --folds: the figures per conversation are kept in FILE and read back, so
 // the two benchmarks may be measured in separate runs (--only) and reported together. --conv /
@@ -48,6 +49,23 @@ for (const pool of [10, 20]) UPDATES.push([`updates pool ${pool}`, { updates: { 
 UPDATES.push(['updates ratio 0.5', { updates: { ratio: 0.5 } }]);
 UPDATES.push(['updates cover 0.5', { updates: { cover: 0.5 } }]);
 
+/**
+ * Ideas for multi-hop and BEAM recall around the defaults: lexical pseudo-relevance feedback
+ * (RM3-like expansion terms from the best hits, a second BM25 pass), the dense fusion weight,
+ * and the link stage (a second pass from the first hits' rare terms) with more weight or seeds.
+ */
+const FEEDBACK: Grid = [
+  ['defaults', {}],
+  ['prf 10 w0.3', { lexical: { feedbackTerms: 10, feedbackWeight: 0.3 } }],
+  ['prf 20 w0.2', { lexical: { feedbackTerms: 20, feedbackWeight: 0.2 } }],
+  ['prf 10 w0.5 d3', { lexical: { feedbackTerms: 10, feedbackWeight: 0.5, feedbackDocs: 3 } }],
+  ['prf 5 w0.3 d10', { lexical: { feedbackTerms: 5, feedbackWeight: 0.3, feedbackDocs: 10 } }],
+  ['dense 0.85', { dense: { weight: 0.85 } }],
+  ['links w0.1', { links: { weight: 0.1 } }],
+  ['links seeds 20', { links: { seeds: 20 } }],
+  ['links w0.1 seeds 20', { links: { weight: 0.1, seeds: 20 } }],
+];
+
 function parse(argv: string[]) {
   const a = {
     grid: 'stages',
@@ -83,7 +101,9 @@ function parse(argv: string[]) {
 function loadGrid(name: string): Grid {
   if (name === 'stages') return STAGES;
   if (name === 'updates') return UPDATES;
-  if (!existsSync(name)) throw new UsageError(`--grid takes stages, updates or a JSON file`);
+  if (name === 'feedback') return FEEDBACK;
+  if (!existsSync(name))
+    throw new UsageError(`--grid takes stages, updates, feedback or a JSON file`);
   return JSON.parse(readFileSync(name, 'utf8')) as Grid;
 }
 
