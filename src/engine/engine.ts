@@ -298,6 +298,9 @@ export class Engine {
       count: this.state.activeCount,
       indexMode: indexFootprint(this.state.index).mode,
       residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
+      ...((this.state.index as { building?: unknown }).building === true
+        ? { indexBuilding: true as const }
+        : {}),
       ...(this.replicator ? { sync: this.replicator.status() } : {}),
       ...(this.store.discarded ? { discarded: { ...this.store.discarded } } : {}),
     };

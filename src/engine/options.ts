@@ -183,6 +183,12 @@ export interface EngineInfo {
   /** Bytes per vector of the scanned copy (GPU-resident on WebGPU). */
   residentBytesPerVector: number;
   /**
+   * Set while the IVF lists train, or take in new rows, in the background (index mode `'ivf'`
+   * or `'auto'` past 20 000 vectors): searches meanwhile scan the rows not yet in a list in
+   * full, so they are slower (and closer to exact) until it is done.
+   */
+  indexBuilding?: true;
+  /**
    * While sync is started: its status; from `Engram.info()` also `pending`, this store's own
    * events not yet on the server (as `syncStatus()` counts them, without waiting for applies).
    */
