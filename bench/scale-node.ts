@@ -1,10 +1,10 @@
 // `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]
-//   [--profile] [--ids=FILE]`
+//   [--profile | --profile=add] [--ids=FILE]`
 // The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: the
 // first search after the fill, per-call times of default search (with and without reinforce),
 // dense-only search and single add(), with no browser and no Worker in between — for A/B of code
 // paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
-// default searches (self and inclusive ms per search). `--ids=FILE`: the default search's top 10
+// default searches (self and inclusive ms per search); `--profile=add`: of the single add()s. `--ids=FILE`: the default search's top 10
 // memories for the first 100 questions, as JSON (to compare index modes' answers). Ends with a JSON
 // line of the same figures.
 import 'fake-indexeddb/auto';
@@ -63,10 +63,11 @@ while (index.building && performance.now() - s0 < 300_000) {
 }
 const settleS = (performance.now() - s0) / 1000;
 if (mode !== 'fp32') console.log(`index settled in ${settleS.toFixed(1)} s`);
-const profile = process.argv.includes('--profile');
+const profiled = process.argv.includes('--profile') ? 'search' : arg('profile', '');
+const profile = profiled === 'search';
 const session = new Session();
+if (profile || profiled === 'add') session.connect();
 if (profile) {
-  session.connect();
   await post(session, 'Profiler.enable');
   await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
   await post(session, 'Profiler.start');
@@ -86,7 +87,16 @@ if (idsOut) {
   writeFileSync(idsOut, JSON.stringify(all));
 }
 line('dense only', 'dense', await timed(searches, { retrieval: false, reinforce: false }));
+if (profiled === 'add') {
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
+  await post(session, 'Profiler.start');
+}
 line('add()', 'add', await timeEach(adds, (i) => engine.add(textAt(texts, n + i * 7919))));
+if (profiled === 'add') {
+  const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
+  printProfile(p, adds, 'add()');
+}
 const memoriesAtEnd = engine.info().count;
 await engine.reset();
 await engine.close();
@@ -121,7 +131,7 @@ function post(s: Session, method: string, params?: object): Promise<unknown> {
 }
 
 /** Self and inclusive time per function (ms per call), the top 30 of each. */
-function printProfile(p: CpuProfile, calls: number): void {
+function printProfile(p: CpuProfile, calls: number, what = 'search'): void {
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
   const parent = new Map<number, number>();
   for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
@@ -147,7 +157,7 @@ function printProfile(p: CpuProfile, calls: number): void {
     ['self', self],
     ['inclusive', incl],
   ] as const) {
-    console.log(`-- ${label} ms per search`);
+    console.log(`-- ${label} ms per ${what}`);
     for (const [k, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 40))
       console.log(`${(ms / calls).toFixed(3).padStart(8)}  ${k}`);
   }
