@@ -1,7 +1,7 @@
 // Leave-one-conversation-out calibration of the main stage weights (pure pipeline, cached
 // USE-lite vectors: run `npm run eval:locomo` once first). For each held-out conversation the
 // best grid point on the other four is scored on it: `npx vite-node eval/calibrate.ts`.
-import { loadAll, recallAt } from './data';
+import { loadAll, recallAt, turnDoc } from './data';
 import { CachedEmbedder } from './embed-cache';
 import { Retriever, type RetrievalOptions } from '../src/retrieval/retriever';
 import { dot } from '../src/retrieval/rerank';
@@ -37,16 +37,7 @@ for (const c of convs)
 const res = grid.map(() => data.map(() => ({ sum: 0, n: 0 })));
 data.forEach(({ c, tv, qv }, ci) => {
   const r = new Retriever();
-  c.turns.forEach((t) =>
-    r.upsert({
-      id: t.diaId,
-      text: t.text,
-      time: t.time,
-      episode: `S${t.session}`,
-      order: t.index,
-      speaker: t.speaker,
-    }),
-  );
+  c.turns.forEach((t) => r.upsert(turnDoc(t)));
   const now = Math.max(...c.turns.map((t) => t.time)) + 86400000;
   const dense = c.questions.map(
     (_, qi) =>

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MONTHS } from '../src/retrieval/time';
+import type { RetrievalDoc } from '../src/retrieval/lexical-row';
 
 /** One dialogue turn, to be stored as one memory. */
 export interface Turn {
@@ -35,6 +36,18 @@ export interface Conversation {
   questions: Question[];
   /** Questions left out because none of their evidence ids names a turn. */
   dropped: number;
+}
+
+/** A turn as the retriever indexes it: its session as the episode, its place in it as the order. */
+export function turnDoc(t: Turn): RetrievalDoc {
+  return {
+    id: t.diaId,
+    text: t.text,
+    time: t.time,
+    episode: `S${t.session}`,
+    order: t.index,
+    speaker: t.speaker,
+  };
 }
 
 /** Parses "1:56 pm on 8 May, 2023" to ms since epoch (UTC). */

@@ -4,7 +4,7 @@
 // first pass's best m results, normalised, then a second pass with its cosines). Prints recall@10
 // overall and multi-hop, per conversation, and the held-out (leave-one-conversation-out) recall@10
 // of each family. `npx vite-node eval/first-stage-sweep.ts`
-import { loadAll, recallAt, type Conversation } from './data';
+import { loadAll, recallAt, turnDoc, type Conversation } from './data';
 import { CachedEmbedder } from './embed-cache';
 import { Retriever } from '../src/retrieval/retriever';
 import { dot } from '../src/retrieval/rerank';
@@ -93,15 +93,7 @@ async function measure(settings: Setting[]): Promise<Sums> {
 
 function build(c: Conversation, k1: number, b: number): Retriever {
   const r = new Retriever({}, { k1, b });
-  for (const t of c.turns)
-    r.upsert({
-      id: t.diaId,
-      text: t.text,
-      time: t.time,
-      episode: `S${t.session}`,
-      order: t.index,
-      speaker: t.speaker,
-    });
+  for (const t of c.turns) r.upsert(turnDoc(t));
   return r;
 }
 

@@ -3,7 +3,7 @@
 // multi-hop) to check that a change holds on every held-out conversation, and the held-out
 // (leave-one-conversation-out) recall@10 overall and by category of the configurations given. Configurations as JSON:
 // CONFIGS='[["name", {"links": {"weight": 0.1}}], ...]' npx vite-node eval/sweep.ts
-import { loadAll, recallAt } from './data';
+import { loadAll, recallAt, turnDoc } from './data';
 import { CachedEmbedder } from './embed-cache';
 import { Retriever, type RetrievalOptions } from '../src/retrieval/retriever';
 import { dot } from '../src/retrieval/rerank';
@@ -20,16 +20,7 @@ for (const c of convs) {
   const tv = await e.embed(c.turns.map((t) => t.text));
   const qv = await e.embed(c.questions.map((q) => q.question));
   const r = new Retriever();
-  c.turns.forEach((t) =>
-    r.upsert({
-      id: t.diaId,
-      text: t.text,
-      time: t.time,
-      episode: `S${t.session}`,
-      order: t.index,
-      speaker: t.speaker,
-    }),
-  );
+  c.turns.forEach((t) => r.upsert(turnDoc(t)));
   const vec = new Map(c.turns.map((t, i) => [t.diaId, tv[i]!]));
   const now = Math.max(...c.turns.map((t) => t.time)) + 86400000;
   data.push({ c, r, qv, tv, vec, now });
