@@ -266,12 +266,22 @@ export class IvfIndex implements VectorIndex {
     this.written = new Set();
     // A failure leaves the index as it was (every row is still in a list or the tail); the next
     // search tries again, and build() reports it.
-    this.job = this.sliced(due === 'train')
-      .catch(() => undefined)
-      .finally(() => {
-        this.job = undefined;
-        this.written = undefined;
-      });
+    this.job = this.sliced(due === 'train').then(
+      () => this.jobEnded(true),
+      () => this.jobEnded(false),
+    );
+  }
+
+  /**
+   * After a job: rows written while it ran may already call for the next (a retraining once
+   * they doubled, the tail joining its lists), which starts at once, so that `building` false
+   * means settled rather than "until the next search starts it" (a search would then answer
+   * beside the k-means). Not after a failure: the next search tries again.
+   */
+  private jobEnded(ok: boolean): void {
+    this.job = undefined;
+    this.written = undefined;
+    if (ok && this.count >= (this.options.backgroundFrom ?? Infinity)) this.startJob();
   }
 
   /**

@@ -265,6 +265,21 @@ describe('IvfIndex background training', () => {
   });
 });
 
+test('rows that doubled while the lists trained start the retraining at once: not building means settled', async () => {
+  const dim = 32;
+  const data = clustered(10_000, dim, 16, 29);
+  const ivf = new IvfIndex({ dim, flatBelow: 4000, backgroundFrom: 4000 });
+  await ivf.write(0, data.subarray(0, 5000 * dim));
+  await ivf.search(data.subarray(0, dim), 10); // starts training at 5 000 rows
+  expect(ivf.building).toBe(true);
+  await ivf.write(5000, data.subarray(5000 * dim)); // doubled meanwhile
+  // Waited for as a caller of `info().indexBuilding` waits: no build(), no search.
+  while (ivf.building) await new Promise((r) => setTimeout(r, 5));
+  expect(ivf.trainedRows).toBe(10_000);
+  await ivf.search(data.subarray(0, dim), 10);
+  expect(ivf.building).toBe(false); // nothing left for a search to start
+});
+
 describe('IvfIndex layout', () => {
   test('a restored layout answers exactly as the index it was taken from, without training', async () => {
     const dim = 32;
