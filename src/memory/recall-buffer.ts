@@ -2,6 +2,7 @@
 // the cross-tab write lock, and the log grows by at most one event per memory recalled per
 // flush instead of one per hit per search.
 import type { EngineCore } from '../engine/core';
+import { nextTask } from '../util/tasks';
 import { recallEvents } from './forgetting';
 
 /** What a flush writes for one memory: how many recalls, and when the last one happened. */
@@ -97,7 +98,8 @@ export class RecallBuffer {
     for (let at = 0; at < all.length; at += RECALL_WRITE_SLICE) {
       const slice = new Map(all.slice(at, at + RECALL_WRITE_SLICE));
       try {
-        // Searches queued behind this flush run between two slices.
+        // Searches queued behind this flush run between two slices. Not `background`: a flush
+        // under way (close() waits for it) keeps a Node process alive.
         if (at > 0) await nextTask();
         await core.write(async () => {
           const { events, memories } = recallEvents(core, slice, core.settings.clock());
@@ -133,12 +135,6 @@ export class RecallBuffer {
     if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
     this.quietTimer = this.maxTimer = undefined;
   }
-}
-
-/** Resolves in a task of its own (after what is queued: a search's message, an IDB event). */
-function nextTask(): Promise<void> {
-  // Not `background`: a flush under way (close() waits for it) keeps a Node process alive.
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** A timer that does not keep a Node process alive (tests, scripts). */

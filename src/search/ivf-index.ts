@@ -5,7 +5,8 @@
 // Each row is held once, in the kernel memory of its list or of the tail.
 import { EngramError } from '../errors';
 import type { IndexMode } from './index-mode';
-import { assign, assignSteps, kMeansSteps, runInSlices, trainKMeans } from './ivf-train';
+import { runInSlices } from '../util/tasks';
+import { assign, assignSteps, kMeansSteps, trainKMeans } from './ivf-train';
 import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './topk';
 import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';

@@ -34,7 +34,7 @@ const STEP_POINTS = 256;
 
 /**
  * {@link assign} in steps: yields after every few hundred points, so that a caller may pause
- * between them (see {@link runInSlices}); returns the same lists.
+ * between them (see `runInSlices` in `src/util/tasks.ts`); returns the same lists.
  * @param centroids - `lists × dim`, row-major
  * @param points - `n × dim`, row-major, or a function giving row `i` as it is now (`dim`
  *   floats, read at once: rows may move between steps)
@@ -165,24 +165,5 @@ function finish<T>(steps: Generator<void, T>): T {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
-  }
-}
-
-/**
- * Runs steps in slices of about `sliceMs` milliseconds, each in a task of its own (a
- * macrotask), so that work queued meanwhile (searches, writes) waits at most one slice.
- * @param steps - the work, as from {@link kMeansSteps} or {@link assignSteps}
- * @param sliceMs - time per slice (default 8 ms)
- */
-export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 8): Promise<T> {
-  for (;;) {
-    // Yield first: the caller's own task (a search) ends before any of the work runs.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const t0 = performance.now();
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-      if (performance.now() - t0 >= sliceMs) break;
-    }
   }
 }

@@ -145,13 +145,7 @@ export async function writeCheckpoint(
       ? await Promise.all(json.chunks.map((c, i) => cipher.sealChunk(seq, i, c)))
       : json.chunks;
   } else {
-    const cols = await encodeCheckpoint(seq, data, undefined, {
-      slice,
-      between: async () => {
-        await nextTask();
-        step();
-      },
-    });
+    const cols = await encodeCheckpoint(seq, data, undefined, { slice, between: step });
     head = cols.head;
     chunks = cipher
       ? await Promise.all(cols.chunks.map((c, i) => cipher.sealBytesChunk(seq, i, c)))
@@ -222,19 +216,4 @@ async function readSliced(
     step();
     range = IDBKeyRange.lowerBound(keys[keys.length - 1], true);
   }
-}
-
-/** Resolves in a task of its own, after what is queued (a search's message), unthrottled. */
-function nextTask(): Promise<void> {
-  // setTimeout chains are clamped to 4 ms after five levels: thousands of slices would add
-  // seconds. A message on a fresh channel is not clamped (Node: setImmediate).
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(0);
-  });
 }

@@ -8,6 +8,7 @@
 // whenever a write could leave erased text in it. The head carries a SHA-256 of the content:
 // damaged bytes in a chunk or the head make the checkpoint unreadable, and opening falls back
 // to the records (format 1, without the hash, is no longer read).
+import { runInSlices } from '../util/tasks';
 import { sha256Hex } from './event-log';
 import type { CheckpointData } from './checkpoint-io';
 import {
@@ -51,26 +52,21 @@ async function bytesHash(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 /**
  * Splits records in columns (format 3) into a head and byte chunks.
  * @param chunkBytes - largest chunk (default {@link CHECKPOINT_CHUNK_BYTES})
- * @param pace - encode `slice` records at a time and await `between()` after each (it may
- *   throw to stop); default: in one go
+ * @param pace - encode `slice` records per task (`runInSlices`), calling `between()` before each
+ *   but the first (it may throw to stop); default: in one go
  */
 export async function encodeCheckpoint(
   seq: number,
   value: CheckpointData,
   chunkBytes = CHECKPOINT_CHUNK_BYTES,
-  pace?: { slice: number; between: () => Promise<void> },
+  pace?: { slice: number; between: () => void },
 ): Promise<{ head: CheckpointHead; chunks: Uint8Array<ArrayBuffer>[] }> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  if (pace) {
-    const steps = encodeColumnSteps(seq, value, pace.slice);
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done) {
-        bytes = step.value;
-        break;
-      }
-      await pace.between();
-    }
-  } else bytes = encodeColumns(seq, value);
+  const bytes = pace
+    ? await runInSlices(encodeColumnSteps(seq, value, pace.slice), {
+        sliceMs: 0,
+        between: pace.between,
+      })
+    : encodeColumns(seq, value);
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytes.slice(i, i + chunkBytes));
   const head: CheckpointHead = {
