@@ -6,6 +6,7 @@ import { createServer } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { buildTinyBert } from '../fixtures/build-tiny-bert';
 import { buildTinyCrossEncoder } from '../fixtures/build-tiny-cross-encoder';
+import { buildWorkerBundle, prebuiltWorker, useWorkerBundle } from './worker-bundle';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
 
@@ -18,12 +19,16 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const executablePath: string = findChromium();
-  // Test models built here, into a gitignored folder the dev server serves.
-  await buildTinyBert();
-  await buildTinyCrossEncoder();
+  // Test models built here, into a gitignored folder the dev server serves; the engine's
+  // Worker built from the current sources (see worker-bundle.ts).
+  await Promise.all([
+    buildTinyBert().then(() => buildTinyCrossEncoder()),
+    useWorkerBundle && buildWorkerBundle(),
+  ]);
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    plugins: useWorkerBundle ? [prebuiltWorker()] : [],
     // Its own pre-bundled dependencies, made afresh: the Node tests start other dev servers
     // (npm start, the benches) at the same time, and two optimizers writing one cache folder
     // can leave it inconsistent (every page then fails to import its dependencies).
