@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { buildTinyBert } from '../fixtures/build-tiny-bert';
 import { buildTinyCrossEncoder } from '../fixtures/build-tiny-cross-encoder';
 import { buildWorkerBundle, prebuiltWorker, useWorkerBundle } from './worker-bundle';
+import { plainTestPages } from './plain-pages';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
 
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject) {
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    plugins: useWorkerBundle ? [prebuiltWorker()] : [],
+    plugins: [plainTestPages(), ...(useWorkerBundle ? [prebuiltWorker()] : [])],
     // Its own pre-bundled dependencies, made afresh: the Node tests start other dev servers
     // (npm start, the benches) at the same time, and two optimizers writing one cache folder
     // can leave it inconsistent (every page then fails to import its dependencies).
