@@ -298,9 +298,7 @@ export class Engine {
       count: this.state.activeCount,
       indexMode: indexFootprint(this.state.index).mode,
       residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
-      ...((this.state.index as { building?: unknown }).building === true
-        ? { indexBuilding: true as const }
-        : {}),
+      ...(this.state.index.building ? { indexBuilding: true as const } : {}),
       ...(this.replicator ? { sync: this.replicator.status() } : {}),
       ...(this.store.discarded ? { discarded: { ...this.store.discarded } } : {}),
     };

@@ -78,6 +78,11 @@ export class TieredIndex implements VectorIndex {
     return this.hot.dim;
   }
 
+  /** True while the hot index builds in the background (the cold tier is an exact scan). */
+  get building(): boolean {
+    return this.hot.building === true;
+  }
+
   /** Global slots ever written. */
   get size(): number {
     return this.count;

@@ -15,6 +15,12 @@ export interface VectorIndex {
   /** Number of slots ever written (live or removed). */
   readonly size: number;
   /**
+   * True while the index reorganises itself in the background (an IVF index training its
+   * lists or laying out its tail in slices); searches meanwhile answer from what is laid
+   * out. Absent or false: nothing is under way. A wrapper forwards the index it wraps.
+   */
+  readonly building?: boolean;
+  /**
    * Writes `vectors` (row-major, `count × dim`) into slots `first..first+count-1`.
    * `first` must equal `size` (append) or address existing slots (overwrite).
    */

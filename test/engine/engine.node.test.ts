@@ -21,36 +21,45 @@ test('Engine opens, writes, searches and reopens under Node', async () => {
   await again.close();
 });
 
-test('info().indexBuilding is set while IVF lists train in the background (past 20 000 vectors), then cleared', async () => {
-  const dim = 8;
-  const embedder = new HashEmbedder({ dim });
-  const e = await Engine.open({
-    name: 'node-ivf-building',
-    embedder,
-    backend: 'cpu',
-    index: { mode: 'ivf' },
-    checkpoint: { idleMs: false },
-  });
-  let seed = 1;
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  const vector = () => Float32Array.from({ length: dim }, rand);
-  const fill = async (n: number) => {
-    for (let from = 0; from < n; from += 5000)
-      await e.addMany(
-        Array.from({ length: Math.min(5000, n - from) }, (_, i) => ({
-          text: `row ${from + i}`,
-          vector: vector(),
-          infer: false,
-        })),
-      );
-  };
-  await fill(20_000);
-  expect(e.info().indexBuilding).toBeUndefined();
-  // The first search past 20 000 rows starts the training in slices and does not wait for it.
-  await e.search('q', { vector: vector(), retrieval: false, reinforce: false });
-  expect(e.info()).toMatchObject({ indexMode: 'fp32', indexBuilding: true });
-  while (e.info().indexBuilding) await new Promise((r) => setTimeout(r, 20));
-  expect(e.info().indexMode).toBe('ivf');
-  expect('indexBuilding' in e.info()).toBe(false);
-  await e.close();
-}, 300_000);
+// With a resident budget the IVF index is the hot tier of a TieredIndex, which forwards `building`.
+test.each([
+  ['the IVF index', {}],
+  ['a TieredIndex (gpuBudgetBytes) over it', { gpuBudgetBytes: 1 << 30 }],
+])(
+  'info().indexBuilding is set while IVF lists train in the background (past 20 000 vectors), then cleared: %s',
+  async (_, budget) => {
+    const dim = 8;
+    const embedder = new HashEmbedder({ dim });
+    const e = await Engine.open({
+      name: `node-ivf-building-${'gpuBudgetBytes' in budget ? 'tiered' : 'plain'}`,
+      embedder,
+      backend: 'cpu',
+      index: { mode: 'ivf' },
+      checkpoint: { idleMs: false },
+      ...budget,
+    });
+    let seed = 1;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const vector = () => Float32Array.from({ length: dim }, rand);
+    const fill = async (n: number) => {
+      for (let from = 0; from < n; from += 5000)
+        await e.addMany(
+          Array.from({ length: Math.min(5000, n - from) }, (_, i) => ({
+            text: `row ${from + i}`,
+            vector: vector(),
+            infer: false,
+          })),
+        );
+    };
+    await fill(20_000);
+    expect(e.info().indexBuilding).toBeUndefined();
+    // The first search past 20 000 rows starts the training in slices and does not wait for it.
+    await e.search('q', { vector: vector(), retrieval: false, reinforce: false });
+    expect(e.info()).toMatchObject({ indexMode: 'fp32', indexBuilding: true });
+    while (e.info().indexBuilding) await new Promise((r) => setTimeout(r, 20));
+    expect(e.info().indexMode).toBe('ivf');
+    expect('indexBuilding' in e.info()).toBe(false);
+    await e.close();
+  },
+  300_000,
+);
