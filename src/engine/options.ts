@@ -86,10 +86,10 @@ export interface EngineOptions {
    * `close()` and — since a closing or crashing tab rarely calls `close()` —
    * once no write has come for `idleMs` (default 2000; `false`: only at close).
    * The idle checkpoint runs in the background under the write lock, in slices of
-   * `sliceRows` records with the thread given back between two: a search arriving
-   * meanwhile waits for one slice, a write arriving stops it (it is written once
-   * the store is idle again; after three stopped in a row, the write waits for the
-   * next one), and a failure is logged, never thrown. It is stored in one
+   * `sliceRows` records with the thread given back between two: a write or a search
+   * arriving meanwhile stops it between two slices (it is written once the store is
+   * idle again; after three stopped in a row, the next runs to its end: a search then
+   * waits for one slice, a write for all of it), and a failure is logged, never thrown. It is stored in one
    * transaction, whole or not at all. Erasure deletes the checkpoint in the same
    * transaction. `false` turns checkpoints off.
    */
@@ -135,8 +135,9 @@ export interface CheckpointOptions {
   /** Quiet time in ms after the last write before an idle checkpoint is written (default 2000; `false`: only at close). */
   idleMs?: number | false;
   /**
-   * Records read, and then encoded, per slice of a checkpoint (default 1000): what arrives
-   * while the idle checkpoint runs waits for one slice (a few ms); smaller slices, more of them.
+   * Records read, and then encoded, per slice of a checkpoint (default 1000): a write or a
+   * search arriving while the idle checkpoint runs stops it after the slice in progress (a few
+   * ms); smaller slices, more of them.
    */
   sliceRows?: number;
 }

@@ -1,6 +1,6 @@
 // Idle checkpoints (Node, fake-indexeddb): written once writes stop for `idleMs`, never
 // before, never for a small store; close() waits for one in flight; bad options are refused;
-// taken in slices: other tasks (a search) run between two, a write stops it.
+// taken in slices: other tasks run between two, a write or a search stops it.
 import 'fake-indexeddb/auto';
 import { expect, test } from 'vitest';
 import { Engine, IDLE_CHECKPOINT_STOPS, type EngineOptions } from '../../src/engine/engine';
@@ -263,6 +263,46 @@ test(
       expect(found.results).toHaveLength(5);
       await fromRecords.close();
       await again.close();
+    } finally {
+      reads.restore();
+      await e.close();
+    }
+  },
+);
+
+test(
+  'a search stops the idle checkpoint between two slices: the searches after it wait for no slice, the checkpoint comes once they pause',
+  { timeout: 120_000 },
+  async () => {
+    const logs: string[] = [];
+    const n = 2000;
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 300, sliceRows: 16 };
+    const e = await open('idle-search-stop', cp, logs);
+    const reads = countCheckpointReads();
+    try {
+      await e.addMany(notes(0, n));
+      await until(() => reads.slices() > 10); // the idle checkpoint is reading, slice by slice
+      const query = { limit: 5, reinforce: false };
+      await e.search('idle note topic 3', query);
+      logs.push('search done');
+      // Stopped after the slice in progress, and armed again: while searches go on (each one
+      // puts it off by idleMs) it reads nothing. Before, it went on reading slice after slice,
+      // each search waiting for the one in progress.
+      await until(() => logs.some((m) => m.includes('stopped by a search')));
+      const atPause = reads.slices();
+      for (let i = 0; i < 5; i++) {
+        await e.search(`idle note topic ${i}`, query);
+        await sleep(40);
+      }
+      expect(reads.slices()).toBe(atPause);
+      expect(written(logs)).toEqual([]);
+      await until(() => written(logs).length > 0);
+      expect(logs.filter(ofCheckpoints)).toEqual([
+        'search done',
+        'engram: idle checkpoint stopped by a search (armed again)',
+        `engram: checkpoint written at seq ${n} (idle)`,
+      ]);
+      expect(await storedSeq(e)).toBe(n);
     } finally {
       reads.restore();
       await e.close();
