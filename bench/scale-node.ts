@@ -1,12 +1,15 @@
 // `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]
-//   [--profile | --profile=add] [--ids=FILE]`
+//   [--profile | --profile=add] [--phases] [--add-at=K] [--ids=FILE]`
 // The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: the
 // first search after the fill, per-call times of default search (with and without reinforce),
 // dense-only search and single add(), with no browser and no Worker in between — for A/B of code
 // paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
 // default searches (self and inclusive ms per search); `--profile=add`: of the single add()s. `--ids=FILE`: the default search's top 10
-// memories for the first 100 questions, as JSON (to compare index modes' answers). Ends with a JSON
-// line of the same figures.
+// memories for the first 100 questions, as JSON (to compare index modes' answers). `--phases`: the
+// single add()s' time per phase (inclusive ms per add: plan, scan, decide, commit, …) and what
+// each add wrote (facts, events, decisions). `--add-at=K`: the timed adds take the texts from
+// memory number K on (default N), so that two sizes add the same texts. Ends with a JSON line of
+// the same figures.
 import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector';
@@ -16,6 +19,7 @@ import { HashEmbedder } from '../src/embed/hash-embedder';
 import type { IndexModeOption } from '../src/search/index-mode';
 import { loadBeamTexts } from './beam-texts.mjs';
 import { addTexts, textAt } from './scale-texts';
+import { timePhases } from './scale-phases';
 import { spread, timeEach, timeSearches } from './workload';
 
 const arg = (name: string, fallback: string): string =>
@@ -87,12 +91,26 @@ if (idsOut) {
   writeFileSync(idsOut, JSON.stringify(all));
 }
 line('dense only', 'dense', await timed(searches, { retrieval: false, reinforce: false }));
+const phases = process.argv.includes('--phases') ? timePhases(engine) : undefined;
 if (profiled === 'add') {
   await post(session, 'Profiler.enable');
   await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
   await post(session, 'Profiler.start');
 }
-line('add()', 'add', await timeEach(adds, (i) => engine.add(textAt(texts, n + i * 7919))));
+const addAt = Number(arg('add-at', String(n)));
+const decisions: string[] = [];
+line(
+  'add()',
+  'add',
+  await timeEach(adds, async (i) => {
+    const r = await engine.add(textAt(texts, addAt + i * 7919));
+    decisions.push(r.results.map((x) => x.event).join(','));
+  }),
+);
+if (phases) phases.print(adds);
+const tally: Record<string, number> = {};
+for (const d of decisions.join(',').split(',')) tally[d] = (tally[d] ?? 0) + 1;
+console.log(`add() decisions: ${JSON.stringify(tally)}`);
 if (profiled === 'add') {
   const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
   printProfile(p, adds, 'add()');

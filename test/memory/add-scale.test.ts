@@ -29,9 +29,12 @@ function filler(i: number): string {
   return `note ${i} about the ${TOPICS[i % TOPICS.length]} and item${i} number ${i * 7}`;
 }
 
-/** Counts IndexedDB records read (gets, getAll results, cursor steps) while installed. */
-function countReads(): { reads: number; restore: () => void } {
-  const counter = { reads: 0, restore: () => {} };
+/**
+ * Counts IndexedDB records read (gets, getAll results, cursor steps) and written (puts, adds,
+ * deletes) while installed.
+ */
+function countReads(): { reads: number; writes: number; restore: () => void } {
+  const counter = { reads: 0, writes: 0, restore: () => {} };
   const patched: [object, string, unknown][] = [];
   const patch = (proto: object, name: string, count: (req: IDBRequest) => void) => {
     const orig = (proto as Record<string, unknown>)[name] as (...a: unknown[]) => IDBRequest;
@@ -52,6 +55,8 @@ function countReads(): { reads: number; restore: () => void } {
     patch(proto, 'openCursor', one);
     patch(proto, 'openKeyCursor', one);
   }
+  for (const name of ['put', 'add', 'delete'])
+    patch(IDBObjectStore.prototype, name, () => counter.writes++);
   const cont = IDBCursor.prototype.continue;
   IDBCursor.prototype.continue = function (this: IDBCursor, key?: IDBValidKey) {
     counter.reads++;
@@ -71,6 +76,8 @@ interface AddCounts {
   maxK: number;
   /** IndexedDB records read per add(). */
   reads: number;
+  /** IndexedDB records written (put, added, deleted) per add(). */
+  writes: number;
 }
 
 /** Fills a fresh store with `n` memories, then counts what single add() calls do. */
@@ -102,7 +109,12 @@ async function addCounts(n: number): Promise<AddCounts> {
     } finally {
       reads.restore();
     }
-    return { indexPasses: passes / NEW.length, maxK, reads: reads.reads / NEW.length };
+    return {
+      indexPasses: passes / NEW.length,
+      maxK,
+      reads: reads.reads / NEW.length,
+      writes: reads.writes / NEW.length,
+    };
   } finally {
     await e.close();
   }
@@ -127,6 +139,13 @@ describe('scale: one add() as the store grows 10×', () => {
   it('records read from IndexedDB do not grow with the store', () => {
     expect(big.reads).toBeLessThanOrEqual(small.reads + 2);
     expect(big.reads).toBeLessThan(50);
+  });
+
+  it('records written to IndexedDB do not grow with the store', () => {
+    // The memory, its event, its vector row (a sealed block now and then), its lexical row,
+    // its links and their events, meta: the same few records at 300 and at 3,000 memories.
+    expect(big.writes).toBeLessThanOrEqual(small.writes + 1);
+    expect(big.writes).toBeLessThan(30);
   });
 });
 
