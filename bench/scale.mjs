@@ -32,10 +32,12 @@ try {
   console.log(
     `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, index ${flags.text('index', 'fp32')}, ${bench.browser.version()}`,
   );
-  console.log('        N   fill s  default p50  default p95  dense p50  dense p95   add()/s');
+  console.log(
+    '        N   fill s  settle s  default p50  default p95  dense p50  dense p95   add()/s',
+  );
   for (const r of rows)
     console.log(
-      `${String(r.n).padStart(9)} ${f(r.fillS, 8, 1)} ${f(r.searchP50, 12)} ${f(r.searchP95, 12)} ${f(r.denseP50, 10)} ${f(r.denseP95, 10)} ${f(r.addPerS, 9, 1)}`,
+      `${String(r.n).padStart(9)} ${f(r.fillS, 8, 1)} ${f(r.settleS, 9, 1)} ${f(r.searchP50, 12)} ${f(r.searchP95, 12)} ${f(r.denseP50, 10)} ${f(r.denseP95, 10)} ${f(r.addPerS, 9, 1)}`,
     );
   // Log-log slope between the smallest and largest size: 1 is linear, 0 flat.
   const slope = (key) => {
