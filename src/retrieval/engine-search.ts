@@ -298,7 +298,7 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
     // A long memory scores the best of its whole text and its passages (one candidate each).
     if (q.embed && (q.options.dense?.passages ?? DEFAULT_DENSE_PASSAGES)) {
       await s.passages.fill(q.embed, state.index.dim);
-      for (const [id, sim] of s.passages.best(q.vector, k, allow))
+      for (const [id, sim] of s.passages.best(q.vector, k, allow, retriever.tieOrder))
         if ((dense.get(id) ?? -Infinity) < sim) dense.set(id, sim);
     }
   }

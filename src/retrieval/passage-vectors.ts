@@ -112,12 +112,19 @@ export class PassageVectors {
 
   /**
    * The best passage cosine of each memory that has passage vectors and that `allow` admits,
-   * keeping the `k` best (ties: first embedded first).
+   * keeping the `k` best (ties in `tie` order: not the order embedded, which after a reopen is
+   * the order loaded, not written).
    * @param query - the query vector (unit length)
    * @param k - memories to return
    * @param allow - whether a memory may be returned
+   * @param tie - order of equal cosines (the retriever's `tieOrder`)
    */
-  best(query: Float32Array, k: number, allow: (id: string) => boolean): Map<string, number> {
+  best(
+    query: Float32Array,
+    k: number,
+    allow: (id: string) => boolean,
+    tie: (a: string, b: string) => number,
+  ): Map<string, number> {
     const dim = query.length;
     const found: [string, number][] = [];
     for (const [id, { rows }] of this.vectors) {
@@ -127,7 +134,7 @@ export class PassageVectors {
         top = Math.max(top, dot(rows.subarray(off, off + dim), query));
       found.push([id, top]);
     }
-    if (found.length > k) found.sort((a, b) => b[1] - a[1]).length = k;
+    if (found.length > k) found.sort((a, b) => b[1] - a[1] || tie(a[0], b[0])).length = k;
     return new Map(found);
   }
 }
