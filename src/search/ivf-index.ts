@@ -52,6 +52,12 @@ export interface IvfIndexOptions {
    * always waits.
    */
   backgroundFrom?: number;
+  /**
+   * Whether the lists also hold int8 codes (one byte per dimension and a scale per row) that a
+   * query scans instead of the fp32 rows, rescoring its best {@link IvfIndex.shortlist}
+   * candidates exactly from the rows (default true: 4× fewer bytes scanned; +dim+4 bytes per row).
+   */
+  int8Scan?: boolean;
 }
 
 /**
@@ -78,6 +84,18 @@ export class IvfIndex implements VectorIndex {
   readonly dim: number;
   /** Lists scanned per query (may be changed between searches). */
   probes: number;
+  /**
+   * With int8 codes: candidates per query kept from the code scan and rescored exactly from the
+   * fp32 rows (at least 4·k; default 48). 0: scan the fp32 rows instead (may be changed between
+   * searches).
+   */
+  shortlist = 48;
+  /** The lists' int8 codes (`codeStride` bytes per laid-out position, then a f32 scale each). */
+  private codes: ScanKernel | null = null;
+  private readonly codeStride: number;
+  private scalesPtr = 0;
+  /** Laid-out rows the codes cover (the centroids' codes follow them). */
+  private codesLaid = 0;
   private readonly stride: number;
   private readonly flatBelow: number;
   private readonly options: IvfIndexOptions;
@@ -108,6 +126,7 @@ export class IvfIndex implements VectorIndex {
     }
     this.dim = dim;
     this.stride = Math.ceil(dim / 4) * 4;
+    this.codeStride = Math.ceil(dim / 16) * 16;
     this.flatBelow = options.flatBelow ?? 20_000;
     this.probes = options.probes ?? 24;
     this.options = options;
@@ -142,10 +161,11 @@ export class IvfIndex implements VectorIndex {
 
   /**
    * Bytes per row held: the padded fp32 row the kernel scans (and the rescore reads),
-   * its slot's place in the layout and the tail, and its position's slot once laid out.
+   * its slot's place in the layout and the tail, and its position's slot once laid out;
+   * with int8 codes, the code and its scale too.
    */
   get bytesPerVector(): number {
-    return this.stride * 4 + (this.lists ? 12 : 8);
+    return this.stride * 4 + (this.lists ? 12 : 8) + (this.codes ? this.codeStride + 4 : 0);
   }
 
   /** Same as {@link IvfIndex.bytesPerVector}: everything is CPU-resident. */
@@ -442,6 +462,7 @@ export class IvfIndex implements VectorIndex {
     }
     this.centroidPtr = count * stride * 4;
     this.kernel = kernel;
+    this.encode(count);
     this.layouts++;
     this.listStart = start;
     this.clearTail();
@@ -504,6 +525,7 @@ export class IvfIndex implements VectorIndex {
     this.trainedAt = layout.trainedAt;
     this.centroidPtr = laid * stride * 4;
     this.kernel = kernel;
+    this.encode(laid);
     this.layouts++;
     this.generation++; // a training running in slices was for the lists replaced here
     this.largest = 0;
@@ -515,6 +537,35 @@ export class IvfIndex implements VectorIndex {
     this.tailKernel = null;
     for (let s = 0; s < count; s++) if (this.slotPos[s]! < 0) this.toTail(s, old(s), 1);
     return true;
+  }
+
+  /**
+   * The int8 codes of the `laid` laid-out rows and of the centroids after them (symmetric, a
+   * scale per row: its largest |value| / 127), unless {@link IvfIndexOptions.int8Scan} is false.
+   */
+  private encode(laid: number): void {
+    this.codes = null;
+    if (this.options.int8Scan === false) return;
+    const { dim, stride, codeStride } = this;
+    const rows = laid + this.lists; // the kernel holds the centroids right after the rows
+    const scalesPtr = rows * codeStride;
+    const codes = new ScanKernel(scalesPtr + rows * 4);
+    const i8 = new Int8Array(codes.buffer, 0, scalesPtr);
+    const scales = new Float32Array(codes.buffer, scalesPtr, rows);
+    const f32 = this.kernel!.f32;
+    for (let p = 0; p < rows; p++) {
+      const o = p * stride;
+      let m = 0;
+      for (let i = 0; i < dim; i++) m = Math.max(m, Math.abs(f32[o + i]!));
+      if (m === 0) continue;
+      const inv = 127 / m;
+      const c = p * codeStride;
+      for (let i = 0; i < dim; i++) i8[c + i] = Math.round(f32[o + i]! * inv);
+      scales[p] = m / 127;
+    }
+    this.codes = codes;
+    this.scalesPtr = scalesPtr;
+    this.codesLaid = laid;
   }
 
   /** A reader of the rows as they sit now that later changes to the layout do not affect. */
@@ -604,6 +655,19 @@ export class IvfIndex implements VectorIndex {
     const sOff = qOff + stride;
     f32.fill(0, qOff, sOff);
     f32.set(queries.subarray(qo, qo + dim), qOff);
+    if (this.codes && this.shortlist > 0) {
+      // The codes of the centroids and of the probed lists, then the shortlist's rows in f32
+      // (the error bound holds for them), then the survivors exactly.
+      const short = this.scanCodes(queries, qo, Math.max(this.shortlist, 4 * k), ok);
+      for (const p of short) {
+        kernel.fn.dot1(p * stride * 4, 1, stride, qOff * 4, sOff * 4);
+        const v = f32[sOff]!;
+        if (v < c.cut) continue;
+        const s = this.posSlot[p]!;
+        c.add(v, s, s);
+      }
+      return c.finish(rows, 0, queries, qo, dim, k);
+    }
     kernel.fn.dot1(this.centroidPtr, lists, stride, qOff * 4, sOff * 4);
     const nearest = new TopK(Math.min(this.probes, lists));
     for (let l = 0; l < lists; l++) nearest.push(f32[sOff + l]!, l);
@@ -625,6 +689,53 @@ export class IvfIndex implements VectorIndex {
     return c.finish(rows, 0, queries, qo, dim, k);
   }
 
+  /**
+   * Positions of the `want` best rows (eligible only) of the {@link IvfIndex.probes} lists whose
+   * centroids score highest, all scored by their int8 codes. The query is rounded to i16 so
+   * that no i32 sum can overflow.
+   */
+  private scanCodes(
+    queries: Float32Array,
+    qo: number,
+    want: number,
+    ok: (s: number) => boolean,
+  ): Int32Array {
+    const codes = this.codes!;
+    const { dim, codeStride, lists } = this;
+    codes.reserve(codes.rowBytes, codeStride * 2 + this.biggest * 4);
+    const buf = codes.buffer;
+    const qAt = codes.rowBytes;
+    const outAt = qAt + codeStride * 2;
+    const q16 = new Int16Array(buf, qAt, codeStride);
+    let m = 0;
+    for (let i = 0; i < dim; i++) m = Math.max(m, Math.abs(queries[qo + i]!));
+    const top = Math.min(32767, Math.floor((2 ** 31 - 1) / (codeStride * 127)));
+    const scale = m > 0 ? top / m : 0;
+    for (let i = 0; i < dim; i++) q16[i] = Math.round(queries[qo + i]! * scale);
+    const out = new Float32Array(buf, outAt, this.biggest);
+    const laid = this.codesLaid;
+    codes.fn.dot8(laid * codeStride, lists, codeStride, this.scalesPtr + laid * 4, qAt, outAt);
+    const nearest = new TopK(Math.min(this.probes, lists));
+    for (let l = 0; l < lists; l++) nearest.push(out[l]!, l);
+    const best = new TopK(want);
+    for (const l of nearest.result().slots) {
+      const p0 = this.listStart[l]!;
+      const n = this.listStart[l + 1]! - p0;
+      if (n === 0) continue;
+      codes.fn.dot8(p0 * codeStride, n, codeStride, this.scalesPtr + p0 * 4, qAt, outAt);
+      let cut = best.threshold;
+      for (let j = 0; j < n; j++) {
+        const v = out[j]!;
+        if (v <= cut) continue;
+        const s = this.posSlot[p0 + j]!;
+        if (s < 0 || !ok(s)) continue;
+        best.push(v, p0 + j);
+        cut = best.threshold;
+      }
+    }
+    return best.result().slots;
+  }
+
   private clearTail(): void {
     for (let t = 0; t < this.tailCount; t++) this.tailAt[this.tailSlots[t]!] = -1;
     this.tailCount = 0;
@@ -637,6 +748,7 @@ export class IvfIndex implements VectorIndex {
     this.slotPos = new Int32Array(0);
     this.posSlot = new Int32Array(0);
     this.kernel = null;
+    this.codes = null;
     this.tailKernel = null;
     this.tailAt = new Int32Array(0);
     this.tailSlots = [];

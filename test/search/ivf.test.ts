@@ -103,6 +103,62 @@ describe('IvfIndex', () => {
     expect(slotLists(await ivf.search(queries, 10))).toEqual(slotLists(want));
   });
 
+  test('the int8 code scan: same answers as the fp32 scan at the same probes, exact scores, its bytes counted', async () => {
+    const dim = 40; // not a multiple of 16: the codes are padded to 48 bytes
+    const data = clustered(12_000, dim, 48, 21);
+    // Rows of very different norms: each code has its own scale.
+    for (let r = 0; r < 12_000; r += 3) for (let i = 0; i < dim; i++) data[r * dim + i]! *= 40;
+    const ivf = new IvfIndex({ dim, flatBelow: 5000, probes: 10 });
+    const plain = new IvfIndex({ dim, flatBelow: 5000, probes: 10, int8Scan: false });
+    await ivf.write(0, data);
+    await plain.write(0, data);
+    await ivf.build();
+    plain.restoreLayout(ivf.exportLayout()!); // the same lists: only the scan differs
+    expect(ivf.bytesPerVector).toBe(40 * 4 + 12 + 48 + 4);
+    expect(plain.bytesPerVector).toBe(40 * 4 + 12);
+    ivf.remove([7, 8]);
+    plain.remove([7, 8]);
+    const queries = clustered(40, dim, 48, 22);
+    const allow = new Uint8Array(12_000).fill(1).map((v, i) => (i % 5 === 0 ? 0 : v));
+    for (const a of [undefined, allow]) {
+      const got = await ivf.search(queries, 10, a);
+      const want = await plain.search(queries, 10, a);
+      let same = 0;
+      got.forEach((h, q) => h.slots.forEach((s) => (same += want[q]!.slots.includes(s) ? 1 : 0)));
+      expect(same / (40 * 10)).toBeGreaterThanOrEqual(0.99);
+      for (let q = 0; q < 40; q++) {
+        got[q]!.slots.forEach((s, r) => {
+          expect(a?.[s] ?? 1).toBe(1);
+          expect([7, 8]).not.toContain(s);
+          let acc = 0;
+          for (let i = 0; i < dim; i++) acc += data[s * dim + i]! * queries[q * dim + i]!;
+          expect(got[q]!.scores[r]).toBe(Math.fround(acc));
+        });
+      }
+    }
+    // shortlist 0: the fp32 rows are scanned (the same answers as without codes).
+    ivf.shortlist = 0;
+    expect(slotLists(await ivf.search(queries, 10))).toEqual(
+      slotLists(await plain.search(queries, 10)),
+    );
+  });
+
+  test('the int8 code scan cannot overflow its i32 sums: 4 100 dims of the largest codes', async () => {
+    const dim = 4100;
+    const rows = new Float32Array(1200 * dim);
+    for (let r = 0; r < 1200; r++)
+      for (let i = 0; i < dim; i++)
+        rows[r * dim + i] = (i + r) % 2 === 0 ? 1 : r % 7 === 0 ? 1 : -1;
+    const ivf = new IvfIndex({ dim, flatBelow: 1000, lists: 4, probes: 4 });
+    await ivf.write(0, rows);
+    await ivf.build();
+    expect(ivf.listCount).toBe(4);
+    const [hits] = await ivf.search(rows.slice(0, dim), 3);
+    // Every seventh row is all ones: the query (row 0) scores dim against each of them.
+    expect([...hits!.slots]).toEqual([0, 7, 14]);
+    expect([...hits!.scores]).toEqual([dim, dim, dim]);
+  });
+
   test('writes after training go to an exact tail; removal, overwrite and allow are honoured', async () => {
     const dim = 32;
     const data = clustered(6000, dim, 16, 9);

@@ -9,6 +9,7 @@ interface ScanExports {
   dot1(rows: number, n: number, stride: number, q: number, out: number): void;
   dot4(rows: number, n: number, stride: number, q: number, out: number, outStride: number): void;
   hamming(codes: number, n: number, words: number, q: number, out: number): void;
+  dot8(codes: number, n: number, codeStride: number, scales: number, q: number, out: number): void;
 }
 
 const PAGE = 65536;

@@ -136,3 +136,79 @@ export function hamming(codes: usize, n: i32, words: i32, q: usize, out: usize):
     store<i32>(out + ((<usize>j) << 2), <i32>d);
   }
 }
+
+/** Horizontal sum of the four i32 lanes. */
+function hsumI(v: v128): i32 {
+  return (
+    i32x4.extract_lane(v, 0) +
+    i32x4.extract_lane(v, 1) +
+    (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3))
+  );
+}
+
+/**
+ * One query against `n` int8 codes, four codes per pass:
+ * `out[j] = f32(codes[j] · q) * scales[j]`. The sums are exact i32 (the caller keeps
+ * `codeStride · 127 · max|q|` under 2³¹), so only the codes' rounding is approximate.
+ * @param codes - byte offset of code 0 (`codeStride` bytes each, zero padded)
+ * @param n - codes to score
+ * @param codeStride - bytes per code (multiple of 16)
+ * @param scales - byte offset of n f32 scales (one per code)
+ * @param q - byte offset of the query as `codeStride` i16
+ * @param out - byte offset of n f32 scores
+ */
+export function dot8(
+  codes: usize,
+  n: i32,
+  codeStride: i32,
+  scales: usize,
+  q: usize,
+  out: usize,
+): void {
+  const cb = <usize>codeStride;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const r0 = codes + <usize>j * cb;
+    const r1 = r0 + cb;
+    const r2 = r1 + cb;
+    const r3 = r2 + cb;
+    let a = i32x4.splat(0);
+    let b = i32x4.splat(0);
+    let c = i32x4.splat(0);
+    let d = i32x4.splat(0);
+    for (let i: usize = 0; i < cb; i += 16) {
+      const qo = q + (i << 1);
+      const ql = v128.load(qo);
+      const qh = v128.load(qo, 16);
+      const v0 = v128.load(r0 + i);
+      const v1 = v128.load(r1 + i);
+      const v2 = v128.load(r2 + i);
+      const v3 = v128.load(r3 + i);
+      a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v0), ql));
+      b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v1), ql));
+      c = i32x4.add(c, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v2), ql));
+      d = i32x4.add(d, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v3), ql));
+      a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v0), qh));
+      b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v1), qh));
+      c = i32x4.add(c, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v2), qh));
+      d = i32x4.add(d, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v3), qh));
+    }
+    const o = out + ((<usize>j) << 2);
+    const s = scales + ((<usize>j) << 2);
+    store<f32>(o, <f32>hsumI(a) * load<f32>(s));
+    store<f32>(o, <f32>hsumI(b) * load<f32>(s, 4), 4);
+    store<f32>(o, <f32>hsumI(c) * load<f32>(s, 8), 8);
+    store<f32>(o, <f32>hsumI(d) * load<f32>(s, 12), 12);
+  }
+  for (; j < n; j++) {
+    const r0 = codes + <usize>j * cb;
+    let a = i32x4.splat(0);
+    for (let i: usize = 0; i < cb; i += 16) {
+      const qo = q + (i << 1);
+      const v0 = v128.load(r0 + i);
+      a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v0), v128.load(qo)));
+      a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v0), v128.load(qo, 16)));
+    }
+    store<f32>(out + ((<usize>j) << 2), <f32>hsumI(a) * load<f32>(scales + ((<usize>j) << 2)));
+  }
+}
