@@ -36,6 +36,12 @@ interface DataSet {
 }
 
 const K = 10;
+/** Probe counts the IVF index alone is timed at. */
+const IVF_PROBES = [4, 6, 8, 12, 16, 24, 32, 48, 64];
+/** Probe counts the IVF index alone is timed at with its fp32 scan. */
+const IVF32_PROBES = [8, 16, 24, 32];
+/** `nprobe`s the API rows reopen the store with (besides the default). */
+const API_PROBES = [6, 8, 12, 16, 32];
 let set: DataSet | null = null;
 const built = new Map<string, { index: unknown; buildMs: number }>();
 
@@ -46,6 +52,7 @@ const built = new Map<string, { index: unknown; buildMs: number }>();
 export async function prepare(o: { data: 'random' | 'real'; n: number; dim: number; nq: number }) {
   for (const b of built.values()) (b.index as { dispose?: () => void }).dispose?.();
   built.clear();
+  await dropStore();
   set = null;
   let rows: Float32Array;
   let queries: Float32Array;
@@ -167,15 +174,27 @@ export function engines(): {
     { engine: 'plain-js', mode: 'fp32', maxN: Infinity, batches: [1] },
     { engine: 'engram-cpu', mode: 'fp32-js', maxN: Infinity },
     { engine: 'engram-cpu', mode: 'fp32-wasm', maxN: Infinity },
-    ...[8, 16, 24, 32, 64].map((p) => ({
-      engine: 'engram-cpu',
+    // The IVF index alone over several probe counts (for the equal-recall comparison): its
+    // default int8 code scan, and the fp32 scan (`ivf32`) beside it.
+    ...[...IVF_PROBES.map((p) => `ivf-p${p}`), ...IVF32_PROBES.map((p) => `ivf32-p${p}`)].map(
+      (mode) => ({
+        engine: 'engram-cpu',
+        mode,
+        maxN: Infinity,
+        minN: 20_000,
+        batches: [1],
+      }),
+    ),
+    // Through the public API: Engram.open({ index: { mode: 'ivf' } }) in its Worker, at the
+    // default nprobe, then reopened with other `nprobe`s.
+    { engine: 'engram', mode: 'ivf', maxN: Infinity, batches: [1] },
+    ...API_PROBES.map((p) => ({
+      engine: 'engram',
       mode: `ivf-p${p}`,
       maxN: Infinity,
-      minN: 50_000,
+      minN: 20_000,
       batches: [1],
     })),
-    // Through the public API: Engram.open({ index: { mode: 'ivf' } }) in its Worker.
-    { engine: 'engram', mode: 'ivf', maxN: Infinity, batches: [1] },
     ...PEERS.flatMap((p) =>
       p.modes.map((mode) => ({ engine: p.engine, mode, maxN: p.maxN, batches: [1] })),
     ),
@@ -183,50 +202,87 @@ export function engines(): {
 }
 
 /**
- * A store of the data set's rows through the public API: `Engram.open` (Worker, CPU backend,
- * a hash embedder of the set's dim; every memory brings its vector) in index `mode`, filled
- * with `addMany`, then one search and the wait for the lists it trains (part of the build
- * time; the first 100k run timed the exact scan that answers meanwhile). Queries are
- * `search(…, { vector, retrieval: false })`: the dense top-10 by cosine, Worker included.
+ * The filled store of the API rows (one per data set): its name and its open handles, the
+ * first (the default nprobe) that filled it, then one per other `nprobe` on the same database
+ * (as another tab would open it), all kept open so that `--rounds` can time them in turn.
  */
-async function openEngram(mode: 'ivf') {
-  const { rows, dim, n } = set!;
-  const name = `engram-bench-${mode}-${Date.now()}`;
-  const mem = await Engram.open({
-    name,
-    embedder: { type: 'hash', dim },
-    backend: 'cpu',
-    index: { mode },
-    // The idle checkpoint stays on, as users get it: it goes in slices (searches wait for one).
-  });
-  const chunk = 5000;
-  for (let from = 0; from < n; from += chunk) {
-    const items = [];
-    for (let r = from; r < Math.min(n, from + chunk); r++) {
-      items.push({
-        text: `row ${r}`,
-        vector: rows.slice(r * dim, (r + 1) * dim),
-        infer: false,
-        link: false,
-      });
-    }
-    await mem.addMany(items);
-  }
-  const search = (q: Float32Array) =>
-    mem.search('bench query', { vector: q, limit: K, reinforce: false, retrieval: false });
-  await search(set!.queries.slice(0, dim));
-  // That search started the lists' training in the background (searches scan every row until
-  // it is done): wait for it, so the queries time the IVF lists, not the exact flat scan.
-  // Below IVF_FROM rows nothing trains (every search is exact): nothing to wait for.
+let store: { name: string; handles: Engram[] } | null = null;
+
+/** Memories from which a store writes checkpoints (the `checkpoint.minMemories` default). */
+const CHECKPOINT_FROM = 2000;
+
+/**
+ * Waits until the store is settled: no IVF training or layout in the background, and (for a
+ * store just filled past {@link CHECKPOINT_FROM}) its idle checkpoint written, so searches are
+ * not timed beside the checkpoint's pass over every memory (2.30 against 1.35 ms/q at 100k).
+ */
+async function settle(mem: Engram, log: string[], n: number, checkpoint: boolean) {
   const started = performance.now();
+  const wait = () => new Promise((r) => setTimeout(r, 250));
   // `indexBuilding`: lists already trained at fewer rows may be retraining in the background (a
   // run that waited for the mode alone timed searches beside the k-means: 23.7 ms/q, recall 0.993).
   const building = async () => {
     const info = await mem.info();
     return info.indexMode !== 'ivf' || info.indexBuilding === true;
   };
-  while (n >= IVF_FROM && (await building()) && performance.now() - started < 900_000)
-    await new Promise((r) => setTimeout(r, 250));
+  // Below IVF_FROM rows nothing trains (every search is exact): nothing to wait for.
+  while (n >= IVF_FROM && (await building()) && performance.now() - started < 900_000) await wait();
+  const written = () => log.some((m) => m.includes('checkpoint written'));
+  while (checkpoint && n >= CHECKPOINT_FROM && !written() && performance.now() - started < 900_000)
+    await wait();
+}
+
+/**
+ * A store of the data set's rows through the public API: `Engram.open` (Worker, CPU backend,
+ * a hash embedder of the set's dim; every memory brings its vector) in index mode `ivf`, filled
+ * with `addMany`, then one search and the wait for the lists it trains and the idle checkpoint
+ * (part of the build time; the first 100k run timed the exact scan that answers meanwhile).
+ * Another `nprobe` opens the same store again beside it (lists restored, not retrained).
+ * Queries are `search(…, { vector, retrieval: false })`: the dense top-10 by cosine, Worker
+ * included.
+ */
+async function openEngram(nprobe: number | undefined) {
+  const { rows, dim, n } = set!;
+  const log: string[] = [];
+  const open = (name: string) =>
+    Engram.open({
+      name,
+      embedder: { type: 'hash', dim },
+      backend: 'cpu',
+      index: { mode: 'ivf', ...(nprobe ? { nprobe } : {}) },
+      // The idle checkpoint stays on, as users get it (the rows are timed once it is written).
+      log: (m) => log.push(m),
+    });
+  const search = (mem: Engram, q: Float32Array) =>
+    mem.search('bench query', { vector: q, limit: K, reinforce: false, retrieval: false });
+  let mem: Engram;
+  if (store) {
+    mem = await open(store.name);
+    store.handles.push(mem);
+    await search(mem, set!.queries.slice(0, dim));
+    await settle(mem, log, n, false);
+  } else {
+    const name = `engram-bench-ivf-${Date.now()}`;
+    mem = await open(name);
+    const chunk = 5000;
+    for (let from = 0; from < n; from += chunk) {
+      const items = [];
+      for (let r = from; r < Math.min(n, from + chunk); r++) {
+        items.push({
+          text: `row ${r}`,
+          vector: rows.slice(r * dim, (r + 1) * dim),
+          infer: false,
+          link: false,
+        });
+      }
+      await mem.addMany(items);
+    }
+    // That search starts the lists' training in the background (searches scan every row until
+    // it is done): settle() waits for it, so the queries time the IVF lists.
+    await search(mem, set!.queries.slice(0, dim));
+    await settle(mem, log, n, true);
+    store = { name, handles: [mem] };
+  }
   const info = await mem.info();
   return {
     bytesPerVector: info.residentBytesPerVector,
@@ -234,15 +290,22 @@ async function openEngram(mode: 'ivf') {
     async query(q: Float32Array, nq: number): Promise<number[][]> {
       const out: number[][] = [];
       for (let j = 0; j < nq; j++) {
-        const { results } = await search(q.slice(j * dim, (j + 1) * dim));
+        const { results } = await search(mem, q.slice(j * dim, (j + 1) * dim));
         out.push(results.map((m) => Number(m.memory.slice(4))));
       }
       return out;
     },
-    dispose() {
-      void mem.close().then(() => indexedDB.deleteDatabase(name));
-    },
+    dispose() {},
   };
+}
+
+/** Closes and deletes the API rows' store. */
+async function dropStore() {
+  if (!store) return;
+  const { handles, name } = store;
+  store = null;
+  for (const mem of handles) await mem.close();
+  indexedDB.deleteDatabase(name);
 }
 
 /**
@@ -267,7 +330,8 @@ export async function runEngine(o: {
         plainJs(s.rows, dim, q.subarray(j * dim, (j + 1) * dim), K),
       );
   } else if (o.engine === 'engram') {
-    const b = await once(`engram-${o.mode}`, () => openEngram(o.mode as 'ivf'));
+    const probes = o.mode === 'ivf' ? undefined : Number(o.mode.slice(5));
+    const b = await once(`engram-${o.mode}`, () => openEngram(probes));
     buildMs = b.buildMs;
     bytes = b.index.bytesPerVector;
     note = b.index.note;
@@ -281,7 +345,10 @@ export async function runEngine(o: {
     });
     buildMs = b.buildMs;
     bytes = b.index.bytesPerVector;
-    b.index.probes = Number(o.mode.slice(5));
+    const [scan, probes] = o.mode.split('-p');
+    b.index.probes = Number(probes);
+    // The int8 code scan (its default shortlist), or the fp32 rows (shortlist 0).
+    b.index.shortlist = scan === 'ivf32' ? 0 : 48;
     run = async (q) => (await b.index.search(q, K)).map((h) => h.slots);
   } else if (o.engine === 'engram-cpu') {
     const b = await once<VectorIndex>(o.mode, async () => {

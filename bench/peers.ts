@@ -60,7 +60,8 @@ const orama: Peer = {
 let hnswlib: Awaited<ReturnType<typeof loadHnswlib>> | undefined;
 const hnsw: Peer = {
   engine: 'hnswlib-wasm',
-  modes: ['ef=64', 'ef=200', 'ef=500'],
+  // Several ef, so the bench can compare at equal recall (the fastest ef reaching each level).
+  modes: ['ef=16', 'ef=24', 'ef=32', 'ef=48', 'ef=64', 'ef=100', 'ef=200', 'ef=300', 'ef=500'],
   maxN: 100_000,
   async build(data, dim) {
     hnswlib ??= await loadHnswlib();
