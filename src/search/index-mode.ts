@@ -10,8 +10,9 @@ import type { VectorIndex } from './vector-index';
  * - `'binary'` one bit per dim (asymmetric bit-plane scan), then rescore;
  * - `'fp16'` two bytes per dim (the `shader-f16` kernel where the device has
  *   it, else the CPU twin), then rescore;
- * - `'ivf'` fp32 rows partitioned into k-means lists (CPU, WASM SIMD): a query
- *   scans the nearest `nprobe` lists and rescores exactly, so recall < 1.
+ * - `'ivf'` fp32 rows partitioned into k-means lists (CPU, WASM SIMD), each list
+ *   also as int8 codes: a query scans the codes of the nearest `nprobe` lists and
+ *   rescores its best candidates exactly from the rows, so recall < 1.
  *
  * Quantized modes rescore from CPU rows of 16-bit integers with a scale per
  * row (2 bytes per dim + 4, scores within ≈ 1e-6 of fp32; no fp32 copy is
