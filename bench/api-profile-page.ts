@@ -1,9 +1,7 @@
 // Where a dense-only search through the API spends its time (driven by bench/api-profile.mjs):
 // the same store opened twice, in its Worker and in the page, and the page store's own vector
 // index, timed query by query in turns on the same queries.
-import { transfer, type Remote } from 'comlink';
 import { Engram } from '../src/engram';
-import type { EngineHost } from '../src/worker/engine-host';
 import type { VectorIndex } from '../src/search/vector-index';
 import { noisy } from './vector-sets';
 
@@ -74,16 +72,8 @@ export async function time(o: { rounds: number }) {
     index: (q) => s.index.search(q, K),
     page: (q) => search(s.page, q),
     worker: (q) => search(s.worker, q),
-    // The Worker store's engine through Comlink as `search` reached it before the results
-    // were packed (each result structured-cloned): the host's own `search`.
-    workerCloned: (q) => {
-      const host = (s.worker as unknown as { host: Remote<EngineHost> }).host;
-      const vector = new Float32Array(q);
-      const options = { vector, limit: K, reinforce: false, retrieval: false as const };
-      return host.search('bench query', transfer(options, [vector.buffer]));
-    },
   };
-  const per: Record<string, number[]> = { index: [], page: [], worker: [], workerCloned: [] };
+  const per: Record<string, number[]> = { index: [], page: [], worker: [] };
   let same = 0;
   // Each in-page path runs the whole query set back to back (as the engines bench does); the
   // two Worker paths then take each query in turns (first one, then the other), so the load of
@@ -99,12 +89,7 @@ export async function time(o: { rounds: number }) {
     per[name]!.push((performance.now() - t0) / reps);
   };
   for (let round = 0; round < o.rounds; round++) {
-    for (const name of ['index', 'page']) for (const q of queries) await timeOne(name, q);
-    let j = 0;
-    for (const q of queries) {
-      const pair = j++ % 2 ? ['workerCloned', 'worker'] : ['worker', 'workerCloned'];
-      for (const name of pair) await timeOne(name, q);
-    }
+    for (const name of ['index', 'page', 'worker']) for (const q of queries) await timeOne(name, q);
   }
   for (const q of queries) {
     const [a, b] = await Promise.all([search(s.worker, q), search(s.page, q)]);

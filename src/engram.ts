@@ -47,7 +47,6 @@ import type { SourceTrust, TrustOptions } from './govern/trust';
 import type { EncryptionSecret } from './store/data-key';
 import { installErrorTransfer } from './worker/error-transfer';
 import { checkSendable } from './worker/sendable';
-import { unpackResults } from './worker/packed-results';
 import {
   checkSyncOptions,
   SYNC_OPTION_SHAPE,
@@ -382,16 +381,10 @@ export class Engram {
   async search(query: string, options?: SearchOptions): Promise<{ results: SearchResult[] }> {
     checkOptionNames(options, SEARCH_OPTIONS, 'search');
     const rewrite = options?.llm?.rewriteQuery;
-    if (!this.worker) return this.call((h) => h.search(query, options), [query, options]);
-    // The results come back as one JSON string where that keeps them exactly (packResults).
-    if (typeof rewrite !== 'function')
-      return unpackResults(
-        await this.call((h) => h.searchPacked(query, this.out(options)), [query, options]),
-      );
+    if (!this.worker || typeof rewrite !== 'function')
+      return this.call((h) => h.search(query, this.out(options)), [query, options]);
     const { llm: _llm, ...rest } = options!;
-    return unpackResults(
-      await this.call((h) => h.searchPacked(query, this.out(rest), proxy(rewrite)), [query, rest]),
-    );
+    return this.call((h) => h.search(query, this.out(rest), proxy(rewrite)), [query, rest]);
   }
 
   /** One memory. @throws `NotFound` */

@@ -35,7 +35,6 @@ import type { AcceptResult, PendingOptions } from '../govern/pending';
 import type { FeedbackVerdict } from '../govern/feedback';
 import type { SourceTrust } from '../govern/trust';
 import type { SyncOptions, SyncStatus } from '../sync/sync-options';
-import { packResults, type Packed } from './packed-results';
 
 /**
  * Serialisable options for opening an engine (in a Worker or in the page):
@@ -120,14 +119,6 @@ export class EngineHost {
   ): Promise<{ results: SearchResult[] }> {
     if (!rewrite) return this.need().search(query, options);
     return this.need().search(query, { ...options, llm: { rewriteQuery: (q) => rewrite(q) } });
-  }
-  /** {@link EngineHost.search} with its results packed for the trip out of the Worker (see `packResults`). */
-  async searchPacked(
-    query: string,
-    options?: SearchOptions,
-    rewrite?: RewriteQuery,
-  ): Promise<Packed<{ results: SearchResult[] }>> {
-    return packResults(await this.search(query, options, rewrite));
   }
   get(id: string): Promise<Memory> {
     return this.need().get(id);
