@@ -276,7 +276,8 @@ test(
   async () => {
     const logs: string[] = [];
     const n = 2000;
-    const cp = { minMemories: 20, minEvents: 10, idleMs: 300, sliceRows: 16 };
+    // idleMs well above a search's time on a loaded machine: the searches below keep it off.
+    const cp = { minMemories: 20, minEvents: 10, idleMs: 2000, sliceRows: 16 };
     const e = await open('idle-search-stop', cp, logs);
     const reads = countCheckpointReads();
     try {
