@@ -1,8 +1,10 @@
 // Command-line flags shared by the eval CLIs: --data DIR, --k 5,10,25, --json, --cache DIR,
 // --via add|addMany, plus each CLI's own flags.
-import { DEFAULT_CACHE_DIR } from './embed-cache';
 import { UsageError } from './usage-error';
 import { parseVia, type Via } from './via-add';
+
+/** Default folder of the embedding cache: under node_modules (already ignored by git and by prettier). */
+export const DEFAULT_CACHE_DIR = 'node_modules/.cache/engram-eval';
 
 /**
  * Walks a command line: `handle(flag, next)` takes each flag (`next()` reads its value) and

@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../src/engine/engine';
 import type { RetrievalOptions } from '../src/retrieval/retriever';
-import { parseCommonArgs, type CommonArgs } from './args';
+import { parseBeamArgs, type BeamArgs } from './beam-args';
 import { loadBeam, newerFirst, type BeamChat } from './beam-data';
 import { CachedEmbedder, cachedUseLite } from './embed-cache';
 import { HashEmbedder } from '../src/embed/hash-embedder';
@@ -16,33 +16,6 @@ import { ingestViaAdd, rankedMessages, type Via } from './via-add';
 
 /** Characters of a message the embedder is given. */
 export const EMBED_CHARS = 4000;
-
-/** Flags of the BEAM eval. */
-export interface BeamArgs extends CommonArgs {
-  /** Chats to run (folder names); empty: all. */
-  chat: string[];
-  /** Retrieval options of every search (default: the engine's defaults). */
-  retrieval: RetrievalOptions;
-  /** `hash`: the hash embedder instead of USE-lite (no model; for lexical-only runs with `dense: false`). */
-  embedder: 'use-lite' | 'hash';
-}
-
-/** Parses the BEAM eval's flags (the common ones, --chat N,…, --retrieval JSON). */
-export function parseBeamArgs(argv: string[]): BeamArgs {
-  const own = {
-    chat: [] as string[],
-    retrieval: {} as RetrievalOptions,
-    embedder: 'use-lite' as BeamArgs['embedder'],
-  };
-  const common = parseCommonArgs(argv, '../shared/data/beam', (f, next) => {
-    if (f === '--chat') own.chat.push(...next().split(','));
-    else if (f === '--retrieval') own.retrieval = JSON.parse(next()) as RetrievalOptions;
-    else if (f === '--hash') own.embedder = 'hash';
-    else return false;
-    return true;
-  });
-  return { ...common, ...own };
-}
 
 /** Figures of one retrieval configuration (see {@link runBeam}). */
 export interface BeamFigures extends RecallRow {

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Embedder } from '../src/embed/embedder';
 import { UseLiteEmbedder } from '../src/embed/use-lite-embedder';
+import { DEFAULT_CACHE_DIR } from './args';
 
-/** Default folder: under node_modules (already ignored by git and by prettier). */
-export const DEFAULT_CACHE_DIR = 'node_modules/.cache/engram-eval';
+export { DEFAULT_CACHE_DIR };
 
 const key = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
