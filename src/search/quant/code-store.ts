@@ -6,6 +6,9 @@ import { binaryLut } from './binary';
 import type { QuantMode } from './codec';
 import { halfTable } from './fp16';
 
+/** Rows scored against every query before the next rows (see {@link CpuCodeStore.search}). */
+const SCAN_BLOCK = 256;
+
 /**
  * A scan over code rows with the flat-index ranking contract (raw score
  * desc, ties → lower slot; removed and disallowed slots never returned).
@@ -136,67 +139,109 @@ export class CpuCodeStore implements CodeStore {
     allow?: Uint8Array,
   ): Promise<SearchHits[]> {
     const tops = Array.from({ length: nq }, () => new TopK(k));
-    const score = this.scorer(queries);
-    const { removed, count } = this;
-    const allowLen = allow?.length ?? 0;
-    for (let r = 0; r < count; r++) {
-      if ((removed[r >>> 5]! >>> (r & 31)) & 1) continue;
-      if (allow && (r >= allowLen || allow[r] === 0)) continue;
+    const live = this.liveRows(allow);
+    // Binary: a table per query of the score of every byte value at every byte position
+    // (4·words lookups per row instead of QUERY_BITS·words popcounts).
+    const luts =
+      this.mode === 'binary'
+        ? Array.from({ length: nq }, (_, q) => binaryLut(queries, q * this.queryWords, this.words))
+        : [];
+    // Rows in blocks, each block scored against every query in turn, so that a query's table
+    // and the block's codes stay in cache (row by row against 200 queries' tables, 12.8 MB at
+    // 512 bits, the scan was ~10× slower). Each query still sees the rows in slot order: its
+    // top-k, ties included, is the same.
+    for (let from = 0; from < live.length; from += SCAN_BLOCK) {
+      const to = Math.min(live.length, from + SCAN_BLOCK);
       for (let q = 0; q < nq; q++) {
-        const s = score(r, q);
         const top = tops[q]!;
-        if (s > top.threshold) top.push(s, r);
+        if (this.mode === 'binary') this.scanBinary(luts[q]!, live, from, to, top);
+        else if (this.mode === 'int8') this.scanInt8(queries, q, live, from, to, top);
+        else this.scanHalf(queries, q, live, from, to, top);
       }
     }
     return tops.map((t) => t.result());
   }
 
-  /** The raw score of row r against query q, per mode. */
-  private scorer(queries: Uint32Array): (r: number, q: number) => number {
-    const { words, codes } = this;
-    if (this.mode === 'binary') {
-      // Per query, a table of the score of every byte value at every byte
-      // position: 4·words lookups per row instead of QUERY_BITS·words popcounts.
-      const luts = Array.from({ length: queries.length / this.queryWords }, (_, q) =>
-        binaryLut(queries, q * this.queryWords, words),
-      );
-      const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.length * 4);
-      const nb = words * 4;
-      return (r, q) => {
-        const lut = luts[q]!;
-        const ro = r * nb;
-        let a = 0;
-        for (let b = 0; b < nb; b++) a += lut[(b << 8) | bytes[ro + b]!]!;
-        return a + 0; // +0 as the GPU
-      };
+  /** The slots neither removed nor disallowed, ascending. */
+  private liveRows(allow?: Uint8Array): Int32Array {
+    const { removed, count } = this;
+    const allowLen = allow?.length ?? 0;
+    const live = new Int32Array(count);
+    let n = 0;
+    for (let r = 0; r < count; r++) {
+      if ((removed[r >>> 5]! >>> (r & 31)) & 1) continue;
+      if (allow && (r >= allowLen || allow[r] === 0)) continue;
+      live[n++] = r;
     }
-    if (this.mode === 'int8') {
-      const x = new Int8Array(codes.buffer, codes.byteOffset, codes.length * 4);
-      const y = new Int8Array(queries.buffer, queries.byteOffset, queries.length * 4);
-      const n = words * 4;
-      return (r, q) => {
-        const ro = r * n;
-        const qo = q * n;
-        let a = 0;
-        let b = 0;
-        for (let i = 0; i < n; i += 2) {
-          a += x[ro + i]! * y[qo + i]!;
-          b += x[ro + i + 1]! * y[qo + i + 1]!;
-        }
-        return a + b;
-      };
+    return live.subarray(0, n);
+  }
+
+  /** Binary raw scores of rows `live[from..to)` (query `lut`) into `top`. */
+  private scanBinary(lut: Int32Array, live: Int32Array, from: number, to: number, top: TopK): void {
+    const { codes } = this;
+    const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.length * 4);
+    const nb = this.words * 4;
+    for (let j = from; j < to; j++) {
+      const r = live[j]!;
+      const ro = r * nb;
+      let a = 0;
+      for (let b = 0; b < nb; b++) a += lut[(b << 8) | bytes[ro + b]!]!;
+      const s = a + 0; // +0 as the GPU
+      if (s > top.threshold) top.push(s, r);
     }
+  }
+
+  /** Int8 raw scores of rows `live[from..to)` against query `q` into `top`. */
+  private scanInt8(
+    queries: Uint32Array,
+    q: number,
+    live: Int32Array,
+    from: number,
+    to: number,
+    top: TopK,
+  ): void {
+    const { codes } = this;
+    const x = new Int8Array(codes.buffer, codes.byteOffset, codes.length * 4);
+    const y = new Int8Array(queries.buffer, queries.byteOffset, queries.length * 4);
+    const n = this.words * 4;
+    const qo = q * n;
+    for (let j = from; j < to; j++) {
+      const r = live[j]!;
+      const ro = r * n;
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < n; i += 2) {
+        a += x[ro + i]! * y[qo + i]!;
+        b += x[ro + i + 1]! * y[qo + i + 1]!;
+      }
+      const s = a + b;
+      if (s > top.threshold) top.push(s, r);
+    }
+  }
+
+  /** Fp16 raw scores of rows `live[from..to)` against query `q` into `top`. */
+  private scanHalf(
+    queries: Uint32Array,
+    q: number,
+    live: Int32Array,
+    from: number,
+    to: number,
+    top: TopK,
+  ): void {
+    const { codes } = this;
     const half = halfTable();
     const x = new Uint16Array(codes.buffer, codes.byteOffset, codes.length * 2);
     const y = new Uint16Array(queries.buffer, queries.byteOffset, queries.length * 2);
-    const n = words * 2;
-    return (r, q) => {
+    const n = this.words * 2;
+    const qo = q * n;
+    for (let j = from; j < to; j++) {
+      const r = live[j]!;
       const ro = r * n;
-      const qo = q * n;
       let a = 0;
       for (let i = 0; i < n; i++) a += half[x[ro + i]!]! * half[y[qo + i]!]!;
-      return Math.fround(a);
-    };
+      const s = Math.fround(a);
+      if (s > top.threshold) top.push(s, r);
+    }
   }
 
   /** Frees the codes. */
