@@ -73,7 +73,8 @@ export interface EngramOptions {
   blockRows?: number;
   /**
    * The vector index: `{ mode: 'int8' | 'binary' | 'fp16' }` scans a compact
-   * code and rescores exactly (default `'fp32'`, exact flat scan).
+   * code and rescores exactly; default `'auto'`: exact below 20 000 vectors, IVF past them
+   * on the CPU (recall@10 ≈ 0.98 on real embeddings); `'fp32'`: exact at any size.
    * @example
    * const mem = await Engram.open({ name: 'notes', index: { mode: 'binary' } });
    * (await mem.info()).residentBytesPerVector; // 64 for 512-d (vs 2048 fp32)

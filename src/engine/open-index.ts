@@ -9,15 +9,18 @@ import { createVectorIndex, type ChosenIndex } from './vector-index-factory';
 /** Options of the engine's vector index (`EngineOptions.index`, `Engram.open({ index })`). */
 export interface IndexOptions {
   /**
-   * How vectors are stored where they are scanned (default `'fp32'`): `'int8'`
+   * How vectors are stored where they are scanned (default `'auto'`): `'fp32'` is
+   * the exact flat index at any size; `'int8'`
    * (4× smaller), `'binary'` (32× smaller) and `'fp16'` (2× smaller) scan a
    * compact code and rescore the best candidates from 16-bit copies of the
    * vectors (no fp32 copy is kept), so the top results score within ≈ 1e-6 of
    * the exact inner products. `'ivf'` partitions the vectors into k-means
    * lists (trained from the stored vectors at 1 000, retrained each time they
    * double) and scans the `nprobe` nearest lists on the CPU: much faster past
-   * ~20k vectors, recall@10 ≈ 0.98 rather than 1. `'auto'` scans exactly below
-   * 20 000 vectors and is IVF past it (exact throughout on WebGPU).
+   * ~20k vectors, recall@10 ≈ 0.98 rather than 1. `'auto'` (the default) scans
+   * exactly below 20 000 vectors and is IVF past it, trained in the background
+   * (exact throughout on WebGPU): `add()`'s consolidation look-up and the dense
+   * stage then cost √N rather than N; choose `'fp32'` for exact answers at any size.
    * `info().indexMode` says which is in use.
    * @example
    * await Engram.open({ name: 'notes', index: { mode: 'int8' } });

@@ -67,7 +67,8 @@ export interface EngineOptions {
   maxLinks?: number;
   /**
    * The vector index: `mode` picks how vectors are stored where they are
-   * scanned (default `{ mode: 'fp32' }`, exact; see {@link IndexOptions}).
+   * scanned (default `{ mode: 'auto' }`: exact below 20 000 vectors, IVF past them on the
+   * CPU; `'fp32'`: exact at any size; see {@link IndexOptions}).
    */
   index?: IndexOptions;
   /**

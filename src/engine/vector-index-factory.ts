@@ -43,7 +43,7 @@ export interface CreateVectorIndexOptions {
    */
   cpuKernel?: 'wasm' | 'js';
   /**
-   * The stored form of the vectors (default `'fp32'`, the exact flat index);
+   * The stored form of the vectors (default `'auto'`; `'fp32'` is the exact flat index);
    * `'int8'`, `'binary'` and `'fp16'` build a QuantizedIndex on the chosen
    * backend (codes scanned, then a rescore from 16-bit CPU rows: no fp32 copy). fp16
    * runs its kernel only where the device has `shader-f16`, else its CPU twin.

@@ -5,7 +5,7 @@ import type { VectorIndex } from './vector-index';
 
 /**
  * The stored form of the index's vectors:
- * - `'fp32'` exact rows (4 bytes per dim), today's flat index;
+ * - `'fp32'` exact rows (4 bytes per dim), the flat index;
  * - `'int8'` one byte per dim, coarse scan then rescore;
  * - `'binary'` one bit per dim (asymmetric bit-plane scan), then rescore;
  * - `'fp16'` two bytes per dim (the `shader-f16` kernel where the device has
@@ -21,8 +21,9 @@ import type { VectorIndex } from './vector-index';
 export type IndexMode = 'fp32' | 'int8' | 'binary' | 'fp16' | 'ivf';
 
 /**
- * The `index.mode` option: an {@link IndexMode}, or `'auto'` (exact below
- * 20 000 vectors, IVF past them on the CPU; exact on WebGPU).
+ * The `index.mode` option: an {@link IndexMode}, or `'auto'` (the default: exact
+ * below 20 000 vectors, IVF past them on the CPU, recall@10 ≈ 0.98 on real
+ * embeddings; exact on WebGPU). `'fp32'` gives exact answers at any size.
  */
 export type IndexModeOption = IndexMode | 'auto';
 
@@ -54,11 +55,11 @@ export const MAX_NPROBE = 4096;
 
 /**
  * Checks an index mode option.
- * @param mode - the option (undefined → `'fp32'`)
+ * @param mode - the option (undefined → `'auto'`)
  * @throws EngramError `InvalidArgument` for an unknown mode
  */
 export function checkIndexMode(mode: unknown): IndexModeOption {
-  if (mode === undefined) return 'fp32';
+  if (mode === undefined) return 'auto';
   if (!INDEX_MODES.includes(mode as IndexModeOption)) {
     throw new EngramError('InvalidArgument', `unknown index mode ${shown(mode)}`, {
       details: { mode: shown(mode), allowed: [...INDEX_MODES] },

@@ -116,10 +116,11 @@ describe('WasmFlatIndex', () => {
 });
 
 describe("createVectorIndex({ backend: 'cpu' })", () => {
-  test("uses the WASM index by default and the JS twin with cpuKernel: 'js'; same hits", async () => {
+  test("mode 'fp32' uses the WASM index by default and the JS twin with cpuKernel: 'js'; same hits", async () => {
     const { createVectorIndex } = await import('../../src/engine/vector-index-factory');
-    const wasm = (await createVectorIndex({ dim: 96, backend: 'cpu' })).index;
-    const js = (await createVectorIndex({ dim: 96, backend: 'cpu', cpuKernel: 'js' })).index;
+    const fp32 = { dim: 96, backend: 'cpu', mode: 'fp32' } as const;
+    const wasm = (await createVectorIndex(fp32)).index;
+    const js = (await createVectorIndex({ ...fp32, cpuKernel: 'js' })).index;
     expect(wasm).toBeInstanceOf(WasmFlatIndex);
     expect(js).toBeInstanceOf(CpuFlatIndex);
     const data = unitRows(700, 96, 8);
