@@ -1,5 +1,6 @@
 // The WASM SIMD index against the JS twin in Chromium (the engine most users
-// run): same slots, same scores, and createVectorIndex({ backend: 'cpu' }) uses it.
+// run): same slots, same scores, and createVectorIndex({ backend: 'cpu', mode: 'fp32' }) uses it
+// (the default mode, 'auto', is the IVF index: exact below 20 000 vectors).
 import { expect, test } from 'vitest';
 import { openPage } from '../helpers/browser';
 
@@ -36,7 +37,7 @@ test('WasmFlatIndex = CpuFlatIndex in Chromium (batches 1/4/16, removals, allow)
         });
       }
     }
-    const chosen = await createVectorIndex({ dim, backend: 'cpu' });
+    const chosen = await createVectorIndex({ dim, backend: 'cpu', mode: 'fp32' });
     return { mismatches, cpuIndex: chosen.index.constructor.name };
   });
   expect(r.mismatches).toEqual([]);
