@@ -39,10 +39,8 @@ const engines = [await open('fp32'), await open('auto')];
 const quiet = { reinforce: false };
 for (const e of engines)
   for (let i = 0; i < 10; i++) await e.search(queries[(i * 7) % queries.length]!, quiet);
-const building = () =>
-  (engines[1] as unknown as { state: { index: { building?: boolean } } }).state.index.building;
 const s0 = performance.now();
-while (building() && performance.now() - s0 < 600_000) {
+while (engines[1]!.info().indexBuilding && performance.now() - s0 < 600_000) {
   await new Promise((res) => setTimeout(res, 200));
   await engines[1]!.search(queries[0]!, quiet);
 }

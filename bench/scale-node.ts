@@ -59,9 +59,8 @@ const firstSearchMs = performance.now() - f0;
 console.log(`first search after the fill: ${firstSearchMs.toFixed(1)} ms`);
 for (let i = 0; i < 10; i++) await engine.search(queries[(i * 7) % queries.length]!);
 // IVF lists train in the background, started by a search: wait for them (at most 5 min).
-const index = (engine as unknown as { state: { index: { building?: boolean } } }).state.index;
 const s0 = performance.now();
-while (index.building && performance.now() - s0 < 300_000) {
+while (engine.info().indexBuilding && performance.now() - s0 < 300_000) {
   await new Promise((res) => setTimeout(res, 200));
   await engine.search(queries[0]!, { reinforce: false });
 }
