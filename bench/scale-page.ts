@@ -24,6 +24,8 @@ export interface ScaleRow {
   denseP95: number;
   /** Single add() calls per second (default options: facts inferred and consolidated). */
   addPerS: number;
+  /** The index in use after the timed searches (`info().indexMode`). */
+  indexMode: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface ScaleRow {
  * @param sizes - store sizes, ascending
  * @param searches - timed searches per kind and size
  * @param adds - timed single add() calls per size (their memories count towards the next size)
- * @param mode - the index mode
+ * @param mode - the index mode; null: the engine's default (no `index` option)
  */
 export async function runScale(
   base: string[],
@@ -41,7 +43,7 @@ export async function runScale(
   sizes: number[],
   searches: number,
   adds: number,
-  mode: IndexModeOption = 'fp32',
+  mode: IndexModeOption | null = null,
 ): Promise<ScaleRow[]> {
   const name = `bench-scale-${crypto.randomUUID()}`;
   const mem = await Engram.open({
@@ -49,7 +51,7 @@ export async function runScale(
     embedder: { type: 'hash', dim: 256 },
     backend: 'cpu',
     worker: true,
-    index: { mode },
+    ...(mode === null ? {} : { index: { mode } }),
   });
   const rows: ScaleRow[] = [];
   let filled = 0;
@@ -74,6 +76,7 @@ export async function runScale(
         );
       const dflt = await sorted({});
       const dense = await sorted({ retrieval: false });
+      const { indexMode } = await mem.info();
       const a0 = performance.now();
       for (let i = 0; i < adds; i++) await mem.add(textAt(base, n + i * 7919));
       const addPerS = adds / ((performance.now() - a0) / 1000);
@@ -87,6 +90,7 @@ export async function runScale(
         denseP50: pct(dense, 50),
         denseP95: pct(dense, 95),
         addPerS,
+        indexMode,
       });
     }
   } finally {

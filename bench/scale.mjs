@@ -1,8 +1,10 @@
-// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--index=fp32] [--json]`
+// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--index=auto|fp32|ivf|…] [--json]`
 // Default search, dense-only search and single add() at growing store sizes, through the public
 // API in headless Chromium (Worker, CPU backend, hash embedder), on BEAM chat messages from
 // ../shared/data/beam (paragraphs, replicated with small variations to reach N) and BEAM's
-// probing questions as queries. Prints a table, the log-log slopes, and (--json) a JSON last line.
+// probing questions as queries. Without --index the store opens with no index option, so the
+// engine's default ('auto') is measured; the table says which index each size ended up on.
+// Prints a table, the log-log slopes, and (--json) a JSON last line.
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
@@ -25,19 +27,23 @@ try {
     sizes,
     searches,
     adds,
-    flags.text('index', 'fp32'),
+    flags.text('index', null),
   );
+  const indexLabel =
+    flags.text('index', undefined) === undefined
+      ? `index: engine default ('auto')`
+      : `index ${flags.text('index', undefined)}`;
   const f = (v, w = 8, d = 2) => v.toFixed(d).padStart(w);
   const { loadavg } = await import('node:os');
   console.log(
-    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, index ${flags.text('index', 'fp32')}, ${bench.browser.version()}`,
+    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${indexLabel}, ${bench.browser.version()}`,
   );
   console.log(
-    '        N   fill s  settle s  default p50  default p95  dense p50  dense p95   add()/s',
+    '        N   fill s  settle s  default p50  default p95  dense p50  dense p95   add()/s  index',
   );
   for (const r of rows)
     console.log(
-      `${String(r.n).padStart(9)} ${f(r.fillS, 8, 1)} ${f(r.settleS, 9, 1)} ${f(r.searchP50, 12)} ${f(r.searchP95, 12)} ${f(r.denseP50, 10)} ${f(r.denseP95, 10)} ${f(r.addPerS, 9, 1)}`,
+      `${String(r.n).padStart(9)} ${f(r.fillS, 8, 1)} ${f(r.settleS, 9, 1)} ${f(r.searchP50, 12)} ${f(r.searchP95, 12)} ${f(r.denseP50, 10)} ${f(r.denseP95, 10)} ${f(r.addPerS, 9, 1)}  ${r.indexMode}`,
     );
   // Log-log slope between the smallest and largest size: 1 is linear, 0 flat.
   const slope = (key) => {

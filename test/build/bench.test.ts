@@ -176,6 +176,8 @@ test.skipIf(!existsSync('../shared/data/beam/100K'))(
       slopes: Record<string, number | null>;
     };
     expect(out.rows.map((r) => r.n)).toEqual([150, 300]);
+    // No --index: the engine's default ('auto'), exact at these sizes.
+    expect(out.rows.map((r) => r.indexMode as unknown)).toEqual(['fp32', 'fp32']);
     for (const r of out.rows) {
       for (const k of ['fillS', 'searchP50', 'denseP50', 'addPerS']) positive(r[k]!);
       expect(r.searchP95).toBeGreaterThanOrEqual(r.searchP50!);
