@@ -42,8 +42,13 @@ export interface EngineCore {
   /**
    * Runs `fn` under the store's write lock after catching up; `fn` calls
    * {@link commit} (at most once per transaction it wants) and returns the events.
+   * `rerun: true` says that `fn` derives everything from the state and commits once, so it may
+   * run twice: first on the state as this tab knows it, without reading the log (when this tab
+   * wrote or read last, and nothing says another tab wrote since), its commit checking that the
+   * stored meta record is the one last seen; when another tab wrote first, nothing is written,
+   * the state catches up and `fn` runs again. One read of the store per write less.
    */
-  write(fn: () => Promise<EventRecord[]>): Promise<void>;
+  write(fn: () => Promise<EventRecord[]>, options?: { rerun?: boolean }): Promise<void>;
   /** Commits a change set in one transaction, then applies it to the in-memory state. */
   commit(change: ChangeSet): Promise<EventRecord[]>;
   /** Embeds texts and checks the vectors. */

@@ -33,7 +33,8 @@ import { lexicalChanges, lexicalRow } from '../retrieval/lexical-row';
 import { verifyChain, type LogVerification } from '../store/event-log';
 import { MemoryStore, type ChangeSet } from '../store/memory-store';
 import { checkSecret, type EncryptionSecret } from '../store/data-key';
-import type { EventRecord } from '../store/records';
+import type { EventRecord, MetaRecord } from '../store/records';
+import { isLogMoved } from '../store/commit';
 import type { HistoryEntry, Memory, Scope, SearchResult } from '../types';
 import type { EngineCore, EngineSettings } from './core';
 import { compileFilter } from './filters';
@@ -155,6 +156,8 @@ export class Engine {
    */
   private stale: unknown = undefined;
   private readonly core: EngineCore;
+  /** While a write runs on the state as known (see `writeAsKnown`): the meta record it expects. */
+  private expectMeta: MetaRecord | undefined;
   /** Recalls by search, written later and coalesced: searches never write. */
   private readonly recalls: RecallBuffer;
   /** Replication with a sync server, while started. */
@@ -182,7 +185,7 @@ export class Engine {
         this.assertOpen();
         await this.current();
       },
-      write: (fn) => this.write(fn),
+      write: (fn, options) => this.write(fn, options?.rerun === true),
       commit: (change) => this.commitAndApply(change),
       embed: (texts, signal) => this.embedChecked(texts, signal),
       checkVector: (v) => this.checkVectorArg(v),
@@ -783,7 +786,7 @@ export class Engine {
   private async commitAndApply(change: ChangeSet): Promise<EventRecord[]> {
     // The lexical rows of what changes, in the same transaction (erasure drops its own rows).
     const lexical = lexicalChanges((id) => this.state.records.get(id), change.memories ?? []);
-    const events = await this.store.commit({ ...change, lexical });
+    const events = await this.store.commit({ ...change, lexical }, this.expectMeta);
     const rows = [...(change.vectors ?? [])].sort((a, b) => a.slot - b.slot);
     if (rows.length) {
       const dim = this.embedder.dim;
@@ -831,19 +834,52 @@ export class Engine {
    * The write runs only on a state level with the log: one that cannot be brought level
    * (catch-up and reload failed) refuses it with `OutOfSync`, so nothing is decided on stale data.
    */
-  private async write(fn: () => Promise<EventRecord[]>): Promise<void> {
+  private async write(fn: () => Promise<EventRecord[]>, rerun = false): Promise<void> {
     this.writesInFlight++;
     this.stopIdleCheckpoint();
     try {
-      await this.writeLocked(fn);
+      await this.writeLocked(fn, rerun);
     } finally {
       this.writesInFlight--;
     }
   }
 
-  private async writeLocked(fn: () => Promise<EventRecord[]>): Promise<void> {
+  /**
+   * Under the lock: `fn` on the state as it is, when it may run twice (`rerun`) and the state is
+   * level with the meta record last read or written here; its commit then checks that record
+   * is still the one stored (else nothing is written: `fn` runs again after a catch-up).
+   * @returns the committed events, or undefined when another tab wrote first
+   */
+  private async writeAsKnown(fn: () => Promise<EventRecord[]>): Promise<EventRecord[] | undefined> {
+    await this.catchUp; // one under way (another tab announced a write) ends first
+    const known = this.store.knownMeta;
+    if (
+      this.stale !== undefined ||
+      known.lastSeq !== this.appliedSeq ||
+      known.lastHash !== this.appliedHash ||
+      (known.derivedEpoch ?? 0) !== this.appliedEpoch
+    )
+      return undefined;
+    this.expectMeta = known;
+    try {
+      return await fn();
+    } catch (e) {
+      if (isLogMoved(e)) return undefined;
+      throw e;
+    } finally {
+      this.expectMeta = undefined;
+    }
+  }
+
+  private async writeLocked(fn: () => Promise<EventRecord[]>, rerun: boolean): Promise<void> {
     const events = await this.sync.withWriteLock(async () => {
       this.assertOpen();
+      const fast = rerun ? await this.writeAsKnown(fn) : undefined;
+      if (fast) {
+        const last = fast[fast.length - 1];
+        if (last) [this.appliedSeq, this.appliedHash] = [last.seq, last.hash];
+        return fast;
+      }
       await this.catchUpNow();
       const meta = await this.store.refreshMeta();
       if (this.stale === undefined && meta.lastSeq !== this.appliedSeq) {

@@ -41,9 +41,11 @@ export async function commitOps(
   entries: { op: Op; o: CheckedAdd }[],
   actor: string,
 ): Promise<AddResultItem[]> {
-  const results: AddResultItem[] = [];
+  let results: AddResultItem[] = [];
   if (entries.length === 0) return results;
-  await core.write(async () => {
+  // Everything below comes from the state and `entries`: it may run twice (see `core.write`).
+  const write = async () => {
+    results = [];
     const now = core.settings.clock();
     const state = core.state;
     const changed = new Map<string, MemoryRecord>();
@@ -199,6 +201,7 @@ export async function commitOps(
       links: linked.links,
       events,
     });
-  });
+  };
+  await core.write(write, { rerun: true });
   return results;
 }

@@ -55,6 +55,9 @@ export interface ChangeSet {
  * @param base - the meta record the change was prepared against (its `lastSeq` must still be stored)
  * @param change - what to write
  * @param cipher - seals every record first (encrypted stores)
+ * @param expect - when given, the meta record must still be stored exactly as this (not only its
+ *   `lastSeq`): a writer that did not read the log before it planned checks this way that nobody
+ *   wrote meanwhile; else a {@link logMoved} error, and nothing is written
  * @returns the logged events with their seq and hash, and the meta record now stored
  */
 export async function commitChange(
@@ -62,6 +65,7 @@ export async function commitChange(
   base: MetaRecord,
   change: ChangeSet,
   cipher?: RecordCipher,
+  expect?: MetaRecord,
 ): Promise<{ events: EventRecord[]; meta: MetaRecord }> {
   const events = await chainEvents(withNonces(cipher, change.events), base.lastSeq, base.lastHash);
   const [stored, sealedEvents] = await Promise.all([
@@ -81,13 +85,10 @@ export async function commitChange(
   let tx: WriteTx | undefined;
   try {
     tx = db.transaction(STORE_NAMES, 'readwrite');
-    const storedMeta = await tx.objectStore('meta').get('meta');
-    if (!storedMeta || storedMeta.lastSeq !== base.lastSeq) {
-      throw new EngramError(
-        'StorageError',
-        'The log moved on under this write (a writer outside the lock?); nothing was written',
-      );
-    }
+    // The meta check and the writes go out together (one round trip, not two): requests run in
+    // order, so the check's answer comes before any write is done, and a failed check aborts
+    // the transaction, which undoes them all.
+    const check = tx.objectStore('meta').get('meta');
     const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
     for (const m of stored.memories) writes.push(tx.objectStore('memories').put(m));
     for (const v of stored.versions) writes.push(tx.objectStore('versions').put(v));
@@ -95,7 +96,8 @@ export async function commitChange(
       writes.push(tx.objectStore('versions').delete(key));
     for (const e of sealedEvents) writes.push(tx.objectStore('events').add(e));
     for (const l of stored.links) writes.push(tx.objectStore('links').put(l));
-    if (!storedMeta.lexicalDropped) {
+    // Lexical rows are not written while they are dropped (the flag as this write saw it).
+    if (!base.lexicalDropped) {
       for (const r of stored.lexical) writes.push(tx.objectStore('lexical').put(r));
       for (const id of change.lexical?.delete ?? [])
         writes.push(tx.objectStore('lexical').delete(id));
@@ -106,12 +108,63 @@ export async function commitChange(
       // The checkpoint holds copies of the erased records: it goes in the same transaction.
       writes.push(tx.objectStore('checkpoints').clear());
     }
-    await Promise.all([...writes, tx.done]);
+    const all = Promise.all([...writes, tx.done]);
+    all.catch(() => {}); // awaited below, unless the check fails first
+    const storedMeta = await check;
+    if (
+      !storedMeta ||
+      storedMeta.lastSeq !== base.lastSeq ||
+      (expect !== undefined && !sameValue(storedMeta, expect)) ||
+      (storedMeta.lexicalDropped && !base.lexicalDropped)
+    )
+      throw logMoved();
+    await all;
     return { events, meta };
   } catch (e) {
     abortQuietly(tx);
     throw storeError(e);
   }
+}
+
+/**
+ * The error of a write whose view of the log is stale: another writer committed since it read
+ * the meta record (`details.logMoved`). Nothing was written.
+ */
+export function logMoved(): EngramError {
+  return new EngramError(
+    'StorageError',
+    'The log moved on under this write (another tab wrote first); nothing was written',
+    { details: { logMoved: true } },
+  );
+}
+
+/** Whether `e` is a {@link logMoved} error. */
+export function isLogMoved(e: unknown): boolean {
+  return e instanceof EngramError && e.details?.logMoved === true;
+}
+
+/** Deep equality of two stored values (plain objects, arrays, primitives, byte buffers). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) {
+    if (!(ArrayBuffer.isView(b) || b instanceof ArrayBuffer)) return false;
+    const [x, y] = [bytesOf(a), bytesOf(b)];
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+function bytesOf(v: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return v instanceof ArrayBuffer
+    ? new Uint8Array(v)
+    : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
 /**

@@ -118,7 +118,12 @@ export class MemoryStore {
     private readonly onProblem: ((message: string) => void) | undefined,
     /** Seals and opens records in an encrypted store; undefined in an unencrypted one. */
     private readonly cipher: RecordCipher | undefined,
-  ) {}
+  ) {
+    this.known = metaCache;
+  }
+
+  /** The meta record as this store last read or wrote it (without slots reserved since). */
+  private known: MetaRecord;
 
   /**
    * Opens (or creates) the database `name` for an embedder.
@@ -274,11 +279,19 @@ export class MemoryStore {
         throw new EngramError('StorageError', 'the key header changed meanwhile; nothing written');
       const next: MetaRecord = { ...meta, encryption: rewrapped };
       await Promise.all([tx.store.put(next), tx.done]);
-      this.metaCache = next;
+      this.metaCache = this.known = next;
     } catch (e) {
       abortQuietly(tx);
       throw storeError(e);
     }
+  }
+
+  /**
+   * The meta record as this store last read or wrote it (slots reserved since not counted):
+   * what a write that does not read the log first expects to find stored (see {@link commit}).
+   */
+  get knownMeta(): MetaRecord {
+    return this.known;
   }
 
   /** Re-reads the meta record (another tab may have written). */
@@ -288,7 +301,7 @@ export class MemoryStore {
       .get('meta', 'meta')
       .catch((e: unknown) => Promise.reject(fromStorageError(e)));
     if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
-    this.metaCache = meta;
+    this.metaCache = this.known = meta;
     return meta;
   }
 
@@ -314,7 +327,7 @@ export class MemoryStore {
         ]);
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
-      this.metaCache = meta;
+      this.metaCache = this.known = meta;
       const c = this.cipher;
       const records = c
         ? await c.openDerived({ memories, versions, links, lexical }, this.unopened)
@@ -357,7 +370,7 @@ export class MemoryStore {
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
   ): Promise<MetaRecord> {
     this.assertOpen();
-    this.metaCache = await streamVectors(this.db, sink, this.onProblem, this.cipher);
+    this.metaCache = this.known = await streamVectors(this.db, sink, this.onProblem, this.cipher);
     return this.metaCache;
   }
 
@@ -495,23 +508,32 @@ export class MemoryStore {
   /**
    * Writes a change set in ONE transaction (memories, versions, vectors, events, meta)
    * and resolves after it has committed. On any failure nothing is written.
+   * @param expect - the meta record as it must still be stored (see {@link knownMeta}), for a
+   *   write planned without reading the log first; else only its `lastSeq` is checked. A
+   *   mismatch rejects with a `logMoved` error (see `commit.ts`)
    * @returns the logged events with their seq and hash
    */
-  async commit(change: ChangeSet): Promise<EventRecord[]> {
+  async commit(change: ChangeSet, expect?: MetaRecord): Promise<EventRecord[]> {
     this.assertOpen();
     const base = this.metaCache;
     try {
-      const { events, meta } = await commitChange(this.db, base, change, this.cipher).catch(
+      const { events, meta } = await commitChange(this.db, base, change, this.cipher, expect).catch(
         async (e: unknown) => {
           if (!change.erase || !isEngramError(e, 'QuotaExceeded')) throw e;
           // Over quota, the browser runs no transaction that writes: free the lexical cache
           // (a transaction that only deletes), then erase with the cache marked dropped.
           await dropLexicalCache(this.db);
           this.onProblem?.('engram: storage quota exceeded: lexical rows dropped to erase');
-          return commitChange(this.db, { ...base, lexicalDropped: true }, change, this.cipher);
+          return commitChange(
+            this.db,
+            { ...base, lexicalDropped: true },
+            change,
+            this.cipher,
+            expect,
+          );
         },
       );
-      this.metaCache = meta;
+      this.metaCache = this.known = meta;
       return events;
     } catch (e) {
       this.metaCache = { ...base };
@@ -530,7 +552,7 @@ export class MemoryStore {
    */
   async restoreLexical(): Promise<void> {
     this.assertOpen();
-    this.metaCache = await restoreLexicalRows(this.db, this.lexicalRow, this.cipher);
+    this.metaCache = this.known = await restoreLexicalRows(this.db, this.lexicalRow, this.cipher);
   }
 
   /**
@@ -550,7 +572,7 @@ export class MemoryStore {
     const epoch = options.newEpoch ? { derivedEpoch: (base.derivedEpoch ?? 0) + 1 } : {};
     const meta: MetaRecord = { ...base, nextSlot, ...epoch };
     await replaceDerived(this.db, meta, state, this.lexicalRow, this.cipher);
-    this.metaCache = meta;
+    this.metaCache = this.known = meta;
   }
 
   /**
@@ -572,7 +594,7 @@ export class MemoryStore {
       ...(trust ? { trust } : {}),
     };
     await importLog(this.db, meta, events, state, this.lexicalRow, this.cipher);
-    this.metaCache = meta;
+    this.metaCache = this.known = meta;
   }
 
   /** Removes every memory, vector and event; keeps the embedder identity. */
@@ -586,7 +608,7 @@ export class MemoryStore {
       if (stored?.encryption) meta.encryption = stored.encryption;
     }
     await clearAll(this.db, meta);
-    this.metaCache = meta;
+    this.metaCache = this.known = meta;
   }
 
   /**

@@ -40,8 +40,9 @@ export async function writeVectorRows(
   const size = storedRowBytes(meta);
   const tail = tx.objectStore('vectorTail');
   const touched = new Set<number>();
+  const puts: Promise<unknown>[] = [];
   for (const { slot, bytes } of rows) {
-    void tail.put(bytes, slot);
+    puts.push(tail.put(bytes, slot));
     touched.add(Math.floor(slot / blockRows));
   }
   if (options.sealAll) for (let b = 0; (b + 1) * blockRows <= meta.nextSlot; b++) touched.add(b);
@@ -56,6 +57,7 @@ export async function writeVectorRows(
     await tx.objectStore('vectorBlocks').put(data.buffer, block);
     await tail.delete(range);
   }
+  await Promise.all(puts); // (an aborted transaction rejects them: the caller sees it here)
 }
 
 /** Zeroes rows of sealed blocks and deletes tail rows, for erasure. */
