@@ -7,7 +7,7 @@ import { factTokens, type FactToken } from './fact-tokens';
 /** What a fact is about and how, for consolidation. */
 export interface FactShape {
   /** Every token, in order. */
-  tokens: FactToken[];
+  tokens: readonly FactToken[];
   /** Content tokens (canonical forms) of the subject: the words before the verb. */
   subject: string[];
   /** Whether the subject is only a pronoun ("I", "we", …): it names nothing by itself. */

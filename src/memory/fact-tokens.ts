@@ -261,7 +261,27 @@ const TENS =
  * @example
  * factTokens("I'm 34").map((t) => t.norm) // ['i', 'am', '34']
  */
-export function factTokens(text: string): FactToken[] {
+export function factTokens(text: string): readonly FactToken[] {
+  const known = recent.get(text);
+  if (known) return known;
+  const out = analyse(text);
+  if (text.length > RECENT_LENGTH) return out;
+  if (recent.size >= RECENT_TEXTS) recent.delete(recent.keys().next().value!);
+  recent.set(text, out);
+  return out;
+}
+
+/**
+ * Texts whose tokens are kept: an add analyses each fact twice (its key in the call, then its
+ * decision) and its nearest memories each time one comes up as a candidate again.
+ */
+const RECENT_TEXTS = 512;
+/** Longer texts are not kept (their tokens would hold much memory for a rare hit). */
+const RECENT_LENGTH = 2000;
+/** The tokens of recently analysed texts, oldest first (shared: callers only read them). */
+const recent = new Map<string, readonly FactToken[]>();
+
+function analyse(text: string): readonly FactToken[] {
   const raw: string[] = [];
   for (const m of canonicalise(text).matchAll(TOKEN)) {
     const t = m[0];
