@@ -3,7 +3,11 @@
 // index alone, the engine in the page (`worker: false`) and the engine in its Worker, timed in
 // turns on the same real-512 queries (bench/api-profile-page.ts); then, with --profile=S,
 // S seconds of Worker searches under a DevTools CPU profile of the page and of the Worker
-// (self time by function, top 25 each side).
+// (self time by function, top 25 each side). The parts beside them: a bare Worker's round trip
+// (the floor), a Comlink call the engine never sees, a result list's clone.
+// `--wire [--wire-rounds=30]`: only the wire, no store: a bare Worker answering with nothing,
+// with a 10-result list as objects, columns or JSON, raw bytes; the query vector transferred
+// or cloned (the ways in turns, each round starting at another).
 import { spawnSync } from 'node:child_process';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
@@ -23,6 +27,15 @@ const { browser, baseUrl, close } = await startBench();
 const call = (page, name, ...args) => callPage(page, '/bench/api-profile-page.ts', name, ...args);
 try {
   const page = await openBenchPage(browser, baseUrl, '/bench/engines.html');
+  if (flags.has('wire')) {
+    const w = await call(page, 'wire', { rounds: flags.number('wire-rounds', 30) });
+    console.log('wire, ms per round trip (median):', JSON.stringify(w));
+  } else await profileApi(page);
+} finally {
+  await close();
+}
+
+async function profileApi(page) {
   const set = await call(page, 'setup', { n, nq, mode });
   console.log(`${n} × 512 real, mode ${mode}: filled in ${(set.fillMs / 1000).toFixed(1)} s`);
   console.log(`info(): ${JSON.stringify(set.info)}`);
@@ -54,8 +67,6 @@ try {
     await worker.detach();
   }
   await call(page, 'teardown');
-} finally {
-  await close();
 }
 
 /** Self time per function (ms), largest first, from a DevTools CPU profile. */

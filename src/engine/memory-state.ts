@@ -14,6 +14,9 @@ function scopeKeys(s: Scope): string[] {
   return out;
 }
 
+/** Most scope masks {@link MemoryState.scopeMask} keeps between two changes. */
+const MAX_CACHED_MASKS = 8;
+
 /** Most lexical rows {@link MemoryState.noteRows} keeps waiting for a search. */
 export const MAX_FRESH_ROWS = 200_000;
 
@@ -52,6 +55,12 @@ export class MemoryState {
   private changed: Set<string> | undefined = new Set();
   /** Current records by scope field value (`u:`/`a:`/`r:` + id), any state. */
   private readonly byScope = new Map<string, Set<string>>();
+  /** Masks made at `writes` for an index of `size` slots, by scope key ('' : every memory). */
+  private masks: {
+    writes: number;
+    size: number;
+    byKey: Map<string, { allow: Uint8Array | undefined; any: boolean }>;
+  } = { writes: -1, size: -1, byKey: new Map() };
   private live = new Uint8Array(0);
   private current = new Uint8Array(0);
   private liveCount = 0;
@@ -226,9 +235,32 @@ export class MemoryState {
    * mask alone already leaves only those.
    */
   currentMask(): Uint8Array | undefined {
-    return this.liveCount === this.currentCount
-      ? undefined
-      : this.current.slice(0, this.index.size);
+    if (this.liveCount === this.currentCount) return undefined;
+    return this.cachedMask('', () => this.current.slice(0, this.index.size)).allow;
+  }
+
+  /**
+   * A mask made since the last change (same {@link writes}, same index size), else `make()`'s,
+   * kept for the next searches: a read that repeats a scope costs nothing sized by the store.
+   * Masks handed out are never written to afterwards (a change makes new ones), so a search
+   * may hold one across its awaits.
+   */
+  private cachedMask(
+    key: string,
+    make: () => { allow: Uint8Array | undefined; any: boolean } | Uint8Array,
+  ): { allow: Uint8Array | undefined; any: boolean } {
+    const size = this.index.size;
+    if (this.masks.writes !== this.writes || this.masks.size !== size)
+      this.masks = { writes: this.writes, size, byKey: new Map() };
+    let m = this.masks.byKey.get(key);
+    if (!m) {
+      const made = make();
+      m = made instanceof Uint8Array ? { allow: made, any: true } : made;
+      // A few scopes at a time (an app searching for many users builds each mask anew).
+      if (this.masks.byKey.size >= MAX_CACHED_MASKS) this.masks.byKey.clear();
+      this.masks.byKey.set(key, m);
+    }
+    return m;
   }
 
   /**
@@ -255,6 +287,17 @@ export class MemoryState {
     const keys = scopeKeys(scope);
     if (keys.length === 0 && !match)
       return { allow: this.currentMask(), any: this.currentCount > 0 };
+    // A scope alone: the same mask until the next change (a metadata filter is a function,
+    // so its mask is made anew each time).
+    if (!match) return this.cachedMask(keys.join('\u0000'), () => this.scopedMask(scope, keys));
+    return this.scopedMask(scope, keys, match);
+  }
+
+  private scopedMask(
+    scope: Scope,
+    keys: string[],
+    match?: (r: MemoryRecord) => boolean,
+  ): { allow: Uint8Array | undefined; any: boolean } {
     let ids: Iterable<string> = this.records.keys();
     if (keys.length) {
       const sets = keys.map((k) => this.byScope.get(k));
