@@ -279,14 +279,16 @@ export class MemoryState {
    * beyond the index's own mask. `any`: whether some memory qualifies.
    * @param scope - userId / agentId / runId to match (none: every memory)
    * @param match - optional further test of a record (a metadata filter)
+   * @returns `allCurrent`: no scope and no filter, so the mask (if any) only hides versions
+   *   that are not current and active
    */
   scopeMask(
     scope: Scope,
     match?: (r: MemoryRecord) => boolean,
-  ): { allow: Uint8Array | undefined; any: boolean } {
+  ): { allow: Uint8Array | undefined; any: boolean; allCurrent?: true } {
     const keys = scopeKeys(scope);
     if (keys.length === 0 && !match)
-      return { allow: this.currentMask(), any: this.currentCount > 0 };
+      return { allow: this.currentMask(), any: this.currentCount > 0, allCurrent: true };
     // A scope alone: the same mask until the next change (a metadata filter is a function,
     // so its mask is made anew each time).
     if (!match) return this.cachedMask(keys.join('\u0000'), () => this.scopedMask(scope, keys));

@@ -166,7 +166,8 @@ async function searchOnce(
   await core.ready();
   const state = core.state;
   const historical = c.asOf !== undefined || c.recordedAsOf !== undefined || c.includeSuperseded;
-  const allow = historical ? historicalMask(state, c) : currentMask(state, c);
+  const current = historical ? undefined : state.scopeMask(c.scope, matchOf(c));
+  const allow = current ? current.allow : historicalMask(state, c);
   const trust = trustTable(core.settings.trust, core.store.meta.trust);
   const retrieval = checkRetrievalOptions(options.retrieval);
   if (!historical && retrieval !== false) {
@@ -176,6 +177,7 @@ async function searchOnce(
       vector,
       limit: c.limit,
       allow,
+      allowsAllCurrent: current?.allCurrent === true,
       now,
       options: retrieval,
       retention: (r) => retention(r, now),
@@ -265,9 +267,9 @@ function searchResult(
   return hit;
 }
 
-/** Mask for a plain search: current, active versions in scope and filter (undefined: no constraint). */
-function currentMask(state: MemoryState, c: Checked): Uint8Array | undefined {
-  return state.scopeMask(c.scope, c.filtered ? (r) => c.match(r.metadata) : undefined).allow;
+/** A plain search's test of a record beyond its scope: the metadata filter, if one was given. */
+function matchOf(c: Checked): ((r: MemoryRecord) => boolean) | undefined {
+  return c.filtered ? (r) => c.match(r.metadata) : undefined;
 }
 
 /**

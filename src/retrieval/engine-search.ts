@@ -235,6 +235,12 @@ export interface HybridQuery {
   limit: number;
   /** Slot mask of what may be returned (the engine's scope/filter mask); undefined: all active. */
   allow: Uint8Array | undefined;
+  /**
+   * The mask, if any, only hides versions that are not current and active (no scope, no
+   * filter): every memory the retriever holds may be returned, so its lexical stage checks
+   * none of them (default false).
+   */
+  allowsAllCurrent?: boolean;
   /** Reference time (the engine's clock). */
   now: number;
   /** Stage options (merged over the defaults). */
@@ -339,7 +345,7 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
     {
       allow,
       // The retriever holds exactly the current, active memories (synced above).
-      allowsAllIndexed: q.allow === undefined,
+      allowsAllIndexed: q.allow === undefined || q.allowsAllCurrent === true,
       dense,
       now: q.now,
       links,

@@ -45,3 +45,38 @@ test('Engine.search runs the hybrid stages by default; retrieval: false is dense
     await e.close();
   }
 });
+
+test('after an update (a past version in the index), an unscoped search checks no posting against the mask', async () => {
+  const e = await Engine.open({
+    name: 'retrieval-engine-mask',
+    embedder: new HashEmbedder({ dim: 16 }),
+    backend: 'cpu',
+  });
+  try {
+    const n = 2000;
+    const added = await e.addMany(
+      Array.from({ length: n }, (_, i) => ({ text: `garden note ${i} about the roses` })),
+    );
+    const id0 = added.results[0]!.id;
+    await e.update(id0, 'garden note about the tulips');
+    const state = (e as unknown as { state: { records: Map<string, unknown> } }).state;
+    // The update left the old version in the index: plain searches pass a mask of current ones.
+    expect((state as unknown as { currentMask(): unknown }).currentMask()).toBeDefined();
+    const records = state.records;
+    const get = records.get.bind(records);
+    let gets = 0;
+    records.get = (k: string) => {
+      gets++;
+      return get(k);
+    };
+    const plain = await e.search('garden tulips', { limit: 5, reinforce: false });
+    const plainGets = gets;
+    records.get = get;
+    expect(plain.results[0]!.id).toBe(id0);
+    // Every memory holds "garden": a check per posting would read the records n times; the
+    // candidates (lexical pool 400, dense 100) are read a few times each.
+    expect(plainGets).toBeLessThan(n / 2);
+  } finally {
+    await e.close();
+  }
+});
