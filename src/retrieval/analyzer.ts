@@ -16,6 +16,25 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   ).split(' '),
 ]);
 
+/**
+ * Stems already computed (Porter2 is a pure function of the word; chat text repeats a small
+ * vocabulary, so most words of a bulk add were stemmed before). Cleared when it reaches
+ * {@link STEMS_KEPT} words, so it stays bounded.
+ */
+const stems = new Map<string, string>();
+const STEMS_KEPT = 50_000;
+
+/** The Porter2 stem of a lower-case word, memoised. */
+function stemOf(w: string): string {
+  let s = stems.get(w);
+  if (s === undefined) {
+    if (stems.size >= STEMS_KEPT) stems.clear();
+    s = stem(w);
+    stems.set(w, s);
+  }
+  return s;
+}
+
 const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 /**
@@ -47,7 +66,7 @@ export function terms(text: string, stopWords: ReadonlySet<string> = STOP_WORDS)
   const out: string[] = [];
   for (const w of words(text)) {
     if (stopWords.has(w)) continue;
-    out.push(w.length > 2 && !/\d/.test(w) ? stem(w) : w); // numbers stay as written
+    out.push(w.length > 2 && !/\d/.test(w) ? stemOf(w) : w); // numbers stay as written
   }
   return out;
 }
