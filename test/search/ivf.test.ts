@@ -143,6 +143,60 @@ describe('IvfIndex', () => {
     );
   });
 
+  test('int8 codes made in the kernel equal the JS rounding they replaced (ties, zero rows, padding), after training and after a restored layout', async () => {
+    /** The codes as made in JS before encode8 (Math.round of each value × 127 / max|row|). */
+    const reference = (f32: Float32Array, rows: number, dim: number, stride: number) => {
+      const codeStride = Math.ceil(dim / 16) * 16;
+      const i8 = new Int8Array(rows * codeStride);
+      const scales = new Float32Array(rows);
+      for (let p = 0; p < rows; p++) {
+        let m = 0;
+        for (let i = 0; i < dim; i++) m = Math.max(m, Math.abs(f32[p * stride + i]!));
+        if (m === 0) continue;
+        const inv = 127 / m;
+        for (let i = 0; i < dim; i++)
+          i8[p * codeStride + i] = Math.round(f32[p * stride + i]! * inv);
+        scales[p] = m / 127;
+      }
+      return { i8, scales };
+    };
+    type Inner = {
+      kernel: { f32: Float32Array };
+      codes: { buffer: ArrayBuffer };
+      scalesPtr: number;
+      codesLaid: number;
+      lists: number;
+    };
+    for (const dim of [37, 64]) {
+      const stride = Math.ceil(dim / 4) * 4;
+      const codeStride = Math.ceil(dim / 16) * 16;
+      const data = clustered(1500, dim, 12, 31 + dim);
+      // Exact ties (x · 127 / max = k + 0.5, negative too), a zero row, huge and tiny norms.
+      for (let i = 0; i < dim; i++) data[5 * dim + i] = i % 2 ? -(i + 0.5) : i + 0.5;
+      data[5 * dim] = 127;
+      data.fill(0, 6 * dim, 7 * dim);
+      for (let i = 0; i < dim; i++) data[8 * dim + i]! *= 1e30;
+      for (let i = 0; i < dim; i++) data[9 * dim + i]! *= 1e-30;
+      const trained = new IvfIndex({ dim, flatBelow: 1000 });
+      await trained.write(0, data);
+      await trained.build();
+      const restored = new IvfIndex({ dim, flatBelow: 1000 });
+      await restored.write(0, data);
+      expect(restored.restoreLayout(trained.exportLayout()!)).toBe(true);
+      for (const index of [trained, restored]) {
+        const inner = index as unknown as Inner;
+        const rows = inner.codesLaid + inner.lists;
+        const want = reference(inner.kernel.f32, rows, dim, stride);
+        const codes = new Int8Array(inner.codes.buffer, 0, rows * codeStride);
+        const scales = new Float32Array(inner.codes.buffer, inner.scalesPtr, rows);
+        let differ = 0;
+        for (let i = 0; i < codes.length; i++) if (codes[i] !== want.i8[i]) differ++;
+        for (let p = 0; p < rows; p++) if (scales[p] !== want.scales[p]) differ++;
+        expect(differ).toBe(0);
+      }
+    }
+  });
+
   test('the int8 code scan cannot overflow its i32 sums: 4 100 dims of the largest codes', async () => {
     const dim = 4100;
     const rows = new Float32Array(1200 * dim);

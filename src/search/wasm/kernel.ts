@@ -10,6 +10,15 @@ interface ScanExports {
   dot4(rows: number, n: number, stride: number, q: number, out: number, outStride: number): void;
   hamming(codes: number, n: number, words: number, q: number, out: number): void;
   dot8(codes: number, n: number, codeStride: number, scales: number, q: number, out: number): void;
+  encode8(
+    rows: number,
+    n: number,
+    stride: number,
+    dim: number,
+    codes: number,
+    codeStride: number,
+    scales: number,
+  ): void;
 }
 
 const PAGE = 65536;

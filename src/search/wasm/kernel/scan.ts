@@ -212,3 +212,84 @@ export function dot8(
     store<f32>(out + ((<usize>j) << 2), <f32>hsumI(a) * load<f32>(scales + ((<usize>j) << 2)));
   }
 }
+
+/** JS `Math.round` of two f64 lanes: floor, plus one where the fraction is ≥ 0.5. */
+function rounded(x: v128): v128 {
+  const q = f64x2.floor(x);
+  const up = f64x2.ge(f64x2.sub(x, q), f64x2.splat(0.5));
+  return f64x2.add(q, v128.and(up, f64x2.splat(1.0)));
+}
+
+/**
+ * Int8 codes of `n` f32 rows (symmetric, a scale per row): `scale = max|row| / 127`,
+ * `code[i] = round(row[i] · 127 / max|row|)` with JS `Math.round`'s rounding (half up, in f64),
+ * so codes made here equal those made in JS. A row of zeros keeps a zero code and scale (the
+ * caller's memory is zero there).
+ * @param rows - byte offset of row 0 (`stride` floats each, zero padded)
+ * @param n - rows to encode
+ * @param stride - floats per row (multiple of 4)
+ * @param dim - floats of each row that are data (≤ stride)
+ * @param codes - byte offset of code 0 (`codeStride` bytes each)
+ * @param codeStride - bytes per code
+ * @param scales - byte offset of n f32 scales
+ */
+export function encode8(
+  rows: usize,
+  n: i32,
+  stride: i32,
+  dim: i32,
+  codes: usize,
+  codeStride: i32,
+  scales: usize,
+): void {
+  const rb = (<usize>stride) << 2;
+  for (let j = 0; j < n; j++) {
+    const r = rows + <usize>j * rb;
+    let mv = f32x4.splat(0);
+    for (let i: usize = 0; i < rb; i += 16) mv = f32x4.max(mv, f32x4.abs(v128.load(r + i)));
+    const m = max(
+      max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+    );
+    if (m == 0) continue;
+    const inv = f64x2.splat(127.0 / <f64>m);
+    const c = codes + <usize>j * <usize>codeStride;
+    // Four values a pass, in f64 (as JS multiplies): q = floor(x), +1 where x - q ≥ 0.5, then
+    // narrowed to i8. The padding past `dim` is zero, so its codes are 0.
+    for (let i: usize = 0; i < rb; i += 16) {
+      const v = v128.load(r + i);
+      const lo = rounded(f64x2.mul(f64x2.promote_low_f32x4(v), inv));
+      const hi = rounded(
+        f64x2.mul(
+          f64x2.promote_low_f32x4(
+            i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
+          ),
+          inv,
+        ),
+      );
+      const q = i8x16.shuffle(
+        i32x4.trunc_sat_f64x2_s_zero(lo),
+        i32x4.trunc_sat_f64x2_s_zero(hi),
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        22,
+        23,
+      );
+      const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q, q), i16x8.narrow_i32x4_s(q, q));
+      store<i32>(c + (i >> 2), i32x4.extract_lane(b, 0));
+    }
+    store<f32>(scales + ((<usize>j) << 2), <f32>(<f64>m / 127.0));
+  }
+}
