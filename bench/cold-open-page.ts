@@ -61,10 +61,34 @@ export async function fill(
       items.push({ text: round ? `${text} (${round})` : text });
     }
     await mem.addMany(items);
+    const s = (performance.now() - t0) / 1000;
+    console.error(`filled ${Math.min(n, i + batch)} in ${s.toFixed(0)} s`);
   }
   const count = (await mem.info()).count;
   await mem.close();
   return { n: count, ms: performance.now() - t0 };
+}
+
+/**
+ * Opens the store, searches until its index has settled (IVF lists trained in the background
+ * past 20k rows in the default 'auto' mode, `info().indexBuilding`) and closes it, which stores
+ * the trained lists beside the checkpoint: the state a store is in after a session that
+ * searched it (a fill alone never searches, so nothing is trained or stored).
+ * @returns seconds it took to settle, and whether the index is IVF
+ */
+export async function settle(name: string, dim: number): Promise<{ s: number; mode: string }> {
+  const t0 = performance.now();
+  const mem = await Engram.open(options(name, dim));
+  try {
+    await mem.search('settle', { limit: 10, reinforce: false });
+    while ((await mem.info()).indexBuilding && performance.now() - t0 < 1_800_000) {
+      await new Promise((res) => setTimeout(res, 500));
+      await mem.search('settle', { limit: 10, reinforce: false });
+    }
+    return { s: (performance.now() - t0) / 1000, mode: (await mem.info()).indexMode };
+  } finally {
+    await mem.close();
+  }
 }
 
 /** What {@link coldOpen} measured. */

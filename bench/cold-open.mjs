@@ -1,5 +1,5 @@
 // `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
-//   [--formats=2,3] [--port=41731] [--profile=DIR] [--data=../shared/data]`
+//   [--formats=2,3] [--settle] [--port=41731] [--profile=DIR] [--data=../shared/data]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
@@ -8,7 +8,10 @@
 // split comes from the engine's own open log line. With `--formats=2,3` the stored checkpoint is
 // rewritten before each run in each format in turn (2: JSON text chunks, as written before the
 // columnar checkpoint; 3: columns), so old and new are timed side by side on one store and one
-// machine state. See bench/RESULTS.md ("Cold open").
+// machine state. `--settle` (also right after a fill): open, search until the index has settled
+// (IVF lists trained past 20k rows in the default 'auto' mode), close, so the lists are stored
+// as after a session that searched. The fill reports its progress per batch of 5,000. See
+// bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,6 +101,12 @@ try {
     const filled = await call(page, 'fill', name, dim, texts, memories);
     console.log(
       `filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s (${((filled.n * 1000) / filled.ms).toFixed(0)} memories/s)`,
+    );
+  }
+  if (have !== memories || flags.has('settle')) {
+    const settled = await call(page, 'settle', name, dim);
+    console.log(
+      `index settled in ${settled.s.toFixed(1)} s (${settled.mode}), lists stored at close`,
     );
   }
   await context.close();
