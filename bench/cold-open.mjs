@@ -103,7 +103,8 @@ try {
       `filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s (${((filled.n * 1000) / filled.ms).toFixed(0)} memories/s)`,
     );
   }
-  if (have !== memories || flags.has('settle')) {
+  // Below 1,000 rows no index mode trains lists: nothing to settle after such a fill.
+  if ((have !== memories && memories >= 1000) || flags.has('settle')) {
     const settled = await call(page, 'settle', name, dim);
     console.log(
       `index settled in ${settled.s.toFixed(1)} s (${settled.mode}), lists stored at close`,
