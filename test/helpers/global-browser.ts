@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { buildTinyBert } from '../fixtures/build-tiny-bert';
 import { buildTinyCrossEncoder } from '../fixtures/build-tiny-cross-encoder';
 import { buildWorkerBundle, prebuiltWorker, useWorkerBundle } from './worker-bundle';
+import { buildPageBundle, prebuiltPage, usePageBundle } from './page-bundle';
 import { plainTestPages } from './plain-pages';
 // @ts-expect-error plain ESM helper without types
 import { findChromium, CHROMIUM_ARGS } from '../../scripts/find-chromium.mjs';
@@ -21,15 +22,20 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const executablePath: string = findChromium();
   // Test models built here, into a gitignored folder the dev server serves; the engine's
-  // Worker built from the current sources (see worker-bundle.ts).
+  // Worker and the page side built from the current sources (worker-bundle.ts, page-bundle.ts).
   await Promise.all([
     buildTinyBert().then(() => buildTinyCrossEncoder()),
     useWorkerBundle && buildWorkerBundle(),
+    usePageBundle && buildPageBundle(),
   ]);
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    plugins: [plainTestPages(), ...(useWorkerBundle ? [prebuiltWorker()] : [])],
+    plugins: [
+      plainTestPages(),
+      ...(useWorkerBundle ? [prebuiltWorker()] : []),
+      ...(usePageBundle ? [prebuiltPage()] : []),
+    ],
     // Its own pre-bundled dependencies, made afresh: the Node tests start other dev servers
     // (npm start, the benches) at the same time, and two optimizers writing one cache folder
     // can leave it inconsistent (every page then fails to import its dependencies).
