@@ -15,32 +15,31 @@ const SLOWEST = [
   'test/build/commands.test.ts', // 97
   'test/build/bench-diagnostics.test.ts', // 96
   'test/search/ivf-real.test.ts', // 57 + ≈ 60 embedding on import
-  // Browser files: ci22 (clean-clone CI, 1 Dec), the two marked ≈ scaled by what the prebuilt
-  // Worker (test/helpers/worker-bundle.ts) saved them side by side (fuzz/worker opens 40 Worker
-  // engines: 373 → 145 s at load ~30; crash 624 → 504 s).
-  'test/build/built-package.browser.test.ts', // 137
-  'test/store/crash.browser.test.ts', // ≈ 102
-  'test/sync/sync-encrypted.browser.test.ts', // 83
-  'test/sync/sync-faults.browser.test.ts', // 71
-  'test/memory/merge-recall.browser.test.ts', // 63
+  // Browser files: ci24 (clean-clone CI, 2 Dec, before the page side was prebuilt:
+  // test/helpers/page-bundle.ts, which takes about the same per page from every file).
+  'test/build/built-package.browser.test.ts', // 143
+  'test/store/crash.browser.test.ts', // 103
+  'test/memory/merge-recall.browser.test.ts', // 67
   'test/retrieval/cross-encoder.browser.test.ts', // 60
-  'test/engine/ivf-mode.browser.test.ts', // 51
-  'test/examples/assistant.browser.test.ts', // 47
-  'test/embed/transformers.browser.test.ts', // 45
-  'test/store/encryption.browser.test.ts', // 38
-  'test/store/verify.browser.test.ts', // 37
-  'test/examples/extension.browser.test.ts', // 34
+  'test/store/verify.browser.test.ts', // 57
+  'test/sync/sync-faults.browser.test.ts', // 56
+  'test/embed/transformers.browser.test.ts', // 54
+  'test/sync/sync-encrypted.browser.test.ts', // 52
+  'test/store/encryption.browser.test.ts', // 47
+  'test/engine/ivf-mode.browser.test.ts', // 44
+  'test/engine/concurrency-race.browser.test.ts', // 37
+  'test/gpu/quant.browser.test.ts', // 37
+  'test/embed/use-lite.browser.test.ts', // 37
+  'test/retrieval/fused-rerank.browser.test.ts', // 36
   'test/gpu/backend.browser.test.ts', // 34
-  'test/engine/concurrency-race.browser.test.ts', // 32
-  'test/gpu/quant.browser.test.ts', // 32
-  'test/engine/index-modes.browser.test.ts', // 32
-  'test/fuzz/worker.browser.test.ts', // ≈ 31
-  'test/embed/embed-workers.browser.test.ts', // 30
-  'test/store/quota.browser.test.ts', // 29
-  'test/embed/use-lite.browser.test.ts', // 29
-  'test/sync/sync.browser.test.ts', // 28
-  'test/retrieval/fused-rerank.browser.test.ts', // 26
-  'test/engine/worker.browser.test.ts', // 26
+  'test/sync/sync.browser.test.ts', // 34
+  'test/examples/assistant.browser.test.ts', // 32
+  'test/examples/extension.browser.test.ts', // 31
+  'test/engine/index-modes.browser.test.ts', // 30
+  'test/store/cold-open.browser.test.ts', // 30
+  'test/memory/budget.browser.test.ts', // 30
+  'test/engine/engine.browser.test.ts', // 28
+  'test/govern/poisoning-attack.browser.test.ts', // 28
 ];
 
 const rank = (file: TestSpecification): number => {
