@@ -6,8 +6,24 @@
  */
 const localLocks = new Map<string, Promise<unknown>>();
 
+/**
+ * How long the Web Lock is kept after a write, ms: a write that follows at once (the next
+ * `add` of a loop) runs under it without asking the browser again (a round trip to its lock
+ * manager, about a tenth of an `add`). Another tab waits this much longer at most.
+ */
+export const LOCK_LINGER_MS = 20;
+/** Longest time the lock is kept from its grant through lingering writes, ms (then let go). */
+export const LOCK_HOLD_MS = 100;
+
 export class StoreSync {
   private readonly channel: BroadcastChannel | undefined;
+  /** This tab's writes, one after another (the Web Lock is asked once for a run of them). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The Web Lock while this tab holds it: its release, when it was granted, its linger timer. */
+  private running = false;
+  private closed = false;
+  private held:
+    { release: () => void; since: number; timer?: ReturnType<typeof setTimeout> } | undefined;
 
   /**
    * @param name - store name (lock and channel are derived from it)
@@ -25,11 +41,18 @@ export class StoreSync {
     }
   }
 
-  /** Runs `fn` while holding the store's exclusive write lock. */
+  /**
+   * Runs `fn` while holding the store's exclusive write lock. This tab's calls run one after
+   * another; the Web Lock is kept {@link LOCK_LINGER_MS} after each (at most
+   * {@link LOCK_HOLD_MS} from its grant), so a run of writes asks for it once.
+   */
   withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    if (locks)
-      return locks.request(`engram:${this.name}:write`, { mode: 'exclusive' }, fn) as Promise<T>;
+    if (locks) {
+      const run = this.queue.then(() => this.underLock(locks, fn));
+      this.queue = run.catch(() => undefined);
+      return run;
+    }
     const run = (localLocks.get(this.name) ?? Promise.resolve()).then(fn, fn);
     localLocks.set(
       this.name,
@@ -43,8 +66,49 @@ export class StoreSync {
     this.channel?.postMessage({ seq });
   }
 
-  /** Stops listening. */
+  /** Stops listening; lets go of the lock if it lingers. */
   close(): void {
     this.channel?.close();
+    this.closed = true;
+    if (!this.running) this.letGo(); // else when that write ends
+  }
+
+  private async underLock<T>(locks: LockManager, fn: () => Promise<T>): Promise<T> {
+    if (this.held) clearTimeout(this.held.timer);
+    else
+      await new Promise<void>((granted, failed) => {
+        locks
+          .request(
+            `engram:${this.name}:write`,
+            { mode: 'exclusive' },
+            () =>
+              new Promise<void>((release) => {
+                this.held = { release, since: performance.now() };
+                granted();
+              }),
+          )
+          .catch(failed);
+      });
+    this.running = true;
+    try {
+      return await fn();
+    } finally {
+      this.running = false;
+      const held = this.held;
+      // A hidden page's timers may fire seconds late: it lets go at once.
+      const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+      if (held && !this.closed && !hidden && performance.now() - held.since < LOCK_HOLD_MS)
+        held.timer = setTimeout(() => this.letGo(), LOCK_LINGER_MS);
+      else this.letGo();
+    }
+  }
+
+  /** Releases the Web Lock if this tab holds it. */
+  private letGo(): void {
+    const held = this.held;
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.held = undefined;
+    held.release();
   }
 }
