@@ -1,4 +1,5 @@
 import { toBase64 } from './bytes';
+import { sha256HexSync } from './sha256';
 import { isTombstone, type EventPayload, type EventRecord, type Tombstone } from './records';
 
 /** An event before the log gives it a sequence number and hashes. */
@@ -35,6 +36,18 @@ export async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * Texts up to this many characters are hashed in JS ({@link sha256HexSync}: tens of µs for an
+ * event), longer ones by WebCrypto: each WebCrypto digest is a hop to another thread and back,
+ * and the chain hashes one event after another (an `add` logs about ten).
+ */
+const SYNC_HASH_CHARS = 1024;
+
+/** {@link sha256Hex}, in JS for short texts (the same digest). */
+async function quickSha256Hex(text: string): Promise<string> {
+  return text.length <= SYNC_HASH_CHARS ? sha256HexSync(text) : sha256Hex(text);
+}
+
 /** The part of an event its `hash` covers: everything but the payload itself (its hash stands in). */
 export function chainedPart(e: Omit<EventRecord, 'hash'>): string {
   const { seq, type, memoryId, at, actor, payloadHash, prevHash, origin } = e;
@@ -63,7 +76,7 @@ export async function chainEvents(
   lastHash: string,
 ): Promise<EventRecord[]> {
   const payloadHashes = await Promise.all(
-    events.map((e) => e.payloadHash ?? sha256Hex(canonicalJson(e.payload))),
+    events.map((e) => e.payloadHash ?? quickSha256Hex(canonicalJson(e.payload))),
   );
   const out: EventRecord[] = [];
   let prevHash = lastHash;
@@ -80,7 +93,7 @@ export async function chainEvents(
       prevHash,
       ...(e.origin ? { origin: e.origin } : {}),
     };
-    const hash = await sha256Hex(chainedPart(unhashed));
+    const hash = await quickSha256Hex(chainedPart(unhashed));
     out.push({ ...unhashed, hash });
     prevHash = hash;
   }
