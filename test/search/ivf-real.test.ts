@@ -2,7 +2,9 @@
 // (USE-lite, 512-d; bench/locomo-vectors.ts, cached in bench/.cache), repeated with noise to
 // 100 000 rows as the engines bench does, queried with LoCoMo's questions. The index is the one
 // `index: { mode: 'ivf' }` opens (the engine's factory, default nprobe). Skipped without
-// ../shared/data/locomo and without the cache.
+// ../shared/data/locomo and without the cache. The last test runs `node bench/run.mjs api-profile`
+// (named in the README) at a tiny size here, after this file made the same cached vectors: run
+// beside this file from another, it would embed LoCoMo a second time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
@@ -103,5 +105,31 @@ test.skipIf(!data)(
       expect(recall).toBeGreaterThanOrEqual(floor);
       index.dispose();
     }
+  },
+);
+
+test.skipIf(!data)(
+  'node bench/run.mjs api-profile at a tiny size: index, page and Worker timed, the same answers on both sides',
+  { timeout: 240_000 },
+  () => {
+    const r = spawnSync(
+      'node',
+      ['bench/run.mjs', 'api-profile', '--n=1500', '--queries=8', '--rounds=1'],
+      { encoding: 'utf8', timeout: 230_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const line = (prefix: string) => {
+      const l = r.stdout.split('\n').find((x) => x.startsWith(prefix));
+      expect(l, `no line "${prefix}" in:\n${r.stdout}`).toBeDefined();
+      return l!.slice(l!.indexOf(':', prefix.length - 1) + 1).trim();
+    };
+    const perQuery = JSON.parse(line('ms/query')) as Record<string, number>;
+    const parts = JSON.parse(line('parts, ms')) as Record<string, number>;
+    for (const ms of [...Object.values(perQuery), parts['bareRoundTrip']!, parts['apiSearch']!])
+      expect(ms).toBeGreaterThan(0);
+    expect(Object.keys(perQuery).length).toBeGreaterThanOrEqual(3);
+    const [same, of] = line('worker and page stores give the same ids and scores').split('/');
+    expect(Number(of)).toBe(8);
+    expect(Number(same)).toBe(8);
   },
 );
