@@ -10,10 +10,11 @@
 // dev server serves to another page load from the sources as before. The Worker the page
 // starts is the prebuilt one (worker-bundle.ts). ENGRAM_TEST_DEV_PAGE=1 serves the page side
 // from the sources as before.
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import MagicString from 'magic-string';
 import { build, type Plugin, type Rolldown } from 'vite';
+import { serveBundleFile } from './worker-bundle';
 
 /** True unless ENGRAM_TEST_DEV_PAGE=1 asks for the dev server's own modules. */
 export const usePageBundle = process.env.ENGRAM_TEST_DEV_PAGE !== '1';
@@ -114,12 +115,6 @@ export async function buildPageBundle(): Promise<void> {
     if (!entries.has(url)) throw new Error(`page bundle: no entry for ${url}`);
 }
 
-const MIME: Record<string, string> = {
-  '.js': 'text/javascript',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
 /**
  * Dev-server plugin (the tests' server only): the test page's own import of a module of
  * {@link pageModules} is answered with a module that re-exports the built entry (not a
@@ -144,14 +139,7 @@ export function prebuiltPage(): Plugin {
           );
           return;
         }
-        if (!path.startsWith(prefix)) return next();
-        const file = resolve(PAGE_BUNDLE_DIR, decodeURIComponent(path.slice(prefix.length)));
-        if (!file.startsWith(PAGE_BUNDLE_DIR + sep) || !existsSync(file)) return next();
-        res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(file).size));
-        // The folder is this run's own: a context that imports the bundle again reuses it.
-        res.setHeader('Cache-Control', 'max-age=86400, immutable');
-        createReadStream(file).pipe(res);
+        if (!serveBundleFile(PAGE_BUNDLE_DIR, prefix, path, res)) next();
       });
     },
   };

@@ -8,6 +8,7 @@
 // A stack from the Worker then points into the bundle (function names kept, each module under
 // a `// src/…` comment); ENGRAM_TEST_DEV_WORKER=1 serves the Worker from the sources as before.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { build, type Plugin } from 'vite';
 
@@ -55,6 +56,28 @@ const MIME: Record<string, string> = {
 };
 
 /**
+ * Answers a request for `path` under `prefix` (a run's own URL folder) with the file of that
+ * name in `dir`, cacheable for good (the folder is this run's own: a context that loads the
+ * bundle again reuses it). The bundle plugins of the page and the Worker share it.
+ * @returns false when the path is not a file of the bundle (the request is left to the next handler)
+ */
+export function serveBundleFile(
+  dir: string,
+  prefix: string,
+  path: string,
+  res: ServerResponse,
+): boolean {
+  if (!path.startsWith(prefix)) return false;
+  const file = resolve(dir, decodeURIComponent(path.slice(prefix.length)));
+  if (!file.startsWith(dir + sep) || !existsSync(file)) return false;
+  res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+  res.setHeader('Content-Length', String(statSync(file).size));
+  res.setHeader('Cache-Control', 'max-age=86400, immutable');
+  createReadStream(file).pipe(res);
+  return true;
+}
+
+/**
  * Dev-server plugin (the tests' server only): the request for the engine's Worker
  * (`/src/worker/worker.ts?worker_file&type=module`, as Vite rewrites src/engram.ts) is
  * answered with one line that imports the bundle of {@link buildWorkerBundle}, which is
@@ -75,14 +98,7 @@ export function prebuiltWorker(): Plugin {
           res.end(`import ${JSON.stringify(`${prefix}worker.js`)};\n`);
           return;
         }
-        if (!path.startsWith(prefix)) return next();
-        const file = resolve(WORKER_BUNDLE_DIR, decodeURIComponent(path.slice(prefix.length)));
-        if (!file.startsWith(WORKER_BUNDLE_DIR + sep) || !existsSync(file)) return next();
-        res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(file).size));
-        // The folder is this run's own: a context that starts the Worker again reuses it.
-        res.setHeader('Cache-Control', 'max-age=86400, immutable');
-        createReadStream(file).pipe(res);
+        if (!serveBundleFile(WORKER_BUNDLE_DIR, prefix, path, res)) next();
       });
     },
   };
