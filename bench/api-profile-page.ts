@@ -102,15 +102,6 @@ export async function time(o: { rounds: number }) {
   // The pieces of the round trip, apart: cloning a result list, and a Comlink call that does
   // nearly nothing in the Worker.
   const results = (await search(s.page, queries[0]!)).results;
-  const each = async (f: () => unknown) => {
-    const t0 = performance.now();
-    let reps = 0;
-    do {
-      await f();
-      reps++;
-    } while (performance.now() - t0 < 20);
-    return (performance.now() - t0) / reps;
-  };
   // The floor: a bare Worker (no Comlink, no engine) answering a ping with nothing or with a
   // result list it holds (as a search's reply would clone it), and a Comlink call on the
   // engine's own Worker that the engine never sees (a property read of the host: `undefined`).
@@ -261,15 +252,6 @@ export async function wire(o: { rounds: number; limit?: number }) {
     replyBytes16k: () => call('b16', 'none'),
     replyString4k: () => call('s4', 'none'),
   };
-  const each = async (f: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    let reps = 0;
-    do {
-      await f();
-      reps++;
-    } while (performance.now() - t0 < 20);
-    return (performance.now() - t0) / reps;
-  };
   const runs: Record<string, number[]> = {};
   // Each round starts at another way (the order itself weighs on a loaded machine).
   const names = Object.keys(ways);
@@ -280,4 +262,15 @@ export async function wire(o: { rounds: number; limit?: number }) {
     }
   bare.terminate();
   return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+}
+
+/** Mean ms per call of `f`, called back to back for 20 ms. */
+async function each(f: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  let reps = 0;
+  do {
+    await f();
+    reps++;
+  } while (performance.now() - t0 < 20);
+  return (performance.now() - t0) / reps;
 }
