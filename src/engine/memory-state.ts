@@ -236,7 +236,8 @@ export class MemoryState {
    */
   currentMask(): Uint8Array | undefined {
     if (this.liveCount === this.currentCount) return undefined;
-    return this.cachedMask('', () => this.current.slice(0, this.index.size)).allow;
+    return this.cachedMask('', () => ({ allow: this.current.slice(0, this.index.size), any: true }))
+      .allow;
   }
 
   /**
@@ -247,15 +248,14 @@ export class MemoryState {
    */
   private cachedMask(
     key: string,
-    make: () => { allow: Uint8Array | undefined; any: boolean } | Uint8Array,
+    make: () => { allow: Uint8Array | undefined; any: boolean },
   ): { allow: Uint8Array | undefined; any: boolean } {
     const size = this.index.size;
     if (this.masks.writes !== this.writes || this.masks.size !== size)
       this.masks = { writes: this.writes, size, byKey: new Map() };
     let m = this.masks.byKey.get(key);
     if (!m) {
-      const made = make();
-      m = made instanceof Uint8Array ? { allow: made, any: true } : made;
+      m = make();
       // A few scopes at a time (an app searching for many users builds each mask anew).
       if (this.masks.byKey.size >= MAX_CACHED_MASKS) this.masks.byKey.clear();
       this.masks.byKey.set(key, m);
