@@ -193,6 +193,8 @@ try {
         phaseNames.map((p) => [p, median(rows.map((r) => r.phases[p] ?? 0))]),
       ),
       sameResultsEveryRun: same,
+      // The first run's top ids: compared across commits on copies of one store.
+      firstIds: rows[0]?.ids,
       ...(formats.length ? { byFormat } : {}),
       loadAvg: rows.map((r) => r.load),
     }),

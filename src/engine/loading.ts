@@ -67,9 +67,14 @@ export async function loadState(
   state.clear();
   const clock = phaseClock();
   // The vectors stream into the index while the checkpoint is read and parsed and its lexical
-  // rows are indexed (the block reads are in flight meanwhile).
+  // rows are indexed (the block reads are in flight meanwhile). An IVF index's stored lists are
+  // read first: the rows then go straight to their places in the lists as they arrive, and the
+  // lists are laid out (their int8 codes made) as soon as the last row is in, while the
+  // checkpoint is still being read.
   let lexical: LoadedLexical | undefined;
   const ivf = state.index instanceof IvfIndex ? state.index : undefined;
+  const layoutRead = checkpointing && ivf ? store.readIndexLayout() : undefined;
+  let layoutRestored = false;
   const [cp, meta, layout] = checkpointing
     ? await Promise.all([
         clock.time(
@@ -84,17 +89,25 @@ export async function loadState(
         ),
         clock.time(
           'vectors',
-          store.streamVectors((first, rows) => state.appendVectors(first, rows)),
+          (async () => {
+            const stored = await layoutRead;
+            const direct = ivf !== undefined && stored !== undefined && ivf.expectLayout(stored);
+            const read = await store.streamVectors((first, rows) =>
+              state.appendVectors(first, rows),
+            );
+            if (direct)
+              layoutRestored = clock.run('index layout', () => ivf.settleLayout() === true);
+            return read;
+          })(),
         ),
-        ivf ? store.readIndexLayout() : undefined,
+        layoutRead,
       ])
     : [undefined, undefined, undefined];
   clock.lap('reads');
-  // The IVF lists as they were stored (instead of training at the first search).
-  const layoutRestored =
-    ivf !== undefined &&
-    layout !== undefined &&
-    clock.run('index layout', () => ivf.restoreLayout(layout));
+  // The IVF lists as they were stored (instead of training at the first search), when they
+  // were not laid out as the rows came (an index that already held rows).
+  if (ivf !== undefined && layout !== undefined && !layoutRestored && ivf.listCount === 0)
+    layoutRestored = clock.run('index layout', () => ivf.restoreLayout(layout));
   const checkpointSeq = cp?.seq ?? -1;
   if (cp && meta && checkpointing) {
     if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= checkpointing.maxLag) {

@@ -451,4 +451,76 @@ describe('IvfIndex layout', () => {
     expect(target.restoreLayout(good)).toBe(true);
     expect(target.listCount).toBe(good.listStart.length - 1);
   });
+
+  test('an expected layout takes the rows straight into its lists: same answers as restoreLayout', async () => {
+    const dim = 24;
+    const base = 2400;
+    const extra = 50; // written after the layout was taken: the tail
+    const rows = clustered(base + extra, dim, 30, 41);
+    const queries = clustered(16, dim, 30, 42);
+    const source = new IvfIndex({ dim, flatBelow: 1000, probes: 3 });
+    await source.write(0, rows.subarray(0, base * dim));
+    await source.build();
+    await source.write(base, rows.subarray(base * dim));
+    await source.write(7, rows.subarray(7 * dim, 8 * dim)); // slot 7 rewritten: out of its list
+    const layout = source.exportLayout()!;
+    expect(layout.posSlot).toContain(-1);
+
+    const restored = new IvfIndex({ dim, flatBelow: 1000, probes: 3 });
+    await restored.write(0, rows);
+    expect(restored.restoreLayout(layout)).toBe(true);
+
+    const direct = new IvfIndex({ dim, flatBelow: 1000, probes: 3 });
+    expect(direct.expectLayout(layout)).toBe(true);
+    // Blocks out of order, and one written twice (the second write counts), as a stream may.
+    await direct.write(0, new Float32Array(1000 * dim)); // zeros first, rewritten below
+    await direct.write(0, rows.subarray(0, 1000 * dim));
+    await direct.write(1000, rows.subarray(1000 * dim));
+    for (const index of [restored, direct]) index.remove([3, 1500, base + 1]);
+    expect(direct.settleLayout()).toBe(true);
+    expect(direct.settleLayout()).toBeUndefined(); // nothing expected any more
+    const want = await restored.search(queries, 10);
+    const got = await direct.search(queries, 10);
+    expect(slotLists(got)).toEqual(slotLists(want));
+    expect(got.map((h) => [...h.scores])).toEqual(want.map((h) => [...h.scores]));
+    expect(direct.listCount).toBe(source.listCount);
+    expect(direct.trainedRows).toBe(base); // not retrained
+    expect(direct.exportLayout()).toEqual(restored.exportLayout());
+  });
+
+  test('an expected layout whose slots were not all written is dropped, its rows kept', async () => {
+    const dim = 16;
+    const rows = clustered(2000, dim, 20, 51);
+    const queries = clustered(8, dim, 20, 52);
+    const source = new IvfIndex({ dim, flatBelow: 1000 });
+    await source.write(0, rows);
+    await source.build();
+    const layout = source.exportLayout()!;
+    const part = rows.subarray(0, 1500 * dim); // slots past 1499 never written
+    const direct = new IvfIndex({ dim, flatBelow: 1000 });
+    expect(direct.expectLayout(layout)).toBe(true);
+    await direct.write(0, part);
+    expect(direct.settleLayout()).toBe(false);
+    expect(direct.listCount).toBe(0);
+    const plain = new IvfIndex({ dim, flatBelow: 1000 });
+    await plain.write(0, part);
+    // The first search settles an expected layout too; here it trains, as without a layout.
+    const again = new IvfIndex({ dim, flatBelow: 1000 });
+    expect(again.expectLayout(layout)).toBe(true);
+    await again.write(0, part);
+    const want = await plain.search(queries, 10);
+    for (const index of [direct, again]) {
+      const got = await index.search(queries, 10);
+      expect(slotLists(got)).toEqual(slotLists(want));
+      expect(got.map((h) => [...h.scores])).toEqual(want.map((h) => [...h.scores]));
+    }
+    // Refused once rows are there, or when malformed; nothing changes.
+    expect(plain.expectLayout(layout)).toBe(false);
+    const twice = layout.posSlot.slice();
+    twice[1] = twice[0]!;
+    const fresh = new IvfIndex({ dim, flatBelow: 1000 });
+    expect(fresh.expectLayout({ ...layout, posSlot: twice })).toBe(false);
+    expect(fresh.expectLayout({ ...layout, dim: 8 })).toBe(false);
+    expect(fresh.settleLayout()).toBeUndefined();
+  });
 });
