@@ -175,6 +175,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       weight: true,
       speaker: true,
       speakerLate: true,
+      firstPerson: true,
       feedbackTerms: true,
       feedbackDocs: true,
       feedbackWeight: true,

@@ -39,6 +39,15 @@ export interface LexicalStageOptions extends QueryOptions {
    * 0.25 chosen leave-one-conversation-out on LoCoMo dev, the same in every fold).
    */
   speakerLate?: number;
+  /**
+   * Boost of the user's own messages (role `'user'`) for a question in the first person ("which
+   * database did I pick?": it has "I", "me", "my", "mine" or "myself"): score · (1 +
+   * firstPerson), before the context and link stages, so the assistant's reply next to the
+   * user's message is lifted with it but no longer outranks it (default 0.5, chosen
+   * leave-one-conversation-out over LoCoMo and BEAM). Memories without a role (notes,
+   * `addMany` items without `role`) and the assistant's (`'assistant'`) are not boosted.
+   */
+  firstPerson?: number;
   /** Pseudo-relevance feedback: terms taken from the best `feedbackDocs` hits (default 0: off). */
   feedbackTerms?: number;
   /** Documents feedback terms are drawn from (default 5). */

@@ -270,6 +270,10 @@ export class Retriever extends Corpus {
     // (No name in the query: nothing to boost, and no copy of the candidates made.)
     if (o.lexical && q.names.length > 0)
       scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
+    // A question in the first person ("what did I decide …") asks about the user's own words.
+    const firstPerson = o.lexical ? (o.lexical.firstPerson ?? 0.5) : 0;
+    if (firstPerson > 0 && FIRST_PERSON.test(q.text))
+      scores = boostSpeakers(scores, ['user'], (id) => this.info.get(id)?.role, firstPerson);
     step?.('speaker', o.lexical);
 
     // 2. Time: windows named in the query, and "when" questions.
@@ -356,6 +360,9 @@ export class Retriever extends Corpus {
     return scores;
   }
 }
+
+/** First-person words of a question: it asks about the user's own words. */
+const FIRST_PERSON = /\b(?:i|me|my|mine|myself)\b/iu;
 
 /** Each row's {@link UpdateDoc}, made the first time a search needs it (rows are never mutated). */
 const updateDocs = new WeakMap<LexicalRow, UpdateDoc>();

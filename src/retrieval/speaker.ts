@@ -38,7 +38,7 @@ export function boostSpeakers(
  * @throws EngramError `InvalidArgument`
  */
 export function checkSpeakerOptions(lexical: object): void {
-  for (const k of ['speaker', 'speakerLate'] as const) {
+  for (const k of ['speaker', 'speakerLate', 'firstPerson'] as const) {
     const v: unknown = (lexical as Record<string, unknown>)[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
       throw new EngramError(
