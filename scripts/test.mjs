@@ -1,6 +1,6 @@
-// `npm test`: format check, type check, then every test (Node and real Chromium).
-// Ends with one summary line "tests: N passed, N failed".
-import { spawnSync } from 'node:child_process';
+// `npm test`: format check, type checks and the API reference side by side, then every test
+// (Node and real Chromium). Ends with one summary line "tests: N passed, N failed".
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { findChromium } from './find-chromium.mjs';
 
@@ -17,12 +17,41 @@ function step(name, bin, args) {
   return r.status ?? 1;
 }
 
-let failed = 0;
-failed |= step('format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']);
-failed |= step('types (tsc --noEmit)', 'tsc', ['--noEmit']);
-failed |= step('types of eval/ (tsc --noEmit -p eval)', 'tsc', ['--noEmit', '-p', 'eval']);
-failed |= step('API reference (typedoc, warnings are errors)', 'typedoc', [
-  '--treatWarningsAsErrors',
+/**
+ * Runs the checks all at once (each is one Node process on one core: one after another they
+ * left a core of CI's two idle for a minute), then prints each one's output in this order.
+ * @returns 1 when any failed
+ */
+async function checks(list) {
+  const runs = list.map(
+    ([name, bin, args]) =>
+      new Promise((done) => {
+        const child = spawn(`node_modules/.bin/${bin}`, args, { env: process.env });
+        const out = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => out.push(b));
+        child.on('error', (e) => done({ name, code: 1, out: [Buffer.from(`${e}\n`)] }));
+        child.on('close', (code) => done({ name, code: code ?? 1, out }));
+      }),
+  );
+  let failed = 0;
+  for (const run of runs) {
+    const { name, code, out } = await run;
+    console.log(`\n▶ ${name}`);
+    process.stdout.write(Buffer.concat(out));
+    if (code !== 0) {
+      console.log(`(${name}: exit code ${code})`);
+      failed = 1;
+    }
+  }
+  return failed;
+}
+
+let failed = await checks([
+  ['format (prettier --check)', 'prettier', ['--check', '--log-level', 'warn', '.']],
+  ['types (tsc --noEmit)', 'tsc', ['--noEmit']],
+  ['types of eval/ (tsc --noEmit -p eval)', 'tsc', ['--noEmit', '-p', 'eval']],
+  ['API reference (typedoc, warnings are errors)', 'typedoc', ['--treatWarningsAsErrors']],
 ]);
 mkdirSync('test-results', { recursive: true });
 const extra = process.argv.slice(2);
