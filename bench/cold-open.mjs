@@ -110,7 +110,6 @@ try {
       `index settled in ${settled.s.toFixed(1)} s (${settled.mode}), lists stored at close`,
     );
   }
-  await context.close();
   console.log(
     `engram bench cold-open — ${memories} memories, ${dim}-d hash embedder, Worker, CPU, index ${mode || 'default'}`,
   );
@@ -120,16 +119,13 @@ try {
   for (let i = 0; i < runs; i++)
     for (const format of formats.length ? formats : [0]) plan.push(format);
   for (const format of plan) {
-    let written;
-    if (format) {
-      ({ context, page } = await launch());
-      written = await call(page, 'rewriteCheckpoint', name, format);
-      await context.close();
-    }
+    // The checkpoint is rewritten in the Chromium still open (the fill's, or the last cold
+    // open's, its store closed), then that Chromium ends and a new one opens the store cold.
+    const written = format ? await call(page, 'rewriteCheckpoint', name, format) : undefined;
+    await context.close();
     ({ context, page } = await launch());
     const loadBefore = load();
     const r = await call(page, 'coldOpen', name, dim, 'where did Caroline go to the support group');
-    await context.close();
     // "engram: opened N memories in T ms (a 12 ms, catch-up 3 ms)" → { aMs: 12, catchUpMs: 3 }
     const line = r.log.find((l) => /^engram: opened \d+ memories/.test(l)) ?? '';
     const phases = Object.fromEntries(
@@ -146,6 +142,7 @@ try {
     phases.outsideLoadMs = Math.round(r.openMs - engineMs);
     rows.push({ ...r, format, written, phases, load: loadBefore, openLog: line });
   }
+  await context.close();
   if (!rows.length) process.exit(0);
   const cols = ['run', 'format', 'cp MB', 'open', 'search#1', 'search#2', 'total', ...phaseNames];
   cols.push('load avg');
