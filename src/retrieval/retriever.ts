@@ -272,8 +272,10 @@ export class Retriever extends Corpus {
       scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
     // A question in the first person ("what did I decide …") asks about the user's own words.
     const firstPerson = o.lexical ? (o.lexical.firstPerson ?? 0.5) : 0;
+    // (In place: `scores` is this search's own map by now; ≈ 0.1 µs per candidate.)
     if (firstPerson > 0 && FIRST_PERSON.test(q.text))
-      scores = boostSpeakers(scores, ['user'], (id) => this.info.get(id)?.role, firstPerson);
+      for (const [id, s] of scores)
+        if (this.info.get(id)?.role === 'user') scores.set(id, s * (1 + firstPerson));
     step?.('speaker', o.lexical);
 
     // 2. Time: windows named in the query, and "when" questions.
