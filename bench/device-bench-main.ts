@@ -4,7 +4,7 @@
 // result as one JSON line.
 import { create, globals } from 'webgpu';
 import { requestGpu } from '../src/gpu/device';
-import { DEVICE_TABLE_HEADER, parseDeviceFlags, runDeviceBench } from './device-bench';
+import { DEVICE_TABLE_HEADER, parseDeviceFlags, runDeviceBench, sortRatios } from './device-bench';
 
 Object.assign(globalThis, globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
@@ -21,5 +21,11 @@ console.log(
 console.log(`${options.n} × ${options.dim}, k ${options.k}, ${options.reps} reps`);
 console.log(DEVICE_TABLE_HEADER);
 const result = await runDeviceBench(gpu, options, (line) => console.log(line));
-console.log(JSON.stringify({ options, ...result }));
+const ratios = sortRatios(result.rows);
+for (const r of ratios) {
+  console.log(
+    `subgroup sort vs barrier-only, ${r.mode} batch ${r.batch}: ${r.speedup.toFixed(2)}x`,
+  );
+}
+console.log(JSON.stringify({ options, ...result, sortRatios: ratios }));
 process.exit(0); // Dawn keeps the event loop alive

@@ -5,8 +5,11 @@
 // GPU (timestamp-query around the compute pass: scan + merges) and by the
 // wall clock (with upload and readback), and reports the effective bandwidth:
 // the bytes of the stored rows one search reads, over its GPU time, against
-// the bandwidth given with --bandwidth-gbs. With --check (small n) each
-// answer is compared with the CPU twin of its mode.
+// the bandwidth given with --bandwidth-gbs. Each mode and batch runs with
+// both top-k sorts side by side (reps alternating): the barrier-only one and,
+// where the device has the `subgroups` feature, the one with subgroup
+// operations. With --check (small n) each answer is compared with the CPU
+// twin of its mode.
 import { checked, type GpuContext } from '../src/gpu/device';
 import { CHUNK, topKPipelines, type TopKPipelines } from '../src/gpu/pipelines';
 import { codeScanPipelines, hasPackedDot } from '../src/gpu/quant-pipelines';
@@ -23,6 +26,9 @@ import { nearTieDiff } from '../test/search/fixtures';
 /** A mode the device bench runs. */
 export type DeviceMode = 'fp32' | 'int8' | 'fp16';
 
+/** A top-k sort: barrier-only (topk-sort.wgsl) or with subgroup operations (topk-sort-subgroups.wgsl). */
+export type DeviceSort = 'barrier' | 'subgroups';
+
 /** What to run. */
 export interface DeviceBenchOptions {
   /** Stored rows. */
@@ -37,6 +43,8 @@ export interface DeviceBenchOptions {
   reps: number;
   /** Modes to run. */
   modes: DeviceMode[];
+  /** Sorts to run side by side ('subgroups' only where the device has the feature). */
+  sorts: DeviceSort[];
   /** The GPU's memory bandwidth in GB/s (e.g. 4800 for an H200), or 0 when unknown. */
   bandwidthGbs: number;
   /** Compare each answer with the CPU twin (keep n small: the CPU scans every row). */
@@ -46,6 +54,8 @@ export interface DeviceBenchOptions {
 /** One mode at one batch size. */
 export interface DeviceBenchRow {
   mode: DeviceMode;
+  /** The top-k sort the kernels used. */
+  sort: DeviceSort;
   batch: number;
   /** Bytes of stored rows one search reads (the rows once, whatever the batch). */
   rowBytes: number;
@@ -61,6 +71,8 @@ export interface DeviceBenchRow {
   ofBandwidth: number | null;
   /** With check: GPU and CPU hits agree up to near-ties (relative 1e-6); null without check. */
   matchesCpu: boolean | null;
+  /** Same (score, slot) pairs as the first sort's answer at this mode and batch. */
+  sameAsFirstSort: boolean;
 }
 
 /** The adapter and what it offered. */
@@ -68,6 +80,8 @@ export interface DeviceBenchResult {
   adapter: string;
   features: string[];
   packedDot: boolean;
+  /** The adapter's subgroup sizes (adapter.info), null where it does not say. */
+  subgroupSizes: { min: number; max: number } | null;
   rows: DeviceBenchRow[];
 }
 
@@ -79,6 +93,7 @@ export const DEVICE_DEFAULTS: DeviceBenchOptions = {
   k: 10,
   reps: 10,
   modes: ['fp32', 'int8', 'fp16'],
+  sorts: ['barrier', 'subgroups'],
   bandwidthGbs: 0,
   check: false,
 };
@@ -120,6 +135,12 @@ export function parseDeviceFlags(argv: readonly string[]): DeviceBenchOptions {
         if (m !== 'fp32' && m !== 'int8' && m !== 'fp16') throw new Error(`unknown mode '${m}'`);
       }
       o.modes = modes as DeviceMode[];
+    } else if (name === 'sorts') {
+      const sorts = value.split(',');
+      for (const x of sorts) {
+        if (x !== 'barrier' && x !== 'subgroups') throw new Error(`unknown sort '${x}'`);
+      }
+      o.sorts = sorts as DeviceSort[];
     } else {
       throw new Error(`unknown flag --${name}`);
     }
@@ -151,7 +172,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** One mode's rows on the GPU, with what it takes to search them and check the answer. */
 interface ModeSetup {
-  pipelines: TopKPipelines;
+  /** The mode's kernels with the given sort. */
+  pipelines(sort: DeviceSort): Promise<TopKPipelines>;
   shards: VectorShards;
   /** Bytes of one stored row. */
   rowBytes: number;
@@ -173,13 +195,17 @@ async function setup(gpu: GpuContext, mode: DeviceMode, o: DeviceBenchOptions): 
   const codec: Codec | null =
     mode === 'int8' ? new Int8Codec(o.dim) : mode === 'fp16' ? new Fp16Codec(o.dim) : null;
   const width = codec ? codec.words : o.dim; // floats (or code words) per row
-  const pipelines = codec
-    ? await codeScanPipelines(
-        device,
-        codec.mode as 'int8' | 'fp16',
-        mode === 'fp16' && device.features.has('shader-f16'),
-      )
-    : await topKPipelines(device);
+  const pipelines = (sort: DeviceSort) => {
+    const options = { subgroups: sort === 'subgroups' };
+    return codec
+      ? codeScanPipelines(
+          device,
+          codec.mode as 'int8' | 'fp16',
+          mode === 'fp16' && device.features.has('shader-f16'),
+          options,
+        )
+      : topKPipelines(device, options);
+  };
   const max = VectorShards.maxShardRows(device, width);
   const shards = new VectorShards(device, width, max, `device ${mode}`);
   await checked(device, `allocate ${mode}`, () => shards.ensure(o.n, 0));
@@ -293,11 +319,18 @@ export async function runDeviceBench(
       size: Math.max(16, Math.ceil(o.n / 128) * 16),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    const runner = new TopKRunner(device, s.pipelines, `device ${mode}`);
+    const sorts = o.sorts.filter((x) => x !== 'subgroups' || device.features.has('subgroups'));
+    if (sorts.length < o.sorts.length) log(`${mode}: no subgroups feature, barrier-only sort`);
+    const runners: [DeviceSort, TopKRunner][] = [];
+    for (const sort of sorts) {
+      const pipelines = await s.pipelines(sort);
+      if (pipelines.subgroups !== (sort === 'subgroups')) throw new Error(`${sort}: wrong variant`);
+      runners.push([sort, new TopKRunner(device, pipelines, `device ${mode} ${sort}`)]);
+    }
     const chunks = views.reduce((a, v) => a + Math.ceil(v.rows / CHUNK), 0);
     try {
       for (const batch of o.batches) {
-        if (runner.maxBatch(chunks, o.k) < batch) {
+        if (runners[0]![1].maxBatch(chunks, o.k) < batch) {
           log(`${mode} batch ${batch}: over one submission's candidate buffer, skipped`);
           continue;
         }
@@ -316,38 +349,50 @@ export async function runDeviceBench(
               }
             : {}),
         };
-        const first = await runner.run(job); // warm-up, and the answer checked
-        const diff = o.check ? hitsDiff(fromPairs(first, batch, o.k), await q.cpu()) : null;
-        if (diff) log(`${mode} batch ${batch}: GPU and CPU differ: ${diff}`);
-        const matchesCpu = o.check ? diff === null : null;
-        const wall: number[] = [];
-        const onGpu: number[] = [];
-        for (let r = 0; r < o.reps; r++) {
-          const t0 = performance.now();
-          await runner.run(job);
-          wall.push(performance.now() - t0);
-          if (querySet) onGpu.push(await gpuPassMs());
+        const cpu = o.check ? await q.cpu() : null;
+        const firsts: Uint32Array[] = [];
+        const wall: number[][] = runners.map(() => []);
+        const onGpu: number[][] = runners.map(() => []);
+        for (const [sort, runner] of runners) {
+          const first = await runner.run(job); // warm-up, and the answer checked
+          firsts.push(first);
+          const diff = cpu ? hitsDiff(fromPairs(first, batch, o.k), cpu) : null;
+          if (diff) log(`${mode} ${sort} batch ${batch}: GPU and CPU differ: ${diff}`);
         }
-        const gpuMs = querySet ? median(onGpu) : null;
-        const wallMs = median(wall);
-        const bytes = s.rowBytes * o.n;
-        const gbs = effectiveGbs(bytes, gpuMs ?? wallMs);
-        const row: DeviceBenchRow = {
-          mode,
-          batch,
-          rowBytes: bytes,
-          gpuMs,
-          wallMs,
-          msPerQuery: (gpuMs ?? wallMs) / batch,
-          effectiveGbs: gbs,
-          ofBandwidth: o.bandwidthGbs > 0 ? gbs / o.bandwidthGbs : null,
-          matchesCpu,
-        };
-        rows.push(row);
-        log(formatRow(row));
+        // Reps alternate between the sorts, so a change in load hits both alike.
+        for (let r = 0; r < o.reps; r++) {
+          for (const [i, [, runner]] of runners.entries()) {
+            const t0 = performance.now();
+            await runner.run(job);
+            wall[i]!.push(performance.now() - t0);
+            if (querySet) onGpu[i]!.push(await gpuPassMs());
+          }
+        }
+        for (const [i, [sort]] of runners.entries()) {
+          const gpuMs = querySet ? median(onGpu[i]!) : null;
+          const wallMs = median(wall[i]!);
+          const bytes = s.rowBytes * o.n;
+          const gbs = effectiveGbs(bytes, gpuMs ?? wallMs);
+          const first = firsts[i]!;
+          const row: DeviceBenchRow = {
+            mode,
+            sort,
+            batch,
+            rowBytes: bytes,
+            gpuMs,
+            wallMs,
+            msPerQuery: (gpuMs ?? wallMs) / batch,
+            effectiveGbs: gbs,
+            ofBandwidth: o.bandwidthGbs > 0 ? gbs / o.bandwidthGbs : null,
+            matchesCpu: cpu ? hitsDiff(fromPairs(first, batch, o.k), cpu) === null : null,
+            sameAsFirstSort: first.every((w, j) => w === firsts[0]![j]),
+          };
+          rows.push(row);
+          log(formatRow(row));
+        }
       }
     } finally {
-      runner.destroy();
+      for (const [, runner] of runners) runner.destroy();
       s.shards.destroy();
       removed.destroy();
     }
@@ -358,12 +403,23 @@ export async function runDeviceBench(
   const name = [gpu.info.vendor, gpu.info.architecture, gpu.info.description]
     .filter(Boolean)
     .join(' ');
-  return { adapter: name, features: gpu.info.features, packedDot: hasPackedDot(), rows };
+  const info = gpu.adapter.info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSizes =
+    info.subgroupMinSize && info.subgroupMaxSize
+      ? { min: info.subgroupMinSize, max: info.subgroupMaxSize }
+      : null;
+  return {
+    adapter: name,
+    features: gpu.info.features,
+    packedDot: hasPackedDot(),
+    subgroupSizes,
+    rows,
+  };
 }
 
 /** The table's header line. */
 export const DEVICE_TABLE_HEADER =
-  'mode  batch   GPU ms  wall ms  ms/query  GB/s (rows read / GPU time)  of bandwidth  = CPU';
+  'mode  sort       batch   GPU ms  wall ms  ms/query  GB/s (rows read / GPU time)  of bandwidth  = CPU  = 1st sort';
 
 /**
  * One row of the table.
@@ -374,5 +430,29 @@ export function formatRow(r: DeviceBenchRow): string {
     (x === null ? '—' : x.toFixed(d)).padStart(w);
   const of = r.ofBandwidth === null ? '—' : `${(r.ofBandwidth * 100).toFixed(1)} %`;
   const check = r.matchesCpu === null ? '—' : r.matchesCpu ? 'yes' : 'NO';
-  return `${r.mode.padEnd(4)}  ${String(r.batch).padStart(5)}  ${n(r.gpuMs, 3, 7)}  ${n(r.wallMs, 2, 7)}  ${n(r.msPerQuery, 4, 8)}  ${n(r.effectiveGbs, 1, 27)}  ${of.padStart(12)}  ${check.padStart(5)}`;
+  return `${r.mode.padEnd(4)}  ${r.sort.padEnd(9)}  ${String(r.batch).padStart(5)}  ${n(r.gpuMs, 3, 7)}  ${n(r.wallMs, 2, 7)}  ${n(r.msPerQuery, 4, 8)}  ${n(r.effectiveGbs, 1, 27)}  ${of.padStart(12)}  ${check.padStart(5)}  ${(r.sameAsFirstSort ? 'yes' : 'NO').padStart(10)}`;
+}
+
+/** The subgroup sort's speed-up at one mode and batch. */
+export interface SortRatio {
+  mode: DeviceMode;
+  batch: number;
+  /** Barrier-only ms per query over subgroup ms per query (> 1: subgroups faster). */
+  speedup: number;
+}
+
+/**
+ * Barrier-only over subgroup ms/query for each mode and batch that ran both.
+ * @param rows - the measured rows
+ */
+export function sortRatios(rows: readonly DeviceBenchRow[]): SortRatio[] {
+  const out: SortRatio[] = [];
+  for (const a of rows) {
+    if (a.sort !== 'barrier') continue;
+    const b = rows.find((r) => r.sort === 'subgroups' && r.mode === a.mode && r.batch === a.batch);
+    if (b && b.msPerQuery > 0) {
+      out.push({ mode: a.mode, batch: a.batch, speedup: a.msPerQuery / b.msPerQuery });
+    }
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
 // A hook for `bench/gpu-scan.mjs`: times the fp32 top-k scan on the page's
 // WebGPU adapter with the kernel before register blocking (bench/baseline/
-// scan-topk-4q.wgsl: one row per invocation, 4 queries per workgroup) and the
-// current one (shaders/scan-topk.wgsl), on the same shards, queries and k, and
-// checks that both return the same hits.
+// scan-topk-4q.wgsl: one row per invocation, 4 queries per workgroup), the
+// current one (shaders/scan-topk.wgsl) with the barrier-only top-k sort, and
+// the current one with the subgroup sort (where the adapter has `subgroups`),
+// on the same shards, queries and k, and checks that all return the same hits.
 import baselineScan from './baseline/scan-topk-4q.wgsl?raw';
 import scanSrc from '../shaders/scan-topk.wgsl?raw';
 import { requestGpu } from '../src/gpu/device';
@@ -34,7 +35,8 @@ export interface GpuScanBenchOptions {
 
 /** One kernel at one batch size. */
 export interface GpuScanBenchRow {
-  kernel: 'baseline' | 'blocked';
+  /** baseline and blocked sort with barriers only; subgroups: blocked with the subgroup sort. */
+  kernel: 'baseline' | 'blocked' | 'subgroups';
   batch: number;
   /** Median wall time of one search divided by the batch. */
   msPerQuery: number;
@@ -49,7 +51,7 @@ export interface GpuScanBenchResult {
   adapter: string;
   features: string[];
   rows: GpuScanBenchRow[];
-  /** Per batch: both kernels returned identical (score, slot) pairs. */
+  /** Per batch: every kernel returned identical (score, slot) pairs. */
   sameHits: Record<number, boolean>;
 }
 
@@ -63,10 +65,14 @@ export async function runGpuScanBench(o: GpuScanBenchOptions): Promise<GpuScanBe
   const { gpu, reason } = await requestGpu();
   if (!gpu) throw new Error(`no WebGPU: ${reason}`);
   const { device } = gpu;
+  const barrier = { subgroups: false };
   const kernels: [GpuScanBenchRow['kernel'], TopKPipelines][] = [
-    ['baseline', await compileTopK(device, baselineScan, 4)],
-    ['blocked', await compileTopK(device, scanSrc, SCAN_QUERIES_PER_GROUP)],
+    ['baseline', await compileTopK(device, baselineScan, 4, barrier)],
+    ['blocked', await compileTopK(device, scanSrc, SCAN_QUERIES_PER_GROUP, barrier)],
   ];
+  if (device.features.has('subgroups')) {
+    kernels.push(['subgroups', await compileTopK(device, scanSrc, SCAN_QUERIES_PER_GROUP)]);
+  }
   const shards = new VectorShards(device, o.dim, VectorShards.maxShardRows(device, o.dim), 'bench');
   shards.ensure(o.n, 0);
   shards.write(0, unitRows(o.n, o.dim, o.seed));
@@ -119,7 +125,7 @@ export async function runGpuScanBench(o: GpuScanBenchOptions): Promise<GpuScanBe
           searchMs: ms,
         });
       }
-      sameHits[batch] = answers[0]!.every((w, i) => w === answers[1]![i]);
+      sameHits[batch] = answers.every((a) => a.every((w, i) => w === answers[0]![i]));
     }
   } finally {
     shards.destroy();

@@ -1,7 +1,9 @@
 // `node bench/run.mjs gpu-scan [--n=100000] [--dim=384] [--batches=1,16] [--k=10] [--reps=5] [--json]`
 // The fp32 WebGPU scan before (one row per invocation, 4 queries per workgroup) and after
-// register blocking (2 rows x 8 queries per invocation, query tile in workgroup memory) on
-// headless Chromium's adapter (SwiftShader where there is no GPU): ms/query and the ratio.
+// register blocking (2 rows x 8 queries per invocation, query tile in workgroup memory), both
+// with the barrier-only top-k sort, and the blocked scan with the subgroup sort (where the
+// adapter has `subgroups`), on headless Chromium's adapter (SwiftShader where there is no GPU):
+// ms/query and the ratios, reps alternating between the kernels.
 import { execSync } from 'node:child_process';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
@@ -30,17 +32,24 @@ try {
       `subgroups ${r.features.includes('subgroups')}, shader-f16 ${r.features.includes('shader-f16')}`,
   );
   console.log(`${before} (before) / ${load()} (after)`);
+  const kernels = ['baseline', 'blocked', 'subgroups'].filter((k) =>
+    r.rows.some((x) => x.kernel === k),
+  );
   console.log(
-    'batch  baseline ms/query (min)  blocked ms/query (min)  speed-up (of mins)  same hits',
+    `batch  ${kernels.map((k) => `${k} ms/query (min)`.padStart(24)).join('  ')}  ` +
+      `blocked/baseline  subgroups/blocked  same hits`,
   );
   const f = (x) => `${x.msPerQuery.toFixed(1)} (${x.minMsPerQuery.toFixed(1)})`;
   for (const batch of options.batches) {
-    const [a, b] = ['baseline', 'blocked'].map((k) =>
-      r.rows.find((x) => x.kernel === k && x.batch === batch),
-    );
-    const ratio = (x) => (a[x] / b[x]).toFixed(2);
+    const at = (k) => r.rows.find((x) => x.kernel === k && x.batch === batch);
+    // Speed-up of b over a: medians (mins).
+    const ratio = (a, b) =>
+      a && b
+        ? `${(a.msPerQuery / b.msPerQuery).toFixed(2)}x (${(a.minMsPerQuery / b.minMsPerQuery).toFixed(2)}x)`
+        : '—';
     console.log(
-      `${String(batch).padStart(5)}  ${f(a).padStart(23)}  ${f(b).padStart(22)}  ${`${ratio('msPerQuery')}x (${ratio('minMsPerQuery')}x)`.padStart(18)}  ${r.sameHits[batch]}`,
+      `${String(batch).padStart(5)}  ${kernels.map((k) => f(at(k)).padStart(24)).join('  ')}  ` +
+        `${ratio(at('baseline'), at('blocked')).padStart(16)}  ${ratio(at('blocked'), at('subgroups')).padStart(17)}  ${r.sameHits[batch]}`,
     );
   }
   if (flags.has('json')) console.log(JSON.stringify(r));

@@ -4,7 +4,7 @@
 //   search   `npm run bench:search`: WebGPU kernel vs CPU twin vs `auto` (bench/search.mjs)
 //   reads    default search() latency and log growth through the Worker (bench/reads.mjs)
 //   encryption  open/add/search cost with vs without encryption at rest (bench/encryption.mjs)
-//   gpu-scan  the fp32 WebGPU scan before vs after register blocking (bench/gpu-scan.mjs)
+//   gpu-scan  the fp32 WebGPU scan before vs after register blocking, and with the subgroup sort (bench/gpu-scan.mjs)
 //   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
 //   sync     time to sync N events one way and both ways through pouchdb-server (bench/sync.mjs)
 //   ingest   addMany with the offline model on 1 vs 2 model instances, side by side (bench/ingest.mjs)

@@ -1,7 +1,8 @@
 // Merge pass: each query holds m candidates (score bits, slot) in `cands`;
 // workgroup (x, y) sorts candidates x*CHUNK .. of query y and keeps its best
 // k at out[(y * outChunks + x) * k ..]. Repeated until one chunk per query
-// remains. Needs topk-sort.wgsl prepended.
+// remains. Needs topk-keys.wgsl and a sort (topk-sort.wgsl or
+// topk-sort-subgroups.wgsl) prepended.
 
 struct MergeParams {
   m: u32,          // candidates per query in `cands`
@@ -15,7 +16,8 @@ struct MergeParams {
 @group(0) @binding(2) var<uniform> mp: MergeParams;
 
 @compute @workgroup_size(WG)
-fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn merge(@builtin(workgroup_id) wid: vec3<u32>, ids: Invocation) {
+  let t = ids.t;
   let q = wid.y;
   for (var j = t; j < CHUNK; j += WG) {
     let idx = wid.x * CHUNK + j;
@@ -29,7 +31,7 @@ fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     keyScore[j] = score;
     keySlot[j] = slot;
   }
-  sortChunk(t);
+  sortChunk(ids);
   if (t < mp.k) {
     merged[(q * mp.outChunks + wid.x) * mp.k + t] = vec2<u32>(bitcast<u32>(keyScore[t]), keySlot[t]);
   }

@@ -2,7 +2,8 @@
 // layout, bindings and output as scan-topk.wgsl, but rows are u32 code words
 // and the score comes from `score4(ro, qo, s4)` (one of int8-score.wgsl,
 // binary-score.wgsl, fp16-score.wgsl), which scores one row against the QT
-// queries of the workgroup. Needs topk-sort.wgsl and a score file prepended.
+// queries of the workgroup. Needs topk-keys.wgsl, a sort (topk-sort.wgsl or
+// topk-sort-subgroups.wgsl) and a score file prepended.
 
 const QT: u32 = 4u;              // queries per workgroup
 const PER: u32 = CHUNK / WG;     // rows per invocation
@@ -42,7 +43,8 @@ fn eligible(slot: u32) -> bool {
 }
 
 @compute @workgroup_size(WG)
-fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn scan(@builtin(workgroup_id) wid: vec3<u32>, ids: Invocation) {
+  let t = ids.t;
   let q0 = wid.y * QT;
   let nqHere = min(QT, p.nq - q0);
   let s4 = p.stride4;
@@ -64,7 +66,7 @@ fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       keyScore[j] = score[r][qi];
       keySlot[j] = slot[r];
     }
-    sortChunk(t);
+    sortChunk(ids);
     if (t < p.k) {
       out[((q0 + qi) * p.chunks + p.chunk0 + wid.x) * p.k + t] =
           vec2<u32>(bitcast<u32>(keyScore[t]), keySlot[t]);

@@ -2,7 +2,7 @@
 // one workgroup sorts (m > 256): the same bindings and score4 as
 // quant-scan.wgsl, but each (query, slot) score is written to
 // out[query · total + slot], NEG_INF for removed and disallowed slots; the
-// host selects the top m. Needs topk-sort.wgsl (constants) and a score file.
+// host selects the top m. Needs topk-keys.wgsl (constants), a sort and a score file.
 
 const QT: u32 = 4u;              // queries per workgroup
 const PER: u32 = CHUNK / WG;     // rows per invocation

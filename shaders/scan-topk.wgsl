@@ -10,7 +10,8 @@
 // the CPU twin as the old kernel did. Removed slots and (when useAllow) slots
 // the allow bits exclude are skipped; for each query the chunk is sorted and
 // its best k written as (score bits, slot) pairs to
-// out[(q * chunks + chunk0 + x) * k ..]. Needs topk-sort.wgsl prepended.
+// out[(q * chunks + chunk0 + x) * k ..]. Needs topk-keys.wgsl and a sort
+// (topk-sort.wgsl or topk-sort-subgroups.wgsl) prepended.
 
 const QT: u32 = 8u;              // queries per workgroup (the batch tile)
 const RB: u32 = 2u;              // rows per register block (a and b below)
@@ -64,7 +65,8 @@ fn sums8(lo: mat4x4<f32>, hi: mat4x4<f32>) -> array<f32, QT> {
 }
 
 @compute @workgroup_size(WG)
-fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn scan(@builtin(workgroup_id) wid: vec3<u32>, ids: Invocation) {
+  let t = ids.t;
   let q0 = wid.y * QT;
   let nqHere = min(QT, p.nq - q0);
   let s4 = p.stride4;
@@ -146,7 +148,7 @@ fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       keyScore[j] = score[r][qi];
       keySlot[j] = slot[r];
     }
-    sortChunk(t);
+    sortChunk(ids);
     if (t < p.k) {
       out[((q0 + qi) * p.chunks + p.chunk0 + wid.x) * p.k + t] =
           vec2<u32>(bitcast<u32>(keyScore[t]), keySlot[t]);

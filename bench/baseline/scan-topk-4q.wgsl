@@ -3,7 +3,8 @@
 // queries y*QT .. y*QT+QT-1 (each row is loaded once for all of them), skips
 // removed slots and (when useAllow) slots the allow bits exclude, then for
 // each query sorts the chunk and writes its best k as (score bits, slot) pairs
-// to out[(q * chunks + chunk0 + x) * k ..]. Needs topk-sort.wgsl prepended.
+// to out[(q * chunks + chunk0 + x) * k ..]. Needs topk-keys.wgsl and a sort
+// (topk-sort.wgsl or topk-sort-subgroups.wgsl) prepended.
 
 const QT: u32 = 4u;              // queries per workgroup
 const PER: u32 = CHUNK / WG;     // rows per invocation
@@ -43,7 +44,8 @@ fn eligible(slot: u32) -> bool {
 }
 
 @compute @workgroup_size(WG)
-fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn scan(@builtin(workgroup_id) wid: vec3<u32>, ids: Invocation) {
+  let t = ids.t;
   let q0 = wid.y * QT;
   let nqHere = min(QT, p.nq - q0);
   let s4 = p.stride4;
@@ -87,7 +89,7 @@ fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       keyScore[j] = score[r][qi];
       keySlot[j] = slot[r];
     }
-    sortChunk(t);
+    sortChunk(ids);
     if (t < p.k) {
       out[((q0 + qi) * p.chunks + p.chunk0 + wid.x) * p.k + t] =
           vec2<u32>(bitcast<u32>(keyScore[t]), keySlot[t]);

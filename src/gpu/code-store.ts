@@ -20,6 +20,11 @@ export interface GpuCodeStoreOptions {
   shardRows?: number;
   /** Prefix of GPU labels. */
   label?: string;
+  /**
+   * Sort the top-k with subgroup operations where the device has the
+   * `subgroups` feature (default true); false forces the barrier-only sort.
+   */
+  subgroups?: boolean;
 }
 
 const NONE = 0xffffffff;
@@ -45,7 +50,9 @@ export async function createGpuCodeStore(
   }
   const { device } = gpu;
   const f16 = codec.mode === 'fp16' && device.features.has('shader-f16');
-  const pipelines = await codeScanPipelines(device, codec.mode, f16);
+  const pipelines = await codeScanPipelines(device, codec.mode, f16, {
+    subgroups: options.subgroups,
+  });
   const label = `${options.label ?? 'engram'} ${codec.mode} codes ${nextId++}`;
   const max = VectorShards.maxShardRows(device, codec.words);
   const shards = new VectorShards(
@@ -108,6 +115,11 @@ export class GpuCodeStore implements CodeStore {
   /** Rows ever written. */
   get size(): number {
     return this.count;
+  }
+
+  /** True when the top-k kernels sort with subgroup operations. */
+  get subgroups(): boolean {
+    return this.runner.subgroups;
   }
 
   /** Bytes of the code rows written (GPU-resident). */

@@ -81,8 +81,9 @@ async function acquire(powerPreference: GPUPowerPreference): Promise<GpuRequest>
   const info = summarise(adapter);
   try {
     // shader-f16 (where offered) lets the fp16 code scan use f16 types;
+    // subgroups lets the top-k sort swap keys between lanes without barriers;
     // timestamp-query lets benchmarks time passes on the GPU.
-    const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
+    const wanted = ['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[];
     const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
     const device = await adapter.requestDevice({
       label: 'engram',

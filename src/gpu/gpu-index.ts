@@ -24,6 +24,11 @@ export interface GpuFlatIndexOptions {
   log?: (message: string) => void;
   /** Prefix of GPU object labels (default 'engram'). */
   label?: string;
+  /**
+   * Sort the top-k with subgroup operations where the device has the
+   * `subgroups` feature (default true); false forces the barrier-only sort.
+   */
+  subgroups?: boolean;
 }
 
 const NONE = 0xffffffff;
@@ -87,7 +92,7 @@ export class GpuFlatIndex implements VectorIndex {
       gpu = got.gpu;
     }
     const { device } = gpu;
-    const pipelines = await topKPipelines(device);
+    const pipelines = await topKPipelines(device, { subgroups: options.subgroups });
     const max = VectorShards.maxShardRows(device, dim);
     const wanted = options.shardRows ?? max;
     if (!Number.isInteger(wanted) || wanted < 1) {
@@ -110,6 +115,11 @@ export class GpuFlatIndex implements VectorIndex {
   /** Slots ever written (live or removed). */
   get size(): number {
     return this.count;
+  }
+
+  /** True when the top-k kernels sort with subgroup operations. */
+  get subgroups(): boolean {
+    return this.runner.subgroups;
   }
 
   /** Rows per shard in use. */

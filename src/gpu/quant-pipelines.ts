@@ -6,10 +6,19 @@ import fp16Src from '../../shaders/fp16-score.wgsl?raw';
 import int8Src from '../../shaders/int8-score.wgsl?raw';
 import scanSrc from '../../shaders/quant-scan.wgsl?raw';
 import scoresSrc from '../../shaders/quant-scores.wgsl?raw';
-import sortSrc from '../../shaders/topk-sort.wgsl?raw';
+import keysSrc from '../../shaders/topk-keys.wgsl?raw';
+import plainSortSrc from '../../shaders/topk-sort.wgsl?raw';
 import { EngramError } from '../errors';
 import { QUERY_BITS } from '../search/quant/binary';
-import { topKPipelines, type TopKPipelines } from './pipelines';
+import {
+  shaderErrors,
+  sortKey,
+  sortVariant,
+  topKPipelines,
+  type SortOptions,
+  type SortVariant,
+  type TopKPipelines,
+} from './pipelines';
 
 /** A code mode the GPU scans directly. */
 export type CodeScanMode = 'int8' | 'binary' | 'fp16';
@@ -35,6 +44,7 @@ export function hasPackedDot(): boolean {
  * @param f16 - fp16 through `enable f16` (needs the device feature `shader-f16`)
  * @param packedDot - int8 through `dot4I8Packed`; false unpacks with extractBits
  * @param entry - `'scan'` (per-chunk top-k, quant-scan.wgsl) or `'scores'` (every row, quant-scores.wgsl)
+ * @param sort - the top-k sort ({@link sortVariant}); default the barrier-only one
  * @example
  * device.createShaderModule({ code: codeScanWgsl('int8', false, true) });
  */
@@ -43,6 +53,7 @@ export function codeScanWgsl(
   f16: boolean,
   packedDot: boolean,
   entry: 'scan' | 'scores' = 'scan',
+  sort?: SortVariant,
 ): string {
   let prelude: string;
   let score: string;
@@ -61,39 +72,46 @@ fn dot4(a: u32, b: u32) -> i32 { return dot(unpack4(a), unpack4(b)); }`;
   } else {
     score = fp16Src;
     prelude = f16
-      ? 'enable f16;\nfn half2(x: u32) -> vec2<f32> { return vec2<f32>(bitcast<vec2<f16>>(x)); }'
+      ? 'fn half2(x: u32) -> vec2<f32> { return vec2<f32>(bitcast<vec2<f16>>(x)); }'
       : 'fn half2(x: u32) -> vec2<f32> { return unpack2x16float(x); }';
   }
-  return `${prelude}\n${sortSrc}\n${score}\n${entry === 'scan' ? scanSrc : scoresSrc}`;
+  // Directives first: `enable` must open the module.
+  const enable = `${mode === 'fp16' && f16 ? 'enable f16;\n' : ''}${sort?.enable ?? ''}`;
+  const sortWgsl = sort?.wgsl ?? `${keysSrc}\n${plainSortSrc}`;
+  return `${enable}${prelude}\n${sortWgsl}\n${score}\n${entry === 'scan' ? scanSrc : scoresSrc}`;
 }
 
 async function compile(
   device: GPUDevice,
   mode: CodeScanMode,
   f16: boolean,
+  sortOptions: SortOptions,
 ): Promise<CodePipelines> {
-  const { merge } = await topKPipelines(device);
+  const { merge } = await topKPipelines(device, sortOptions);
+  const sort = sortVariant(device, sortOptions);
+  const tags = `${f16 ? ' (shader-f16)' : ''}${sort.subgroups ? ' (subgroups)' : ''}`;
   const build = async (entry: 'scan' | 'scores'): Promise<GPUComputePipeline> => {
+    // The every-row kernel sorts nothing: it takes the plain sort's constants only.
+    const variant = entry === 'scan' ? sort : undefined;
     const module = device.createShaderModule({
-      label: `engram quant-${entry} ${mode}${f16 ? ' f16' : ''}`,
-      code: codeScanWgsl(mode, f16, hasPackedDot(), entry),
+      label: `engram quant-${entry} ${mode}${tags}`,
+      code: codeScanWgsl(mode, f16, hasPackedDot(), entry, variant),
     });
     try {
       return await device.createComputePipelineAsync({
-        label: `engram ${mode} code ${entry}${f16 ? ' (shader-f16)' : ''}`,
+        label: `engram ${mode} code ${entry}${tags}`,
         layout: 'auto',
-        compute: { module, entryPoint: entry },
+        compute: { module, entryPoint: entry, constants: variant?.constants ?? {} },
       });
     } catch (e) {
-      const info = await module.getCompilationInfo();
-      const why = info.messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+      const why = await shaderErrors(module);
       throw new EngramError('GpuUnavailable', `${mode} ${entry} failed to compile: ${why || e}`, {
         cause: e,
       });
     }
   };
   const [scan, scores] = await Promise.all([build('scan'), build('scores')]);
-  return { scan, merge, scores, queriesPerGroup: 4 }; // QT of quant-scan.wgsl
+  return { scan, merge, scores, queriesPerGroup: 4, subgroups: sort.subgroups }; // QT of quant-scan.wgsl
 }
 
 /**
@@ -101,6 +119,7 @@ async function compile(
  * @param device - a live device
  * @param mode - the code
  * @param f16 - use `shader-f16` for fp16 (the device must have the feature)
+ * @param sort - which top-k sort (default: with subgroups where the device has them)
  * @throws EngramError `GpuUnavailable` when compilation fails
  * @example
  * const pipelines = await codeScanPipelines(device, 'binary', false);
@@ -109,6 +128,7 @@ export function codeScanPipelines(
   device: GPUDevice,
   mode: CodeScanMode,
   f16: boolean,
+  sort: SortOptions = {},
 ): Promise<CodePipelines> {
   let byKey = cache.get(device);
   if (!byKey) {
@@ -117,11 +137,11 @@ export function codeScanPipelines(
     cache.set(device, fresh);
     void device.lost.then(() => cache.delete(device));
   }
-  const key = `${mode}:${f16}`;
+  const key = `${mode}:${f16}:${sortKey(sort)}`;
   let entry = byKey.get(key);
   if (!entry) {
     const map = byKey;
-    entry = compile(device, mode, f16).catch((e: unknown) => {
+    entry = compile(device, mode, f16, sort).catch((e: unknown) => {
       map.delete(key);
       throw e;
     });

@@ -47,6 +47,11 @@ export class TopKRunner {
     private readonly label: string,
   ) {}
 
+  /** True when the kernels sort with subgroup operations. */
+  get subgroups(): boolean {
+    return this.pipelines.subgroups;
+  }
+
   /** A scratch buffer of at least `size` bytes, reallocated (×1.5) when too small. */
   private scratch(name: string, size: number, usage: number): GPUBuffer {
     const need = Math.max(16, Math.ceil(size / 16) * 16);

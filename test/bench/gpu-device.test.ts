@@ -14,11 +14,13 @@ import {
   effectiveGbs,
   parseDeviceFlags,
   type DeviceBenchResult,
+  type SortRatio,
 } from '../../bench/device-bench';
 
 describe('gpu-device flags and figures', () => {
   test('defaults are 1M × 384, batches 1 and 16, every mode; flags override them', () => {
     expect(parseDeviceFlags([])).toEqual(DEVICE_DEFAULTS);
+    expect(DEVICE_DEFAULTS.sorts).toEqual(['barrier', 'subgroups']);
     expect(DEVICE_DEFAULTS).toMatchObject({ n: 1_000_000, dim: 384, batches: [1, 16] });
     const o = parseDeviceFlags([
       '--bandwidth-gbs',
@@ -26,15 +28,23 @@ describe('gpu-device flags and figures', () => {
       '--n=2000',
       '--batches=1,9',
       '--modes=int8',
+      '--sorts=subgroups',
       '--check',
     ]);
-    expect(o).toMatchObject({ bandwidthGbs: 4800, n: 2000, batches: [1, 9], modes: ['int8'] });
+    expect(o).toMatchObject({
+      bandwidthGbs: 4800,
+      n: 2000,
+      batches: [1, 9],
+      modes: ['int8'],
+      sorts: ['subgroups'],
+    });
     expect(o.check).toBe(true);
   });
 
   test('unknown flags, modes and bad numbers are refused', () => {
     expect(() => parseDeviceFlags(['--bandwidth=1'])).toThrow(/unknown flag --bandwidth/);
     expect(() => parseDeviceFlags(['--modes=fp32,binary'])).toThrow(/unknown mode 'binary'/);
+    expect(() => parseDeviceFlags(['--sorts=radix'])).toThrow(/unknown sort 'radix'/);
     expect(() => parseDeviceFlags(['--n=many'])).toThrow(/--n needs a number/);
     expect(() => parseDeviceFlags(['--k'])).toThrow(/--k needs a value/);
   });
@@ -53,8 +63,8 @@ describe('the device bundle on SwiftShader through Dawn', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.skipIf(!env || !dawn)(
-    'fp32, int8 and fp16 searches match the CPU twins, timed on the GPU',
-    { timeout: 170_000 },
+    'fp32, int8 and fp16 searches match the CPU twins with both sorts side by side, timed on the GPU',
+    { timeout: 300_000 },
     () => {
       // As on the device machine: the bundle outside the repo, `webgpu` linked beside it.
       // Built by the command bench/RESULTS.md names (`node bench/gpu-device.mjs`), --out elsewhere.
@@ -81,24 +91,30 @@ describe('the device bundle on SwiftShader through Dawn', () => {
           '--check',
           '--bandwidth-gbs=100',
         ],
-        { encoding: 'utf8', timeout: 160_000, env: { ...process.env, ...env } },
+        { encoding: 'utf8', timeout: 280_000, env: { ...process.env, ...env } },
       );
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       const lines = r.stdout.trim().split('\n');
-      const out = JSON.parse(lines[lines.length - 1]!) as DeviceBenchResult;
+      const out = JSON.parse(lines[lines.length - 1]!) as DeviceBenchResult & {
+        sortRatios: SortRatio[];
+      };
       expect(out.adapter).toMatch(/swiftshader/i);
       expect(out.packedDot).toBe(true); // int8 scored with dot4I8Packed
-      expect(out.rows.map((x) => `${x.mode}:${x.batch}`)).toEqual([
-        'fp32:1',
-        'fp32:9',
-        'int8:1',
-        'int8:9',
-        'fp16:1',
-        'fp16:9',
-      ]);
+      // SwiftShader's Vulkan driver offers subgroups (size 4): both sorts run.
+      expect(out.features).toContain('subgroups');
+      expect(out.subgroupSizes).toEqual({ min: 4, max: 4 });
+      const keys = (m: string) =>
+        ['1', '9'].flatMap((b) => [`${m}:barrier:${b}`, `${m}:subgroups:${b}`]);
+      expect(out.rows.map((x) => `${x.mode}:${x.sort}:${x.batch}`)).toEqual(
+        ['fp32', 'int8', 'fp16'].flatMap(keys),
+      );
+      expect(out.sortRatios.map((x) => `${x.mode}:${x.batch}`)).toEqual(
+        ['fp32', 'int8', 'fp16'].flatMap((m) => [`${m}:1`, `${m}:9`]),
+      );
       const bytesPerRow = { fp32: dim * 4, int8: dim, fp16: dim * 2 };
       for (const row of out.rows) {
-        expect(row.matchesCpu, `${row.mode} batch ${row.batch}`).toBe(true);
+        expect(row.matchesCpu, `${row.mode} ${row.sort} batch ${row.batch}`).toBe(true);
+        expect(row.sameAsFirstSort, `${row.mode} ${row.sort} batch ${row.batch}`).toBe(true);
         expect(row.rowBytes).toBe(n * bytesPerRow[row.mode]);
         // SwiftShader offers timestamp-query: the per-query time is the GPU's.
         expect(row.gpuMs).toBeGreaterThan(0);
@@ -106,7 +122,7 @@ describe('the device bundle on SwiftShader through Dawn', () => {
         expect(row.effectiveGbs).toBeCloseTo(row.rowBytes / (row.gpuMs! * 1e6), 9);
         expect(row.ofBandwidth).toBeCloseTo(row.effectiveGbs / 100, 9);
       }
-      expect(lines.some((l) => l.startsWith('mode  batch'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('mode  sort       batch'))).toBe(true);
     },
   );
 });

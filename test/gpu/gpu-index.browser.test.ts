@@ -44,6 +44,7 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
       ks: [1, 10, 256], // k = 256 needs two merge passes
     });
     expect(r.errors).toEqual([]);
+    expect(r.subgroups).toBe(r.subgroupsOffered); // the default: the subgroup sort where offered
     expect(r.shards).toBe(5);
     for (let i = 0; i < r.gpu.length; i++) {
       expect(r.gpu[i]!.slots).toEqual(r.cpu[i]!.slots);
@@ -55,12 +56,17 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
     expect(r.cpu[2]!.slots.every((s) => s.length === 256)).toBe(true);
   });
 
-  test('one query, and 9 (a full 8-query tile plus a tile of one): exact, dim spanning 3 staged tiles', async (ctx) => {
+  test('one query, and 9 (a full 8-query tile plus a tile of one): exact, dim spanning 3 staged tiles; both sorts', async (ctx) => {
     if (!gpu) return ctx.skip();
     // dim 300: 75 vec4 per row, staged 32 at a time (the last tile partial);
     // 2500-row shards end mid-chunk, so blocks clamp past-the-end rows.
-    for (const nq of [1, 9]) {
+    // nq 1 with the subgroup sort (where offered), nq 9 with the barrier-only one.
+    for (const [nq, subgroups] of [
+      [1, true],
+      [9, false],
+    ] as const) {
       const r = await run({
+        subgroups,
         rows: 6000,
         dim: 300,
         data: 'sixteenths',
@@ -73,6 +79,7 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
         ks: [1, 10, 256],
       });
       expect(r.errors).toEqual([]);
+      expect(r.subgroups).toBe(subgroups && r.subgroupsOffered);
       expect(r.shards).toBe(3);
       expect(r.gpu).toEqual(r.cpu);
       expect(r.gpu[2]!.slots.every((s) => s.length === 256)).toBe(true);
@@ -99,42 +106,50 @@ describe('GpuFlatIndex vs CpuFlatIndex', () => {
     }
   });
 
-  test('allow mask is applied before top-k, with removals, odd dim and shard size', async (ctx) => {
+  test('allow mask is applied before top-k, with removals, odd dim and shard size; both sorts', async (ctx) => {
     if (!gpu) return ctx.skip();
-    const r = await run({
-      rows: 5000,
-      dim: 37, // padded to 40 floats per row on the GPU
-      data: 'sixteenths',
-      seed: 3,
-      batches: 4,
-      shardRows: 777,
-      removeFraction: 0.2,
-      allowFraction: 0.05,
-      nq: 5,
-      ks: [7, 50],
-    });
-    expect(r.errors).toEqual([]);
-    expect(r.gpu).toEqual(r.cpu);
-    // ~5% allowed of ~80% live: ~200 eligible; k = 50 fills up.
-    expect(r.gpu[1]!.slots.every((s) => s.length === 50)).toBe(true);
+    for (const subgroups of [true, false]) {
+      const r = await run({
+        subgroups,
+        rows: 5000,
+        dim: 37, // padded to 40 floats per row on the GPU
+        data: 'sixteenths',
+        seed: 3,
+        batches: 4,
+        shardRows: 777,
+        removeFraction: 0.2,
+        allowFraction: 0.05,
+        nq: 5,
+        ks: [7, 50],
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.subgroups).toBe(subgroups && r.subgroupsOffered);
+      expect(r.gpu).toEqual(r.cpu);
+      // ~5% allowed of ~80% live: ~200 eligible; k = 50 fills up.
+      expect(r.gpu[1]!.slots.every((s) => s.length === 50)).toBe(true);
+    }
   });
 
-  test('k above the live count returns every live slot, best first', async (ctx) => {
+  test('k above the live count returns every live slot, best first; both sorts', async (ctx) => {
     if (!gpu) return ctx.skip();
-    const r = await run({
-      rows: 300,
-      dim: 16,
-      data: 'sixteenths',
-      seed: 4,
-      batches: 2,
-      removeFraction: 0.5,
-      nq: 3,
-      ks: [256],
-    });
-    expect(r.errors).toEqual([]);
-    expect(r.gpu).toEqual(r.cpu);
-    expect(r.gpu[0]!.slots.every((s) => s.length === r.live)).toBe(true);
-    expect(r.live).toBeLessThan(256);
+    for (const subgroups of [true, false]) {
+      const r = await run({
+        subgroups,
+        rows: 300,
+        dim: 16,
+        data: 'sixteenths',
+        seed: 4,
+        batches: 2,
+        removeFraction: 0.5,
+        nq: 3,
+        ks: [256],
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.gpu).toEqual(r.cpu);
+      expect(r.gpu[0]!.slots.every((s) => s.length === r.live)).toBe(true);
+      expect(r.live).toBeLessThan(256);
+      expect(r.subgroups).toBe(subgroups && r.subgroupsOffered);
+    }
   });
 
   test('bad input is rejected with the same codes as the CPU twin', async (ctx) => {

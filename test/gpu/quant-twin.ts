@@ -1,7 +1,8 @@
 // Runs in the test page: a QuantizedIndex on WebGPU and its CPU twin on the
 // same data and operations; returns plain arrays for the Node side.
-import { createGpuCodeStore } from '../../src/gpu/code-store';
+import { createGpuCodeStore, type GpuCodeStore } from '../../src/gpu/code-store';
 import { requestGpu } from '../../src/gpu/device';
+import { sortVariant } from '../../src/gpu/pipelines';
 import { codeScanWgsl, hasPackedDot } from '../../src/gpu/quant-pipelines';
 import type { QuantMode } from '../../src/search/quant/codec';
 import { QuantizedIndex } from '../../src/search/quant/quantized-index';
@@ -24,6 +25,8 @@ export interface QuantScenario {
   allowFraction?: number;
   nq: number;
   ks: number[];
+  /** false forces the barrier-only top-k sort (default: subgroups where offered). */
+  subgroups?: boolean;
 }
 
 /** Both answers plus facts about the run. */
@@ -35,6 +38,8 @@ export interface QuantTwinResult {
   f16: boolean;
   packedDot: boolean;
   residentBytesPerVector: number;
+  /** The GPU code store sorted with subgroup operations. */
+  subgroups: boolean;
 }
 
 /**
@@ -47,9 +52,18 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
   const { device } = gpu;
   device.pushErrorScope('validation');
   const common = { dim: s.dim, mode: s.mode, rescore: s.rescore };
+  let subgroups = false;
   const g = await QuantizedIndex.create({
     ...common,
-    codes: (codec) => createGpuCodeStore(codec, { gpu, shardRows: s.shardRows }),
+    codes: async (codec) => {
+      const store = await createGpuCodeStore(codec, {
+        gpu,
+        shardRows: s.shardRows,
+        subgroups: s.subgroups,
+      });
+      subgroups = (store as GpuCodeStore).subgroups;
+      return store;
+    },
   });
   const c = await QuantizedIndex.create(common);
   const data =
@@ -89,6 +103,7 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
     f16: device.features.has('shader-f16'),
     packedDot: hasPackedDot(),
     residentBytesPerVector: g.residentBytesPerVector,
+    subgroups,
   };
   g.dispose();
   c.dispose();
@@ -102,17 +117,20 @@ export async function runQuantTwin(s: QuantScenario): Promise<QuantTwinResult> {
  * @param f16 - the shader-f16 variant
  * @param packedDot - int8 through dot4I8Packed
  * @param entry - the top-k scan or the every-row scores
+ * @param subgroups - with the subgroup sort (where the device has the feature)
  */
 export async function compileErrors(
   mode: 'int8' | 'binary' | 'fp16',
   f16: boolean,
   packedDot: boolean,
   entry: 'scan' | 'scores' = 'scan',
+  subgroups = false,
 ): Promise<string[]> {
   const { gpu } = await requestGpu();
+  const sort = sortVariant(gpu!.device, { subgroups });
   const module = gpu!.device.createShaderModule({
     label: `test ${mode} ${entry}`,
-    code: codeScanWgsl(mode, f16, packedDot, entry),
+    code: codeScanWgsl(mode, f16, packedDot, entry, sort),
   });
   const info = await module.getCompilationInfo();
   return info.messages.filter((m) => m.type === 'error').map((m) => m.message);
@@ -181,5 +199,6 @@ export async function runWideCoarse(
     f16: device.features.has('shader-f16'),
     packedDot: hasPackedDot(),
     residentBytesPerVector: codec.words * 4,
+    subgroups: (g as GpuCodeStore).subgroups,
   };
 }

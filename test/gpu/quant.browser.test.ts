@@ -11,10 +11,14 @@ const TWIN = '/test/gpu/quant-twin.ts';
 
 let page: Page;
 let gpu = false;
+let offered = false; // the adapter has the subgroups feature
 
 beforeAll(async () => {
   page = await openPage();
   gpu = await hasWebGPU(page);
+  offered = await page.evaluate(
+    async () => (await navigator.gpu?.requestAdapter())?.features.has('subgroups') ?? false,
+  );
 });
 
 const run = (s: QuantScenario) => callInPage<Twin, 'runQuantTwin'>(page, TWIN, 'runQuantTwin', s);
@@ -71,11 +75,19 @@ describe('code-scan kernels vs CPU twin', () => {
     expect(r.residentBytesPerVector).toBe(768);
   });
 
-  test('odd dim, k above the live count, removals and padding words', async (ctx) => {
+  test('odd dim, k above the live count, removals and padding words; both sorts', async (ctx) => {
     if (!gpu) return ctx.skip();
-    for (const mode of ['int8', 'binary', 'fp16'] as const) {
+    for (const [mode, subgroups] of [
+      ['int8', true],
+      ['binary', true],
+      ['fp16', true],
+      ['int8', false],
+      ['binary', false],
+      ['fp16', false],
+    ] as const) {
       const r = await run({
         mode,
+        subgroups,
         rows: 200,
         dim: 37,
         data: 'sixteenths',
@@ -89,6 +101,7 @@ describe('code-scan kernels vs CPU twin', () => {
       expect(r.errors).toEqual([]);
       expect(r.gpu).toEqual(r.cpu);
       expect(r.gpu[0]!.slots[0]!.length).toBeLessThan(200);
+      expect(r.subgroups).toBe(subgroups && offered);
     }
   });
 
@@ -110,8 +123,24 @@ describe('code-scan kernels vs CPU twin', () => {
     }
   });
 
-  test('every variant compiles (int8 with and without dot4I8Packed; fp16 with f16 where offered)', async (ctx) => {
+  test('every variant compiles (int8 with and without dot4I8Packed; fp16 with f16 where offered; with the subgroup sort where offered)', async (ctx) => {
     if (!gpu) return ctx.skip();
+    for (const m of ['int8', 'binary', 'fp16'] as const) {
+      for (const entry of ['scan', 'scores'] as const) {
+        expect(
+          await callInPage<Twin, 'compileErrors'>(
+            page,
+            TWIN,
+            'compileErrors',
+            m,
+            false,
+            false,
+            entry,
+            true,
+          ),
+        ).toEqual([]);
+      }
+    }
     const c = (m: 'int8' | 'binary' | 'fp16', f16: boolean, dot: boolean) =>
       callInPage<Twin, 'compileErrors'>(page, TWIN, 'compileErrors', m, f16, dot);
     expect(await c('int8', false, false)).toEqual([]);

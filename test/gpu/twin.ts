@@ -33,6 +33,8 @@ export interface TwinScenario {
   nq: number;
   /** Hits per query, one search per value. */
   ks: number[];
+  /** false forces the barrier-only top-k sort (default: subgroups where offered). */
+  subgroups?: boolean;
 }
 
 /** One search's hits as plain arrays. */
@@ -51,6 +53,10 @@ export interface TwinResult {
   shards: number;
   /** Live slots. */
   live: number;
+  /** The index sorted with subgroup operations. */
+  subgroups: boolean;
+  /** The device has the `subgroups` feature. */
+  subgroupsOffered: boolean;
 }
 
 /** Hits as plain arrays (what crosses from the page to Node). */
@@ -88,7 +94,12 @@ export async function runTwin(s: TwinScenario): Promise<TwinResult> {
   if (!gpu) throw new Error('no WebGPU device in the test page');
   const { device } = gpu;
   device.pushErrorScope('validation');
-  const g = await GpuFlatIndex.create({ dim: s.dim, gpu, shardRows: s.shardRows });
+  const g = await GpuFlatIndex.create({
+    dim: s.dim,
+    gpu,
+    shardRows: s.shardRows,
+    subgroups: s.subgroups,
+  });
   const c = new CpuFlatIndex({ dim: s.dim, initialCapacity: 100 });
   const make = s.data === 'sixteenths' ? sixteenths : unitRows;
   const data = make(s.rows, s.dim, s.seed);
@@ -133,6 +144,8 @@ export async function runTwin(s: TwinScenario): Promise<TwinResult> {
     errors: error ? [error.message] : [],
     shards,
     live: s.rows - removed.length + restored.length,
+    subgroups: g.subgroups,
+    subgroupsOffered: device.features.has('subgroups'),
   };
 }
 
