@@ -4,9 +4,9 @@
 // is in the same invocation (stride < KEYS) swaps registers; one whose partner
 // is in the same subgroup (stride < KEYS * span) takes the partner's key with
 // subgroupShuffleXor; only the wider strides go through workgroup memory,
-// between one store and one load of the registers. For 1024 keys that is 27
-// of the 55 stages at subgroup size 4 (the 31 barriers of a call against 56),
-// 9 at 32 (13 barriers), 6 at 64, 3 at 128.
+// between one store and one load of the registers. For 1024 keys that is 21
+// of the 55 stages at subgroup size 4 (31 barriers a call, against 56 for
+// topk-sort.wgsl), 6 at 32 (13 barriers), 3 at 64 (9), 1 at 128 (6).
 //
 // Any subgroup size is handled: `span`, the smallest subgroup size of the
 // workgroup, is used only when every subgroup is a whole, aligned block of
