@@ -26,9 +26,10 @@ export function parseFlags(argv) {
 
 /**
  * Starts the Vite server and Chromium. `close()` stops both.
+ * @param {string[]} [extraArgs] - Chromium switches beside the usual ones
  * @returns {Promise<{ baseUrl: string, browser: import('playwright-core').Browser, close: () => Promise<void> }>}
  */
-export async function startBench() {
+export async function startBench(extraArgs = []) {
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
@@ -40,7 +41,10 @@ export async function startBench() {
   const baseUrl = (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    browser = await chromium.launch({
+      executablePath: findChromium(),
+      args: [...CHROMIUM_ARGS, ...extraArgs],
+    });
   } catch (e) {
     await server.close();
     throw e;

@@ -25,13 +25,15 @@ export interface ContextOptions {
  *   (negative: before it)
  * @param options - radius, weight, decay, seeds
  * @param tie - order of equal scores (default by id)
- * @returns new scores (a superset of the input ids)
+ * @param out - where the scores go (default a copy of `scores`; `scores` itself: in place)
+ * @returns `out`: the scores of the input ids and of the neighbours lent to
  */
 export function expandContext(
   scores: Scores,
   neighbours: (id: string, radius: number) => { id: string; distance: number }[],
   options: ContextOptions = {},
   tie?: TieOrder,
+  out?: Scores,
 ): Scores {
   const radius = options.radius ?? 2;
   const weight = options.weight ?? 0.5;
@@ -47,7 +49,7 @@ export function expandContext(
       if (v > (lent.get(n.id) ?? 0)) lent.set(n.id, v);
     }
   }
-  const out: Scores = new Map(scores);
-  for (const [id, v] of lent) out.set(id, (out.get(id) ?? 0) + v);
-  return out;
+  const to: Scores = out ?? new Map(scores);
+  for (const [id, v] of lent) to.set(id, (to.get(id) ?? 0) + v);
+  return to;
 }

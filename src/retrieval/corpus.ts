@@ -20,6 +20,14 @@ const NO_WORDS: ReadonlySet<string> = new Set();
 /** −1 when `p` is the larger (goes first), 1 when `q` is, else 0. */
 const later = (p: number, q: number): number => (p > q ? -1 : p < q ? 1 : 0);
 
+/** Adds `by` to the count of `key` (none: nothing), dropping it at 0. */
+function count(counts: Map<string, number>, key: string | undefined, by: number): void {
+  if (key === undefined) return;
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
 /** Separates a memory id from its passage number in the lexical index's keys. */
 const PASSAGE_SEP = '\u0001';
 
@@ -48,6 +56,10 @@ export class Corpus {
   protected readonly standing = new Map<string, StandingKind>();
   /** BM25 over the standing memories alone: their words and topic markers. */
   protected readonly standingIndex = new LexicalIndex();
+  /** How many indexed memories each speaker (lower case) said: a query naming none skips the boost. */
+  private readonly speakers = new Map<string, number>();
+  /** How many indexed memories have each chat role: no `'user'` one, no first-person boost. */
+  private readonly roles = new Map<string, number>();
 
   /** @param bm25 - BM25 parameters */
   constructor(bm25: Bm25Params) {
@@ -247,6 +259,8 @@ export class Corpus {
     this.standingIndex.remove(id);
     this.info.delete(id);
     this.rows.delete(id);
+    count(this.speakers, inf.speaker, -1);
+    count(this.roles, inf.role, -1);
     if (inf.episode !== undefined) {
       this.dirtyEpisodes.add(inf.episode);
       const ids = this.episodes.get(inf.episode)!.filter((x) => x !== id);
@@ -266,6 +280,8 @@ export class Corpus {
     this.dirtyEpisodes.clear();
     this.rows.clear();
     this.info.clear();
+    this.speakers.clear();
+    this.roles.clear();
     this.episodes.clear();
     this.positions.clear();
   }
@@ -397,8 +413,24 @@ export class Corpus {
     this.dirtyEpisodes.clear();
   }
 
+  /**
+   * Whether an indexed memory was said by one of `names` (any case): without one, the speaker
+   * boosts would change no score.
+   */
+  protected speaksAny(names: readonly string[]): boolean {
+    if (this.speakers.size === 0) return false;
+    return names.some((n) => this.speakers.has(n.toLowerCase()));
+  }
+
+  /** Whether an indexed memory has this chat role. */
+  protected hasRole(role: string): boolean {
+    return this.roles.has(role);
+  }
+
   private setInfo(id: string, inf: DocInfo): void {
     this.info.set(id, inf);
+    count(this.speakers, inf.speaker, 1);
+    count(this.roles, inf.role, 1);
     if (inf.episode === undefined) return;
     this.dirtyEpisodes.add(inf.episode);
     const list = this.episodes.get(inf.episode) ?? [];

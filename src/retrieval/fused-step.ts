@@ -50,7 +50,8 @@ export function rerankJob(
   features?: (id: string) => MemoryFeatures | undefined,
   tie?: TieOrder,
 ): RerankJob {
-  const ids = ranked(scores, MAX_CANDIDATES, tie).map(([id]) => id);
+  const best = ranked(scores, MAX_CANDIDATES, tie);
+  const ids = best.map(([id]) => id);
   const c = ids.length;
   const lambda = o.lambda ?? 1;
   const vecs = lambda < 1 && vector ? ids.map((id) => vector(id)) : [];
@@ -60,7 +61,7 @@ export function rerankJob(
   const input: FusedRerankInput = {
     vectors,
     dim,
-    scores: Float32Array.from(ids, (id) => scores.get(id)!),
+    scores: Float32Array.from(best, ([, s]) => s),
     lambda,
     pool: o.pool ?? 100,
     limit: Math.min(limit, c),

@@ -52,8 +52,29 @@ export function weightedFusion(inputs: readonly FusionInput[]): Scores {
   for (const inp of inputs) {
     const w = inp.weight ?? 1;
     if (w === 0) continue;
-    for (const [id, s] of normalise(inp.scores, inp.normalise ?? 'max'))
-      out.set(id, (out.get(id) ?? 0) + w * s);
+    // As `normalise` would scale them, without the intermediate map (one per list per search).
+    const how = inp.normalise ?? 'max';
+    let lo = Infinity;
+    let hi = -Infinity;
+    if (how !== 'none')
+      for (const s of inp.scores.values()) {
+        lo = Math.min(lo, s);
+        hi = Math.max(hi, s);
+      }
+    const span = hi - lo;
+    for (const [id, s] of inp.scores) {
+      const v =
+        how === 'none'
+          ? s
+          : how === 'max'
+            ? hi > 0
+              ? Math.max(0, s) / hi
+              : 0
+            : span > 0
+              ? (s - lo) / span
+              : 1;
+      out.set(id, (out.get(id) ?? 0) + w * v);
+    }
   }
   return out;
 }

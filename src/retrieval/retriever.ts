@@ -266,14 +266,17 @@ export class Retriever extends Corpus {
     step?.('episode', o.episode && this.episodes.size > 0);
 
     // Speaker named in the query (early: before context and links; late: on the final score).
+    // Nothing to boost when the query names nobody or no memory was said by whom it names.
+    // The stages below change `scores` in place: it is this search's own map (explain copies).
     const speakerOf = (id: string): string | undefined => this.info.get(id)?.speaker;
-    // (No name in the query: nothing to boost, and no copy of the candidates made.)
-    if (o.lexical && q.names.length > 0)
-      scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25);
+    const boostNames = o.lexical !== false && q.names.length > 0 && this.speaksAny(q.names);
+    if (o.lexical && boostNames)
+      boostSpeakers(scores, q.names, speakerOf, o.lexical.speaker ?? 0.25, scores);
     // A question in the first person ("what did I decide …") asks about the user's own words.
     const firstPerson = o.lexical ? (o.lexical.firstPerson ?? 0.5) : 0;
-    // (In place: `scores` is this search's own map by now; ≈ 0.1 µs per candidate.)
-    if (firstPerson > 0 && FIRST_PERSON.test(q.text))
+    // (In place: `scores` is this search's own map by now; ≈ 0.1 µs per candidate. Nothing to
+    // lift when no memory indexed has the user's role.)
+    if (firstPerson > 0 && this.hasRole('user') && FIRST_PERSON.test(q.text))
       for (const [id, s] of scores)
         if (this.info.get(id)?.role === 'user') scores.set(id, s * (1 + firstPerson));
     step?.('speaker', o.lexical);
@@ -286,26 +289,25 @@ export class Retriever extends Corpus {
       const useWin = q.windows.length > 0 && win > 0;
       const useMention = q.timeIntent && mention > 0;
       if (useWin || useMention) {
-        const next: Scores = new Map();
         for (const [id, s] of scores) {
           const inf = this.info.get(id);
           let m = 1;
           if (useWin && inf?.time !== undefined) m += win * windowFit(inf.time, q.windows, half);
           if (useMention && inf?.mentionsTime) m += mention;
-          next.set(id, s * m);
+          scores.set(id, s * m);
         }
-        scores = next;
       }
     }
     step?.('time', o.time);
 
     // 3. Context: neighbours in the same episode (none without episodes).
     if (o.context && this.episodes.size > 0) {
-      scores = expandContext(
+      expandContext(
         scores,
         (id, radius) => this.neighbours(id, radius).filter((n) => allow(n.id)),
         o.context,
         this.tieOrder,
+        scores,
       );
     }
     step?.('context', o.context);
@@ -332,8 +334,8 @@ export class Retriever extends Corpus {
     }
     step?.('links', o.links && (stored || o.links.shared));
 
-    if (o.lexical && q.names.length > 0)
-      scores = boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5);
+    if (o.lexical && boostNames)
+      boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5, scores);
     step?.('speakerLate', o.lexical);
 
     // 5. Knowledge updates: a later restatement with a changed value above the earlier one.
@@ -342,7 +344,7 @@ export class Retriever extends Corpus {
         const row = this.rows.get(id);
         return row && updateDocOf(row);
       };
-      scores = preferNewer(scores, new Set(q.terms.keys()), doc, o.updates, this.tieOrder);
+      preferNewer(scores, new Set(q.terms.keys()), doc, o.updates, this.tieOrder, scores);
     }
     step?.('updates', o.updates);
 

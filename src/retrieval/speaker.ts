@@ -7,11 +7,13 @@ import type { Scores } from './fusion';
 
 /**
  * Scales the score of every memory whose speaker the query names by `1 + boost`.
- * @param scores - scores by id (left unchanged)
+ * @param scores - scores by id (left unchanged unless it is `out`)
  * @param names - names found in the query (any case)
  * @param speakerOf - a memory's speaker, lower case, if known
  * @param boost - the boost (0: no change)
- * @returns new scores
+ * @param out - where the scores go (default a copy of `scores`; `scores` itself: in place, no
+ *   copy made)
+ * @returns `out`
  * @example
  * boostSpeakers(scores, ['Caroline'], (id) => info.get(id)?.speaker, 0.5)
  */
@@ -20,8 +22,8 @@ export function boostSpeakers(
   names: readonly string[],
   speakerOf: (id: string) => string | undefined,
   boost: number,
+  out: Scores = new Map(scores),
 ): Scores {
-  const out: Scores = new Map(scores);
   if (!(boost > 0) || names.length === 0) return out;
   const named = new Set(names.map((n) => n.toLowerCase()));
   for (const [id, s] of scores) {

@@ -105,12 +105,14 @@ function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<strin
  * with `cues`, says it changes something), unless the query names a value that the earlier
  * one holds and the later one lacks. Memories are taken in event-time order (write
  * order within the same time), so a chain of updates ends with the latest on top.
- * @param scores - scores by id (left unchanged)
+ * @param scores - scores by id (left unchanged unless it is `out`)
  * @param queryTerms - the query's analysed terms
  * @param doc - a memory's terms and time, if indexed
  * @param o - stage options
  * @param tie - which of equal scores enters the pool first (default by id)
- * @returns new scores
+ * @param out - where the scores go (default a copy of `scores`; `scores` itself: in place, the
+ *   same result: the pool is taken before any score changes)
+ * @returns `out`
  * @example
  * preferNewer(scores, new Set(['dashboard', 'respons', 'time']), (id) => docs.get(id), {})
  */
@@ -120,6 +122,7 @@ export function preferNewer(
   doc: (id: string) => UpdateDoc | undefined,
   o: UpdateStageOptions,
   tie?: TieOrder,
+  out: Scores = new Map(scores),
 ): Scores {
   const pool = o.pool ?? 15;
   const minShared = o.minShared ?? 2;
@@ -131,7 +134,6 @@ export function preferNewer(
   // Values the query itself names: a later memory that lacks one the earlier memory holds is
   // not what the query asks for, whatever its date (e.g. 'note 127 …' vs a later 'note 128 …').
   const asked = [...queryTerms].filter((t) => hasDigit.test(t));
-  const out: Scores = new Map(scores);
   const best = ranked(scores, pool, tie);
   const hits = best.flatMap(([id, score]) => {
     const d = doc(id);

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { Retriever, type RetrievalDoc } from '../../src/retrieval/retriever';
+import { Retriever, type RetrievalDoc, type RetrievalOptions } from '../../src/retrieval/retriever';
 import { boostSpeakers, checkSpeakerOptions } from '../../src/retrieval/speaker';
 import { checkRetrievalOptions } from '../../src/retrieval/engine-search';
 
@@ -112,4 +112,36 @@ test('speaker boosts are validated: a finite number ≥ 0', () => {
   expect(checkRetrievalOptions({ lexical: { speaker: 0, speakerLate: 0.5 } })).toEqual({
     lexical: { speaker: 0, speakerLate: 0.5 },
   });
+});
+
+test('boostSpeakers into the input map: the same scores, no copy', () => {
+  const scores = new Map([
+    ['a', 1],
+    ['b', 2],
+    ['c', 3],
+  ]);
+  const who: Record<string, string> = { a: 'alice', b: 'bob' };
+  const copy = boostSpeakers(scores, ['Alice'], (id) => who[id], 0.5);
+  const same = boostSpeakers(scores, ['Alice'], (id) => who[id], 0.5, scores);
+  expect(same).toBe(scores);
+  expect([...same]).toEqual([...copy]);
+});
+
+test('a query naming someone who said nothing indexed skips the boosts; one who did, after a remove and a re-add, is boosted', () => {
+  const r = make();
+  const q = 'What are the names of Alice’s pets?';
+  const boosted = { ...ONLY_CONTEXT, context: false as const, lexical: { speakerLate: 1 } };
+  const plain = { ...ONLY_CONTEXT, context: false as const, lexical: { speakerLate: 0 } };
+  // Alice said s1:1 ("Luna and Oliver, two cats"): its score doubles with the late boost.
+  const score = (o: RetrievalOptions) =>
+    new Map(r.search('Luna cats ' + q, 8, {}, o).map((h) => [h.id, h.score]));
+  expect(score(boosted).get('s1:1')).toBeCloseTo(2 * score(plain).get('s1:1')!, 9);
+  // Every memory of Alice's gone: nothing to boost, the scores are the plain ones.
+  for (const d of DOCS) if (d.speaker === 'Alice') r.remove(d.id);
+  expect([...score(boosted)]).toEqual([...score(plain)]);
+  // Back again (as another speaker first, then as Alice): boosted again.
+  r.upsert({ ...DOCS[1]!, speaker: 'Carol' });
+  expect([...score(boosted)]).toEqual([...score(plain)]);
+  r.upsert(DOCS[1]!);
+  expect(score(boosted).get('s1:1')).toBeCloseTo(2 * score(plain).get('s1:1')!, 9);
 });
