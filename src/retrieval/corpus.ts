@@ -28,6 +28,18 @@ function count(counts: Map<string, number>, key: string | undefined, by: number)
   else counts.delete(key);
 }
 
+/** {@link Corpus.tieOrder} of two memories and their stage data (undefined: not indexed). */
+function tieOf(a: string, x: DocInfo | undefined, b: string, y: DocInfo | undefined): number {
+  if (x && y) {
+    const c =
+      later(x.time ?? -Infinity, y.time ?? -Infinity) ||
+      later(x.order, y.order) ||
+      later(x.seq, y.seq);
+    if (c !== 0) return c;
+  } else if (x || y) return x ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Separates a memory id from its passage number in the lexical index's keys. */
 const PASSAGE_SEP = '\u0001';
 
@@ -94,18 +106,22 @@ export class Corpus {
    * (UUIDs), so breaking ties by id alone made the same texts, written in the same order,
    * rank differently from one store to the next.
    */
-  readonly tieOrder: TieOrder = (a, b) => {
-    const x = this.info.get(a);
-    const y = this.info.get(b);
-    if (x && y) {
-      const c =
-        later(x.time ?? -Infinity, y.time ?? -Infinity) ||
-        later(x.order, y.order) ||
-        later(x.seq, y.seq);
-      if (c !== 0) return c;
-    } else if (x || y) return x ? -1 : 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  };
+  readonly tieOrder: TieOrder = (a, b) => tieOf(a, this.info.get(a), b, this.info.get(b));
+
+  /**
+   * Memories sorted in {@link Corpus.tieOrder}, each one's stage data looked up once (not twice
+   * per comparison).
+   * @param items - what to sort (not changed)
+   * @param idOf - the memory of an item
+   */
+  protected inTieOrder<T>(items: readonly T[], idOf: (x: T) => string): T[] {
+    const keyed = items.map((x) => {
+      const id = idOf(x);
+      return { x, id, inf: this.info.get(id) };
+    });
+    keyed.sort((p, q) => tieOf(p.id, p.inf, q.id, q.inf));
+    return keyed.map((k) => k.x);
+  }
 
   /** {@link Corpus.tieOrder} of lexical index keys (a passage key as its memory, then by key). */
   protected readonly keyTieOrder: TieOrder = (a, b) =>
@@ -387,14 +403,17 @@ export class Corpus {
    */
   protected sharedTermsOf(id: string, maxDf: number): { id: string; weight: number }[] {
     if (this.passageCount.size === 0)
-      return this.lexical.sharedTerms(id, maxDf).sort((p, q) => this.tieOrder(p.id, q.id));
+      return this.inTieOrder(this.lexical.sharedTerms(id, maxDf), (l) => l.id);
     const acc = new Map<string, number>();
     for (const key of this.keysOf(id))
       for (const l of this.lexical.sharedTerms(key, maxDf)) {
         const other = memoryOfKey(l.id);
         if (other !== id && l.weight > (acc.get(other) ?? 0)) acc.set(other, l.weight);
       }
-    return [...acc.keys()].sort(this.tieOrder).map((to) => ({ id: to, weight: acc.get(to)! }));
+    return this.inTieOrder([...acc.keys()], (to) => to).map((to) => ({
+      id: to,
+      weight: acc.get(to)!,
+    }));
   }
 
   protected refreshEpisodes(): void {
