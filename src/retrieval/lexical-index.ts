@@ -299,9 +299,25 @@ export class LexicalIndex {
       (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg));
     for (const { p, w, bound } of terms) {
       // A document not yet held scores at most `left` from here on.
-      const closed = held >= pool && left < this.kth(held, pool);
+      const worst = held >= pool ? this.kth(held, pool) : -Infinity;
+      const closed = left < worst;
+      const reach = left;
       left -= bound;
       const { docs, tfs } = p;
+      if (closed) {
+        // A held document that cannot reach the pool's worst score any more, even at every
+        // term's bound from here on, is left out of the look-ups (and of the result: it ends
+        // below the cut). Scores only grow, so the worst only rises; the `pool` documents at
+        // or above it stay. Without this, each term left cost a look-up per document held
+        // (thousands once a common term had been read).
+        const margin = reach * (1 + 1e-9) + 1e-12;
+        let kept = 0;
+        for (let j = 0; j < held; j++) {
+          const d = touched[j]!;
+          if (acc[d]! + margin >= worst) touched[kept++] = d;
+        }
+        held = kept;
+      }
       if (!closed) {
         this.stats.postingsTouched += p.live;
         for (let i = 0; i < p.n; i++) {

@@ -42,6 +42,36 @@ describe('scale: operation counts as the store grows 10×', () => {
     expect(big.candidates).toBeLessThan(1000);
   });
 
+  it('once the pool is closed, held documents that cannot reach it are looked up no more', () => {
+    // 'garden' in every other memory (read in full: the rare 'zebra' fills no pool of 400),
+    // then a light 'note' term in all: its bound cannot lift a memory outside the 400 best, and
+    // only those (not every memory held) are looked up for it. Lengths vary, so scores do.
+    const counts = [2000, 20000].map((n) => {
+      const ix = new LexicalIndex({ k1: 1.2, b: 0.4 });
+      for (let i = 0; i < n; i++)
+        ix.add(
+          `m${i}`,
+          `note ${'word '.repeat(i % 13)}${i % 2 ? 'garden' : 'meeting'}${i < 100 ? ' zebra' : ''}`,
+        );
+      const query = new Map([
+        ['zebra', 1],
+        ['garden', 1],
+        ['note', 0.01],
+      ]);
+      const before = ix.stats.postingsTouched;
+      const top = ix.topScores(query, 400);
+      const touched = ix.stats.postingsTouched - before;
+      const full = ranked(ix.scores(query), 400);
+      expect([...top.keys()].sort()).toEqual(full.map(([id]) => id).sort());
+      for (const [id, s] of full) expect(top.get(id)).toBe(s);
+      return touched;
+    });
+    // zebra (100) + garden (n/2) + look-ups for 'note': about the pool (the 400 best and those
+    // tied with them), whatever n; one per memory held before (n/2 + 50: 1,050 and 10,050).
+    for (const [i, n] of [2000, 20000].entries())
+      expect(counts[i]! - 100 - n / 2).toBeLessThanOrEqual(1000);
+  });
+
   it('the pruned top-k is the exhaustive BM25 ranking cut at the pool', () => {
     const ix = new LexicalIndex({ k1: 1.2, b: 0.4 });
     texts(6000).forEach((t, i) => ix.add(`m${i}`, t));
