@@ -15,21 +15,24 @@ export type Normalisation = 'max' | 'minmax' | 'none';
  * @returns new map
  */
 export function normalise(scores: Scores, how: Normalisation = 'max'): Scores {
-  if (how === 'none' || scores.size === 0) return new Map(scores);
+  const scale = scaler(scores, how);
+  const out: Scores = new Map();
+  for (const [id, s] of scores) out.set(id, scale(s));
+  return out;
+}
+
+/** How {@link normalise} scales each score of `scores` (their min and max taken once). */
+function scaler(scores: Scores, how: Normalisation): (s: number) => number {
+  if (how === 'none') return (s) => s;
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of scores.values()) {
     lo = Math.min(lo, s);
     hi = Math.max(hi, s);
   }
-  const out: Scores = new Map();
-  if (how === 'max') {
-    for (const [id, s] of scores) out.set(id, hi > 0 ? Math.max(0, s) / hi : 0);
-  } else {
-    const span = hi - lo;
-    for (const [id, s] of scores) out.set(id, span > 0 ? (s - lo) / span : 1);
-  }
-  return out;
+  if (how === 'max') return (s) => (hi > 0 ? Math.max(0, s) / hi : 0);
+  const span = hi - lo;
+  return (s) => (span > 0 ? (s - lo) / span : 1);
 }
 
 /** One list to fuse. */
@@ -53,28 +56,8 @@ export function weightedFusion(inputs: readonly FusionInput[]): Scores {
     const w = inp.weight ?? 1;
     if (w === 0) continue;
     // As `normalise` would scale them, without the intermediate map (one per list per search).
-    const how = inp.normalise ?? 'max';
-    let lo = Infinity;
-    let hi = -Infinity;
-    if (how !== 'none')
-      for (const s of inp.scores.values()) {
-        lo = Math.min(lo, s);
-        hi = Math.max(hi, s);
-      }
-    const span = hi - lo;
-    for (const [id, s] of inp.scores) {
-      const v =
-        how === 'none'
-          ? s
-          : how === 'max'
-            ? hi > 0
-              ? Math.max(0, s) / hi
-              : 0
-            : span > 0
-              ? (s - lo) / span
-              : 1;
-      out.set(id, (out.get(id) ?? 0) + w * v);
-    }
+    const scale = scaler(inp.scores, inp.normalise ?? 'max');
+    for (const [id, s] of inp.scores) out.set(id, (out.get(id) ?? 0) + w * scale(s));
   }
   return out;
 }
