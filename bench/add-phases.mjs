@@ -4,7 +4,7 @@
 // ms per add by phase (inclusive, phases nest), and the IndexedDB transactions and lock waits
 // each add makes. Prints the figures, then a JSON last line.
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const n = flags.number('n', 10000);
@@ -21,8 +21,7 @@ try {
   await callPage(page, mod, 'done');
   const pct = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  const { loadavg } = await import('node:os');
-  const load = loadavg().map((v) => v.toFixed(2));
+  const load = loadAverages();
   console.log(`N ${n}, mode ${mode}: filled in ${fillS.toFixed(1)} s; ${count} adds`);
   console.log(
     `add(): p50 ${pct(50).toFixed(2)} ms, p95 ${pct(95).toFixed(2)}, mean ${mean.toFixed(2)} (${(1000 / mean).toFixed(1)}/s); load ${load.join(' ')}`,

@@ -1,10 +1,16 @@
 // Shared by the benchmark drivers (bench/*.mjs): one Vite dev server on 127.0.0.1
 // serving the repo, one headless Chromium (WebGPU on; SwiftShader where there is no GPU),
 // the `--name=value` flags, and calling an export of a bench page module.
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+
+/** The machine's 1, 5 and 15 minute load averages, two decimals each (printed beside a run's figures). */
+export function loadAverages() {
+  return loadavg().map((v) => v.toFixed(2));
+}
 
 /**
  * Reads `--name=value` flags (and bare `--name` switches) from an argv list.

@@ -4,7 +4,7 @@
 // Prints each phase's per-call times (p50/p95/max, the slowest calls' positions) and the
 // functions with the most self time; then a JSON last line of the same figures.
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const n = flags.number('n', 10000);
@@ -75,8 +75,7 @@ try {
     phases.push(summary(label, times, profile, top));
   }
   const count = await callPage(page, mod, 'done');
-  const { loadavg } = await import('node:os');
-  const load = loadavg().map((v) => v.toFixed(2));
+  const load = loadAverages();
   console.log(`load ${load.join(' ')}`);
   console.log(JSON.stringify({ n, mode, fillS, memoriesAtEnd: count, phases, load }));
 } finally {

@@ -5,7 +5,7 @@
 // (retriever plan / complete, vector index, embedder, the rest), and whether a GC ran in it.
 // Prints the spread, the slowest 5 % with their split, and the questions slow in every round.
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const n = flags.number('n', 10000);
@@ -78,12 +78,7 @@ try {
       .map(([q]) => JSON.stringify(queries[q]))
       .join(' ')}`,
   );
-  const { loadavg } = await import('node:os');
-  console.log(
-    `load ${loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load ${loadAverages().join(' ')}`);
 } finally {
   await bench.close();
 }

@@ -3,7 +3,7 @@
 // (Worker, CPU, hash-256, BEAM texts as bench/scale.mjs): each phase's p50/p95/max, its slowest
 // calls with their start times, and the engine's log lines (idle checkpoint) on the same clock.
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const n = flags.number('n', 10000);
@@ -40,12 +40,7 @@ try {
   }
   console.log(`flush() before the second adds: ${t.flushMs.toFixed(1)} ms`);
   for (const [at, line] of t.log) console.log(`  log ${(at / 1000).toFixed(2)}s ${line}`);
-  const { loadavg } = await import('node:os');
-  console.log(
-    `load ${loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load ${loadAverages().join(' ')}`);
 } finally {
   await bench.close();
 }

@@ -6,7 +6,7 @@
 // engine's default ('auto') is measured; the table says which index each size ended up on.
 // Prints a table, the log-log slopes, and (--json) a JSON last line.
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const sizes = flags.list('sizes', '1000,10000').map(Number);
@@ -34,7 +34,6 @@ try {
       ? `index: engine default ('auto')`
       : `index ${flags.text('index', undefined)}`;
   const f = (v, w = 8, d = 2) => v.toFixed(d).padStart(w);
-  const { loadavg } = await import('node:os');
   console.log(
     `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${indexLabel}, ${bench.browser.version()}`,
   );
@@ -57,7 +56,7 @@ try {
     denseP50: slope('denseP50'),
     addPerS: slope('addPerS'),
   };
-  const load = loadavg().map((v) => v.toFixed(2));
+  const load = loadAverages();
   console.log(
     `log-log slope: default p50 ${slopes.searchP50?.toFixed(2)}, p95 ${slopes.searchP95?.toFixed(2)}, dense p50 ${slopes.denseP50?.toFixed(2)}, add()/s ${slopes.addPerS?.toFixed(2)}; load ${load.join(' ')}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
