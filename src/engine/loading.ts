@@ -91,7 +91,12 @@ export async function loadState(
           'vectors',
           (async () => {
             const stored = await layoutRead;
-            const direct = ivf !== undefined && stored !== undefined && ivf.expectLayout(stored);
+            // The store's slots now (read after the layout: at least those it placed) bound
+            // the slots a stored layout may name.
+            const direct =
+              ivf !== undefined &&
+              stored !== undefined &&
+              ivf.expectLayout(stored, (await store.refreshMeta()).nextSlot);
             const read = await store.streamVectors((first, rows) =>
               state.appendVectors(first, rows),
             );

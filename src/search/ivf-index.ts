@@ -576,14 +576,17 @@ export class IvfIndex implements VectorIndex {
    * then uses the layout when every slot it places was written, exactly as `restoreLayout` would,
    * and otherwise moves those rows to the tail (as if no layout had been given).
    * @param layout - from {@link IvfIndex.exportLayout}
+   * @param rows - how many slots the store holds (its next free slot): a layout placing a slot
+   *   past them is malformed (a corrupt stored id would otherwise size the arrays made here)
    * @returns whether it is expected (false: rows were written already, or the layout is
    *   malformed; then nothing changed)
    * @example
-   * if (index.expectLayout(stored)) await index.write(0, rows); // rows land in their lists
+   * if (index.expectLayout(stored, meta.nextSlot)) await index.write(0, rows); // rows land in their lists
    * index.settleLayout(); // true: laid out, no copy, no training
    */
-  expectLayout(layout: IvfLayout): boolean {
-    if (this.count > 0 || this.lists > 0 || this.pending || !this.wellFormed(layout)) return false;
+  expectLayout(layout: IvfLayout, rows: number): boolean {
+    if (this.count > 0 || this.lists > 0 || this.pending || !this.wellFormed(layout, rows))
+      return false;
     const laid = layout.posSlot.length;
     let top = -1;
     for (const s of layout.posSlot) top = Math.max(top, s);
@@ -699,8 +702,12 @@ export class IvfIndex implements VectorIndex {
     };
   }
 
-  /** Whether a stored layout is well formed (shapes, offsets, finite centroids, no slot twice). */
-  private wellFormed(layout: IvfLayout): boolean {
+  /**
+   * Whether a stored layout is well formed (shapes, offsets, finite centroids, every slot below
+   * `rows`, no slot twice). Nothing here is sized by a stored value: a corrupt layout is refused,
+   * never a RangeError or a huge allocation.
+   */
+  private wellFormed(layout: IvfLayout, rows: number): boolean {
     const { centroids, listStart, posSlot, dim, trainedAt } = layout;
     if (dim !== this.dim || !(centroids instanceof Float32Array)) return false;
     if (!(listStart instanceof Int32Array) || !(posSlot instanceof Int32Array)) return false;
@@ -710,15 +717,11 @@ export class IvfIndex implements VectorIndex {
     if (listStart[0] !== 0 || listStart[lists] !== posSlot.length) return false;
     for (let c = 0; c < lists; c++) if (listStart[c + 1]! < listStart[c]!) return false;
     for (const v of centroids) if (!Number.isFinite(v)) return false;
-    let top = -1;
-    for (const s of posSlot) {
-      if (s < -1) return false;
-      top = Math.max(top, s);
-    }
-    const seen = new Uint8Array(top + 1);
+    if (!Number.isInteger(rows) || rows < 0) return false;
+    const seen = new Uint8Array(rows);
     for (const s of posSlot) {
       if (s === -1) continue;
-      if (seen[s]) return false;
+      if (s < -1 || s >= rows || seen[s]) return false;
       seen[s] = 1;
     }
     return true;
@@ -726,9 +729,7 @@ export class IvfIndex implements VectorIndex {
 
   /** Whether a stored layout can describe the rows written now (well formed, its slots written). */
   private fits(layout: IvfLayout): boolean {
-    if (!this.wellFormed(layout)) return false;
-    for (const s of layout.posSlot) if (s >= this.count) return false;
-    return true;
+    return this.wellFormed(layout, this.count);
   }
 
   /**

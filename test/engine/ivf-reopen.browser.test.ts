@@ -1,8 +1,9 @@
 // index { mode: 'ivf' } reopened on real IndexedDB: the IVF lists trained before close are
 // stored beside the checkpoint and restored at open (no k-means, no re-assignment at the first
 // search), so the reopened store gives the same top-10, scores included, as before closing — a
-// tail of rows added after training included. A damaged or foreign layout is not used: the index
-// trains anew and answers as a store opened without any checkpoint does, nothing lost.
+// tail of rows added after training included. A damaged or foreign layout (a slot twice, a slot
+// id far past the store's rows) is not used: the index trains anew and answers as a store opened
+// without any checkpoint does, nothing lost.
 import { expect, test } from 'vitest';
 import { openPage } from '../helpers/browser';
 
@@ -87,15 +88,25 @@ test('ivf: the reopened store restores its stored lists and answers exactly as b
       req.onerror = () => fail(req.error);
     });
     const hadLayout = stored !== undefined;
+    const good = stored.layout.posSlot.slice();
     stored.layout.posSlot[1] = stored.layout.posSlot[0]!;
     await put(-2, stored);
-    db.close();
     logs.length = 0;
     const third = await f.openEngine(name, opts);
     const damagedLogs = [...logs];
     const damaged = await top(third);
     const count = (await third.info()).count;
     await third.close();
+    // A slot id far past the store's rows (the arrays sized by it were a RangeError at open).
+    good[1] = 2 ** 31 - 2;
+    stored.layout.posSlot = good;
+    await put(-2, stored);
+    db.close();
+    logs.length = 0;
+    const fourthHuge = await f.openEngine(name, opts);
+    const hugeLogs = [...logs];
+    const huge = await top(fourthHuge);
+    await fourthHuge.close();
     // A store opened without checkpoint or layout: what the damaged one must answer.
     const plain = await f.openEngine(name, { ...opts, checkpoint: false });
     const full = await top(plain);
@@ -124,6 +135,8 @@ test('ivf: the reopened store restores its stored lists and answers exactly as b
       before,
       after,
       damaged,
+      huge,
+      hugeLogs,
       full,
       restoredLogs,
       damagedLogs,
@@ -143,6 +156,8 @@ test('ivf: the reopened store restores its stored lists and answers exactly as b
   expect(r.damagedLogs).not.toContain('engram: IVF lists restored from the store');
   expect(r.count).toBe(2440);
   expect(r.damaged).toEqual(r.full);
+  expect(r.hugeLogs).not.toContain('engram: IVF lists restored from the store');
+  expect(r.huge).toEqual(r.full);
   // Lists laid out after an erasure in the same session are not stored (the erasure also
   // deleted the stored ones): the next open restores none.
   expect(r.afterErasureLogs).not.toContain('engram: IVF lists restored from the store');

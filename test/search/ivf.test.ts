@@ -471,7 +471,7 @@ describe('IvfIndex layout', () => {
     expect(restored.restoreLayout(layout)).toBe(true);
 
     const direct = new IvfIndex({ dim, flatBelow: 1000, probes: 3 });
-    expect(direct.expectLayout(layout)).toBe(true);
+    expect(direct.expectLayout(layout, base + extra)).toBe(true);
     // Blocks out of order, and one written twice (the second write counts), as a stream may.
     await direct.write(0, new Float32Array(1000 * dim)); // zeros first, rewritten below
     await direct.write(0, rows.subarray(0, 1000 * dim));
@@ -498,7 +498,7 @@ describe('IvfIndex layout', () => {
     const layout = source.exportLayout()!;
     const part = rows.subarray(0, 1500 * dim); // slots past 1499 never written
     const direct = new IvfIndex({ dim, flatBelow: 1000 });
-    expect(direct.expectLayout(layout)).toBe(true);
+    expect(direct.expectLayout(layout, 2000)).toBe(true);
     await direct.write(0, part);
     expect(direct.settleLayout()).toBe(false);
     expect(direct.listCount).toBe(0);
@@ -506,7 +506,7 @@ describe('IvfIndex layout', () => {
     await plain.write(0, part);
     // The first search settles an expected layout too; here it trains, as without a layout.
     const again = new IvfIndex({ dim, flatBelow: 1000 });
-    expect(again.expectLayout(layout)).toBe(true);
+    expect(again.expectLayout(layout, 2000)).toBe(true);
     await again.write(0, part);
     const want = await plain.search(queries, 10);
     for (const index of [direct, again]) {
@@ -515,12 +515,19 @@ describe('IvfIndex layout', () => {
       expect(got.map((h) => [...h.scores])).toEqual(want.map((h) => [...h.scores]));
     }
     // Refused once rows are there, or when malformed; nothing changes.
-    expect(plain.expectLayout(layout)).toBe(false);
+    expect(plain.expectLayout(layout, 2000)).toBe(false);
     const twice = layout.posSlot.slice();
     twice[1] = twice[0]!;
     const fresh = new IvfIndex({ dim, flatBelow: 1000 });
-    expect(fresh.expectLayout({ ...layout, posSlot: twice })).toBe(false);
-    expect(fresh.expectLayout({ ...layout, dim: 8 })).toBe(false);
+    expect(fresh.expectLayout({ ...layout, posSlot: twice }, 2000)).toBe(false);
+    expect(fresh.expectLayout({ ...layout, dim: 8 }, 2000)).toBe(false);
+    // A slot past the store's rows (a corrupt stored id): refused, nothing sized by it.
+    for (const id of [2000, 2 ** 31 - 2]) {
+      const far = layout.posSlot.slice();
+      far[1] = id;
+      expect(fresh.expectLayout({ ...layout, posSlot: far }, 2000)).toBe(false);
+      expect(plain.restoreLayout({ ...layout, posSlot: far })).toBe(false);
+    }
     expect(fresh.settleLayout()).toBeUndefined();
   });
 });
