@@ -77,13 +77,15 @@ describe('code-scan kernels vs CPU twin', () => {
 
   test('odd dim, k above the live count, removals and padding words; both sorts', async (ctx) => {
     if (!gpu) return ctx.skip();
+    // The barrier-only sort once (binary): its pipelines cost seconds to build on SwiftShader
+    // (int8 21 s, binary 8 s, fp16 8 s under load, against < 0.5 s for a run whose pipelines
+    // exist), and its WGSL is the same in every mode: sort.browser.test.ts checks it against the
+    // CPU sort, and the last test here compiles it into every mode's scan.
     for (const [mode, subgroups] of [
       ['int8', true],
       ['binary', true],
       ['fp16', true],
-      ['int8', false],
       ['binary', false],
-      ['fp16', false],
     ] as const) {
       const r = await run({
         mode,
