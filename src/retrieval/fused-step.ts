@@ -2,10 +2,12 @@
 // scores, the best `pool` kept, MMR over them. The same job runs on the CPU twin
 // (`rerankFused`) or on the GPU (`GpuReranker`); both give the same order.
 import type { Scores, TieOrder } from './fusion';
-import { ranked } from './fusion';
+import { byId, ranked } from './fusion';
+import { selectAt } from './select';
 import type { MemoryFeatures } from './rerank';
 import type { RerankStageOptions } from './options';
 import {
+  adjustedScores,
   MAX_CANDIDATES,
   MAX_POOL,
   type FusedRerankInput,
@@ -30,11 +32,15 @@ export function fusable(o: RerankStageOptions, limit: number): boolean {
 }
 
 /**
- * Builds the kernel input from the scores before features: candidates as `ranked()` orders
- * them (best first, ties in `tie` order; ties in the kernel go to the lower index, so equal
- * scores, and scores equal once rounded to float32, keep that order), a zero vector row for a
- * candidate without one (or every row when MMR is off), features `c × 3` with NaN unknown.
- * Beyond {@link MAX_CANDIDATES} only the best raw scores take part.
+ * Builds the kernel input from the scores before features: the candidates the kernel's pool
+ * would hold, in the order it would hold them. The kernel ranks its candidates by
+ * feature-adjusted score, ties to the lower index; given them as `ranked()` orders them (best
+ * raw score first, ties in `tie` order), its pool is the best `pool` by adjusted score, then
+ * raw score, then `tie`. That pool is picked here (features of every candidate, a full sort of
+ * the pool only), and only it goes to the kernel: the same picks and scores as the whole list,
+ * without sorting every candidate twice. A zero vector row for a candidate without one (or
+ * every row when MMR is off), features `c × 3` with NaN unknown. Beyond {@link MAX_CANDIDATES}
+ * only the best raw scores take part.
  * @param scores - relevance scores (stages 1–4)
  * @param limit - results wanted
  * @param o - rerank options (λ default 1: no MMR)
@@ -48,36 +54,94 @@ export function rerankJob(
   o: RerankStageOptions,
   vector?: (id: string) => Float32Array | undefined,
   features?: (id: string) => MemoryFeatures | undefined,
-  tie?: TieOrder,
+  tie: TieOrder = byId,
 ): RerankJob {
-  const best = ranked(scores, MAX_CANDIDATES, tie);
-  const ids = best.map(([id]) => id);
-  const c = ids.length;
+  let all: string[];
+  let raw: Float64Array;
+  if (scores.size > MAX_CANDIDATES) {
+    const best = ranked(scores, MAX_CANDIDATES, tie);
+    all = best.map(([id]) => id);
+    raw = Float64Array.from(best, ([, s]) => s);
+  } else {
+    all = [...scores.keys()];
+    raw = Float64Array.from(scores.values());
+  }
+  const c = all.length;
+  const f = features ? featureRows(all, features) : undefined;
+  const weights = o.features ? { weights: o.features } : {};
+  const adj = adjustedScores({
+    vectors: NO_VECTORS,
+    dim: 1,
+    scores: Float32Array.from(raw),
+    limit: 0,
+    ...(f ? { features: f } : {}),
+    ...weights,
+  });
+  const pool = o.pool ?? 100;
+  const size = Math.min(c, MAX_POOL, Math.max(Math.min(limit, c), pool));
+  const order = poolOrder(adj, raw, all, size, tie);
+  const ids = order.map((i) => all[i]!);
   const lambda = o.lambda ?? 1;
   const vecs = lambda < 1 && vector ? ids.map((id) => vector(id)) : [];
   const dim = vecs.find((v) => v !== undefined)?.length ?? 1;
-  const vectors = new Float32Array(c * dim);
+  const vectors = new Float32Array(ids.length * dim);
   vecs.forEach((v, i) => v && vectors.set(v, i * dim));
   const input: FusedRerankInput = {
     vectors,
     dim,
-    scores: Float32Array.from(best, ([, s]) => s),
+    scores: Float32Array.from(order, (i) => raw[i]!),
     lambda,
-    pool: o.pool ?? 100,
-    limit: Math.min(limit, c),
-    ...(o.features ? { weights: o.features } : {}),
+    pool,
+    limit: Math.min(limit, ids.length),
+    ...weights,
   };
-  if (features) {
-    const f = new Float32Array(c * 3).fill(NaN);
-    ids.forEach((id, i) => {
-      const x = features(id);
-      if (x?.recency !== undefined) f[i * 3] = x.recency;
-      if (x?.retention !== undefined) f[i * 3 + 1] = x.retention;
-      if (x?.trust !== undefined) f[i * 3 + 2] = x.trust;
-    });
-    input.features = f;
+  if (f) {
+    const rows = new Float32Array(ids.length * 3);
+    order.forEach((i, k) => rows.set(f.subarray(i * 3, i * 3 + 3), k * 3));
+    input.features = rows;
   }
   return { ids, input };
+}
+
+const NO_VECTORS = new Float32Array(0);
+
+/** Each candidate's features as the kernel takes them: `c × 3`, NaN unknown. */
+function featureRows(
+  ids: readonly string[],
+  features: (id: string) => MemoryFeatures | undefined,
+): Float32Array {
+  const f = new Float32Array(ids.length * 3).fill(NaN);
+  for (let i = 0; i < ids.length; i++) {
+    const x = features(ids[i]!);
+    if (x?.recency !== undefined) f[i * 3] = x.recency;
+    if (x?.retention !== undefined) f[i * 3 + 1] = x.retention;
+    if (x?.trust !== undefined) f[i * 3 + 2] = x.trust;
+  }
+  return f;
+}
+
+/**
+ * The `size` best candidates in the kernel's pool order: adjusted score, then raw score (best
+ * first), then `tie`. Only those at or above the size-th adjusted score are sorted.
+ */
+function poolOrder(
+  adj: Float32Array,
+  raw: Float64Array,
+  ids: readonly string[],
+  size: number,
+  tie: TieOrder,
+): number[] {
+  const c = adj.length;
+  if (size <= 0) return [];
+  let cut = -Infinity;
+  if (size < c) {
+    cut = selectAt(Float64Array.from(adj), c - size);
+    if (Number.isNaN(cut)) cut = -Infinity;
+  }
+  const held: number[] = [];
+  for (let i = 0; i < c; i++) if (!(adj[i]! < cut)) held.push(i);
+  held.sort((a, b) => adj[b]! - adj[a]! || raw[b]! - raw[a]! || tie(ids[a]!, ids[b]!));
+  return held.length > size ? held.slice(0, size) : held;
 }
 
 /**
