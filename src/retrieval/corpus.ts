@@ -402,14 +402,18 @@ export class Corpus {
    * sums must not depend on the ids).
    */
   protected sharedTermsOf(id: string, maxDf: number): { id: string; weight: number }[] {
-    if (this.passageCount.size === 0)
-      return this.inTieOrder(this.lexical.sharedTerms(id, maxDf), (l) => l.id);
-    const acc = new Map<string, number>();
-    for (const key of this.keysOf(id))
-      for (const l of this.lexical.sharedTerms(key, maxDf)) {
-        const other = memoryOfKey(l.id);
-        if (other !== id && l.weight > (acc.get(other) ?? 0)) acc.set(other, l.weight);
-      }
+    // (The links' weights do not depend on the order they are found in: sums over a memory's
+    // terms, maxima over its passages; only the order given to the walk is set, here.)
+    let acc: Map<string, number>;
+    if (this.passageCount.size === 0) acc = this.lexical.sharedTermWeights(id, maxDf);
+    else {
+      acc = new Map();
+      for (const key of this.keysOf(id))
+        for (const [to, weight] of this.lexical.sharedTermWeights(key, maxDf)) {
+          const other = memoryOfKey(to);
+          if (other !== id && weight > (acc.get(other) ?? 0)) acc.set(other, weight);
+        }
+    }
     return this.inTieOrder([...acc.keys()], (to) => to).map((to) => ({
       id: to,
       weight: acc.get(to)!,

@@ -452,6 +452,19 @@ export class LexicalIndex {
    * @returns linked ids with weights, sorted by id
    */
   sharedTerms(id: string, maxDf: number): { id: string; weight: number }[] {
+    const acc = this.sharedTermWeights(id, maxDf);
+    // By id with the built-in string order (as `<`), no comparator called per pair.
+    return [...acc.keys()].sort().map((to) => ({ id: to, weight: acc.get(to)! }));
+  }
+
+  /**
+   * {@link LexicalIndex.sharedTerms} as a map in no set order (for a caller that orders the
+   * links itself: no sort, no object per link).
+   * @param id - a document
+   * @param maxDf - most documents a term may be in to count as rare
+   * @internal
+   */
+  sharedTermWeights(id: string, maxDf: number): Map<string, number> {
     const acc = new Map<string, number>();
     for (const t of this.termsOf(id)?.keys() ?? []) {
       const p = this.postings.get(t);
@@ -462,8 +475,7 @@ export class LexicalIndex {
         if (other !== undefined && other !== id) acc.set(other, (acc.get(other) ?? 0) + w);
       }
     }
-    // By id with the built-in string order (as `<`), no comparator called per pair.
-    return [...acc.keys()].sort().map((to) => ({ id: to, weight: acc.get(to)! }));
+    return acc;
   }
 
   /** The index as JSON-able data (to persist it). */
