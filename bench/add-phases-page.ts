@@ -43,10 +43,22 @@ function note(totals: Totals, key: string, ms: number): void {
   totals.set(key, t);
 }
 
-/** Counts IndexedDB transactions (by mode and stores) and the write lock's wait while `fn` runs. */
+/**
+ * Counts IndexedDB transactions (by mode and stores), their requests (by store and kind),
+ * WebCrypto digests and the write lock's wait while `fn` runs.
+ */
 async function watched<T>(totals: Totals, fn: () => Promise<T>): Promise<T> {
   const open = IDBDatabase.prototype.transaction;
   const request = LockManager.prototype.request;
+  const ops = ['put', 'add', 'get', 'getAll', 'getAllKeys', 'delete', 'count'] as const;
+  const proto = IDBObjectStore.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const saved = ops.map((op) => proto[op]!);
+  ops.forEach((op, i) => {
+    proto[op] = function (this: IDBObjectStore, ...a: unknown[]) {
+      note(totals, `idb requests (${this.transaction.mode} ${this.name}.${op})`, 0);
+      return saved[i]!.apply(this, a);
+    };
+  });
   IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...a: unknown[]) {
     const tx = (open as (...x: unknown[]) => IDBTransaction).apply(this, a);
     const t0 = performance.now();
@@ -65,11 +77,21 @@ async function watched<T>(totals: Totals, fn: () => Promise<T>): Promise<T> {
     };
     return (request as (...x: unknown[]) => Promise<unknown>).apply(this, a);
   } as typeof request;
+  const digest = SubtleCrypto.prototype.digest;
+  SubtleCrypto.prototype.digest = function (this: SubtleCrypto, ...a: unknown[]) {
+    const t0 = performance.now();
+    const out = (digest as (...x: unknown[]) => Promise<ArrayBuffer>).apply(this, a);
+    return out.finally(() =>
+      note(totals, 'WebCrypto digest: call → result', performance.now() - t0),
+    );
+  } as typeof digest;
   try {
     return await fn();
   } finally {
     IDBDatabase.prototype.transaction = open;
     LockManager.prototype.request = request;
+    ops.forEach((op, i) => (proto[op] = saved[i]!));
+    SubtleCrypto.prototype.digest = digest;
   }
 }
 

@@ -2,7 +2,7 @@
 // vectors, links, lexical rows, erasure, events and meta together), and the
 // wholesale writes of rebuild, import and reset. Each either commits whole or
 // leaves the database as it was.
-import type { IDBPDatabase } from 'idb';
+import type { IDBPDatabase, StoreNames } from 'idb';
 import { EngramError } from '../errors';
 import type { RecordCipher } from './cipher';
 import { chainEvents, type NewEvent } from './event-log';
@@ -25,7 +25,7 @@ import {
 } from './store-ops';
 import { storedEvents, storedForm, withNonces } from './stored-form';
 import { abortQuietly, storeError } from './tx';
-import { writeVectorRows } from './vector-blocks';
+import { sealsBlock, writeVectorRows } from './vector-blocks';
 import { tallyEvidence } from './trust-tally';
 
 /** One write: records to put, vectors to store, events to log — all in one transaction. */
@@ -82,9 +82,12 @@ export async function commitChange(
     lastHash: last?.hash ?? base.lastHash,
     ...(trust ? { trust } : {}),
   };
+  // Requests issued only after an await inside the transaction (a block sealed, an erasure):
+  // the transaction must not be told to commit before they are.
+  const later = change.erase !== undefined || sealsBlock(meta, stored.vectors);
   let tx: WriteTx | undefined;
   try {
-    tx = db.transaction(STORE_NAMES, 'readwrite');
+    tx = db.transaction(writeScope(change, later), 'readwrite') as WriteTx;
     // The meta check and the writes go out together (one round trip, not two): requests run in
     // order, so the check's answer comes before any write is done, and a failed check aborts
     // the transaction, which undoes them all.
@@ -102,7 +105,7 @@ export async function commitChange(
       for (const id of change.lexical?.delete ?? [])
         writes.push(tx.objectStore('lexical').delete(id));
     }
-    writes.push(writeVectorRows(tx, meta, stored.vectors));
+    if (stored.vectors.length) writes.push(writeVectorRows(tx, meta, stored.vectors));
     if (change.erase) {
       writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
       // The checkpoint holds copies of the erased records: it goes in the same transaction.
@@ -118,12 +121,39 @@ export async function commitChange(
       (storedMeta.lexicalDropped && !base.lexicalDropped)
     )
       throw logMoved();
+    // Every request is out: commit now, not once this thread has taken each request's answer
+    // (they queue behind other tasks). It still resolves only after the transaction committed.
+    if (!later) commitNow(tx);
     await all;
     return { events, meta };
   } catch (e) {
     abortQuietly(tx);
     throw storeError(e);
   }
+}
+
+/** Asks a transaction to commit now; one already committing or done is left as it is. */
+function commitNow(tx: WriteTx): void {
+  try {
+    tx.commit();
+  } catch {
+    // Already committing or finished: the caller's `tx.done` tells how it ended.
+  }
+}
+
+/**
+ * The object stores a change set writes (and the meta record): a transaction locks only those.
+ * @param later - a vector block may be sealed or memories erased (both read first)
+ */
+function writeScope(change: ChangeSet, later: boolean): StoreNames<EngramDB>[] {
+  if (later) return STORE_NAMES;
+  const scope: StoreNames<EngramDB>[] = ['meta', 'events'];
+  if (change.memories?.length) scope.push('memories');
+  if (change.versions?.length || change.dropVersions?.length) scope.push('versions');
+  if (change.vectors?.length) scope.push('vectorTail');
+  if (change.links?.length) scope.push('links');
+  if (change.lexical?.put.length || change.lexical?.delete.length) scope.push('lexical');
+  return scope;
 }
 
 /**

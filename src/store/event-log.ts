@@ -37,11 +37,13 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * Texts up to this many characters are hashed in JS ({@link sha256HexSync}: tens of µs for an
- * event), longer ones by WebCrypto: each WebCrypto digest is a hop to another thread and back,
- * and the chain hashes one event after another (an `add` logs about ten).
+ * Texts up to this many characters are hashed in JS ({@link sha256HexSync}: tens of µs per KB),
+ * longer ones by WebCrypto: each WebCrypto digest is a hop to another thread and back (about
+ * 1 ms in a loaded Worker, measured by bench/add-phases.mjs), and the chain hashes one event
+ * after another. A `memory.added` payload holds its vector (base64: 1.4 KB at 256-d, 4 KB at
+ * 768-d), so every added memory's payload hash took that hop while this was 1 KB.
  */
-const SYNC_HASH_CHARS = 1024;
+const SYNC_HASH_CHARS = 16 * 1024;
 
 /** {@link sha256Hex}, in JS for short texts (the same digest). */
 async function quickSha256Hex(text: string): Promise<string> {

@@ -26,6 +26,15 @@ export function toBuffer(v: Float32Array): ArrayBuffer {
 }
 
 /**
+ * Whether writing `rows` completes a block (then {@link writeVectorRows} reads the block's tail
+ * rows and seals them, after an await); `meta` is the meta record written with them.
+ */
+export function sealsBlock(meta: MetaRecord, rows: readonly { slot: number }[]): boolean {
+  const { blockRows, nextSlot } = meta;
+  return rows.some((r) => nextSlot >= (Math.floor(r.slot / blockRows) + 1) * blockRows);
+}
+
+/**
  * Puts new rows into the tail and seals every block they complete.
  * Runs inside the caller's readwrite transaction.
  * @param options - `sealAll`: also seal complete blocks no row touched (rebuild)
