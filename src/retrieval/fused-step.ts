@@ -64,7 +64,9 @@ export function rerankJob(
     raw = Float64Array.from(best, ([, s]) => s);
   } else {
     all = [...scores.keys()];
-    raw = Float64Array.from(scores.values());
+    raw = new Float64Array(all.length);
+    let i = 0;
+    for (const v of scores.values()) raw[i++] = v;
   }
   const c = all.length;
   const f = features ? featureRows(all, features) : undefined;

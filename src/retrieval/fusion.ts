@@ -101,10 +101,32 @@ export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): 
     return [...scores].sort(order).slice(0, limit);
   }
   if (limit <= 0) return [];
-  const values = Float64Array.from(scores.values());
+  const values = scratchOf(scores.size);
+  let i = 0;
+  for (const v of scores.values()) values[i++] = v;
   const cut = selectAt(values, values.length - limit);
   if (Number.isNaN(cut)) return [...scores].sort(order).slice(0, limit);
   const top: [string, number][] = [];
   for (const e of scores) if (e[1] >= cut) top.push(e);
   return top.sort(order).slice(0, limit);
+}
+
+/** Reused by {@link ranked}'s selection (one search at a time; nothing kept across calls). */
+let scratch = new Float64Array(1024);
+
+/** A view of `n` scratch values (their contents are left over from earlier calls). */
+function scratchOf(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch.subarray(0, n);
+}
+
+/**
+ * The best score (`-Infinity` for none): the first entry of `ranked(scores, 1)`'s score,
+ * without a copy of the scores.
+ * @param scores - scores by id
+ */
+export function bestScore(scores: Scores): number {
+  let best = -Infinity;
+  for (const v of scores.values()) if (v > best) best = v;
+  return best;
 }

@@ -16,7 +16,7 @@ export type {
 } from './options';
 export type { StandingStageOptions } from './standing';
 import { expandContext } from './context';
-import { normalise, ranked, weightedFusion, type Scores } from './fusion';
+import { bestScore, normalise, ranked, weightedFusion, type Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
 import { Corpus } from './corpus';
 import {
@@ -328,7 +328,7 @@ export class Retriever extends Corpus {
       );
       for (const id of seeds.keys()) pr.delete(id);
       const w = o.links.weight ?? 0.1;
-      const top = ranked(scores, 1)[0]?.[1] ?? 0;
+      const top = scores.size > 0 ? bestScore(scores) : 0;
       for (const [id, p] of normalise(pr, 'max'))
         if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
     }
