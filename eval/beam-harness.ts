@@ -111,17 +111,17 @@ async function evalChat(
   });
   try {
     const { sources, ingestMs } = await store(chat, engine, embedder, a.via);
-    const qvecs = await embedder.embed(chat.questions.map((q) => q.question));
+    // The engine embeds each query itself (through the cached embedder): the dense stage
+    // embeds it without the speakers it names (`dense.stripSpeakers`).
     const maxK = Math.max(...a.ks);
     for (const [ci, [name, retrieval]] of configs.entries()) {
       const t = tallies.get(name)!;
       const own = new RecallTally(a.ks);
       const newer: number[] = [];
-      for (const [qi, q] of chat.questions.entries()) {
+      for (const q of chat.questions) {
         const t1 = performance.now();
         const { results } = await engine.search(q.question, {
           limit: maxK,
-          vector: qvecs[qi]!,
           retrieval,
           reinforce: false,
         });

@@ -144,16 +144,16 @@ async function evalConversation(
   });
   try {
     const sources = await store(conv, engine, embedder, via);
-    const qvecs = await embedder.embed(conv.questions.map((q) => q.question));
+    // The engine embeds each query itself (through the cached embedder): the dense stage
+    // embeds it without the speakers it names (`dense.stripSpeakers`).
     const maxK = Math.max(...ks);
     for (const [name, retrieval] of configs) {
       const tally = tallies.get(name)!;
       const isDefault = name === DEFAULT_ROW;
-      for (const [qi, q] of conv.questions.entries()) {
+      for (const q of conv.questions) {
         const t0 = performance.now();
         const { results } = await engine.search(q.question, {
           limit: maxK,
-          vector: qvecs[qi]!,
           retrieval,
           reinforce: false,
         });

@@ -23,7 +23,7 @@ import { toMemory } from '../memory/record-ops';
 import type { MemoryRecord } from '../store/records';
 import { deepSearch } from '../retrieval/deep-search';
 import { MAX_K } from '../search/topk';
-import { checkRetrievalOptions, hybridSearch } from '../retrieval/engine-search';
+import { checkRetrievalOptions, denseQueryText, hybridSearch } from '../retrieval/engine-search';
 import { checkRewrites, mergeRoundRobin, type RewriteQuery } from '../retrieval/rewrite';
 import { callHook } from '../memory/llm';
 import { EngramError } from '../errors';
@@ -159,17 +159,24 @@ async function searchOnce(
   options: SearchOptions,
 ): Promise<{ results: SearchResult[] }> {
   const c = check(core, query, options ?? {});
-  const vector =
-    options.vector === undefined
-      ? (await core.embed([c.query]))[0]!
-      : core.checkVector(options.vector);
-  await core.ready();
-  const state = core.state;
+  const retrieval = checkRetrievalOptions(options.retrieval);
   const historical = c.asOf !== undefined || c.recordedAsOf !== undefined || c.includeSuperseded;
+  let vector: Float32Array;
+  if (options.vector !== undefined) {
+    vector = core.checkVector(options.vector);
+    await core.ready();
+  } else if (historical || retrieval === false) {
+    vector = (await core.embed([c.query]))[0]!;
+    await core.ready();
+  } else {
+    // The hybrid search embeds the query without the speakers it names (dense.stripSpeakers).
+    await core.ready();
+    vector = (await core.embed([denseQueryText(core.state, c.query, retrieval)]))[0]!;
+  }
+  const state = core.state;
   const current = historical ? undefined : state.scopeMask(c.scope, matchOf(c));
   const allow = current ? current.allow : historicalMask(state, c);
   const trust = trustTable(core.settings.trust, core.store.meta.trust);
-  const retrieval = checkRetrievalOptions(options.retrieval);
   if (!historical && retrieval !== false) {
     const now = core.settings.clock();
     const hits = await hybridSearch(state, {

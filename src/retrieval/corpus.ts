@@ -1,6 +1,7 @@
 // The indexed memories of a retriever: BM25 over memories (a long one as its passages) and
 // over whole episodes, each memory's stage data (time, speaker, episode position, standing
 // kind) and the episode order for neighbours.
+import { withoutSpeakers } from './dense-query';
 import { LexicalIndex, type Bm25Params } from './lexical-index';
 import type { TieOrder } from './fusion';
 import {
@@ -440,6 +441,16 @@ export class Corpus {
    * Whether an indexed memory was said by one of `names` (any case): without one, the speaker
    * boosts would change no score.
    */
+  /**
+   * The text to embed for the dense stage: the query without the names of the speakers it
+   * names (see {@link withoutSpeakers}), the query itself when no memory has a speaker.
+   * @param query - the query text
+   */
+  denseQueryText(query: string): string {
+    if (this.speakers.size === 0) return query;
+    return withoutSpeakers(query, (n) => this.speakers.has(n.toLowerCase()));
+  }
+
   protected speaksAny(names: readonly string[]): boolean {
     if (this.speakers.size === 0) return false;
     return names.some((n) => this.speakers.has(n.toLowerCase()));

@@ -6,7 +6,7 @@ import type { Link } from './ppr';
 import type { MemoryFeatures } from './rerank';
 import { docOf, sameDoc, type LexicalRow } from './lexical-row';
 import { retrieverFromRows, type LoadedLexical } from './loaded-lexical';
-import { DEFAULT_DENSE_PASSAGES } from './options';
+import { DEFAULT_DENSE_PASSAGES, mergeOptions } from './options';
 import { DEFAULT_RETRIEVAL, Retriever, type RetrievalOptions, type SearchPlan } from './retriever';
 import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
@@ -87,6 +87,9 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
       const p = (s as { passages?: unknown }).passages;
       if (p !== undefined && typeof p !== 'boolean')
         throw new EngramError('InvalidArgument', 'retrieval.dense.passages must be a boolean');
+      const strip = (s as { stripSpeakers?: unknown }).stripSpeakers;
+      if (strip !== undefined && typeof strip !== 'boolean')
+        throw new EngramError('InvalidArgument', 'retrieval.dense.stripSpeakers must be a boolean');
     }
     if (k === 'updates' && s) checkUpdateOptions(s);
     if (k === 'standing' && s) checkStandingOptions(s);
@@ -103,6 +106,25 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
  */
 export function syncedRetriever(state: RetrievalState): Retriever {
   return synced(state).retriever;
+}
+
+/**
+ * The text a hybrid search embeds for its query: without the names of the speakers it names
+ * when the dense stage's `stripSpeakers` is on (the default), else the query itself.
+ * @param state - the engine's in-memory state
+ * @param query - the query text
+ * @param options - the search's checked `retrieval` option
+ */
+export function denseQueryText(
+  state: RetrievalState,
+  query: string,
+  options: RetrievalOptions | false,
+): string {
+  if (options === false) return query;
+  const retriever = syncedRetriever(state);
+  const { dense } = mergeOptions(retriever.options, options);
+  if (!dense || dense.stripSpeakers === false) return query;
+  return retriever.denseQueryText(query);
 }
 
 /** The state's retriever and passage vectors, brought up to date (see {@link syncedRetriever}). */

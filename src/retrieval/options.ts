@@ -83,6 +83,14 @@ export interface DenseStageOptions {
    * the first search that uses them (a reopened store embeds them again) and held in memory.
    */
   passages?: boolean;
+  /**
+   * Embed the query without the names of the speakers it names (default true): "What do
+   * Melanie's kids like?" is embedded as "What do kids like?" when a memory was said by
+   * Melanie. A name weighs heavily in the embedding and every turn that addresses that person
+   * carries it; the speaker boosts of the lexical stage favour the named speaker's memories.
+   * Applies when the engine embeds the query (not to a `vector` given to `search`).
+   */
+  stripSpeakers?: boolean;
 }
 
 /** Whether the dense stage scores long memories by their passages unless told. */

@@ -29,6 +29,19 @@ export interface QueryOptions {
 }
 
 /**
+ * Capitalised words inside a sentence (not its first word), taken as names, without a
+ * possessive "'s"; question words left out.
+ * @param text - the query
+ * @example
+ * queryNames("What do Melanie's kids like?") // ['Melanie']
+ */
+export function queryNames(text: string): string[] {
+  return [...text.matchAll(/(?<=\S\s+)(\p{Lu}[\p{L}'’]*)/gu)]
+    .map((m) => m[1]!.replace(/['’]s?$/u, ''))
+    .filter((w) => !QUESTION_WORDS.has(w.toLowerCase()));
+}
+
+/**
  * Turns a question into weighted lexical terms, names and time windows.
  * @param text - the query
  * @param now - reference time for relative expressions (ms since epoch)
@@ -43,9 +56,7 @@ export function processQuery(
   options: QueryOptions = {},
 ): ProcessedQuery {
   const nameWeight = options.nameWeight ?? 1;
-  const names = [...text.matchAll(/(?<=\S\s+)(\p{Lu}[\p{L}'’]*)/gu)]
-    .map((m) => m[1]!.replace(/['’]s?$/u, ''))
-    .filter((w) => !QUESTION_WORDS.has(w.toLowerCase()));
+  const names = queryNames(text);
   const nameTerms = new Set(names.flatMap((n) => terms(n)));
   const weights = new Map<string, number>();
   for (const t of terms(text, QUESTION_WORDS))
