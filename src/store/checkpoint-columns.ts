@@ -51,10 +51,21 @@ const INFO: TableSchema = {
 /** Magic number at the start of the bytes ("ENGC"). */
 const MAGIC = 0x434e4745;
 
+/**
+ * Layout of the bytes after the magic number. 1: every lexical row's memory id as a string
+ * (again), term ids and counts as u32. 2 (written since): a lexical row's memory id as the
+ * number of that memory in `memories` (ids stored once), term ids as u16 while the dictionary
+ * fits and counts as u8 while every count does. Both are read.
+ */
+export type ColumnsLayout = 1 | 2;
+
+/** A lexical row's memory index when its id is not among the memories' (layout 2). */
+const NOT_A_MEMORY = 0xffffffff;
+
 /** A typed-array column as laid out in the bytes. */
 interface Section {
   name: string;
-  type: 'f64' | 'u32' | 'u8';
+  type: 'f64' | 'u32' | 'u16' | 'u8';
   /** Byte offset from the start of the bytes (a multiple of 8), and element count. */
   offset: number;
   length: number;
@@ -68,7 +79,7 @@ interface Directory {
   sections: Section[];
 }
 
-type Typed = Float64Array | Uint32Array | Uint8Array;
+type Typed = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 
 /** Collects columns while encoding. */
 class Writer {
@@ -227,6 +238,7 @@ function* encodeLexical(
   w: Writer,
   rows: readonly LexicalRow[],
   slice: number,
+  memories: readonly MemoryRecord[] | undefined,
 ): Generator<void, number> {
   const dict = new Map<string, number>();
   const fit: LexicalRow[] = [];
@@ -242,6 +254,7 @@ function* encodeLexical(
     if (id === undefined) dict.set(t, (id = dict.size));
     return id;
   };
+  const made: [key: string, start: Uint32Array, ids: Uint32Array, counts: Uint32Array][] = [];
   function* pairs(key: 'terms' | 'dates'): Generator<void, void> {
     const total = fit.reduce((s, r) => s + r[key].length, 0);
     const ids = new Uint32Array(total);
@@ -257,12 +270,19 @@ function* encodeLexical(
       }
     }
     start[fit.length] = j;
-    w.add(`lexical.${key}.start`, start);
-    w.add(`lexical.${key}.ids`, ids);
-    w.add(`lexical.${key}.counts`, counts);
+    made.push([key, start, ids, counts]);
   }
   yield* pairs('terms');
   yield* pairs('dates');
+  // Layout 2: the narrowest type that holds them all (the dictionary is complete only now).
+  for (const [key, start, ids, counts] of made) {
+    w.add(`lexical.${key}.start`, start);
+    if (memories && dict.size <= 0x10000) w.add(`lexical.${key}.ids16`, Uint16Array.from(ids));
+    else w.add(`lexical.${key}.ids`, ids);
+    if (memories && counts.every((c) => c < 0x100))
+      w.add(`lexical.${key}.counts8`, Uint8Array.from(counts));
+    else w.add(`lexical.${key}.counts`, counts);
+  }
   // passages: per row its first passage (no passages: start = end, and `hasPassages` 0).
   const hasPassages = new Uint8Array(fit.length);
   const pStart = new Uint32Array(fit.length + 1);
@@ -295,7 +315,17 @@ function* encodeLexical(
     'lexical.v',
     Uint32Array.from(fit, (r) => r.v),
   );
-  w.columns['lexical.id'] = fit.map((r) => r.id);
+  if (memories) {
+    // Layout 2: the memory's number in `memories`; the id itself only for a row of none.
+    const at = new Map<unknown, number>();
+    memories.forEach((m, i) => {
+      if (typeof m.id === 'string' && !at.has(m.id)) at.set(m.id, i);
+    });
+    const memoryAt = Uint32Array.from(fit, (r) => at.get(r.id) ?? NOT_A_MEMORY);
+    w.add('lexical.memoryAt', memoryAt);
+    if (memoryAt.includes(NOT_A_MEMORY))
+      w.columns['lexical.id'] = fit.map((r, i) => (memoryAt[i] === NOT_A_MEMORY ? r.id : 0));
+  } else w.columns['lexical.id'] = fit.map((r) => r.id);
   w.columns['lexical.dict'] = [...dict.keys()];
   w.columns['lexical.raw'] = raw;
   yield* encodeTable(
@@ -309,19 +339,23 @@ function* encodeLexical(
 }
 
 /** The lexical rows held in columns, as columns (see `lexical-columns.ts`). */
-function decodeLexical(r: Reader, n: number): LexicalColumns {
+function decodeLexical(r: Reader, n: number, memoryIds: unknown[] | undefined): LexicalColumns {
   const pairs = (key: 'terms' | 'dates'): TermPairs => {
-    const ids = r.u32(`lexical.${key}.ids`);
+    const ids = r.has(`lexical.${key}.ids16`)
+      ? r.u16(`lexical.${key}.ids16`)
+      : r.u32(`lexical.${key}.ids`);
     return {
       start: r.u32(`lexical.${key}.start`, n + 1),
       ids,
-      counts: r.u32(`lexical.${key}.counts`, ids.length),
+      counts: r.has(`lexical.${key}.counts8`)
+        ? r.u8(`lexical.${key}.counts8`, ids.length)
+        : r.u32(`lexical.${key}.counts`, ids.length),
     };
   };
   const columns: LexicalColumns = {
     n,
     dict: (r.column('lexical.dict') ?? []) as string[],
-    ids: (r.column('lexical.id', n) ?? []) as string[],
+    ids: lexicalIds(r, n, memoryIds),
     v: r.u32('lexical.v', n),
     terms: pairs('terms'),
     dates: pairs('dates'),
@@ -335,6 +369,23 @@ function decodeLexical(r: Reader, n: number): LexicalColumns {
   };
   checkColumns(columns);
   return columns;
+}
+
+/**
+ * The memory id of each lexical row: layout 1 holds them as strings; layout 2 as the memory's
+ * number in `memories` (the id string shared with that record), a string only for a row of none.
+ */
+function lexicalIds(r: Reader, n: number, memoryIds: unknown[] | undefined): string[] {
+  const own = r.column('lexical.id', n);
+  if (!r.has('lexical.memoryAt')) return (own ?? []) as string[];
+  const at = r.u32('lexical.memoryAt', n);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const id = at[i] === NOT_A_MEMORY ? own?.[i] : memoryIds?.[at[i]!];
+    if (typeof id !== 'string') throw new Error('a lexical row names no memory');
+    out[i] = id;
+  }
+  return out;
 }
 
 /** Lexical rows back, in the order they were encoded: `total` rows, `columns` and the raw ones. */
@@ -354,9 +405,14 @@ function joinRows(
  * The checkpoint's records as bytes (format 3).
  * @param seq - log position, written into the bytes (and checked against the head on reading)
  * @param data - the records
+ * @param layout - 2 (the default); 1 (as written before: tests and benches)
  */
-export function encodeColumns(seq: number, data: CheckpointData): Uint8Array<ArrayBuffer> {
-  const steps = encodeColumnSteps(seq, data, Infinity);
+export function encodeColumns(
+  seq: number,
+  data: CheckpointData,
+  layout: ColumnsLayout = 2,
+): Uint8Array<ArrayBuffer> {
+  const steps = encodeColumnSteps(seq, data, Infinity, layout);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -370,18 +426,25 @@ export function encodeColumns(seq: number, data: CheckpointData): Uint8Array<Arr
  * @param seq - log position, written into the bytes
  * @param data - the records
  * @param slice - records per step
+ * @param layout - 2 (the default); 1 (as written before: tests and benches)
  * @returns (as the generator's value) the bytes
  */
 export function* encodeColumnSteps(
   seq: number,
   data: CheckpointData,
   slice: number,
+  layout: ColumnsLayout = 2,
 ): Generator<void, Uint8Array<ArrayBuffer>> {
   const w = new Writer();
   yield* encodeTable(w, 'memories', data.memories, MEMORY, slice);
   yield* encodeTable(w, 'versions', data.versions, MEMORY, slice);
   yield* encodeTable(w, 'links', data.links, LINK, slice);
-  const lexicalColumns = yield* encodeLexical(w, data.lexical, slice);
+  const lexicalColumns = yield* encodeLexical(
+    w,
+    data.lexical,
+    slice,
+    layout === 2 ? data.memories : undefined,
+  );
   const counts = {
     memories: data.memories.length,
     versions: data.versions.length,
@@ -393,7 +456,14 @@ export function* encodeColumnSteps(
   const sections: Section[] = [];
   let at = 0;
   for (const { name, data: a } of w.arrays) {
-    const type = a instanceof Float64Array ? 'f64' : a instanceof Uint32Array ? 'u32' : 'u8';
+    const type =
+      a instanceof Float64Array
+        ? 'f64'
+        : a instanceof Uint32Array
+          ? 'u32'
+          : a instanceof Uint16Array
+            ? 'u16'
+            : 'u8';
     sections.push({ name, type, offset: at, length: a.length });
     at += Math.ceil(a.byteLength / 8) * 8;
   }
@@ -403,7 +473,7 @@ export function* encodeColumnSteps(
   const out = new Uint8Array(base + at);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
-  view.setUint32(4, 1, true);
+  view.setUint32(4, layout, true);
   view.setUint32(8, json.length, true);
   out.set(json, 12);
   w.arrays.forEach(({ data: a }, i) => {
@@ -463,11 +533,18 @@ class Reader {
     const s = this.byName.get(name);
     if (!s || s.type !== type || (length !== undefined && s.length !== length))
       throw new Error(`column ${name} is missing or of the wrong size`);
-    const size = type === 'f64' ? 8 : type === 'u32' ? 4 : 1;
+    const size = type === 'f64' ? 8 : type === 'u32' ? 4 : type === 'u16' ? 2 : 1;
     const start = this.bytes.byteOffset + this.base + s.offset;
     if (this.base + s.offset + s.length * size > this.bytes.length)
       throw new Error(`column ${name} runs past the end`);
-    const C = type === 'f64' ? Float64Array : type === 'u32' ? Uint32Array : Uint8Array;
+    const C =
+      type === 'f64'
+        ? Float64Array
+        : type === 'u32'
+          ? Uint32Array
+          : type === 'u16'
+            ? Uint16Array
+            : Uint8Array;
     return new C(this.bytes.buffer, start, s.length);
   }
   f64(name: string, length?: number): Float64Array {
@@ -475,6 +552,12 @@ class Reader {
   }
   u32(name: string, length?: number): Uint32Array {
     return this.typed(name, 'u32', length) as Uint32Array;
+  }
+  u16(name: string, length?: number): Uint16Array {
+    return this.typed(name, 'u16', length) as Uint16Array;
+  }
+  has(name: string): boolean {
+    return this.byName.has(name);
   }
   u8(name: string, length?: number): Uint8Array {
     return this.typed(name, 'u8', length) as Uint8Array;
@@ -514,14 +597,20 @@ export function decodeColumns(
 } {
   if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 12 || view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== 1)
+  if (bytes.length < 12 || view.getUint32(0, true) !== MAGIC)
     throw new Error('not checkpoint columns');
+  const layout = view.getUint32(4, true);
+  if (layout !== 1 && layout !== 2) throw new Error(`checkpoint columns of layout ${layout}`);
   const len = view.getUint32(8, true);
   if (12 + len > bytes.length) throw new Error('directory runs past the end');
   const dir = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len))) as Directory;
   const r = new Reader(bytes, Math.ceil((12 + len) / 8) * 8, dir);
   const c = dir.counts;
-  const lexicalColumns = decodeLexical(r, c.lexicalColumns!);
+  const lexicalColumns = decodeLexical(
+    r,
+    c.lexicalColumns!,
+    layout === 2 ? r.column('memories.id', c.memories!) : undefined,
+  );
   const raw = (r.column('lexical.raw') ?? []) as [number, LexicalRow][];
   if (raw.length + lexicalColumns.n !== c.lexical) throw new Error('lexical row counts differ');
   return {

@@ -7,8 +7,10 @@ import type { DocInfo, LexicalRow } from './records';
 /** Per row, a run of `[term id, count]` pairs: row `i` holds `ids[start[i]..start[i + 1])`. */
 export interface TermPairs {
   start: Uint32Array;
-  ids: Uint32Array;
-  counts: Uint32Array;
+  /** u16 where the dictionary fits (checkpoint layout 2). */
+  ids: Uint16Array | Uint32Array;
+  /** u8 where every count fits (checkpoint layout 2). */
+  counts: Uint8Array | Uint32Array;
 }
 
 /** Lexical rows in columns (see `checkpoint-columns.ts`, which writes and reads them). */

@@ -90,6 +90,46 @@ test('columns decode to exactly the records encoded (odd fields and rows include
   expect(decodeColumns(encodeColumns(0, empty)).data).toEqual(empty);
 });
 
+test('layout 2 stores each memory id once and narrow term columns; layout 1 (written before) is still read', () => {
+  const data = sample();
+  // A columnar row of no memory (its id kept as a string) and a count past a byte (u32 counts).
+  data.lexical.push({
+    id: 'no-such-memory',
+    v: 3,
+    terms: [['many', 300]],
+    dates: [],
+    info: { order: 2, seq: 3, mentionsTime: false },
+  });
+  const now = encodeColumns(7, data);
+  const before = encodeColumns(7, data, 1);
+  expect(new DataView(now.buffer).getUint32(4, true)).toBe(2);
+  expect(new DataView(before.buffer).getUint32(4, true)).toBe(1);
+  expect(decodeColumns(now).data).toEqual(data);
+  expect(decodeColumns(before).data).toEqual(data);
+  expect(decodeColumns(now, true).data.lexicalColumns!.ids).toEqual(
+    decodeColumns(before, true).data.lexicalColumns!.ids,
+  );
+  // Without the odd rows: every id a memory's, every count a byte, the dictionary u16.
+  const plain = sample();
+  plain.lexical = plain.lexical.filter((r) => r.id !== 'odd');
+  const small = encodeColumns(7, plain);
+  const big = encodeColumns(7, plain, 1);
+  const cols = decodeColumns(small, true).data.lexicalColumns!;
+  expect(cols.terms.ids).toBeInstanceOf(Uint16Array);
+  expect(cols.terms.counts).toBeInstanceOf(Uint8Array);
+  expect(decodeColumns(small).data).toEqual(plain);
+  expect(small.length).toBeLessThan(big.length);
+  // A memory number past the memories is refused (opening falls back to the records).
+  const len = new DataView(small.buffer).getUint32(8, true);
+  const dir = JSON.parse(new TextDecoder().decode(small.subarray(12, 12 + len))) as {
+    sections: { name: string; offset: number }[];
+  };
+  const at = dir.sections.find((x) => x.name === 'lexical.memoryAt')!;
+  const bad = small.slice();
+  new DataView(bad.buffer).setUint32(Math.ceil((12 + len) / 8) * 8 + at.offset, 1e6, true);
+  expect(() => decodeColumns(bad)).toThrow(/names no memory/);
+});
+
 test('a format-3 checkpoint is read back; damaged, torn or misplaced ones are refused', async () => {
   const data = sample();
   const { head, chunks } = await encodeCheckpoint(7, data);

@@ -90,7 +90,7 @@ test('a checkpoint written at close is read at open; later events are caught up;
   expect(erased).toEqual({ found: false, checkpoints: 0 });
 });
 
-test('a store whose checkpoint is of the older format (JSON text) opens from it, then gets a columnar one; a damaged one falls back to the records', async () => {
+test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 2; a damaged one falls back to the records', async () => {
   const page = await openPage();
   const r = await page.evaluate(
     async ({ path }) => {
@@ -143,6 +143,30 @@ test('a store whose checkpoint is of the older format (JSON text) opens from it,
       const after = await reads(e2);
       await e2.close(); // a checkpoint is due: written in the new format
       const rewritten = (await head()).format;
+      const layout = async () => {
+        const db = await openDB(name);
+        try {
+          return new DataView((await db.get('checkpoints', 0)) as ArrayBuffer).getUint32(4, true);
+        } finally {
+          db.close();
+        }
+      };
+      const layoutNow = await layout();
+      // Columns as written before layout 2 (each lexical row's memory id again, u32 terms).
+      const db1 = await openDB<import('../../src/store/schema').EngramDB>(name);
+      await io.writeCheckpoint(db1, undefined, 3, {}, 1);
+      db1.close();
+      const layoutOld = await layout();
+      const logs1: string[] = [];
+      const e1 = await f.openEngine(name, {
+        checkpoint: { minMemories: 1, minEvents: 1e9 },
+        log: (m: string) => logs1.push(m),
+      });
+      const fromLayout1 = {
+        used: logs1.some((l) => l.includes('opened from the checkpoint')),
+        ...(await reads(e1)),
+      };
+      await e1.close();
       // A damaged columnar checkpoint: opening does not use it and reads the records.
       const raw = await openDB(name);
       const chunk = new Uint8Array((await raw.get('checkpoints', 0)) as ArrayBuffer);
@@ -160,7 +184,18 @@ test('a store whose checkpoint is of the older format (JSON text) opens from it,
         ...(await reads(e3)),
       };
       await e3.close();
-      return { before, written, old, fromOld, after, rewritten, damaged };
+      return {
+        before,
+        written,
+        old,
+        fromOld,
+        after,
+        rewritten,
+        layoutNow,
+        layoutOld,
+        fromLayout1,
+        damaged,
+      };
     },
     { path: FIXTURE },
   );
@@ -170,6 +205,10 @@ test('a store whose checkpoint is of the older format (JSON text) opens from it,
   expect(r.fromOld.all).toEqual(r.before.all);
   expect(r.fromOld.search).toEqual(r.before.search);
   expect(r.rewritten).toBe(3);
+  expect([r.layoutNow, r.layoutOld]).toEqual([2, 1]);
+  expect(r.fromLayout1.used).toBe(true);
+  expect(r.fromLayout1.all).toEqual(r.after.all);
+  expect(r.fromLayout1.search).toEqual(r.after.search);
   expect(r.damaged.used).toBe(false);
   expect(r.damaged.told).toEqual([
     'engram: the stored checkpoint is not used: checkpoint does not match its hash',
