@@ -357,10 +357,10 @@ export class Corpus {
     );
     if (this.passageCount.size === 0) return byKey;
     const out = new Map<string, number>();
-    for (const [k, s] of byKey) {
+    byKey.forEach((s, k) => {
       const id = memoryOfKey(k);
       if (s > (out.get(id) ?? -Infinity)) out.set(id, s);
-    }
+    });
     return out;
   }
 

@@ -17,7 +17,7 @@ export type Normalisation = 'max' | 'minmax' | 'none';
 export function normalise(scores: Scores, how: Normalisation = 'max'): Scores {
   const scale = scaler(scores, how);
   const out: Scores = new Map();
-  for (const [id, s] of scores) out.set(id, scale(s));
+  scores.forEach((s, id) => out.set(id, scale(s)));
   return out;
 }
 
@@ -57,7 +57,9 @@ export function weightedFusion(inputs: readonly FusionInput[]): Scores {
     if (w === 0) continue;
     // As `normalise` would scale them, without the intermediate map (one per list per search).
     const scale = scaler(inp.scores, inp.normalise ?? 'max');
-    for (const [id, s] of inp.scores) out.set(id, (out.get(id) ?? 0) + w * scale(s));
+    // (`forEach`, here and in the per-candidate loops of the stages: no [id, score] array made
+    // per entry, as a `for … of` over the map may.)
+    inp.scores.forEach((s, id) => out.set(id, (out.get(id) ?? 0) + w * scale(s)));
   }
   return out;
 }
@@ -107,7 +109,9 @@ export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): 
   const cut = selectAt(values, values.length - limit);
   if (Number.isNaN(cut)) return [...scores].sort(order).slice(0, limit);
   const top: [string, number][] = [];
-  for (const e of scores) if (e[1] >= cut) top.push(e);
+  scores.forEach((s, id) => {
+    if (s >= cut) top.push([id, s]);
+  });
   return top.sort(order).slice(0, limit);
 }
 

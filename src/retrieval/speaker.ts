@@ -26,10 +26,10 @@ export function boostSpeakers(
 ): Scores {
   if (!(boost > 0) || names.length === 0) return out;
   const named = new Set(names.map((n) => n.toLowerCase()));
-  for (const [id, s] of scores) {
+  scores.forEach((s, id) => {
     const sp = speakerOf(id);
     if (sp !== undefined && named.has(sp)) out.set(id, s * (1 + boost));
-  }
+  });
   return out;
 }
 
