@@ -21,8 +21,13 @@ export function normalise(scores: Scores, how: Normalisation = 'max'): Scores {
   return out;
 }
 
-/** How {@link normalise} scales each score of `scores` (their min and max taken once). */
-function scaler(scores: Scores, how: Normalisation): (s: number) => number {
+/**
+ * How {@link normalise} scales each score of `scores` (their min and max taken once): the same
+ * arithmetic, for a caller that scales only the scores it looks up.
+ * @param scores - raw scores
+ * @param how - the scaling
+ */
+export function scaler(scores: Scores, how: Normalisation): (s: number) => number {
   if (how === 'none') return (s) => s;
   let lo = Infinity;
   let hi = -Infinity;

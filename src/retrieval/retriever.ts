@@ -16,7 +16,7 @@ export type {
 } from './options';
 export type { StandingStageOptions } from './standing';
 import { expandContext } from './context';
-import { bestScore, normalise, ranked, weightedFusion, type Scores } from './fusion';
+import { bestScore, normalise, ranked, scaler, weightedFusion, type Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
 import { Corpus } from './corpus';
 import {
@@ -250,16 +250,19 @@ export class Retriever extends Corpus {
       const add = o.episode.additive ?? 0;
       this.refreshEpisodes();
       const pool = (o.lexical && o.lexical.pool) || DEFAULT_LEXICAL_POOL;
-      const ep = normalise(this.episodeIndex.topScores(q.terms, pool), 'max');
+      // Scaled as `normalise(…, 'max')` would, when looked up (no normalised copy made).
+      const ep = this.episodeIndex.topScores(q.terms, pool);
+      const scale = scaler(ep, 'max');
       if (add > 0) {
         for (const [e, v] of ep)
           for (const id of this.episodes.get(e) ?? [])
-            if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + add * v);
+            if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + add * scale(v));
       }
       if (w > 0)
         scores.forEach((s, id) => {
           const e = this.info.get(id)?.episode;
-          const v = e === undefined ? 0 : (ep.get(e) ?? 0);
+          const raw = e === undefined ? undefined : ep.get(e);
+          const v = raw === undefined ? 0 : scale(raw);
           scores.set(id, s * (1 + w * v));
         });
     }
