@@ -42,6 +42,21 @@ describe('scale: operation counts as the store grows 10×', () => {
     expect(big.candidates).toBeLessThan(1000);
   });
 
+  it('the rerank kernel is given its pool only, not every candidate (2,000 → 20,000 memories)', () => {
+    const sizes = [2000, 20000].map((n) => {
+      const r = retrieverOf(n);
+      const plan = r.plan('zebra in the garden', 10, {
+        features: () => ({ retention: 1, trust: 1 }),
+      });
+      return { candidates: plan.scores.size, job: plan.job?.ids.length ?? -1 };
+    });
+    for (const { candidates, job } of sizes) {
+      expect(candidates).toBeGreaterThanOrEqual(400);
+      // The default rerank pool (100): the kernel keeps no more, so no more are sorted or sent.
+      expect(job).toBe(100);
+    }
+  });
+
   it('once the pool is closed, held documents that cannot reach it are looked up no more', () => {
     // 'garden' in every other memory (read in full: the rare 'zebra' fills no pool of 400),
     // then a light 'note' term in all: its bound cannot lift a memory outside the 400 best, and
