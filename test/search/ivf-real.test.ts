@@ -7,7 +7,7 @@
 // beside this file from another, it would embed LoCoMo a second time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { noisy } from '../../bench/vector-sets';
 import { createVectorIndex } from '../../src/engine/vector-index-factory';
 import { DEFAULT_NPROBE, indexFootprint } from '../../src/search/index-mode';
@@ -40,6 +40,12 @@ const dim = 512;
 const n = 100_000;
 const nq = 200;
 let shared: { rows: Float32Array; queries: Float32Array; truth: SearchHits[] } | undefined;
+
+// The Node project runs files one after another in a worker process: let the next file have
+// the memory back.
+afterAll(() => {
+  shared = undefined;
+});
 
 /** The 100k noisy rows, the questions and the exact top-10 (computed once for both tests). */
 async function realSet() {
