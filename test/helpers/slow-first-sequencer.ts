@@ -8,13 +8,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * Test files by their duration in a clean-clone CI run (ci20, seconds, hooks included), slowest
  * first. ivf-real's own tests took 57 s, and on a clean clone its import first embeds LoCoMo
  * (bench/locomo-vectors.ts, about a minute); started second, beside bench.test.ts, it left
- * `npm run bench` past its 170 s limit on a loaded machine, so it starts after the three builds.
+ * `npm run bench` (bench.test's first test) past its 170 s limit on a loaded machine, so it
+ * starts third, once commands.test.ts ends (ci27: at 99 s, `npm run bench` ended at 50 s).
+ * (Fourth, ci27: it began when bench.test.ts ended at 164 s and ran to 323 s, 70 s of embedding
+ * and 89 s of tests, while the other worker ran bench-diagnostics and then every small file.)
  */
 const SLOWEST = [
   'test/build/bench.test.ts', // 138
   'test/build/commands.test.ts', // 97
-  'test/build/bench-diagnostics.test.ts', // 96
   'test/search/ivf-real.test.ts', // 57 + ≈ 60 embedding on import
+  'test/build/bench-diagnostics.test.ts', // 96
   // Browser files: ci24 (clean-clone CI, 2 Dec, before the page side was prebuilt:
   // test/helpers/page-bundle.ts, which takes about the same per page from every file).
   'test/build/built-package.browser.test.ts', // 143
