@@ -438,10 +438,6 @@ export class Corpus {
   }
 
   /**
-   * Whether an indexed memory was said by one of `names` (any case): without one, the speaker
-   * boosts would change no score.
-   */
-  /**
    * The text to embed for the dense stage: the query without the names of the speakers it
    * names (see {@link withoutSpeakers}), the query itself when no memory has a speaker.
    * @param query - the query text
@@ -451,6 +447,10 @@ export class Corpus {
     return withoutSpeakers(query, (n) => this.speakers.has(n.toLowerCase()));
   }
 
+  /**
+   * Whether an indexed memory was said by one of `names` (any case): without one, the speaker
+   * boosts would change no score.
+   */
   protected speaksAny(names: readonly string[]): boolean {
     if (this.speakers.size === 0) return false;
     return names.some((n) => this.speakers.has(n.toLowerCase()));
