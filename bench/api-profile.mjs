@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 10_000);
 const nq = flags.number('queries', 50);
 const rounds = flags.number('rounds', 3);

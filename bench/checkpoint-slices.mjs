@@ -6,7 +6,7 @@
 // bench/RESULTS.md ("The idle checkpoint in slices").
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const memories = flags.number('memories', 20000);
 const runs = flags.number('runs', 1);
 const slices = flags.text('slices', '0,1000000000,1000').split(',').map(Number);

@@ -22,7 +22,7 @@ import { callPage, openBenchPage, parseFlags } from './launch.mjs';
 
 // Not bench/launch.mjs's startBench: this needs a fixed origin (IndexedDB belongs to
 // scheme://host:port, and the filled store is reused) and a new Chromium per run on one profile.
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const memories = flags.number('memories', 100000);
 const dim = flags.number('dim', 512);
 const runs = flags.number('runs', 3);

@@ -4,7 +4,7 @@
 // each figure as encrypted / unencrypted (median over runs). See bench/RESULTS.md.
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const memories = flags.number('memories', 2000);
 const searches = flags.number('searches', 100);
 const runs = flags.number('runs', 2);

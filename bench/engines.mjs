@@ -5,7 +5,8 @@
 // Engram's CPU paths, a plain JS loop and peer libraries in one headless Chromium page, on
 // the same vectors and queries (bench/engines-page.ts); then end to end through the public API
 // (bench/e2e-page.ts): Engram.open with its Worker and the offline model, a store of --e2e-n
-// memories. Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}}.
+// memories. Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}} (`--json` is
+// accepted for symmetry with the other drivers and changes nothing).
 // `real-*` sets need ../shared/data/locomo (skipped with a note where it is absent).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { cpus } from 'node:os';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 import { workerHeapBytes } from './worker-heap.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const sizes = flags.list('sizes', '10000,100000').map(Number);
 const batches = flags.list('batches', '1,16').map(Number);
 const budgetMs = flags.number('budget', 1500);

@@ -72,7 +72,10 @@ export function swiftShaderVulkanEnv() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
-  const out = parseFlags(process.argv.slice(2)).text('out', '.gpu/engram-device.mjs');
+  const out = parseFlags(process.argv.slice(2), import.meta.url).text(
+    'out',
+    '.gpu/engram-device.mjs',
+  );
   await buildDeviceBundle(out);
   console.log(`wrote ${out}`);
 }

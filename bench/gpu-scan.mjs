@@ -7,7 +7,7 @@
 import { execSync } from 'node:child_process';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const options = {
   n: flags.number('n', 100_000),
   dim: flags.number('dim', 384),

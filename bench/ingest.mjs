@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 384);
 const rounds = flags.number('rounds', 2);
 const counts = flags.list('instances', '1,2').map(Number);

@@ -1,8 +1,10 @@
 // Shared by the benchmark drivers (bench/*.mjs): one Vite dev server on 127.0.0.1
 // serving the repo, one headless Chromium (WebGPU on; SwiftShader where there is no GPU),
 // the `--name=value` flags, and calling an export of a bench page module.
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
@@ -13,10 +15,15 @@ export function loadAverages() {
 }
 
 /**
- * Reads `--name=value` flags (and bare `--name` switches) from an argv list.
+ * Reads `--name=value` flags (and bare `--name` switches) from an argv list. `--help` prints the
+ * driver's usage (its opening comment) and exits; a flag the driver does not know exits with
+ * code 2 and names it, so a typo cannot start a long run on defaults.
  * @param {string[]} argv - arguments after the script name
+ * @param {string} [driverUrl] - the driver's `import.meta.url`: its opening comment is the usage,
+ *   and the flags it names there or reads (`flags.text('name', …)`) are the known ones
  */
-export function parseFlags(argv) {
+export function parseFlags(argv, driverUrl) {
+  if (driverUrl) checkFlags(argv, fileURLToPath(driverUrl));
   const value = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   return {
     /** The flag's text, or `fallback`. */
@@ -28,6 +35,37 @@ export function parseFlags(argv) {
     /** True when `--name` is given. */
     has: (name) => argv.includes(`--${name}`),
   };
+}
+
+/**
+ * `--help`: prints the driver's opening comment and exits. An unknown `--flag`: exits with code 2.
+ * The known flags are those the usage names and the names the driver passes to a call.
+ * @param {string[]} argv - arguments after the script name
+ * @param {string} file - the driver's path
+ */
+function checkFlags(argv, file) {
+  const source = readFileSync(file, 'utf8');
+  const usage = source
+    .split('\n')
+    .filter((_, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('//')))
+    .map((l) => l.replace(/^\/\/ ?/, ''))
+    .join('\n');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const known = new Set([
+    ...[...usage.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]),
+    ...[...source.matchAll(/\(\s*'([a-z][a-z0-9-]*)'/g)].map((m) => m[1]),
+  ]);
+  const unknown = argv
+    .filter((a) => a.startsWith('--') && a !== '--')
+    .map((a) => a.slice(2).split('=')[0])
+    .filter((name) => !known.has(name));
+  if (unknown.length) {
+    console.error(`unknown flag ${unknown.map((n) => `--${n}`).join(', ')}; usage:\n${usage}`);
+    process.exit(2);
+  }
 }
 
 /**

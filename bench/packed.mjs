@@ -4,7 +4,7 @@
 // each way first in turn, in one page of headless Chromium. See bench/RESULTS.md.
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const trips = flags.number('trips', 1000);
 const rounds = flags.number('rounds', 4);
 const block = flags.number('block', 50);

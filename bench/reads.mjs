@@ -4,7 +4,7 @@
 // finish while another holder keeps the store's write lock. See bench/RESULTS.md.
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const memories = flags.number('memories', 3000);
 const searches = flags.number('searches', 300);
 const runs = flags.number('runs', 2);

@@ -5,7 +5,7 @@
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 10000);
 const { texts, queries } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
 const pct = (sorted, p) =>

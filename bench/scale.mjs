@@ -8,7 +8,7 @@
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const sizes = flags.list('sizes', '1000,10000').map(Number);
 const searches = flags.number('searches', 200);
 const adds = flags.number('adds', 100);

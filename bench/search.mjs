@@ -4,7 +4,7 @@
 // WebGPU kernel, the CPU twin and the backend 'auto' picks, side by side.
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const list = (name, fallback) => flags.list(name, fallback).map(Number);
 const json = flags.has('json');
 const sizes = list('sizes', '10000,100000');

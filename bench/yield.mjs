@@ -4,7 +4,7 @@
 // bench/RESULTS.md ("Giving the thread back").
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 1000);
 const sliceMs = flags.number('slice-ms', 2);
 const runs = flags.number('runs', 2);
