@@ -45,9 +45,10 @@ export function parseFlags(argv, driverUrl) {
  */
 function checkFlags(argv, file) {
   const source = readFileSync(file, 'utf8');
-  const usage = source
-    .split('\n')
-    .filter((_, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('//')))
+  const lines = source.split('\n');
+  const end = lines.findIndex((l) => !l.startsWith('//'));
+  const usage = lines
+    .slice(0, end < 0 ? lines.length : end)
     .map((l) => l.replace(/^\/\/ ?/, ''))
     .join('\n');
   if (argv.includes('--help') || argv.includes('-h')) {

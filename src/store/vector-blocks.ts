@@ -30,8 +30,12 @@ export function toBuffer(v: Float32Array): ArrayBuffer {
  * rows and seals them, after an await); `meta` is the meta record written with them.
  */
 export function sealsBlock(meta: MetaRecord, rows: readonly { slot: number }[]): boolean {
-  const { blockRows, nextSlot } = meta;
-  return rows.some((r) => nextSlot >= (Math.floor(r.slot / blockRows) + 1) * blockRows);
+  return rows.some((r) => blockComplete(meta, Math.floor(r.slot / meta.blockRows)));
+}
+
+/** Whether every slot of `block` is below the next free slot (the block can be sealed). */
+function blockComplete(meta: MetaRecord, block: number): boolean {
+  return (block + 1) * meta.blockRows <= meta.nextSlot;
 }
 
 /**
@@ -54,11 +58,11 @@ export async function writeVectorRows(
     puts.push(tail.put(bytes, slot));
     touched.add(Math.floor(slot / blockRows));
   }
-  if (options.sealAll) for (let b = 0; (b + 1) * blockRows <= meta.nextSlot; b++) touched.add(b);
+  if (options.sealAll) for (let b = 0; blockComplete(meta, b); b++) touched.add(b);
   for (const block of touched) {
+    if (!blockComplete(meta, block)) continue;
     const first = block * blockRows;
     const last = first + blockRows - 1;
-    if (meta.nextSlot <= last) continue; // block not complete yet
     const range = IDBKeyRange.bound(first, last);
     const [keys, values] = await Promise.all([tail.getAllKeys(range), tail.getAll(range)]);
     const data = new Uint8Array(blockRows * size);
