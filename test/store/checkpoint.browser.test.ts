@@ -133,12 +133,17 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       await io.writeCheckpoint(db, undefined, 2);
       db.close();
       const old = (await head()).format;
-      const logs: string[] = [];
-      const e2 = await f.openEngine(name, { checkpoint, log: (m: string) => logs.push(m) });
-      const fromOld = {
-        used: logs.some((l) => l.includes('opened from the checkpoint')),
-        ...(await reads(e2)),
+      // Opens the store with its log lines kept: `used` tells whether it opened from the checkpoint.
+      const openLogged = async (options: {
+        checkpoint: { minMemories: number; minEvents: number };
+      }) => {
+        const logs: string[] = [];
+        const engine = await f.openEngine(name, { ...options, log: (m: string) => logs.push(m) });
+        return { engine, logs, used: logs.some((l) => l.includes('opened from the checkpoint')) };
       };
+      const o2 = await openLogged({ checkpoint });
+      const e2 = o2.engine;
+      const fromOld = { used: o2.used, ...(await reads(e2)) };
       await e2.add('the roses in the garden bloom', { infer: false, userId: 'ada' });
       const after = await reads(e2);
       await e2.close(); // a checkpoint is due: written in the new format
@@ -157,15 +162,9 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       await io.writeCheckpoint(db1, undefined, 3, {}, 1);
       db1.close();
       const layoutOld = await layout();
-      const logs1: string[] = [];
-      const e1 = await f.openEngine(name, {
-        checkpoint: { minMemories: 1, minEvents: 1e9 },
-        log: (m: string) => logs1.push(m),
-      });
-      const fromLayout1 = {
-        used: logs1.some((l) => l.includes('opened from the checkpoint')),
-        ...(await reads(e1)),
-      };
+      const o1 = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
+      const e1 = o1.engine;
+      const fromLayout1 = { used: o1.used, ...(await reads(e1)) };
       await e1.close();
       // A damaged columnar checkpoint: opening does not use it and reads the records.
       const raw = await openDB(name);
@@ -173,14 +172,11 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       chunk[Math.floor(chunk.length / 2)]! ^= 0x55;
       await raw.put('checkpoints', chunk.buffer, 0);
       raw.close();
-      const logs3: string[] = [];
-      const e3 = await f.openEngine(name, {
-        checkpoint: { minMemories: 1, minEvents: 1e9 },
-        log: (m: string) => logs3.push(m),
-      });
+      const o3 = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
+      const e3 = o3.engine;
       const damaged = {
-        used: logs3.some((l) => l.includes('opened from the checkpoint')),
-        told: logs3.filter((l) => l.includes('checkpoint is not used')),
+        used: o3.used,
+        told: o3.logs.filter((l) => l.includes('checkpoint is not used')),
         ...(await reads(e3)),
       };
       await e3.close();
