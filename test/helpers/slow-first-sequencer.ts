@@ -22,6 +22,9 @@ const SLOWEST = [
   // test/helpers/page-bundle.ts, which takes about the same per page from every file).
   'test/build/built-package.browser.test.ts', // 143
   'test/store/crash.browser.test.ts', // 103
+  // test/gpu/gpu.browser.test.ts: quant 37 + backend 34 + gpu-index, sort, rerank, adapter
+  // (ci24: about 130 in all as six files; one page's pipelines since, about a third less).
+  'test/gpu/gpu.browser.test.ts',
   'test/memory/merge-recall.browser.test.ts', // 67
   'test/retrieval/cross-encoder.browser.test.ts', // 60
   'test/store/verify.browser.test.ts', // 57
@@ -31,10 +34,8 @@ const SLOWEST = [
   'test/store/encryption.browser.test.ts', // 47
   'test/engine/ivf-mode.browser.test.ts', // 44
   'test/engine/concurrency-race.browser.test.ts', // 37
-  'test/gpu/quant.browser.test.ts', // 37
   'test/embed/use-lite.browser.test.ts', // 37
   'test/retrieval/fused-rerank.browser.test.ts', // 36
-  'test/gpu/backend.browser.test.ts', // 34
   'test/sync/sync.browser.test.ts', // 34
   'test/examples/assistant.browser.test.ts', // 32
   'test/examples/extension.browser.test.ts', // 31

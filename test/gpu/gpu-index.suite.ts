@@ -2,9 +2,9 @@
 // correctness only, no timings).
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU } from '../helpers/browser';
 import { nearTieDiff } from '../search/fixtures';
-import { callInPage } from './page';
+import { callInPage, gpuPage } from './page';
 import type { PlainHits, TwinScenario } from './twin';
 
 type Twin = typeof import('./twin');
@@ -14,7 +14,7 @@ let page: Page;
 let gpu = false;
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
   gpu = await hasWebGPU(page);
 });
 

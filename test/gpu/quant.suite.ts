@@ -2,8 +2,8 @@
 // their CPU twins on the same data (SwiftShader here: correctness only).
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
-import { callInPage } from './page';
+import { hasWebGPU } from '../helpers/browser';
+import { callInPage, gpuPage } from './page';
 import type { QuantScenario } from './quant-twin';
 
 type Twin = typeof import('./quant-twin');
@@ -14,7 +14,7 @@ let gpu = false;
 let offered = false; // the adapter has the subgroups feature
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
   gpu = await hasWebGPU(page);
   offered = await page.evaluate(
     async () => (await navigator.gpu?.requestAdapter())?.features.has('subgroups') ?? false,
@@ -79,7 +79,7 @@ describe('code-scan kernels vs CPU twin', () => {
     if (!gpu) return ctx.skip();
     // The barrier-only sort once (binary): its pipelines cost seconds to build on SwiftShader
     // (int8 21 s, binary 8 s, fp16 8 s under load, against < 0.5 s for a run whose pipelines
-    // exist), and its WGSL is the same in every mode: sort.browser.test.ts checks it against the
+    // exist), and its WGSL is the same in every mode: sort.suite.ts checks it against the
     // CPU sort, and the last test here compiles it into every mode's scan.
     for (const [mode, subgroups] of [
       ['int8', true],

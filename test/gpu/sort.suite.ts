@@ -3,8 +3,8 @@
 // points of smaller subgroups), against the CPU sort of the same keys.
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
-import { callInPage } from './page';
+import { hasWebGPU } from '../helpers/browser';
+import { callInPage, gpuPage } from './page';
 
 type Twin = typeof import('./sort-twin');
 const TWIN = '/test/gpu/sort-twin.ts';
@@ -13,7 +13,7 @@ let page: Page;
 let gpu = false;
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
   gpu = await hasWebGPU(page);
 });
 

@@ -1,13 +1,13 @@
 // createVectorIndex in Chromium (SwiftShader here) and GPU device-loss fallback.
 import { expect, test } from 'vitest';
-import { hasWebGPU, openPage } from '../helpers/browser';
-import { callInPage } from './page';
+import { hasWebGPU } from '../helpers/browser';
+import { callInPage, gpuPage } from './page';
 
 type BackendPage = typeof import('./backend-page');
 const PAGE = '/test/gpu/backend-page.ts';
 
 test("'auto' skips a software adapter with a reason; 'webgpu' forces the GPU", async (ctx) => {
-  const page = await openPage();
+  const page = await gpuPage();
   if (!(await hasWebGPU(page))) return ctx.skip();
   const { auto, webgpu } = await callInPage<BackendPage, 'choices'>(page, PAGE, 'choices');
   if (auto.software) {
@@ -23,7 +23,7 @@ test("'auto' skips a software adapter with a reason; 'webgpu' forces the GPU", a
 });
 
 test('after device loss the index answers from its CPU copy, then recovers', async (ctx) => {
-  const page = await openPage();
+  const page = await gpuPage();
   if (!(await hasWebGPU(page))) return ctx.skip();
   const r = await callInPage<BackendPage, 'deviceLoss'>(page, PAGE, 'deviceLoss');
   expect(r.kindBefore).toBe('webgpu');

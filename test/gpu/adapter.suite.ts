@@ -1,8 +1,9 @@
 import { expect, test } from 'vitest';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU } from '../helpers/browser';
+import { gpuPage } from './page';
 
 test('the test browser offers WebGPU on a 127.0.0.1 page', async () => {
-  const page = await openPage();
+  const page = await gpuPage();
   const ok = await hasWebGPU(page);
   const info = await page.evaluate(async () => {
     const a = await navigator.gpu?.requestAdapter();

@@ -1,8 +1,8 @@
 // The fused rerank kernel (pool, pairwise similarities, MMR) against its CPU twin.
 import { beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
-import { callInPage } from './page';
+import { hasWebGPU } from '../helpers/browser';
+import { callInPage, gpuPage } from './page';
 import type { RerankCase } from './rerank-twin';
 
 type Twin = typeof import('./rerank-twin');
@@ -11,7 +11,7 @@ let page: Page;
 let gpu = false;
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
   gpu = await hasWebGPU(page);
 });
 
