@@ -27,6 +27,26 @@ const WORKLOAD = '/test/store/crash-workload.ts';
 const profiles: string[] = [];
 afterAll(() => profiles.forEach(removeProfile));
 
+// The first three tests write stores of their own names on one profile, each starting in the
+// browser the one before left open after its last reopen (a Chromium launch costs ≈ 5 CPU-s:
+// two fewer). The fourth, which has Chromium discard the origin's IndexedDB, has its own.
+const sharedProfile = newProfile();
+profiles.push(sharedProfile);
+let leftOpen: CrashableBrowser | undefined;
+afterAll(async () => {
+  if (leftOpen) await closeBrowser(leftOpen);
+});
+
+/** The browser the test before left open on the shared profile (its acknowledgements cleared), or a new one. */
+async function takeBrowser(): Promise<CrashableBrowser> {
+  const b = leftOpen;
+  leftOpen = undefined;
+  if (!b) return launchOnProfile(sharedProfile);
+  b.acks.length = 0;
+  b.ackTimes.length = 0;
+  return b;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Milliseconds since the last call (for the report's timings). */
@@ -143,8 +163,7 @@ afterAll(() => {
 });
 
 test('killed during addMany of 10,000 after 1, 3 and 7 acknowledged chunks: nothing acknowledged lost, nothing torn', async () => {
-  const profile = newProfile();
-  profiles.push(profile);
+  const profile = sharedProfile;
   // Kill right after the k-th chunk's acknowledgement, or part-way into the next chunk;
   // one store per kill point, all in the same profile.
   const points = [
@@ -154,7 +173,7 @@ test('killed during addMany of 10,000 after 1, 3 and 7 acknowledged chunks: noth
   ];
   let lost = 0;
   const lap = stopwatch();
-  let b = await launchOnProfile(profile);
+  let b = await takeBrowser();
   let launchMs = lap();
   for (const [s, p] of points.entries()) {
     const name = `crash-addmany-${s}`;
@@ -200,14 +219,13 @@ test('killed during addMany of 10,000 after 1, 3 and 7 acknowledged chunks: noth
         `${r.searched} searched, log ${r.events} events, reopen ${Math.round(r.openMs)} ms ${JSON.stringify(times)}`,
     );
   }
-  await closeBrowser(b);
+  leftOpen = b;
   expect(lost).toBe(0);
   report.push(`addMany: ${points.length} kills survived, ${lost} acknowledged writes lost`);
 });
 
 test('killed during a stream of add() calls (engine in the page), once as a transaction opens and twice while an add hangs inside its transaction: nothing acknowledged lost, the hung add not stored, nothing torn', async () => {
-  const profile = newProfile();
-  profiles.push(profile);
+  const profile = sharedProfile;
   const name = 'crash-stream';
   // The first kill as a transaction opens; the others while add number k hangs inside its
   // transaction with its writes issued (so that add must not be stored).
@@ -220,7 +238,7 @@ test('killed during a stream of add() calls (engine in the page), once as a tran
   let lost = 0;
   let killedInTx = 0;
   const lap = stopwatch();
-  let b = await launchOnProfile(profile);
+  let b = await takeBrowser();
   let launchMs = lap();
   for (const [s, p] of points.entries()) {
     const run = b.page.evaluate(
@@ -288,7 +306,7 @@ test('killed during a stream of add() calls (engine in the page), once as a tran
         `${r.missing.length} lost, log ${r.events} events, reopen ${Math.round(r.openMs)} ms ${JSON.stringify(times)}`,
     );
   }
-  await closeBrowser(b);
+  leftOpen = b;
   expect(lost).toBe(0);
   report.push(
     `add() stream: ${points.length} kills survived (${killedInTx} inside an open transaction), ` +
@@ -297,13 +315,12 @@ test('killed during a stream of add() calls (engine in the page), once as a tran
 });
 
 test('an idle checkpoint, then writes, then SIGKILL: reopening reads the checkpoint and catches up', async () => {
-  const profile = newProfile();
-  profiles.push(profile);
+  const profile = sharedProfile;
   const name = 'crash-checkpoint';
   const session = 9;
   const count = 1200;
   const checkpoint = { minMemories: 1000, minEvents: 500, idleMs: 300 };
-  const b = await launchOnProfile(profile);
+  const b = await takeBrowser();
   const run = b.page.evaluate(
     async (a) =>
       (await importSrc<Workload>(a.path)).checkpointThenWrite(
