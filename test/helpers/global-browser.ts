@@ -1,12 +1,13 @@
 // Vitest global setup for the browser project: one Vite dev server on 127.0.0.1
 // (a secure context, so WebGPU is offered) and one headless Chromium for all tests.
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { buildTinyBert } from '../fixtures/build-tiny-bert';
 import { buildTinyCrossEncoder } from '../fixtures/build-tiny-cross-encoder';
-import { buildWorkerBundle, prebuiltWorker, useWorkerBundle } from './worker-bundle';
+import { buildWorkerBundle, prebuiltWorker, RUN_DIR, useWorkerBundle } from './worker-bundle';
 import { buildPageBundle, prebuiltPage, usePageBundle } from './page-bundle';
 import { plainTestPages } from './plain-pages';
 // @ts-expect-error plain ESM helper without types
@@ -38,8 +39,9 @@ export default async function setup(project: TestProject) {
     ],
     // Its own pre-bundled dependencies, made afresh: the Node tests start other dev servers
     // (npm start, the benches) at the same time, and two optimizers writing one cache folder
-    // can leave it inconsistent (every page then fails to import its dependencies).
-    cacheDir: 'node_modules/.vite/browser-tests',
+    // can leave it inconsistent (every page then fails to import its dependencies); in this
+    // run's own folder (worker-bundle.ts), as another checkout's run may share node_modules.
+    cacheDir: resolve(RUN_DIR, 'deps'),
     optimizeDeps: { force: true },
     logLevel: 'error',
   });
@@ -55,5 +57,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await browser.close();
     await server.close();
+    rmSync(RUN_DIR, { recursive: true, force: true });
   };
 }

@@ -14,13 +14,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import MagicString from 'magic-string';
 import { build, type Plugin, type Rolldown } from 'vite';
-import { serveBundleFile } from './worker-bundle';
+import { RUN_DIR, serveBundleFile } from './worker-bundle';
 
 /** True unless ENGRAM_TEST_DEV_PAGE=1 asks for the dev server's own modules. */
 export const usePageBundle = process.env.ENGRAM_TEST_DEV_PAGE !== '1';
 
-/** Where the bundle is written (gitignored, made afresh by every run). */
-export const PAGE_BUNDLE_DIR = resolve('node_modules/.vite/browser-tests-page');
+/** Where the bundle is written (made afresh by every run, in this run's own folder). */
+export const PAGE_BUNDLE_DIR = resolve(RUN_DIR, 'page');
 
 /** The URL folder the bundle is served from; each run its own, so no browser reuses an old one. */
 const prefix = `/@engram-test-page/${Date.now().toString(36)}/`;

@@ -15,8 +15,15 @@ import { build, type Plugin } from 'vite';
 /** True unless ENGRAM_TEST_DEV_WORKER=1 asks for the dev server's own Worker. */
 export const useWorkerBundle = process.env.ENGRAM_TEST_DEV_WORKER !== '1';
 
-/** Where the bundle is written (gitignored, made afresh by every run). */
-export const WORKER_BUNDLE_DIR = resolve('node_modules/.vite/browser-tests-worker');
+/**
+ * This run's own folder (gitignored; the test runner's pid), removed when the run ends
+ * (global-browser.ts): node_modules may be shared (worktrees that link one checkout's), and
+ * with one folder for every run, a run started elsewhere emptied it under this one's pages.
+ */
+export const RUN_DIR = resolve(`node_modules/.vite/browser-test-runs/${process.pid}`);
+
+/** Where the bundle is written (made afresh by every run). */
+export const WORKER_BUNDLE_DIR = resolve(RUN_DIR, 'worker');
 
 /** The URL folder the bundle is served from; each run its own, so no browser reuses an old one. */
 const prefix = `/@engram-test-worker/${Date.now().toString(36)}/`;
