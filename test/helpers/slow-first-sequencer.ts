@@ -20,11 +20,12 @@ const SLOWEST = [
   'test/build/bench-diagnostics.test.ts', // 96
   // Browser files: ci24 (clean-clone CI, 2 Dec, before the page side was prebuilt:
   // test/helpers/page-bundle.ts, which takes about the same per page from every file).
+  // test/gpu/gpu.browser.test.ts: ci24's ivf-mode 44, quant 37, backend 34, index-modes 30,
+  // gpu-index, sort, rerank and adapter (about 200 in all as eight files; one page's pipelines
+  // since, about a third less): the longest, it starts first.
+  'test/gpu/gpu.browser.test.ts',
   'test/build/built-package.browser.test.ts', // 143
   'test/store/crash.browser.test.ts', // 103
-  // test/gpu/gpu.browser.test.ts: quant 37 + backend 34 + gpu-index, sort, rerank, adapter
-  // (ci24: about 130 in all as six files; one page's pipelines since, about a third less).
-  'test/gpu/gpu.browser.test.ts',
   'test/memory/merge-recall.browser.test.ts', // 67
   'test/retrieval/cross-encoder.browser.test.ts', // 60
   'test/store/verify.browser.test.ts', // 57
@@ -32,14 +33,12 @@ const SLOWEST = [
   'test/embed/transformers.browser.test.ts', // 54
   'test/sync/sync-encrypted.browser.test.ts', // 52
   'test/store/encryption.browser.test.ts', // 47
-  'test/engine/ivf-mode.browser.test.ts', // 44
   'test/engine/concurrency-race.browser.test.ts', // 37
   'test/embed/use-lite.browser.test.ts', // 37
   'test/retrieval/fused-rerank.browser.test.ts', // 36
   'test/sync/sync.browser.test.ts', // 34
   'test/examples/assistant.browser.test.ts', // 32
   'test/examples/extension.browser.test.ts', // 31
-  'test/engine/index-modes.browser.test.ts', // 30
   'test/store/cold-open.browser.test.ts', // 30
   'test/memory/budget.browser.test.ts', // 30
   'test/engine/engine.browser.test.ts', // 28

@@ -5,7 +5,8 @@
 // survives a reopen and crosses the Worker.
 import { beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU } from '../helpers/browser';
+import { gpuPage } from '../gpu/page';
 
 type Fixture = typeof import('./fixture');
 const FIXTURE = '/test/engine/fixture.ts';
@@ -14,7 +15,7 @@ let page: Page;
 let gpu = false;
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
   gpu = await hasWebGPU(page);
 });
 

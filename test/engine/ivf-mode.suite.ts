@@ -4,7 +4,8 @@
 // floor of an fp32 store holding the same memories and never returns a removed one.
 import { beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU } from '../helpers/browser';
+import { gpuPage } from '../gpu/page';
 
 type Fixture = typeof import('./fixture');
 const FIXTURE = '/test/engine/fixture.ts';
@@ -12,7 +13,7 @@ const FIXTURE = '/test/engine/fixture.ts';
 let page: Page;
 
 beforeAll(async () => {
-  page = await openPage();
+  page = await gpuPage();
 });
 
 test('ivf: trained and retrained as the store grows, same top results as fp32 within the recall floor, nothing removed comes back', async () => {
