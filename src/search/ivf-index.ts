@@ -750,10 +750,14 @@ export class IvfIndex implements VectorIndex {
     return out;
   }
 
+  /** A query's candidates, kept for the next ({@link IvfIndex.one} runs to its end at once). */
+  private readonly cand = new Candidates(1, 0);
+
   private one(queries: Float32Array, q: number, k: number, allow?: Uint8Array): SearchHits {
     const { dim, stride, removed, lists } = this;
     const qo = q * dim;
-    const c = new Candidates(k, 2 * scanErrorBound(stride, this.maxNorm, norm(queries, qo, dim)));
+    const c = this.cand;
+    c.reset(k, 2 * scanErrorBound(stride, this.maxNorm, norm(queries, qo, dim)));
     const allowLen = allow ? allow.length : 0;
     const ok = (s: number) =>
       !((removed[s >>> 5]! >>> (s & 31)) & 1) && !(allow && (s >= allowLen || allow[s] === 0));
@@ -779,7 +783,7 @@ export class IvfIndex implements VectorIndex {
       }
     }
     const rows = this.reader();
-    if (lists === 0 || !this.kernel) return c.finish(rows, 0, queries, qo, dim, k);
+    if (lists === 0 || !this.kernel) return c.finishRows(rows, queries, qo, dim, k);
     const kernel = this.kernel;
     kernel.reserve(kernel.rowBytes, (stride + this.biggest) * 4);
     const f32 = kernel.f32;
@@ -798,7 +802,7 @@ export class IvfIndex implements VectorIndex {
         const s = this.posSlot[p]!;
         c.add(v, s, s);
       }
-      return c.finish(rows, 0, queries, qo, dim, k);
+      return c.finishRows(rows, queries, qo, dim, k);
     }
     kernel.fn.dot1(this.centroidPtr, lists, stride, qOff * 4, sOff * 4);
     const nearest = new TopK(Math.min(this.probes, lists));
@@ -818,7 +822,7 @@ export class IvfIndex implements VectorIndex {
         cut = c.cut;
       }
     }
-    return c.finish(rows, 0, queries, qo, dim, k);
+    return c.finishRows(rows, queries, qo, dim, k);
   }
 
   /**

@@ -37,6 +37,8 @@ export class WasmFlatIndex implements VectorIndex {
   private count = 0;
   private removed = new Uint32Array(0);
   private maxNorm = 0;
+  /** Each query's candidates of a scan, kept for the next (a scan runs to its end at once). */
+  private readonly cands: Candidates[] = [];
   /** Rows per kernel call: about 256 KiB, so a block stays in L2 while 4 queries visit it. */
   private readonly block: number;
 
@@ -144,12 +146,13 @@ export class WasmFlatIndex implements VectorIndex {
     const qOff = kernel.rowBytes / 4;
     const sOff = qOff + groups * stride;
     f32.fill(0, qOff, sOff);
-    const cands: Candidates[] = [];
+    const cands = this.cands;
     for (let q = 0; q < nq; q++) {
       const o = (q0 + q) * dim;
       f32.set(queries.subarray(o, o + dim), qOff + q * stride);
       const margin = 2 * scanErrorBound(stride, this.maxNorm, norm(queries, o, dim));
-      cands.push(new Candidates(k, margin));
+      if (q < cands.length) cands[q]!.reset(k, margin);
+      else cands.push(new Candidates(k, margin));
     }
     const allowLen = allow ? allow.length : 0;
     for (let r0 = 0; r0 < count; r0 += block) {
@@ -186,7 +189,10 @@ export class WasmFlatIndex implements VectorIndex {
         }
       }
     }
-    return cands.map((c, q) => c.finish(f32, stride, queries, (q0 + q) * dim, dim, k));
+    const out: SearchHits[] = [];
+    for (let q = 0; q < nq; q++)
+      out.push(cands[q]!.finish(f32, stride, queries, (q0 + q) * dim, dim, k));
+    return out;
   }
 
   /** Drops the rows; the index is empty afterwards. */
