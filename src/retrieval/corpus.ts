@@ -109,21 +109,6 @@ export class Corpus {
    */
   readonly tieOrder: TieOrder = (a, b) => tieOf(a, this.info.get(a), b, this.info.get(b));
 
-  /**
-   * Memories sorted in {@link Corpus.tieOrder}, each one's stage data looked up once (not twice
-   * per comparison).
-   * @param items - what to sort (not changed)
-   * @param idOf - the memory of an item
-   */
-  protected inTieOrder<T>(items: readonly T[], idOf: (x: T) => string): T[] {
-    const keyed = items.map((x) => {
-      const id = idOf(x);
-      return { x, id, inf: this.info.get(id) };
-    });
-    keyed.sort((p, q) => tieOf(p.id, p.inf, q.id, q.inf));
-    return keyed.map((k) => k.x);
-  }
-
   /** {@link Corpus.tieOrder} of lexical index keys (a passage key as its memory, then by key). */
   protected readonly keyTieOrder: TieOrder = (a, b) =>
     this.tieOrder(memoryOfKey(a), memoryOfKey(b)) || (a < b ? -1 : a > b ? 1 : 0);
@@ -415,10 +400,11 @@ export class Corpus {
           if (other !== id && weight > (acc.get(other) ?? 0)) acc.set(other, weight);
         }
     }
-    return this.inTieOrder([...acc.keys()], (to) => to).map((to) => ({
-      id: to,
-      weight: acc.get(to)!,
-    }));
+    // One object per link, its stage data looked up once for the sort (not twice per
+    // comparison), handed on as the link itself.
+    const links: { id: string; weight: number; inf: DocInfo | undefined }[] = [];
+    acc.forEach((weight, to) => links.push({ id: to, weight, inf: this.info.get(to) }));
+    return links.sort((p, q) => tieOf(p.id, p.inf, q.id, q.inf));
   }
 
   protected refreshEpisodes(): void {

@@ -336,15 +336,17 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
     [...(state.links.get(id) ?? [])]
       .sort((a, b) => retriever.tieOrder(a[0], b[0]))
       .map(([to, weight]) => ({ id: to, weight }));
+  // One object answers every call (a call per candidate): its readers (the rerank's feature
+  // rows, `applyFeatures`) read it before the next call, and it keeps one shape.
+  const feat: MemoryFeatures = { retention: undefined, trust: undefined };
   const features =
     q.retention || q.trust
       ? (id: string): MemoryFeatures | undefined => {
           const rec = state.records.get(id);
           if (!rec) return undefined;
-          const f: MemoryFeatures = {};
-          if (q.retention) f.retention = q.retention(rec);
-          if (q.trust) f.trust = q.trust(rec);
-          return f;
+          feat.retention = q.retention ? q.retention(rec) : undefined;
+          feat.trust = q.trust ? q.trust(rec) : undefined;
+          return feat;
         }
       : undefined;
   const options: RetrievalOptions = { ...q.options };

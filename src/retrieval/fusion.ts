@@ -29,15 +29,32 @@ export function normalise(scores: Scores, how: Normalisation = 'max'): Scores {
  */
 export function scaler(scores: Scores, how: Normalisation): (s: number) => number {
   if (how === 'none') return (s) => s;
+  const b = range(scores);
+  const lo = b[0]!;
+  const hi = b[1]!;
+  if (how === 'max') return (s) => (hi > 0 ? Math.max(0, s) / hi : 0);
+  const span = hi - lo;
+  return (s) => (span > 0 ? (s - lo) / span : 1);
+}
+
+/** Reused by {@link range} (one call at a time). */
+const bounds = new Float64Array(2);
+
+/**
+ * The smallest and largest score (`Infinity`, `-Infinity` for none). Kept apart from
+ * {@link scaler}: there the closures capture the bounds, and a captured variable updated in
+ * the loop allocated a number per score.
+ */
+function range(scores: Scores): Float64Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of scores.values()) {
     lo = Math.min(lo, s);
     hi = Math.max(hi, s);
   }
-  if (how === 'max') return (s) => (hi > 0 ? Math.max(0, s) / hi : 0);
-  const span = hi - lo;
-  return (s) => (span > 0 ? (s - lo) / span : 1);
+  bounds[0] = lo;
+  bounds[1] = hi;
+  return bounds;
 }
 
 /** One list to fuse. */

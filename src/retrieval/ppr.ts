@@ -42,9 +42,12 @@ export function personalizedPageRank(
   const edges = (id: string): { id: string; p: number }[] => {
     let e = out.get(id);
     if (!e) {
-      const ls = links(id).filter((l) => l.weight > 0 && l.id !== id);
-      const sum = ls.reduce((a, l) => a + l.weight, 0);
-      e = ls.map((l) => ({ id: l.id, p: l.weight / sum }));
+      // The links kept (weight > 0, not to itself), their weights summed in order; no copy.
+      const ls = links(id);
+      let sum = 0;
+      for (const l of ls) if (l.weight > 0 && l.id !== id) sum += l.weight;
+      e = [];
+      for (const l of ls) if (l.weight > 0 && l.id !== id) e.push({ id: l.id, p: l.weight / sum });
       out.set(id, e);
     }
     return e;

@@ -16,7 +16,7 @@ export type {
 } from './options';
 export type { StandingStageOptions } from './standing';
 import { expandContext } from './context';
-import { bestScore, normalise, ranked, scaler, weightedFusion, type Scores } from './fusion';
+import { bestScore, ranked, scaler, weightedFusion, type Scores } from './fusion';
 import type { Bm25Params } from './lexical-index';
 import { Corpus } from './corpus';
 import {
@@ -308,7 +308,7 @@ export class Retriever extends Corpus {
     if (o.context && this.episodes.size > 0) {
       expandContext(
         scores,
-        (id, radius) => this.neighbours(id, radius).filter((n) => allow(n.id)),
+        (id, radius) => allowed(this.neighbours(id, radius), allow),
         o.context,
         this.tieOrder,
         scores,
@@ -321,20 +321,21 @@ export class Retriever extends Corpus {
     if (o.links && (stored || o.links.shared)) {
       const seeds = new Map(ranked(scores, o.links.seeds ?? 10, this.tieOrder));
       const maxDf = o.links.shared ?? 0;
-      const linksOf = (id: string): Link[] => [
-        ...(stored?.(id) ?? []),
-        ...(maxDf > 0 ? this.sharedTermsOf(id, maxDf) : []),
-      ];
-      const pr = personalizedPageRank(
-        seeds,
-        (id) => linksOf(id).filter((l) => allow(l.id)),
-        o.links,
-      );
+      // (The shared-term links alone, the default, are not copied: they are this call's own.)
+      const linksOf = (id: string): Link[] => {
+        const own = stored?.(id);
+        const shared = maxDf > 0 ? this.sharedTermsOf(id, maxDf) : [];
+        return own && own.length > 0 ? [...own, ...shared] : shared;
+      };
+      const pr = personalizedPageRank(seeds, (id) => allowed(linksOf(id), allow), o.links);
       for (const id of seeds.keys()) pr.delete(id);
       const w = o.links.weight ?? 0.1;
       const top = scores.size > 0 ? bestScore(scores) : 0;
-      for (const [id, p] of normalise(pr, 'max'))
-        if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * p);
+      // Scaled as `normalise(pr, 'max')` would, without the copy.
+      const scale = scaler(pr, 'max');
+      pr.forEach((p, id) => {
+        if (allow(id)) scores.set(id, (scores.get(id) ?? 0) + w * top * scale(p));
+      });
     }
     step?.('links', o.links && (stored || o.links.shared));
 
@@ -391,6 +392,13 @@ function updateDocOf(row: LexicalRow): UpdateDoc {
   };
   updateDocs.set(row, d);
   return d;
+}
+
+/** The items of allowed memories: `items` itself when all are (no copy), else a filtered copy. */
+function allowed<T extends { id: string }>(items: T[], allow: (id: string) => boolean): T[] {
+  for (let i = 0; i < items.length; i++)
+    if (!allow(items[i]!.id)) return items.filter((x) => allow(x.id));
+  return items;
 }
 
 function filterScores(s: Scores, allow: (id: string) => boolean): Scores {
