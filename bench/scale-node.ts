@@ -1,10 +1,12 @@
 // `npx vite-node bench/scale-node.ts -- [--n=10000] [--searches=200] [--adds=50] [--index=fp32]
-//   [--profile | --profile=add] [--phases] [--add-at=K] [--ids=FILE]`
+//   [--profile | --profile=add] [--alloc] [--phases] [--add-at=K] [--ids=FILE]`
 // The engine under Node (fake-indexeddb, CPU, hash-256) on the scale benches' BEAM texts: the
 // first search after the fill, per-call times of default search (with and without reinforce),
 // dense-only search and single add(), with no browser and no Worker in between — for A/B of code
 // paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
-// default searches (self and inclusive ms per search); `--profile=add`: of the single add()s. `--ids=FILE`: the default search's top 10
+// default searches (self and inclusive ms per search); `--profile=add`: of the single add()s.
+// `--alloc`: the bytes the default searches allocate (V8's sampling heap profiler, garbage
+// included), per search, by allocating function. `--ids=FILE`: the default search's top 10
 // memories for the first 100 questions, as JSON (to compare index modes' answers). `--phases`: the
 // single add()s' time per phase (inclusive ms per add: plan, scan, decide, commit, …) and what
 // each add wrote (facts, events, decisions). `--add-at=K`: the timed adds take the texts from
@@ -75,7 +77,23 @@ if (profile) {
   await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
   await post(session, 'Profiler.start');
 }
+const alloc = process.argv.includes('--alloc');
+if (alloc) {
+  if (!profile) session.connect();
+  await post(session, 'HeapProfiler.enable');
+  await post(session, 'HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 line('default search', 'default', await timed(searches, {}));
+if (alloc) {
+  const { profile: p } = (await post(session, 'HeapProfiler.stopSampling')) as {
+    profile: HeapProfile;
+  };
+  printAllocations(p, searches + 10);
+}
 if (profile) {
   const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
   printProfile(p, searches + 10);
@@ -178,4 +196,32 @@ function printProfile(p: CpuProfile, calls: number, what = 'search'): void {
     for (const [k, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 40))
       console.log(`${(ms / calls).toFixed(3).padStart(8)}  ${k}`);
   }
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/** Bytes allocated per call by each allocating function (self), the top 30, and the total. */
+function printAllocations(p: HeapProfile, calls: number): void {
+  const self = new Map<string, number>();
+  let total = 0;
+  // A built-in (no script: Map.set, Array.push) is named with the function that called it.
+  const walk = (x: HeapNode, caller: string): void => {
+    const f = x.callFrame;
+    const own = `${f.functionName || '(anon)'} ${f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+    const k = f.url ? own : `${f.functionName || '(anon)'} ← ${caller}`;
+    self.set(k, (self.get(k) ?? 0) + x.selfSize);
+    total += x.selfSize;
+    for (const c of x.children) walk(c, f.url ? own : caller);
+  };
+  walk(p.head, '(root)');
+  console.log(`-- KB allocated per search: ${(total / calls / 1024).toFixed(1)}`);
+  for (const [k, b] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`${(b / calls / 1024).toFixed(1).padStart(8)}  ${k}`);
 }

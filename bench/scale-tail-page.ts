@@ -89,6 +89,8 @@ export async function runTail(
     const index = (engine as unknown as { state: { index: object } }).state.index;
     timed(index as { search: () => unknown }, 'search', 'index');
     const calls: TailCall[] = [];
+    // A mark in the browser's output (scale-tail's --js-flags: what V8 traces from here on).
+    console.info('scale-tail: timed searches');
     const s0 = performance.now();
     for (let r = 0; r < rounds; r++)
       for (let q = 0; q < queries.length; q++) {

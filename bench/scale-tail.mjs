@@ -1,9 +1,12 @@
-// `node bench/scale-tail.mjs [--n=10000] [--rounds=2] [--index=MODE] [--no-reinforce]`
+// `node bench/scale-tail.mjs [--n=10000] [--rounds=2] [--index=MODE] [--no-reinforce] [--js-flags=FLAGS]`
 // What the slow 5 % of default searches coincide with (issue 15: p95 at 10k): the engine on the
 // page's thread of headless Chromium (CPU, hash-256, BEAM texts as bench/scale.mjs), each search
 // from a task of its own; per search the wait before it started, the engine's time and its split
 // (retriever plan / complete, vector index, embedder, the rest), and whether a GC ran in it.
 // Prints the spread, the slowest 5 % with their split, and the questions slow in every round.
+// `--js-flags=FLAGS`: V8 flags for Chromium, e.g. `--js-flags=--trace-deopt` with
+// `DEBUG=pw:browser` in the environment, which prints the browser's output (the page logs
+// `scale-tail: timed searches` where the timed searches begin).
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
 
@@ -15,7 +18,11 @@ const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const f = (v) => v.toFixed(2).padStart(7);
 
-const bench = await startBench(['--enable-precise-memory-info']);
+const jsFlags = flags.text('js-flags', '');
+const bench = await startBench([
+  '--enable-precise-memory-info',
+  ...(jsFlags ? [`--js-flags=${jsFlags}`, '--enable-logging=stderr'] : []),
+]);
 try {
   const page = await openBenchPage(bench.browser, bench.baseUrl, '/test/pages/blank.html');
   const { fillS, calls } = await callPage(
