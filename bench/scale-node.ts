@@ -6,7 +6,7 @@
 // paths on a loaded machine (run the two sides back to back). `--profile`: CPU profile of the
 // default searches (self and inclusive ms per search); `--profile=add`: of the single add()s.
 // `--alloc`: the bytes the default searches allocate (V8's sampling heap profiler, garbage
-// included), per search, by allocating function. `--ids=FILE`: the default search's top 10
+// included), per search, by allocating function (and `allocKbPerSearch` in the JSON line). `--ids=FILE`: the default search's top 10
 // memories for the first 100 questions, as JSON (to compare index modes' answers). `--phases`: the
 // single add()s' time per phase (inclusive ms per add: plan, scan, decide, commit, …) and what
 // each add wrote (facts, events, decisions). `--add-at=K`: the timed adds take the texts from
@@ -78,6 +78,8 @@ if (profile) {
   await post(session, 'Profiler.start');
 }
 const alloc = process.argv.includes('--alloc');
+/** KB allocated per default search (`--alloc`). */
+let allocKbPerSearch: number | undefined;
 if (alloc) {
   if (!profile) session.connect();
   await post(session, 'HeapProfiler.enable');
@@ -92,7 +94,7 @@ if (alloc) {
   const { profile: p } = (await post(session, 'HeapProfiler.stopSampling')) as {
     profile: HeapProfile;
   };
-  printAllocations(p, searches + 10);
+  allocKbPerSearch = printAllocations(p, searches + 10);
 }
 if (profile) {
   const { profile: p } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
@@ -147,6 +149,7 @@ console.log(
     settleS,
     memoriesAtEnd,
     ...figures,
+    ...(allocKbPerSearch === undefined ? {} : { allocKbPerSearch }),
     load,
   }),
 );
@@ -207,8 +210,11 @@ interface HeapProfile {
   head: HeapNode;
 }
 
-/** Bytes allocated per call by each allocating function (self), the top 30, and the total. */
-function printAllocations(p: HeapProfile, calls: number): void {
+/**
+ * Bytes allocated per call by each allocating function (self), the top 30, and the total.
+ * @returns KB allocated per call
+ */
+function printAllocations(p: HeapProfile, calls: number): number {
   const self = new Map<string, number>();
   let total = 0;
   // A built-in (no script: Map.set, Array.push) is named with the function that called it.
@@ -224,4 +230,5 @@ function printAllocations(p: HeapProfile, calls: number): void {
   console.log(`-- KB allocated per search: ${(total / calls / 1024).toFixed(1)}`);
   for (const [k, b] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30))
     console.log(`${(b / calls / 1024).toFixed(1).padStart(8)}  ${k}`);
+  return total / calls / 1024;
 }

@@ -142,7 +142,7 @@ test.skipIf(!existsSync(BEAM))(
 );
 
 test.skipIf(!existsSync(BEAM))(
-  'npx vite-node bench/scale-node.ts --profile --ids at a tiny size: every kind timed, top 10s written',
+  'npx vite-node bench/scale-node.ts --profile --alloc --ids at a tiny size: every kind timed, allocation per search, top 10s written',
   { timeout: 150_000 },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'engram-scale-node-test-'));
@@ -156,6 +156,7 @@ test.skipIf(!existsSync(BEAM))(
         '--searches=5',
         '--adds=4',
         '--profile',
+        '--alloc',
         `--ids=${ids}`,
       ]) as {
         n: number;
@@ -163,11 +164,14 @@ test.skipIf(!existsSync(BEAM))(
         fillS: number;
         firstSearchMs: number;
         memoriesAtEnd: number;
+        allocKbPerSearch: number;
       } & Record<'default' | 'noReinforce' | 'dense' | 'add', Spread>;
       expect(out).toMatchObject({ n: 300, index: 'fp32' });
       positive(out.fillS);
       positive(out.firstSearchMs);
       expect(out.memoriesAtEnd).toBeGreaterThanOrEqual(300);
+      // --alloc: the default searches allocate something (a search makes its result at least).
+      positive(out.allocKbPerSearch);
       for (const [k, calls] of [
         ['default', 5],
         ['noReinforce', 5],
