@@ -2,7 +2,8 @@
 // Retriever against another checkout's (DIR: e.g. a worktree of main) in one Node process, on
 // the same N BEAM rows (ids in write order) and the same exact dense top 100 per question
 // (hash-256): first whether both give the same top 10 (ids and scores) for every question, then
-// per-search times, the two interleaved question by question so that load hits both alike.
+// per-search times (wall and the process's CPU time), the two interleaved question by question
+// so that load hits both alike.
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Retriever } from '../src/retrieval/retriever';
@@ -55,12 +56,18 @@ for (const [i, q] of queries.entries()) {
 }
 console.log(`same top 10 (ids and scores): ${same} of ${queries.length} questions`);
 const times: number[][] = [[], []];
+// The process's CPU time per search too (user + system, µs → ms): on a loaded machine the wall
+// time counts the waits for a core, the CPU time mostly not (it does count GC threads).
+const cpu: number[][] = [[], []];
 for (let r = 0; r < rounds; r++)
   for (const [i, q] of queries.entries())
     for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const c0 = process.cpuUsage();
       const start = performance.now();
       sides[s]!.search(q, 10, input(i));
       times[s]!.push(performance.now() - start);
+      const c = process.cpuUsage(c0);
+      cpu[s]!.push((c.user + c.system) / 1000);
     }
 const line = (label: string, t: number[]): void => {
   const s = spread(t);
@@ -71,6 +78,8 @@ const line = (label: string, t: number[]): void => {
 console.log(`N ${n}, ${times[0]!.length} searches each, interleaved`);
 line('base', times[0]!);
 line('this', times[1]!);
+line('base cpu', cpu[0]!);
+line('this cpu', cpu[1]!);
 console.log(
   `load ${loadavg()
     .map((x) => x.toFixed(2))
