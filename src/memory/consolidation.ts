@@ -191,12 +191,15 @@ export class RuleConsolidator implements Consolidator {
     }
     const shape = factShape(fact.text);
     const mine = content(shape);
-    const related = candidates
-      .filter((c) => c.similarity >= this.o.updateThreshold)
-      .map((c) => ({ id: c.id, shape: factShape(c.text) }));
-    for (const c of related) {
-      const theirs = new Set(content(c.shape));
+    // Candidates are analysed one at a time, best first: a restatement ends the look before
+    // the candidates after it are analysed (the decision is the same as analysing them all).
+    const related: { id: string; shape: FactShape }[] = [];
+    for (const c of candidates) {
+      if (c.similarity < this.o.updateThreshold) continue;
+      const r = { id: c.id, shape: factShape(c.text) };
+      const theirs = new Set(content(r.shape));
       if (mine.every((w) => theirs.has(w))) return { event: 'NOOP', id: c.id };
+      related.push(r);
     }
     for (const c of related) if (replaces(shape, c.shape)) return { event: 'UPDATE', id: c.id };
     return { event: 'ADD' };
