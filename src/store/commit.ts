@@ -2,7 +2,7 @@
 // vectors, links, lexical rows, erasure, events and meta together), and the
 // wholesale writes of rebuild, import and reset. Each either commits whole or
 // leaves the database as it was.
-import type { IDBPDatabase, StoreNames } from 'idb';
+import { unwrap, type IDBPDatabase, type StoreNames } from 'idb';
 import { EngramError } from '../errors';
 import type { RecordCipher } from './cipher';
 import { chainEvents, type NewEvent } from './event-log';
@@ -92,18 +92,28 @@ export async function commitChange(
     // order, so the check's answer comes before any write is done, and a failed check aborts
     // the transaction, which undoes them all.
     const check = tx.objectStore('meta').get('meta');
-    const writes: Promise<unknown>[] = [tx.objectStore('meta').put(meta)];
-    for (const m of stored.memories) writes.push(tx.objectStore('memories').put(m));
-    for (const v of stored.versions) writes.push(tx.objectStore('versions').put(v));
-    for (const key of change.dropVersions ?? [])
-      writes.push(tx.objectStore('versions').delete(key));
-    for (const e of sealedEvents) writes.push(tx.objectStore('events').add(e));
-    for (const l of stored.links) writes.push(tx.objectStore('links').put(l));
+    // The writes go out as plain requests, without a promise and listeners each (this thread's
+    // share of a request): a failed one aborts the transaction, and `tx.done` rejects with it.
+    const raw = unwrap(tx);
+    const putAll = (name: StoreNames<EngramDB>, values: readonly unknown[]) => {
+      if (values.length === 0) return;
+      const store = raw.objectStore(name);
+      for (const v of values) store.put(v);
+    };
+    const writes: Promise<unknown>[] = [];
+    putAll('meta', [meta]);
+    putAll('memories', stored.memories);
+    putAll('versions', stored.versions);
+    for (const key of change.dropVersions ?? []) raw.objectStore('versions').delete(key);
+    if (sealedEvents.length) {
+      const log = raw.objectStore('events');
+      for (const e of sealedEvents) log.add(e); // an existing seq fails: the log moved on
+    }
+    putAll('links', stored.links);
     // Lexical rows are not written while they are dropped (the flag as this write saw it).
     if (!base.lexicalDropped) {
-      for (const r of stored.lexical) writes.push(tx.objectStore('lexical').put(r));
-      for (const id of change.lexical?.delete ?? [])
-        writes.push(tx.objectStore('lexical').delete(id));
+      putAll('lexical', stored.lexical);
+      for (const id of change.lexical?.delete ?? []) raw.objectStore('lexical').delete(id);
     }
     if (stored.vectors.length) writes.push(writeVectorRows(tx, meta, stored.vectors));
     if (change.erase) {
