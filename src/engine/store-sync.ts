@@ -12,7 +12,12 @@ const localLocks = new Map<string, Promise<unknown>>();
  * manager, about a tenth of an `add`). Another tab waits this much longer at most.
  */
 export const LOCK_LINGER_MS = 20;
-/** Longest time the lock is kept from its grant through lingering writes, ms (then let go). */
+/**
+ * How long the lock is kept through lingering writes before this tab asks the lock manager
+ * whether anyone waits for it, ms: if someone does, it is let go (after the write under way);
+ * if nobody does, it is kept another this long. A steady run of writes then asks the manager
+ * once per this interval instead of asking again for the lock (a round trip on an add's path).
+ */
 export const LOCK_HOLD_MS = 100;
 
 export class StoreSync {
@@ -23,7 +28,17 @@ export class StoreSync {
   private running = false;
   private closed = false;
   private held:
-    { release: () => void; since: number; timer?: ReturnType<typeof setTimeout> } | undefined;
+    | {
+        release: () => void;
+        /** When it was granted, or last found with nobody waiting. */
+        since: number;
+        timer?: ReturnType<typeof setTimeout>;
+        /** A `query()` of the lock manager is under way. */
+        asking?: boolean;
+        /** Someone waits: let go once the write under way ends. */
+        wanted?: boolean;
+      }
+    | undefined;
 
   /**
    * @param name - store name (lock and channel are derived from it)
@@ -43,8 +58,8 @@ export class StoreSync {
 
   /**
    * Runs `fn` while holding the store's exclusive write lock. This tab's calls run one after
-   * another; the Web Lock is kept {@link LOCK_LINGER_MS} after each (at most
-   * {@link LOCK_HOLD_MS} from its grant), so a run of writes asks for it once.
+   * another; the Web Lock is kept {@link LOCK_LINGER_MS} after each (past {@link LOCK_HOLD_MS}
+   * only while nobody waits for it), so a run of writes asks for it once.
    */
   withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
@@ -97,10 +112,34 @@ export class StoreSync {
       const held = this.held;
       // A hidden page's timers may fire seconds late: it lets go at once.
       const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
-      if (held && !this.closed && !hidden && performance.now() - held.since < LOCK_HOLD_MS)
+      if (!held || this.closed || hidden || held.wanted) this.letGo();
+      else {
         held.timer = setTimeout(() => this.letGo(), LOCK_LINGER_MS);
-      else this.letGo();
+        if (performance.now() - held.since >= LOCK_HOLD_MS) this.askWaiting(locks, held);
+      }
     }
+  }
+
+  /**
+   * After {@link LOCK_HOLD_MS}: asks the lock manager whether anyone waits for the lock; if so
+   * it is let go (at once, or when the write under way ends), else kept another hold. It
+   * lingers meanwhile as after any write. A failed query lets go, as the hold's end did.
+   */
+  private askWaiting(locks: LockManager, held: NonNullable<StoreSync['held']>): void {
+    if (held.asking) return;
+    held.asking = true;
+    const name = `engram:${this.name}:write`;
+    const waiting = locks.query().then(
+      (s) => s.pending?.some((l) => l.name === name) ?? true,
+      () => true,
+    );
+    void waiting.then((someone) => {
+      held.asking = false;
+      if (this.held !== held) return; // already let go
+      if (!someone) held.since = performance.now();
+      else if (this.running) held.wanted = true;
+      else this.letGo();
+    });
   }
 
   /** Releases the Web Lock if this tab holds it. */
