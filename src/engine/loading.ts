@@ -97,8 +97,9 @@ export async function loadState(
               ivf !== undefined &&
               stored !== undefined &&
               ivf.expectLayout(stored, (await store.refreshMeta()).nextSlot);
-            const read = await store.streamVectors((first, rows) =>
-              state.appendVectors(first, rows),
+            const read = await store.streamVectors(
+              (first, rows) => state.appendVectors(first, rows),
+              clock.phases,
             );
             if (direct)
               layoutRestored = clock.run('index layout', () => ivf.settleLayout() === true);

@@ -364,13 +364,21 @@ export class MemoryStore {
    * (no `nextSlot × dim` matrix is assembled: opening a 100k × 384 store would copy 154 MB
    * twice). Every read is issued at once in one transaction; `sink` may be async.
    * @param sink - gets `(firstSlot, rows)`, rows row-major; slots skipped (never written) are zero
+   * @param phases - gets `vector blocks in`: ms until every block's bytes were handed over
    * @returns the meta record the rows belong to
    */
   async streamVectors(
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
+    phases?: Record<string, number>,
   ): Promise<MetaRecord> {
     this.assertOpen();
-    this.metaCache = this.known = await streamVectors(this.db, sink, this.onProblem, this.cipher);
+    this.metaCache = this.known = await streamVectors(
+      this.db,
+      sink,
+      this.onProblem,
+      this.cipher,
+      phases,
+    );
     return this.metaCache;
   }
 

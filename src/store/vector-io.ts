@@ -106,6 +106,7 @@ function plainRows(
  * @param db - the open database
  * @param sink - gets `(firstSlot, rows)`, rows row-major; slots skipped (never written) are zero
  * @param onUnreadable - told when stored bytes were unreadable
+ * @param phases - gets `vector blocks in`: ms until IndexedDB had handed over every block
  * @returns the meta record the rows belong to
  */
 export async function streamVectors(
@@ -113,8 +114,10 @@ export async function streamVectors(
   sink: (first: number, rows: Float32Array) => Promise<void> | void,
   onUnreadable?: OnUnreadable,
   cipher?: RecordCipher,
+  phases?: Record<string, number>,
 ): Promise<MetaRecord> {
   try {
+    const t0 = performance.now();
     const tx = db.transaction(['meta', 'vectorBlocks', 'vectorTail'], 'readonly');
     const [meta, blockKeys, tailKeys, tail] = await Promise.all([
       tx.objectStore('meta').get('meta'),
@@ -127,6 +130,12 @@ export async function streamVectors(
     const unreadable: number[] = [];
     const tailSlots = new Set(tailKeys);
     const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
+    // When IndexedDB has handed over every block (the rest of `vectors` is this thread's work).
+    if (phases)
+      void Promise.all(reads).then(
+        () => (phases['vector blocks in'] = Math.round(performance.now() - t0)),
+        () => {},
+      );
     for (let i = 0; i < blockKeys.length; i++) {
       const first = blockKeys[i]! * blockRows;
       const block: unknown = await plainRows(cipher, meta, first, blockRows, await reads[i]!);
