@@ -39,6 +39,8 @@ export class StoreSync {
         wanted?: boolean;
       }
     | undefined;
+  /** The Web Lock's name: the one asked for and the one looked for among those waiting. */
+  private readonly lockName: string;
 
   /**
    * @param name - store name (lock and channel are derived from it)
@@ -48,6 +50,7 @@ export class StoreSync {
     private readonly name: string,
     onRemoteWrite: (seq: number) => void,
   ) {
+    this.lockName = `engram:${name}:write`;
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`engram:${name}`);
       this.channel.onmessage = (e: MessageEvent<{ seq?: unknown }>) => {
@@ -94,7 +97,7 @@ export class StoreSync {
       await new Promise<void>((granted, failed) => {
         locks
           .request(
-            `engram:${this.name}:write`,
+            this.lockName,
             { mode: 'exclusive' },
             () =>
               new Promise<void>((release) => {
@@ -128,9 +131,8 @@ export class StoreSync {
   private askWaiting(locks: LockManager, held: NonNullable<StoreSync['held']>): void {
     if (held.asking) return;
     held.asking = true;
-    const name = `engram:${this.name}:write`;
     const waiting = locks.query().then(
-      (s) => s.pending?.some((l) => l.name === name) ?? true,
+      (s) => s.pending?.some((l) => l.name === this.lockName) ?? true,
       () => true,
     );
     void waiting.then((someone) => {
