@@ -194,6 +194,7 @@ async function searchOnce(
       readVectors: (slots) => core.store.readVectors(slots),
       explain: c.explain,
       embed: (texts) => core.embed(texts),
+      log: core.settings.log,
     });
     const results = hits.map(({ rec, score, similarity, explanation }) => {
       const r = searchResult(rec, score, similarity, retention(rec, now));

@@ -211,34 +211,60 @@ function sync(state: RetrievalState, s: Synced, id: string, cur: MemoryRecord | 
   }
 }
 
-const gpuRerankers = new WeakMap<VectorIndex, Promise<GpuReranker | undefined>>();
+/** Least time between two attempts to make a GPU reranker after one failed, in ms. */
+export const RERANKER_RETRY_MS = 5000;
+
+/** The GPU reranker of one index: being made, made, or failed at `failedAt` (`performance.now()`). */
+interface RerankerSlot {
+  made: Promise<GpuReranker | undefined>;
+  failedAt?: number;
+}
+
+const gpuRerankers = new WeakMap<VectorIndex, RerankerSlot>();
 
 /**
  * Runs a fused rerank where the index runs: on the GPU (`GpuReranker`, one per index, on the
- * shared device) when the index is a WebGPU one, else on the CPU twin. A GPU failure (device
- * lost) answers from the twin, and the next search makes a new reranker.
+ * shared device) when the index is a WebGPU one, else on the CPU twin. A GPU failure (no device,
+ * device lost) answers from the twin and is logged; a failed rerank makes a new reranker at the
+ * next search, a failed create is tried again {@link RERANKER_RETRY_MS} later (not at every search).
  * @param index - the engine's vector index (its `kind` picks the side)
  * @param input - the kernel input
+ * @param log - receives a line when the GPU reranker fails (the engine's `log`)
  */
 export async function fusedRerank(
   index: VectorIndex,
   input: FusedRerankInput,
+  log?: (message: string) => void,
 ): Promise<FusedRerankResult> {
   if (index.kind !== 'webgpu') return rerankFused(input);
-  let made = gpuRerankers.get(index);
-  if (!made) {
-    made = GpuReranker.create().catch(() => undefined);
-    gpuRerankers.set(index, made);
+  let slot = gpuRerankers.get(index);
+  if (
+    !slot ||
+    (slot.failedAt !== undefined && performance.now() - slot.failedAt >= RERANKER_RETRY_MS)
+  ) {
+    const fresh: RerankerSlot = {
+      made: GpuReranker.create().catch((e: unknown) => {
+        fresh.failedAt = performance.now();
+        log?.(`engram: GPU reranker unavailable, reranking on the CPU (${reason(e)})`);
+        return undefined;
+      }),
+    };
+    gpuRerankers.set(index, (slot = fresh));
   }
-  const reranker = await made;
+  const reranker = await slot.made;
   if (reranker) {
     try {
       return await reranker.rerank(input);
-    } catch {
-      gpuRerankers.delete(index);
+    } catch (e) {
+      if (gpuRerankers.get(index) === slot) gpuRerankers.delete(index);
+      log?.(`engram: GPU rerank failed, answered on the CPU (${reason(e)})`);
     }
   }
   return rerankFused(input);
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -286,6 +312,8 @@ export interface HybridQuery {
    * embedded at the first search that needs them); without it passages are not used.
    */
   embed?: EmbedTexts;
+  /** Receives diagnostic lines (the GPU reranker's failures); the engine passes its `log`. */
+  log?: (message: string) => void;
 }
 
 /** One hit of {@link hybridSearch}. */
@@ -388,7 +416,7 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
       state.index.dim,
     );
   }
-  let ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input)));
+  let ranked = retriever.complete(plan, job && (await fusedRerank(state.index, job.input, q.log)));
   const recs = new Map(ranked.map(({ id }) => [id, state.records.get(id)!]));
   const reranked = trace && new Map(ranked.map(({ id, score }) => [id, score]));
   if (cross)
