@@ -75,26 +75,17 @@ test('USE-lite runs in a module Worker', async () => {
   expect(r.cs).toBeCloseTo(0.242, 2);
 });
 
-test('USE-lite: a missing model is ModelLoadFailed; throughput (logged)', async () => {
+// The model's throughput in Chromium is measured in bench/ (`npm run bench`: modelTurnsPerSec,
+// asserted in test/build/bench.test.ts; bench/ingest.mjs), not here: a load and 256 sentences
+// here, only logged, cost ≈ 10 s of CI a run and could not fail.
+test('USE-lite: a missing model is ModelLoadFailed', async () => {
   const page = await openPage();
-  const r = await page.evaluate(async () => {
+  const missing = await page.evaluate(async () => {
     const { UseLiteEmbedder } = await importSrc<UseLiteModule>('/src/embed/use-lite-embedder.ts');
-    const missing = await UseLiteEmbedder.create({ modelUrl: '/engram/no-such-model/' }).then(
+    return UseLiteEmbedder.create({ modelUrl: '/engram/no-such-model/' }).then(
       () => 'loaded',
       (e: { code?: string }) => e.code,
     );
-    const words = 'the a memory engine browser local first note user likes tea meeting'.split(' ');
-    const texts = Array.from({ length: 256 }, (_, i) =>
-      Array.from({ length: 4 + (i % 20) }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(
-        ' ',
-      ),
-    );
-    const e = await UseLiteEmbedder.create();
-    const t0 = performance.now();
-    await e.embed(texts);
-    const rate = texts.length / ((performance.now() - t0) / 1000);
-    return { missing, rate };
   });
-  expect(r.missing).toBe('ModelLoadFailed');
-  console.log(`USE-lite in Chromium, batch 32: ${r.rate.toFixed(1)} sentences/s`);
+  expect(missing).toBe('ModelLoadFailed');
 });
