@@ -1,4 +1,4 @@
-import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import { unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
 import type { CheckpointHead } from './checkpoint';
 import type { StoredIndexLayout } from './index-layout-io';
@@ -12,16 +12,13 @@ import type {
 } from './records';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Typed layout of an Engram database (a wrong store name is a compile error). */
 export interface EngramDB extends DBSchema {
   meta: { key: 'meta'; value: MetaRecord };
-  memories: {
-    key: string;
-    value: MemoryRecord;
-    indexes: { slot: number; userId: string };
-  };
+  /** Current versions of memories, keyed by id (no indexes since v5). */
+  memories: { key: string; value: MemoryRecord };
   /** Past versions of memories, keyed [id, version]. */
   versions: { key: [string, number]; value: MemoryRecord };
   /** Sealed vector blocks: `blockRows × dim` float32 rows per record, keyed by block number. */
@@ -87,9 +84,9 @@ export const MIGRATIONS: ((
   // 0 → 1: the initial layout.
   async (db) => {
     db.createObjectStore('meta', { keyPath: 'key' });
-    const memories = db.createObjectStore('memories', { keyPath: 'id' });
-    memories.createIndex('slot', 'slot', { unique: true });
-    memories.createIndex('userId', 'userId');
+    // Up to v4 `memories` also had a unique `slot` and a `userId` index (step 4 → 5 drops them
+    // from older databases; a new one never gets them).
+    db.createObjectStore('memories', { keyPath: 'id' });
     db.createObjectStore('versions', { keyPath: ['id', 'version'] });
     db.createObjectStore('vectorBlocks');
     db.createObjectStore('vectorTail');
@@ -111,5 +108,13 @@ export const MIGRATIONS: ((
   // 3 → 4: checkpoints of the derived records (written later, at close).
   async (db) => {
     db.createObjectStore('checkpoints');
+  },
+  // 4 → 5: the memories' `slot` and `userId` indexes go. Nothing reads them, and every memory
+  // put (3–4 per add()) also wrote both index entries and looked up the unique one. Records
+  // are untouched.
+  async (_db, tx) => {
+    const memories = unwrap(tx).objectStore('memories');
+    for (const index of ['slot', 'userId'])
+      if (memories.indexNames.contains(index)) memories.deleteIndex(index);
   },
 ];
