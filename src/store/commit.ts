@@ -115,7 +115,13 @@ export async function commitChange(
       putAll('lexical', stored.lexical);
       for (const id of change.lexical?.delete ?? []) raw.objectStore('lexical').delete(id);
     }
-    if (stored.vectors.length) writes.push(writeVectorRows(tx, meta, stored.vectors));
+    if (later) {
+      if (stored.vectors.length) writes.push(writeVectorRows(tx, meta, stored.vectors));
+    } else if (stored.vectors.length) {
+      // No block is sealed: the rows go into the tail as plain requests too.
+      const tail = raw.objectStore('vectorTail');
+      for (const { slot, bytes } of stored.vectors) tail.put(bytes, slot);
+    }
     if (change.erase) {
       writes.push(eraseInTx(tx, meta, change.erase, events[0]?.seq ?? 0));
       // The checkpoint holds copies of the erased records: it goes in the same transaction.
