@@ -1,0 +1,104 @@
+// `node bench/add-ab.mjs --base=DIR [--n=10000] [--rounds=10] [--adds=30]`
+// add() rate of two checkouts side by side, under the same load: this one ("head") and the
+// worktree DIR ("base", which needs this bench/add-ab-page.ts copied in). One Chromium, one Vite
+// server per checkout (two origins, two IndexedDB databases), each store filled to N through the
+// public API (Worker, CPU, hash-256, default index), then rounds of --adds single add() calls,
+// base and head taking turns (which goes first alternates). Prints add()/s per round and the
+// head/base ratio of each round (of add()/s, and of the round's median add() time inverted),
+// their geometric means, and a JSON last line. The stores write no idle checkpoint.
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+import { loadBeamTexts } from './beam-texts.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags } from './launch.mjs';
+
+const flags = parseFlags(process.argv.slice(2), import.meta.url);
+const baseDir = flags.text('base', '');
+if (!baseDir) throw new Error('--base=DIR (a worktree of the checkout to compare with) is needed');
+const n = flags.number('n', 10000);
+const rounds = flags.number('rounds', 10);
+const count = flags.number('adds', 30);
+const { texts } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
+
+async function serve(root) {
+  const server = await createServer({
+    root,
+    configFile: resolve(root, 'vite.config.ts'),
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    cacheDir: resolve(
+      root,
+      'node_modules/.vite/bench-ab-' + (root === process.cwd() ? 'head' : 'base'),
+    ),
+    logLevel: 'error',
+  });
+  await server.listen();
+  return { server, url: (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '') };
+}
+
+const sides = [
+  { name: 'base', ...(await serve(resolve(baseDir))) },
+  { name: 'head', ...(await serve(process.cwd())) },
+];
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+const mod = '/bench/add-ab-page.ts';
+try {
+  for (const s of sides) {
+    s.page = await openBenchPage(browser, s.url, '/test/pages/blank.html');
+    const fillS = await callPage(s.page, mod, 'fill', texts, n);
+    console.log(`${s.name}: filled ${n} in ${fillS.toFixed(1)} s`);
+    s.rates = [];
+    s.times = [];
+  }
+  const ratios = [];
+  const medianRatios = [];
+  const median = (t) => [...t].sort((a, b) => a - b)[t.length >> 1];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? [sides[1], sides[0]] : sides;
+    for (const s of order) {
+      const t = await callPage(s.page, mod, 'adds', count);
+      s.times.push(...t);
+      s.last = t;
+      s.rates.push(count / (t.reduce((a, b) => a + b, 0) / 1000));
+    }
+    ratios.push(sides[1].rates[r] / sides[0].rates[r]);
+    medianRatios.push(median(sides[0].last) / median(sides[1].last));
+    if (rounds <= 50)
+      console.log(
+        `round ${r + 1}: base ${sides[0].rates[r].toFixed(1)}/s, head ${sides[1].rates[r].toFixed(1)}/s, head/base ${ratios[r].toFixed(3)} (by the median add: ${medianRatios[r].toFixed(3)}); load ${loadAverages()[0]}`,
+      );
+  }
+  const gmean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+  const geo = gmean(ratios);
+  const geoMedian = gmean(medianRatios);
+  const summary = sides.map((s) => {
+    const t = [...s.times].sort((a, b) => a - b);
+    const mean = t.reduce((a, b) => a + b, 0) / t.length;
+    return { name: s.name, perS: 1000 / mean, p50: t[t.length >> 1], mean };
+  });
+  const p50Ratio = summary[0].p50 / summary[1].p50;
+  for (const s of summary)
+    console.log(
+      `${s.name}: ${s.perS.toFixed(1)} add()/s overall, p50 ${s.p50.toFixed(2)} ms, mean ${s.mean.toFixed(2)} ms`,
+    );
+  console.log(
+    `head/base per round, geometric mean: ${geo.toFixed(3)} (add()/s), ${geoMedian.toFixed(3)} (median add); base p50 / head p50 over all adds ${p50Ratio.toFixed(3)}; load ${loadAverages().join(' ')}`,
+  );
+  console.log(
+    JSON.stringify({
+      n,
+      rounds,
+      adds: count,
+      ...(rounds <= 50 ? { ratios, medianRatios } : {}),
+      geo,
+      geoMedian,
+      p50Ratio,
+      summary,
+      load: loadAverages(),
+    }),
+  );
+  for (const s of sides) await callPage(s.page, mod, 'done');
+} finally {
+  await browser.close();
+  for (const s of sides) await s.server.close();
+}
