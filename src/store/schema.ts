@@ -1,4 +1,10 @@
-import { unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import {
+  unwrap,
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type StoreNames,
+} from 'idb';
 import { migrateV1toV2 } from './migrate-v1';
 import type { CheckpointHead } from './checkpoint';
 import type { StoredIndexLayout } from './index-layout-io';
