@@ -53,11 +53,16 @@ const MAGIC = 0x434e4745;
 
 /**
  * Layout of the bytes after the magic number. 1: every lexical row's memory id as a string
- * (again), term ids and counts as u32. 2 (written since): a lexical row's memory id as the
- * number of that memory in `memories` (ids stored once), term ids as u16 while the dictionary
- * fits and counts as u8 while every count does. Both are read.
+ * (again), term ids and counts as u32. 2: a lexical row's memory id as the number of that memory
+ * in `memories` (ids stored once), term ids as u16 while the dictionary fits and counts as u8
+ * while every count does. 3 (written since): as 2, and the string columns (texts, ids, the term
+ * dictionary…) as UTF-8 sections beside the typed arrays instead of JSON in the directory (see
+ * {@link encodeText}). All three are read.
  */
-export type ColumnsLayout = 1 | 2;
+export type ColumnsLayout = 1 | 2 | 3;
+
+/** The layout written (see {@link ColumnsLayout}). */
+export const COLUMNS_LAYOUT: ColumnsLayout = 3;
 
 /** A lexical row's memory index when its id is not among the memories' (layout 2). */
 const NOT_A_MEMORY = 0xffffffff;
@@ -85,9 +90,120 @@ type Typed = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 class Writer {
   readonly columns: Record<string, unknown[]> = {};
   readonly arrays: { name: string; data: Typed }[] = [];
+  /** String columns to write as UTF-8 sections (layout 3), once the tables are done. */
+  readonly texts: { name: string; values: readonly unknown[] }[] = [];
+  constructor(readonly layout: ColumnsLayout) {}
   add(name: string, data: Typed): void {
     this.arrays.push({ name, data });
   }
+  /** A column of strings (0 where a row has none): a UTF-8 section where it can be, else JSON. */
+  strings(name: string, values: readonly unknown[]): void {
+    if (this.layout >= 3 && textFits(values)) this.texts.push({ name, values });
+    else this.columns[name] = values as unknown[];
+  }
+}
+
+/** A lone surrogate (TextEncoder would write it as U+FFFD: such a column stays JSON). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Only ASCII characters (one UTF-8 byte, one UTF-16 unit each). */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Whether every value is 0 (none) or a string UTF-8 holds exactly (no lone surrogate). */
+function textFits(values: readonly unknown[]): boolean {
+  return values.every((v) => v === 0 || (typeof v === 'string' && !LONE_SURROGATE.test(v)));
+}
+
+/**
+ * A string column (layout 3) as four sections: `kind` per row (0 none, 1 ASCII, 2 other), `len`
+ * its length in UTF-16 units, and the UTF-8 of the ASCII strings and of the others, each run
+ * together. Reading decodes each run in one go and slices it (`Reader.column`): no JSON to
+ * parse, and the ASCII run (texts are mostly ASCII) decodes to a one-byte string. A generator
+ * that yields after every `slice` values.
+ */
+function* encodeText(
+  w: Writer,
+  name: string,
+  values: readonly unknown[],
+  slice: number,
+): Generator<void, void> {
+  const n = values.length;
+  const kind = new Uint8Array(n);
+  const len = new Uint32Array(n);
+  const encoder = new TextEncoder();
+  const runs: [Uint8Array[], Uint8Array[]] = [[], []];
+  for (let from = 0; from < n; from += slice) {
+    if (from > 0) yield;
+    const pending: [string[], string[]] = [[], []];
+    for (let i = from; i < Math.min(n, from + slice); i++) {
+      const v = values[i];
+      if (typeof v !== 'string') continue;
+      const ascii = ASCII.test(v);
+      kind[i] = ascii ? 1 : 2;
+      len[i] = v.length;
+      pending[ascii ? 0 : 1].push(v);
+    }
+    for (const k of [0, 1] as const)
+      if (pending[k].length) runs[k].push(encoder.encode(pending[k].join('')));
+  }
+  w.add(`${name}.kind`, kind);
+  w.add(`${name}.len`, len);
+  w.add(`${name}.ascii`, concat(runs[0]));
+  w.add(`${name}.utf8`, concat(runs[1]));
+}
+
+/** Byte arrays run together. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Strings shorter than this are copied by `slice` (not views of the run): shared instead. */
+const SHORT = 13;
+
+/**
+ * A string column written by {@link encodeText}, back as strings (0 where a row has none).
+ * @throws Error when the sections do not agree (a damaged or foreign checkpoint)
+ */
+function decodeText(
+  kind: Uint8Array,
+  len: Uint32Array,
+  asciiBytes: Uint8Array,
+  utf8Bytes: Uint8Array,
+): unknown[] {
+  if (kind.length !== len.length) throw new Error('text column sizes differ');
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
+  const ascii = decoder.decode(asciiBytes);
+  const other = decoder.decode(utf8Bytes);
+  if (ascii.length !== asciiBytes.length) throw new Error('an ASCII text run is not ASCII');
+  const short = new Map<string, string>();
+  const out = new Array<unknown>(kind.length);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < kind.length; i++) {
+    const k = kind[i]!;
+    const l = len[i]!;
+    let s: string;
+    if (k === 0) {
+      out[i] = 0;
+      continue;
+    } else if (k === 1) s = ascii.slice(a, (a += l));
+    else if (k === 2) s = other.slice(b, (b += l));
+    else throw new Error('a text kind is unknown');
+    if (l < SHORT) {
+      const seen = short.get(s);
+      if (seen === undefined) short.set(s, s);
+      else s = seen;
+    }
+    out[i] = s;
+  }
+  if (a !== ascii.length || b !== other.length) throw new Error('text lengths differ from runs');
+  return out;
 }
 
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -162,7 +278,7 @@ function* encodeTable(
   s.numbers.forEach((k, c) => w.add(`${prefix}.${k}`, nums[c]!));
   s.bools.forEach((k, c) => w.add(`${prefix}.${k}`, bools[c]!));
   s.strings.forEach((k, c) => {
-    if (anyStr[c]) w.columns[`${prefix}.${k}`] = strs[c]!;
+    if (anyStr[c]) w.strings(`${prefix}.${k}`, strs[c]!);
   });
   s.json.forEach((k, c) => {
     if (anyJson[c]) w.columns[`${prefix}.${k}`] = jsons[c]!;
@@ -324,9 +440,16 @@ function* encodeLexical(
     const memoryAt = Uint32Array.from(fit, (r) => at.get(r.id) ?? NOT_A_MEMORY);
     w.add('lexical.memoryAt', memoryAt);
     if (memoryAt.includes(NOT_A_MEMORY))
-      w.columns['lexical.id'] = fit.map((r, i) => (memoryAt[i] === NOT_A_MEMORY ? r.id : 0));
-  } else w.columns['lexical.id'] = fit.map((r) => r.id);
-  w.columns['lexical.dict'] = [...dict.keys()];
+      w.strings(
+        'lexical.id',
+        fit.map((r, i) => (memoryAt[i] === NOT_A_MEMORY ? r.id : 0)),
+      );
+  } else
+    w.strings(
+      'lexical.id',
+      fit.map((r) => r.id),
+    );
+  w.strings('lexical.dict', [...dict.keys()]);
   w.columns['lexical.raw'] = raw;
   yield* encodeTable(
     w,
@@ -405,12 +528,12 @@ function joinRows(
  * The checkpoint's records as bytes (format 3).
  * @param seq - log position, written into the bytes (and checked against the head on reading)
  * @param data - the records
- * @param layout - 2 (the default); 1 (as written before: tests and benches)
+ * @param layout - 3 (the default); 1 or 2 (as written before: tests and benches)
  */
 export function encodeColumns(
   seq: number,
   data: CheckpointData,
-  layout: ColumnsLayout = 2,
+  layout: ColumnsLayout = COLUMNS_LAYOUT,
 ): Uint8Array<ArrayBuffer> {
   const steps = encodeColumnSteps(seq, data, Infinity, layout);
   for (;;) {
@@ -426,16 +549,16 @@ export function encodeColumns(
  * @param seq - log position, written into the bytes
  * @param data - the records
  * @param slice - records per step
- * @param layout - 2 (the default); 1 (as written before: tests and benches)
+ * @param layout - 3 (the default); 1 or 2 (as written before: tests and benches)
  * @returns (as the generator's value) the bytes
  */
 export function* encodeColumnSteps(
   seq: number,
   data: CheckpointData,
   slice: number,
-  layout: ColumnsLayout = 2,
+  layout: ColumnsLayout = COLUMNS_LAYOUT,
 ): Generator<void, Uint8Array<ArrayBuffer>> {
-  const w = new Writer();
+  const w = new Writer(layout);
   yield* encodeTable(w, 'memories', data.memories, MEMORY, slice);
   yield* encodeTable(w, 'versions', data.versions, MEMORY, slice);
   yield* encodeTable(w, 'links', data.links, LINK, slice);
@@ -443,8 +566,9 @@ export function* encodeColumnSteps(
     w,
     data.lexical,
     slice,
-    layout === 2 ? data.memories : undefined,
+    layout >= 2 ? data.memories : undefined,
   );
+  for (const { name, values } of w.texts) yield* encodeText(w, name, values, slice);
   const counts = {
     memories: data.memories.length,
     versions: data.versions.length,
@@ -562,8 +686,22 @@ class Reader {
   u8(name: string, length?: number): Uint8Array {
     return this.typed(name, 'u8', length) as Uint8Array;
   }
+  private readonly texts = new Map<string, unknown[]>();
   column(name: string, length?: number): unknown[] | undefined {
-    const c = this.dir.columns[name];
+    let c: unknown = this.dir.columns[name];
+    if (c === undefined && this.has(`${name}.kind`)) {
+      c = this.texts.get(name);
+      if (c === undefined) {
+        const read = decodeText(
+          this.u8(`${name}.kind`),
+          this.u32(`${name}.len`),
+          this.u8(`${name}.ascii`),
+          this.u8(`${name}.utf8`),
+        );
+        this.texts.set(name, read);
+        c = read;
+      }
+    }
     if (c === undefined) return undefined;
     if (!Array.isArray(c) || (length !== undefined && c.length !== length))
       throw new Error(`column ${name} is of the wrong size`);
@@ -600,7 +738,8 @@ export function decodeColumns(
   if (bytes.length < 12 || view.getUint32(0, true) !== MAGIC)
     throw new Error('not checkpoint columns');
   const layout = view.getUint32(4, true);
-  if (layout !== 1 && layout !== 2) throw new Error(`checkpoint columns of layout ${layout}`);
+  if (layout !== 1 && layout !== 2 && layout !== 3)
+    throw new Error(`checkpoint columns of layout ${layout}`);
   const len = view.getUint32(8, true);
   if (12 + len > bytes.length) throw new Error('directory runs past the end');
   const dir = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len))) as Directory;
@@ -609,7 +748,7 @@ export function decodeColumns(
   const lexicalColumns = decodeLexical(
     r,
     c.lexicalColumns!,
-    layout === 2 ? r.column('memories.id', c.memories!) : undefined,
+    layout >= 2 ? r.column('memories.id', c.memories!) : undefined,
   );
   const raw = (r.column('lexical.raw') ?? []) as [number, LexicalRow][];
   if (raw.length + lexicalColumns.n !== c.lexical) throw new Error('lexical row counts differ');

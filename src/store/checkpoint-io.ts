@@ -8,7 +8,7 @@ import {
   encodeJsonCheckpoint,
   type CheckpointHead,
 } from './checkpoint';
-import type { ColumnsLayout, DecodedCheckpoint } from './checkpoint-columns';
+import { COLUMNS_LAYOUT, type ColumnsLayout, type DecodedCheckpoint } from './checkpoint-columns';
 import type { RecordCipher } from './cipher';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
@@ -91,7 +91,7 @@ export interface CheckpointPace {
  * @param cipher - seals the chunks (encrypted stores)
  * @param format - 3 (columns, the default); 2 (JSON text, as written before: tests and benches)
  * @param pace - slice size, abort signal, slice hook
- * @param layout - format 3's column layout: 2 (the default), 1 (as written before: tests)
+ * @param layout - format 3's column layout: 3 (the default), 1 or 2 (as written before: tests)
  * @returns the log position it reflects
  * @throws `StorageError` when the log moved on between the read and the write, or while the
  *   lexical rows are dropped (`MetaRecord.lexicalDropped`); `Aborted` when `pace.signal` was
@@ -102,7 +102,7 @@ export async function writeCheckpoint(
   cipher?: RecordCipher,
   format: 2 | 3 = 3,
   pace: CheckpointPace = {},
-  layout: ColumnsLayout = 2,
+  layout: ColumnsLayout = COLUMNS_LAYOUT,
 ): Promise<number> {
   const slice = pace.slice ?? CHECKPOINT_SLICE;
   const step = () => {

@@ -15,6 +15,7 @@ import {
   decodeColumns,
   encodeColumns,
   encodeColumnSteps,
+  COLUMNS_LAYOUT,
   type ColumnsLayout,
   type DecodedCheckpoint,
 } from './checkpoint-columns';
@@ -55,14 +56,14 @@ async function bytesHash(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
  * @param chunkBytes - largest chunk (default {@link CHECKPOINT_CHUNK_BYTES})
  * @param pace - encode `slice` records per task (`runInSlices`), calling `between()` before each
  *   but the first (it may throw to stop); default: in one go
- * @param layout - of the columns: 2 (the default), 1 (as written before: tests)
+ * @param layout - of the columns: 3 (the default), 1 or 2 (as written before: tests)
  */
 export async function encodeCheckpoint(
   seq: number,
   value: CheckpointData,
   chunkBytes = CHECKPOINT_CHUNK_BYTES,
   pace?: { slice: number; between: () => void },
-  layout: ColumnsLayout = 2,
+  layout: ColumnsLayout = COLUMNS_LAYOUT,
 ): Promise<{ head: CheckpointHead; chunks: Uint8Array<ArrayBuffer>[] }> {
   const bytes = pace
     ? await runInSlices(encodeColumnSteps(seq, value, pace.slice, layout), {

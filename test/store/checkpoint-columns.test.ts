@@ -100,7 +100,7 @@ test('layout 2 stores each memory id once and narrow term columns; layout 1 (wri
     dates: [],
     info: { order: 2, seq: 3, mentionsTime: false },
   });
-  const now = encodeColumns(7, data);
+  const now = encodeColumns(7, data, 2);
   const before = encodeColumns(7, data, 1);
   expect(new DataView(now.buffer).getUint32(4, true)).toBe(2);
   expect(new DataView(before.buffer).getUint32(4, true)).toBe(1);
@@ -112,7 +112,7 @@ test('layout 2 stores each memory id once and narrow term columns; layout 1 (wri
   // Without the odd rows: every id a memory's, every count a byte, the dictionary u16.
   const plain = sample();
   plain.lexical = plain.lexical.filter((r) => r.id !== 'odd');
-  const small = encodeColumns(7, plain);
+  const small = encodeColumns(7, plain, 2);
   const big = encodeColumns(7, plain, 1);
   const cols = decodeColumns(small, true).data.lexicalColumns!;
   expect(cols.terms.ids).toBeInstanceOf(Uint16Array);
@@ -128,6 +128,53 @@ test('layout 2 stores each memory id once and narrow term columns; layout 1 (wri
   const bad = small.slice();
   new DataView(bad.buffer).setUint32(Math.ceil((12 + len) / 8) * 8 + at.offset, 1e6, true);
   expect(() => decodeColumns(bad)).toThrow(/names no memory/);
+});
+
+test('layout 3 keeps string columns as UTF-8 sections, out of the JSON directory; odd strings round-trip; layouts 1 and 2 are still read', () => {
+  const data = sample();
+  data.memories.push(
+    memory(200, { text: '\uFEFFa text that starts with a byte order mark' }),
+    memory(201, { text: 'caf\u00e9 na\u00efve \u4e2d\u6587 \u{1F600} and a NUL \u0000 here' }),
+    memory(202, { text: 'x'.repeat(5000) }),
+  );
+  const now = encodeColumns(9, data);
+  expect(new DataView(now.buffer).getUint32(4, true)).toBe(3);
+  const len = new DataView(now.buffer).getUint32(8, true);
+  const dirText = new TextDecoder().decode(now.subarray(12, 12 + len));
+  const dir = JSON.parse(dirText) as {
+    columns: Record<string, unknown>;
+    sections: { name: string }[];
+  };
+  // Texts, ids and the term dictionary are sections now; JSON values stay in the directory.
+  for (const c of ['memories.text', 'memories.id', 'lexical.dict', 'links.from'])
+    expect(dir.columns[c], c).toBeUndefined();
+  expect(dir.sections.map((x) => x.name)).toContain('memories.text.utf8');
+  expect(dir.columns['memories.metadata']).toBeDefined();
+  expect(dirText).not.toContain('support group');
+  const back = decodeColumns(now).data;
+  expect(back).toEqual(data);
+  expect(back.memories.find((m) => m.id === 'm-200')!.text.charCodeAt(0)).toBe(0xfeff);
+  expect(back.memories.map((m) => m.text)).toEqual(data.memories.map((m) => m.text));
+  // The same records in the layouts written before still decode to them.
+  expect(decodeColumns(encodeColumns(9, data, 2)).data).toEqual(data);
+  expect(decodeColumns(encodeColumns(9, data, 1)).data).toEqual(data);
+  // A lone surrogate (UTF-8 cannot hold it) keeps that column in JSON, exactly.
+  const odd = sample();
+  odd.memories[0] = memory(0, { text: 'half a pair: \uD83D and \uDE00 alone' });
+  const oddBytes = encodeColumns(9, odd);
+  expect(decodeColumns(oddBytes).data).toEqual(odd);
+  // The same bytes, whatever the slice the encoder yields after.
+  const steps = encodeColumnSteps(9, data, 7);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  expect(step.value).toEqual(now);
+  // A damaged text section is refused (the head's hash refuses it before that, too).
+  const kinds = (dir.sections as { name: string; offset: number }[]).find(
+    (x) => x.name === 'memories.text.kind',
+  )!;
+  const bad = now.slice();
+  bad[Math.ceil((12 + len) / 8) * 8 + kinds.offset] = 9;
+  expect(() => decodeColumns(bad)).toThrow(/text kind/);
 });
 
 test('a format-3 checkpoint is read back; damaged, torn or misplaced ones are refused', async () => {
