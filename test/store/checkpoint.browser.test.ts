@@ -90,7 +90,7 @@ test('a checkpoint written at close is read at open; later events are caught up;
   expect(erased).toEqual({ found: false, checkpoints: 0 });
 });
 
-test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 2; a damaged one falls back to the records', async () => {
+test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 3 (strings as UTF-8 sections); one of layout 2 opens too; a damaged one falls back to the records', async () => {
   const page = await openPage();
   const r = await page.evaluate(
     async ({ path }) => {
@@ -166,6 +166,14 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       const e1 = o1.engine;
       const fromLayout1 = { used: o1.used, ...(await reads(e1)) };
       await e1.close();
+      // Columns of layout 2 (strings in the JSON directory, as written before layout 3).
+      const db2 = await openDB<import('../../src/store/schema').EngramDB>(name);
+      await io.writeCheckpoint(db2, undefined, 3, {}, 2);
+      db2.close();
+      const layout2 = await layout();
+      const o4 = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
+      const fromLayout2 = { used: o4.used, ...(await reads(o4.engine)) };
+      await o4.engine.close();
       // A damaged columnar checkpoint: opening does not use it and reads the records.
       const raw = await openDB(name);
       const chunk = new Uint8Array((await raw.get('checkpoints', 0)) as ArrayBuffer);
@@ -190,6 +198,8 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
         layoutNow,
         layoutOld,
         fromLayout1,
+        layout2,
+        fromLayout2,
         damaged,
       };
     },
@@ -201,10 +211,13 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
   expect(r.fromOld.all).toEqual(r.before.all);
   expect(r.fromOld.search).toEqual(r.before.search);
   expect(r.rewritten).toBe(3);
-  expect([r.layoutNow, r.layoutOld]).toEqual([2, 1]);
+  expect([r.layoutNow, r.layoutOld, r.layout2]).toEqual([3, 1, 2]);
   expect(r.fromLayout1.used).toBe(true);
   expect(r.fromLayout1.all).toEqual(r.after.all);
   expect(r.fromLayout1.search).toEqual(r.after.search);
+  expect(r.fromLayout2.used).toBe(true);
+  expect(r.fromLayout2.all).toEqual(r.after.all);
+  expect(r.fromLayout2.search).toEqual(r.after.search);
   expect(r.damaged.used).toBe(false);
   expect(r.damaged.told).toEqual([
     'engram: the stored checkpoint is not used: checkpoint does not match its hash',

@@ -1,6 +1,7 @@
 // A reopened store of a few thousand memories is read from its checkpoint, its lexical index
 // built at open from the stored rows, and it answers every search as it did before close and as
-// a store loaded without the checkpoint does — also after writes made before the first search.
+// a store loaded without the checkpoint does (ids, scores and texts) — also after writes made
+// before the first search.
 // (The 100k figure is in bench/cold-open.mjs.)
 import { expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
@@ -21,7 +22,9 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
   ];
   const WORDS =
     'garden tomatoes support group Caroline Melanie painting budget project deadline sister ' +
-    'winter piano lessons camping beach adoption counselling museum concert bread recipe';
+    'winter piano lessons camping beach adoption counselling museum concert bread recipe ' +
+    // Texts not all ASCII (the checkpoint keeps those in a UTF-8 run of their own).
+    'café Zürich 東京 naïve 😀';
   const before = await (
     await openPage(undefined, context)
   ).evaluate(
@@ -37,7 +40,11 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
         })),
       );
       const search = async (q: string) =>
-        (await mem.search(q, { limit: 20, reinforce: false })).results.map((r) => [r.id, r.score]);
+        (await mem.search(q, { limit: 20, reinforce: false })).results.map((r) => [
+          r.id,
+          r.score,
+          r.memory,
+        ]);
       const results = [];
       for (const q of queries) results.push(await search(q));
       const lastSeq = (await mem.verifyLog()).events;
@@ -58,7 +65,11 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
       const opts = { name, embedder: { type: 'hash' as const, dim: 64 }, backend: 'cpu' as const };
       const mem = await f.Engram.open({ ...opts, log: (m: string) => logs.push(m) });
       const search = async (m: typeof mem, q: string) =>
-        (await m.search(q, { limit: 20, reinforce: false })).results.map((r) => [r.id, r.score]);
+        (await m.search(q, { limit: 20, reinforce: false })).results.map((r) => [
+          r.id,
+          r.score,
+          r.memory,
+        ]);
       const results = [];
       for (const q of queries) results.push(await search(mem, q));
       await mem.close();
