@@ -13,6 +13,7 @@ import type { ForgetOptions } from '../memory/forgetting';
 import type { ExportOptions } from '../memory/export';
 import type { UpdateStageOptions } from '../retrieval/updates';
 import type { StandingStageOptions } from '../retrieval/standing';
+import type { QuestionStageOptions } from '../retrieval/questions';
 import type { ImportOptions } from '../memory/import';
 import type { CompactOptions } from '../memory/budget';
 import type { MergeOptions } from '../memory/merge';
@@ -164,6 +165,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
     context: true,
     links: true,
     updates: true,
+    questions: true,
     standing: true,
     rerank: true,
     entities: true,
@@ -181,7 +183,12 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       feedbackWeight: true,
       pool: true,
     }),
-    dense: optionShape<DenseStageOptions>({ weight: true, passages: true, stripSpeakers: true }),
+    dense: optionShape<DenseStageOptions>({
+      weight: true,
+      passages: true,
+      stripSpeakers: true,
+      stripQuestion: true,
+    }),
     episode: optionShape<EpisodeStageOptions>({ weight: true, additive: true }),
     time: optionShape<TimeStageOptions>({ window: true, mention: true, halfLifeDays: true }),
     context: optionShape<ContextOptions>({
@@ -206,6 +213,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       ratio: true,
       cues: true,
     }),
+    questions: optionShape<QuestionStageOptions>({ maxTerms: true, penalty: true }),
     standing: optionShape<StandingStageOptions>({ top: true, weight: true, topicWeight: true }),
     rerank: optionShape<RerankStageOptions>(
       { lambda: true, pool: true, episodePenalty: true, features: true },

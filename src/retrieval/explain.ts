@@ -7,7 +7,7 @@ import type { Scores } from './fusion';
 /**
  * A stage of the search pipeline, in the order they run. Hybrid search (the default):
  * `lexical`, `dense` (the fusion), `episode`, `speaker`, `time`, `context`, `links`,
- * `speakerLate`, `updates`, `standing`, `retention` and `rerank` (the rerank's feature weighting and its
+ * `speakerLate`, `questions`, `updates`, `standing`, `retention` and `rerank` (the rerank's feature weighting and its
  * picks), `entities`, `crossEncoder`. Dense ranking (`asOf`, `recordedAsOf`,
  * `includeSuperseded`, `retrieval: false`): `dense` and `retention`, then `trust` for a
  * memory of a source trusted less than fully (in hybrid mode trust is part of `rerank`).
@@ -21,6 +21,7 @@ export type ExplainStage =
   | 'context'
   | 'links'
   | 'speakerLate'
+  | 'questions'
   | 'updates'
   | 'standing'
   | 'retention'

@@ -8,6 +8,7 @@ import type { Bm25Params } from './lexical-index';
 import type { Link, PprOptions } from './ppr';
 import type { QueryOptions } from './query';
 import type { FeatureWeights, MemoryFeatures, MmrOptions } from './rerank';
+import type { QuestionStageOptions } from './questions';
 import type { StandingStageOptions } from './standing';
 import type { UpdateStageOptions } from './updates';
 
@@ -91,6 +92,13 @@ export interface DenseStageOptions {
    * Applies when the engine embeds the query (not to a `vector` given to `search`).
    */
   stripSpeakers?: boolean;
+  /**
+   * Embed the query without the form of a question (default false): its leading interrogative
+   * and auxiliary and its "?" ("What do kids like?" → "kids like"), so its vector meets the
+   * statements that answer it rather than other questions. Applies when the engine embeds the
+   * query.
+   */
+  stripQuestion?: boolean;
 }
 
 /** Whether the dense stage scores long memories by their passages unless told. */
@@ -138,6 +146,12 @@ export interface RetrievalOptions {
    */
   updates?: UpdateStageOptions | false;
   /**
+   * Bare questions (a turn that only asks, "Cool! What type of music do you play?") scaled
+   * down after the context stage has let them lend to their answers (see
+   * {@link QuestionStageOptions}; needs the memories' texts, `RetrieveInput.text`).
+   */
+  questions?: QuestionStageOptions | false;
+  /**
    * Standing instructions and preferences ("Always format code with syntax highlighting", "I
    * prefer minimal dependencies"), recognised when written: the few that best match the
    * request by word or topic are brought up just below the best result (see
@@ -174,6 +188,8 @@ export interface RetrieveInput {
   links?: (id: string) => readonly Link[];
   /** A memory's features (recency, retention, trust). */
   features?: (id: string) => MemoryFeatures | undefined;
+  /** A memory's text (the bare-question stage reads it). */
+  text?: (id: string) => string | undefined;
 }
 
 /** BM25 parameters of a {@link Retriever} unless given. */
@@ -192,6 +208,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   // so they stay out unless asked for (`links: { stored: true }`).
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
   updates: {},
+  questions: false,
   standing: {},
   rerank: {},
   entities: false,

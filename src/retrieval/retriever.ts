@@ -35,6 +35,7 @@ import { boostSpeakers } from './speaker';
 import { preferNewer, type UpdateDoc } from './updates';
 import { passageTerms } from './lexical-row';
 import { surfaceStanding } from './standing';
+import { bareQuestion } from './questions';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 import type { ScoreTrace } from './explain';
@@ -342,6 +343,18 @@ export class Retriever extends Corpus {
     if (o.lexical && boostNames)
       boostSpeakers(scores, q.names, speakerOf, o.lexical.speakerLate ?? 0.5, scores);
     step?.('speakerLate', o.lexical);
+
+    // Bare questions (they have lent to their answers above) below the turns that answer.
+    const text = input.text;
+    if (o.questions && text) {
+      const max = o.questions.maxTerms ?? 10;
+      const keep = 1 - (o.questions.penalty ?? 0.4);
+      scores.forEach((s, id) => {
+        const t = text(id);
+        if (t !== undefined && bareQuestion(t, max, speakerOf(id))) scores.set(id, s * keep);
+      });
+    }
+    step?.('questions', o.questions && text);
 
     // 5. Knowledge updates: a later restatement with a changed value above the earlier one.
     if (o.updates) {

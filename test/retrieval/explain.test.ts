@@ -20,6 +20,7 @@ const HYBRID_STAGES: ExplainStage[] = [
   'context',
   'links',
   'speakerLate',
+  'questions',
   'updates',
   'standing',
   'retention',

@@ -1,0 +1,31 @@
+// Bare questions: a chat turn that only asks ("Cool! What type of music do you play?") holds no
+// fact to find. It still lends its score to the answer after it (context stage); on its own it
+// is scaled down so the turns that answer fill the results.
+import { terms } from './analyzer';
+
+/** Options of the bare-question stage (`retrieval.questions`). */
+export interface QuestionStageOptions {
+  /** A memory ending in "?" with fewer content terms than this is a bare question (default 10). */
+  maxTerms?: number;
+  /** Share of a bare question's score taken off (default 0.4). */
+  penalty?: number;
+}
+
+/** Longer texts are never bare questions (fewer than `maxTerms` content terms fit in fewer). */
+const MAX_CHARS = 400;
+
+/**
+ * Whether a memory's text is a bare question: it ends in "?" and holds fewer than `maxTerms`
+ * content terms (stop words out), a leading "Speaker:" not counted.
+ * @param text - the memory's text
+ * @param maxTerms - the bound on content terms
+ * @param speaker - the memory's speaker (lower-cased), whose "Name:" prefix is not counted
+ */
+export function bareQuestion(text: string, maxTerms: number, speaker?: string): boolean {
+  if (text.length > MAX_CHARS || !/\?\s*$/u.test(text)) return false;
+  const body =
+    speaker !== undefined && text.toLowerCase().startsWith(`${speaker}:`)
+      ? text.slice(speaker.length + 1)
+      : text;
+  return terms(body).length < maxTerms;
+}
