@@ -183,12 +183,7 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       feedbackWeight: true,
       pool: true,
     }),
-    dense: optionShape<DenseStageOptions>({
-      weight: true,
-      passages: true,
-      stripSpeakers: true,
-      stripQuestion: true,
-    }),
+    dense: optionShape<DenseStageOptions>({ weight: true, passages: true, stripSpeakers: true }),
     episode: optionShape<EpisodeStageOptions>({ weight: true, additive: true }),
     time: optionShape<TimeStageOptions>({ window: true, mention: true, halfLifeDays: true }),
     context: optionShape<ContextOptions>({

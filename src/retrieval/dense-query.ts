@@ -30,29 +30,3 @@ export function withoutSpeakers(query: string, isSpeaker: (name: string) => bool
     .trim();
   return /[\p{L}\p{N}]/u.test(s) ? s : query;
 }
-
-/**
- * A question's leading interrogative ("what", "which", "where", "how many", …) with the
- * auxiliary after it ("do", "did", "has", …), or a leading auxiliary alone ("Would …").
- */
-const INTERROGATIVE =
-  /^(?:(?:what|which|where|when|who|whom|whose|why|how(?:\s+(?:many|much|long|often|old|far))?)(?![\p{L}\p{N}])\s*(?:(?:do|does|did|is|are|was|were|has|have|had|can|could|would|will|might|should)(?![\p{L}\p{N}])\s*)?|(?:do|does|did|is|are|was|were|has|have|had|can|could|would|will|might|should)(?![\p{L}\p{N}])\s*)/iu;
-
-/**
- * The query without the form of a question: its leading interrogative and auxiliary and its
- * final "?" ("What do kids like?" → "kids like"). A sentence embedding weighs a question's
- * form heavily: the question's vector is near the chat's other questions ("What made you try
- * pottery?") rather than the statements that answer it. The query unchanged when nothing
- * would be left.
- * @param query - the query text
- * @example
- * withoutQuestionForm('What do kids like?') // 'kids like'
- */
-export function withoutQuestionForm(query: string): string {
-  const s = query
-    .trim()
-    .replace(INTERROGATIVE, '')
-    .replace(/\s*\?+\s*$/u, '')
-    .trim();
-  return /[\p{L}\p{N}]/u.test(s) ? s : query;
-}

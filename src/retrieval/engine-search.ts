@@ -1,6 +1,5 @@
 // The bridge between the engine's in-memory state and the retrieval pipeline: a Retriever per
 // state, kept in step with its records on each search, and the hybrid ranking of one query.
-import { withoutQuestionForm } from './dense-query';
 import type { MemoryRecord } from '../store/records';
 import type { VectorIndex } from '../search/vector-index';
 import type { Link } from './ppr';
@@ -85,9 +84,6 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
         throw new EngramError('InvalidArgument', 'retrieval.lexical.pool must be an integer ≥ 1');
     }
     if (k === 'dense' && s) {
-      const sq = (s as { stripQuestion?: unknown }).stripQuestion;
-      if (sq !== undefined && typeof sq !== 'boolean')
-        throw new EngramError('InvalidArgument', 'retrieval.dense.stripQuestion must be a boolean');
       const p = (s as { passages?: unknown }).passages;
       if (p !== undefined && typeof p !== 'boolean')
         throw new EngramError('InvalidArgument', 'retrieval.dense.passages must be a boolean');
@@ -127,9 +123,8 @@ export function denseQueryText(
   if (options === false) return query;
   const retriever = syncedRetriever(state);
   const { dense } = mergeOptions(retriever.options, options);
-  if (!dense) return query;
-  const q = dense.stripSpeakers === false ? query : retriever.denseQueryText(query);
-  return dense.stripQuestion ? withoutQuestionForm(q) : q;
+  if (!dense || dense.stripSpeakers === false) return query;
+  return retriever.denseQueryText(query);
 }
 
 /** The state's retriever and passage vectors, brought up to date (see {@link syncedRetriever}). */

@@ -92,13 +92,6 @@ export interface DenseStageOptions {
    * Applies when the engine embeds the query (not to a `vector` given to `search`).
    */
   stripSpeakers?: boolean;
-  /**
-   * Embed the query without the form of a question (default false): its leading interrogative
-   * and auxiliary and its "?" ("What do kids like?" → "kids like"), so its vector meets the
-   * statements that answer it rather than other questions. Applies when the engine embeds the
-   * query.
-   */
-  stripQuestion?: boolean;
 }
 
 /** Whether the dense stage scores long memories by their passages unless told. */

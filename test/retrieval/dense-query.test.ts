@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
 import type { EmbedOptions } from '../../src/embed/embedder';
-import { withoutQuestionForm, withoutSpeakers } from '../../src/retrieval/dense-query';
+import { withoutSpeakers } from '../../src/retrieval/dense-query';
 import { checkRetrievalOptions } from '../../src/retrieval/engine-search';
 
 const speakers = new Set(['Melanie', 'Caroline']);
@@ -27,26 +27,6 @@ test('withoutSpeakers drops the speakers a query names, possessives too, and not
   expect(withoutSpeakers('Is Melanies a word?', isSpeaker)).toBe('Is Melanies a word?');
   expect(withoutSpeakers('Hi Melanie?', isSpeaker)).toBe('Hi?');
   expect(withoutSpeakers('Melanie Melanie', isSpeaker)).toBe('Melanie Melanie');
-});
-
-test('withoutQuestionForm drops a leading interrogative with its auxiliary, and the "?"', () => {
-  expect(withoutQuestionForm('What do kids like?')).toBe('kids like');
-  expect(withoutQuestionForm('How many times has Melanie gone to the beach?')).toBe(
-    'times has Melanie gone to the beach',
-  );
-  expect(withoutQuestionForm('When did Caroline go to the support group??')).toBe(
-    'Caroline go to the support group',
-  );
-  expect(withoutQuestionForm('Would Caroline pursue writing?')).toBe('Caroline pursue writing');
-  // A word that only starts like an interrogative, one inside the query, a statement: kept.
-  expect(withoutQuestionForm('Whatever happened to the band?')).toBe(
-    'Whatever happened to the band',
-  );
-  expect(withoutQuestionForm('In what year did she move?')).toBe('In what year did she move');
-  expect(withoutQuestionForm('kids like dinosaurs')).toBe('kids like dinosaurs');
-  // Nothing but the question's form: the query as it is.
-  expect(withoutQuestionForm('What?')).toBe('What?');
-  expect(withoutQuestionForm('Why did?')).toBe('Why did?');
 });
 
 class SpyEmbedder extends HashEmbedder {
@@ -77,15 +57,6 @@ test('a search embeds its query without the speakers it names, unless stripSpeak
     expect(await embedded(q, { retrieval: false })).toEqual([q]);
     expect(await embedded(q, { retrieval: { dense: false } })).toEqual([q]);
     expect(await embedded('What does Bob like?')).toEqual(['What does Bob like?']);
-    // Without the question's form as well (`stripQuestion`), and only that when names are kept.
-    const sq = { retrieval: { dense: { stripQuestion: true } } };
-    expect(await embedded(q, sq)).toEqual(['kids like']);
-    expect(
-      await embedded(q, { retrieval: { dense: { stripQuestion: true, stripSpeakers: false } } }),
-    ).toEqual(["Melanie's kids like"]);
-    expect(await embedded(q, { retrieval: { dense: { stripQuestion: false } } })).toEqual([
-      'What do kids like?',
-    ]);
     // A vector given to search is used as it is: nothing embedded.
     expect(
       await embedded(q, { vector: (await new HashEmbedder({ dim: 16 }).embed([q]))[0] }),
@@ -95,13 +66,9 @@ test('a search embeds its query without the speakers it names, unless stripSpeak
   }
 });
 
-test('a non-boolean stripSpeakers or stripQuestion is InvalidArgument', () => {
-  for (const v of ['yes', 1, null]) {
-    expect(() => checkRetrievalOptions({ dense: { stripSpeakers: v } as never })).toThrow(
+test('a non-boolean stripSpeakers is InvalidArgument', () => {
+  for (const stripSpeakers of ['yes', 1, null])
+    expect(() => checkRetrievalOptions({ dense: { stripSpeakers } as never })).toThrow(
       expect.objectContaining({ code: 'InvalidArgument' }),
     );
-    expect(() => checkRetrievalOptions({ dense: { stripQuestion: v } as never })).toThrow(
-      expect.objectContaining({ code: 'InvalidArgument' }),
-    );
-  }
 });
