@@ -67,6 +67,11 @@ export class Corpus {
   protected readonly passageCount = new Map<string, number>();
   /** The standing instructions and preferences indexed, by id. */
   protected readonly standing = new Map<string, StandingKind>();
+  /** Whether a memory's text is a bare question, as the questions stage last read it (for `maxTerms`). */
+  protected readonly bareQuestions = new Map<
+    string,
+    readonly [text: string, maxTerms: number, bare: boolean]
+  >();
   /** BM25 over the standing memories alone: their words and topic markers. */
   protected readonly standingIndex = new LexicalIndex();
   /** How many indexed memories each speaker (lower case) said: a query naming none skips the boost. */
@@ -258,6 +263,7 @@ export class Corpus {
     for (const key of this.keysOf(id)) this.lexical.remove(key);
     this.passageCount.delete(id);
     this.standing.delete(id);
+    this.bareQuestions.delete(id);
     this.standingIndex.remove(id);
     this.info.delete(id);
     this.rows.delete(id);
@@ -277,6 +283,7 @@ export class Corpus {
     this.lexical.clear();
     this.passageCount.clear();
     this.standing.clear();
+    this.bareQuestions.clear();
     this.standingIndex.clear();
     this.episodeIndex.clear();
     this.dirtyEpisodes.clear();

@@ -140,8 +140,9 @@ export interface RetrievalOptions {
   updates?: UpdateStageOptions | false;
   /**
    * Bare questions (a turn that only asks, "Cool! What type of music do you play?") scaled
-   * down after the context stage has let them lend to their answers (see
-   * {@link QuestionStageOptions}; needs the memories' texts, `RetrieveInput.text`).
+   * down after the context stage has let them lend to their answers (on by default, settings
+   * chosen leave-one-conversation-out over LoCoMo and BEAM; see {@link QuestionStageOptions};
+   * needs the memories' texts, `RetrieveInput.text`, which the engine gives).
    */
   questions?: QuestionStageOptions | false;
   /**
@@ -201,7 +202,7 @@ export const DEFAULT_RETRIEVAL: Required<RetrievalOptions> = {
   // so they stay out unless asked for (`links: { stored: true }`).
   links: { shared: 10, weight: 0.05, iterations: 1, stored: false },
   updates: {},
-  questions: false,
+  questions: {},
   standing: {},
   rerank: {},
   entities: false,

@@ -280,7 +280,8 @@ export class Retriever extends Corpus {
     const firstPerson = o.lexical ? (o.lexical.firstPerson ?? 0.5) : 0;
     // (In place: `scores` is this search's own map by now; ≈ 0.1 µs per candidate. Nothing to
     // lift when no memory indexed has the user's role.)
-    if (firstPerson > 0 && this.hasRole('user') && FIRST_PERSON.test(q.text))
+    const asksOwn = this.hasRole('user') && FIRST_PERSON.test(q.text);
+    if (firstPerson > 0 && asksOwn)
       scores.forEach((s, id) => {
         if (this.info.get(id)?.role === 'user') scores.set(id, s * (1 + firstPerson));
       });
@@ -347,12 +348,20 @@ export class Retriever extends Corpus {
     // Bare questions (they have lent to their answers above) below the turns that answer.
     const text = input.text;
     if (o.questions && text) {
-      const max = o.questions.maxTerms ?? 10;
+      const max = o.questions.maxTerms ?? 12;
       const keep = 1 - (o.questions.penalty ?? 0.4);
-      scores.forEach((s, id) => {
+      // Only the best QUESTION_POOL can reach the results (a lowered score stays below them).
+      for (const [id, s] of ranked(scores, QUESTION_POOL, this.tieOrder)) {
+        // A question in the first person asks about the user's own words, their questions too.
+        if (asksOwn && this.info.get(id)?.role === 'user') continue;
         const t = text(id);
-        if (t !== undefined && bareQuestion(t, max, speakerOf(id))) scores.set(id, s * keep);
-      });
+        if (t === undefined) continue;
+        // Read once per text (the stage reads the best candidates of every search).
+        let seen = this.bareQuestions.get(id);
+        if (seen?.[0] !== t || seen[1] !== max)
+          this.bareQuestions.set(id, (seen = [t, max, bareQuestion(t, max, speakerOf(id))]));
+        if (seen[2]) scores.set(id, s * keep);
+      }
     }
     step?.('questions', o.questions && text);
 
@@ -382,6 +391,9 @@ export class Retriever extends Corpus {
     return scores;
   }
 }
+
+/** The best candidates the bare-question stage reads (a text each). */
+const QUESTION_POOL = 100;
 
 /** First-person words of a question: it asks about the user's own words. */
 const FIRST_PERSON = /\b(?:i|me|my|mine|myself)\b/iu;

@@ -41,3 +41,25 @@ test('the questions stage ranks the answer above the bare question that asked fo
   // Without the texts the stage has nothing to read: the order stays.
   expect(r.search(query, 3, {}, { questions: { penalty: 0.6 } }).map((h) => h.id)).toEqual(off);
 });
+
+test("a first-person question leaves the user's own questions as they are", () => {
+  const r = new Retriever();
+  const docs = [
+    { id: 'u', text: 'Can I add three columns to the transactions table?', role: 'user' },
+    {
+      id: 'a',
+      text: 'You can add columns to the transactions table with ALTER TABLE.',
+      role: 'assistant',
+    },
+  ];
+  docs.forEach((d, i) => r.upsert({ ...d, episode: 'b1', order: i }));
+  const text = (id: string) => docs.find((d) => d.id === id)?.text;
+  const score = (q: string, questions: false | object) =>
+    r.search(q, 2, { text }, { questions }).find((h) => h.id === 'u')!.score;
+  // Asked in the first person: the user's question keeps its score.
+  const own = 'How many columns did I want to add to the transactions table?';
+  expect(score(own, { penalty: 0.5 })).toBeCloseTo(score(own, false), 9);
+  // Asked otherwise: a bare question, scaled down.
+  const other = 'How many columns were added to the transactions table?';
+  expect(score(other, { penalty: 0.5 })).toBeCloseTo(0.5 * score(other, false), 9);
+});
