@@ -634,13 +634,7 @@ function* directoryJson(dir: Directory, slice: number): Generator<void, Uint8Arr
   }
   text.push(`},"sections":${JSON.stringify(dir.sections)}}`);
   flush();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** Reads columns out of the bytes (views, not copies, where aligned). */
