@@ -21,6 +21,7 @@ import { withVectors } from './fused-step';
 import { checkSpeakerOptions } from './speaker';
 import { checkUpdateOptions } from './updates';
 import { checkStandingOptions } from './standing';
+import { checkQuestionOptions } from './questions';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 import { ScoreTrace, type ScoreExplanation } from './explain';
@@ -93,6 +94,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
     }
     if (k === 'updates' && s) checkUpdateOptions(s);
     if (k === 'standing' && s) checkStandingOptions(s);
+    if (k === 'questions' && s) checkQuestionOptions(s);
   }
   return v as RetrievalOptions;
 }

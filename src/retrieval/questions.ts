@@ -1,6 +1,7 @@
 // Bare questions: a chat turn that only asks ("Cool! What type of music do you play?") holds no
 // fact to find. It still lends its score to the answer after it (context stage); on its own it
 // is scaled down so the turns that answer fill the results.
+import { EngramError } from '../errors';
 import { STOP_WORDS, words } from './analyzer';
 
 /**
@@ -34,4 +35,23 @@ export function bareQuestion(text: string, maxTerms: number, speaker?: string): 
   let n = 0;
   for (const w of words(body)) if (!STOP_WORDS.has(w) && ++n >= maxTerms) return false;
   return true;
+}
+
+/**
+ * Checks `retrieval.questions` (option names are checked with the other search options).
+ * @param s - the stage's options
+ * @throws EngramError `InvalidArgument` unless `maxTerms` is a whole number ≥ 1 and `penalty` a number in 0..1
+ */
+export function checkQuestionOptions(s: object): void {
+  const { maxTerms, penalty } = s as QuestionStageOptions;
+  if (maxTerms !== undefined && !(Number.isInteger(maxTerms) && maxTerms >= 1))
+    throw new EngramError(
+      'InvalidArgument',
+      'retrieval.questions.maxTerms must be a whole number ≥ 1',
+    );
+  if (penalty !== undefined && !(typeof penalty === 'number' && penalty >= 0 && penalty <= 1))
+    throw new EngramError(
+      'InvalidArgument',
+      'retrieval.questions.penalty must be a number in 0..1',
+    );
 }

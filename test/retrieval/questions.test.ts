@@ -3,6 +3,7 @@
 import { expect, test } from 'vitest';
 import { bareQuestion } from '../../src/retrieval/questions';
 import { Retriever } from '../../src/retrieval/retriever';
+import { checkRetrievalOptions } from '../../src/retrieval/engine-search';
 
 test('bareQuestion: ends in "?" with fewer content terms than the bound, the speaker not counted', () => {
   expect(bareQuestion('Melanie: Cool! What type of music do you play?', 10, 'melanie')).toBe(true);
@@ -62,4 +63,21 @@ test("a first-person question leaves the user's own questions as they are", () =
   // Asked otherwise: a bare question, scaled down.
   const other = 'How many columns were added to the transactions table?';
   expect(score(other, { penalty: 0.5 })).toBeCloseTo(0.5 * score(other, false), 9);
+});
+
+test('retrieval.questions: bad values are refused with InvalidArgument, good ones pass', () => {
+  for (const bad of [
+    { maxTerms: 0 },
+    { maxTerms: 2.5 },
+    { penalty: -0.1 },
+    { penalty: 1.5 },
+    { penalty: NaN },
+  ])
+    expect(() => checkRetrievalOptions({ questions: bad }), JSON.stringify(bad)).toThrow(
+      expect.objectContaining({ code: 'InvalidArgument' }),
+    );
+  expect(checkRetrievalOptions({ questions: { maxTerms: 8, penalty: 0 } })).toEqual({
+    questions: { maxTerms: 8, penalty: 0 },
+  });
+  expect(checkRetrievalOptions({ questions: false })).toEqual({ questions: false });
 });
