@@ -67,6 +67,7 @@ export type { FeatureWeights } from './retrieval/rerank';
 export type { EntityStageOptions } from './retrieval/entities';
 export type { UpdateStageOptions } from './retrieval/updates';
 export type { StandingStageOptions, StandingKind } from './retrieval/standing';
+export type { QuestionStageOptions } from './retrieval/questions';
 export type { RewriteQuery } from './retrieval/rewrite';
 export type { ExplainStage, ScoreExplanation, StageContribution } from './retrieval/explain';
 export { retention, type ForgetOptions } from './memory/forgetting';
