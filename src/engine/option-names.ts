@@ -184,7 +184,12 @@ const RETRIEVAL_OPTIONS = optionShape<RetrievalOptions>(
       pool: true,
     }),
     dense: optionShape<DenseStageOptions>({ weight: true, passages: true, stripSpeakers: true }),
-    episode: optionShape<EpisodeStageOptions>({ weight: true, additive: true }),
+    episode: optionShape<EpisodeStageOptions>({
+      weight: true,
+      additive: true,
+      broadTerms: true,
+      broadWeight: true,
+    }),
     time: optionShape<TimeStageOptions>({ window: true, mention: true, halfLifeDays: true }),
     context: optionShape<ContextOptions>({
       radius: true,

@@ -22,6 +22,7 @@ import { checkSpeakerOptions } from './speaker';
 import { checkUpdateOptions } from './updates';
 import { checkStandingOptions } from './standing';
 import { checkQuestionOptions } from './questions';
+import { checkEpisodeOptions } from './broad-query';
 import { GpuReranker } from '../gpu/rerank-kernel';
 import { rerankFused, type FusedRerankInput, type FusedRerankResult } from '../search/rerank-fused';
 import { ScoreTrace, type ScoreExplanation } from './explain';
@@ -95,6 +96,7 @@ export function checkRetrievalOptions(v: unknown): RetrievalOptions | false {
     if (k === 'updates' && s) checkUpdateOptions(s);
     if (k === 'standing' && s) checkStandingOptions(s);
     if (k === 'questions' && s) checkQuestionOptions(s);
+    if (k === 'episode' && s) checkEpisodeOptions(s);
   }
   return v as RetrievalOptions;
 }

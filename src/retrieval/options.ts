@@ -71,6 +71,15 @@ export interface EpisodeStageOptions {
   weight?: number;
   /** Added: weight of the episode score for memories with no first-stage score (default 0). */
   additive?: number;
+  /**
+   * A query with at most this many topic terms (its lexical terms, the names of the speakers it
+   * names not counted) is broad: "What books has John read?" (book, read) asks for memories
+   * spread over many episodes, and its episode weight is `broadWeight` (default 2; 0: no query
+   * is broad; chosen leave-one-conversation-out over LoCoMo and BEAM).
+   */
+  broadTerms?: number;
+  /** The episode weight of a broad query, in place of `weight` (default 0.25). */
+  broadWeight?: number;
 }
 
 /** Options of the dense stage. */

@@ -36,6 +36,7 @@ import { preferNewer, type UpdateDoc } from './updates';
 import { passageTerms } from './lexical-row';
 import { surfaceStanding } from './standing';
 import { bareQuestion } from './questions';
+import { episodeWeight, topicTerms } from './broad-query';
 import { fusable, rerankJob, rerankResult, type RerankJob } from './fused-step';
 import { rerankFused, type FusedRerankResult } from '../search/rerank-fused';
 import type { ScoreTrace } from './explain';
@@ -247,7 +248,8 @@ export class Retriever extends Corpus {
 
     // Episodes that match the query as a whole lift their memories.
     if (o.episode && this.episodes.size > 0) {
-      const w = o.episode.weight ?? 1.5;
+      // A broad query (few topic terms) asks for memories spread over episodes: less weight.
+      const w = episodeWeight(o.episode, () => topicTerms(q, (n) => this.speaksAny([n])));
       const add = o.episode.additive ?? 0;
       this.refreshEpisodes();
       const pool = (o.lexical && o.lexical.pool) || DEFAULT_LEXICAL_POOL;
