@@ -1,6 +1,7 @@
 // Time in queries and memories: temporal expressions parsed (chrono-node) into windows,
 // "when"-type intent, time mentions in memory text, and event dates as index words.
 import * as chrono from 'chrono-node';
+import { mayNameTime } from './time-words';
 
 /** A span of time, ms since epoch, `start` inclusive, `end` exclusive. */
 export interface TimeWindow {
@@ -103,7 +104,11 @@ export function parseTimeWindows(query: string, now: number): TimeWindow[] {
     if (utc(y, mo + 1) > now) y--;
     take(utc(y, mo), utc(y, mo + 1), m[0], m.index, m[0].length);
   }
-  for (const r of chrono.parse(query, { instant: ref, timezone: 0 }, { forwardDate: false })) {
+  // Most questions name no time: skip chrono's parsers (and their warm-up) when nothing could match.
+  const parsed = mayNameTime(query)
+    ? chrono.parse(query, { instant: ref, timezone: 0 }, { forwardDate: false })
+    : [];
+  for (const r of parsed) {
     if (!free(r.index, r.text.length)) continue;
     let [start, end] = windowOf(r);
     // A month or day named without a year: the latest one not after now.
@@ -147,7 +152,7 @@ const TIME_WORDS =
  */
 export function mentionsTime(text: string): boolean {
   if (TIME_WORDS.test(text)) return true;
-  return chrono.parse(text, new Date(0)).length > 0;
+  return mayNameTime(text) && chrono.parse(text, new Date(0)).length > 0;
 }
 
 /**
