@@ -55,7 +55,7 @@ describe('mayNameTime', () => {
     const next = random(15);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     let skipped = 0;
-    for (let i = 0; i < 6000; i++) {
+    for (let i = 0; i < 3000; i++) {
       let text = pick(['', 'I ', 'what ', '(']);
       const words = 1 + Math.floor(next() * 4);
       for (let w = 0; w < words; w++) text += (w ? pick(SEPARATORS) : '') + pick(VOCAB);
@@ -65,6 +65,6 @@ describe('mayNameTime', () => {
       expect(found(text), text).toBe(0);
     }
     // The test is worth having only if it skips a good share of them.
-    expect(skipped).toBeGreaterThan(1000);
+    expect(skipped).toBeGreaterThan(500);
   });
 });
