@@ -8,6 +8,12 @@ import type { EngramDB } from '../src/store/schema';
 /** Index mode of the bench store (`--mode`; default: the engine's default, fp32). */
 export type BenchMode = 'fp32' | 'ivf' | 'auto' | 'int8' | 'binary';
 let mode: BenchMode | undefined;
+let inWorker = true;
+
+/** Whether later opens run the engine in its Worker (false: in the page, for a CPU profile). */
+export function useWorker(w: boolean): void {
+  inWorker = w;
+}
 
 /** Sets the index mode every later call in this page opens the store with. */
 export function useMode(m: BenchMode | undefined): void {
@@ -20,7 +26,7 @@ function options(name: string, dim: number, log?: (m: string) => void) {
     name,
     embedder: { type: 'hash' as const, dim },
     backend: 'cpu' as const,
-    worker: true,
+    worker: inWorker,
     ...(mode ? { index: { mode } } : {}),
     ...(log ? { log } : {}),
   };

@@ -171,14 +171,27 @@ export class LexicalIndex {
       len[d] = total;
       totalLen += total;
     }
-    const lists = new Array<PostingList | undefined>(dict.length);
     // Every list's arrays are views into one pair of buffers (a list that outgrows its view
     // gets arrays of its own): one allocation instead of two per term.
     let entries = 0;
     for (let t = 0; t < dict.length; t++) entries += df[t]!;
     const docsAll = new Int32Array(entries);
     const tfsAll = new Float64Array(entries);
+    // Each term's next free entry: the documents are written straight into the shared buffers,
+    // in increasing number (what `push` of each in turn would leave), no call per entry.
+    const next = new Uint32Array(dict.length);
     let at = 0;
+    for (let t = 0; t < dict.length; t++) {
+      next[t] = at;
+      at += df[t]!;
+    }
+    for (let d = 0; d < n; d++)
+      for (let j = start[d]!; j < start[d + 1]!; j++) {
+        const e = next[terms[j]!]!++;
+        docsAll[e] = d;
+        tfsAll[e] = counts[j]!;
+      }
+    at = 0;
     for (let t = 0; t < dict.length; t++) {
       if (df[t] === 0) continue;
       const p = new PostingList(
@@ -186,14 +199,12 @@ export class LexicalIndex {
         docsAll.subarray(at, at + df[t]!),
         tfsAll.subarray(at, at + df[t]!),
       );
+      p.n = p.live = df[t]!;
       at += df[t]!;
-      lists[t] = p;
       this.postings.set(dict[t]!, p);
       this.maxTf.set(dict[t]!, maxTf[t]!);
       this.minLen.set(dict[t]!, minLen[t]!);
     }
-    for (let d = 0; d < n; d++)
-      for (let j = start[d]!; j < start[d + 1]!; j++) lists[terms[j]!]!.push(d, counts[j]!);
     for (let d = 0; d < n; d++) {
       const id = docs.ids[d]!;
       if (this.num.has(id)) {
