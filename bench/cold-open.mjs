@@ -1,5 +1,5 @@
 // `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
-//   [--formats=2,3] [--settle] [--port=41731] [--profile=DIR] [--data=../shared/data]`
+//   [--formats=2,3] [--settle] [--built] [--port=41731] [--profile=DIR] [--data=../shared/data]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
@@ -10,7 +10,9 @@
 // columnar checkpoint; 3: columns), so old and new are timed side by side on one store and one
 // machine state. `--settle` (also right after a fill): open, search until the index has settled
 // (IVF lists trained past 20k rows in the default 'auto' mode), close, so the lists are stored
-// as after a session that searched. The fill reports its progress per batch of 5,000. See
+// as after a session that searched. `--built`: the cold opens import the library build
+// (dist/, run `npx vite build` first) instead of the sources, so the Worker loads its few bundled
+// chunks as in an app, not every source module from the dev server. The fill reports its progress per batch of 5,000. See
 // bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +88,7 @@ async function launch() {
 }
 const call = async (page, fn, ...args) => {
   if (mode) await callPage(page, '/bench/cold-open-page.ts', 'useMode', mode);
+  if (flags.has('built')) await callPage(page, '/bench/cold-open-page.ts', 'useBuilt', true);
   return callPage(page, '/bench/cold-open-page.ts', fn, ...args);
 };
 

@@ -146,6 +146,9 @@ test('LexicalIndex.loadBulk scores, bounds, feedback, shared terms and renumberi
     expect(bulk.sharedTerms('d12', 2000)).toEqual(one.sharedTerms('d12', 2000));
     expect(bulk.snapshot()).toEqual(one.snapshot());
     expect(bulk.size).toBe(one.size);
+    // Every term's whole posting list (documents, counts, document frequency) scores alike.
+    for (const t of dict)
+      expect(bulk.topScores(new Map([[t, 1]]), n)).toEqual(one.topScores(new Map([[t, 1]]), n));
   };
   same();
   // Removals, then enough re-indexes to renumber (bulk documents' counts become maps then).
