@@ -293,18 +293,35 @@ function decodeTable<T>(r: Reader, prefix: string, n: number, s: TableSchema): T
   const strs = s.strings.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
   const jsons = s.json.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
   const extra = r.column(`${prefix}.extra`, n);
-  const out = new Array<T>(n);
-  for (let i = 0; i < n; i++) {
-    const o: Record<string, unknown> = {};
-    for (const [k, col] of strs) if (col && col[i] !== 0) o[k] = col[i];
-    for (const [k, col] of jsons) if (col && col[i] !== 0) o[k] = col[i];
-    for (const [k, col] of nums) if (!Number.isNaN(col[i])) o[k] = col[i];
-    for (const [k, col] of bools) if (col[i]! < 2) o[k] = col[i] === 1;
-    const e = extra?.[i];
-    if (e && typeof e === 'object') Object.assign(o, e);
-    out[i] = o as T;
-  }
-  return out;
+  // Column by column (each inner loop stores one key: its store stays monomorphic), in the
+  // order a row by row pass would add them, so each record's keys come in the same order.
+  const out = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) out[i] = {};
+  for (const [k, col] of strs)
+    if (col)
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v !== 0) out[i]![k] = v;
+      }
+  for (const [k, col] of jsons)
+    if (col)
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v !== 0) out[i]![k] = v;
+      }
+  for (const [k, col] of nums)
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      if (!Number.isNaN(v)) out[i]![k] = v;
+    }
+  for (const [k, col] of bools)
+    for (let i = 0; i < n; i++) if (col[i]! < 2) out[i]![k] = col[i] === 1;
+  if (extra)
+    for (let i = 0; i < n; i++) {
+      const e = extra[i];
+      if (e && typeof e === 'object') Object.assign(out[i]!, e);
+    }
+  return out as T[];
 }
 
 /** Whether term counts fit the columns: `[term, count]` pairs of a string and a u32. */
