@@ -59,7 +59,7 @@ test('opened from the checkpoint, a store answers searches as opened from its re
           (await x.search(q, { limit: 10, reinforce: false, ...filter })).results.map((r) => [
             r.id,
             r.score,
-            r.text,
+            r.memory,
           ]),
         );
     return out;
