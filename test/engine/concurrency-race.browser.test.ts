@@ -8,7 +8,7 @@ import { newContext, openPage } from '../helpers/browser';
 
 type Fixture = typeof import('./fixture');
 const FIXTURE = '/test/engine/fixture.ts';
-const OPS = 300;
+const OPS = 150; // 300 until 2 December (CI time); the README gives the figures at 150
 const PAGES = [
   { who: 'w1', worker: true, seed: 11 },
   { who: 'w2', worker: true, seed: 22 },
@@ -217,7 +217,7 @@ function snapshot(page: Page) {
   });
 }
 
-test('three pages race 300 mixed operations each on a new store: nothing acknowledged is lost, all end equal', async () => {
+test('three pages race 150 mixed operations each on a new store: nothing acknowledged is lost, all end equal', async () => {
   const context = await newContext();
   const pages = await Promise.all(PAGES.map(() => openPage(undefined, context)));
   const name = `race-${Date.now()}`;

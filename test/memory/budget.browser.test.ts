@@ -1,4 +1,4 @@
-// The memory budget: a store of 10k hash-embedded memories reopened with
+// The memory budget: a store of 5k hash-embedded memories (10k until 2 December) reopened with
 // gpuBudgetBytes at 25% and compacted to 50%. The resident index never holds
 // more than the budget; the most valuable memories (retention × importance)
 // are the resident ones; the two-pass search equals the unbudgeted one; new
@@ -28,7 +28,7 @@ test('gpuBudgetBytes and compact({ maxBytes }): hot tier within budget, valued, 
     const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const sentence = () =>
       Array.from({ length: 6 }, () => vocab[Math.floor(rand() * 300)]).join(' ');
-    const N = 10_000;
+    const N = 5_000;
     const common = { clock, reinforceOnSearch: false } as const;
     const plain = await f.openEngine(name, common);
     for (let day = 0; day < 10; day++) {
@@ -114,7 +114,7 @@ test('gpuBudgetBytes and compact({ maxBytes }): hot tier within budget, valued, 
     return { bytesPerVector, quarter, half, newHot, afterAdd, bad, set };
   }, FIXTURE);
   console.log(JSON.stringify(r, null, 1));
-  const N = 10_000;
+  const N = 5_000;
   const quarterBudget = Math.floor(0.25 * N * r.bytesPerVector);
   const halfBudget = Math.floor(0.5 * N * r.bytesPerVector);
   expect(r.quarter.hotRows).toBe(Math.floor(quarterBudget / r.bytesPerVector));
