@@ -1,5 +1,6 @@
 // TransformersEmbedder through the real transformers.js pipeline, on a tiny BERT the suite builds
 // (test/fixtures/build-tiny-bert.ts), checked against plain-JS arithmetic.
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { hasWebGPU, openPage } from '../helpers/browser';
 import {
@@ -23,8 +24,27 @@ const TEXTS = [
   'a zebra',
 ];
 
+/** Every request the file's page made to a host other than the test server. */
+const offsite: string[] = [];
+let shared: Promise<Page> | undefined;
+
+/**
+ * The file's one page: transformers.js and its ONNX runtime load once (≈ 10 s a page on CI's
+ * loaded cores, paid by each of four tests before), not once per test. Watched from the start:
+ * the last test checks that nothing, runtime files included, was asked of another host.
+ */
+function sharedPage(): Promise<Page> {
+  shared ??= openPage().then((page) => {
+    page.on('request', (req) => {
+      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
+    });
+    return page;
+  });
+  return shared;
+}
+
 async function embedOn(device: 'wasm' | 'webgpu') {
-  const page = await openPage();
+  const page = await sharedPage();
   if (device === 'webgpu' && !(await hasWebGPU(page))) return undefined;
   return page.evaluate(
     async ({ device, texts, url, model }) => {
@@ -83,7 +103,7 @@ for (const device of ['wasm', 'webgpu'] as const) {
 }
 
 test('progress per batch, abort between batches, auto device', async () => {
-  const page = await openPage();
+  const page = await sharedPage();
   const webgpu = await hasWebGPU(page);
   const r = await page.evaluate(
     async ({ texts, url, model }) => {
@@ -116,11 +136,7 @@ test('progress per batch, abort between batches, auto device', async () => {
 });
 
 test('a missing model or a wrong dim is ModelLoadFailed, and nothing is asked of the hub', async () => {
-  const page = await openPage();
-  const offsite: string[] = [];
-  page.on('request', (req) => {
-    if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-  });
+  const page = await sharedPage();
   const r = await page.evaluate(
     async ({ url, model }) => {
       const { TransformersEmbedder } = await importSrc<TransformersModule>(

@@ -1,6 +1,7 @@
 // The cross-encoder reranker in Chromium through the real transformers.js path (wasm, and WebGPU
 // where an adapter exists), on the tiny cross-encoder the suite builds
 // (test/fixtures/build-tiny-cross-encoder.ts), checked against plain-JS arithmetic.
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { hasWebGPU, openPage } from '../helpers/browser';
 import { GENERATED_MODELS_URL } from '../fixtures/build-tiny-bert';
@@ -26,18 +27,34 @@ const TEXTS = [
   'a zebra',
 ];
 
+/** Every request the file's page made to a host other than the test server. */
+const offsite: string[] = [];
+let shared: Promise<Page> | undefined;
+
+/**
+ * The file's one page: transformers.js and its ONNX runtime load once in it (≈ 10 s a page on
+ * CI's loaded cores, paid by each test before), not once per test; the Worker test's engine
+ * loads its own. Watched from the start: each test checks that nothing so far, runtime files
+ * included, was asked of another host.
+ */
+function sharedPage(): Promise<Page> {
+  shared ??= openPage().then((page) => {
+    page.on('request', (req) => {
+      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
+    });
+    return page;
+  });
+  return shared;
+}
+
 /** Indices of `xs` by value, highest first. */
 const order = (xs: ArrayLike<number>) =>
   Array.from(xs, (_, i) => i).sort((a, b) => xs[b]! - xs[a]!);
 
 for (const device of ['wasm', 'webgpu'] as const) {
   test(`cross-encoder on ${device} matches the plain-JS reference and reorders candidates`, async (ctx) => {
-    const page = await openPage();
+    const page = await sharedPage();
     if (device === 'webgpu' && !(await hasWebGPU(page))) return ctx.skip();
-    const offsite: string[] = [];
-    page.on('request', (req) => {
-      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-    });
     const r = await page.evaluate(
       async ({ device, query, texts, url, model }) => {
         const { CrossEncoderReranker } = await importSrc<CrossEncoderModule>(
@@ -76,11 +93,7 @@ for (const device of ['wasm', 'webgpu'] as const) {
 }
 
 test('a missing model is ModelLoadFailed, and nothing is asked of the hub', async () => {
-  const page = await openPage();
-  const offsite: string[] = [];
-  page.on('request', (req) => {
-    if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-  });
+  const page = await sharedPage();
   const r = await page.evaluate(async (url) => {
     const { CrossEncoderReranker } = await importSrc<CrossEncoderModule>(
       '/src/retrieval/cross-encoder.ts',
@@ -105,11 +118,7 @@ type Fixture = typeof import('../engine/fixture');
 
 for (const where of ['page', 'worker'] as const) {
   test(`search with retrieval.crossEncoder (engine in the ${where}) orders as the model scores`, async () => {
-    const page = await openPage();
-    const offsite: string[] = [];
-    page.on('request', (req) => {
-      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-    });
+    const page = await sharedPage();
     const r = await page.evaluate(
       async ({ where, memories, query, url, model }) => {
         const f = await importSrc<Fixture>('/test/engine/fixture.ts');
