@@ -227,8 +227,8 @@ test.skipIf(!existsSync(`${BEAM}/100K/1/chat.json`) || !existsSync(`${BEAM}/100K
         reference: { locomo: number | null; beam: number; newer: number };
         picks: Record<string, string>;
       };
-      // The defaults, then each of the ten stages turned off or on alone, all measured.
-      expect(out.grid).toHaveLength(11);
+      // The defaults, then each of the twelve stages turned off or on alone, all measured.
+      expect(out.grid).toHaveLength(13);
       expect(out.grid[0]).toBe('defaults');
       for (const f of saved) expect(Object.keys(f.by).sort()).toEqual([...out.grid].sort());
       for (const r of [out.heldOut, out.reference]) {
