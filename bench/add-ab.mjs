@@ -11,10 +11,9 @@
 // names the side filled first (base or head), --settle waits that many seconds after the fills.
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, loadAverages, openBenchPage, parseFlags } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, serveCheckout } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const baseDir = flags.text('base', '');
@@ -26,24 +25,9 @@ const fillFirst = flags.text('fill-first', 'base');
 const settleS = flags.number('settle', 0);
 const { texts } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
 
-async function serve(root) {
-  const server = await createServer({
-    root,
-    configFile: resolve(root, 'vite.config.ts'),
-    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    cacheDir: resolve(
-      root,
-      'node_modules/.vite/bench-ab-' + (root === process.cwd() ? 'head' : 'base'),
-    ),
-    logLevel: 'error',
-  });
-  await server.listen();
-  return { server, url: (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '') };
-}
-
 const sides = [
-  { name: 'base', ...(await serve(resolve(baseDir))) },
-  { name: 'head', ...(await serve(process.cwd())) },
+  { name: 'base', ...(await serveCheckout(resolve(baseDir), 'bench-ab')) },
+  { name: 'head', ...(await serveCheckout(process.cwd(), 'bench-ab')) },
 ];
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 const mod = '/bench/add-ab-page.ts';

@@ -9,6 +9,28 @@ import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
 
+/**
+ * A Vite dev server of another checkout (an A/B driver's `--base` worktree, or this one), on a
+ * free port, with a Vite cache of its own per side so the two do not rebuild each other's.
+ * @param {string} root - the checkout's directory
+ * @param {string} cacheName - the cache's name under node_modules/.vite (`-head`/`-base` added)
+ * @returns {Promise<{ server: import('vite').ViteDevServer, url: string }>}
+ */
+export async function serveCheckout(root, cacheName) {
+  const server = await createServer({
+    root,
+    configFile: resolve(root, 'vite.config.ts'),
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    cacheDir: resolve(
+      root,
+      `node_modules/.vite/${cacheName}-` + (root === process.cwd() ? 'head' : 'base'),
+    ),
+    logLevel: 'error',
+  });
+  await server.listen();
+  return { server, url: (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '') };
+}
+
 /** The machine's 1, 5 and 15 minute load averages, two decimals each (printed beside a run's figures). */
 export function loadAverages() {
   return loadavg().map((v) => v.toFixed(2));

@@ -11,10 +11,9 @@
 // --rounds > 1 fills fresh stores for each round (base first in odd rounds, head first in even).
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
 import { loadBeamTexts } from './beam-texts.mjs';
-import { callPage, loadAverages, openBenchPage, parseFlags } from './launch.mjs';
+import { callPage, loadAverages, openBenchPage, parseFlags, serveCheckout } from './launch.mjs';
 
 const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const baseDir = flags.text('base', '');
@@ -24,21 +23,6 @@ const searches = flags.number('searches', 200);
 const rounds = flags.number('rounds', 1);
 const { texts, queries } = loadBeamTexts(flags.text('data', '../shared/data/beam/100K'));
 
-async function serve(root) {
-  const server = await createServer({
-    root,
-    configFile: resolve(root, 'vite.config.ts'),
-    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
-    cacheDir: resolve(
-      root,
-      'node_modules/.vite/bench-search-ab-' + (root === process.cwd() ? 'head' : 'base'),
-    ),
-    logLevel: 'error',
-  });
-  await server.listen();
-  return { server, url: (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '') };
-}
-
 const pct = (t, p) => {
   const s = [...t].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -46,8 +30,8 @@ const pct = (t, p) => {
 const stats = (t) => ({ p50: pct(t, 50), p95: pct(t, 95), max: Math.max(...t), n: t.length });
 const mod = '/bench/scale-search-ab-page.ts';
 const sides = [
-  { name: 'base', ...(await serve(resolve(baseDir))) },
-  { name: 'head', ...(await serve(process.cwd())) },
+  { name: 'base', ...(await serveCheckout(resolve(baseDir), 'bench-search-ab')) },
+  { name: 'head', ...(await serveCheckout(process.cwd(), 'bench-search-ab')) },
 ];
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 const out = [];

@@ -1,8 +1,7 @@
 // TransformersEmbedder through the real transformers.js pipeline, on a tiny BERT the suite builds
 // (test/fixtures/build-tiny-bert.ts), checked against plain-JS arithmetic.
-import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU, watchedPage } from '../helpers/browser';
 import {
   GENERATED_MODELS_URL,
   TINY_BERT_DIM,
@@ -24,24 +23,12 @@ const TEXTS = [
   'a zebra',
 ];
 
-/** Every request the file's page made to a host other than the test server. */
-const offsite: string[] = [];
-let shared: Promise<Page> | undefined;
-
 /**
  * The file's one page: transformers.js and its ONNX runtime load once (≈ 10 s a page on CI's
  * loaded cores, paid by each of four tests before), not once per test. Watched from the start:
  * the last test checks that nothing, runtime files included, was asked of another host.
  */
-function sharedPage(): Promise<Page> {
-  shared ??= openPage().then((page) => {
-    page.on('request', (req) => {
-      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-    });
-    return page;
-  });
-  return shared;
-}
+const { page: sharedPage, offsite } = watchedPage();
 
 async function embedOn(device: 'wasm' | 'webgpu') {
   const page = await sharedPage();

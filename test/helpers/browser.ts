@@ -52,6 +52,25 @@ export async function openPage(
   return page;
 }
 
+/**
+ * One page for a whole test file, opened on first use, with every request it makes to a host
+ * other than the test server recorded in `offsite` from its start (runtime files included): for
+ * files whose tests share a slow load (transformers.js and its ONNX runtime) and check that
+ * nothing left the machine.
+ */
+export function watchedPage(): { page: () => Promise<Page>; offsite: string[] } {
+  const offsite: string[] = [];
+  let shared: Promise<Page> | undefined;
+  const page = (): Promise<Page> =>
+    (shared ??= openPage().then((p) => {
+      p.on('request', (req) => {
+        if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
+      });
+      return p;
+    }));
+  return { page, offsite };
+}
+
 /** True when the page offers a WebGPU adapter. Under ENGRAM_REQUIRE_WEBGPU=1 a missing one throws. */
 export async function hasWebGPU(page: Page): Promise<boolean> {
   const ok = await page.evaluate(

@@ -1,9 +1,8 @@
 // The cross-encoder reranker in Chromium through the real transformers.js path (wasm, and WebGPU
 // where an adapter exists), on the tiny cross-encoder the suite builds
 // (test/fixtures/build-tiny-cross-encoder.ts), checked against plain-JS arithmetic.
-import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
-import { hasWebGPU, openPage } from '../helpers/browser';
+import { hasWebGPU, watchedPage } from '../helpers/browser';
 import { GENERATED_MODELS_URL } from '../fixtures/build-tiny-bert';
 import {
   CROSS_MEMORIES as MEMORIES,
@@ -27,25 +26,13 @@ const TEXTS = [
   'a zebra',
 ];
 
-/** Every request the file's page made to a host other than the test server. */
-const offsite: string[] = [];
-let shared: Promise<Page> | undefined;
-
 /**
  * The file's one page: transformers.js and its ONNX runtime load once in it (≈ 10 s a page on
  * CI's loaded cores, paid by each test before), not once per test; the Worker test's engine
  * loads its own. Watched from the start: each test checks that nothing so far, runtime files
  * included, was asked of another host.
  */
-function sharedPage(): Promise<Page> {
-  shared ??= openPage().then((page) => {
-    page.on('request', (req) => {
-      if (new URL(req.url()).hostname !== '127.0.0.1') offsite.push(req.url());
-    });
-    return page;
-  });
-  return shared;
-}
+const { page: sharedPage, offsite } = watchedPage();
 
 /** Indices of `xs` by value, highest first. */
 const order = (xs: ArrayLike<number>) =>
