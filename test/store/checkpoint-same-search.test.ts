@@ -3,18 +3,10 @@
 // way, from its records one by one (`checkpoint: false`: lexical rows indexed row by row).
 import 'fake-indexeddb/auto';
 import { expect, test } from 'vitest';
-import { Engine, type EngineOptions } from '../../src/engine/engine';
-import { HashEmbedder } from '../../src/embed/hash-embedder';
+import { Engine } from '../../src/engine/engine';
+import { openCheckpointEngine } from '../helpers/checkpoint-engine';
 
-function open(name: string, checkpoint: EngineOptions['checkpoint'], logs: string[] = []) {
-  return Engine.open({
-    name,
-    embedder: new HashEmbedder({ dim: 16 }),
-    backend: 'cpu',
-    checkpoint,
-    log: (m) => void logs.push(m),
-  });
-}
+const open = openCheckpointEngine;
 
 const TOPICS = ['gardening', 'the support group', 'a trip to Paris', 'painting', 'café crème'];
 const WHO = ['Caroline', 'Melanie', 'Jon', 'Gina'];

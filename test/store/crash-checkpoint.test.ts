@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { expect, test } from 'vitest';
 import { Engine, IDLE_CHECKPOINT_STOPS, type EngineOptions } from '../../src/engine/engine';
-import { HashEmbedder } from '../../src/embed/hash-embedder';
+import { openCheckpointEngine } from '../helpers/checkpoint-engine';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,15 +19,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, ms = 15_000): 
   }
 }
 
-function open(name: string, checkpoint: EngineOptions['checkpoint'], logs: string[] = []) {
-  return Engine.open({
-    name,
-    embedder: new HashEmbedder({ dim: 16 }),
-    backend: 'cpu',
-    checkpoint,
-    log: (m) => void logs.push(m),
-  });
-}
+const open = openCheckpointEngine;
 
 const notes = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ text: `idle note ${from + i} about topic ${i % 5}` }));
