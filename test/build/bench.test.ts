@@ -179,8 +179,9 @@ test.skipIf(!existsSync('../shared/data/beam/100K'))(
     // No --index: the engine's default ('auto'), exact at these sizes.
     expect(out.rows.map((r) => r.indexMode as unknown)).toEqual(['fp32', 'fp32']);
     for (const r of out.rows) {
-      for (const k of ['fillS', 'searchP50', 'denseP50', 'addPerS']) positive(r[k]!);
+      for (const k of ['fillS', 'searchP50', 'againP50', 'denseP50', 'addPerS']) positive(r[k]!);
       expect(r.searchP95).toBeGreaterThanOrEqual(r.searchP50!);
+      expect(r.againP95).toBeGreaterThanOrEqual(r.againP50!);
       expect(r.denseP95).toBeGreaterThanOrEqual(r.denseP50!);
     }
     // The slope is the log-log ratio of the two rows, as printed.
