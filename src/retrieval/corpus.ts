@@ -341,18 +341,20 @@ export class Corpus {
     pool: number,
     allow?: (id: string) => boolean,
   ): Map<string, number> {
-    const byKey = this.lexical.topScores(
+    if (this.passageCount.size === 0)
+      return this.lexical.topScores(query, pool, allow, this.keyTieOrder);
+    // Each passage's score straight into the memory's best (no map by passage key made first).
+    const out = new Map<string, number>();
+    this.lexical.topEach(
       query,
       pool,
-      allow && this.passageCount.size > 0 ? (k) => allow(memoryOfKey(k)) : allow,
+      (k, s) => {
+        const id = memoryOfKey(k);
+        if (s > (out.get(id) ?? -Infinity)) out.set(id, s);
+      },
+      allow && ((k) => allow(memoryOfKey(k))),
       this.keyTieOrder,
     );
-    if (this.passageCount.size === 0) return byKey;
-    const out = new Map<string, number>();
-    byKey.forEach((s, k) => {
-      const id = memoryOfKey(k);
-      if (s > (out.get(id) ?? -Infinity)) out.set(id, s);
-    });
     return out;
   }
 

@@ -287,8 +287,30 @@ export class LexicalIndex {
     tie?: (a: string, b: string) => number,
   ): Map<string, number> {
     const out = new Map<string, number>();
+    this.topEach(query, pool, (id, s) => out.set(id, s), allow, tie);
+    return out;
+  }
+
+  /**
+   * {@link LexicalIndex.topScores}'s documents and scores handed to `emit` one by one, in the
+   * order that method inserts them into its map, without making that map: for a caller that
+   * builds a map of its own from them (a corpus held as passages keeps each memory's best
+   * passage), one map per search less to allocate and collect.
+   * @param query - analysed terms with weights
+   * @param pool - how many documents to keep
+   * @param emit - called once per document kept, with its id and score
+   * @param allow - optional filter of admissible ids
+   * @param tie - which of the documents tied at the cut are kept (default: the smallest ids)
+   */
+  topEach(
+    query: ReadonlyMap<string, number>,
+    pool: number,
+    emit: (id: string, score: number) => void,
+    allow?: (id: string) => boolean,
+    tie?: (a: string, b: string) => number,
+  ): void {
     const N = this.num.size;
-    if (N === 0 || pool <= 0) return out;
+    if (N === 0 || pool <= 0) return;
     const avg = this.totalLen / N || 1;
     const { k1, b, ids, len } = this;
     const terms: { p: PostingList; w: number; bound: number }[] = [];
@@ -361,25 +383,28 @@ export class LexicalIndex {
       }
     }
     if (held <= pool) {
-      for (let j = 0; j < held; j++) out.set(ids[touched[j]!]!, acc[touched[j]!]!);
-      return out;
+      for (let j = 0; j < held; j++) emit(ids[touched[j]!]!, acc[touched[j]!]!);
+      return;
     }
     const cut = this.kth(held, pool);
     // Ties at the cut: the first in `tie` order (default the smallest ids), as a full ranking
-    // would order them.
+    // would order them. (Ids of live documents are distinct: each emit adds one.)
     const ties: string[] = [];
+    let kept = 0;
     for (let j = 0; j < held; j++) {
       const d = touched[j]!;
       const s = acc[d]!;
-      if (s > cut) out.set(ids[d]!, s);
-      else if (s === cut) ties.push(ids[d]!);
+      if (s > cut) {
+        emit(ids[d]!, s);
+        kept++;
+      } else if (s === cut) ties.push(ids[d]!);
     }
     ties.sort(tie);
     for (const id of ties) {
-      if (out.size >= pool) break;
-      out.set(id, cut);
+      if (kept >= pool) break;
+      emit(id, cut);
+      kept++;
     }
-    return out;
   }
 
   /** A fresh stamp for the accumulator (marks of earlier queries stop counting). */
