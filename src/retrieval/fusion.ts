@@ -69,19 +69,29 @@ export interface FusionInput {
 /**
  * Score-normalised weighted fusion: Σ weightᵢ · normᵢ(score). An id absent from a list gets 0 there.
  * @param inputs - the lists
+ * @param reuseFirst - the caller gives up the first list's map: its scores are overwritten with
+ *   the fused ones and it is returned (the same entries, order and scores as a fresh map would
+ *   have; one map fewer per search to allocate and collect). Only where nothing reads that map
+ *   afterwards. Ignored when the first list's weight is 0.
  * @example
  * weightedFusion([{ scores: bm25, weight: 1 }, { scores: dense, weight: 0.3, normalise: 'minmax' }])
  */
-export function weightedFusion(inputs: readonly FusionInput[]): Scores {
-  const out: Scores = new Map();
-  for (const inp of inputs) {
+export function weightedFusion(inputs: readonly FusionInput[], reuseFirst = false): Scores {
+  const first = inputs[0];
+  const reuse = reuseFirst && first !== undefined && (first.weight ?? 1) !== 0;
+  const out: Scores = reuse ? first.scores : new Map();
+  for (let i = 0; i < inputs.length; i++) {
+    const inp = inputs[i]!;
     const w = inp.weight ?? 1;
     if (w === 0) continue;
     // As `normalise` would scale them, without the intermediate map (one per list per search).
+    // (The min and max are read before any score of a reused map is overwritten.)
     const scale = scaler(inp.scores, inp.normalise ?? 'max');
     // (`forEach`, here and in the per-candidate loops of the stages: no [id, score] array made
-    // per entry, as a `for … of` over the map may.)
-    inp.scores.forEach((s, id) => out.set(id, (out.get(id) ?? 0) + w * scale(s)));
+    // per entry, as a `for … of` over the map may.) A reused first map: each id once, on an
+    // empty sum, so `0 + …` exactly as `(out.get(id) ?? 0) + …` on a fresh map.
+    if (reuse && i === 0) out.forEach((s, id) => out.set(id, 0 + w * scale(s)));
+    else inp.scores.forEach((s, id) => out.set(id, (out.get(id) ?? 0) + w * scale(s)));
   }
   return out;
 }

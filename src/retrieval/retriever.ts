@@ -231,18 +231,23 @@ export class Retriever extends Corpus {
       }
     }
     const lexInput = lex ? [{ scores: lex, weight: o.lexical ? (o.lexical.weight ?? 1) : 1 }] : [];
-    let scores: Scores = weightedFusion([
-      ...lexInput,
-      ...(o.dense && input.dense
-        ? [
-            {
-              scores: filterScores(input.dense, allow),
-              weight: o.dense.weight ?? 0.7,
-              normalise: 'minmax' as const,
-            },
-          ]
-        : []),
-    ]);
+    // `lex` is this search's own map (`lexicalTop` makes it) and nothing reads it after the
+    // fusion but explain's lexical step: without a trace the fusion writes into it.
+    let scores: Scores = weightedFusion(
+      [
+        ...lexInput,
+        ...(o.dense && input.dense
+          ? [
+              {
+                scores: filterScores(input.dense, allow),
+                weight: o.dense.weight ?? 0.7,
+                normalise: 'minmax' as const,
+              },
+            ]
+          : []),
+      ],
+      lex !== undefined && !trace,
+    );
     step?.('lexical', lex, lex && weightedFusion(lexInput));
     step?.('dense', o.dense && input.dense);
 

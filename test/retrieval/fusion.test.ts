@@ -29,6 +29,25 @@ test('weighted fusion sums normalised scores; a low dense weight cannot overturn
   expect(f.get('b')).toBeCloseTo(0.1 + 0.3, 9);
 });
 
+test('weighted fusion into the first list’s map: the same entries, order and scores as a fresh map', () => {
+  const lists = () => [
+    { scores: m({ a: 7.3, b: 1.1, d: 0.2 }), weight: 1.3 },
+    { scores: m({ b: 0.9, c: 0.5, a: 0.4 }), weight: 0.7, normalise: 'minmax' as const },
+  ];
+  const fresh = weightedFusion(lists());
+  const inputs = lists();
+  const reused = weightedFusion(inputs, true);
+  expect(reused).toBe(inputs[0]!.scores);
+  expect([...reused]).toEqual([...fresh]);
+  // A first list of weight 0 adds nothing: its map is left alone.
+  const zero = lists();
+  zero[0]!.weight = 0;
+  const z = weightedFusion(zero, true);
+  expect(z).not.toBe(zero[0]!.scores);
+  expect([...zero[0]!.scores]).toEqual([...lists()[0]!.scores]);
+  expect([...z]).toEqual([...weightedFusion([zero[1]!])]);
+});
+
 test('weighted RRF', () => {
   const r = reciprocalRankFusion(
     [{ scores: m({ a: 2, b: 1 }) }, { scores: m({ b: 2, a: 1 }), weight: 2 }],
