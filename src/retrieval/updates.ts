@@ -96,6 +96,46 @@ function focus(d: UpdateDoc, queryTerms: ReadonlySet<string>): ReadonlySet<strin
   return best;
 }
 
+/** A best hit compared by {@link preferNewer}. */
+interface Hit {
+  id: string;
+  score: number;
+  d: UpdateDoc;
+  /** The passage compared (see `focus`). */
+  f: ReadonlySet<string>;
+  /** The query terms `f` holds, in query order. */
+  matched: string[];
+  /** The value terms of `f`. */
+  values: ReadonlySet<string>;
+  /** Whether `f` says it changes something (with `cues`). */
+  says: boolean;
+}
+
+/** Whether `terms` holds any of `words`. */
+function hasAny(terms: ReadonlySet<string>, words: ReadonlySet<string>): boolean {
+  for (const w of words) if (terms.has(w)) return true;
+  return false;
+}
+
+/** Whether `a` holds a term `b` lacks. */
+function hasOutside(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const v of a) if (!b.has(v)) return true;
+  return false;
+}
+
+/** Whether the query names a value (of `asked`) the older memory holds and the newer lacks. */
+function namesOlder(
+  asked: readonly string[],
+  older: ReadonlySet<string>,
+  newer: ReadonlySet<string>,
+): boolean {
+  for (let i = 0; i < asked.length; i++) {
+    const v = asked[i]!;
+    if (older.has(v) && !newer.has(v)) return true;
+  }
+  return false;
+}
+
 /**
  * Lifts each later restatement just above the best of the earlier memories it supersedes.
  * A later memory supersedes an earlier one among the best hits when both match the query
@@ -129,22 +169,23 @@ export function preferNewer(
   const cover = o.cover ?? 0.3;
   const ratio = o.ratio ?? 0.3;
   const cues = o.cues === true;
-  const cued = (terms: ReadonlySet<string>): boolean =>
-    cues && [...UPDATE_CUES].some((c) => terms.has(c));
+  // (Loops, not spreads and closures: the stage runs in every default search, and each pair of
+  // hits compared used to allocate a few arrays.)
+  const query = [...queryTerms];
   // Values the query itself names: a later memory that lacks one the earlier memory holds is
   // not what the query asks for, whatever its date (e.g. 'note 127 …' vs a later 'note 128 …').
-  const asked = [...queryTerms].filter((t) => hasDigit.test(t));
+  const asked = query.filter((t) => hasDigit.test(t));
   const best = ranked(scores, pool, tie);
-  const hits = best.flatMap(([id, score]) => {
+  const hits: Hit[] = [];
+  for (const [id, score] of best) {
     const d = doc(id);
-    if (!d) return [];
+    if (!d) continue;
     const f = focus(d, queryTerms);
-    const matched = [...queryTerms].filter((t) => f.has(t));
+    const matched = query.filter((t) => f.has(t));
     const values = valuesOf(f);
-    return matched.length >= minShared && values.size > 0
-      ? [{ id, score, d, f, matched, values, says: cued(f) }]
-      : [];
-  });
+    if (matched.length >= minShared && values.size > 0)
+      hits.push({ id, score, d, f, matched, values, says: cues && hasAny(f, UPDATE_CUES) });
+  }
   hits.sort((a, b) => a.d.time - b.d.time || a.d.seq - b.d.seq);
   for (let j = 0; j < hits.length; j++) {
     const newer = hits[j]!;
@@ -154,12 +195,12 @@ export function preferNewer(
       const older = hits[i]!;
       if (older.d.time === newer.d.time && older.d.seq === newer.d.seq) continue;
       if (newer.score < ratio * older.score && !newer.says) continue;
-      if (asked.some((v) => older.values.has(v) && !newer.values.has(v))) continue;
-      const shared = older.matched.filter((t) => newer.f.has(t)).length;
+      if (namesOlder(asked, older.values, newer.values)) continue;
+      let shared = 0;
+      for (let k = 0; k < older.matched.length; k++) if (newer.f.has(older.matched[k]!)) shared++;
       if (shared < minShared || shared < cover * older.matched.length) continue;
       const changed =
-        [...newer.values].some((v) => !older.values.has(v)) &&
-        [...older.values].some((v) => !newer.values.has(v));
+        hasOutside(newer.values, older.values) && hasOutside(older.values, newer.values);
       if (changed) top = Math.max(top, out.get(older.id)! * (1 + 1e-6) + 1e-9);
     }
     out.set(newer.id, top);
