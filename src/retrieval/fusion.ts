@@ -129,22 +129,31 @@ export const byId: TieOrder = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
  * @param tie - order of equal scores (default {@link byId})
  */
 export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): [string, number][] {
+  // (-1 / 1, not `b[1] - a[1]`: the sort boxes a comparator's fractional result, a heap
+  // number per comparison. The same order: a difference of 0 or NaN fell to `tie` too.)
   const order = (a: [string, number], b: [string, number]): number =>
-    b[1] - a[1] || tie(a[0], b[0]);
-  if (limit >= scores.size || 4 * limit > scores.size) {
-    return [...scores].sort(order).slice(0, limit);
-  }
+    a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : tie(a[0], b[0]);
+  if (limit >= scores.size || 4 * limit > scores.size)
+    return prefix([...scores].sort(order), limit);
   if (limit <= 0) return [];
   const values = scratchOf(scores.size);
   let i = 0;
   for (const v of scores.values()) values[i++] = v;
   const cut = selectAt(values, values.length - limit);
-  if (Number.isNaN(cut)) return [...scores].sort(order).slice(0, limit);
+  if (Number.isNaN(cut)) return prefix([...scores].sort(order), limit);
   const top: [string, number][] = [];
   scores.forEach((s, id) => {
     if (s >= cut) top.push([id, s]);
   });
-  return top.sort(order).slice(0, limit);
+  return prefix(top.sort(order), limit);
+}
+
+/** `items.slice(0, limit)` for an array of one's own: cut in place, no copy. */
+function prefix<T>(items: T[], limit: number): T[] {
+  if (limit >= items.length) return items;
+  if (!Number.isInteger(limit) || limit < 0) return items.slice(0, limit);
+  items.length = limit;
+  return items;
 }
 
 /** Reused by {@link ranked}'s selection (one search at a time; nothing kept across calls). */

@@ -108,7 +108,8 @@ export function rerankFused(input: FusedRerankInput): FusedRerankResult {
   const [c, P, limit] = checkRerank(input);
   const adj = adjustedScores(input);
   const pool = Array.from({ length: c }, (_, i) => i)
-    .sort((a, b) => adj[b]! - adj[a]! || a - b)
+    // (-1 / 1, not `adj[b] - adj[a]`: no heap number per comparison; see `TopK.result`.)
+    .sort((a, b) => (adj[a]! > adj[b]! ? -1 : adj[a]! < adj[b]! ? 1 : a - b))
     .slice(0, P);
   const lambda = f(input.lambda ?? 0.7);
   let picked: number[];

@@ -93,7 +93,13 @@ export class TopK {
   /** The hits held, best first (score desc, slot asc). */
   result(): SearchHits {
     const order = Array.from({ length: this.n }, (_, j) => j);
-    order.sort((a, b) => this.s[b]! - this.s[a]! || this.i[a]! - this.i[b]!);
+    // (-1 / 1 on the scores, not their difference: the sort boxes a fractional result, a heap
+    // number per comparison. The same order: a difference of 0 or NaN fell to the slots too.)
+    order.sort((a, b) => {
+      const sa = this.s[a]!;
+      const sb = this.s[b]!;
+      return sa > sb ? -1 : sa < sb ? 1 : this.i[a]! - this.i[b]!;
+    });
     const slots = new Int32Array(this.n);
     const scores = new Float32Array(this.n);
     order.forEach((j, r) => {
