@@ -433,10 +433,18 @@ function allowed<T extends { id: string }>(items: T[], allow: (id: string) => bo
   return items;
 }
 
+/**
+ * The scores of allowed memories: `s` itself when all are (no copy: the caller only reads it),
+ * else a filtered copy.
+ */
 function filterScores(s: Scores, allow: (id: string) => boolean): Scores {
-  const out: Scores = new Map();
-  s.forEach((v, id) => {
-    if (allow(id)) out.set(id, v);
-  });
-  return out;
+  for (const id of s.keys())
+    if (!allow(id)) {
+      const out: Scores = new Map();
+      s.forEach((v, k) => {
+        if (allow(k)) out.set(k, v);
+      });
+      return out;
+    }
+  return s;
 }

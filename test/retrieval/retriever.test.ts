@@ -83,6 +83,25 @@ test('lexical stage alone ranks by BM25; the allow filter applies', () => {
   ).toEqual(['s2:0']);
 });
 
+test('the allow filter applies to the dense candidates; their map is only read', () => {
+  const r = make();
+  const stages = { ...OFF, dense: {} };
+  const dense = new Map([
+    ['s1:1', 0.9],
+    ['s2:0', 0.5],
+  ]);
+  const allowS2 = { dense, allow: (id: string) => id.startsWith('s2') };
+  expect(r.search('support group', 5, allowS2, stages).map((h) => h.id)).toEqual(['s2:0']);
+  // All allowed: as without the filter.
+  const all = r.search('support group', 5, { dense, allow: () => true }, stages);
+  expect(all).toEqual(r.search('support group', 5, { dense }, stages));
+  expect(all.map((h) => h.id)).toContain('s1:1');
+  expect([...dense]).toEqual([
+    ['s1:1', 0.9],
+    ['s2:0', 0.5],
+  ]);
+});
+
 test('a time window in the query lifts the memory from that time', () => {
   const r = make();
   const now = Date.UTC(2023, 9, 1);
