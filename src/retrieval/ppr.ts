@@ -38,28 +38,33 @@ export function personalizedPageRank(
   const restart: Scores = new Map();
   if (total <= 0) return restart;
   for (const [id, s] of seeds) if (s > 0) restart.set(id, s / total);
-  const out = new Map<string, { id: string; p: number }[]>();
-  const edges = (id: string): { id: string; p: number }[] => {
-    let e = out.get(id);
+  // Each memory's links as given (no copy, no object per link) and the sum of the weights of
+  // those kept (weight > 0, not to itself), summed in order; made once per memory.
+  const edges = new Map<string, { links: readonly Link[]; sum: number }>();
+  const edgesOf = (id: string): { links: readonly Link[]; sum: number } => {
+    let e = edges.get(id);
     if (!e) {
-      // The links kept (weight > 0, not to itself), their weights summed in order; no copy.
       const ls = links(id);
       let sum = 0;
       for (const l of ls) if (l.weight > 0 && l.id !== id) sum += l.weight;
-      e = [];
-      for (const l of ls) if (l.weight > 0 && l.id !== id) e.push({ id: l.id, p: l.weight / sum });
-      out.set(id, e);
+      edges.set(id, (e = { links: ls, sum }));
     }
     return e;
   };
-  let rank: Scores = new Map(restart);
+  // (`restart` is only read: the first iteration starts from it.)
+  let rank: Scores = restart;
   for (let it = 0; it < iterations; it++) {
     const next: Scores = new Map();
     let dangling = 0;
     for (const [id, r] of rank) {
-      const e = edges(id);
-      if (e.length === 0) dangling += d * r;
-      for (const { id: to, p } of e) next.set(to, (next.get(to) ?? 0) + d * r * p);
+      const { links: ls, sum } = edgesOf(id);
+      let kept = 0;
+      for (const l of ls)
+        if (l.weight > 0 && l.id !== id) {
+          kept++;
+          next.set(l.id, (next.get(l.id) ?? 0) + d * r * (l.weight / sum));
+        }
+      if (kept === 0) dangling += d * r;
     }
     for (const [id, p] of restart) next.set(id, (next.get(id) ?? 0) + (1 - d + dangling) * p);
     rank = next;
