@@ -13,6 +13,7 @@ import {
 } from './lexical-row';
 import { terms } from './analyzer';
 import { RowTable } from './row-table';
+import { sortFew } from './sort-few';
 import { rowAt, type LexicalColumns } from '../store/lexical-columns';
 import { topicTerms, type StandingKind } from './standing';
 
@@ -413,7 +414,7 @@ export class Corpus {
     // comparison), handed on as the link itself.
     const links: { id: string; weight: number; inf: DocInfo | undefined }[] = [];
     acc.forEach((weight, to) => links.push({ id: to, weight, inf: this.info.get(to) }));
-    return links.sort((p, q) => tieOf(p.id, p.inf, q.id, q.inf));
+    return sortFew(links, (p, q) => tieOf(p.id, p.inf, q.id, q.inf));
   }
 
   protected refreshEpisodes(): void {

@@ -1,5 +1,6 @@
 // Fusing ranked lists: score normalisation, weighted sum, and weighted reciprocal-rank fusion.
 import { selectAt } from './select';
+import { sortFew } from './sort-few';
 
 /** Scores by memory id. */
 export type Scores = Map<string, number>;
@@ -134,18 +135,18 @@ export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): 
   const order = (a: [string, number], b: [string, number]): number =>
     a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : tie(a[0], b[0]);
   if (limit >= scores.size || 4 * limit > scores.size)
-    return prefix([...scores].sort(order), limit);
+    return prefix(sortFew([...scores], order), limit);
   if (limit <= 0) return [];
   const values = scratchOf(scores.size);
   let i = 0;
   for (const v of scores.values()) values[i++] = v;
   const cut = selectAt(values, values.length - limit);
-  if (Number.isNaN(cut)) return prefix([...scores].sort(order), limit);
+  if (Number.isNaN(cut)) return prefix(sortFew([...scores], order), limit);
   const top: [string, number][] = [];
   scores.forEach((s, id) => {
     if (s >= cut) top.push([id, s]);
   });
-  return prefix(top.sort(order), limit);
+  return prefix(sortFew(top, order), limit);
 }
 
 /** `items.slice(0, limit)` for an array of one's own: cut in place, no copy. */
