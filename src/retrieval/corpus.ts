@@ -403,12 +403,14 @@ export class Corpus {
     let acc: Map<string, number>;
     if (this.passageCount.size === 0) acc = this.lexical.sharedTermWeights(id, maxDf);
     else {
-      acc = new Map();
-      for (const key of this.keysOf(id))
-        for (const [to, weight] of this.lexical.sharedTermWeights(key, maxDf)) {
-          const other = memoryOfKey(to);
-          if (other !== id && weight > (acc.get(other) ?? 0)) acc.set(other, weight);
-        }
+      const best = new Map<string, number>();
+      // (`forEach`: no [key, weight] array per entry, as a `for … of` over the map may.)
+      const keep = (weight: number, to: string): void => {
+        const other = memoryOfKey(to);
+        if (other !== id && weight > (best.get(other) ?? 0)) best.set(other, weight);
+      };
+      for (const key of this.keysOf(id)) this.lexical.sharedTermWeights(key, maxDf).forEach(keep);
+      acc = best;
     }
     // One object per link, its stage data looked up once for the sort (not twice per
     // comparison), handed on as the link itself.
