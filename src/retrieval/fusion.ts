@@ -123,8 +123,8 @@ export const byId: TieOrder = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Entries best first; ties in `tie` order (default by id), so rankings are deterministic. A
- * short prefix of a long list (the seeds of a stage) sorts only the entries at or above the
- * limit-th score.
+ * prefix (fewer than all: the seeds or the pool of a stage) sorts only the entries at or above
+ * the limit-th score.
  * @param scores - scores by id
  * @param limit - how many (default all)
  * @param tie - order of equal scores (default {@link byId})
@@ -134,9 +134,10 @@ export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): 
   // number per comparison. The same order: a difference of 0 or NaN fell to `tie` too.)
   const order = (a: [string, number], b: [string, number]): number =>
     a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : tie(a[0], b[0]);
-  if (limit >= scores.size || 4 * limit > scores.size)
-    return prefix(sortFew([...scores], order), limit);
   if (limit <= 0) return [];
+  // (A fractional limit, as slice() reads it, by the full sort: the selection takes whole ones.)
+  if (limit >= scores.size || !Number.isInteger(limit))
+    return prefix(sortFew([...scores], order), limit);
   const values = scratchOf(scores.size);
   let i = 0;
   for (const v of scores.values()) values[i++] = v;
@@ -152,7 +153,7 @@ export function ranked(scores: Scores, limit = Infinity, tie: TieOrder = byId): 
 /** `items.slice(0, limit)` for an array of one's own: cut in place, no copy. */
 function prefix<T>(items: T[], limit: number): T[] {
   if (limit >= items.length) return items;
-  if (!Number.isInteger(limit) || limit < 0) return items.slice(0, limit);
+  if (!Number.isInteger(limit)) return items.slice(0, limit);
   items.length = limit;
   return items;
 }
