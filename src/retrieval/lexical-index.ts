@@ -320,16 +320,13 @@ export class LexicalIndex {
       const w = this.idf(t) * qtf;
       const tf = this.maxTf.get(t) ?? 1;
       const l = this.minLen.get(t) ?? 0;
-      terms.push({ p, w, bound: (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg)) });
+      terms.push({ p, w, bound: bm25(tf, l, w, k1, b, avg) });
     }
     terms.sort((x, y) => y.bound - x.bound || x.p.live - y.p.live);
     let left = terms.reduce((sum, t) => sum + t.bound, 0);
     const stamp = this.nextStamp();
     const { acc, mark, touched } = this;
     let held = 0;
-    // The same expression as the exhaustive `scores` path's per-term score, bit for bit.
-    const score = (tf: number, l: number, w: number): number =>
-      (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg));
     for (const { p, w, bound } of terms) {
       // A document not yet held scores at most `left` from here on.
       const worst = held >= pool ? this.kth(held, pool) : -Infinity;
@@ -351,42 +348,39 @@ export class LexicalIndex {
         }
         held = kept;
       }
-      if (!closed) {
+      if (closed && held < p.live) {
+        // Fewer documents held than postings: look each one up.
+        this.stats.postingsTouched += held;
+        for (let j = 0; j < held; j++) {
+          const d = touched[j]!;
+          const i = p.find(d);
+          if (i < 0) continue;
+          acc[d] = acc[d]! + bm25(tfs[i]!, len[d]!, w, k1, b, avg);
+        }
+      } else {
+        // Read the postings; once closed, only documents already held count. (One loop for
+        // both: a loop first run after V8 has optimised this method would throw its code away.)
         this.stats.postingsTouched += p.live;
         for (let i = 0; i < p.n; i++) {
           const d = docs[i]!;
           const l = len[d]!;
           if (l < 0) continue;
           if (mark[d] !== stamp) {
-            if (allow && !allow(ids[d]!)) continue;
+            if (closed || (allow && !allow(ids[d]!))) continue;
             mark[d] = stamp;
             acc[d] = 0;
             touched[held++] = d;
           }
-          acc[d] = acc[d]! + score(tfs[i]!, l, w);
-        }
-      } else if (held < p.live) {
-        this.stats.postingsTouched += held;
-        for (let j = 0; j < held; j++) {
-          const d = touched[j]!;
-          const i = p.find(d);
-          if (i < 0) continue;
-          acc[d] = acc[d]! + score(tfs[i]!, len[d]!, w);
-        }
-      } else {
-        this.stats.postingsTouched += p.live;
-        for (let i = 0; i < p.n; i++) {
-          const d = docs[i]!;
-          if (mark[d] !== stamp || len[d]! < 0) continue;
-          acc[d] = acc[d]! + score(tfs[i]!, len[d]!, w);
+          acc[d] = acc[d]! + bm25(tfs[i]!, l, w, k1, b, avg);
         }
       }
     }
-    if (held <= pool) {
-      for (let j = 0; j < held; j++) emit(ids[touched[j]!]!, acc[touched[j]!]!);
-      return;
-    }
-    const cut = this.kth(held, pool);
+    // All held documents are kept when they fit (in the order they were met), else those above
+    // the cut. One loop for both: a branch first taken after V8 has optimised this method
+    // would throw its code away (no type feedback yet) and compile it again.
+    const all = held <= pool;
+    let cut = -Infinity;
+    if (!all) cut = this.kth(held, pool);
     // Ties at the cut: the first in `tie` order (default the smallest ids), as a full ranking
     // would order them. (Ids of live documents are distinct: each emit adds one.)
     const ties: string[] = [];
@@ -394,7 +388,7 @@ export class LexicalIndex {
     for (let j = 0; j < held; j++) {
       const d = touched[j]!;
       const s = acc[d]!;
-      if (s > cut) {
+      if (all || s > cut) {
         emit(ids[d]!, s);
         kept++;
       } else if (s === cut) ties.push(ids[d]!);
@@ -606,6 +600,16 @@ export interface BulkDocs {
   terms: Uint32Array;
   counts: Uint32Array | Float64Array;
   dict: readonly string[];
+}
+
+/**
+ * One term's BM25 score in a document: `tf` occurrences in a document of length `l`, query
+ * weight `w` (idf × query tf). The exhaustive `scores` path's expression, bit for bit. A module
+ * function rather than a closure per query: each call site then sees one target, so V8's
+ * optimised `topEach` is not thrown away when a later query brings a new closure.
+ */
+function bm25(tf: number, l: number, w: number, k1: number, b: number, avg: number): number {
+  return (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg));
 }
 
 function sum(counts: ReadonlyMap<string, number>): number {
