@@ -196,11 +196,14 @@ async function searchOnce(
       embed: (texts) => core.embed(texts),
       log: core.settings.log,
     });
-    const results = hits.map(({ rec, score, similarity, explanation }) => {
+    // A loop, not `hits.map`: V8's optimised `map` makes an array of another elements kind than
+    // the builtin's, and reading it below threw this function's optimised code away once.
+    const results: SearchResult[] = [];
+    for (const { rec, score, similarity, explanation } of hits) {
       const r = searchResult(rec, score, similarity, retention(rec, now));
       if (explanation) r.explanation = explanation;
-      return r;
-    });
+      results.push(r);
+    }
     if (c.reinforce) core.recall(results.map((r) => r.id));
     return { results };
   }

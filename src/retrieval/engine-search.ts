@@ -430,12 +430,17 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
       q.limit,
     );
   if (trace) traceLateStages(trace, plan, reranked!, ranked, features);
-  return ranked.map(({ id, score }) => ({
-    rec: recs.get(id)!,
-    score,
-    similarity: dense.get(id) ?? 0,
-    ...(trace ? { explanation: trace.explain(id) } : {}),
-  }));
+  // A loop, not `ranked.map`: V8's optimised `map` makes an array of another elements kind than
+  // the builtin's, and the caller's optimised code reading the hits was thrown away once.
+  const hits: HybridHit[] = [];
+  for (const { id, score } of ranked)
+    hits.push({
+      rec: recs.get(id)!,
+      score,
+      similarity: dense.get(id) ?? 0,
+      ...(trace ? { explanation: trace.explain(id) } : {}),
+    });
+  return hits;
 }
 
 /**

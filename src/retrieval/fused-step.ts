@@ -82,7 +82,11 @@ export function rerankJob(
   const pool = o.pool ?? 100;
   const size = Math.min(c, MAX_POOL, Math.max(Math.min(limit, c), pool));
   const order = poolOrder(adj, raw, all, size, tie);
-  const ids = order.map((i) => all[i]!);
+  // A loop, not `order.map`: V8's optimised `map` makes an array of another elements kind
+  // than the builtin's, and the `ids.length` below then threw this function's optimised code
+  // away on its first run (a recompile in the first searches after a bulk fill).
+  const ids: string[] = [];
+  for (const i of order) ids.push(all[i]!);
   const lambda = o.lambda ?? 1;
   const vecs = lambda < 1 && vector ? ids.map((id) => vector(id)) : [];
   const dim = vecs.find((v) => v !== undefined)?.length ?? 1;

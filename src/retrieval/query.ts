@@ -36,9 +36,15 @@ export interface QueryOptions {
  * queryNames("What do Melanie's kids like?") // ['Melanie']
  */
 export function queryNames(text: string): string[] {
-  return [...text.matchAll(/(?<=\S\s+)(\p{Lu}[\p{L}'’]*)/gu)]
-    .map((m) => m[1]!.replace(/['’]s?$/u, ''))
-    .filter((w) => !QUESTION_WORDS.has(w.toLowerCase()));
+  // A loop, not spread, `map` and `filter`: V8's optimised `map` and `filter` make arrays of
+  // another elements kind than the builtins, which threw away the optimised code of the
+  // functions reading them (here and in the retriever) in the first searches.
+  const names: string[] = [];
+  for (const m of text.matchAll(/(?<=\S\s+)(\p{Lu}[\p{L}'’]*)/gu)) {
+    const w = m[1]!.replace(/['’]s?$/u, '');
+    if (!QUESTION_WORDS.has(w.toLowerCase())) names.push(w);
+  }
+  return names;
 }
 
 /**
