@@ -322,7 +322,13 @@ export class LexicalIndex {
       const l = this.minLen.get(t) ?? 0;
       terms.push({ p, w, bound: bm25(tf, l, w, k1, b, avg) });
     }
-    terms.sort((x, y) => y.bound - x.bound || x.p.live - y.p.live);
+    // Bound first, then the shorter list. Both differences read on every compare: a tie part
+    // read only for equal bounds met its first tie after V8 had optimised the sort (a deopt).
+    terms.sort((x, y) => {
+      const byBound = y.bound - x.bound;
+      const byLength = x.p.live - y.p.live;
+      return byBound || byLength;
+    });
     let left = terms.reduce((sum, t) => sum + t.bound, 0);
     const stamp = this.nextStamp();
     const { acc, mark, touched } = this;
