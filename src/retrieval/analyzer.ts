@@ -35,10 +35,44 @@ function stemOf(w: string): string {
   return s;
 }
 
-const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+/** A letter or digit of any script at `lastIndex` (sticky: a match moves `lastIndex` past it). */
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/uy;
+/** A letter of any script at `lastIndex`. */
+const LETTER = /\p{L}/uy;
+
+/**
+ * Where the letter (or, with `digits`, letter or digit) at `i` of lower-case `s` ends, or -1 if
+ * there is none: ASCII by its code, anything else by a sticky test (no match object), which
+ * takes a surrogate pair whole.
+ */
+function charEnd(s: string, i: number, digits: boolean): number {
+  const c = s.charCodeAt(i);
+  if (c < 128) return (c >= 97 && c <= 122) || (digits && c >= 48 && c <= 57) ? i + 1 : -1;
+  if (i >= s.length) return -1;
+  const re = digits ? LETTER_OR_DIGIT : LETTER;
+  re.lastIndex = i;
+  return re.test(s) ? re.lastIndex : -1;
+}
+
+/** Whether `c` is an apostrophe, straight or curly. */
+const apostrophe = (c: number): boolean => c === 39 || c === 0x2019;
+
+/**
+ * Whether `s` from `i` to `end` is a clitic dropped after an apostrophe: s, d, ll, ve, re, m.
+ */
+function clitic(s: string, i: number, end: number): boolean {
+  const a = s.charCodeAt(i);
+  if (end - i === 1) return a === 115 || a === 100 || a === 109; // s d m
+  if (end - i !== 2) return false;
+  const b = s.charCodeAt(i + 1);
+  return (a === 108 && b === 108) || (a === 118 && b === 101) || (a === 114 && b === 101); // ll ve re
+}
 
 /**
  * Splits text into lower-case word tokens (letters and digits; "Caroline's" → "caroline").
+ * A token is a run of letters and digits, with at most one apostrophe followed by letters
+ * inside it; "n't" and the clitics 's 'd 'll 've 're 'm are dropped, any other apostrophe is
+ * removed ("o'clock" → "oclock"). Scans by character code: no match object or array per word.
  * @param text - any text
  * @returns the tokens in order, stop words kept
  * @example
@@ -46,9 +80,29 @@ const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
  */
 export function words(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.toLowerCase().matchAll(TOKEN)) {
-    let w = m[0].replace(/n['’]t$/u, '').replace(/['’](s|d|ll|ve|re|m)$/u, '');
-    w = w.replace(/['’]/gu, '');
+  const s = text.toLowerCase();
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let e = charEnd(s, i, true);
+    if (e < 0) {
+      // Not in a token: step over one code point (a surrogate pair whole).
+      const c = s.charCodeAt(i);
+      const pair = c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      i += pair ? 2 : 1;
+      continue;
+    }
+    const start = i;
+    while (e >= 0) e = charEnd(s, (i = e), true);
+    const mark = i; // the end of the letters and digits
+    if (i + 1 < n && apostrophe(s.charCodeAt(i)) && (e = charEnd(s, i + 1, false)) >= 0)
+      while (e >= 0) e = charEnd(s, (i = e), false);
+    let w: string;
+    if (i === mark) w = s.slice(start, i);
+    else if (i - mark === 2 && s.charCodeAt(i - 1) === 116 && s.charCodeAt(mark - 1) === 110)
+      w = s.slice(start, mark - 1); // n't
+    else if (clitic(s, mark + 1, i)) w = s.slice(start, mark);
+    else w = s.slice(start, mark) + s.slice(mark + 1, i);
     if (w) out.push(w);
   }
   return out;
