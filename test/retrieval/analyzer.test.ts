@@ -61,5 +61,6 @@ test('words: the same tokens as the regular-expression version, on varied and fu
     for (let k = next(24); k > 0; k--) s += alphabet[next(alphabet.length)];
     texts.push(s);
   }
-  for (const text of texts) expect(words(text), text).toEqual(wordsByRegex(text));
+  const differ = texts.filter((t) => words(t).join('|') !== wordsByRegex(t).join('|'));
+  expect(differ).toEqual([]);
 });
