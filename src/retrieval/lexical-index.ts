@@ -260,8 +260,7 @@ export class LexicalIndex {
         if (l < 0) continue;
         const id = ids[d]!;
         if (allow && !allow(id)) continue;
-        const tf = p.tfs[i]!;
-        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * l) / avg));
+        const s = bm25(p.tfs[i]!, l, idf, this.k1, this.b, avg);
         out.set(id, (out.get(id) ?? 0) + s * qtf);
       }
     }
@@ -610,9 +609,9 @@ export interface BulkDocs {
 
 /**
  * One term's BM25 score in a document: `tf` occurrences in a document of length `l`, query
- * weight `w` (idf × query tf). The exhaustive `scores` path's expression, bit for bit. A module
- * function rather than a closure per query: each call site then sees one target, so V8's
- * optimised `topEach` is not thrown away when a later query brings a new closure.
+ * weight `w` (idf, or idf × query tf). Both the exhaustive `scores` path and `topEach` use it.
+ * A module function rather than a closure per query: each call site then sees one target, so
+ * V8's optimised `topEach` is not thrown away when a later query brings a new closure.
  */
 function bm25(tf: number, l: number, w: number, k1: number, b: number, avg: number): number {
   return (w * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l) / avg));
