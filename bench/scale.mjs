@@ -1,11 +1,13 @@
-// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--index=auto|fp32|ivf|…] [--json]`
+// `node bench/scale.mjs [--sizes=1000,10000] [--searches=200] [--adds=100] [--index=auto|fp32|ivf|…] [--no-warm-up] [--json]`
 // Default search, dense-only search and single add() at growing store sizes, through the public
 // API in headless Chromium (Worker, CPU backend, hash embedder), on BEAM chat messages from
 // ../shared/data/beam (paragraphs, replicated with small variations to reach N) and BEAM's
 // probing questions as queries. Without --index the store opens with no index option, so the
 // engine's default ('auto') is measured; the table says which index each size ended up on.
 // "again": the same default searches timed a second time straight after the first pass (the
-// search path compiled by V8; the first pass includes the ≈ 100 searches it takes to get there).
+// search path compiled by V8; the first pass includes the ≈ 100 searches it takes to get there
+// unless the engine's idle warm-up ran them first: on by default, as in the engine, and waited
+// for before the timed searches; `--no-warm-up` opens the store with `warmUp: false`).
 // Prints a table, the log-log slopes, and (--json) a JSON last line.
 import { loadBeamTexts } from './beam-texts.mjs';
 import { callPage, loadAverages, openBenchPage, parseFlags, startBench } from './launch.mjs';
@@ -30,6 +32,7 @@ try {
     searches,
     adds,
     flags.text('index', null),
+    !flags.has('no-warm-up'),
   );
   const indexLabel =
     flags.text('index', undefined) === undefined
@@ -37,7 +40,7 @@ try {
       : `index ${flags.text('index', undefined)}`;
   const f = (v, w = 8, d = 2) => v.toFixed(d).padStart(w);
   console.log(
-    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${indexLabel}, ${bench.browser.version()}`,
+    `engram bench scale — ${texts.length} BEAM paragraphs, ${queries.length} questions, Worker, CPU, hash-256, ${indexLabel}, warm-up ${flags.has('no-warm-up') ? 'off' : 'on'}, ${bench.browser.version()}`,
   );
   console.log(
     '        N   fill s  settle s  default p50  default p95  again p50  again p95  dense p50  dense p95   add()/s  index',
@@ -62,7 +65,8 @@ try {
   console.log(
     `log-log slope: default p50 ${slopes.searchP50?.toFixed(2)}, p95 ${slopes.searchP95?.toFixed(2)}, dense p50 ${slopes.denseP50?.toFixed(2)}, add()/s ${slopes.addPerS?.toFixed(2)}; load ${load.join(' ')}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
-  if (flags.has('json')) console.log(JSON.stringify({ rows, slopes, load }));
+  if (flags.has('json'))
+    console.log(JSON.stringify({ rows, slopes, load, warmUp: !flags.has('no-warm-up') }));
 } finally {
   await bench.close();
 }

@@ -95,6 +95,12 @@ export interface EngramOptions {
    * `recallFlushMs`).
    */
   reinforceOnSearch?: boolean;
+  /**
+   * Warm the search path in idle time once the store holds 1 000 memories (default true): the
+   * engine runs 100 searches of its own that write nothing, in pauses between calls, so the
+   * first questions are as fast as later ones (see `EngineOptions.warmUp`).
+   */
+  warmUp?: boolean;
   /** Longest wait in ms of buffered recalls before they are written (default 10 000). */
   recallFlushMs?: number;
   /** Strength of a new memory in days (default 1), and what each recall adds (default 1). */
@@ -183,6 +189,7 @@ const ENGRAM_OPTIONS = optionShape<EngramOptions>(
     index: true,
     gpuBudgetBytes: true,
     reinforceOnSearch: true,
+    warmUp: true,
     recallFlushMs: true,
     initialStrength: true,
     strengthIncrement: true,

@@ -12,6 +12,8 @@ export interface EngineSettings {
   log: (message: string) => void;
   /** Search hits reinforce their memories (default true), buffered (see `RecallBuffer`). */
   reinforceOnSearch: boolean;
+  /** Warm the search path in idle time (default true; see `SearchWarmUp`). */
+  warmUp: boolean;
   /** Longest wait of a buffered recall before it is written, ms (default 10 000). */
   recallFlushMs: number;
   /** Strength of a new memory, days (default 1). */

@@ -42,6 +42,14 @@ import { MemoryState } from './memory-state';
 import { openIndex, type EngineIndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
+import {
+  sampleTexts,
+  SearchWarmUp,
+  WARM_UP_IDLE_MS,
+  WARM_UP_MIN_MEMORIES,
+  WARM_UP_QUESTIONS,
+  WARM_UP_SEARCHES,
+} from './warm-up';
 import { catchUpState, loadState } from './loading';
 import { checkpointSettings, checkStoreOptions, engineSettings, MAX_DIM } from './options';
 import type {
@@ -76,6 +84,7 @@ import {
 import { feedback, type FeedbackVerdict } from '../govern/feedback';
 import { trustReport, type SourceTrust } from '../govern/trust';
 import { Replicator } from '../sync/replicator';
+import { nextTask } from '../util/tasks';
 import { applySyncDocs } from '../sync/apply-docs';
 import { mergeOrder } from '../sync/merge-order';
 import { checkSyncOptions, type SyncOptions, type SyncStatus } from '../sync/sync-options';
@@ -162,6 +171,10 @@ export class Engine {
   private readonly recalls: RecallBuffer;
   /** Replication with a sync server, while started. */
   private replicator: Replicator | undefined;
+  /** Warms the search path in idle time once the store is large enough (see `warm-up.ts`). */
+  private readonly warmUp: SearchWarmUp;
+  /** The warm-up's questions with their vectors, made at its first search. */
+  private warmUpQueries: { text: string; vector: Float32Array }[] | undefined;
 
   private constructor(
     private readonly store: MemoryStore,
@@ -196,6 +209,38 @@ export class Engine {
       recall: (ids) => this.recalls.record(ids),
     };
     this.recalls = new RecallBuffer(this.core, settings.recallFlushMs);
+    this.warmUp = new SearchWarmUp(
+      (i) => this.warmUpSearch(i),
+      WARM_UP_SEARCHES,
+      WARM_UP_IDLE_MS,
+      nextTask,
+      settings.log,
+    );
+  }
+
+  /** Arms the idle warm-up when it is on and the store is large enough (see `warm-up.ts`). */
+  private armWarmUp(): void {
+    if (this.settings.warmUp && !this.closed && this.state.activeCount >= WARM_UP_MIN_MEMORIES)
+      this.warmUp.want();
+  }
+
+  /**
+   * The i-th warm-up search: a default search that records nothing. The first round embeds
+   * each question as a search does (the embedder's path warms too); later rounds pass the
+   * vectors embedded once.
+   */
+  private async warmUpSearch(i: number): Promise<void> {
+    if (!this.warmUpQueries) {
+      const texts = [...WARM_UP_QUESTIONS, ...sampleTexts(this.state.records.values(), 8, 300)];
+      const vectors = await this.embedChecked(texts);
+      this.warmUpQueries = texts.map((text, j) => ({ text, vector: vectors[j]! }));
+    }
+    const q = this.warmUpQueries[i % this.warmUpQueries.length]!;
+    const firstRound = i < this.warmUpQueries.length;
+    await runSearch(this.core, q.text, {
+      reinforce: false,
+      ...(firstRound ? {} : { vector: q.vector }),
+    });
   }
 
   /** Opens (or creates) a store and loads it into memory. */
@@ -262,6 +307,7 @@ export class Engine {
           `It opens empty${syncOptions ? '; sync brings back what the server holds' : ''}.`,
       );
     await engine.loadAll();
+    engine.armWarmUp();
     if (syncOptions)
       await engine.syncStart(syncOptions).catch(async (e: unknown) => {
         await engine.close();
@@ -302,6 +348,7 @@ export class Engine {
       indexMode: indexFootprint(this.state.index).mode,
       residentBytesPerVector: indexFootprint(this.state.index).residentBytesPerVector,
       ...(this.state.index.building ? { indexBuilding: true as const } : {}),
+      ...(this.warmUp.pending ? { warmingUp: true as const } : {}),
       ...(this.replicator ? { sync: this.replicator.status() } : {}),
       ...(this.store.discarded ? { discarded: { ...this.store.discarded } } : {}),
     };
@@ -315,7 +362,13 @@ export class Engine {
    */
   async add(input: AddInput, options: AddOptions = {}): Promise<AddResult> {
     this.assertOpen();
-    return addMemories(this.core, input, options);
+    this.warmUp.callStarted();
+    try {
+      return await addMemories(this.core, input, options);
+    } finally {
+      this.warmUp.callEnded();
+      this.armWarmUp();
+    }
   }
 
   /**
@@ -334,11 +387,14 @@ export class Engine {
     checkOptionNames(options, ADD_MANY_OPTIONS, 'addMany');
     this.writesInFlight++;
     this.stopIdleCheckpoint();
+    this.warmUp.callStarted();
     try {
       return await addBatch(this.core, items, options);
     } finally {
       this.writesInFlight--;
       if (!this.closed) this.scheduleCheckpoint();
+      this.warmUp.callEnded();
+      this.armWarmUp();
     }
   }
 
@@ -350,7 +406,12 @@ export class Engine {
     // for the slice in progress: at 10k in Chromium, the slow 5 % of a burst of searches).
     if (this.idleTimer !== undefined) this.scheduleCheckpoint();
     else this.stopIdleCheckpoint('search');
-    return runSearch(this.core, query, options);
+    this.warmUp.callStarted();
+    try {
+      return await runSearch(this.core, query, options);
+    } finally {
+      this.warmUp.callEnded();
+    }
   }
 
   /** Embeds texts with the store's embedder (e.g. to cache vectors for later `add`s). */
@@ -724,6 +785,7 @@ export class Engine {
   /** Writes the buffered recalls by search, then closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.warmUp.close();
     await this.syncStop().catch(() => {});
     await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);

@@ -70,6 +70,7 @@ export const ENGINE_OPTIONS = optionShape<EngineOptions>(
     log: true,
     blockRows: true,
     reinforceOnSearch: true,
+    warmUp: true,
     recallFlushMs: true,
     initialStrength: true,
     strengthIncrement: true,

@@ -51,6 +51,16 @@ export interface EngineOptions {
    */
   reinforceOnSearch?: boolean;
   /**
+   * Warm the search path in idle time (default true): once the store holds 1 000 active
+   * memories or more (at open, or after a write), after 0.5 s without a call the engine runs
+   * 100 searches of its own (built-in questions of each kind and a few of the store's texts,
+   * `reinforce: false`: they write nothing), each in a task of its own, so that the user's
+   * first questions meet compiled code instead of V8 compiling the pipeline beside them. A
+   * search or write stops it between two of its searches; it resumes after the next pause.
+   * Once per open engine; `info().warmingUp` is set until it is done.
+   */
+  warmUp?: boolean;
+  /**
    * Longest time in ms that recalls by search wait in memory before they are written
    * (default 10 000; 0 … 3 600 000). They are written sooner once no search has returned
    * hits for a fifth of it (2 s by default), and at `flush()` and `close()`. Recalls not yet
@@ -191,6 +201,11 @@ export interface EngineInfo {
    */
   indexBuilding?: true;
   /**
+   * Set while the engine's idle warm-up of its search path is still to run or running (see
+   * `EngineOptions.warmUp`): the first searches meanwhile may meet code not compiled yet.
+   */
+  warmingUp?: true;
+  /**
    * While sync is started: its status; from `Engram.info()` also `pending`, this store's own
    * events not yet on the server (as `syncStatus()` counts them, without waiting for applies).
    */
@@ -255,6 +270,7 @@ export function engineSettings(options: EngineOptions): EngineSettings {
     clock: checkFunction(options.clock, 'clock', Date.now),
     log: checkFunction(options.log, 'log', () => {}),
     reinforceOnSearch: checkBoolean(options.reinforceOnSearch, 'reinforceOnSearch', true),
+    warmUp: checkBoolean(options.warmUp, 'warmUp', true),
     recallFlushMs: checkNumber(
       options.recallFlushMs,
       'recallFlushMs',

@@ -1,0 +1,157 @@
+// The idle warm-up of the search path: its scheduling (SearchWarmUp, with a fake search) and, on
+// a real engine under Node (fake-indexeddb), that it runs once the store is large enough, writes
+// nothing, changes no answer, and stays out of the way of calls.
+import 'fake-indexeddb/auto';
+import { expect, test } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { HashEmbedder } from '../../src/embed/hash-embedder';
+import { sampleTexts, SearchWarmUp, WARM_UP_MIN_MEMORIES } from '../../src/engine/warm-up';
+import { nextTask } from '../../src/util/tasks';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('SearchWarmUp runs every search once in a pause, stops while calls run and resumes where it stopped', async () => {
+  const ran: number[] = [];
+  const lines: string[] = [];
+  let gate: (() => void) | undefined;
+  const w = new SearchWarmUp(
+    async (i) => {
+      ran.push(i);
+      if (i === 2) await new Promise<void>((r) => (gate = r)); // search 2 is "in flight"
+    },
+    6,
+    20,
+    nextTask,
+    (l) => lines.push(l),
+  );
+  expect(w.pending).toBe(false); // not wanted yet
+  w.callStarted(); // a call in flight (a bulk write)
+  w.want();
+  expect(w.pending).toBe(true);
+  await sleep(40);
+  expect(ran).toEqual([]); // never beside a call, however long it runs
+  w.callEnded();
+  await sleep(5);
+  expect(ran).toEqual([]); // then waits for a pause
+  w.callStarted();
+  w.callEnded(); // a short call: the wait starts again
+  await sleep(10);
+  expect(ran).toEqual([]);
+  while (!gate) await sleep(2);
+  expect(ran).toEqual([0, 1, 2]);
+  w.callStarted(); // a call while search 2 runs: it ends, and no search follows until the call has
+  gate();
+  await sleep(40);
+  expect(ran).toEqual([0, 1, 2]);
+  expect(w.pending).toBe(true);
+  w.callEnded();
+  while (w.pending) await sleep(2);
+  expect(ran).toEqual([0, 1, 2, 3, 4, 5]); // resumed at 3, nothing run twice
+  expect(lines).toEqual([
+    expect.stringMatching(/^engram: search path warmed \(3 searches in \d+ ms\)$/),
+  ]);
+  w.want(); // done: once per engine
+  await sleep(40);
+  expect(w.pending).toBe(false);
+  expect(ran).toHaveLength(6);
+});
+
+test('SearchWarmUp gives up on an error (logged) and close() stops it for good', async () => {
+  const lines: string[] = [];
+  const failing = new SearchWarmUp(
+    async (i) => {
+      if (i === 1) throw new Error('boom');
+    },
+    5,
+    0,
+    nextTask,
+    (l) => lines.push(l),
+  );
+  failing.want();
+  while (failing.pending) await sleep(2);
+  expect(lines).toEqual(['engram: search warm-up stopped: Error: boom']);
+
+  const ran: number[] = [];
+  const closing = new SearchWarmUp(
+    async (i) => void ran.push(i),
+    1000,
+    0,
+    nextTask,
+    () => {},
+  );
+  closing.want();
+  while (ran.length < 3) await sleep(1);
+  await closing.close();
+  const n = ran.length;
+  await sleep(10);
+  expect(ran.length).toBe(n);
+  expect(n).toBeLessThan(1000);
+  expect(closing.pending).toBe(false);
+});
+
+test('sampleTexts spreads over the active memories and cuts them', () => {
+  const recs = Array.from({ length: 20 }, (_, i) => ({
+    text: `memory number ${i} `.repeat(i === 10 ? 40 : 1),
+    state: i % 5 === 4 ? 'deleted' : 'active',
+  }));
+  const s = sampleTexts(recs, 4, 50);
+  expect(s).toHaveLength(4);
+  expect(s[0]).toBe('memory number 0 ');
+  expect(s.every((t) => t.length <= 50)).toBe(true);
+  expect(s.some((t) => /number (4|9|14|19)\b/.test(t))).toBe(false); // deleted ones left out
+  expect(sampleTexts(recs.slice(0, 2), 8, 50)).toEqual(['memory number 0 ', 'memory number 1 ']);
+});
+
+const topics = ['the garden', 'my sister', 'the budget', 'the trip to Lisbon', 'the database'];
+const texts = Array.from(
+  { length: WARM_UP_MIN_MEMORIES },
+  (_, i) =>
+    `On day ${i % 28} of month ${1 + (i % 12)} I talked about ${topics[i % 5]} and item ${i}.`,
+);
+
+test('an engine warms its search path once the store is large enough: nothing written, the same answers', async () => {
+  const lines: string[] = [];
+  const e = await Engine.open({
+    name: 'warm-up-engine',
+    embedder: new HashEmbedder({ dim: 32 }),
+    backend: 'cpu',
+    checkpoint: { idleMs: false },
+    clock: () => Date.UTC(2026, 11, 3), // answers compared before and after: retention fixed
+    log: (l) => lines.push(l),
+  });
+  await e.addMany(texts.slice(0, 10).map((text) => ({ text })));
+  expect(e.info().warmingUp).toBeUndefined(); // too small
+  await e.addMany(texts.slice(10).map((text) => ({ text })));
+  expect(e.info().warmingUp).toBe(true); // armed: waits for a pause
+  const before = await e.verifyLog();
+  const query = 'what did I say about the budget in month 3?';
+  const cold = await e.search(query, { reinforce: false });
+  while (e.info().warmingUp) await sleep(20);
+  expect(lines.filter((l) => l.includes('search path warmed'))).toEqual([
+    expect.stringMatching(/^engram: search path warmed \(100 searches in \d+ ms\)$/),
+  ]);
+  await e.flush(); // recalls, had the warm-up recorded any, are written now
+  expect(await e.verifyLog()).toEqual(before); // no event: the warm-up wrote nothing
+  expect(await e.search(query, { reinforce: false })).toEqual(cold);
+  expect(e.info().count).toBe(WARM_UP_MIN_MEMORIES);
+  await e.close();
+  // Reopened, a large store warms again (compiled code does not outlive the engine's thread in a
+  // browser); with `warmUp: false` it never does.
+  const again = await Engine.open({
+    name: 'warm-up-engine',
+    embedder: new HashEmbedder({ dim: 32 }),
+    backend: 'cpu',
+    warmUp: false,
+  });
+  expect(again.info().warmingUp).toBeUndefined();
+  await sleep(600);
+  expect(again.info().warmingUp).toBeUndefined();
+  await again.close();
+  await expect(
+    Engine.open({
+      name: 'warm-up-engine',
+      embedder: new HashEmbedder({ dim: 32 }),
+      warmUp: 'yes' as unknown as boolean,
+    }),
+  ).rejects.toMatchObject({ code: 'InvalidArgument' });
+}, 60_000);
