@@ -2,7 +2,7 @@
 // or filled run code V8 has not compiled yet: each new kind of question (a date, "how many days
 // between", an order, a summary) reaches stages and parsers for the first time, and on two
 // cores the optimising compilers' threads take the core the search runs on (bench/RESULTS.md,
-// "Nineteenth pass": 350 ms of background compilation over the first 100 searches at 10k, 80
+// "Nineteenth pass": 300–400 ms of background compilation over the first 100 searches at 10k, ≈ 50
 // over the next 100). So once the store is large enough for a cold search to show, the engine
 // runs its own searches — built-in questions of each kind and a few of the store's own texts,
 // `reinforce: false` — while nothing else is asked of it, and the user's first questions meet
