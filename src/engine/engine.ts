@@ -43,12 +43,13 @@ import { openIndex, type EngineIndexOptions } from './open-index';
 import { runSearch, type SearchOptions } from './search';
 import { StoreSync } from './store-sync';
 import {
-  sampleTexts,
+  sampleIds,
   SearchWarmUp,
   WARM_UP_IDLE_MS,
   WARM_UP_MIN_MEMORIES,
   WARM_UP_QUESTIONS,
   WARM_UP_SEARCHES,
+  WARM_UP_TEXT_CHARS,
 } from './warm-up';
 import { catchUpState, loadState } from './loading';
 import { checkpointSettings, checkStoreOptions, engineSettings, MAX_DIM } from './options';
@@ -173,8 +174,12 @@ export class Engine {
   private replicator: Replicator | undefined;
   /** Warms the search path in idle time once the store is large enough (see `warm-up.ts`). */
   private readonly warmUp: SearchWarmUp;
-  /** The warm-up's questions with their vectors, made at its first search. */
-  private warmUpQueries: { text: string; vector: Float32Array }[] | undefined;
+  /**
+   * The warm-up's built-in questions with their vectors and the ids of the memories whose texts
+   * it also asks, made at its first search, dropped at its last.
+   */
+  private warmUpPlan:
+    { questions: { text: string; vector: Float32Array }[]; ids: string[] } | undefined;
 
   private constructor(
     private readonly store: MemoryStore,
@@ -225,22 +230,34 @@ export class Engine {
   }
 
   /**
-   * The i-th warm-up search: a default search that records nothing. The first round embeds
-   * each question as a search does (the embedder's path warms too); later rounds pass the
-   * vectors embedded once.
+   * The i-th warm-up search: a default search that records nothing, for a built-in question
+   * or a stored memory's text, in turn. The first round embeds each question as a search does
+   * (the embedder's path warms too), later rounds pass the vectors embedded once; a memory's
+   * text is read (and embedded) when asked, and skipped once the memory is no longer active.
    */
   private async warmUpSearch(i: number): Promise<void> {
-    if (!this.warmUpQueries) {
-      const texts = [...WARM_UP_QUESTIONS, ...sampleTexts(this.state.records.values(), 8, 300)];
-      const vectors = await this.embedChecked(texts);
-      this.warmUpQueries = texts.map((text, j) => ({ text, vector: vectors[j]! }));
+    if (!this.warmUpPlan) {
+      const vectors = await this.embedChecked([...WARM_UP_QUESTIONS]);
+      this.warmUpPlan = {
+        questions: WARM_UP_QUESTIONS.map((text, j) => ({ text, vector: vectors[j]! })),
+        ids: sampleIds(this.state.records.values(), 8),
+      };
     }
-    const q = this.warmUpQueries[i % this.warmUpQueries.length]!;
-    const firstRound = i < this.warmUpQueries.length;
-    await runSearch(this.core, q.text, {
-      reinforce: false,
-      ...(firstRound ? {} : { vector: q.vector }),
-    });
+    const { questions, ids } = this.warmUpPlan;
+    const k = i % (questions.length + ids.length);
+    if (i + 1 >= WARM_UP_SEARCHES) this.warmUpPlan = undefined; // the last: nothing kept
+    if (k < questions.length) {
+      const q = questions[k]!;
+      const firstRound = i < questions.length + ids.length;
+      await runSearch(this.core, q.text, {
+        reinforce: false,
+        ...(firstRound ? {} : { vector: q.vector }),
+      });
+      return;
+    }
+    const rec = this.state.records.get(ids[k - questions.length]!);
+    if (rec?.state === 'active')
+      await runSearch(this.core, rec.text.slice(0, WARM_UP_TEXT_CHARS), { reinforce: false });
   }
 
   /** Opens (or creates) a store and loads it into memory. */
@@ -786,6 +803,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.warmUp.close();
+    this.warmUpPlan = undefined;
     await this.syncStop().catch(() => {});
     await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);

@@ -38,24 +38,27 @@ export const WARM_UP_MIN_MEMORIES = 1000;
 /** Quiet time before the warm-up starts or resumes, ms: it never runs beside a burst of calls. */
 export const WARM_UP_IDLE_MS = 500;
 
+/** Longest store text a warm-up search asks, in characters. */
+export const WARM_UP_TEXT_CHARS = 300;
+
 /**
- * Up to `count` texts of active memories spread evenly over `records` (in their order), each
- * cut to `maxChars`: queries made of the store's own words, whatever its language.
+ * The ids of up to `count` active memories spread evenly over `records` (in their order): their
+ * texts make queries of the store's own words, whatever its language. Ids, not texts: the
+ * warm-up reads each text when it searches for it, so a memory erased or changed meanwhile is
+ * not asked about (no copy of an erased text outlives its erasure).
  * @param records - the memories (every state)
- * @param count - most texts
- * @param maxChars - longest text
+ * @param count - most ids
  */
-export function sampleTexts(
-  records: Iterable<{ text: string; state: string }>,
+export function sampleIds(
+  records: Iterable<{ id: string; text: string; state: string }>,
   count: number,
-  maxChars: number,
 ): string[] {
   const active: string[] = [];
-  for (const r of records) if (r.state === 'active' && /\S/.test(r.text)) active.push(r.text);
+  for (const r of records) if (r.state === 'active' && /\S/.test(r.text)) active.push(r.id);
   const n = Math.min(count, active.length);
   const step = active.length / n;
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(active[Math.floor(i * step)]!.slice(0, maxChars));
+  for (let i = 0; i < n; i++) out.push(active[Math.floor(i * step)]!);
   return out;
 }
 

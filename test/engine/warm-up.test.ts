@@ -5,7 +5,7 @@ import 'fake-indexeddb/auto';
 import { expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
-import { sampleTexts, SearchWarmUp, WARM_UP_MIN_MEMORIES } from '../../src/engine/warm-up';
+import { sampleIds, SearchWarmUp, WARM_UP_MIN_MEMORIES } from '../../src/engine/warm-up';
 import { nextTask } from '../../src/util/tasks';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,17 +89,18 @@ test('SearchWarmUp gives up on an error (logged) and close() stops it for good',
   expect(closing.pending).toBe(false);
 });
 
-test('sampleTexts spreads over the active memories and cuts them', () => {
+test('sampleIds spreads over the active memories', () => {
   const recs = Array.from({ length: 20 }, (_, i) => ({
-    text: `memory number ${i} `.repeat(i === 10 ? 40 : 1),
+    id: `m${i}`,
+    text: i === 8 ? '   ' : `memory number ${i}`,
     state: i % 5 === 4 ? 'deleted' : 'active',
   }));
-  const s = sampleTexts(recs, 4, 50);
+  const s = sampleIds(recs, 4);
   expect(s).toHaveLength(4);
-  expect(s[0]).toBe('memory number 0 ');
-  expect(s.every((t) => t.length <= 50)).toBe(true);
-  expect(s.some((t) => /number (4|9|14|19)\b/.test(t))).toBe(false); // deleted ones left out
-  expect(sampleTexts(recs.slice(0, 2), 8, 50)).toEqual(['memory number 0 ', 'memory number 1 ']);
+  expect(s[0]).toBe('m0');
+  expect(new Set(s).size).toBe(4);
+  expect(s.some((id) => ['m4', 'm9', 'm14', 'm19', 'm8'].includes(id))).toBe(false); // deleted, blank
+  expect(sampleIds(recs.slice(0, 2), 8)).toEqual(['m0', 'm1']); // fewer than asked: each once
 });
 
 const topics = ['the garden', 'my sister', 'the budget', 'the trip to Lisbon', 'the database'];
@@ -154,4 +155,51 @@ test('an engine warms its search path once the store is large enough: nothing wr
       warmUp: 'yes' as unknown as boolean,
     }),
   ).rejects.toMatchObject({ code: 'InvalidArgument' });
+}, 60_000);
+
+/** The hash embedder, keeping every text it is asked to embed. */
+class RecordingEmbedder extends HashEmbedder {
+  readonly seen: string[] = [];
+  onEmbed: ((texts: string[]) => void) | undefined;
+  override async embed(texts: string[]): Promise<Float32Array[]> {
+    this.seen.push(...texts);
+    this.onEmbed?.(texts);
+    return super.embed(texts);
+  }
+}
+
+test('a memory erased while the warm-up is paused is not asked about: its text is read when searched, not kept', async () => {
+  const embedder = new RecordingEmbedder({ dim: 32 });
+  const e = await Engine.open({
+    name: 'warm-up-erase',
+    embedder,
+    backend: 'cpu',
+    checkpoint: { idleMs: false },
+  });
+  await e.addMany(texts.map((text) => ({ text })));
+  const first = (await e.getAll({ limit: 1 })).results[0]!; // sampled first: the first stored
+  expect(first.memory).toBe(texts[0]);
+  // Pause the warm-up at its second search (a search call starts synchronously), before it
+  // reaches the stored texts (after the 16 questions).
+  let paused: Promise<unknown> | undefined;
+  embedder.onEmbed = (t) => {
+    if (
+      !paused &&
+      t.length === 1 &&
+      t[0] === 'How many weeks were there between my first interview and the offer?'
+    )
+      paused = e.search('pause', { reinforce: false });
+  };
+  while (!paused) await sleep(5);
+  await paused;
+  embedder.onEmbed = undefined;
+  expect(e.info().warmingUp).toBe(true);
+  await e.erase(first.id);
+  const from = embedder.seen.length;
+  while (e.info().warmingUp) await sleep(20);
+  const asked = embedder.seen.slice(from);
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked.some((t) => texts.includes(t))).toBe(true); // stored texts were asked
+  expect(asked).not.toContain(texts[0]); // not the erased one
+  await e.close();
 }, 60_000);
