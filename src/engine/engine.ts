@@ -85,7 +85,7 @@ import {
 import { feedback, type FeedbackVerdict } from '../govern/feedback';
 import { trustReport, type SourceTrust } from '../govern/trust';
 import { Replicator } from '../sync/replicator';
-import { nextTask } from '../util/tasks';
+import { backgroundTimer, nextTask } from '../util/tasks';
 import { applySyncDocs } from '../sync/apply-docs';
 import { mergeOrder } from '../sync/merge-order';
 import { checkSyncOptions, type SyncOptions, type SyncStatus } from '../sync/sync-options';
@@ -1002,13 +1002,11 @@ export class Engine {
     if (idleMs === undefined || idleMs === false) return;
     if (!this.checkpointDue() && !this.store.lexicalDropped) return;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = backgroundTimer(() => {
       this.idleTimer = undefined;
       if (this.writesInFlight > 0) return this.scheduleCheckpoint(); // not idle: wait again
       this.idleCheckpoint = this.checkpointWhenIdle();
     }, idleMs);
-    // In Node, a pending idle checkpoint does not keep the process alive.
-    (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
   /**

@@ -9,6 +9,8 @@
 // compiled code. A warm-up search reads like any search and writes nothing; a call to the
 // engine stops the warm-up between two of its searches and it resumes after the next pause.
 
+import { backgroundTimer } from '../util/tasks';
+
 /** Questions of the kinds the default pipeline treats apart (time windows, spans, order, …). */
 export const WARM_UP_QUESTIONS: readonly string[] = [
   'How many days passed between when I started the project and when I sent the first draft?',
@@ -128,12 +130,10 @@ export class SearchWarmUp {
   private armIfIdle(): void {
     if (!this.pending || this.busy > 0 || this.job) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer = backgroundTimer(() => {
       this.timer = undefined;
       if (this.busy === 0 && !this.job) this.job = this.run();
     }, this.idleMs);
-    // In Node, a pending warm-up does not keep the process alive.
-    (this.timer as { unref?: () => void }).unref?.();
   }
 
   private async run(): Promise<void> {

@@ -2,7 +2,7 @@
 // the cross-tab write lock, and the log grows by at most one event per memory recalled per
 // flush instead of one per hit per search.
 import type { EngineCore } from '../engine/core';
-import { nextTask } from '../util/tasks';
+import { backgroundTimer, nextTask } from '../util/tasks';
 import { recallEvents } from './forgetting';
 
 /** What a flush writes for one memory: how many recalls, and when the last one happened. */
@@ -126,8 +126,8 @@ export class RecallBuffer {
   private schedule(): void {
     const quiet = this.flushMs / QUIET_DIVISOR;
     if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
-    this.quietTimer = background(() => void this.flush(), quiet);
-    this.maxTimer ??= background(() => void this.flush(), this.flushMs);
+    this.quietTimer = backgroundTimer(() => void this.flush(), quiet);
+    this.maxTimer ??= backgroundTimer(() => void this.flush(), this.flushMs);
   }
 
   private clearTimers(): void {
@@ -135,11 +135,4 @@ export class RecallBuffer {
     if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
     this.quietTimer = this.maxTimer = undefined;
   }
-}
-
-/** A timer that does not keep a Node process alive (tests, scripts). */
-function background(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
-  const t = setTimeout(fn, ms);
-  (t as { unref?: () => void }).unref?.();
-  return t;
 }

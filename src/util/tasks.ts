@@ -58,3 +58,16 @@ export async function runInSlices<T>(steps: Generator<void, T>, pace: SlicePace 
     }
   }
 }
+
+/**
+ * `setTimeout` for background work (a recall flush, an idle checkpoint, a warm-up): in Node the
+ * pending timer does not keep the process alive (tests, scripts); in a browser it is a plain
+ * timer.
+ * @param fn - runs when the timer fires
+ * @param ms - delay
+ */
+export function backgroundTimer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const t = setTimeout(fn, ms);
+  (t as { unref?: () => void }).unref?.();
+  return t;
+}
