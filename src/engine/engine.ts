@@ -383,8 +383,8 @@ export class Engine {
     try {
       return await addMemories(this.core, input, options);
     } finally {
+      this.armWarmUp(); // wanted now if the store grew past the threshold; armed once idle
       this.warmUp.callEnded();
-      this.armWarmUp();
     }
   }
 
@@ -410,8 +410,8 @@ export class Engine {
     } finally {
       this.writesInFlight--;
       if (!this.closed) this.scheduleCheckpoint();
-      this.warmUp.callEnded();
       this.armWarmUp();
+      this.warmUp.callEnded();
     }
   }
 
