@@ -176,7 +176,7 @@ export class Engine {
   private readonly warmUp: SearchWarmUp;
   /**
    * The warm-up's built-in questions with their vectors and the ids of the memories whose texts
-   * it also asks, made at its first search, dropped at its last.
+   * it also asks, made at its first search, dropped when it ends (all run, given up, closed).
    */
   private warmUpPlan:
     { questions: { text: string; vector: Float32Array }[]; ids: string[] } | undefined;
@@ -220,6 +220,9 @@ export class Engine {
       WARM_UP_IDLE_MS,
       nextTask,
       settings.log,
+      () => {
+        this.warmUpPlan = undefined; // done, given up or closed: nothing kept
+      },
     );
   }
 
@@ -245,7 +248,6 @@ export class Engine {
     }
     const { questions, ids } = this.warmUpPlan;
     const k = i % (questions.length + ids.length);
-    if (i + 1 >= WARM_UP_SEARCHES) this.warmUpPlan = undefined; // the last: nothing kept
     if (k < questions.length) {
       const q = questions[k]!;
       const firstRound = i < questions.length + ids.length;
@@ -803,7 +805,6 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.warmUp.close();
-    this.warmUpPlan = undefined;
     await this.syncStop().catch(() => {});
     await this.recalls.close(); // never throws: a failed write is logged
     clearTimeout(this.idleTimer);

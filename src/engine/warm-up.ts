@@ -79,6 +79,7 @@ export class SearchWarmUp {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private job: Promise<void> | undefined;
   private closed = false;
+  private hasEnded = false;
 
   /**
    * @param search - the i-th warm-up search (it must write nothing)
@@ -86,6 +87,8 @@ export class SearchWarmUp {
    * @param idleMs - quiet time before it starts or resumes
    * @param yieldTask - resolves in a later task (between two searches)
    * @param log - the engine's log
+   * @param ended - called once when it will run no more searches: all run, given up on an
+   *   error, or closed (what the searches kept, the caller drops here)
    */
   constructor(
     private readonly search: (i: number) => Promise<void>,
@@ -93,6 +96,7 @@ export class SearchWarmUp {
     private readonly idleMs: number,
     private readonly yieldTask: () => Promise<void>,
     private readonly log: (line: string) => void,
+    private readonly ended: () => void = () => {},
   ) {}
 
   /** Whether it is wanted and searches are still to run (waiting for a pause, or running). */
@@ -125,6 +129,13 @@ export class SearchWarmUp {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.job;
+    this.end();
+  }
+
+  private end(): void {
+    if (this.hasEnded) return;
+    this.hasEnded = true;
+    this.ended();
   }
 
   private armIfIdle(): void {
@@ -150,13 +161,15 @@ export class SearchWarmUp {
       // A warm-up is never worth an error: log it and give up (the searches stay correct, only cold).
       this.log(`engram: search warm-up stopped: ${String(e)}`);
       this.next = this.total;
+      this.end();
       return;
     } finally {
       this.job = undefined;
     }
     const ms = Math.round(performance.now() - t0);
-    if (this.next >= this.total && !this.closed)
+    if (this.next >= this.total && !this.closed) {
       this.log(`engram: search path warmed (${this.next - from} searches in ${ms} ms)`);
-    else this.armIfIdle(); // stopped by a call: resumes after the next pause
+      this.end();
+    } else this.armIfIdle(); // stopped by a call: resumes after the next pause
   }
 }

@@ -13,6 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('SearchWarmUp runs every search once in a pause, stops while calls run and resumes where it stopped', async () => {
   const ran: number[] = [];
   const lines: string[] = [];
+  let ends = 0;
   let gate: (() => void) | undefined;
   const w = new SearchWarmUp(
     async (i) => {
@@ -23,6 +24,7 @@ test('SearchWarmUp runs every search once in a pause, stops while calls run and 
     20,
     nextTask,
     (l) => lines.push(l),
+    () => ends++,
   );
   expect(w.pending).toBe(false); // not wanted yet
   w.callStarted(); // a call in flight (a bulk write)
@@ -44,9 +46,11 @@ test('SearchWarmUp runs every search once in a pause, stops while calls run and 
   await sleep(40);
   expect(ran).toEqual([0, 1, 2]);
   expect(w.pending).toBe(true);
+  expect(ends).toBe(0); // stopped by a call is not ended
   w.callEnded();
   while (w.pending) await sleep(2);
   expect(ran).toEqual([0, 1, 2, 3, 4, 5]); // resumed at 3, nothing run twice
+  expect(ends).toBe(1); // ended once, after the last search
   expect(lines).toEqual([
     expect.stringMatching(/^engram: search path warmed \(3 searches in \d+ ms\)$/),
   ]);
@@ -54,10 +58,13 @@ test('SearchWarmUp runs every search once in a pause, stops while calls run and 
   await sleep(40);
   expect(w.pending).toBe(false);
   expect(ran).toHaveLength(6);
+  await w.close();
+  expect(ends).toBe(1); // closing after the end does not end it again
 });
 
 test('SearchWarmUp gives up on an error (logged) and close() stops it for good', async () => {
   const lines: string[] = [];
+  const ended: string[] = [];
   const failing = new SearchWarmUp(
     async (i) => {
       if (i === 1) throw new Error('boom');
@@ -66,10 +73,12 @@ test('SearchWarmUp gives up on an error (logged) and close() stops it for good',
     0,
     nextTask,
     (l) => lines.push(l),
+    () => ended.push('failing'),
   );
   failing.want();
   while (failing.pending) await sleep(2);
   expect(lines).toEqual(['engram: search warm-up stopped: Error: boom']);
+  expect(ended).toEqual(['failing']); // given up: ended (what it kept can go)
 
   const ran: number[] = [];
   const closing = new SearchWarmUp(
@@ -78,10 +87,15 @@ test('SearchWarmUp gives up on an error (logged) and close() stops it for good',
     0,
     nextTask,
     () => {},
+    () => ended.push('closing'),
   );
   closing.want();
   while (ran.length < 3) await sleep(1);
+  expect(ended).toEqual(['failing']);
   await closing.close();
+  expect(ended).toEqual(['failing', 'closing']); // closed mid-way: ended
+  await failing.close();
+  expect(ended).toEqual(['failing', 'closing']); // each once
   const n = ran.length;
   await sleep(10);
   expect(ran.length).toBe(n);
