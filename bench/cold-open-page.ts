@@ -166,7 +166,14 @@ export async function rewriteCheckpoint(
     const chunks = await db.getAll('checkpoints', IDBKeyRange.lowerBound(0));
     const bytes = chunks.reduce<number>(
       (s, c) =>
-        s + (typeof c === 'string' ? c.length * 2 : c instanceof ArrayBuffer ? c.byteLength : 0),
+        s +
+        (typeof c === 'string'
+          ? c.length * 2
+          : c instanceof Blob
+            ? c.size
+            : c instanceof ArrayBuffer
+              ? c.byteLength
+              : 0),
       0,
     );
     return { seq, bytes };

@@ -12,6 +12,7 @@ import { COLUMNS_LAYOUT, type ColumnsLayout, type DecodedCheckpoint } from './ch
 import type { RecordCipher } from './cipher';
 import type { LexicalRow, LinkRecord, MemoryRecord } from './records';
 import type { EngramDB } from './schema';
+import { bytesOf, storedBytes } from './stored-bytes';
 import { abortQuietly, storeError } from './tx';
 
 /** The derived records a checkpoint holds (as of its log position). */
@@ -43,10 +44,10 @@ export async function readCheckpoint(
     tx.done,
   ]);
   if (head === undefined && stored.length === 0) return undefined;
-  let chunks: unknown[] = stored;
+  let chunks = await chunkBytes(stored, !cipher);
   if (cipher) {
     try {
-      chunks = await openChunks(cipher, head, stored);
+      chunks = await openChunks(cipher, head, chunks);
     } catch (e) {
       onUnreadable?.(`a sealed chunk does not open (${String(e)})`);
       return undefined;
@@ -60,6 +61,26 @@ export async function readCheckpoint(
     return undefined;
   }
   return { seq: (head as CheckpointHead).seq, data: read.value };
+}
+
+/**
+ * The stored chunks' bytes (a Blob read, anything else as it is). With `join`, chunks that are
+ * all Blobs are read as ONE buffer, handed back as a view per chunk: the decode then takes the
+ * buffer as it is instead of copying the chunks into one.
+ */
+async function chunkBytes(stored: readonly unknown[], join: boolean): Promise<unknown[]> {
+  if (join && stored.length > 1 && stored.every((c): c is Blob => c instanceof Blob)) {
+    const all = await bytesOf(new Blob([...stored]));
+    if (all instanceof ArrayBuffer) {
+      let at = 0;
+      return stored.map((c) => {
+        const view = new Uint8Array(all, at, c.size);
+        at += c.size;
+        return view;
+      });
+    }
+  }
+  return Promise.all(stored.map(bytesOf));
 }
 
 /** Records read, and then encoded, per slice of a checkpoint (see {@link CheckpointPace}). */
@@ -138,7 +159,7 @@ export async function writeCheckpoint(
   // between the two.
   if (cipher) data = await cipher.openDerived(data);
   let head: CheckpointHead;
-  let chunks: (string | ArrayBuffer)[];
+  let chunks: (string | ArrayBuffer | Uint8Array<ArrayBuffer>)[];
   if (format === 2) {
     // Format 2 (JSON text) is written only to test and measure that such stores still open.
     const json = await encodeJsonCheckpoint(seq, data);
@@ -151,7 +172,7 @@ export async function writeCheckpoint(
     head = cols.head;
     chunks = cipher
       ? await Promise.all(cols.chunks.map((c, i) => cipher.sealBytesChunk(seq, i, c)))
-      : cols.chunks.map((c) => c.buffer);
+      : cols.chunks;
   }
   step();
   const tx2 = db.transaction(['meta', 'checkpoints'], 'readwrite');
@@ -164,7 +185,8 @@ export async function writeCheckpoint(
       // Head and chunks only: the index layout below them (`index-layout-io.ts`) stays.
       store.delete(IDBKeyRange.lowerBound(-1)),
       store.put(head, -1),
-      ...chunks.map((c, i) => store.put(c, i)),
+      // Byte chunks as Blobs (`stored-bytes.ts`); format 2's text as it is.
+      ...chunks.map((c, i) => store.put(typeof c === 'string' ? c : storedBytes(c), i)),
       tx2.done,
     ]);
     return seq;

@@ -150,6 +150,18 @@ export async function decodeCheckpoint(
   return { value };
 }
 
+/** Whether `parts` are views of one ArrayBuffer, each starting where the one before ends. */
+function adjacent(parts: readonly ArrayBufferView[]): boolean {
+  const buffer = parts[0]?.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return false;
+  for (let i = 1; i < parts.length; i++) {
+    const prev = parts[i - 1]!;
+    if (parts[i]!.buffer !== buffer || parts[i]!.byteOffset !== prev.byteOffset + prev.byteLength)
+      return false;
+  }
+  return true;
+}
+
 /** Format 3: joins the byte chunks, checks length and hash, decodes the columns. */
 async function decodeBytes(
   h: CheckpointHead,
@@ -166,6 +178,9 @@ async function decodeBytes(
   let bytes: Uint8Array<ArrayBuffer>;
   if (parts.length === 1 && parts[0] instanceof Uint8Array && parts[0].byteOffset === 0)
     bytes = parts[0] as Uint8Array<ArrayBuffer>;
+  else if (adjacent(parts))
+    // Views of one buffer, one after the other (chunks read as one: `checkpoint-io.ts`).
+    bytes = new Uint8Array(parts[0]!.buffer as ArrayBuffer, parts[0]!.byteOffset, length);
   else {
     bytes = new Uint8Array(length);
     let at = 0;

@@ -1,8 +1,10 @@
 // Every stored record, read in one readonly transaction (a consistent snapshot,
-// no write lock), as stored: nothing is decoded or trusted. `verify()` checks it.
+// no write lock), as stored (a Blob value as its bytes): nothing is decoded or trusted.
+// `verify()` checks it.
 import type { IDBPDatabase } from 'idb';
 import type { EventRecord } from './records';
 import { STORE_NAMES, type EngramDB } from './schema';
+import { bytesOf } from './stored-bytes';
 import { storeError } from './tx';
 
 /** A store's records as they are; values of derived stores are `unknown` until checked. */
@@ -47,6 +49,12 @@ export async function readContents(db: IDBPDatabase<EngramDB>): Promise<StoredCo
         s('checkpoints').getAll(),
         tx.done,
       ]);
+    // Blob values (vector blocks, checkpoint chunks: `stored-bytes.ts`) as the bytes they hold,
+    // read once the transaction is done.
+    const [blocks, checkpoints] = await Promise.all([
+      Promise.all(bv.map(bytesOf)),
+      Promise.all(cv.map(bytesOf)),
+    ]);
     return {
       meta,
       events,
@@ -54,9 +62,9 @@ export async function readContents(db: IDBPDatabase<EngramDB>): Promise<StoredCo
       versions,
       links,
       lexical,
-      vectorBlocks: { keys: bk, values: bv },
+      vectorBlocks: { keys: bk, values: blocks },
       vectorTail: { keys: tk, values: tv },
-      checkpoints: { keys: ck, values: cv },
+      checkpoints: { keys: ck, values: checkpoints },
     };
   } catch (e) {
     throw storeError(e);

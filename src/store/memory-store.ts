@@ -35,6 +35,7 @@ import type {
 } from './records';
 import { MIGRATIONS, SCHEMA_VERSION, STORE_NAMES, type EngramDB } from './schema';
 import type { DerivedState } from './store-ops';
+import { bytesOf } from './stored-bytes';
 import { abortQuietly, storeError } from './tx';
 import { assembleVectors } from './vector-blocks';
 import { readVectors, streamVectors, vectorsFromLogFor } from './vector-io';
@@ -313,7 +314,7 @@ export class MemoryStore {
         ['meta', 'memories', 'versions', 'vectorBlocks', 'vectorTail', 'links', 'lexical'],
         'readonly',
       );
-      const [meta, memories, versions, links, blockKeys, blocks, tailKeys, tail, lexical] =
+      const [meta, memories, versions, links, blockKeys, storedBlocks, tailKeys, tail, lexical] =
         await Promise.all([
           tx.objectStore('meta').get('meta'),
           tx.objectStore('memories').getAll(),
@@ -328,6 +329,7 @@ export class MemoryStore {
       await tx.done;
       if (!meta) throw new EngramError('CorruptStore', 'meta record vanished');
       this.metaCache = this.known = meta;
+      const blocks = await Promise.all(storedBlocks.map(bytesOf));
       const c = this.cipher;
       const records = c
         ? await c.openDerived({ memories, versions, links, lexical }, this.unopened)
@@ -630,11 +632,12 @@ export class MemoryStore {
     return this.cipher ? openContents(this.cipher, contents) : contents;
   }
 
-  /** Every record of every store, for tests and audits (raw dump). */
+  /** Every record of every store, for tests and audits (raw dump; a Blob value as its bytes). */
   async dump(): Promise<Record<string, unknown[]>> {
     this.assertOpen();
     const out: Record<string, unknown[]> = {};
-    for (const s of STORE_NAMES) out[s] = await this.db.getAll(s);
+    // Blob values (vector blocks, checkpoint chunks) as the bytes they hold.
+    for (const s of STORE_NAMES) out[s] = await Promise.all((await this.db.getAll(s)).map(bytesOf));
     return out;
   }
 

@@ -18,7 +18,7 @@ import type {
 } from './records';
 
 /** Current IndexedDB schema version. Bump it and add a step to {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Typed layout of an Engram database (a wrong store name is a compile error). */
 export interface EngramDB extends DBSchema {
@@ -27,8 +27,11 @@ export interface EngramDB extends DBSchema {
   memories: { key: string; value: MemoryRecord };
   /** Past versions of memories, keyed [id, version]. */
   versions: { key: [string, number]; value: MemoryRecord };
-  /** Sealed vector blocks: `blockRows × dim` float32 rows per record, keyed by block number. */
-  vectorBlocks: { key: number; value: ArrayBuffer };
+  /**
+   * Sealed vector blocks: `blockRows × dim` float32 rows per record, keyed by block number; a
+   * Blob (an ArrayBuffer in stores written before, see `stored-bytes.ts`).
+   */
+  vectorBlocks: { key: number; value: Blob | ArrayBuffer };
   /** Rows of the block being filled, keyed by slot; moved into a block once it is full. */
   vectorTail: { key: number; value: ArrayBuffer };
   events: { key: number; value: EventRecord; indexes: { memoryId: string } };
@@ -39,9 +42,13 @@ export interface EngramDB extends DBSchema {
   /**
    * A checkpoint of the derived records for fast opening: head at key -1, chunks at 0..
    * (since v4; JSON text in format 2, column bytes in format 3, sealed bytes in an encrypted
-   * store); the vector index's trained layout at -2 (`index-layout-io.ts`).
+   * store; bytes as a Blob, an ArrayBuffer in stores written before: `stored-bytes.ts`); the
+   * vector index's trained layout at -2 (`index-layout-io.ts`).
    */
-  checkpoints: { key: number; value: CheckpointHead | string | ArrayBuffer | StoredIndexLayout };
+  checkpoints: {
+    key: number;
+    value: CheckpointHead | string | Blob | ArrayBuffer | StoredIndexLayout;
+  };
 }
 
 /** Every object store, in the order a raw dump lists them. */
@@ -123,4 +130,9 @@ export const MIGRATIONS: ((
     for (const index of ['slot', 'userId'])
       if (memories.indexNames.contains(index)) memories.deleteIndex(index);
   },
+  // 5 → 6: vector blocks and checkpoint chunks are written as Blobs from now on
+  // (`stored-bytes.ts`). Those stored before stay ArrayBuffers and are read as they are, so
+  // nothing is rewritten; the step is there so that an Engram from before, which would take a
+  // Blob block for a damaged one, refuses the store (`SchemaTooNew`) instead.
+  async () => {},
 ];

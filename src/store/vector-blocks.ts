@@ -2,12 +2,14 @@ import type { IDBPTransaction, StoreNames } from 'idb';
 import { storedRowBytes } from './cipher';
 import type { MetaRecord } from './records';
 import type { EngramDB } from './schema';
+import { bytesInTransaction, storedBytes } from './stored-bytes';
 
 // Vectors live in two stores. Rows of the block being filled sit one per record
 // in `vectorTail` (an add writes a few KB, not a whole block); once all
 // `blockRows` rows of a block exist they move, in the same transaction, into one
 // `vectorBlocks` record. Opening a store therefore reads N / blockRows blocks
-// plus at most blockRows − 1 tail rows. Erased rows are zeroed in their block
+// plus at most blockRows − 1 tail rows; a block is stored as a Blob (`stored-bytes.ts`; an
+// older store's blocks are ArrayBuffers, read alike). Erased rows are zeroed in their block
 // (or deleted from the tail), so no copy of an erased vector is left. Rows are handled as
 // bytes: `dim` float32, or in an encrypted store the same sealed (`cipher.ts`), which moves
 // into a block, and is zeroed there, without being opened.
@@ -67,7 +69,7 @@ export async function writeVectorRows(
     const [keys, values] = await Promise.all([tail.getAllKeys(range), tail.getAll(range)]);
     const data = new Uint8Array(blockRows * size);
     keys.forEach((slot, i) => data.set(new Uint8Array(values[i]!), (slot - first) * size));
-    await tx.objectStore('vectorBlocks').put(data.buffer, block);
+    await tx.objectStore('vectorBlocks').put(storedBytes(data), block);
     await tail.delete(range);
   }
   await Promise.all(puts); // (an aborted transaction rejects them: the caller sees it here)
@@ -86,13 +88,21 @@ export async function eraseVectorRows(
     const b = Math.floor(s / blockRows);
     byBlock.set(b, [...(byBlock.get(b) ?? []), s]);
   }
+  const blocks = tx.objectStore('vectorBlocks');
   for (const [block, list] of byBlock) {
-    const sealed = await tx.objectStore('vectorBlocks').get(block);
-    if (sealed) {
-      const data = new Uint8Array(sealed);
-      for (const s of list)
-        data.fill(0, (s - block * blockRows) * size, (s - block * blockRows + 1) * size);
-      await tx.objectStore('vectorBlocks').put(data.buffer as ArrayBuffer, block);
+    const stored: unknown = await blocks.get(block);
+    if (stored !== undefined) {
+      const sealed = await bytesInTransaction(stored, () => blocks.count());
+      if (sealed instanceof ArrayBuffer) {
+        const data = new Uint8Array(sealed);
+        for (const s of list)
+          data.fill(0, (s - block * blockRows) * size, (s - block * blockRows + 1) * size);
+        await blocks.put(storedBytes(data), block);
+      } else {
+        // Bytes that cannot be read cannot be zeroed: the block goes, and its other rows are
+        // read from the log, as for any unreadable block.
+        await blocks.delete(block);
+      }
     }
     await Promise.all(list.map((s) => tx.objectStore('vectorTail').delete(s)));
   }

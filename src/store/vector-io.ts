@@ -10,6 +10,7 @@ import { EngramError } from '../errors';
 import { storedRowBytes, type RecordCipher } from './cipher';
 import { isTombstone, type EventRecord, type MetaRecord } from './records';
 import type { EngramDB } from './schema';
+import { bytesOf } from './stored-bytes';
 import { storeError } from './tx';
 import { blockReadable, rowReadable } from './vector-blocks';
 
@@ -129,7 +130,8 @@ export async function streamVectors(
     const { dim, blockRows, nextSlot } = meta;
     const unreadable: number[] = [];
     const tailSlots = new Set(tailKeys);
-    const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b));
+    // Every block's request is made at once; each Blob's bytes are read as it comes.
+    const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b).then(bytesOf));
     // When IndexedDB has handed over every block (the rest of `vectors` is this thread's work).
     if (phases)
       void Promise.all(reads).then(
@@ -200,7 +202,7 @@ export async function readVectors(
     if (rows) rows.push(slot);
     else byBlock.set(b, [slot]);
   });
-  const blocks: unknown[] = await Promise.all(
+  const stored: unknown[] = await Promise.all(
     [...byBlock.keys()].map((b) => tx.objectStore('vectorBlocks').get(b)),
   );
   await tx.done;
@@ -212,15 +214,31 @@ export async function readVectors(
       else unreadable.push(slot);
     }),
   );
+  const rowBytes = dim * 4;
   await Promise.all(
     [...byBlock].map(async ([b, rows], i) => {
-      if (blocks[i] === undefined) return;
-      if (cipher) return openBlockRows(cipher, meta, b, rows, blocks[i], out, unreadable);
-      const block = blocks[i];
+      const value = stored[i];
+      if (value === undefined) return;
+      if (value instanceof Blob && !cipher && value.size === blockRows * rowBytes) {
+        // Only the rows asked for are read from a Blob block, not its megabytes.
+        const read = await Promise.all(
+          rows.map((slot) => {
+            const at = (slot % blockRows) * rowBytes;
+            return bytesOf(value.slice(at, at + rowBytes));
+          }),
+        );
+        return rows.forEach((slot, j) => {
+          const row = read[j];
+          if (rowReadable(row, meta)) out.set(slot, new Float32Array(row));
+          else unreadable.push(slot);
+        });
+      }
+      const block = await bytesOf(value);
+      if (cipher) return openBlockRows(cipher, meta, b, rows, block, out, unreadable);
       if (!blockReadable(block, meta)) return void unreadable.push(...rows);
       for (const slot of rows) {
         const row = slot % blockRows;
-        out.set(slot, new Float32Array(block.slice(row * dim * 4, (row + 1) * dim * 4)));
+        out.set(slot, new Float32Array(block.slice(row * rowBytes, (row + 1) * rowBytes)));
       }
     }),
   );

@@ -90,7 +90,7 @@ test('a checkpoint written at close is read at open; later events are caught up;
   expect(erased).toEqual({ found: false, checkpoints: 0 });
 });
 
-test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 3 (strings as UTF-8 sections); one of layout 2 opens too; a damaged one falls back to the records', async () => {
+test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 3 (strings as UTF-8 sections); one of layout 2 opens too, and its bytes in three chunks, as Blobs or as ArrayBuffers; a damaged one falls back to the records', async () => {
   const page = await openPage();
   const r = await page.evaluate(
     async ({ path }) => {
@@ -151,7 +151,8 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       const layout = async () => {
         const db = await openDB(name);
         try {
-          return new DataView((await db.get('checkpoints', 0)) as ArrayBuffer).getUint32(4, true);
+          const chunk = (await db.get('checkpoints', 0)) as Blob; // bytes are stored as Blobs
+          return new DataView(await chunk.arrayBuffer()).getUint32(4, true);
         } finally {
           db.close();
         }
@@ -174,11 +175,37 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       const o4 = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
       const fromLayout2 = { used: o4.used, ...(await reads(o4.engine)) };
       await o4.engine.close();
+      // The same bytes in three chunks, as Blobs (a large checkpoint's form: the open reads them
+      // as one buffer) and as ArrayBuffers (how stores before kept bytes): each opens from it.
+      const rechunk = async (as: 'blobs' | 'buffers') => {
+        const db = await openDB(name);
+        const h = (await db.get('checkpoints', -1)) as { chunks: number };
+        const stored = await Promise.all(
+          Array.from({ length: h.chunks }, (_, i) => db.get('checkpoints', i) as Promise<Blob>),
+        );
+        const whole = new Blob(stored);
+        const third = Math.ceil(whole.size / 3);
+        const parts = [0, 1, 2].map((i) => whole.slice(i * third, (i + 1) * third));
+        const values =
+          as === 'blobs' ? parts : await Promise.all(parts.map((p) => p.arrayBuffer()));
+        const tx = db.transaction('checkpoints', 'readwrite');
+        values.forEach((v, i) => void tx.objectStore('checkpoints').put(v, i));
+        void tx.objectStore('checkpoints').put({ ...h, chunks: 3 }, -1);
+        await tx.done;
+        db.close();
+        const o = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
+        const got = { used: o.used, ...(await reads(o.engine)) };
+        await o.engine.close();
+        return got;
+      };
+      const fromBlobs = await rechunk('blobs');
+      const fromBuffers = await rechunk('buffers');
       // A damaged columnar checkpoint: opening does not use it and reads the records.
       const raw = await openDB(name);
-      const chunk = new Uint8Array((await raw.get('checkpoints', 0)) as ArrayBuffer);
+      const stored = (await raw.get('checkpoints', 0)) as Blob | ArrayBuffer;
+      const chunk = new Uint8Array(stored instanceof Blob ? await stored.arrayBuffer() : stored);
       chunk[Math.floor(chunk.length / 2)]! ^= 0x55;
-      await raw.put('checkpoints', chunk.buffer, 0);
+      await raw.put('checkpoints', new Blob([chunk]), 0);
       raw.close();
       const o3 = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
       const e3 = o3.engine;
@@ -200,6 +227,8 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
         fromLayout1,
         layout2,
         fromLayout2,
+        fromBlobs,
+        fromBuffers,
         damaged,
       };
     },
@@ -218,6 +247,11 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
   expect(r.fromLayout2.used).toBe(true);
   expect(r.fromLayout2.all).toEqual(r.after.all);
   expect(r.fromLayout2.search).toEqual(r.after.search);
+  for (const rechunked of [r.fromBlobs, r.fromBuffers]) {
+    expect(rechunked.used).toBe(true);
+    expect(rechunked.all).toEqual(r.after.all);
+    expect(rechunked.search).toEqual(r.after.search);
+  }
   expect(r.damaged.used).toBe(false);
   expect(r.damaged.told).toEqual([
     'engram: the stored checkpoint is not used: checkpoint does not match its hash',

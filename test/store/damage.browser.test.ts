@@ -123,16 +123,18 @@ test('each damaged record is reported by its typed code and rebuild() repairs it
       {
         await raw(async (db) => {
           // Format 3: column bytes (the texts among them, UTF-8); format 2: JSON text.
-          const chunk = (await db.get('checkpoints', 0)) as string | ArrayBuffer;
+          const chunk = (await db.get('checkpoints', 0)) as string | Blob;
           if (typeof chunk === 'string') {
             await db.put('checkpoints', chunk.replace('holds item 1042', 'holds item 2042'), 0);
           } else {
-            const bytes = new Uint8Array(chunk);
+            // Byte chunks are stored as Blobs (src/store/stored-bytes.ts).
+            if (!(chunk instanceof Blob)) throw new Error('a byte chunk is not a Blob');
+            const bytes = new Uint8Array(await chunk.arrayBuffer());
             const text = new TextDecoder('latin1').decode(bytes);
             const at = text.indexOf('holds item 1042');
             if (at < 0) throw new Error('the text is not in the checkpoint bytes');
             bytes[at + 'holds item '.length] = '2'.charCodeAt(0);
-            await db.put('checkpoints', bytes.buffer, 0);
+            await db.put('checkpoints', new Blob([bytes]), 0);
           }
         });
         const report = await e.verify();
@@ -163,10 +165,12 @@ test('each damaged record is reported by its typed code and rebuild() repairs it
       {
         const slot = 64 + 5;
         await raw(async (db) => {
-          const block = new Float32Array((await db.get('vectorBlocks', 1)) as ArrayBuffer);
+          const stored: unknown = await db.get('vectorBlocks', 1);
+          if (!(stored instanceof Blob)) throw new Error('a sealed block is not a Blob');
+          const block = new Float32Array(await stored.arrayBuffer());
           const dim = block.length / 64;
           for (let k = 5 * dim; k < 6 * dim; k++) block[k] = -block[k]!;
-          await db.put('vectorBlocks', block.buffer, 1);
+          await db.put('vectorBlocks', new Blob([block]), 1);
         });
         const report = await e.verify();
         cases.push({ name: 'vector block (bytes)', report, ...(await repair()), target: { slot } });
@@ -174,7 +178,7 @@ test('each damaged record is reported by its typed code and rebuild() repairs it
       // 6. A sealed vector block cut short (unreadable): open reads its rows from the log.
       {
         await raw(async (db) => {
-          const block = (await db.get('vectorBlocks', 2)) as ArrayBuffer;
+          const block = (await db.get('vectorBlocks', 2)) as Blob;
           await db.put('vectorBlocks', block.slice(0, 1000), 2);
         });
         const report = await e.verify();

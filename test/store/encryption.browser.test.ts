@@ -42,7 +42,8 @@ test('1,000 encrypted memories: no word of a text or metadata value and no vecto
       await e.add(items[1]!.text + ' ' + p.word(998), { userId: 'ada', infer: false });
       const hits = (await e.search(items[500]!.text, { userId: 'ada', limit: 3 })).results;
       await e.close(); // writes the recalls and a checkpoint
-      e = await open(name, { encryption });
+      const openLog: string[] = [];
+      e = await open(name, { encryption, log: (m: string) => openLog.push(m) });
       const reopened = (await e.search(items[500]!.text, { userId: 'ada', limit: 3 })).results;
       const dump = await e.dump();
       const counts = Object.fromEntries(Object.entries(dump).map(([k, v]) => [k, v.length]));
@@ -76,6 +77,7 @@ test('1,000 encrypted memories: no word of a text or metadata value and no vecto
         layout,
         hits: hits.map((h) => h.memory),
         reopened: reopened.map((h) => h.memory),
+        fromCheckpoint: openLog.some((l) => l.includes('opened from the checkpoint')),
         first: items[500]!.text,
         problems: report.problems,
         checked: report.ok,
@@ -90,6 +92,7 @@ test('1,000 encrypted memories: no word of a text or metadata value and no vecto
   expect(r.counts.versions).toBe(20);
   expect(r.counts.lexical).toBe(1001);
   expect(r.counts.checkpoints).toBeGreaterThan(1);
+  expect(r.fromCheckpoint).toBe(true); // its sealed chunks open
   expect(r.counts.links).toBeGreaterThan(0);
   // Every sealed record is a binary field: memories, versions, lexical rows, links, payloads…
   const c = r.counts;

@@ -9,7 +9,7 @@ import { openPage } from '../helpers/browser';
 type Fixture = typeof import('../engine/fixture');
 const FIXTURE = '/test/engine/fixture.ts';
 
-test('a v4 store migrates to v5: the memory indexes go, every record and answer is kept', async () => {
+test('a v4 store migrates to v5 (and on to v6): the memory indexes go, every record and answer is kept', async () => {
   const page = await openPage();
   const r = await page.evaluate(async (path) => {
     const f = await importSrc<Fixture>(path);
@@ -134,11 +134,11 @@ test('a v4 store migrates to v5: the memory indexes go, every record and answer 
       again,
     };
   }, FIXTURE);
-  expect(r.srcVersion).toBe(5);
+  expect(r.srcVersion).toBe(6);
   expect(r.srcIndexes).toEqual([]);
   expect(r.v4Version).toBe(4);
   expect(r.v4Indexes).toEqual(['slot', 'userId']);
-  expect(r.migratedVersion).toBe(5);
+  expect(r.migratedVersion).toBe(6);
   expect(r.migratedIndexes).toEqual([]);
   expect(r.eventIndexes).toEqual(['memoryId']);
   // Every record as it was, in every store (the history reached them all).
