@@ -3,8 +3,8 @@
 // database either way, but an ArrayBuffer value is handed back only once it has been read back
 // and deserialised on the reading thread, one value after another in request order; a Blob
 // value comes back as a handle, and the bytes of many are read at once, off the request queue
-// (a 100k-memory cold open: 7.5 → 4.7 s, bench/RESULTS.md "Twentieth pass"). Stores written
-// before hold ArrayBuffers, which are read as they are.
+// (a 100k-memory cold open: 6.6 → 5.0 s, bench/RESULTS.md "Vector blocks and checkpoint chunks
+// stored as Blobs"). Stores written before hold ArrayBuffers, which are read as they are.
 
 /**
  * What a large byte value is stored as.
