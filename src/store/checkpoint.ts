@@ -150,7 +150,10 @@ export async function decodeCheckpoint(
   return { value };
 }
 
-/** Whether `parts` are views of one ArrayBuffer, each starting where the one before ends. */
+/**
+ * Whether `parts` (at least one) are views of one ArrayBuffer, each starting where the one
+ * before ends.
+ */
 function adjacent(parts: readonly ArrayBufferView[]): boolean {
   const buffer = parts[0]?.buffer;
   if (!(buffer instanceof ArrayBuffer)) return false;
@@ -176,10 +179,9 @@ async function decodeBytes(
   const length = parts.reduce((s, p) => s + p.byteLength, 0);
   if (length !== h.length) return { reason: 'checkpoint is torn (length differs)' };
   let bytes: Uint8Array<ArrayBuffer>;
-  if (parts.length === 1 && parts[0] instanceof Uint8Array && parts[0].byteOffset === 0)
-    bytes = parts[0] as Uint8Array<ArrayBuffer>;
-  else if (adjacent(parts))
-    // Views of one buffer, one after the other (chunks read as one: `checkpoint-io.ts`).
+  if (adjacent(parts))
+    // One chunk, or views of one buffer one after the other (chunks read as one:
+    // `checkpoint-io.ts`): decoded where they are, no copy.
     bytes = new Uint8Array(parts[0]!.buffer as ArrayBuffer, parts[0]!.byteOffset, length);
   else {
     bytes = new Uint8Array(length);
