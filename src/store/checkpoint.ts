@@ -5,10 +5,12 @@
 // checkpoint) keeps the records in columns (`checkpoint-columns.ts`) as a few ArrayBuffer
 // chunks; format 2 (JSON text chunks) is still read, so a store written before opens from its
 // checkpoint and gets a format-3 one at its next checkpoint. It is derived data: deleted
-// whenever a write could leave erased text in it. The head carries a SHA-256 of the content:
+// whenever a write could leave erased text in it. The head carries a checksum of the content
+// (format 3: xxHash32 of the bytes, `checksum.ts`; written before, and format 2: SHA-256):
 // damaged bytes in a chunk or the head make the checkpoint unreadable, and opening falls back
 // to the records (format 1, without the hash, is no longer read).
 import { runInSlices } from '../util/tasks';
+import { xxh32 } from './checksum';
 import { sha256Hex } from './event-log';
 import type { CheckpointData } from './checkpoint-io';
 import {
@@ -30,8 +32,16 @@ export interface CheckpointHead {
   chunks: number;
   /** Characters (format 2) or bytes (format 3) in all chunks, to detect a torn write. */
   length: number;
-  /** SHA-256 (hex): format 2, of `${seq}:${json}`; format 3, of the bytes (which hold the seq). */
-  sha256: string;
+  /**
+   * Format 3 as written since the checksum (one of this and {@link CheckpointHead.sha256}):
+   * xxHash32 of the bytes (which hold the seq).
+   */
+  xxh32?: number;
+  /**
+   * SHA-256 (hex): format 2, of `${seq}:${json}`; format 3 as written before the checksum, of
+   * the bytes.
+   */
+  sha256?: string;
 }
 
 /** Largest chunk, in characters (format 2). */
@@ -78,7 +88,7 @@ export async function encodeCheckpoint(
     seq,
     chunks: chunks.length,
     length: bytes.length,
-    sha256: await bytesHash(bytes),
+    xxh32: xxh32(bytes),
   };
   return { head, chunks };
 }
@@ -121,8 +131,8 @@ export async function decodeCheckpoint(
   if (!h || typeof h !== 'object') return { reason: 'no checkpoint head' };
   if (h.format !== 2 && h.format !== 3)
     return { reason: `checkpoint format ${String(h.format)} is not read` };
-  if (typeof h.seq !== 'number' || typeof h.sha256 !== 'string')
-    return { reason: 'checkpoint head is unreadable' };
+  const checked = typeof h.sha256 === 'string' || (h.format === 3 && typeof h.xxh32 === 'number');
+  if (typeof h.seq !== 'number' || !checked) return { reason: 'checkpoint head is unreadable' };
   if (chunks.length !== h.chunks)
     return { reason: `checkpoint has ${chunks.length} chunks, its head says ${h.chunks}` };
   if (h.format === 3) return decodeBytes(h as CheckpointHead, chunks, phases, lazyLexical);
@@ -191,23 +201,24 @@ async function decodeBytes(
       at += p.byteLength;
     }
   }
-  // The hash runs in WebCrypto (off this thread) while the columns are decoded.
+  // Checked before the columns are decoded: damaged bytes are never parsed.
   const t0 = performance.now();
-  const hash = bytesHash(bytes);
-  let read: ReturnType<typeof decodeColumns> | undefined;
-  let why = '';
+  const matches =
+    h.xxh32 !== undefined ? xxh32(bytes) === h.xxh32 : (await bytesHash(bytes)) === h.sha256;
+  if (!matches) return { reason: 'checkpoint does not match its hash' };
+  const t1 = performance.now();
+  let read: ReturnType<typeof decodeColumns>;
   try {
     read = decodeColumns(bytes, lazyLexical);
   } catch (e) {
-    why = e instanceof Error ? e.message : String(e);
+    return {
+      reason: `checkpoint columns are unreadable (${e instanceof Error ? e.message : String(e)})`,
+    };
   }
-  const t1 = performance.now();
-  if ((await hash) !== h.sha256) return { reason: 'checkpoint does not match its hash' };
-  if (!read) return { reason: `checkpoint columns are unreadable (${why})` };
   if (read.seq !== h.seq) return { reason: 'checkpoint is of another log position than its head' };
   if (phases) {
-    phases['checkpoint decode'] = Math.round(t1 - t0);
-    phases['checkpoint hash wait'] = Math.round(performance.now() - t1);
+    phases['checkpoint check'] = Math.round(t1 - t0);
+    phases['checkpoint decode'] = Math.round(performance.now() - t1);
   }
   return { value: read.data };
 }

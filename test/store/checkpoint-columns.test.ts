@@ -15,6 +15,13 @@ import {
 import type { CheckpointData } from '../../src/store/checkpoint-io';
 import { lexicalRow } from '../../src/retrieval/lexical-row';
 import type { LexicalRow, MemoryRecord } from '../../src/store/records';
+import { xxh32 } from '../../src/store/checksum';
+
+/** SHA-256 (hex) of bytes, as checkpoint heads held it before the checksum. */
+async function sha256Of(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 function memory(i: number, extra: Partial<MemoryRecord> = {}): MemoryRecord {
   return {
@@ -209,14 +216,34 @@ test('a format-3 checkpoint is read back; damaged, torn or misplaced ones are re
   expect(await decodeCheckpoint({ ...head, format: 4 }, buffers)).toEqual({
     reason: 'checkpoint format 4 is not read',
   });
-  // Bytes that hash right but are not columns (a head made for them).
+  // A head without a checksum.
+  expect(await decodeCheckpoint({ ...head, xxh32: undefined }, buffers)).toEqual({
+    reason: 'checkpoint head is unreadable',
+  });
+  // Bytes that hash right but are not columns (a head made for them, checked either way).
   const junk = new Uint8Array(64).fill(7);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', junk));
-  const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  const junkRead = await decodeCheckpoint({ ...head, chunks: 1, length: 64, sha256 }, [
-    junk.buffer,
-  ]);
-  expect('reason' in junkRead && junkRead.reason).toMatch(/columns are unreadable/);
+  const junkHeads = [
+    { ...head, chunks: 1, length: 64, xxh32: xxh32(junk) },
+    { ...head, chunks: 1, length: 64, xxh32: undefined, sha256: await sha256Of(junk) },
+  ];
+  for (const h of junkHeads) {
+    const junkRead = await decodeCheckpoint(h, [junk.buffer]);
+    expect('reason' in junkRead && junkRead.reason).toMatch(/columns are unreadable/);
+  }
+});
+
+test('a format-3 head as written before the checksum (SHA-256 of the bytes) is still read; damaged bytes are refused by it', async () => {
+  const data = sample();
+  const { head, chunks } = await encodeCheckpoint(7, data);
+  expect(head).toHaveProperty('xxh32', xxh32(chunks[0]!));
+  expect(head).not.toHaveProperty('sha256');
+  const before = { ...head, xxh32: undefined, sha256: await sha256Of(chunks[0]!) };
+  expect(await decodeCheckpoint(before, [chunks[0]!.buffer])).toEqual({ value: data });
+  const damaged = chunks[0]!.slice();
+  damaged[100]! ^= 4;
+  expect(await decodeCheckpoint(before, [damaged.buffer])).toEqual({
+    reason: 'checkpoint does not match its hash',
+  });
 });
 
 test('a checkpoint larger than one chunk is split and joined again', async () => {

@@ -90,7 +90,7 @@ test('a checkpoint written at close is read at open; later events are caught up;
   expect(erased).toEqual({ found: false, checkpoints: 0 });
 });
 
-test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 3 (strings as UTF-8 sections); one of layout 2 opens too, and its bytes in three chunks, as Blobs or as ArrayBuffers; a damaged one falls back to the records', async () => {
+test('a store whose checkpoint is of an older format (JSON text; columns of layout 1) opens from it, then gets a columnar one of layout 3 (strings as UTF-8 sections); one of layout 2 opens too, and its bytes in three chunks, as Blobs or as ArrayBuffers, and with a SHA-256 in its head instead of the checksum; a damaged one falls back to the records', async () => {
   const page = await openPage();
   const r = await page.evaluate(
     async ({ path }) => {
@@ -200,6 +200,28 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
       };
       const fromBlobs = await rechunk('blobs');
       const fromBuffers = await rechunk('buffers');
+      // Its head as written before the checksum: a SHA-256 of the bytes instead of xxHash32.
+      const headBefore = await (async () => {
+        const db = await openDB(name);
+        const h = (await db.get('checkpoints', -1)) as { chunks: number; xxh32?: number };
+        const stored = await Promise.all(
+          Array.from({ length: h.chunks }, (_, i) => db.get('checkpoints', i) as Promise<Blob>),
+        );
+        const bytes = await new Blob(stored).arrayBuffer();
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        const { xxh32, ...rest } = h;
+        await db.put('checkpoints', { ...rest, sha256 }, -1);
+        db.close();
+        const o = await openLogged({ checkpoint: { minMemories: 1, minEvents: 1e9 } });
+        const got = {
+          used: o.used,
+          hadChecksum: typeof xxh32 === 'number',
+          ...(await reads(o.engine)),
+        };
+        await o.engine.close();
+        return got;
+      })();
       // A damaged columnar checkpoint: opening does not use it and reads the records.
       const raw = await openDB(name);
       const stored = (await raw.get('checkpoints', 0)) as Blob | ArrayBuffer;
@@ -229,6 +251,7 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
         fromLayout2,
         fromBlobs,
         fromBuffers,
+        headBefore,
         damaged,
       };
     },
@@ -247,7 +270,8 @@ test('a store whose checkpoint is of an older format (JSON text; columns of layo
   expect(r.fromLayout2.used).toBe(true);
   expect(r.fromLayout2.all).toEqual(r.after.all);
   expect(r.fromLayout2.search).toEqual(r.after.search);
-  for (const rechunked of [r.fromBlobs, r.fromBuffers]) {
+  expect(r.headBefore.hadChecksum).toBe(true);
+  for (const rechunked of [r.fromBlobs, r.fromBuffers, r.headBefore]) {
     expect(rechunked.used).toBe(true);
     expect(rechunked.all).toEqual(r.after.all);
     expect(rechunked.search).toEqual(r.after.search);
