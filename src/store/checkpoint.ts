@@ -81,8 +81,9 @@ export async function encodeCheckpoint(
         between: pace.between,
       })
     : encodeColumns(seq, value, layout);
+  // Views of the bytes, not copies: whoever stores a chunk copies it (into a Blob, or sealed).
   const chunks: Uint8Array<ArrayBuffer>[] = [];
-  for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytes.slice(i, i + chunkBytes));
+  for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytes.subarray(i, i + chunkBytes));
   const head: CheckpointHead = {
     format: 3,
     seq,
