@@ -607,9 +607,7 @@ export function* encodeColumnSteps(
     slice,
     layout >= 2 ? data.memories : undefined,
   );
-  for (const { name, values } of w.texts) {
-    yield* encodeText(w, name, values, slice);
-  }
+  for (const { name, values } of w.texts) yield* encodeText(w, name, values, slice);
   const counts = {
     memories: data.memories.length,
     versions: data.versions.length,
