@@ -38,7 +38,7 @@ import type { DerivedState } from './store-ops';
 import { bytesOf } from './stored-bytes';
 import { abortQuietly, storeError } from './tx';
 import { assembleVectors } from './vector-blocks';
-import { readVectors, streamVectors, vectorsFromLogFor } from './vector-io';
+import { readVectors, storeBlocksAsBlobs, streamVectors, vectorsFromLogFor } from './vector-io';
 import { tallyEvidence } from './trust-tally';
 
 export type { ChangeSet } from './commit';
@@ -374,14 +374,39 @@ export class MemoryStore {
     phases?: Record<string, number>,
   ): Promise<MetaRecord> {
     this.assertOpen();
+    const older: number[] = [];
     this.metaCache = this.known = await streamVectors(
       this.db,
       sink,
       this.onProblem,
       this.cipher,
       phases,
+      older,
     );
+    this.blocksAsArrayBuffers = older.sort((a, b) => a - b);
     return this.metaCache;
+  }
+
+  /** Vector blocks the last {@link MemoryStore.streamVectors} found stored as ArrayBuffers. */
+  private blocksAsArrayBuffers: number[] = [];
+
+  /** How many vector blocks are still stored as ArrayBuffers (as far as the last open saw). */
+  get olderBlocks(): number {
+    return this.blocksAsArrayBuffers.length;
+  }
+
+  /**
+   * Rewrites the vector blocks the last open found stored as ArrayBuffers (a store written
+   * before schema 6) as Blobs, a block per transaction and per task (see `storeBlocksAsBlobs`).
+   * @param signal - stops it between two blocks (the rest is left for a later call)
+   * @returns how many blocks were rewritten
+   */
+  async storeOlderBlocksAsBlobs(signal?: AbortSignal): Promise<number> {
+    this.assertOpen();
+    const keys = this.blocksAsArrayBuffers;
+    const left = await storeBlocksAsBlobs(this.db, keys, signal);
+    this.blocksAsArrayBuffers = left;
+    return keys.length - left.length;
   }
 
   /**

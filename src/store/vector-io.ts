@@ -10,8 +10,9 @@ import { EngramError } from '../errors';
 import { storedRowBytes, type RecordCipher } from './cipher';
 import { isTombstone, type EventRecord, type MetaRecord } from './records';
 import type { EngramDB } from './schema';
-import { bytesOf } from './stored-bytes';
-import { storeError } from './tx';
+import { bytesOf, storedBytes } from './stored-bytes';
+import { abortQuietly, storeError } from './tx';
+import { nextTask } from '../util/tasks';
 import { blockReadable, rowReadable } from './vector-blocks';
 
 /** Told which slots' stored bytes were unreadable (their rows came from the log). */
@@ -108,6 +109,7 @@ function plainRows(
  * @param sink - gets `(firstSlot, rows)`, rows row-major; slots skipped (never written) are zero
  * @param onUnreadable - told when stored bytes were unreadable
  * @param phases - gets `vector blocks in`: ms until IndexedDB had handed over every block
+ * @param older - gets the keys of blocks stored as ArrayBuffers (see {@link storeBlocksAsBlobs})
  * @returns the meta record the rows belong to
  */
 export async function streamVectors(
@@ -116,6 +118,7 @@ export async function streamVectors(
   onUnreadable?: OnUnreadable,
   cipher?: RecordCipher,
   phases?: Record<string, number>,
+  older?: number[],
 ): Promise<MetaRecord> {
   try {
     const t0 = performance.now();
@@ -131,7 +134,15 @@ export async function streamVectors(
     const unreadable: number[] = [];
     const tailSlots = new Set(tailKeys);
     // Every block's request is made at once; each Blob's bytes are read as it comes.
-    const reads = blockKeys.map((b) => tx.objectStore('vectorBlocks').get(b).then(bytesOf));
+    const reads = blockKeys.map((b) =>
+      tx
+        .objectStore('vectorBlocks')
+        .get(b)
+        .then((v) => {
+          if (v instanceof ArrayBuffer) older?.push(b);
+          return bytesOf(v);
+        }),
+    );
     // When IndexedDB has handed over every block (the rest of `vectors` is this thread's work).
     if (phases)
       void Promise.all(reads).then(
@@ -248,4 +259,36 @@ export async function readVectors(
     for (const [slot, row] of found) out.set(slot, row);
   }
   return out;
+}
+
+/**
+ * Rewrites vector blocks stored as ArrayBuffers (by an Engram before schema 6) as Blobs, which
+ * open faster (`stored-bytes.ts`): one block per transaction, its value read and written in it
+ * (a write or an erasure between two is kept as it is), a task between two. The bytes do not
+ * change; a value that is no longer an ArrayBuffer is left as it is.
+ * @param db - the open database
+ * @param keys - the blocks to rewrite (as {@link streamVectors} found them)
+ * @param signal - stops it between two blocks
+ * @returns the keys not reached (all of them after an abort before the first)
+ */
+export async function storeBlocksAsBlobs(
+  db: IDBPDatabase<EngramDB>,
+  keys: readonly number[],
+  signal?: AbortSignal,
+): Promise<number[]> {
+  for (let i = 0; i < keys.length; i++) {
+    await nextTask();
+    if (signal?.aborted) return keys.slice(i);
+    const tx = db.transaction('vectorBlocks', 'readwrite');
+    try {
+      const value = await tx.store.get(keys[i]!);
+      if (value instanceof ArrayBuffer)
+        await Promise.all([tx.store.put(storedBytes(value), keys[i]!), tx.done]);
+      else await tx.done;
+    } catch (e) {
+      abortQuietly(tx);
+      throw storeError(e);
+    }
+  }
+  return [];
 }
