@@ -2,8 +2,8 @@
 // lexical rows) as of one log position. Opening a store reads it in a handful of requests
 // instead of one structured-clone per record (measured in Chromium at 100k memories: getAll of
 // the records ≈ 1.8 s), then applies the events after it. Format 3 (written since the columnar
-// checkpoint) keeps the records in columns (`checkpoint-columns.ts`) as a few ArrayBuffer
-// chunks; format 2 (JSON text chunks) is still read, so a store written before opens from its
+// checkpoint) keeps the records in columns (`checkpoint-columns.ts`) as a few byte chunks,
+// stored as Blobs (`stored-bytes.ts`; ArrayBuffers in stores written before); format 2 (JSON text chunks) is still read, so a store written before opens from its
 // checkpoint and gets a format-3 one at its next checkpoint. It is derived data: deleted
 // whenever a write could leave erased text in it. The head carries a checksum of the content
 // (format 3: xxHash32 of the bytes, `checksum.ts`; written before, and format 2: SHA-256):
