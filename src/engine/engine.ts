@@ -51,7 +51,7 @@ import {
   WARM_UP_SEARCHES,
   WARM_UP_TEXT_CHARS,
 } from './warm-up';
-import { catchUpState, loadState } from './loading';
+import { catchUpState, loadState, readStagedRows } from './loading';
 import { checkpointSettings, checkStoreOptions, engineSettings, MAX_DIM } from './options';
 import type {
   CheckpointSettings,
@@ -123,6 +123,25 @@ export const IDLE_CHECKPOINT_STOPS = 3;
 export const OLDER_BLOCKS_AFTER_MS = 2000;
 
 /**
+ * Milliseconds after an open before the fp32 rows of an IVF index staged from its stored lists
+ * are read in the background (until then each search reads the rows it rescores: ≈ 0.3–0.4 s
+ * for 100 candidates at 100k here, against ≈ 1 s for every row, beside which searches slow).
+ */
+export const STAGED_ROWS_AFTER_MS = 1000;
+
+/** Resolves after `ms` (true), or at once when `signal` aborts (false). */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = backgroundTimer(() => resolve(true), ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+/**
  * The memory engine: one IndexedDB store, one embedder, one vector index.
  * It runs in a Worker behind `Engram`, or directly (Node, tests). Verbs of
  * memory semantics live in `src/memory/*`; the engine holds the state they share.
@@ -147,9 +166,12 @@ export class Engine {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** The idle checkpoint in flight (close waits for it). */
   private idleCheckpoint: Promise<void> = Promise.resolve();
-  /** The rewrite of older vector blocks as Blobs, if one runs, and its stop (close waits for it). */
-  private olderBlocks: Promise<void> = Promise.resolve();
-  private olderBlocksStop: AbortController | undefined;
+  /**
+   * The work after an open, if it runs (a staged index's rows read, older vector blocks
+   * rewritten as Blobs), and its stop (close waits for it).
+   */
+  private afterOpenWork: Promise<void> = Promise.resolve();
+  private afterOpenStop: AbortController | undefined;
   /**
    * Stops the idle checkpoint in flight (between two slices) when a write or a search comes;
    * undefined when none runs, or when it may not be stopped (see {@link IDLE_CHECKPOINT_STOPS}).
@@ -343,53 +365,73 @@ export class Engine {
 
   private async loadAll(): Promise<void> {
     const t0 = performance.now();
+    // A reload (another tab reset the store) stops the work after the last load.
+    this.afterOpenStop?.abort();
+    const stop = new AbortController();
+    this.afterOpenStop = stop;
     const loaded = await loadState(this.store, this.state, this.checkpointing);
     this.appliedSeq = loaded.appliedSeq;
     this.appliedHash = loaded.appliedHash;
     this.appliedEpoch = this.store.meta.derivedEpoch ?? 0;
     this.stale = undefined;
     this.checkpointSeq = loaded.checkpointSeq;
-    this.savedLayout = loaded.layoutRestored ? this.layoutVersion() : -1;
+    // Lists stored without their codes (by an Engram before them) are stored again with them.
+    this.savedLayout = loaded.layoutRestored && loaded.layoutCodes ? this.layoutVersion() : -1;
     await bindBudget(this.state, this.settings.clock)?.rebalance();
     if (loaded.fromCheckpoint) {
       this.settings.log(`engram: opened from the checkpoint at seq ${loaded.checkpointSeq}`);
     }
-    if (loaded.layoutRestored) this.settings.log('engram: IVF lists restored from the store');
+    if (loaded.layoutRestored)
+      this.settings.log(
+        `engram: IVF lists restored from the store${loaded.staged ? ' (staged from their codes, rows read in the background)' : ''}`,
+      );
     const phases = Object.entries(loaded.phases).map(([k, ms]) => `${k} ${ms} ms`);
     this.settings.log(
       `engram: opened ${this.state.activeCount} memories in ${Math.round(performance.now() - t0)} ms (${phases.join(', ')})`,
     );
-    if (this.store.olderBlocks > 0 && !this.olderBlocksStop) this.storeOlderBlocks();
+    this.afterOpen(stop, loaded.staged);
   }
 
   /**
-   * Rewrites, in the background, the vector blocks an Engram before schema 6 stored as
-   * ArrayBuffers as Blobs (the next open is ≈ 0.7 s faster at 100k here: `stored-bytes.ts`).
-   * It starts {@link OLDER_BLOCKS_AFTER_MS} after the open (the first searches go first), then
-   * a block per transaction and per task; close stops it between two blocks.
+   * Work after an open, in the background (close stops it and waits). With `staged` (an IVF
+   * index staged from its stored lists and codes), its fp32 rows are read
+   * {@link STAGED_ROWS_AFTER_MS} after the open (the first searches go first, reading the rows
+   * they rescore), all at once as an open reads them, each block into the lists as it arrives;
+   * searches then rescore from them. Then, when the store holds vector blocks an Engram before
+   * schema 6 stored as ArrayBuffers, they are rewritten as Blobs (the next open is ≈ 0.7 s
+   * faster at 100k here: `stored-bytes.ts`), {@link OLDER_BLOCKS_AFTER_MS} later, a block per
+   * transaction and per task.
    */
-  private storeOlderBlocks(): void {
-    const stop = new AbortController();
-    this.olderBlocksStop = stop;
-    this.olderBlocks = (async () => {
+  private afterOpen(stop: AbortController, staged: boolean): void {
+    const index = this.state.index;
+    const previous = this.afterOpenWork;
+    this.afterOpenWork = (async () => {
+      await previous;
+      let step = 'IVF rows not read';
       try {
-        await new Promise<void>((resolve) => {
-          const timer = backgroundTimer(resolve, OLDER_BLOCKS_AFTER_MS);
-          stop.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        if (stop.signal.aborted) return;
+        if (
+          staged &&
+          index instanceof IvfIndex &&
+          (await pause(STAGED_ROWS_AFTER_MS, stop.signal))
+        ) {
+          const t0 = performance.now();
+          if (await readStagedRows(this.store, index, stop.signal))
+            this.settings.log(
+              `engram: IVF rows read in the background in ${Math.round(performance.now() - t0)} ms`,
+            );
+        }
+        step = 'older vector blocks not rewritten';
+        if (this.store.olderBlocks === 0 || !(await pause(OLDER_BLOCKS_AFTER_MS, stop.signal)))
+          return;
         const rewritten = await this.store.storeOlderBlocksAsBlobs(stop.signal);
         const left = this.store.olderBlocks;
         this.settings.log(
           `engram: ${rewritten} vector blocks rewritten as Blobs${left ? ` (${left} left for the next open)` : ''}`,
         );
       } catch (e) {
-        this.settings.log(`engram: older vector blocks not rewritten: ${String(e)}`);
+        if (!stop.signal.aborted) this.settings.log(`engram: ${step}: ${String(e)}`);
       } finally {
-        this.olderBlocksStop = undefined;
+        if (this.afterOpenStop === stop) this.afterOpenStop = undefined;
       }
     })();
   }
@@ -843,8 +885,8 @@ export class Engine {
   /** Writes the buffered recalls by search, then closes the store; further calls throw `StoreClosed`. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.olderBlocksStop?.abort();
-    await this.olderBlocks;
+    this.afterOpenStop?.abort();
+    await this.afterOpenWork;
     await this.warmUp.close();
     await this.syncStop().catch(() => {});
     await this.recalls.close(); // never throws: a failed write is logged
@@ -1082,7 +1124,10 @@ export class Engine {
       const version = this.layoutVersion();
       if (version < 0 || version === this.savedLayout) return;
       const layout = index.exportLayout();
-      if (layout) await this.store.writeIndexLayout(layout);
+      if (layout) {
+        const { codes, ...lists } = layout;
+        await this.store.writeIndexLayout(lists, codes);
+      }
       this.savedLayout = version;
     } catch (e) {
       this.settings.log(`engram: IVF lists not stored: ${String(e)}`);

@@ -106,6 +106,17 @@ export class MemoryState {
   }
 
   /**
+   * Takes the store's `n` slots as written, their rows held by the index without being written
+   * here (an IVF index staged from its stored lists, `IvfIndex.stageLayout`): every slot masked
+   * until {@link apply}, as {@link appendVectors} leaves new ones.
+   */
+  stageVectors(n: number): void {
+    this.writes++;
+    this.index.remove(Array.from({ length: n }, (_, s) => s));
+    this.grow(n);
+  }
+
+  /**
    * Applies new current versions and past versions whose vectors are already
    * in the index; updates slot ownership and masks.
    */

@@ -11,6 +11,7 @@ import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './
 import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';
 import { Candidates, norm, scanErrorBound } from './wasm/rescore';
+import { StagedRows, type IvfCodes, type RowSource } from './ivf-staged';
 
 /**
  * The trained lists of an {@link IvfIndex} (what {@link IvfIndex.exportLayout} gives and
@@ -30,6 +31,11 @@ export interface IvfLayout {
   listStart: Int32Array;
   /** Slot at each laid-out position (-1: a position whose row was rewritten since). */
   posSlot: Int32Array;
+  /**
+   * The lists' int8 codes when the index has them ({@link IvfIndex.exportLayout}: a view of the
+   * index's memory, valid until its next write, search or layout; copy it at once).
+   */
+  codes?: IvfCodes;
 }
 
 /** A stored layout being filled as its rows are written (see {@link IvfIndex.expectLayout}). */
@@ -142,6 +148,8 @@ export class IvfIndex implements VectorIndex {
   private generation = 0;
   /** A stored layout the rows are written straight into (see {@link IvfIndex.expectLayout}). */
   private pending: PendingLayout | undefined;
+  /** Lists staged with their codes while their rows are read (see {@link IvfIndex.stageLayout}). */
+  private staged: StagedRows | undefined;
 
   /** @param options - see {@link IvfIndexOptions} */
   constructor(options: IvfIndexOptions) {
@@ -304,15 +312,19 @@ export class IvfIndex implements VectorIndex {
    */
   async build(): Promise<void> {
     this.settleLayout();
+    if (this.staged) return; // nothing is trained or laid out before the rows are in
     while (this.job) await this.job;
     const due = this.due();
     if (due === 'train') this.train();
     else if (due === 'layout') this.layout(false);
   }
 
-  /** True while training or a layout runs in slices (see {@link IvfIndexOptions.backgroundFrom}). */
+  /**
+   * True while training or a layout runs in slices (see {@link IvfIndexOptions.backgroundFrom}),
+   * and while staged, its rows not all in ({@link IvfIndex.stageLayout}).
+   */
   get building(): boolean {
-    return this.job !== undefined;
+    return this.job !== undefined || this.staged !== undefined;
   }
 
   /** What the rows call for: training, the tail joining its lists, or nothing. */
@@ -327,7 +339,7 @@ export class IvfIndex implements VectorIndex {
 
   /** Starts the due work in slices unless it runs already. */
   private startJob(): void {
-    if (this.job) return;
+    if (this.job || this.staged) return;
     const due = this.due();
     if (!due) return;
     this.written = new Set();
@@ -528,14 +540,139 @@ export class IvfIndex implements VectorIndex {
    */
   exportLayout(): IvfLayout | undefined {
     this.settleLayout();
-    if (!this.lists || !this.kernel) return undefined;
+    if (!this.lists || (!this.kernel && !this.staged)) return undefined;
+    const codes = this.codes;
+    const laid = this.codesLaid;
     return {
       dim: this.dim,
       trainedAt: this.trainedAt,
       centroids: this.centroids.slice(),
       listStart: this.listStart.slice(),
       posSlot: this.posSlot.slice(),
+      ...(codes && laid === this.posSlot.length
+        ? {
+            codes: {
+              bytes: new Uint8Array(codes.buffer, 0, (laid + this.lists) * (this.codeStride + 4)),
+              maxNorm: this.maxNorm,
+            },
+          }
+        : {}),
     };
+  }
+
+  /**
+   * Before any row is written (an index just made, at open): takes a stored layout and its int8
+   * codes ({@link IvfIndex.exportLayout}) for a store of `rows` slots whose fp32 rows are not
+   * read yet. Every slot counts as written (the caller masks them as `write` would leave new
+   * ones); the rows the layout does not place must then be written ({@link IvfIndex.unplacedSlots})
+   * before a search. A search scans the codes and reads the rows it rescores through `read`,
+   * so its answers are the same as with every row in; {@link IvfIndex.fillStaged} takes the rows as
+   * they are read in the background and {@link IvfIndex.settleStaged} ends the staging. Nothing is
+   * trained or laid out meanwhile.
+   * @param layout - the stored lists
+   * @param codes - their codes and the largest row norm when they were made
+   * @param rows - the store's slots (its next free slot)
+   * @param read - reads stored rows by slot
+   * @returns whether it was taken (false: rows written already, int8 codes off, or the layout
+   *   or codes malformed; then nothing changed)
+   */
+  stageLayout(layout: IvfLayout, codes: IvfCodes, rows: number, read: RowSource): boolean {
+    if (this.count > 0 || this.lists > 0 || this.pending || this.staged) return false;
+    if (this.options.int8Scan === false || !this.wellFormed(layout, rows)) return false;
+    const { centroids, listStart, posSlot } = layout;
+    const lists = listStart.length - 1;
+    const laid = posSlot.length;
+    const codeBytes = (laid + lists) * (this.codeStride + 4);
+    if (codes.bytes.length !== codeBytes) return false;
+    if (!Number.isFinite(codes.maxNorm) || codes.maxNorm < 0) return false;
+    this.slotPos = new Int32Array(rows).fill(-1);
+    this.tailAt = new Int32Array(rows).fill(-1);
+    this.removed = new Uint32Array(Math.ceil(rows / 32));
+    this.count = rows;
+    posSlot.forEach((s, p) => {
+      if (s >= 0) this.slotPos[s] = p;
+    });
+    this.centroids = centroids.slice();
+    this.posSlot = posSlot.slice();
+    this.listStart = listStart.slice();
+    this.lists = lists;
+    this.trainedAt = layout.trainedAt;
+    this.maxNorm = codes.maxNorm;
+    const kernel = new ScanKernel(codeBytes);
+    new Uint8Array(kernel.buffer, 0, codeBytes).set(codes.bytes);
+    this.codes = kernel;
+    this.scalesPtr = (laid + lists) * this.codeStride;
+    this.codesLaid = laid;
+    this.staged = new StagedRows(laid, lists, this.stride, read);
+    this.layouts++;
+    this.generation++;
+    this.largest = 0;
+    for (let c = 0; c < lists; c++)
+      this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
+    this.biggest = Math.max(lists, this.largest);
+    return true;
+  }
+
+  /** Whether the lists are staged, their rows still being read ({@link IvfIndex.stageLayout}). */
+  get staging(): boolean {
+    return this.staged !== undefined;
+  }
+
+  /** The slots a staged layout does not place and that are not in the tail yet: write them. */
+  unplacedSlots(): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.count; s++)
+      if (this.slotPos[s]! < 0 && this.tailAt[s]! < 0) out.push(s);
+    return out;
+  }
+
+  /**
+   * Rows of a staged layout as they are read (slots `first..`, row-major): each row a placed
+   * slot still holds goes to its position; the others (slots written since, or not placed)
+   * are left as they are. No-op when nothing is staged.
+   */
+  fillStaged(first: number, rows: Float32Array): void {
+    const staged = this.staged;
+    if (!staged) return;
+    const { dim } = this;
+    const n = Math.floor(rows.length / dim);
+    for (let r = 0; r < n; r++) {
+      const s = first + r;
+      if (s >= this.count) break;
+      const p = this.slotPos[s]!;
+      if (p >= 0 && this.posSlot[p] === s && !staged.arrived[p])
+        staged.put(p, rows.subarray(r * dim, (r + 1) * dim));
+    }
+  }
+
+  /**
+   * Ends a staging: the rows of placed slots that have not arrived are read (a slot stored
+   * nowhere is a zero row, as a load pads it), then the lists hold their rows and searches
+   * rescore from them. No-op (false) when nothing is staged.
+   */
+  async settleStaged(): Promise<boolean> {
+    const staged = this.staged;
+    if (!staged) return false;
+    const missing: number[] = [];
+    this.posSlot.forEach((s, p) => {
+      if (s >= 0 && !staged.arrived[p]) missing.push(s);
+    });
+    const got = missing.length ? await staged.read(missing) : new Map<number, Float32Array>();
+    if (this.staged !== staged) return false; // disposed meanwhile
+    for (const s of missing) {
+      const p = this.slotPos[s]!;
+      const row = got.get(s);
+      if (p >= 0 && this.posSlot[p] === s && row) staged.put(p, row);
+    }
+    const { dim, stride, lists } = this;
+    const laid = this.posSlot.length;
+    const f32 = staged.kernel.f32;
+    for (let c = 0; c < lists; c++)
+      f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
+    this.centroidPtr = laid * stride * 4;
+    this.kernel = staged.kernel;
+    this.staged = undefined;
+    return true;
   }
 
   /**
@@ -743,6 +880,7 @@ export class IvfIndex implements VectorIndex {
     checkK(k);
     checkAllow(allow);
     this.settleLayout();
+    if (this.staged) return this.searchStaged(queries, nq, k, allow);
     if (this.count >= (this.options.backgroundFrom ?? Infinity)) this.startJob();
     else await this.build();
     const out: SearchHits[] = [];
@@ -753,15 +891,71 @@ export class IvfIndex implements VectorIndex {
   /** A query's candidates, kept for the next ({@link IvfIndex.one} runs to its end at once). */
   private readonly cand = new Candidates(1, 0);
 
-  private one(queries: Float32Array, q: number, k: number, allow?: Uint8Array): SearchHits {
-    const { dim, stride, removed, lists } = this;
-    const qo = q * dim;
-    const c = this.cand;
-    c.reset(k, 2 * scanErrorBound(stride, this.maxNorm, norm(queries, qo, dim)));
+  /** Whether slot `s` may be returned: not removed, and allowed by `allow`. */
+  private eligible(allow?: Uint8Array): (s: number) => boolean {
+    const { removed } = this;
     const allowLen = allow ? allow.length : 0;
-    const ok = (s: number) =>
+    return (s) =>
       !((removed[s >>> 5]! >>> (s & 31)) & 1) && !(allow && (s >= allowLen || allow[s] === 0));
-    // The tail (everything while flat) is scanned in full.
+  }
+
+  /**
+   * {@link IvfIndex.search} while staged: each query's shortlist from the codes, then (one read
+   * for all queries) the shortlisted rows from the store, scored as {@link IvfIndex.one} scores
+   * them in their lists: the same candidates in the same order, so the same hits.
+   */
+  private async searchStaged(
+    queries: Float32Array,
+    nq: number,
+    k: number,
+    allow?: Uint8Array,
+  ): Promise<SearchHits[]> {
+    const staged = this.staged!;
+    const { dim } = this;
+    const shortlists: number[][] = [];
+    let ok = this.eligible(allow);
+    for (let q = 0; q < nq; q++) {
+      const short = this.scanCodes(queries, q * dim, Math.max(this.shortlist, 4 * k), ok);
+      shortlists.push(Array.from(short, (p) => this.posSlot[p]!));
+    }
+    const generation = this.generation;
+    const rows = await staged.read([...new Set(shortlists.flat())]);
+    // Disposed (or rebuilt) while the rows were read: the search runs again on what is there.
+    if (this.generation !== generation) return this.search(queries, k, allow);
+    ok = this.eligible(allow); // removals while the rows were read
+    const tailRow = this.reader();
+    const zero = new Float32Array(dim);
+    const rowOf = (s: number) => rows.get(s) ?? (this.tailAt[s]! >= 0 ? tailRow(s) : zero);
+    const out: SearchHits[] = [];
+    for (let q = 0; q < nq; q++) {
+      const qo = q * dim;
+      const c = new Candidates(
+        k,
+        2 * scanErrorBound(this.stride, this.maxNorm, norm(queries, qo, dim)),
+      );
+      this.scanTail(c, queries, qo, ok);
+      const slots = shortlists[q]!;
+      const scores = staged.score(
+        slots.map((s) => rows.get(s)),
+        queries.subarray(qo, qo + dim),
+      );
+      slots.forEach((s, j) => {
+        const v = scores[j]!;
+        if (v >= c.cut && ok(s)) c.add(v, s, s);
+      });
+      out.push(c.finishRows(rowOf, queries, qo, dim, k));
+    }
+    return out;
+  }
+
+  /** Offers every eligible row of the tail (every row while flat) to `c`, scanned in full. */
+  private scanTail(
+    c: Candidates,
+    queries: Float32Array,
+    qo: number,
+    ok: (s: number) => boolean,
+  ): void {
+    const { dim, stride } = this;
     const tk = this.tailKernel;
     if (tk && this.tailCount) {
       const n = this.tailCount;
@@ -782,6 +976,15 @@ export class IvfIndex implements VectorIndex {
         cut = c.cut;
       }
     }
+  }
+
+  private one(queries: Float32Array, q: number, k: number, allow?: Uint8Array): SearchHits {
+    const { dim, stride, lists } = this;
+    const qo = q * dim;
+    const c = this.cand;
+    c.reset(k, 2 * scanErrorBound(stride, this.maxNorm, norm(queries, qo, dim)));
+    const ok = this.eligible(allow);
+    this.scanTail(c, queries, qo, ok);
     const rows = this.reader();
     if (lists === 0 || !this.kernel) return c.finishRows(rows, queries, qo, dim, k);
     const kernel = this.kernel;
@@ -881,6 +1084,7 @@ export class IvfIndex implements VectorIndex {
   /** Drops rows and lists; the index is empty afterwards. */
   dispose(): void {
     this.pending = undefined;
+    this.staged = undefined;
     this.removed = new Uint32Array(0);
     this.slotPos = new Int32Array(0);
     this.posSlot = new Int32Array(0);

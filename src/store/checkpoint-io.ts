@@ -30,12 +30,14 @@ export interface CheckpointData {
  * columnar checkpoint stay in columns (`lexicalColumns`), indexed from there.
  * @param db - the open database
  * @param onUnreadable - told why a stored checkpoint was not used
+ * @param onBytes - called once the stored bytes are read, before they are checked and decoded
  */
 export async function readCheckpoint(
   db: IDBPDatabase<EngramDB>,
   onUnreadable?: (reason: string) => void,
   phases?: Record<string, number>,
   cipher?: RecordCipher,
+  onBytes?: () => void,
 ): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
   const t0 = performance.now();
   const tx = db.transaction('checkpoints', 'readonly');
@@ -55,6 +57,7 @@ export async function readCheckpoint(
     }
   }
   const t1 = performance.now();
+  onBytes?.();
   const read = await decodeCheckpoint(head, chunks, phases, true);
   if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
   if ('reason' in read) {

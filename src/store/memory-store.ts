@@ -3,7 +3,14 @@ import { readBirth, removeBirth, writeBirth, type StoreBirth } from './store-bir
 import { EngramError, fromStorageError, isEngramError } from '../errors';
 import { readCheckpoint, writeCheckpoint, type CheckpointPace } from './checkpoint-io';
 import type { DecodedCheckpoint } from './checkpoint-columns';
-import { readIndexLayout, writeIndexLayout, type IndexLayout } from './index-layout-io';
+import {
+  readIndexLayout,
+  readLayoutCodes,
+  writeIndexLayout,
+  type CodesToStore,
+  type IndexLayout,
+  type StoredCodes,
+} from './index-layout-io';
 import { RecordCipher } from './cipher';
 import { openContents } from './contents-open';
 import {
@@ -387,6 +394,21 @@ export class MemoryStore {
     return this.metaCache;
   }
 
+  /**
+   * {@link MemoryStore.streamVectors} after the open (the rows of an index staged from its
+   * stored lists, read in the background): the store's own meta is left as it is (writes may
+   * have moved it on meanwhile).
+   * @param sink - as for {@link MemoryStore.streamVectors}
+   */
+  async streamRows(
+    sink: (first: number, rows: Float32Array) => Promise<void> | void,
+  ): Promise<void> {
+    this.assertOpen();
+    const older: number[] = [];
+    await streamVectors(this.db, sink, this.onProblem, this.cipher, undefined, older);
+    this.blocksAsArrayBuffers = older.sort((a, b) => a - b);
+  }
+
   /** Vector blocks the last {@link MemoryStore.streamVectors} found stored as ArrayBuffers. */
   private blocksAsArrayBuffers: number[] = [];
 
@@ -412,9 +434,11 @@ export class MemoryStore {
   /**
    * The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn.
    * @param phases - gets the milliseconds of its read, hash check and parse
+   * @param onBytes - called once its bytes are read, before they are checked and decoded
    */
   async readCheckpoint(
     phases?: Record<string, number>,
+    onBytes?: () => void,
   ): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
     this.assertOpen();
     return readCheckpoint(
@@ -422,6 +446,7 @@ export class MemoryStore {
       (why) => this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
       phases,
       this.cipher,
+      onBytes,
     );
   }
 
@@ -439,11 +464,22 @@ export class MemoryStore {
    * Keeps the vector index's layout beside the checkpoint (not in an encrypted store: its
    * centroids are averages of the vectors).
    * @param layout - the index's trained lists
+   * @param codes - their int8 codes (copied before this first awaits)
    */
-  async writeIndexLayout(layout: IndexLayout): Promise<void> {
+  async writeIndexLayout(layout: IndexLayout, codes?: CodesToStore): Promise<void> {
     this.assertOpen();
     if (this.cipher) return;
-    await writeIndexLayout(this.db, layout);
+    await writeIndexLayout(this.db, layout, codes);
+  }
+
+  /**
+   * The bytes of a stored layout's codes, or undefined when they are damaged or unreadable
+   * (told to `onProblem`).
+   * @param codes - the `codes` of a layout {@link MemoryStore.readIndexLayout} gave
+   */
+  async readLayoutCodes(codes: StoredCodes): Promise<Uint8Array<ArrayBuffer> | undefined> {
+    this.assertOpen();
+    return readLayoutCodes(codes, (why) => this.onProblem?.(`engram: ${why}; not used`));
   }
 
   /**

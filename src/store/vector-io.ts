@@ -231,17 +231,24 @@ export async function readVectors(
       const value = stored[i];
       if (value === undefined) return;
       if (value instanceof Blob && !cipher && value.size === blockRows * rowBytes) {
-        // Only the rows asked for are read from a Blob block, not its megabytes.
+        // Only the rows asked for are read from a Blob block, not its megabytes: a slice per
+        // run of consecutive rows.
+        const runs = runsOf(rows);
         const read = await Promise.all(
-          rows.map((slot) => {
-            const at = (slot % blockRows) * rowBytes;
-            return bytesOf(value.slice(at, at + rowBytes));
+          runs.map(([first, n]) => {
+            const at = (first % blockRows) * rowBytes;
+            return bytesOf(value.slice(at, at + n * rowBytes));
           }),
         );
-        return rows.forEach((slot, j) => {
-          const row = read[j];
-          if (rowReadable(row, meta)) out.set(slot, new Float32Array(row));
-          else unreadable.push(slot);
+        return runs.forEach(([first, n], j) => {
+          const bytes = read[j];
+          const whole = bytes instanceof ArrayBuffer && bytes.byteLength === n * rowBytes;
+          for (let r = 0; r < n; r++) {
+            // Each row its own buffer (as before: a caller may keep or send one).
+            if (whole)
+              out.set(first + r, new Float32Array(bytes.slice(r * rowBytes, (r + 1) * rowBytes)));
+            else unreadable.push(first + r);
+          }
         });
       }
       const block = await bytesOf(value);
@@ -259,6 +266,18 @@ export async function readVectors(
     for (const [slot, row] of found) out.set(slot, row);
   }
   return out;
+}
+
+/** Runs `[first, length]` of consecutive slots in `slots` (sorted and distinct first). */
+function runsOf(slots: readonly number[]): [number, number][] {
+  const sorted = [...new Set(slots)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const s of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === s) last[1]++;
+    else runs.push([s, 1]);
+  }
+  return runs;
 }
 
 /**
