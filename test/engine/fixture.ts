@@ -112,3 +112,36 @@ export async function buildHistory(e: Engine, tick: () => void): Promise<Record<
   await e.erase(ids.secret);
   return ids;
 }
+
+/** Memories holding the vectors `vec(from..to)` as they are (no inference, no links). */
+export function vectorItems(vec: (i: number) => Float32Array, from: number, to: number) {
+  return Array.from({ length: to - from }, (_, j) => ({
+    text: `memory ${from + j}`,
+    vector: vec(from + j),
+    infer: false,
+    link: false,
+  }));
+}
+
+/**
+ * Dense searches for the query vectors `vec(first..first + count)`: each one's top 10 as
+ * `[memory, score]`, nothing reinforced (so searching changes nothing).
+ */
+export async function denseTop(
+  e: Engine,
+  vec: (i: number) => Float32Array,
+  first: number,
+  count: number,
+): Promise<[string, number][][]> {
+  const out: [string, number][][] = [];
+  for (let q = 0; q < count; q++) {
+    const { results } = await e.search(`query ${q}`, {
+      vector: vec(first + q),
+      limit: 10,
+      reinforce: false,
+      retrieval: false,
+    });
+    out.push(results.map((x) => [x.memory, x.score]));
+  }
+  return out;
+}

@@ -30,27 +30,9 @@ test('ivf: the reopened store restores its stored lists and answers exactly as b
       checkpoint: { minMemories: 1, minEvents: 1 },
       log: (m: string) => logs.push(m),
     };
-    const items = (from: number, to: number) =>
-      Array.from({ length: to - from }, (_, j) => ({
-        text: `memory ${from + j}`,
-        vector: vec(from + j),
-        infer: false,
-        link: false,
-      }));
+    const items = (from: number, to: number) => f.vectorItems(vec, from, to);
     type E = Awaited<ReturnType<typeof f.openEngine>>;
-    const top = async (e: E) => {
-      const out: [string, number][][] = [];
-      for (let q = 0; q < nq; q++) {
-        const { results } = await e.search(`query ${q}`, {
-          vector: vec(n + extra + q),
-          limit: 10,
-          reinforce: false,
-          retrieval: false,
-        });
-        out.push(results.map((x) => [x.memory, x.score]));
-      }
-      return out;
-    };
+    const top = (e: E) => f.denseTop(e, vec, n + extra, nq);
     const first = await f.openEngine(name, opts);
     await first.addMany(items(0, n));
     await top(first); // trains the lists on 2 400 rows

@@ -40,26 +40,8 @@ test('ivf: a reopened store is staged from its stored codes and answers as befor
       log: (m: string) => logs.push(m),
     };
     type E = Awaited<ReturnType<typeof f.openEngine>>;
-    const top = async (e: E) => {
-      const out: [string, number][][] = [];
-      for (let q = 0; q < nq; q++) {
-        const { results } = await e.search(`query ${q}`, {
-          vector: vec(n + extra + q),
-          limit: 10,
-          reinforce: false,
-          retrieval: false,
-        });
-        out.push(results.map((x) => [x.memory, x.score]));
-      }
-      return out;
-    };
-    const items = (from: number, to: number) =>
-      Array.from({ length: to - from }, (_, j) => ({
-        text: `memory ${from + j}`,
-        vector: vec(from + j),
-        infer: false,
-        link: false,
-      }));
+    const top = (e: E) => f.denseTop(e, vec, n + extra, nq);
+    const items = (from: number, to: number) => f.vectorItems(vec, from, to);
     const stagedLine = (l: string) => l.includes('staged from their codes');
     const readLine = (l: string) => l.startsWith('engram: IVF rows read in the background');
     const restoredLine = (l: string) => l.startsWith('engram: IVF lists restored from the store');
