@@ -124,7 +124,7 @@ export const OLDER_BLOCKS_AFTER_MS = 2000;
 
 /**
  * Milliseconds after an open before the fp32 rows of an IVF index staged from its stored lists
- * are read in the background (until then each search reads the rows it rescores: ≈ 0.3–0.4 s
+ * are read in the background (until then each search reads the rows it rescores: ≈ 0.1–0.2 s
  * for 100 candidates at 100k here, against ≈ 1 s for every row, beside which searches slow).
  */
 export const STAGED_ROWS_AFTER_MS = 1000;

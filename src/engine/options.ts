@@ -199,8 +199,8 @@ export interface EngineInfo {
    * or `'auto'` past 20 000 vectors): searches meanwhile scan the rows not yet in a list in
    * full, so they are slower (and closer to exact) until it is done. Also set after an open
    * that took the stored lists with their codes, until their fp32 rows are read (from a second
-   * after the open): searches meanwhile read the few rows they rescore from the store (same
-   * answers, ≈ 0.3 s more per search at 100k here).
+   * after the open): searches meanwhile read the rows they rescore from the store (same
+   * answers, ≈ 0.1–0.2 s more per search at 100k here).
    */
   indexBuilding?: true;
   /**

@@ -11,7 +11,7 @@ import { checkAllow, checkFirst, checkK, checkRows, markRemoved, TopK } from './
 import type { SearchHits, VectorIndex } from './vector-index';
 import { ScanKernel } from './wasm/kernel';
 import { Candidates, norm, scanErrorBound } from './wasm/rescore';
-import { StagedRows, type IvfCodes, type RowSource } from './ivf-staged';
+import { StagedRows, withinReach, type IvfCodes, type RowSource } from './ivf-staged';
 
 /**
  * The trained lists of an {@link IvfIndex} (what {@link IvfIndex.exportLayout} gives and
@@ -915,8 +915,13 @@ export class IvfIndex implements VectorIndex {
     const shortlists: number[][] = [];
     let ok = this.eligible(allow);
     for (let q = 0; q < nq; q++) {
-      const short = this.scanCodes(queries, q * dim, Math.max(this.shortlist, 4 * k), ok);
-      shortlists.push(Array.from(short, (p) => this.posSlot[p]!));
+      const qo = q * dim;
+      const short = this.scanCodes(queries, qo, Math.max(this.shortlist, 4 * k), ok);
+      // (A view made after the scan: it may have grown the codes' memory.)
+      const scales = new Float32Array(this.codes!.buffer, this.scalesPtr, this.codesLaid);
+      // Only the rows whose code score leaves them within reach of the top k are read.
+      const reach = withinReach(short, scales, queries.subarray(qo, qo + dim), k, this.maxNorm);
+      shortlists.push(Array.from(reach, (p) => this.posSlot[p]!));
     }
     const generation = this.generation;
     const rows = await staged.read([...new Set(shortlists.flat())]);
@@ -997,7 +1002,7 @@ export class IvfIndex implements VectorIndex {
     if (this.codes && this.shortlist > 0) {
       // The codes of the centroids and of the probed lists, then the shortlist's rows in f32
       // (the error bound holds for them), then the survivors exactly.
-      const short = this.scanCodes(queries, qo, Math.max(this.shortlist, 4 * k), ok);
+      const short = this.scanCodes(queries, qo, Math.max(this.shortlist, 4 * k), ok).slots;
       for (const p of short) {
         kernel.fn.dot1(p * stride * 4, 1, stride, qOff * 4, sOff * 4);
         const v = f32[sOff]!;
@@ -1029,16 +1034,16 @@ export class IvfIndex implements VectorIndex {
   }
 
   /**
-   * Positions of the `want` best rows (eligible only) of the {@link IvfIndex.probes} lists whose
-   * centroids score highest, all scored by their int8 codes. The query is rounded to i16 so
-   * that no i32 sum can overflow.
+   * Positions (`slots`) of the `want` best rows (eligible only) of the {@link IvfIndex.probes}
+   * lists whose centroids score highest, all scored by their int8 codes (`scores`, in units of
+   * the query rounded to i16 by `qScale`, so that no i32 sum can overflow), best first.
    */
   private scanCodes(
     queries: Float32Array,
     qo: number,
     want: number,
     ok: (s: number) => boolean,
-  ): Int32Array {
+  ): SearchHits & { qScale: number } {
     const codes = this.codes!;
     const { dim, codeStride, lists } = this;
     codes.reserve(codes.rowBytes, codeStride * 2 + this.biggest * 4);
@@ -1072,7 +1077,7 @@ export class IvfIndex implements VectorIndex {
         cut = best.threshold;
       }
     }
-    return best.result().slots;
+    return { ...best.result(), qScale: scale };
   }
 
   private clearTail(): void {
