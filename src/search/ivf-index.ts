@@ -499,7 +499,7 @@ export class IvfIndex implements VectorIndex {
 
   /** Lays every slot out in its list `of[slot]` (the tail emptied). */
   private lay(of: Int32Array): void {
-    const { dim, stride, count, lists } = this;
+    const { stride, count, lists } = this;
     this.generation++;
     const start = new Int32Array(lists + 1);
     for (let s = 0; s < count; s++) start[of[s]! + 1]!++;
@@ -516,20 +516,52 @@ export class IvfIndex implements VectorIndex {
       this.slotPos[s] = p;
       f32.set(old(s), p * stride);
     }
-    for (let c = 0; c < lists; c++) {
-      f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (count + c) * stride);
-    }
-    this.centroidPtr = count * stride * 4;
+    this.placeCentroids(kernel, count);
     this.kernel = kernel;
     this.encode(count);
     this.layouts++;
     this.listStart = start;
     this.clearTail();
     this.tailKernel = null; // its memory fit the old tail; the next write starts a small one
+    this.measureLists();
+  }
+
+  /** The centroids into `kernel` after its `laid` rows, where searches score them. */
+  private placeCentroids(kernel: ScanKernel, laid: number): void {
+    const { dim, stride, lists } = this;
+    const f32 = kernel.f32;
+    for (let c = 0; c < lists; c++)
+      f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
+    this.centroidPtr = laid * stride * 4;
+  }
+
+  /** Rows of the largest list, and the scratch a scan of one list or of the centroids needs. */
+  private measureLists(): void {
+    const { lists, listStart } = this;
     this.largest = 0;
     for (let c = 0; c < lists; c++)
-      this.largest = Math.max(this.largest, start[c + 1]! - start[c]!);
+      this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
     this.biggest = Math.max(lists, this.largest);
+  }
+
+  /**
+   * Takes a stored layout's lists (copies), its placed slots' positions (`slotPos` sized and
+   * cleared by the caller), and counts a new layout (a training running in slices was for the
+   * lists replaced here).
+   */
+  private takeLists(layout: IvfLayout): void {
+    const { centroids, listStart, posSlot } = layout;
+    posSlot.forEach((s, p) => {
+      if (s >= 0) this.slotPos[s] = p;
+    });
+    this.centroids = centroids.slice();
+    this.posSlot = posSlot.slice();
+    this.listStart = listStart.slice();
+    this.lists = listStart.length - 1;
+    this.trainedAt = layout.trainedAt;
+    this.layouts++;
+    this.generation++;
+    this.measureLists();
   }
 
   /**
@@ -579,9 +611,8 @@ export class IvfIndex implements VectorIndex {
   stageLayout(layout: IvfLayout, codes: IvfCodes, rows: number, read: RowSource): boolean {
     if (this.count > 0 || this.lists > 0 || this.pending || this.staged) return false;
     if (this.options.int8Scan === false || !this.wellFormed(layout, rows)) return false;
-    const { centroids, listStart, posSlot } = layout;
-    const lists = listStart.length - 1;
-    const laid = posSlot.length;
+    const lists = layout.listStart.length - 1;
+    const laid = layout.posSlot.length;
     const codeBytes = (laid + lists) * (this.codeStride + 4);
     if (codes.bytes.length !== codeBytes) return false;
     if (!Number.isFinite(codes.maxNorm) || codes.maxNorm < 0) return false;
@@ -589,14 +620,7 @@ export class IvfIndex implements VectorIndex {
     this.tailAt = new Int32Array(rows).fill(-1);
     this.removed = new Uint32Array(Math.ceil(rows / 32));
     this.count = rows;
-    posSlot.forEach((s, p) => {
-      if (s >= 0) this.slotPos[s] = p;
-    });
-    this.centroids = centroids.slice();
-    this.posSlot = posSlot.slice();
-    this.listStart = listStart.slice();
-    this.lists = lists;
-    this.trainedAt = layout.trainedAt;
+    this.takeLists(layout);
     this.maxNorm = codes.maxNorm;
     const kernel = new ScanKernel(codeBytes);
     new Uint8Array(kernel.buffer, 0, codeBytes).set(codes.bytes);
@@ -604,12 +628,6 @@ export class IvfIndex implements VectorIndex {
     this.scalesPtr = (laid + lists) * this.codeStride;
     this.codesLaid = laid;
     this.staged = new StagedRows(laid, lists, this.stride, read);
-    this.layouts++;
-    this.generation++;
-    this.largest = 0;
-    for (let c = 0; c < lists; c++)
-      this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
-    this.biggest = Math.max(lists, this.largest);
     return true;
   }
 
@@ -664,12 +682,7 @@ export class IvfIndex implements VectorIndex {
       const row = got.get(s);
       if (p >= 0 && this.posSlot[p] === s && row) staged.put(p, row);
     }
-    const { dim, stride, lists } = this;
-    const laid = this.posSlot.length;
-    const f32 = staged.kernel.f32;
-    for (let c = 0; c < lists; c++)
-      f32.set(this.centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
-    this.centroidPtr = laid * stride * 4;
+    this.placeCentroids(staged.kernel, this.posSlot.length);
     this.kernel = staged.kernel;
     this.staged = undefined;
     return true;
@@ -768,33 +781,12 @@ export class IvfIndex implements VectorIndex {
 
   /** Takes `layout`'s lists, its rows already at their positions in `kernel` (then the centroids). */
   private adopt(layout: IvfLayout, kernel: ScanKernel): void {
-    const { dim, stride, count } = this;
-    const { centroids, listStart, posSlot } = layout;
-    const lists = listStart.length - 1;
-    const laid = posSlot.length;
-    const f32 = kernel.f32;
-    this.slotPos.fill(-1, 0, count);
-    for (let p = 0; p < laid; p++) {
-      const s = posSlot[p]!;
-      if (s >= 0) this.slotPos[s] = p;
-    }
-    for (let c = 0; c < lists; c++) {
-      f32.set(centroids.subarray(c * dim, (c + 1) * dim), (laid + c) * stride);
-    }
-    this.centroids = centroids.slice();
-    this.posSlot = posSlot.slice();
-    this.listStart = listStart.slice();
-    this.lists = lists;
-    this.trainedAt = layout.trainedAt;
-    this.centroidPtr = laid * stride * 4;
+    const laid = layout.posSlot.length;
+    this.slotPos.fill(-1, 0, this.count);
+    this.takeLists(layout);
+    this.placeCentroids(kernel, laid);
     this.kernel = kernel;
     this.encode(laid);
-    this.layouts++;
-    this.generation++; // a training running in slices was for the lists replaced here
-    this.largest = 0;
-    for (let c = 0; c < lists; c++)
-      this.largest = Math.max(this.largest, listStart[c + 1]! - listStart[c]!);
-    this.biggest = Math.max(lists, this.largest);
   }
 
   /**
