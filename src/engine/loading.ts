@@ -7,6 +7,7 @@ import { LEXICAL_VERSION } from '../retrieval/lexical-row';
 import type { CheckpointSettings } from './options';
 import { IvfIndex } from '../search/ivf-index';
 import { hasCodes, type IndexLayout } from '../store/index-layout-io';
+import { runsOf } from '../util/runs';
 
 /** Where a load left the state. */
 export interface Loaded {
@@ -246,17 +247,14 @@ async function stage(
   const unplaced = ivf.unplacedSlots();
   const rows = await clock.time('unplaced rows', store.readVectors(unplaced));
   const dim = ivf.dim;
-  // Runs of consecutive slots, one write each (a slot stored nowhere: a zero row, as a load pads it).
-  for (let i = 0; i < unplaced.length;) {
-    let j = i + 1;
-    while (j < unplaced.length && unplaced[j] === unplaced[j - 1]! + 1) j++;
-    const buf = new Float32Array((j - i) * dim);
-    for (let r = i; r < j; r++) {
-      const row = rows.get(unplaced[r]!);
-      if (row) buf.set(row, (r - i) * dim);
+  // A write per run of consecutive slots (a slot stored nowhere: a zero row, as a load pads it).
+  for (const [first, n] of runsOf(unplaced)) {
+    const buf = new Float32Array(n * dim);
+    for (let r = 0; r < n; r++) {
+      const row = rows.get(first + r);
+      if (row) buf.set(row, r * dim);
     }
-    await state.appendVectors(unplaced[i]!, buf);
-    i = j;
+    await state.appendVectors(first, buf);
   }
   return true;
 }

@@ -380,33 +380,27 @@ export class MemoryStore {
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
     phases?: Record<string, number>,
   ): Promise<MetaRecord> {
-    this.assertOpen();
-    const older: number[] = [];
-    this.metaCache = this.known = await streamVectors(
-      this.db,
-      sink,
-      this.onProblem,
-      this.cipher,
-      phases,
-      older,
-    );
-    this.blocksAsArrayBuffers = older.sort((a, b) => a - b);
+    this.metaCache = this.known = await this.streamRows(sink, phases);
     return this.metaCache;
   }
 
   /**
-   * {@link MemoryStore.streamVectors} after the open (the rows of an index staged from its
-   * stored lists, read in the background): the store's own meta is left as it is (writes may
-   * have moved it on meanwhile).
+   * {@link MemoryStore.streamVectors} without taking the meta record it read as the store's
+   * own: for rows read after the open (an index staged from its stored lists, in the
+   * background), when writes may have moved the meta on meanwhile.
    * @param sink - as for {@link MemoryStore.streamVectors}
+   * @param phases - as for {@link MemoryStore.streamVectors}
+   * @returns the meta record the rows belong to
    */
   async streamRows(
     sink: (first: number, rows: Float32Array) => Promise<void> | void,
-  ): Promise<void> {
+    phases?: Record<string, number>,
+  ): Promise<MetaRecord> {
     this.assertOpen();
     const older: number[] = [];
-    await streamVectors(this.db, sink, this.onProblem, this.cipher, undefined, older);
+    const meta = await streamVectors(this.db, sink, this.onProblem, this.cipher, phases, older);
     this.blocksAsArrayBuffers = older.sort((a, b) => a - b);
+    return meta;
   }
 
   /** Vector blocks the last {@link MemoryStore.streamVectors} found stored as ArrayBuffers. */

@@ -13,6 +13,7 @@ import type { EngramDB } from './schema';
 import { bytesOf, storedBytes } from './stored-bytes';
 import { abortQuietly, storeError } from './tx';
 import { nextTask } from '../util/tasks';
+import { runsOf } from '../util/runs';
 import { blockReadable, rowReadable } from './vector-blocks';
 
 /** Told which slots' stored bytes were unreadable (their rows came from the log). */
@@ -266,18 +267,6 @@ export async function readVectors(
     for (const [slot, row] of found) out.set(slot, row);
   }
   return out;
-}
-
-/** Runs `[first, length]` of consecutive slots in `slots` (sorted and distinct first). */
-function runsOf(slots: readonly number[]): [number, number][] {
-  const sorted = [...new Set(slots)].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const s of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === s) last[1]++;
-    else runs.push([s, 1]);
-  }
-  return runs;
 }
 
 /**
