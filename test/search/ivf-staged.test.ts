@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { IvfIndex } from '../../src/search/ivf-index';
+import { IvfIndex, type IvfIndexOptions } from '../../src/search/ivf-index';
 import type { RowSource } from '../../src/search/ivf-staged';
 import type { SearchHits } from '../../src/search/vector-index';
 import { slotLists, unitRows } from './fixtures';
@@ -32,6 +32,16 @@ function source(rows: Float32Array): RowSource & { asked: number } {
   };
   read.asked = 0;
   return read;
+}
+
+/** An index of `rows` with its lists built, and its layout and codes copied as a store keeps them. */
+async function built(rows: Float32Array, options: IvfIndexOptions) {
+  const full = new IvfIndex(options);
+  await full.write(0, rows);
+  await full.build();
+  const layout = full.exportLayout()!;
+  const codes = { bytes: layout.codes!.bytes.slice(), maxNorm: layout.codes!.maxNorm };
+  return { full, layout, codes };
 }
 
 const same = (got: SearchHits[], want: SearchHits[]) => {
@@ -105,11 +115,7 @@ describe('IvfIndex staged from stored lists and codes', () => {
     const n = 2000;
     const rows = rowsAround(n, 21);
     const queries = rowsAround(8, 22);
-    const full = new IvfIndex({ dim, flatBelow: 1000, probes: 2 });
-    await full.write(0, rows);
-    await full.build();
-    const layout = full.exportLayout()!;
-    const codes = { bytes: layout.codes!.bytes.slice(), maxNorm: layout.codes!.maxNorm };
+    const { full, layout, codes } = await built(rows, { dim, flatBelow: 1000, probes: 2 });
     // The store lost slot 9's row (read as a zero row, as a load pads it).
     const lossy: RowSource = async (slots) => {
       const got = await source(rows)(slots);
@@ -132,11 +138,7 @@ describe('IvfIndex staged from stored lists and codes', () => {
   test('disposed while a search reads its rows: the search runs again on what is left', async () => {
     const n = 1500;
     const rows = rowsAround(n, 41);
-    const full = new IvfIndex({ dim, flatBelow: 1000 });
-    await full.write(0, rows);
-    await full.build();
-    const layout = full.exportLayout()!;
-    const codes = { bytes: layout.codes!.bytes.slice(), maxNorm: layout.codes!.maxNorm };
+    const { layout, codes } = await built(rows, { dim, flatBelow: 1000 });
     const staged = new IvfIndex({ dim, flatBelow: 1000 });
     const read = source(rows);
     const disposing: RowSource = async (slots) => {
@@ -173,11 +175,7 @@ describe('IvfIndex staged from stored lists and codes', () => {
       const queries = new Float32Array(8 * d);
       queries.set(unitRows(4, d, seed + 20));
       queries.set(rows.subarray(0, 4 * d), 4 * d);
-      const full = new IvfIndex({ dim: d, flatBelow: 1000, probes: 4 });
-      await full.write(0, rows);
-      await full.build();
-      const layout = full.exportLayout()!;
-      const codes = { bytes: layout.codes!.bytes.slice(), maxNorm: layout.codes!.maxNorm };
+      const { full, layout, codes } = await built(rows, { dim: d, flatBelow: 1000, probes: 4 });
       const read: RowSource = async (slots) =>
         new Map(slots.map((s) => [s, rows.slice(s * d, (s + 1) * d)] as const));
       const staged = new IvfIndex({ dim: d, flatBelow: 1000, probes: 4 });
@@ -190,11 +188,8 @@ describe('IvfIndex staged from stored lists and codes', () => {
   test('malformed codes or a layout that does not fit are refused, nothing changed', async () => {
     const n = 1500;
     const rows = rowsAround(n, 31);
-    const full = new IvfIndex({ dim, flatBelow: 1000 });
-    await full.write(0, rows);
-    await full.build();
-    const layout = full.exportLayout()!;
-    const bytes = layout.codes!.bytes.slice();
+    const { full, layout, codes } = await built(rows, { dim, flatBelow: 1000 });
+    const bytes = codes.bytes;
     const read = source(rows);
     const fresh = () => new IvfIndex({ dim, flatBelow: 1000 });
     expect(fresh().stageLayout(layout, { bytes: bytes.subarray(1), maxNorm: 1 }, n, read)).toBe(
