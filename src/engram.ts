@@ -276,6 +276,7 @@ export class Engram {
       return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log, admit));
     }
     installErrorTransfer();
+    warmIndexedDb();
     const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
       type: 'module',
       name: `engram:${options.name}`,
@@ -808,4 +809,16 @@ function isFloat32Array(v: unknown): v is Float32Array {
 /** A copy of a vector in a new buffer of exactly its length (never a shared one). */
 function copyOf(v: Float32Array): Float32Array<ArrayBuffer> {
   return new Float32Array(v);
+}
+
+/**
+ * Starts the browser opening this origin's IndexedDB while the engine's Worker loads its code:
+ * after a browser start, the first open of a large store waits for the origin's backing store
+ * (Chromium's LevelDB: ≈ 0.25–0.3 s at 100k memories, see bench/RESULTS.md "Cold open"), and
+ * the Worker would only ask for it once its script had loaded. `indexedDB.databases()` reads the
+ * database names and nothing else: it creates, opens and locks no database. Best effort.
+ */
+function warmIndexedDb(): void {
+  const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (typeof idb?.databases === 'function') idb.databases().catch(() => undefined);
 }

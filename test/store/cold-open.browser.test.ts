@@ -1,7 +1,7 @@
 // A reopened store of a few thousand memories is read from its checkpoint, its lexical index
 // built at open from the stored rows, and it answers every search as it did before close and as
 // a store loaded without the checkpoint does (ids, scores and texts) — also after writes made
-// before the first search.
+// before the first search. The page warms the origin's IndexedDB while the Worker loads.
 // (The 100k figure is in bench/cold-open.mjs.)
 import { expect, test } from 'vitest';
 import { newContext, openPage } from '../helpers/browser';
@@ -62,6 +62,13 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
     async ({ path, name, queries }) => {
       const f = await importSrc<Fixture>(path);
       const logs: string[] = [];
+      // Counts the page's early call that warms the origin's IndexedDB while the Worker loads.
+      let warmed = 0;
+      const databases = indexedDB.databases.bind(indexedDB);
+      indexedDB.databases = () => {
+        warmed++;
+        return databases();
+      };
       const opts = { name, embedder: { type: 'hash' as const, dim: 64 }, backend: 'cpu' as const };
       const mem = await f.Engram.open({ ...opts, log: (m: string) => logs.push(m) });
       const search = async (m: typeof mem, q: string) =>
@@ -85,7 +92,8 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
       const fullResults = [];
       for (const q of queries) fullResults.push(await search(full, q));
       await full.close();
-      return { logs, results, changed, fullResults, updated: top[0]!.id, deleted: top[1]!.id };
+      const [updated, deleted] = [top[0]!.id, top[1]!.id];
+      return { logs, warmed, results, changed, fullResults, updated, deleted };
     },
     { path: FIXTURE, name, queries },
   );
@@ -93,6 +101,8 @@ test('5,000 memories reopened from the checkpoint answer searches exactly as bef
   expect(after.logs).toContain(`engram: opened from the checkpoint at seq ${before.lastSeq}`);
   const timing = after.logs.find((l) => l.startsWith(`engram: opened ${MEMORIES} memories in`));
   expect(timing).toMatch(/lexical index \d+ ms/);
+  // Three opens in the Worker (cold, after the writes, in full): each warmed IndexedDB first.
+  expect(after.warmed).toBe(3);
   expect(after.results).toEqual(before.results);
   // After an update and a delete made before the first search: as a full load answers.
   expect(after.changed).toEqual(after.fullResults);
