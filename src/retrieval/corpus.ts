@@ -14,7 +14,16 @@ import {
 import { terms } from './analyzer';
 import { RowTable } from './row-table';
 import { sortFew } from './sort-few';
-import { rowAt, type LexicalColumns } from '../store/lexical-columns';
+import {
+  columnDocs,
+  docRows,
+  invertDocs,
+  rowAt,
+  type ColumnPostings,
+  type DocRows,
+  type LexicalColumns,
+} from '../store/lexical-columns';
+import { runAll } from '../util/tasks';
 import { topicTerms, type StandingKind } from './standing';
 
 const NO_WORDS: ReadonlySet<string> = new Set();
@@ -40,6 +49,13 @@ function tieOf(a: string, x: DocInfo | undefined, b: string, y: DocInfo | undefi
     if (c !== 0) return c;
   } else if (x || y) return x ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The term counts of one of a row's documents (its terms, or a passage's) with its date words. */
+function withDates(row: LexicalRow, terms: [string, number][]): Map<string, number> {
+  const counts = new Map(terms);
+  for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
+  return counts;
 }
 
 /** Separates a memory id from its passage number in the lexical index's keys. */
@@ -139,17 +155,12 @@ export class Corpus {
    */
   upsertRow(row: LexicalRow): void {
     this.remove(row.id);
-    const withDates = (terms: [string, number][]): Map<string, number> => {
-      const counts = new Map(terms);
-      for (const [t, c] of row.dates) counts.set(t, (counts.get(t) ?? 0) + c);
-      return counts;
-    };
     // A long memory is indexed as its passages (each with the date words), found by its best.
     if (row.passages && row.passages.length > 1) {
       const parts = passageTerms(row);
-      parts.forEach((p, i) => this.lexical.addTerms(row.id + PASSAGE_SEP + i, withDates(p)));
+      parts.forEach((p, i) => this.lexical.addTerms(row.id + PASSAGE_SEP + i, withDates(row, p)));
       this.passageCount.set(row.id, parts.length);
-    } else this.lexical.addTerms(row.id, withDates(row.terms));
+    } else this.lexical.addTerms(row.id, withDates(row, row.terms));
     if (row.info.kind) {
       this.standing.set(row.id, row.info.kind);
       const counts = new Map(row.terms);
@@ -163,8 +174,9 @@ export class Corpus {
   /**
    * Indexes rows held in columns (a checkpoint's), as {@link Corpus.upsertRow} of each would,
    * without making a row object or a map of term counts per memory: into an empty corpus, the
-   * BM25 postings are built straight from the arrays (`LexicalIndex.loadBulk`) and the rows
-   * stay in the columns until a stage reads one. Into one that holds memories, row by row.
+   * BM25 index takes the postings the checkpoint stored beside the rows when it holds them all
+   * (else builds them from the rows' term columns, `columnDocs`), and the rows stay in the
+   * columns until a stage reads one. Into one that holds memories, row by row.
    * @param c - the rows in columns
    * @param rows - which of them to index (row numbers, ids distinct)
    */
@@ -173,67 +185,34 @@ export class Corpus {
       for (const i of rows) this.upsertRow(rowAt(c, i));
       return;
     }
-    const ts = c.terms.start;
-    const ds = c.dates.start;
-    const ps = c.passages;
-    const passagesOf = (i: number) => (ps.has[i] ? ps.start[i + 1]! - ps.start[i]! : 0);
-    // Upper bound of the pairs: a passage has at most a pair per word, plus the date words.
-    let bound = 0;
-    for (const i of rows) {
-      const dates = ds[i + 1]! - ds[i]!;
-      const np = passagesOf(i);
-      bound +=
-        np > 1
-          ? ps.words[ps.start[i + 1]!]! - ps.words[ps.start[i]!]! + np * dates
-          : ts[i + 1]! - ts[i]! + dates;
+    const every = rows.length === c.n && rows.every((i, k) => i === k);
+    let docs: DocRows;
+    let postings: ColumnPostings;
+    if (c.postings && every) {
+      docs = docRows(c, rows);
+      postings = c.postings;
+    } else {
+      const made = runAll(columnDocs(c, rows, c.dict.length));
+      docs = made;
+      postings = runAll(invertDocs(made, c.dict.length));
     }
-    const keys: string[] = [];
-    const start: number[] = [0];
-    const terms = new Uint32Array(bound);
-    const counts = new Uint32Array(bound);
-    // Where a term sits in the document being made (valid while `mark[t]` is its number + 1).
-    const at = new Uint32Array(c.dict.length);
-    const mark = new Uint32Array(c.dict.length);
-    let k = 0;
-    const open = (key: string) => keys.push(key);
-    const add = (t: number, n: number) => {
-      if (mark[t] === keys.length) counts[at[t]!]! += n;
-      else {
-        mark[t] = keys.length;
-        at[t] = k;
-        terms[k] = t;
-        counts[k++] = n;
-      }
-    };
-    const addDates = (i: number) => {
-      for (let j = ds[i]!; j < ds[i + 1]!; j++) add(c.dates.ids[j]!, c.dates.counts[j]!);
-      start.push(k);
-    };
-    for (const i of rows) {
-      const id = c.ids[i]!;
-      const np = passagesOf(i);
-      if (np > 1) {
-        // A long memory is indexed as its passages (each with the date words), as `passageTerms`.
-        for (let p = ps.start[i]!, n = 0; p < ps.start[i + 1]!; p++, n++) {
-          open(id + PASSAGE_SEP + n);
-          for (let j = ps.words[p]!; j < ps.words[p + 1]!; j++)
-            add(c.terms.ids[ts[i]! + ps.idx[j]!]!, 1);
-          addDates(i);
-        }
-        this.passageCount.set(id, np);
-      } else {
-        open(id);
-        for (let j = ts[i]!; j < ts[i + 1]!; j++) add(c.terms.ids[j]!, c.terms.counts[j]!);
-        addDates(i);
-      }
+    const { row, part } = docs;
+    const keys = new Array<string>(docs.n);
+    for (let d = 0; d < docs.n; d++) {
+      const id = c.ids[row[d]!]!;
+      const p = part[d]!;
+      keys[d] = p < 0 ? id : id + PASSAGE_SEP + p;
+      // A long memory's last passage: how many it has.
+      if (p >= 0 && (d + 1 === docs.n || row[d + 1] !== row[d])) this.passageCount.set(id, p + 1);
     }
-    this.lexical.loadBulk({
-      n: keys.length,
+    this.lexical.loadPostings({
       ids: keys,
-      start: Uint32Array.from(start),
-      terms: terms.subarray(0, k),
-      counts: counts.subarray(0, k),
       dict: c.dict,
+      ...postings,
+      termsOf: (d) => {
+        const r = rowAt(c, row[d]!);
+        return withDates(r, part[d]! < 0 ? r.terms : passageTerms(r)[part[d]!]!);
+      },
     });
     this.rows.setColumns(c, rows);
     for (const i of rows) {

@@ -31,10 +31,10 @@ export class LexicalIndex {
   private readonly postings = new Map<string, PostingList>();
   private readonly docTerms = new Map<string, Map<string, number>>();
   /**
-   * Term counts of the documents {@link LexicalIndex.loadBulk} indexed, by their number (below
-   * `bulk.n`): their maps in `docTerms` are made only when asked for ({@link termsOf}).
+   * The documents {@link LexicalIndex.loadPostings} indexed (numbers below `bulk.n`): their maps
+   * of term counts in `docTerms` are made only when asked for ({@link termsOf}).
    */
-  private bulk: BulkDocs | undefined;
+  private bulk: { n: number; termsOf: (d: number) => Map<string, number> } | undefined;
   /** Document numbers: handed out in increasing order, a new one on each (re)index. */
   private readonly num = new Map<string, number>();
   /** Number → id (undefined once removed) and length (-1 once removed). */
@@ -127,97 +127,67 @@ export class LexicalIndex {
   }
 
   /**
-   * The term counts of a document (made from the bulk arrays for one {@link loadBulk} indexed).
+   * The term counts of a document (made when asked for one {@link loadPostings} indexed).
    * @param id - document id
    */
   private termsOf(id: string): Map<string, number> | undefined {
     const counts = this.docTerms.get(id);
     if (counts || !this.bulk) return counts;
     const d = this.num.get(id);
-    const b = this.bulk;
-    if (d === undefined || d >= b.n) return undefined;
-    const out = new Map<string, number>();
-    for (let j = b.start[d]!; j < b.start[d + 1]!; j++) out.set(b.dict[b.terms[j]!]!, b.counts[j]!);
-    return out;
+    if (d === undefined || d >= this.bulk.n) return undefined;
+    return this.bulk.termsOf(d);
   }
 
   /**
-   * Indexes many documents at once into an empty index, from their term counts in arrays (e.g.
-   * a checkpoint's columns): each term's postings are allocated once at their final size, and
-   * no map of term counts is made per document (one is made when a document is removed or its
-   * terms are read). The same index, search for search, as {@link addTerms} of each in turn.
-   * @param docs - the documents (ids distinct; terms distinct within a document)
+   * Indexes many documents at once into an empty index, from their postings in arrays (a
+   * checkpoint's, stored or built from its columns): each term's list is a view of `docs` and
+   * of one array of counts, no map of term counts is made per document (`termsOf` makes one
+   * when a document is removed or its terms are read). The same index, search for search, as
+   * {@link addTerms} of each document in turn.
+   * @param docs - the documents and their postings, checked (`checkPostings`); `docs.docs` is
+   *   kept by the index (a list writes into it when it drops removed entries)
    * @throws Error when the index is not empty or an id repeats
    */
-  loadBulk(docs: BulkDocs): void {
-    if (this.next !== 0) throw new Error('loadBulk needs an empty index');
-    const { n, start, terms, counts, dict } = docs;
-    const df = new Uint32Array(dict.length);
-    const maxTf = new Float64Array(dict.length);
-    const minLen = new Float64Array(dict.length).fill(Infinity);
+  loadPostings(docs: BulkPostings): void {
+    if (this.next !== 0) throw new Error('loadPostings needs an empty index');
+    const { ids, start, dict, tfs } = docs;
+    const n = ids.length;
     const len = new Float64Array(Math.max(64, n));
+    len.set(docs.len);
     let totalLen = 0;
-    for (let d = 0; d < n; d++) {
-      let total = 0;
-      for (let j = start[d]!; j < start[d + 1]!; j++) {
-        const t = terms[j]!;
-        const c = counts[j]!;
-        df[t]!++;
-        total += c;
-        if (c > maxTf[t]!) maxTf[t] = c;
-      }
-      for (let j = start[d]!; j < start[d + 1]!; j++)
-        if (total < minLen[terms[j]!]!) minLen[terms[j]!] = total;
-      len[d] = total;
-      totalLen += total;
-    }
-    // Every list's arrays are views into one pair of buffers (a list that outgrows its view
-    // gets arrays of its own): one allocation instead of two per term.
-    let entries = 0;
-    for (let t = 0; t < dict.length; t++) entries += df[t]!;
-    const docsAll = new Int32Array(entries);
-    const tfsAll = new Float64Array(entries);
-    // Each term's next free entry: the documents are written straight into the shared buffers,
-    // in increasing number (what `push` of each in turn would leave), no call per entry.
-    const next = new Uint32Array(dict.length);
-    let at = 0;
+    for (let d = 0; d < n; d++) totalLen += len[d]!;
+    // (Document numbers are below 2³¹: the u32 entries read as i32, no copy.)
+    const docsAll = new Int32Array(docs.docs.buffer, docs.docs.byteOffset, docs.docs.length);
+    const tfsAll = new Float64Array(tfs);
     for (let t = 0; t < dict.length; t++) {
-      next[t] = at;
-      at += df[t]!;
-    }
-    for (let d = 0; d < n; d++)
-      for (let j = start[d]!; j < start[d + 1]!; j++) {
-        const e = next[terms[j]!]!++;
-        docsAll[e] = d;
-        tfsAll[e] = counts[j]!;
+      const from = start[t]!;
+      const to = start[t + 1]!;
+      if (from === to) continue;
+      let maxTf = 0;
+      let minLen = Infinity;
+      for (let j = from; j < to; j++) {
+        if (tfsAll[j]! > maxTf) maxTf = tfsAll[j]!;
+        if (len[docsAll[j]!]! < minLen) minLen = len[docsAll[j]!]!;
       }
-    at = 0;
-    for (let t = 0; t < dict.length; t++) {
-      if (df[t] === 0) continue;
-      const p = new PostingList(
-        0,
-        docsAll.subarray(at, at + df[t]!),
-        tfsAll.subarray(at, at + df[t]!),
-      );
-      p.n = p.live = df[t]!;
-      at += df[t]!;
+      const p = new PostingList(0, docsAll.subarray(from, to), tfsAll.subarray(from, to));
+      p.n = p.live = to - from;
       this.postings.set(dict[t]!, p);
-      this.maxTf.set(dict[t]!, maxTf[t]!);
-      this.minLen.set(dict[t]!, minLen[t]!);
+      this.maxTf.set(dict[t]!, maxTf);
+      this.minLen.set(dict[t]!, minLen);
     }
     for (let d = 0; d < n; d++) {
-      const id = docs.ids[d]!;
+      const id = ids[d]!;
       if (this.num.has(id)) {
         this.clear();
-        throw new Error(`loadBulk: document ${id} repeats`);
+        throw new Error(`loadPostings: document ${id} repeats`);
       }
       this.num.set(id, d);
     }
-    this.ids = docs.ids.slice();
+    this.ids = ids.slice();
     this.len = len;
     this.next = n;
     this.totalLen = totalLen;
-    this.bulk = docs;
+    this.bulk = { n, termsOf: docs.termsOf };
   }
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
@@ -595,16 +565,19 @@ export class LexicalIndex {
 }
 
 /**
- * Documents in arrays for {@link LexicalIndex.loadBulk}: document `d` (id `ids[d]`) holds the
- * terms `dict[terms[j]]` with counts `counts[j]` for `j` in `start[d]..start[d + 1]`.
+ * Documents and their postings for {@link LexicalIndex.loadPostings}: document `d` has id
+ * `ids[d]` and length `len[d]`; term `dict[t]` is in documents `docs[start[t]..start[t + 1])`
+ * (ascending), `tfs[j]` times in `docs[j]`.
  */
-export interface BulkDocs {
-  n: number;
+export interface BulkPostings {
   ids: readonly string[];
+  len: Uint32Array;
   start: Uint32Array;
-  terms: Uint32Array;
-  counts: Uint32Array | Float64Array;
+  docs: Uint32Array;
+  tfs: Uint8Array | Uint32Array;
   dict: readonly string[];
+  /** Document `d`'s term counts, as {@link LexicalIndex.addTerms} would have been given them. */
+  termsOf: (d: number) => Map<string, number>;
 }
 
 /**

@@ -5,7 +5,17 @@
 // of these columns). A field of unexpected type, or one the schema does not name, is kept in a
 // per-record `extra` object, so every record decodes to exactly what was encoded.
 import type { CheckpointData } from './checkpoint-io';
-import { checkColumns, rowAt, type LexicalColumns, type TermPairs } from './lexical-columns';
+import { runAll } from '../util/tasks';
+import {
+  checkColumns,
+  checkPostings,
+  columnDocs,
+  docRows,
+  invertDocs,
+  rowAt,
+  type LexicalColumns,
+  type TermPairs,
+} from './lexical-columns';
 import type { DocInfo, LexicalRow, LinkRecord, MemoryRecord } from './records';
 
 /** Columns of one table: which fields are numbers, strings, booleans or any JSON value. */
@@ -458,6 +468,25 @@ function* encodeLexical(
   w.add('lexical.passages.start', pStart);
   w.add('lexical.passages.words', wStart);
   w.add('lexical.passages.idx', idx);
+  if (w.layout >= 3) {
+    // The BM25 postings of every row's documents, ready for an open to index (see `postings`).
+    const pairsOf = (key: string): TermPairs => {
+      const [, start, ids, counts] = made.find(([k]) => k === key)!;
+      return { start, ids, counts };
+    };
+    const c = {
+      n: fit.length,
+      terms: pairsOf('terms'),
+      dates: pairsOf('dates'),
+      passages: { has: hasPassages, start: pStart, words: wStart, idx },
+    };
+    const docs = yield* columnDocs(c, allRows(fit.length), dict.size, slice);
+    const p = yield* invertDocs(docs, dict.size, slice);
+    w.add('lexical.bm25.start', p.start);
+    w.add('lexical.bm25.docs', p.docs);
+    w.add(p.tfs instanceof Uint8Array ? 'lexical.bm25.tfs8' : 'lexical.bm25.tfs', p.tfs);
+    w.add('lexical.bm25.len', p.len);
+  }
   w.add(
     'lexical.v',
     Uint32Array.from(fit, (r) => r.v),
@@ -492,6 +521,11 @@ function* encodeLexical(
     slice,
   );
   return fit.length;
+}
+
+/** Row numbers 0..n-1. */
+function allRows(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 /** Whether every value is below `limit`. */
@@ -530,6 +564,16 @@ function decodeLexical(r: Reader, n: number, memoryIds: unknown[] | undefined): 
     info: decodeTable<DocInfo>(r, 'lexical.info', n, INFO),
   };
   checkColumns(columns);
+  if (r.has('lexical.bm25.start')) {
+    const postings = {
+      start: r.u32('lexical.bm25.start'),
+      docs: r.u32('lexical.bm25.docs'),
+      tfs: r.has('lexical.bm25.tfs8') ? r.u8('lexical.bm25.tfs8') : r.u32('lexical.bm25.tfs'),
+      len: r.u32('lexical.bm25.len'),
+    };
+    checkPostings(postings, columns.dict.length, docRows(columns, allRows(n)).n);
+    columns.postings = postings;
+  }
   return columns;
 }
 
@@ -574,11 +618,7 @@ export function encodeColumns(
   data: CheckpointData,
   layout: ColumnsLayout = COLUMNS_LAYOUT,
 ): Uint8Array<ArrayBuffer> {
-  const steps = encodeColumnSteps(seq, data, Infinity, layout);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runAll(encodeColumnSteps(seq, data, Infinity, layout));
 }
 
 /**

@@ -34,6 +34,204 @@ export interface LexicalColumns {
   passages: { has: Uint8Array; start: Uint32Array; words: Uint32Array; idx: Uint32Array };
   /** Stage data of each row. */
   info: readonly DocInfo[];
+  /**
+   * The BM25 postings of all `n` rows' documents ({@link columnDocs}), as the checkpoint stored
+   * them beside the rows (written since they were): opening indexes them without building
+   * them. Absent in a checkpoint written before.
+   */
+  postings?: ColumnPostings;
+}
+
+/**
+ * The BM25 documents of rows in columns: a row of more than one passage is one document per
+ * passage (each of its words once per occurrence, plus the row's date words), any other row one
+ * document (its term counts plus its date words) — as `Corpus.upsertRow` indexes a row.
+ * Document `d` is row `row[d]`, passage `part[d]` (-1: the whole row), in row order.
+ */
+export interface DocRows {
+  n: number;
+  row: Uint32Array;
+  part: Int32Array;
+}
+
+/** {@link DocRows} with each document's terms: `terms[start[d]..start[d + 1])`, distinct, with their counts. */
+export interface ColumnDocs extends DocRows {
+  start: Uint32Array;
+  terms: Uint32Array;
+  counts: Uint32Array;
+}
+
+/**
+ * The documents' postings, term by term: term `t` (its id in the dictionary) is in documents
+ * `docs[start[t]..start[t + 1])`, ascending, `tfs[j]` times in `docs[j]`; `len[d]` is the sum of
+ * document `d`'s counts.
+ */
+export interface ColumnPostings {
+  start: Uint32Array;
+  docs: Uint32Array;
+  /** u8 where every count fits. */
+  tfs: Uint8Array | Uint32Array;
+  len: Uint32Array;
+}
+
+/** The parts of {@link LexicalColumns} that make the documents. */
+type DocColumns = Pick<LexicalColumns, 'n' | 'terms' | 'dates' | 'passages'>;
+
+/** Passages of row `i` indexed as documents of their own (0 or 1: the row is one document). */
+function partsOf(c: DocColumns, i: number): number {
+  const { has, start } = c.passages;
+  const n = has[i] ? start[i + 1]! - start[i]! : 0;
+  return n > 1 ? n : 0;
+}
+
+/**
+ * Which row and passage each document of `rows` is ({@link DocRows}).
+ * @param c - the columns
+ * @param rows - row numbers, in the order their documents are numbered
+ */
+export function docRows(c: DocColumns, rows: readonly number[]): DocRows {
+  let n = 0;
+  for (const i of rows) n += partsOf(c, i) || 1;
+  const row = new Uint32Array(n);
+  const part = new Int32Array(n);
+  let d = 0;
+  for (const i of rows) {
+    const parts = partsOf(c, i);
+    if (parts === 0) {
+      row[d] = i;
+      part[d++] = -1;
+    }
+    for (let p = 0; p < parts; p++) {
+      row[d] = i;
+      part[d++] = p;
+    }
+  }
+  return { n, row, part };
+}
+
+/**
+ * The documents of `rows` with their term counts (see {@link DocRows}). A generator that
+ * yields after every `slice` rows.
+ * @param c - the columns
+ * @param rows - row numbers
+ * @param dictSize - terms in the dictionary
+ */
+export function* columnDocs(
+  c: DocColumns,
+  rows: readonly number[],
+  dictSize: number,
+  slice = Infinity,
+): Generator<void, ColumnDocs> {
+  const at = docRows(c, rows);
+  const ts = c.terms.start;
+  const ds = c.dates.start;
+  const ps = c.passages;
+  // Upper bound of the pairs: a passage has at most a pair per word, plus the date words.
+  let bound = 0;
+  for (const i of rows) {
+    const dates = ds[i + 1]! - ds[i]!;
+    const parts = partsOf(c, i);
+    bound +=
+      parts > 0
+        ? ps.words[ps.start[i + 1]!]! - ps.words[ps.start[i]!]! + parts * dates
+        : ts[i + 1]! - ts[i]! + dates;
+  }
+  const start = new Uint32Array(at.n + 1);
+  const terms = new Uint32Array(bound);
+  const counts = new Uint32Array(bound);
+  // Where a term sits in the document being made (valid while `mark[t]` is its number + 1).
+  const where = new Uint32Array(dictSize);
+  const mark = new Uint32Array(dictSize);
+  let k = 0;
+  let d = 0;
+  const add = (t: number, n: number) => {
+    if (mark[t] === d + 1) counts[where[t]!]! += n;
+    else {
+      mark[t] = d + 1;
+      where[t] = k;
+      terms[k] = t;
+      counts[k++] = n;
+    }
+  };
+  const close = (i: number) => {
+    for (let j = ds[i]!; j < ds[i + 1]!; j++) add(c.dates.ids[j]!, c.dates.counts[j]!);
+    start[++d] = k;
+  };
+  let done = 0;
+  for (const i of rows) {
+    if (done++ > 0 && done % slice === 0) yield;
+    if (partsOf(c, i) > 0) {
+      for (let p = ps.start[i]!; p < ps.start[i + 1]!; p++) {
+        for (let j = ps.words[p]!; j < ps.words[p + 1]!; j++)
+          add(c.terms.ids[ts[i]! + ps.idx[j]!]!, 1);
+        close(i);
+      }
+    } else {
+      for (let j = ts[i]!; j < ts[i + 1]!; j++) add(c.terms.ids[j]!, c.terms.counts[j]!);
+      close(i);
+    }
+  }
+  return { ...at, start, terms: terms.subarray(0, k), counts: counts.subarray(0, k) };
+}
+
+/**
+ * The postings of documents (term by term, see {@link ColumnPostings}). A generator that yields
+ * after every `slice` documents.
+ * @param docs - the documents
+ * @param dictSize - terms in the dictionary
+ */
+export function* invertDocs(
+  docs: Pick<ColumnDocs, 'n' | 'start' | 'terms' | 'counts'>,
+  dictSize: number,
+  slice = Infinity,
+): Generator<void, ColumnPostings> {
+  const { n, terms, counts } = docs;
+  const start = new Uint32Array(dictSize + 1);
+  const len = new Uint32Array(n);
+  let wide = false;
+  for (let d = 0; d < n; d++) {
+    if (d > 0 && d % slice === 0) yield;
+    let total = 0;
+    for (let j = docs.start[d]!; j < docs.start[d + 1]!; j++) {
+      start[terms[j]! + 1]!++;
+      total += counts[j]!;
+      if (counts[j]! > 0xff) wide = true;
+    }
+    len[d] = total;
+  }
+  for (let t = 0; t < dictSize; t++) start[t + 1]! += start[t]!;
+  const out = new Uint32Array(start[dictSize]!);
+  const tfs = wide ? new Uint32Array(out.length) : new Uint8Array(out.length);
+  // Each term's next free entry: documents are written in increasing number (ascending lists).
+  const next = start.slice(0, dictSize);
+  for (let d = 0; d < n; d++) {
+    if (d > 0 && d % slice === 0) yield;
+    for (let j = docs.start[d]!; j < docs.start[d + 1]!; j++) {
+      const e = next[terms[j]!]!++;
+      out[e] = d;
+      tfs[e] = counts[j]!;
+    }
+  }
+  return { start, docs: out, tfs, len };
+}
+
+/**
+ * Checks that postings fit `docCount` documents and a dictionary of `dictSize` terms (offsets
+ * ascending and in range, each list's documents ascending and below `docCount`, counts ≥ 1), so
+ * that indexing them cannot read past an array or search a list out of order.
+ * @throws Error when they do not
+ */
+export function checkPostings(p: ColumnPostings, dictSize: number, docCount: number): void {
+  const fail = (what: string) => {
+    throw new Error(`lexical postings: ${what}`);
+  };
+  if (p.start.length !== dictSize + 1 || p.len.length !== docCount) fail('sizes');
+  if (p.tfs.length !== p.docs.length || !ascending(p.start, p.docs.length)) fail('offsets');
+  for (let t = 0; t < dictSize; t++)
+    for (let j = p.start[t]!; j < p.start[t + 1]!; j++) {
+      if (p.docs[j]! >= docCount || p.tfs[j] === 0) fail('an entry');
+      if (j > p.start[t]! && p.docs[j]! <= p.docs[j - 1]!) fail('a list out of order');
+    }
 }
 
 /** The `[term, count]` pairs of row `i`. */

@@ -71,3 +71,16 @@ export function backgroundTimer(fn: () => void, ms: number): ReturnType<typeof s
   (t as { unref?: () => void }).unref?.();
   return t;
 }
+
+/**
+ * Runs a generator to its end at once, in the caller's task (the pieces of work that
+ * {@link runInSlices} would spread over tasks, when no pause is wanted).
+ * @param steps - the work
+ * @returns what the generator returns
+ */
+export function runAll<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}

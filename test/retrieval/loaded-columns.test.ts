@@ -1,5 +1,5 @@
 // A retriever indexed in bulk from a checkpoint's columns (`Corpus.loadColumns`,
-// `LexicalIndex.loadBulk`: no row object or term-count map per memory) answers exactly as one
+// `LexicalIndex.loadPostings`: no row object or term-count map per memory) answers exactly as one
 // indexed row by row from the same rows: every stage, after removals and re-indexes too.
 import { expect, test } from 'vitest';
 import { decodeColumns, encodeColumns } from '../../src/store/checkpoint-columns';
@@ -7,6 +7,8 @@ import { lexicalRow } from '../../src/retrieval/lexical-row';
 import { retrieverFromRows } from '../../src/retrieval/loaded-lexical';
 import { LexicalIndex } from '../../src/retrieval/lexical-index';
 import type { LexicalRow, MemoryRecord } from '../../src/store/records';
+import { checkPostings, columnDocs, invertDocs } from '../../src/store/lexical-columns';
+import { runAll } from '../../src/util/tasks';
 
 const TEXTS = [
   'Caroline went to the LGBTQ support group on 7 May 2023 and felt accepted',
@@ -41,20 +43,36 @@ function memory(i: number): MemoryRecord {
   };
 }
 
+const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 function rows(n: number): LexicalRow[] {
   return Array.from({ length: n }, (_, i) => lexicalRow(memory(i))!);
 }
 
-/** The same rows indexed row by row and in bulk from their columns. */
-function both(all: LexicalRow[]) {
-  const byRow = retrieverFromRows(all);
+/** The rows through a checkpoint's bytes, left in columns. */
+function decoded(all: LexicalRow[]) {
   const { data } = decodeColumns(
     encodeColumns(1, { memories: [], versions: [], links: [], lexical: all }),
     true,
   );
   expect(data.lexicalColumns?.n).toBe(all.length);
-  const inBulk = retrieverFromRows(data.lexical, data.lexicalColumns);
-  return { byRow, inBulk };
+  return { rows: data.lexical, columns: data.lexicalColumns! };
+}
+
+/**
+ * The same rows indexed row by row, in bulk from their columns and the postings stored beside
+ * them, and in bulk from the columns alone (postings built at open, as for a checkpoint written
+ * before they were stored).
+ */
+function both(all: LexicalRow[]) {
+  const byRow = retrieverFromRows(all);
+  const stored = decoded(all);
+  expect(stored.columns.postings).toBeDefined();
+  const inBulk = retrieverFromRows(stored.rows, stored.columns);
+  const { rows, columns } = decoded(all);
+  delete columns.postings;
+  const built = retrieverFromRows(rows, columns);
+  return { byRow, inBulk, built };
 }
 
 const QUERIES = [
@@ -77,12 +95,14 @@ test('bulk-indexed columns answer as rows indexed one by one (every stage, snaps
   const all = rows(60);
   expect(all.some((r) => r.passages && r.passages.length > 1)).toBe(true);
   expect(all.some((r) => r.info.kind)).toBe(true);
-  const { byRow, inBulk } = both(all);
-  expect([...inBulk.ids]).toEqual([...byRow.ids]);
-  expect(inBulk.retriever.size).toBe(byRow.retriever.size);
-  expect(answers(inBulk.retriever)).toEqual(answers(byRow.retriever));
+  const { byRow, inBulk, built } = both(all);
+  for (const bulk of [inBulk, built]) {
+    expect([...bulk.ids]).toEqual([...byRow.ids]);
+    expect(bulk.retriever.size).toBe(byRow.retriever.size);
+    expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
+    expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+  }
   expect(answers(inBulk.retriever)[0]![0]!.length).toBeGreaterThan(0);
-  expect(inBulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
   // A row made from the columns is kept: the same object each time it is asked for.
   const table = (inBulk.retriever as unknown as { rows: { get(id: string): unknown } }).rows;
   expect(table.get(all[9]!.id)).toBe(table.get(all[9]!.id));
@@ -90,18 +110,20 @@ test('bulk-indexed columns answer as rows indexed one by one (every stage, snaps
 
 test('after removals and re-indexes, the bulk-indexed retriever still answers the same', () => {
   const all = rows(60);
-  const { byRow, inBulk } = both(all);
+  const { byRow, inBulk, built } = both(all);
   const changed = lexicalRow({ ...memory(7), text: 'Caroline now paints sunsets by the lake' })!;
-  for (const r of [byRow.retriever, inBulk.retriever]) {
+  for (const r of [byRow.retriever, inBulk.retriever, built.retriever]) {
     for (let i = 0; i < 60; i += 5) r.remove(all[i]!.id);
     r.remove(all[6]!.id); // a memory held as passages
     r.upsertRow(changed);
   }
-  expect(answers(inBulk.retriever)).toEqual(answers(byRow.retriever));
-  expect(inBulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+  for (const bulk of [inBulk, built]) {
+    expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
+    expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+  }
 });
 
-test('LexicalIndex.loadBulk scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
+test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
   const dict = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig'];
   const n = 3000;
   const ids: string[] = [];
@@ -117,21 +139,31 @@ test('LexicalIndex.loadBulk scores, bounds, feedback, shared terms and renumberi
       }
     start.push(terms.length);
   }
-  const bulk = new LexicalIndex();
-  bulk.loadBulk({
-    n,
-    ids,
-    start: Uint32Array.from(start),
-    terms: Uint32Array.from(terms),
-    counts: Uint32Array.from(counts),
-    dict,
-  });
-  const one = new LexicalIndex();
-  for (let d = 0; d < n; d++) {
+  const termsOf = (d: number) => {
     const m = new Map<string, number>();
     for (let j = start[d]!; j < start[d + 1]!; j++) m.set(dict[terms[j]!]!, counts[j]!);
-    one.addTerms(ids[d]!, m);
-  }
+    return m;
+  };
+  const postings = runAll(
+    invertDocs(
+      {
+        n,
+        start: Uint32Array.from(start),
+        terms: Uint32Array.from(terms),
+        counts: Uint32Array.from(counts),
+      },
+      dict.length,
+    ),
+  );
+  expect(() => checkPostings(postings, dict.length, n)).not.toThrow();
+  const bulk = new LexicalIndex();
+  bulk.loadPostings({ ids, dict, ...postings, termsOf });
+  const one = new LexicalIndex();
+  for (let d = 0; d < n; d++) one.addTerms(ids[d]!, termsOf(d));
+  // The bounds the top-k search prunes by: each term's largest count and shortest document.
+  type Bounds = { maxTf: Map<string, number>; minLen: Map<string, number> };
+  for (const k of ['maxTf', 'minLen'] as const)
+    expect((bulk as unknown as Bounds)[k]).toEqual((one as unknown as Bounds)[k]);
   const same = () => {
     const q = new Map([
       ['banana', 1],
@@ -157,14 +189,56 @@ test('LexicalIndex.loadBulk scores, bounds, feedback, shared terms and renumberi
     for (let k = 0; k < 4000; k++) ix.addTerms(`d${(k * 13) % n}`, new Map([['fig', 1 + (k % 3)]]));
   }
   same();
-  expect(() =>
-    bulk.loadBulk({
-      n: 0,
-      ids: [],
-      start: Uint32Array.of(0),
-      terms: new Uint32Array(0),
-      counts: new Uint32Array(0),
-      dict,
-    }),
-  ).toThrow(/empty/);
+  expect(() => bulk.loadPostings({ ids, dict, ...postings, termsOf })).toThrow(/empty/);
+});
+
+test('the postings a checkpoint stores are those its rows make; a row left out builds them anew', () => {
+  const all = rows(60);
+  const { columns } = decoded(all);
+  const docs = runAll(columnDocs(columns, allRows(60), columns.dict.length));
+  const made = runAll(invertDocs(docs, columns.dict.length));
+  expect(columns.postings).toEqual(made);
+  // Documents: one per row, one per passage of a long memory (its passages in order).
+  expect(docs.n).toBeGreaterThan(60);
+  expect([...docs.row]).toEqual([...docs.row].sort((a, b) => a - b));
+  // A row of an older analysis is left out at open: the stored postings (of every row) are not
+  // used, and the index is that of the rows taken, as row by row.
+  const old = all.map((r, i) => (i === 3 ? { ...r, v: r.v - 1 } : r));
+  const stale = decoded(old);
+  const inBulk = retrieverFromRows(stale.rows, stale.columns);
+  const byRow = retrieverFromRows(old);
+  expect(inBulk.ids.has(all[3]!.id)).toBe(false);
+  expect(answers(inBulk.retriever)).toEqual(answers(byRow.retriever));
+  expect(inBulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+});
+
+test('postings that do not fit their documents are refused', () => {
+  const { columns } = decoded(rows(30));
+  const p = columns.postings!;
+  const docCount = p.len.length;
+  const dictSize = columns.dict.length;
+  expect(() => checkPostings(p, dictSize, docCount)).not.toThrow();
+  const copy = () => ({
+    start: p.start.slice(),
+    docs: p.docs.slice(),
+    tfs: p.tfs.slice(),
+    len: p.len.slice(),
+  });
+  const t = [...Array(dictSize).keys()].find((i) => p.start[i + 1]! - p.start[i]! >= 2)!;
+  const outOfOrder = copy();
+  [outOfOrder.docs[p.start[t]!], outOfOrder.docs[p.start[t]! + 1]] = [
+    p.docs[p.start[t]! + 1]!,
+    p.docs[p.start[t]!]!,
+  ];
+  expect(() => checkPostings(outOfOrder, dictSize, docCount)).toThrow(/out of order/);
+  const past = copy();
+  past.docs[p.docs.length - 1] = docCount;
+  expect(() => checkPostings(past, dictSize, docCount)).toThrow(/entry/);
+  const zero = copy();
+  zero.tfs[0] = 0;
+  expect(() => checkPostings(zero, dictSize, docCount)).toThrow(/entry/);
+  const offsets = copy();
+  offsets.start[dictSize] = p.docs.length + 1;
+  expect(() => checkPostings(offsets, dictSize, docCount)).toThrow(/offsets/);
+  expect(() => checkPostings(p, dictSize, docCount + 1)).toThrow(/sizes/);
 });
