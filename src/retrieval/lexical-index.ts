@@ -34,9 +34,17 @@ export class LexicalIndex {
    * The documents {@link LexicalIndex.loadPostings} indexed (numbers below `bulk.n`): their maps
    * of term counts in `docTerms` are made only when asked for ({@link termsOf}).
    */
-  private bulk: { n: number; termsOf: (d: number) => Map<string, number> } | undefined;
+  private bulk: (Pick<BulkPostings, 'termsOf' | 'find'> & { n: number }) | undefined;
   /** Document numbers: handed out in increasing order, a new one on each (re)index. */
-  private readonly num = new Map<string, number>();
+  private readonly numbers = new Map<string, number>();
+  /**
+   * Whether the documents {@link LexicalIndex.loadPostings} indexed are still to be put into
+   * `numbers`: done when first needed (a write, a removal, a document's terms), since a search
+   * by the postings needs none, and at 100k memories hashing their 170k ids and passage keys
+   * into a map took ≈ 0.2 s of the open. Until then no document has changed: document `d` is
+   * `ids[d]` for every `d` below `next`.
+   */
+  private unnumbered = false;
   /** Number → id (undefined once removed) and length (-1 once removed). */
   private ids: (string | undefined)[] = [];
   private len = new Float64Array(64);
@@ -70,12 +78,33 @@ export class LexicalIndex {
 
   /** Number of documents. */
   get size(): number {
-    return this.num.size;
+    return this.unnumbered ? this.next : this.numbers.size;
+  }
+
+  /** Document numbers by id. */
+  private get num(): Map<string, number> {
+    if (this.unnumbered) {
+      this.unnumbered = false;
+      for (let d = 0; d < this.next; d++) this.numbers.set(this.ids[d]!, d);
+    }
+    return this.numbers;
   }
 
   /** Whether a document is indexed. */
   has(id: string): boolean {
-    return this.num.has(id);
+    return this.numberOf(id) !== undefined;
+  }
+
+  /**
+   * A document's number: while the bulk documents are unnumbered, found by the loader's
+   * `find` when it can (no map of them all made for a read; else the map is made).
+   */
+  private numberOf(id: string): number | undefined {
+    if (this.unnumbered) {
+      const d = this.bulk?.find?.(id);
+      if (d !== undefined && this.ids[d] === id) return d;
+    }
+    return this.num.get(id);
   }
 
   /**
@@ -116,7 +145,8 @@ export class LexicalIndex {
   clear(): void {
     this.postings.clear();
     this.docTerms.clear();
-    this.num.clear();
+    this.numbers.clear();
+    this.unnumbered = false;
     this.ids = [];
     this.len = new Float64Array(64);
     this.next = 0;
@@ -133,7 +163,7 @@ export class LexicalIndex {
   private termsOf(id: string): Map<string, number> | undefined {
     const counts = this.docTerms.get(id);
     if (counts || !this.bulk) return counts;
-    const d = this.num.get(id);
+    const d = this.numberOf(id);
     if (d === undefined || d >= this.bulk.n) return undefined;
     return this.bulk.termsOf(d);
   }
@@ -144,9 +174,9 @@ export class LexicalIndex {
    * of one array of counts, no map of term counts is made per document (`termsOf` makes one
    * when a document is removed or its terms are read). The same index, search for search, as
    * {@link addTerms} of each document in turn.
-   * @param docs - the documents and their postings, checked (`checkPostings`); `docs.docs` is
-   *   kept by the index (a list writes into it when it drops removed entries)
-   * @throws Error when the index is not empty or an id repeats
+   * @param docs - the documents (ids distinct) and their postings, checked (`checkPostings`);
+   *   `docs.docs` is kept by the index (a list writes into it when it drops removed entries)
+   * @throws Error when the index is not empty
    */
   loadPostings(docs: BulkPostings): void {
     if (this.next !== 0) throw new Error('loadPostings needs an empty index');
@@ -158,7 +188,9 @@ export class LexicalIndex {
     for (let d = 0; d < n; d++) totalLen += len[d]!;
     // (Document numbers are below 2³¹: the u32 entries read as i32, no copy.)
     const docsAll = new Int32Array(docs.docs.buffer, docs.docs.byteOffset, docs.docs.length);
-    const tfsAll = new Float64Array(tfs);
+    // Counts widened in the loop that reads them for the bounds (`new Float64Array(tfs)` alone
+    // took 56 ms at 100k memories in Chromium).
+    const tfsAll = new Float64Array(tfs.length);
     for (let t = 0; t < dict.length; t++) {
       const from = start[t]!;
       const to = start[t + 1]!;
@@ -166,8 +198,11 @@ export class LexicalIndex {
       let maxTf = 0;
       let minLen = Infinity;
       for (let j = from; j < to; j++) {
-        if (tfsAll[j]! > maxTf) maxTf = tfsAll[j]!;
-        if (len[docsAll[j]!]! < minLen) minLen = len[docsAll[j]!]!;
+        const tf = tfs[j]!;
+        tfsAll[j] = tf;
+        if (tf > maxTf) maxTf = tf;
+        const l = len[docsAll[j]!]!;
+        if (l < minLen) minLen = l;
       }
       const p = new PostingList(0, docsAll.subarray(from, to), tfsAll.subarray(from, to));
       p.n = p.live = to - from;
@@ -175,25 +210,18 @@ export class LexicalIndex {
       this.maxTf.set(dict[t]!, maxTf);
       this.minLen.set(dict[t]!, minLen);
     }
-    for (let d = 0; d < n; d++) {
-      const id = ids[d]!;
-      if (this.num.has(id)) {
-        this.clear();
-        throw new Error(`loadPostings: document ${id} repeats`);
-      }
-      this.num.set(id, d);
-    }
+    this.unnumbered = n > 0;
     this.ids = ids.slice();
     this.len = len;
     this.next = n;
     this.totalLen = totalLen;
-    this.bulk = { n, termsOf: docs.termsOf };
+    this.bulk = { n, termsOf: docs.termsOf, find: docs.find };
   }
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
   idf(term: string): number {
     const n = this.postings.get(term)?.live ?? 0;
-    const N = this.num.size;
+    const N = this.size;
     return Math.log(1 + (N - n + 0.5) / (n + 0.5));
   }
 
@@ -208,7 +236,7 @@ export class LexicalIndex {
     allow?: (id: string) => boolean,
   ): Map<string, number> {
     const out = new Map<string, number>();
-    const N = this.num.size;
+    const N = this.size;
     if (N === 0) return out;
     const avg = this.totalLen / N || 1;
     let weights: ReadonlyMap<string, number>;
@@ -278,7 +306,7 @@ export class LexicalIndex {
     allow?: (id: string) => boolean,
     tie?: (a: string, b: string) => number,
   ): void {
-    const N = this.num.size;
+    const N = this.size;
     if (N === 0 || pool <= 0) return;
     const avg = this.totalLen / N || 1;
     const { k1, b, ids, len } = this;
@@ -436,7 +464,7 @@ export class LexicalIndex {
     const acc = new Map<string, number>();
     for (const id of ids) {
       const counts = this.termsOf(id);
-      const d = this.num.get(id);
+      const d = this.numberOf(id);
       const len = d === undefined ? 1 : this.len[d]!;
       if (!counts) continue;
       for (const [t, c] of counts) {
@@ -578,6 +606,12 @@ export interface BulkPostings {
   dict: readonly string[];
   /** Document `d`'s term counts, as {@link LexicalIndex.addTerms} would have been given them. */
   termsOf: (d: number) => Map<string, number>;
+  /**
+   * The number of the document of id `id` (undefined: none), for reads before the index has
+   * numbered its documents in a map (see `unnumbered`); checked against `ids`. Without it, the
+   * first read makes the map.
+   */
+  find?: (id: string) => number | undefined;
 }
 
 /**

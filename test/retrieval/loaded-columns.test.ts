@@ -103,6 +103,11 @@ test('bulk-indexed columns answer as rows indexed one by one (every stage, snaps
     expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
   }
   expect(answers(inBulk.retriever)[0]![0]!.length).toBeGreaterThan(0);
+  // Searches (links, feedback and all) read documents' terms by key without numbering them all.
+  const lexical = (r: typeof inBulk.retriever) =>
+    (r as unknown as { lexical: { unnumbered: boolean } }).lexical;
+  expect(lexical(inBulk.retriever).unnumbered).toBe(true);
+  expect(lexical(built.retriever).unnumbered).toBe(true);
   // A row made from the columns is kept: the same object each time it is asked for.
   const table = (inBulk.retriever as unknown as { rows: { get(id: string): unknown } }).rows;
   expect(table.get(all[9]!.id)).toBe(table.get(all[9]!.id));
@@ -164,6 +169,12 @@ test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renum
   type Bounds = { maxTf: Map<string, number>; minLen: Map<string, number> };
   for (const k of ['maxTf', 'minLen'] as const)
     expect((bulk as unknown as Bounds)[k]).toEqual((one as unknown as Bounds)[k]);
+  // A search by the postings leaves the documents unnumbered (no map of 3,000 ids made yet);
+  // `same()` reads documents' terms, which numbers them.
+  const unnumbered = () => (bulk as unknown as { unnumbered: boolean }).unnumbered;
+  expect(bulk.topScores(new Map([['fig', 1]]), 5)).toEqual(one.topScores(new Map([['fig', 1]]), 5));
+  expect(bulk.size).toBe(n);
+  expect(unnumbered()).toBe(true);
   const same = () => {
     const q = new Map([
       ['banana', 1],
@@ -183,6 +194,7 @@ test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renum
       expect(bulk.topScores(new Map([[t, 1]]), n)).toEqual(one.topScores(new Map([[t, 1]]), n));
   };
   same();
+  expect(unnumbered()).toBe(false);
   // Removals, then enough re-indexes to renumber (bulk documents' counts become maps then).
   for (const ix of [bulk, one]) {
     for (let d = 0; d < n; d += 3) ix.remove(`d${d}`);
