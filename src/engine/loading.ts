@@ -83,36 +83,36 @@ export async function loadState(
   // checkpoint is still being read. With the lists' int8 codes stored too, the rows are not read
   // at all before the first result: the index is staged from the codes (52 MB at 100k × 512
   // instead of 205 MB, and no copy of the rows into their lists) and searches read the rows they
-  // rescore. The codes are read once the checkpoint's bytes are (its check, decode and lexical
-  // index are this thread's work meanwhile: reads side by side slowed the checkpoint's read 2–5×).
+  // rescore. The codes are read first, then the checkpoint's bytes: read side by side, each
+  // slowed the other 2–5×; read after the checkpoint's bytes, the codes waited for its check,
+  // decode and lexical index (a Blob's bytes arrive in tasks on this thread, and those are one
+  // long task) and came 0.3 s after them at 100k.
   let lexical: LoadedLexical | undefined;
   const ivf = state.index instanceof IvfIndex ? state.index : undefined;
   const layoutRead = checkpointing && ivf ? store.readIndexLayout() : undefined;
   let layoutRestored = false;
   let layoutCodes = false;
   let staged = false;
-  let bytesRead = () => {};
-  const checkpointBytes = new Promise<void>((resolve) => (bytesRead = resolve));
+  let codesRead = () => {};
+  const codesFirst = new Promise<void>((resolve) => (codesRead = resolve));
   const [cp, meta, layout] = checkpointing
     ? await Promise.all([
         clock.time(
           'checkpoint',
-          store
-            .readCheckpoint(clock.phases, bytesRead)
-            .then((read) => {
-              if (read)
-                lexical = clock.run('lexical index', () =>
-                  retrieverFromRows(read.data.lexical, read.data.lexicalColumns),
-                );
-              return read;
-            })
-            .finally(bytesRead),
+          store.readCheckpoint(clock.phases, codesFirst).then((read) => {
+            if (read)
+              lexical = clock.run('lexical index', () =>
+                retrieverFromRows(read.data.lexical, read.data.lexicalColumns),
+              );
+            return read;
+          }),
         ),
         clock.time(
           'vectors',
           (async () => {
             const stored = await layoutRead;
             layoutCodes = stored !== undefined && hasCodes(stored);
+            if (!layoutCodes) codesRead();
             // The store's slots now (read after the layout: at least those it placed) bound
             // the slots a stored layout may name.
             const meta = ivf && stored ? await store.refreshMeta() : undefined;
@@ -120,7 +120,7 @@ export async function loadState(
               ivf &&
               stored &&
               meta &&
-              (await stage(store, state, ivf, stored, meta, clock, checkpointBytes))
+              (await stage(store, state, ivf, stored, meta, clock, codesRead))
             ) {
               layoutRestored = staged = true;
               return meta;
@@ -130,6 +130,7 @@ export async function loadState(
               stored !== undefined &&
               meta !== undefined &&
               ivf.expectLayout(listsOf(stored), meta.nextSlot);
+            codesRead();
             const read = await store.streamVectors(
               (first, rows) => state.appendVectors(first, rows),
               clock.phases,
@@ -137,7 +138,7 @@ export async function loadState(
             if (direct)
               layoutRestored = clock.run('index layout', () => ivf.settleLayout() === true);
             return read;
-          })(),
+          })().finally(codesRead),
         ),
         layoutRead,
       ])
@@ -221,9 +222,9 @@ function listsOf(stored: IndexLayout): Omit<IndexLayout, 'codes'> {
 }
 
 /**
- * Stages an IVF index from a stored layout and its codes (see {@link loadState}; read once
- * `after` resolves), then writes the rows the layout does not place (read now: every search
- * scans them in full).
+ * Stages an IVF index from a stored layout and its codes (see {@link loadState}; `codesRead`
+ * is called once they are read, or when they will not be), then writes the rows the layout does
+ * not place (read now: every search scans them in full).
  * @returns whether it was staged (false: no usable codes, or a layout that does not fit; then
  *   the index and state are as they were)
  */
@@ -234,11 +235,12 @@ async function stage(
   stored: IndexLayout,
   meta: { nextSlot: number },
   clock: ReturnType<typeof phaseClock>,
-  after: Promise<void>,
+  codesRead: () => void,
 ): Promise<boolean> {
   if (!hasCodes(stored)) return false;
-  await after;
-  const bytes = await clock.time('index codes', store.readLayoutCodes(stored.codes));
+  const bytes = await clock
+    .time('index codes', store.readLayoutCodes(stored.codes))
+    .finally(codesRead);
   if (!bytes) return false;
   const codes = { bytes, maxNorm: stored.codes.maxNorm };
   const read = (slots: readonly number[]) => store.readVectors(slots);

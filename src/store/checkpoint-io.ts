@@ -30,14 +30,14 @@ export interface CheckpointData {
  * columnar checkpoint stay in columns (`lexicalColumns`), indexed from there.
  * @param db - the open database
  * @param onUnreadable - told why a stored checkpoint was not used
- * @param onBytes - called once the stored bytes are read, before they are checked and decoded
+ * @param after - the chunks' bytes are read once it has settled (a large read that goes first)
  */
 export async function readCheckpoint(
   db: IDBPDatabase<EngramDB>,
   onUnreadable?: (reason: string) => void,
   phases?: Record<string, number>,
   cipher?: RecordCipher,
-  onBytes?: () => void,
+  after?: Promise<unknown>,
 ): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
   const t0 = performance.now();
   const tx = db.transaction('checkpoints', 'readonly');
@@ -47,6 +47,7 @@ export async function readCheckpoint(
     tx.done,
   ]);
   if (head === undefined && stored.length === 0) return undefined;
+  await after;
   let chunks = await chunkBytes(stored, !cipher);
   if (cipher) {
     try {
@@ -57,7 +58,6 @@ export async function readCheckpoint(
     }
   }
   const t1 = performance.now();
-  onBytes?.();
   const read = await decodeCheckpoint(head, chunks, phases, true);
   if (phases) phases['checkpoint read'] = Math.round(t1 - t0);
   if ('reason' in read) {

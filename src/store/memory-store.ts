@@ -428,11 +428,11 @@ export class MemoryStore {
   /**
    * The stored checkpoint (see `checkpoint.ts`), or undefined when there is none or it is torn.
    * @param phases - gets the milliseconds of its read, hash check and parse
-   * @param onBytes - called once its bytes are read, before they are checked and decoded
+   * @param after - its bytes are read once it has settled (a large read that goes first)
    */
   async readCheckpoint(
     phases?: Record<string, number>,
-    onBytes?: () => void,
+    after?: Promise<unknown>,
   ): Promise<{ seq: number; data: DecodedCheckpoint } | undefined> {
     this.assertOpen();
     return readCheckpoint(
@@ -440,7 +440,7 @@ export class MemoryStore {
       (why) => this.onProblem?.(`engram: the stored checkpoint is not used: ${why}`),
       phases,
       this.cipher,
-      onBytes,
+      after,
     );
   }
 

@@ -1,6 +1,6 @@
 // index { mode: 'ivf' } reopened on real IndexedDB with its lists' int8 codes stored beside them:
-// the open stages the index from the codes (the fp32 rows are read once the checkpoint's bytes
-// are, in the background), and every answer is the one the store gave before close. A staged
+// the open stages the index from the codes (read before the checkpoint's bytes; the fp32 rows
+// are read in the background), and every answer is the one the store gave before close. A staged
 // index searched before its rows are in reads the rows it rescores from the store's Blob blocks
 // (slices, a run of consecutive rows at a time) and answers as the index with every row in.
 // Damaged codes are not used (the lists are restored as before, the rows read at open); lists
@@ -73,10 +73,24 @@ test('ivf: a reopened store is staged from its stored codes and answers as befor
     const stored = await storedLayout();
     const codesStored = stored?.layout.codes?.bytes instanceof Blob;
 
-    // Staged: answers at once (rows read per search), then after the background read.
+    // Staged: answers at once (rows read per search), then after the background read. The
+    // codes' Blob is read before the checkpoint's (each Blob read's size, in order).
+    const checkpointBytes = (
+      (await (await openDB(name)).get('checkpoints', -1)) as { length: number }
+    ).length;
+    const blobReads: number[] = [];
+    const arrayBuffer = Blob.prototype.arrayBuffer;
+    Blob.prototype.arrayBuffer = function (this: Blob) {
+      blobReads.push(this.size);
+      return arrayBuffer.call(this);
+    };
     logs.length = 0;
-    const second = await f.openEngine(name, opts);
+    const second = await f.openEngine(name, opts).finally(() => {
+      Blob.prototype.arrayBuffer = arrayBuffer;
+    });
     const openLogs = [...logs];
+    const codesAt = blobReads.indexOf(stored!.layout.codes!.length);
+    const codesFirst = codesAt >= 0 && codesAt < blobReads.indexOf(checkpointBytes);
     const early = await top(second);
     const rowsRead = await until(() => logs.some(readLine));
     const late = await top(second);
@@ -187,6 +201,7 @@ test('ivf: a reopened store is staged from its stored codes and answers as befor
       building,
       laggedCount,
       codesStored,
+      codesFirst,
       before,
       early,
       late,
@@ -211,6 +226,7 @@ test('ivf: a reopened store is staged from its stored codes and answers as befor
     };
   }, FIXTURE);
   expect(r.codesStored).toBe(true);
+  expect(r.codesFirst).toBe(true);
   expect(r.before.every((t) => t.length === 10)).toBe(true);
   expect(r.restored).toEqual([true, true, true]);
   // Staged at the second open, the fifth (codes stored again), not with damaged or no codes.
