@@ -86,6 +86,8 @@ export class LexicalIndex {
     if (this.unnumbered) {
       this.unnumbered = false;
       for (let d = 0; d < this.next; d++) this.numbers.set(this.ids[d]!, d);
+      // The loader's `find` (and what it holds) is not needed any more.
+      if (this.bulk) this.bulk = { n: this.bulk.n, termsOf: this.bulk.termsOf };
     }
     return this.numbers;
   }
