@@ -7,7 +7,13 @@ import { lexicalRow } from '../../src/retrieval/lexical-row';
 import { retrieverFromRows } from '../../src/retrieval/loaded-lexical';
 import { LexicalIndex } from '../../src/retrieval/lexical-index';
 import type { LexicalRow, MemoryRecord } from '../../src/store/records';
-import { checkPostings, columnDocs, invertDocs } from '../../src/store/lexical-columns';
+import {
+  checkColumns,
+  checkPostings,
+  columnDocs,
+  invertDocs,
+  type LexicalColumns,
+} from '../../src/store/lexical-columns';
 import { runAll } from '../../src/util/tasks';
 
 const TEXTS = [
@@ -253,4 +259,30 @@ test('postings that do not fit their documents are refused', () => {
   offsets.start[dictSize] = p.docs.length + 1;
   expect(() => checkPostings(offsets, dictSize, docCount)).toThrow(/offsets/);
   expect(() => checkPostings(p, dictSize, docCount + 1)).toThrow(/sizes/);
+});
+
+test('columns whose term ids or passage words do not fit are refused', () => {
+  const { columns } = decoded(rows(30));
+  expect(() => checkColumns(columns)).not.toThrow();
+  const i = [...Array(30).keys()].find((r) => columns.passages.has[r])!;
+  const { start, words, idx } = columns.passages;
+  const first = words[start[i]!]!; // the first word of row i's first passage
+  const damaged = (change: (c: LexicalColumns) => void) => {
+    const c: LexicalColumns = {
+      ...columns,
+      terms: { ...columns.terms, ids: columns.terms.ids.slice() },
+      passages: { ...columns.passages, idx: idx.slice() },
+    };
+    change(c);
+    return () => checkColumns(c);
+  };
+  expect(damaged((c) => (c.terms.ids[5] = columns.dict.length))).toThrow(/a term id/);
+  const terms = columns.terms.start[i + 1]! - columns.terms.start[i]!;
+  expect(damaged((c) => (c.passages.idx[first] = terms))).toThrow(/a passage word/);
+  expect(words[start[i]! + 1]! - first).toBeGreaterThan(1);
+  expect(
+    damaged((c) => {
+      c.passages.idx[first] = idx[first + 1]! + 1; // before the next word of its passage
+    }),
+  ).toThrow(/a passage word/);
 });
