@@ -10,7 +10,7 @@ import {
   checkColumns,
   checkPostings,
   columnDocs,
-  docRows,
+  docCount,
   invertDocs,
   rowAt,
   type LexicalColumns,
@@ -571,7 +571,7 @@ function decodeLexical(r: Reader, n: number, memoryIds: unknown[] | undefined): 
       tfs: r.has('lexical.bm25.tfs8') ? r.u8('lexical.bm25.tfs8') : r.u32('lexical.bm25.tfs'),
       len: r.u32('lexical.bm25.len'),
     };
-    checkPostings(postings, columns.dict.length, docRows(columns, allRows(n)).n);
+    checkPostings(postings, columns.dict.length, docCount(columns));
     columns.postings = postings;
   }
   return columns;

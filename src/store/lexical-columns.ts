@@ -85,13 +85,24 @@ function partsOf(c: DocColumns, i: number): number {
 }
 
 /**
+ * How many documents `rows` make ({@link DocRows}).
+ * @param c - the columns
+ * @param rows - row numbers (default: all)
+ */
+export function docCount(c: DocColumns, rows?: readonly number[]): number {
+  let n = 0;
+  if (rows) for (const i of rows) n += partsOf(c, i) || 1;
+  else for (let i = 0; i < c.n; i++) n += partsOf(c, i) || 1;
+  return n;
+}
+
+/**
  * Which row and passage each document of `rows` is ({@link DocRows}).
  * @param c - the columns
  * @param rows - row numbers, in the order their documents are numbered
  */
 export function docRows(c: DocColumns, rows: readonly number[]): DocRows {
-  let n = 0;
-  for (const i of rows) n += partsOf(c, i) || 1;
+  const n = docCount(c, rows);
   const row = new Uint32Array(n);
   const part = new Int32Array(n);
   let d = 0;
