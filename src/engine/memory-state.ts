@@ -5,6 +5,9 @@ import { sameDoc, type LexicalRow } from '../retrieval/lexical-row';
 import type { Scope } from '../types';
 import { inScope } from './validate';
 
+/** No past versions. */
+const NO_VERSIONS: readonly MemoryRecord[] = [];
+
 /** Scope index keys of a record or a scope: one per field set. */
 function scopeKeys(s: Scope): string[] {
   const out: string[] = [];
@@ -144,12 +147,15 @@ export class MemoryState {
     for (const id of touched) this.changed?.add(id);
     const removed: number[] = [];
     const restored: number[] = [];
+    // (No array made per memory: at open this runs once for each of 100k.)
+    const mark = (slot: number, live: boolean) => {
+      if (this.setLive(slot, live)) (live ? restored : removed).push(slot);
+    };
     for (const id of touched) {
       const rec = this.records.get(id);
       const live = rec !== undefined && keepsVectors(rec);
-      for (const v of [...(this.past.get(id) ?? []), ...(rec ? [rec] : [])]) {
-        if (this.setLive(v.slot, live)) (live ? restored : removed).push(v.slot);
-      }
+      for (const v of this.past.get(id) ?? NO_VERSIONS) mark(v.slot, live);
+      if (rec) mark(rec.slot, live);
     }
     if (removed.length) this.index.remove(removed);
     if (restored.length) this.index.restore(restored);
