@@ -198,13 +198,18 @@ export class Corpus {
     }
     const { row, part } = docs;
     const keys = new Array<string>(docs.n);
-    // Each memory's first document: a key's number found from its memory's (see `find`).
+    // Each memory's first document: a key's number found from its memory's (see `find`; not
+    // given when an id holds the separator, which would make a key ambiguous).
     const first = new Map<string, number>();
+    let plain = true;
     for (let d = 0; d < docs.n; d++) {
       const id = c.ids[row[d]!]!;
       const p = part[d]!;
       keys[d] = p < 0 ? id : id + PASSAGE_SEP + p;
-      if (p <= 0) first.set(id, d);
+      if (p <= 0) {
+        first.set(id, d);
+        if (id.includes(PASSAGE_SEP)) plain = false;
+      }
       // A long memory's last passage: how many it has.
       if (p >= 0 && (d + 1 === docs.n || row[d + 1] !== row[d])) this.passageCount.set(id, p + 1);
     }
@@ -217,12 +222,14 @@ export class Corpus {
         return withDates(r, part[d]! < 0 ? r.terms : passageTerms(r)[part[d]!]!);
       },
       // (A passage key is its memory's first document plus its passage number; the index
-      // checks the key found. No map of the 100k+ passage keys is made for a search's reads.)
-      find: (key) => {
-        const at = key.lastIndexOf(PASSAGE_SEP);
-        const d = first.get(at < 0 ? key : key.slice(0, at));
-        return d === undefined || at < 0 ? d : d + Number(key.slice(at + 1));
-      },
+      // checks the key found. No map of the 100k+ passage keys is made at open.)
+      ...(plain && {
+        find: (key: string) => {
+          const at = key.lastIndexOf(PASSAGE_SEP);
+          const d = first.get(at < 0 ? key : key.slice(0, at));
+          return d === undefined || at < 0 ? d : d + Number(key.slice(at + 1));
+        },
+      }),
     });
     this.rows.setColumns(c, rows);
     for (const i of rows) {

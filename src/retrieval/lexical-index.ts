@@ -39,12 +39,15 @@ export class LexicalIndex {
   private readonly numbers = new Map<string, number>();
   /**
    * Whether the documents {@link LexicalIndex.loadPostings} indexed are still to be put into
-   * `numbers`: done when first needed (a write, a removal, a document's terms), since a search
-   * by the postings needs none, and at 100k memories hashing their 170k ids and passage keys
-   * into a map took ≈ 0.2 s of the open. Until then no document has changed: document `d` is
-   * `ids[d]` for every `d` below `next`.
+   * `numbers`: done only when an operation needs every number (a snapshot, a renumbering) or
+   * the loader gave no `find`. At 100k memories hashing their 170k ids and passage keys into a
+   * map took ≈ 0.15–0.2 s of the open, and a search, a removal or a re-index finds a document
+   * by the loader's `find` instead. Meanwhile `numbers` holds the documents indexed since
+   * (numbers from `bulk.n` on), a bulk document `d` is `ids[d]` (undefined once removed), and
+   * `bulkLive` counts those left.
    */
   private unnumbered = false;
+  private bulkLive = 0;
   /** Number → id (undefined once removed) and length (-1 once removed). */
   private ids: (string | undefined)[] = [];
   private len = new Float64Array(64);
@@ -78,14 +81,17 @@ export class LexicalIndex {
 
   /** Number of documents. */
   get size(): number {
-    return this.unnumbered ? this.next : this.numbers.size;
+    return this.unnumbered ? this.bulkLive + this.numbers.size : this.numbers.size;
   }
 
   /** Document numbers by id. */
   private get num(): Map<string, number> {
     if (this.unnumbered) {
       this.unnumbered = false;
-      for (let d = 0; d < this.next; d++) this.numbers.set(this.ids[d]!, d);
+      for (let d = 0; d < this.bulk!.n; d++) {
+        const id = this.ids[d];
+        if (id !== undefined) this.numbers.set(id, d);
+      }
       // The loader's `find` (and what it holds) is not needed any more.
       if (this.bulk) this.bulk = { n: this.bulk.n, termsOf: this.bulk.termsOf };
     }
@@ -98,15 +104,15 @@ export class LexicalIndex {
   }
 
   /**
-   * A document's number: while the bulk documents are unnumbered, found by the loader's
-   * `find` when it can (no map of them all made for a read; else the map is made).
+   * A document's number: while the bulk documents are unnumbered, a bulk one is found by the
+   * loader's `find` (checked against `ids`) and a later one in `numbers`; without a `find`,
+   * the map of all is made.
    */
   private numberOf(id: string): number | undefined {
-    if (this.unnumbered) {
-      const d = this.bulk?.find?.(id);
-      if (d !== undefined && this.ids[d] === id) return d;
-    }
-    return this.num.get(id);
+    const find = this.unnumbered ? this.bulk?.find : undefined;
+    if (!find) return this.num.get(id);
+    const d = find(id);
+    return d !== undefined && this.ids[d] === id ? d : this.numbers.get(id);
   }
 
   /**
@@ -126,7 +132,7 @@ export class LexicalIndex {
    */
   remove(id: string): void {
     const counts = this.termsOf(id);
-    const d = this.num.get(id);
+    const d = this.numberOf(id);
     if (!counts || d === undefined) return;
     this.totalLen -= this.len[d]!;
     this.ids[d] = undefined;
@@ -140,7 +146,8 @@ export class LexicalIndex {
       else if (p.n > 2 * p.live + 8) p.compact((x) => this.len[x]! >= 0);
     }
     this.docTerms.delete(id);
-    this.num.delete(id);
+    if (this.unnumbered && d < this.bulk!.n) this.bulkLive--;
+    else this.numbers.delete(id);
   }
 
   /** Drops every document. */
@@ -149,6 +156,7 @@ export class LexicalIndex {
     this.docTerms.clear();
     this.numbers.clear();
     this.unnumbered = false;
+    this.bulkLive = 0;
     this.ids = [];
     this.len = new Float64Array(64);
     this.next = 0;
@@ -213,6 +221,7 @@ export class LexicalIndex {
       this.minLen.set(dict[t]!, minLen);
     }
     this.unnumbered = n > 0;
+    this.bulkLive = n;
     this.ids = ids.slice();
     this.len = len;
     this.next = n;
@@ -543,7 +552,7 @@ export class LexicalIndex {
   addTerms(id: string, counts: Map<string, number>): void {
     this.remove(id);
     // Numbers run ahead of the documents as they are re-indexed: renumber when mostly gaps.
-    if (this.next >= 1024 && this.next > 2 * this.num.size) this.renumber();
+    if (this.next >= 1024 && this.next > 2 * this.size) this.renumber();
     const d = this.next++;
     if (d >= this.len.length) {
       const len = new Float64Array(this.len.length * 2);
@@ -562,7 +571,7 @@ export class LexicalIndex {
     for (const t of counts.keys())
       if (total < (this.minLen.get(t) ?? Infinity)) this.minLen.set(t, total);
     this.docTerms.set(id, counts);
-    this.num.set(id, d);
+    this.numbers.set(id, d);
     this.ids[d] = id;
     this.len[d] = total;
     this.totalLen += total;
@@ -609,9 +618,10 @@ export interface BulkPostings {
   /** Document `d`'s term counts, as {@link LexicalIndex.addTerms} would have been given them. */
   termsOf: (d: number) => Map<string, number>;
   /**
-   * The number of the document of id `id` (undefined: none), for reads before the index has
-   * numbered its documents in a map (see `unnumbered`); checked against `ids`. Without it, the
-   * first read makes the map.
+   * The number of the document of id `id` among these (undefined: none of them), so that the
+   * index need not number them all in a map (see `unnumbered`); a number it gives is checked
+   * against `ids`, and it must find every one of them. Without it, the first lookup makes the
+   * map.
    */
   find?: (id: string) => number | undefined;
 }

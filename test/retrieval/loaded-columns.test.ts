@@ -89,6 +89,10 @@ const QUERIES = [
   'which language should answers be in',
 ];
 
+/** A retriever's BM25 index (whether it has numbered its documents in a map). */
+const lexicalOf = (r: ReturnType<typeof retrieverFromRows>['retriever']) =>
+  (r as unknown as { lexical: { unnumbered: boolean } }).lexical;
+
 function answers(r: ReturnType<typeof retrieverFromRows>['retriever']) {
   const now = 1_690_000_000_000;
   return QUERIES.map((q) => [
@@ -110,10 +114,8 @@ test('bulk-indexed columns answer as rows indexed one by one (every stage, snaps
   }
   expect(answers(inBulk.retriever)[0]![0]!.length).toBeGreaterThan(0);
   // Searches (links, feedback and all) read documents' terms by key without numbering them all.
-  const lexical = (r: typeof inBulk.retriever) =>
-    (r as unknown as { lexical: { unnumbered: boolean } }).lexical;
-  expect(lexical(inBulk.retriever).unnumbered).toBe(true);
-  expect(lexical(built.retriever).unnumbered).toBe(true);
+  expect(lexicalOf(inBulk.retriever).unnumbered).toBe(true);
+  expect(lexicalOf(built.retriever).unnumbered).toBe(true);
   // A row made from the columns is kept: the same object each time it is asked for.
   const table = (inBulk.retriever as unknown as { rows: { get(id: string): unknown } }).rows;
   expect(table.get(all[9]!.id)).toBe(table.get(all[9]!.id));
@@ -130,11 +132,14 @@ test('after removals and re-indexes, the bulk-indexed retriever still answers th
   }
   for (const bulk of [inBulk, built]) {
     expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
+    // Removed and re-indexed by the loader's `find`: no map of every key made.
+    expect(lexicalOf(bulk.retriever).unnumbered).toBe(true);
     expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
   }
 });
 
-test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
+/** 3,000 documents over six terms, as arrays: the same index loaded in bulk and one by one. */
+function bulkAndOne(find?: (id: string) => number | undefined) {
   const dict = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig'];
   const n = 3000;
   const ids: string[] = [];
@@ -168,36 +173,69 @@ test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renum
   );
   expect(() => checkPostings(postings, dict.length, n)).not.toThrow();
   const bulk = new LexicalIndex();
-  bulk.loadPostings({ ids, dict, ...postings, termsOf });
+  bulk.loadPostings({ ids, dict, ...postings, termsOf, ...(find && { find }) });
   const one = new LexicalIndex();
   for (let d = 0; d < n; d++) one.addTerms(ids[d]!, termsOf(d));
+  const unnumbered = () => (bulk as unknown as { unnumbered: boolean }).unnumbered;
+  return { dict, n, ids, postings, termsOf, bulk, one, unnumbered };
+}
+
+/** Whether two indexes answer alike: every term's whole list, a search, feedback, links, size. */
+function sameAnswers(bulk: LexicalIndex, one: LexicalIndex, dict: readonly string[], n: number) {
+  const q = new Map([
+    ['banana', 1],
+    ['fig', 2],
+    ['cherry', 0.5],
+  ]);
+  expect(bulk.topScores(q, 20)).toEqual(one.topScores(q, 20));
+  expect(bulk.search('apple date elder', 15)).toEqual(one.search('apple date elder', 15));
+  expect(bulk.feedbackTerms(['d3', 'd10', 'd2999'], 3, new Set(['apple']))).toEqual(
+    one.feedbackTerms(['d3', 'd10', 'd2999'], 3, new Set(['apple'])),
+  );
+  expect(bulk.sharedTerms('d12', 2000)).toEqual(one.sharedTerms('d12', 2000));
+  expect(bulk.size).toBe(one.size);
+  for (const t of dict)
+    expect(bulk.topScores(new Map([[t, 1]]), n)).toEqual(one.topScores(new Map([[t, 1]]), n));
+}
+
+test('LexicalIndex.loadPostings with a find: removals and re-indexes number no document map', () => {
+  const { dict, n, bulk, one, unnumbered } = bulkAndOne((id) =>
+    /^d\d+$/.test(id) ? Number(id.slice(1)) : undefined,
+  );
+  for (const ix of [bulk, one]) {
+    for (let d = 0; d < n; d += 3) ix.remove(`d${d}`);
+    ix.remove('d3'); // again: a no-op
+    ix.remove('nowhere');
+    for (let k = 0; k < 200; k++) ix.addTerms(`d${(k * 13) % n}`, new Map([['fig', 1 + (k % 3)]]));
+    ix.addTerms('new-1', new Map([['apple', 2]]));
+    ix.addTerms('new-2', new Map([['banana', 1]]));
+    ix.remove('new-2');
+  }
+  sameAnswers(bulk, one, dict, n);
+  for (const id of ['d0', 'd1', 'd3', 'd13', 'new-1', 'new-2', 'nowhere'])
+    expect(bulk.has(id)).toBe(one.has(id));
+  expect(unnumbered()).toBe(true);
+  // A snapshot needs every number: the map is made, the same index after it.
+  expect(bulk.snapshot()).toEqual(one.snapshot());
+  expect(unnumbered()).toBe(false);
+  for (const ix of [bulk, one]) ix.remove('d1');
+  sameAnswers(bulk, one, dict, n);
+});
+
+test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
+  const { dict, n, ids, postings, termsOf, bulk, one, unnumbered } = bulkAndOne();
   // The bounds the top-k search prunes by: each term's largest count and shortest document.
   type Bounds = { maxTf: Map<string, number>; minLen: Map<string, number> };
   for (const k of ['maxTf', 'minLen'] as const)
     expect((bulk as unknown as Bounds)[k]).toEqual((one as unknown as Bounds)[k]);
   // A search by the postings leaves the documents unnumbered (no map of 3,000 ids made yet);
-  // `same()` reads documents' terms, which numbers them.
-  const unnumbered = () => (bulk as unknown as { unnumbered: boolean }).unnumbered;
+  // without a `find`, reading a document's terms numbers them.
   expect(bulk.topScores(new Map([['fig', 1]]), 5)).toEqual(one.topScores(new Map([['fig', 1]]), 5));
   expect(bulk.size).toBe(n);
   expect(unnumbered()).toBe(true);
   const same = () => {
-    const q = new Map([
-      ['banana', 1],
-      ['fig', 2],
-      ['cherry', 0.5],
-    ]);
-    expect(bulk.topScores(q, 20)).toEqual(one.topScores(q, 20));
-    expect(bulk.search('apple date elder', 15)).toEqual(one.search('apple date elder', 15));
-    expect(bulk.feedbackTerms(['d3', 'd10', 'd2999'], 3, new Set(['apple']))).toEqual(
-      one.feedbackTerms(['d3', 'd10', 'd2999'], 3, new Set(['apple'])),
-    );
-    expect(bulk.sharedTerms('d12', 2000)).toEqual(one.sharedTerms('d12', 2000));
+    sameAnswers(bulk, one, dict, n);
     expect(bulk.snapshot()).toEqual(one.snapshot());
-    expect(bulk.size).toBe(one.size);
-    // Every term's whole posting list (documents, counts, document frequency) scores alike.
-    for (const t of dict)
-      expect(bulk.topScores(new Map([[t, 1]]), n)).toEqual(one.topScores(new Map([[t, 1]]), n));
   };
   same();
   expect(unnumbered()).toBe(false);
@@ -285,4 +323,18 @@ test('columns whose term ids or passage words do not fit are refused', () => {
       c.passages.idx[first] = idx[first + 1]! + 1; // before the next word of its passage
     }),
   ).toThrow(/a passage word/);
+});
+
+test('memory ids that hold the passage separator: indexed in bulk as row by row', () => {
+  const all = rows(40).map((r, i) => (i % 5 === 0 ? { ...r, id: `${r.id}\u00011` } : r));
+  const { byRow, inBulk, built } = both(all);
+  for (const bulk of [inBulk, built]) {
+    expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
+    for (const i of [0, 5, 6]) bulk.retriever.remove(all[i]!.id);
+  }
+  for (const i of [0, 5, 6]) byRow.retriever.remove(all[i]!.id);
+  for (const bulk of [inBulk, built]) {
+    expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
+    expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+  }
 });
