@@ -134,40 +134,27 @@ export function denseQueryText(
 /** The state's retriever and passage vectors, brought up to date (see {@link syncedRetriever}). */
 function synced(state: RetrievalState): Synced {
   let s = cache.get(state);
-  if (!s) {
-    // The index built at open from stored rows: no re-tokenising. Rows of memories that are
-    // gone or not active are dropped; those that changed since were dropped as they changed.
-    const loaded = state.loadedLexical ?? retrieverFromRows([]);
-    const passages = new PassageVectors();
-    cache.set(state, (s = { retriever: loaded.retriever, indexed: new Map(), passages }));
-    for (const id of loaded.ids) {
-      const rec = state.records.get(id);
-      if (rec && rec.state === 'active') {
-        s.indexed.set(id, rec);
-        passages.mark(rec);
-      } else s.retriever.remove(id);
-    }
-    state.loadedLexical = undefined;
-    state.takeChanged?.(); // the full pass below covers them
-  } else {
+  if (!s) s = fromLoaded(state);
+  else {
     const changed = state.takeChanged?.();
     if (changed) {
       for (const id of changed) sync(state, s, id, state.records.get(id));
       return s;
     }
-  }
-  const { retriever, indexed, passages } = s;
-  for (const [id, rec] of indexed) {
-    const cur = state.records.get(id);
-    if (cur === rec) continue;
-    if (sameDoc(rec, cur))
-      indexed.set(id, cur!); // e.g. a recall: nothing indexed changed
-    else {
-      retriever.remove(id);
-      indexed.delete(id);
-      passages.drop(id);
+    const { retriever, indexed, passages } = s;
+    for (const [id, rec] of indexed) {
+      const cur = state.records.get(id);
+      if (cur === rec) continue;
+      if (sameDoc(rec, cur))
+        indexed.set(id, cur!); // e.g. a recall: nothing indexed changed
+      else {
+        retriever.remove(id);
+        indexed.delete(id);
+        passages.drop(id);
+      }
     }
   }
+  const { retriever, indexed, passages } = s;
   if (indexed.size !== state.records.size) {
     for (const [id, rec] of state.records) {
       if (indexed.has(id)) continue;
@@ -177,6 +164,32 @@ function synced(state: RetrievalState): Synced {
       }
     }
   }
+  return s;
+}
+
+/**
+ * The first sync of a state: the index built at open from stored rows (no re-tokenising), rows
+ * of memories that are gone or not active dropped (those that changed since were dropped as
+ * they changed). What it keeps is indexed from the current records, so only the records it
+ * has no row for are left to index.
+ */
+function fromLoaded(state: RetrievalState): Synced {
+  const loaded = state.loadedLexical ?? retrieverFromRows([]);
+  const s: Synced = {
+    retriever: loaded.retriever,
+    indexed: new Map(),
+    passages: new PassageVectors(),
+  };
+  cache.set(state, s);
+  for (const id of loaded.ids) {
+    const rec = state.records.get(id);
+    if (rec && rec.state === 'active') {
+      s.indexed.set(id, rec);
+      s.passages.mark(rec);
+    } else s.retriever.remove(id);
+  }
+  state.loadedLexical = undefined;
+  state.takeChanged?.(); // the sync covers them
   return s;
 }
 

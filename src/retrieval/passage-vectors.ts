@@ -51,8 +51,12 @@ export class PassageVectors {
 
   /** A memory's current record was indexed: it gets passage vectors when its text is long. */
   mark(rec: MemoryRecord): void {
-    this.drop(rec.id);
-    if (rec.text.length > PASSAGE_CHARS) this.todo.set(rec.id, rec);
+    // As `drop` then a mark, without looking up what is empty (a reopen marks every memory).
+    const { id } = rec;
+    if (this.vectors.size) this.vectors.delete(id);
+    if (this.inflight.size) this.inflight.delete(id);
+    if (rec.text.length > PASSAGE_CHARS) this.todo.set(id, rec);
+    else if (this.todo.size) this.todo.delete(id);
   }
 
   /** A memory left the index (changed, deleted, erased): its passage vectors go. */
