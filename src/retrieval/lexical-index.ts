@@ -55,6 +55,13 @@ export class LexicalIndex {
   /** Per term, bounds for its best BM25 term score: the largest count, the shortest document. */
   private readonly maxTf = new Map<string, number>();
   private readonly minLen = new Map<string, number>();
+  /**
+   * Whether terms {@link LexicalIndex.loadPostings} indexed may still lack their bounds: they are
+   * worked out from the term's list when first needed ({@link LexicalIndex.bound}: a search of
+   * the term, a change to its list or to a document in it), as loading would have (a pass over
+   * every posting at open, ≈ 5M at 100k memories, for the few terms a search reads).
+   */
+  private boundsPending = false;
   private totalLen = 0;
   /** Per-query accumulator, reused: a score per number, marked by the query's stamp. */
   private acc = new Float64Array(64);
@@ -134,6 +141,8 @@ export class LexicalIndex {
     const counts = this.termsOf(id);
     const d = this.numberOf(id);
     if (!counts || d === undefined) return;
+    // (Bounds worked out before this document's entries stop counting: they include it.)
+    if (this.boundsPending) for (const t of counts.keys()) this.bound(t);
     this.totalLen -= this.len[d]!;
     this.ids[d] = undefined;
     this.len[d] = -1;
@@ -162,6 +171,7 @@ export class LexicalIndex {
     this.next = 0;
     this.maxTf.clear();
     this.minLen.clear();
+    this.boundsPending = false;
     this.totalLen = 0;
     this.bulk = undefined;
   }
@@ -196,30 +206,18 @@ export class LexicalIndex {
     len.set(docs.len);
     let totalLen = 0;
     for (let d = 0; d < n; d++) totalLen += len[d]!;
-    // (Document numbers are below 2³¹: the u32 entries read as i32, no copy.)
+    // (Document numbers are below 2³¹: the u32 entries read as i32, no copy. The counts are
+    // read as they lie too; each term's bounds are worked out when first needed.)
     const docsAll = new Int32Array(docs.docs.buffer, docs.docs.byteOffset, docs.docs.length);
-    // Counts widened in the loop that reads them for the bounds (`new Float64Array(tfs)` alone
-    // took 56 ms at 100k memories in Chromium).
-    const tfsAll = new Float64Array(tfs.length);
     for (let t = 0; t < dict.length; t++) {
       const from = start[t]!;
       const to = start[t + 1]!;
       if (from === to) continue;
-      let maxTf = 0;
-      let minLen = Infinity;
-      for (let j = from; j < to; j++) {
-        const tf = tfs[j]!;
-        tfsAll[j] = tf;
-        if (tf > maxTf) maxTf = tf;
-        const l = len[docsAll[j]!]!;
-        if (l < minLen) minLen = l;
-      }
-      const p = new PostingList(0, docsAll.subarray(from, to), tfsAll.subarray(from, to));
+      const p = new PostingList(0, docsAll.subarray(from, to), tfs.subarray(from, to));
       p.n = p.live = to - from;
       this.postings.set(dict[t]!, p);
-      this.maxTf.set(dict[t]!, maxTf);
-      this.minLen.set(dict[t]!, minLen);
     }
+    this.boundsPending = n > 0;
     this.unnumbered = n > 0;
     this.bulkLive = n;
     this.ids = ids.slice();
@@ -227,6 +225,29 @@ export class LexicalIndex {
     this.next = n;
     this.totalLen = totalLen;
     this.bulk = { n, termsOf: docs.termsOf, find: docs.find };
+  }
+
+  /**
+   * Works out a term's bounds from its list if {@link LexicalIndex.loadPostings} left them
+   * pending: its largest count and shortest document, over the entries loaded (called before
+   * anything changes the list or a document in it, so they are what loading would have set).
+   */
+  private bound(t: string): void {
+    if (!this.boundsPending || this.maxTf.has(t)) return;
+    const p = this.postings.get(t);
+    if (!p) return;
+    const { docs, tfs } = p;
+    const len = this.len;
+    let maxTf = 0;
+    let minLen = Infinity;
+    for (let j = 0; j < p.n; j++) {
+      const tf = tfs[j]!;
+      if (tf > maxTf) maxTf = tf;
+      const l = len[docs[j]!]!;
+      if (l < minLen) minLen = l;
+    }
+    this.maxTf.set(t, maxTf);
+    this.minLen.set(t, minLen);
   }
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
@@ -326,6 +347,7 @@ export class LexicalIndex {
       const p = this.postings.get(t);
       if (!p || qtf <= 0) continue;
       const w = this.idf(t) * qtf;
+      this.bound(t);
       const tf = this.maxTf.get(t) ?? 1;
       const l = this.minLen.get(t) ?? 0;
       terms.push({ p, w, bound: bm25(tf, l, w, k1, b, avg) });
@@ -562,6 +584,7 @@ export class LexicalIndex {
     let total = 0;
     for (const [t, c] of counts) {
       total += c;
+      this.bound(t);
       let p = this.postings.get(t);
       if (!p) this.postings.set(t, (p = new PostingList()));
       p.push(d, c);
@@ -579,6 +602,9 @@ export class LexicalIndex {
 
   /** Numbers the documents 0.. again, in their order, and rebuilds the postings. */
   private renumber(): void {
+    // Every pending bound first (the lists are rebuilt below; the bounds are kept).
+    for (const t of this.boundsPending ? this.postings.keys() : []) this.bound(t);
+    this.boundsPending = false;
     const docs = [...this.num].sort((a, b) => a[1] - b[1]);
     // The bulk documents' numbers change: their term counts become maps first.
     if (this.bulk) for (const [id] of docs) this.docTerms.set(id, this.termsOf(id)!);

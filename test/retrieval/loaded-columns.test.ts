@@ -180,6 +180,19 @@ function bulkAndOne(find?: (id: string) => number | undefined) {
   return { dict, n, ids, postings, termsOf, bulk, one, unnumbered };
 }
 
+type Bounds = {
+  maxTf: Map<string, number>;
+  minLen: Map<string, number>;
+  bound: (t: string) => void;
+};
+const bounds = (ix: LexicalIndex) => ix as unknown as Bounds;
+
+/** Whether a loaded index's bounds, each worked out now if still pending, are `one`'s. */
+function sameBounds(bulk: LexicalIndex, one: LexicalIndex, dict: readonly string[]) {
+  for (const t of dict) bounds(bulk).bound(t);
+  for (const k of ['maxTf', 'minLen'] as const) expect(bounds(bulk)[k]).toEqual(bounds(one)[k]);
+}
+
 /** Whether two indexes answer alike: every term's whole list, a search, feedback, links, size. */
 function sameAnswers(bulk: LexicalIndex, one: LexicalIndex, dict: readonly string[], n: number) {
   const q = new Map([
@@ -211,7 +224,10 @@ test('LexicalIndex.loadPostings with a find: removals and re-indexes number no d
     ix.addTerms('new-2', new Map([['banana', 1]]));
     ix.remove('new-2');
   }
+  // Bounds worked out after removals and re-indexes (those they touched first, before them).
+  expect(bounds(bulk).maxTf.size).toBeGreaterThan(0);
   sameAnswers(bulk, one, dict, n);
+  sameBounds(bulk, one, dict);
   for (const id of ['d0', 'd1', 'd3', 'd13', 'new-1', 'new-2', 'nowhere'])
     expect(bulk.has(id)).toBe(one.has(id));
   expect(unnumbered()).toBe(true);
@@ -222,12 +238,29 @@ test('LexicalIndex.loadPostings with a find: removals and re-indexes number no d
   sameAnswers(bulk, one, dict, n);
 });
 
+test('LexicalIndex.loadPostings: a term first met again in a new document keeps the loaded bounds', () => {
+  const { dict, n, bulk, one } = bulkAndOne();
+  // A short document with a count of 1: below the loaded lists' largest counts, above their
+  // shortest lengths, so bounds made from it alone would be wrong both ways.
+  for (const ix of [bulk, one]) ix.addTerms('late', new Map([[dict[0]!, 1]]));
+  sameBounds(bulk, one, dict);
+  sameAnswers(bulk, one, dict, n);
+  // Re-indexed until the numbers are renumbered: the terms no change touched keep theirs too.
+  const fresh = bulkAndOne();
+  for (const ix of [fresh.bulk, fresh.one])
+    for (let k = 0; k < 2 * fresh.n + 10; k++)
+      ix.addTerms('late', new Map([[dict[0]!, 1 + (k % 2)]]));
+  expect(fresh.unnumbered()).toBe(false);
+  sameBounds(fresh.bulk, fresh.one, dict);
+  sameAnswers(fresh.bulk, fresh.one, dict, n);
+});
+
 test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
   const { dict, n, ids, postings, termsOf, bulk, one, unnumbered } = bulkAndOne();
-  // The bounds the top-k search prunes by: each term's largest count and shortest document.
-  type Bounds = { maxTf: Map<string, number>; minLen: Map<string, number> };
-  for (const k of ['maxTf', 'minLen'] as const)
-    expect((bulk as unknown as Bounds)[k]).toEqual((one as unknown as Bounds)[k]);
+  // The bounds the top-k search prunes by (each term's largest count and shortest document):
+  // none worked out at load; each as indexing one by one made it once asked for.
+  expect(bounds(bulk).maxTf.size).toBe(0);
+  sameBounds(bulk, one, dict);
   // A search by the postings leaves the documents unnumbered (no map of 3,000 ids made yet);
   // without a `find`, reading a document's terms numbers them.
   expect(bulk.topScores(new Map([['fig', 1]]), 5)).toEqual(one.topScores(new Map([['fig', 1]]), 5));
