@@ -37,12 +37,15 @@ export class PostingList {
    * @param tf - count of the term in it
    */
   push(doc: number, tf: number): void {
-    if (this.n === this.docs.length) {
-      const docs = new Int32Array(this.n * 2);
-      docs.set(this.docs);
+    // Full, or holding a checkpoint's narrow counts (a compacted loaded list has room, but a
+    // new count may not fit them): arrays of its own.
+    if (this.n === this.docs.length || !(this.tfs instanceof Float64Array)) {
+      const room = Math.max(4, this.n * 2);
+      const docs = new Int32Array(room);
+      docs.set(this.docs.subarray(0, this.n));
       this.docs = docs;
-      const tfs = new Float64Array(this.n * 2);
-      tfs.set(this.tfs);
+      const tfs = new Float64Array(room);
+      tfs.set(this.tfs.subarray(0, this.n));
       this.tfs = tfs;
     }
     this.docs[this.n] = doc;

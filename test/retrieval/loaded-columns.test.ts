@@ -255,6 +255,21 @@ test('LexicalIndex.loadPostings: a term first met again in a new document keeps 
   sameAnswers(fresh.bulk, fresh.one, dict, n);
 });
 
+test('LexicalIndex.loadPostings: a loaded list with one-byte counts takes a count above 255', () => {
+  const { dict, n, postings, bulk, one } = bulkAndOne();
+  expect(postings.tfs).toBeInstanceOf(Uint8Array);
+  for (const ix of [bulk, one]) {
+    // Most of the term's documents go (its list is compacted, keeping its room; too few go
+    // for a renumbering), then a count no byte holds.
+    for (let d = 0; d < n; d += 3) if (d % 30) ix.remove(`d${d}`);
+    ix.addTerms('many', new Map([[dict[1]!, 300]]));
+  }
+  expect(bulk.topScores(new Map([[dict[1]!, 1]]), 1)).toEqual(
+    one.topScores(new Map([[dict[1]!, 1]]), 1),
+  );
+  sameAnswers(bulk, one, dict, n);
+});
+
 test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renumbering as addTerms', () => {
   const { dict, n, ids, postings, termsOf, bulk, one, unnumbered } = bulkAndOne();
   // The bounds the top-k search prunes by (each term's largest count and shortest document):
