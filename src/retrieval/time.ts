@@ -1,6 +1,8 @@
 // Time in queries and memories: temporal expressions parsed (chrono-node) into windows,
 // "when"-type intent, time mentions in memory text, and event dates as index words.
-import * as chrono from 'chrono-node';
+// English only (what the casual default parses): the package root also builds every other
+// locale's parsers when it loads, which the engine's Worker paid at each start.
+import * as chrono from 'chrono-node/en';
 import { mayNameTime } from './time-words';
 
 /** A span of time, ms since epoch, `start` inclusive, `end` exclusive. */
