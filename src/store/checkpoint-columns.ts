@@ -24,6 +24,21 @@ interface TableSchema {
   strings: readonly string[];
   bools: readonly string[];
   json: readonly string[];
+  /** The fields every row has as the engine writes them, made at once (see {@link CoreFields}). */
+  core?: CoreFields;
+}
+
+/**
+ * Fields a table's rows all have as the engine writes them, made in one object literal per
+ * row, `keys` in order (a boolean column as its 0/1 bytes): a row made with all its fields at
+ * once is ≈ 4× faster than one whose fields are added one by one to `{}` (each addition a
+ * step of its shape, its property store regrown every few), and leaves less to collect (100k
+ * memories at each open). Used only when every row has every one of them; the other fields
+ * are added to it as before.
+ */
+interface CoreFields {
+  keys: readonly string[];
+  make: (cols: readonly ArrayLike<unknown>[], i: number) => Record<string, unknown>;
 }
 
 const MEMORY: TableSchema = {
@@ -42,6 +57,36 @@ const MEMORY: TableSchema = {
   strings: ['id', 'text', 'state', 'userId', 'agentId', 'runId', 'role', 'source', 'name'],
   bools: [],
   json: ['metadata', 'pendingFor'],
+  core: {
+    keys: [
+      'id',
+      'text',
+      'state',
+      'metadata',
+      'createdAt',
+      'updatedAt',
+      'version',
+      'slot',
+      'validFrom',
+      'recordedAt',
+      'strength',
+      'lastRecalledAt',
+    ],
+    make: (c, i) => ({
+      id: c[0]![i],
+      text: c[1]![i],
+      state: c[2]![i],
+      metadata: c[3]![i],
+      createdAt: c[4]![i],
+      updatedAt: c[5]![i],
+      version: c[6]![i],
+      slot: c[7]![i],
+      validFrom: c[8]![i],
+      recordedAt: c[9]![i],
+      strength: c[10]![i],
+      lastRecalledAt: c[11]![i],
+    }),
+  },
 };
 
 const LINK: TableSchema = {
@@ -56,6 +101,10 @@ const INFO: TableSchema = {
   strings: ['speaker', 'episode', 'kind', 'role'],
   bools: ['mentionsTime'],
   json: [],
+  core: {
+    keys: ['order', 'seq', 'mentionsTime'],
+    make: (c, i) => ({ order: c[0]![i], seq: c[1]![i], mentionsTime: c[2]![i] === 1 }),
+  },
 };
 
 /** Magic number at the start of the bytes ("ENGC"). */
@@ -314,35 +363,73 @@ function decodeTable<T>(r: Reader, prefix: string, n: number, s: TableSchema): T
   const strs = s.strings.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
   const jsons = s.json.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
   const extra = r.column(`${prefix}.extra`, n);
-  // Column by column (each inner loop stores one key: its store stays monomorphic), in the
-  // order a row by row pass would add them, so each record's keys come in the same order.
   const out = new Array<Record<string, unknown>>(n);
-  for (let i = 0; i < n; i++) out[i] = {};
+  const core = s.core && coreColumns(s.core.keys, { strs, jsons, nums, bools });
+  if (core) for (let i = 0; i < n; i++) out[i] = s.core!.make(core, i);
+  else for (let i = 0; i < n; i++) out[i] = {};
+  const made = new Set(core ? s.core!.keys : []);
+  // Then column by column (each inner loop stores one key: its store stays monomorphic), in
+  // the order a row by row pass would add them, so each record's keys come in the same order.
   for (const [k, col] of strs)
-    if (col)
+    if (col && !made.has(k))
       for (let i = 0; i < n; i++) {
         const v = col[i];
         if (v !== 0) out[i]![k] = v;
       }
   for (const [k, col] of jsons)
-    if (col)
+    if (col && !made.has(k))
       for (let i = 0; i < n; i++) {
         const v = col[i];
         if (v !== 0) out[i]![k] = v;
       }
   for (const [k, col] of nums)
-    for (let i = 0; i < n; i++) {
-      const v = col[i]!;
-      if (!Number.isNaN(v)) out[i]![k] = v;
-    }
+    if (!made.has(k))
+      for (let i = 0; i < n; i++) {
+        const v = col[i]!;
+        if (!Number.isNaN(v)) out[i]![k] = v;
+      }
   for (const [k, col] of bools)
-    for (let i = 0; i < n; i++) if (col[i]! < 2) out[i]![k] = col[i] === 1;
+    if (!made.has(k)) for (let i = 0; i < n; i++) if (col[i]! < 2) out[i]![k] = col[i] === 1;
   if (extra)
     for (let i = 0; i < n; i++) {
       const e = extra[i];
       if (e && typeof e === 'object') Object.assign(out[i]!, e);
     }
   return out as T[];
+}
+
+/**
+ * The columns of `keys` in that order when every row has a value in each (a string or JSON
+ * column holds no 0, a number column no NaN, a boolean one only 0 and 1); else undefined.
+ */
+function coreColumns(
+  keys: readonly string[],
+  t: {
+    strs: readonly (readonly [string, unknown[] | undefined])[];
+    jsons: readonly (readonly [string, unknown[] | undefined])[];
+    nums: readonly (readonly [string, Float64Array])[];
+    bools: readonly (readonly [string, Uint8Array])[];
+  },
+): ArrayLike<unknown>[] | undefined {
+  const out: ArrayLike<unknown>[] = [];
+  for (const k of keys) {
+    const any = (list: readonly (readonly [string, unknown])[]) => list.find(([f]) => f === k);
+    const str = any(t.strs) ?? any(t.jsons);
+    const num = t.nums.find(([f]) => f === k);
+    const bool = t.bools.find(([f]) => f === k);
+    if (str) {
+      const col = str[1] as unknown[] | undefined;
+      if (!col || col.includes(0)) return undefined;
+      out.push(col);
+    } else if (num) {
+      if (num[1].some(Number.isNaN)) return undefined;
+      out.push(num[1]);
+    } else if (bool) {
+      if (bool[1].some((b) => b > 1)) return undefined;
+      out.push(bool[1]);
+    } else return undefined;
+  }
+  return out;
 }
 
 /** Whether term counts fit the columns: `[term, count]` pairs of a string and a u32. */

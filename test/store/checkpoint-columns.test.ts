@@ -97,6 +97,23 @@ test('columns decode to exactly the records encoded (odd fields and rows include
   expect(decodeColumns(encodeColumns(0, empty)).data).toEqual(empty);
 });
 
+test('rows that all have the fields the engine always writes decode to the same records (made at once)', () => {
+  const data = sample();
+  // Without the row of an odd type, every memory has every field the engine always writes.
+  data.memories = data.memories.filter((m) => typeof m.strength === 'number');
+  data.memories.push(memory(105, { version: -0, text: '', metadata: {}, strength: 0 }));
+  const back = decodeColumns(encodeColumns(7, data)).data;
+  expect(back).toEqual(data);
+  expect(Object.is(back.memories.at(-1)!.version, -0)).toBe(true);
+  // Each memory has the fields it had and no other (none added as undefined).
+  back.memories.forEach((m, i) =>
+    expect(Object.keys(m).sort()).toEqual(Object.keys(data.memories[i]!).sort()),
+  );
+  back.lexical.forEach((r, i) =>
+    expect(Object.keys(r.info).sort()).toEqual(Object.keys(data.lexical[i]!.info).sort()),
+  );
+});
+
 test('layout 2 stores each memory id once and narrow term columns; layout 1 (written before) is still read', () => {
   const data = sample();
   // A columnar row of no memory (its id kept as a string) and a count past a byte (u32 counts).
