@@ -132,7 +132,6 @@ export class MemoryState {
       this.past.set(v.id, list);
       this.slotRecord[v.slot] = v;
     }
-    const touched = new Set<string>(versions.map((v) => v.id));
     for (const rec of records) {
       const prev = this.records.get(rec.id);
       if (prev && prev.slot !== rec.slot) this.setCurrent(prev.slot, false);
@@ -141,22 +140,31 @@ export class MemoryState {
       this.records.set(rec.id, rec);
       this.slotRecord[rec.slot] = rec;
       this.setCurrent(rec.slot, rec.state === 'active');
-      touched.add(rec.id);
     }
-    this.forgetLoadedLexical(touched);
-    for (const id of touched) this.changed?.add(id);
+    // The memories touched, as a set only where one is kept (not at open: nothing is).
+    if (this.loadedLexical || this.changed) {
+      const touched = new Set<string>();
+      for (const v of versions) touched.add(v.id);
+      for (const rec of records) touched.add(rec.id);
+      this.forgetLoadedLexical(touched);
+      for (const id of touched) this.changed?.add(id);
+    }
     const removed: number[] = [];
     const restored: number[] = [];
     // (No array made per memory: at open this runs once for each of 100k.)
     const mark = (slot: number, live: boolean) => {
       if (this.setLive(slot, live)) (live ? restored : removed).push(slot);
     };
-    for (const id of touched) {
+    // Each touched memory's slots live or not (a memory named twice: the same marks again,
+    // which change nothing).
+    const settle = (id: string) => {
       const rec = this.records.get(id);
       const live = rec !== undefined && keepsVectors(rec);
       for (const v of this.past.get(id) ?? NO_VERSIONS) mark(v.slot, live);
       if (rec) mark(rec.slot, live);
-    }
+    };
+    for (const v of versions) settle(v.id);
+    for (const rec of records) settle(rec.id);
     if (removed.length) this.index.remove(removed);
     if (restored.length) this.index.restore(restored);
   }
