@@ -554,7 +554,10 @@ function* encodeLexical(
   w.add('lexical.passages.has', hasPassages);
   w.add('lexical.passages.start', pStart);
   w.add('lexical.passages.words', wStart);
-  w.add('lexical.passages.idx', idx);
+  // (16-bit when they fit, as a text's terms do below 65,536: 23 → 11 MB at 100k memories.)
+  if (w.layout >= 3 && allBelow(idx, 0x10000))
+    w.add('lexical.passages.idx16', new Uint16Array(idx));
+  else w.add('lexical.passages.idx', idx);
   if (w.layout >= 3) {
     // The BM25 postings of every row's documents, ready for an open to index (see `postings`).
     const pairsOf = (key: string): TermPairs => {
@@ -646,7 +649,9 @@ function decodeLexical(r: Reader, n: number, memoryIds: unknown[] | undefined): 
       has: r.u8('lexical.passages.has', n),
       start: r.u32('lexical.passages.start', n + 1),
       words: r.u32('lexical.passages.words'),
-      idx: r.u32('lexical.passages.idx'),
+      idx: r.has('lexical.passages.idx16')
+        ? r.u16('lexical.passages.idx16')
+        : r.u32('lexical.passages.idx'),
     },
     info: decodeTable<DocInfo>(r, 'lexical.info', n, INFO),
   };

@@ -29,9 +29,15 @@ export interface LexicalColumns {
   dates: TermPairs;
   /**
    * Passages: `has[i]` whether row `i` has any; its passages are `start[i]..start[i + 1]`, passage
-   * `p` the indices `idx[words[p]..words[p + 1])` into the row's terms.
+   * `p` the indices `idx[words[p]..words[p + 1])` into the row's terms (16-bit when every row
+   * has fewer than 65,536 terms, as a checkpoint stores them since layout 3 does: half the bytes).
    */
-  passages: { has: Uint8Array; start: Uint32Array; words: Uint32Array; idx: Uint32Array };
+  passages: {
+    has: Uint8Array;
+    start: Uint32Array;
+    words: Uint32Array;
+    idx: Uint16Array | Uint32Array;
+  };
   /** Stage data of each row. */
   info: readonly DocInfo[];
   /**

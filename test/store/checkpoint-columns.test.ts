@@ -154,6 +154,33 @@ test('layout 2 stores each memory id once and narrow term columns; layout 1 (wri
   expect(() => decodeColumns(bad)).toThrow(/names no memory/);
 });
 
+test('layout 3 stores passage words as 16-bit term indices when every row has fewer than 65,536 terms, else 32-bit', () => {
+  const data = sample();
+  const cols = (bytes: Uint8Array<ArrayBuffer>) => decodeColumns(bytes, true).data.lexicalColumns!;
+  const now = encodeColumns(7, data);
+  expect(cols(now).passages.idx).toBeInstanceOf(Uint16Array);
+  expect(cols(now).passages.idx.length).toBeGreaterThan(0);
+  expect(cols(encodeColumns(7, data, 2)).passages.idx).toBeInstanceOf(Uint32Array);
+  expect(decodeColumns(now).data).toEqual(data);
+  // A row of 70,000 terms whose passages name the last ones.
+  const terms = Array.from({ length: 70_000 }, (_, i) => [`t${String(i).padStart(5, '0')}`, 1]);
+  data.lexical.push({
+    id: data.memories[0]!.id,
+    v: 3,
+    terms: terms as [string, number][],
+    dates: [],
+    passages: [
+      [0, 1, 2],
+      [65_535, 65_536, 69_999],
+    ],
+    info: { order: 1, seq: 1, mentionsTime: false },
+  });
+  data.lexical.splice(0, 1);
+  const wide = encodeColumns(7, data);
+  expect(cols(wide).passages.idx).toBeInstanceOf(Uint32Array);
+  expect(decodeColumns(wide).data).toEqual(data);
+});
+
 test('layout 3 keeps string columns as UTF-8 sections, out of the JSON directory; odd strings round-trip; layouts 1 and 2 are still read', () => {
   const data = sample();
   data.memories.push(
