@@ -182,6 +182,7 @@ function fromLoaded(state: RetrievalState): Synced {
   };
   cache.set(state, s);
   for (const id of loaded.ids) {
+    if (!s.retriever.has(id)) continue; // forgotten since (it changed): indexed anew below
     const rec = state.records.get(id);
     if (rec && rec.state === 'active') {
       s.indexed.set(id, rec);

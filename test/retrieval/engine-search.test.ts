@@ -80,3 +80,29 @@ test('after an update (a past version in the index), an unscoped search checks n
     await e.close();
   }
 });
+
+test('a memory changed after a reopen, before the first search, is searched by its new words', async () => {
+  const open = () =>
+    Engine.open({
+      name: 'retrieval-reopen',
+      embedder: new HashEmbedder({ dim: 16 }),
+      backend: 'cpu',
+    });
+  let e = await open();
+  const added = await e.addMany(
+    Array.from({ length: 50 }, (_, i) => ({ text: `note ${i} about the garden roses` })),
+  );
+  const id = added.results[7]!.id;
+  await e.close(); // writes the checkpoint the reopen loads its lexical index from
+  e = await open();
+  try {
+    await e.update(id, 'a zeppelin over the harbour');
+    const lexicalOnly = { limit: 3, reinforce: false, retrieval: { dense: false } } as const;
+    const found = await e.search('zeppelin harbour', lexicalOnly);
+    expect(found.results.map((r) => r.id)).toEqual([id]);
+    const old = await e.search('garden roses', { ...lexicalOnly, limit: 50 });
+    expect(old.results.map((r) => r.id)).not.toContain(id);
+  } finally {
+    await e.close();
+  }
+});

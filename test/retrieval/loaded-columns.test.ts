@@ -311,9 +311,25 @@ test('the postings a checkpoint stores are those its rows make; a row left out b
   const stale = decoded(old);
   const inBulk = retrieverFromRows(stale.rows, stale.columns);
   const byRow = retrieverFromRows(old);
-  expect(inBulk.ids.has(all[3]!.id)).toBe(false);
+  expect(inBulk.ids.includes(all[3]!.id)).toBe(false);
+  expect(inBulk.retriever.has(all[3]!.id)).toBe(false);
   expect(answers(inBulk.retriever)).toEqual(answers(byRow.retriever));
   expect(inBulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
+});
+
+test('rows in columns that name one memory twice: the first is indexed, each id listed once', () => {
+  const all = rows(40);
+  const twice = [...all, { ...all[5]!, terms: [['onlyinthecopy', 2]] as [string, number][] }];
+  delete twice[40]!.passages;
+  const stored = decoded(twice);
+  const loaded = retrieverFromRows(stored.rows, stored.columns);
+  const first = retrieverFromRows(all);
+  expect(loaded.ids).toEqual(all.map((r) => r.id));
+  expect(answers(loaded.retriever)).toEqual(answers(first.retriever));
+  expect(loaded.retriever.snapshot()).toEqual(first.retriever.snapshot());
+  // Without the copy the same rows load in one pass, each id listed once.
+  const plain = decoded(all);
+  expect(retrieverFromRows(plain.rows, plain.columns).ids).toEqual(all.map((r) => r.id));
 });
 
 test('postings that do not fit their documents are refused', () => {
