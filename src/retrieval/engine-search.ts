@@ -181,8 +181,9 @@ function fromLoaded(state: RetrievalState): Synced {
     passages: new PassageVectors(),
   };
   cache.set(state, s);
+  const forgotten = loaded.forgotten.size > 0 ? loaded.forgotten : undefined;
   for (const id of loaded.ids) {
-    if (!s.retriever.has(id)) continue; // forgotten since (it changed): indexed anew below
+    if (forgotten?.has(id)) continue; // it changed since: indexed anew below
     const rec = state.records.get(id);
     if (rec && rec.state === 'active') {
       s.indexed.set(id, rec);

@@ -11,11 +11,10 @@ import type { LexicalColumns } from '../store/lexical-columns';
  */
 export interface LoadedLexical {
   retriever: Retriever;
-  /**
-   * The ids it indexed, each once; one forgotten since is no longer in the retriever. (An array,
-   * not a set: at 100k memories a set of them cost ≈ 30 ms of the open.)
-   */
+  /** The ids it indexed, each once (an array, not a set: at 100k a set cost ≈ 30 ms of the open). */
   ids: readonly string[];
+  /** Those of them forgotten since (no longer in the retriever). */
+  forgotten: Set<string>;
 }
 
 /**
@@ -50,7 +49,7 @@ export function retrieverFromRows(
     retriever.upsertRow(row);
     if (!had) ids.push(row.id);
   }
-  return { retriever, ids };
+  return { retriever, ids, forgotten: new Set() };
 }
 
 /**
@@ -59,5 +58,9 @@ export function retrieverFromRows(
  * @param ids - memories that changed
  */
 export function forgetLoaded(loaded: LoadedLexical, ids: Iterable<string>): void {
-  for (const id of ids) loaded.retriever.remove(id);
+  for (const id of ids)
+    if (loaded.retriever.has(id)) {
+      loaded.retriever.remove(id);
+      loaded.forgotten.add(id);
+    }
 }
