@@ -422,11 +422,13 @@ function coreColumns(
       if (!col || col.includes(0)) return undefined;
       out.push(col);
     } else if (num) {
-      if (num[1].some(Number.isNaN)) return undefined;
-      out.push(num[1]);
+      const col = num[1];
+      for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) return undefined; // NaN
+      out.push(col);
     } else if (bool) {
-      if (bool[1].some((b) => b > 1)) return undefined;
-      out.push(bool[1]);
+      const col = bool[1];
+      for (let i = 0; i < col.length; i++) if (col[i]! > 1) return undefined;
+      out.push(col);
     } else return undefined;
   }
   return out;
