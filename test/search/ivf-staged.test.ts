@@ -23,14 +23,16 @@ function rowsAround(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** A row source over `rows` that counts the slots it is asked for. */
-function source(rows: Float32Array): RowSource & { asked: number } {
+/** A row source over `rows` that counts the slots it is asked for (and keeps which). */
+function source(rows: Float32Array): RowSource & { asked: number; slots: Set<number> } {
   const read = async (slots: readonly number[]) => {
     read.asked += slots.length;
+    for (const s of slots) read.slots.add(s);
     await Promise.resolve();
     return new Map(slots.map((s) => [s, rows.slice(s * dim, (s + 1) * dim)] as const));
   };
   read.asked = 0;
+  read.slots = new Set<number>();
   return read;
 }
 
@@ -81,6 +83,10 @@ describe('IvfIndex staged from stored lists and codes', () => {
     expect(read.asked).toBeGreaterThan(0); // the rescored rows came from the store
     // Only rows within reach of the top 10 are read (48 are shortlisted per query).
     expect(read.asked).toBeLessThan((16 * 48) / 2);
+    // Rows read are kept: the same search again reads none.
+    const once = read.asked;
+    same(await staged.search(queries, 10), await full.search(queries, 10));
+    expect(read.asked).toBe(once);
     // A filter, and k past the shortlist.
     const allow = new Uint8Array(base + extra).map((_, s) => (s % 3 === 0 ? 0 : 1));
     same(await staged.search(queries, 10, allow), await full.search(queries, 10, allow));
@@ -91,10 +97,14 @@ describe('IvfIndex staged from stored lists and codes', () => {
     staged.fillStaged(0, rows.subarray(0, 200 * dim));
     staged.fillStaged(0, rows.subarray(0, 200 * dim));
     same(await staged.search(queries, 10), await full.search(queries, 10));
-    // The rest of the placed rows are read when the staging ends.
+    // The rest of the placed rows are read when the staging ends: all but those the stream
+    // brought and those the searches read (each once).
     const before = read.asked;
+    const bySearches = [...read.slots].filter((s) => s >= 200 && s < 1500).length;
+    expect(bySearches).toBeGreaterThan(0);
     expect(await staged.settleStaged()).toBe(true);
-    expect(read.asked - before).toBe(1500 - 200);
+    expect(read.asked).toBe(read.slots.size); // no row read twice
+    expect(read.asked - before).toBe(1500 - 200 - bySearches);
     expect(staged.staging).toBe(false);
     const asked = read.asked;
     same(await staged.search(queries, 10), await full.search(queries, 10));
@@ -125,7 +135,11 @@ describe('IvfIndex staged from stored lists and codes', () => {
     const staged = new IvfIndex({ dim, flatBelow: 1000, probes: 2 });
     expect(staged.stageLayout(layout, codes, n, lossy)).toBe(true);
     const rewritten = rowsAround(1, 5);
+    // Slot 42's old row is read (and kept) by a search first: the rewrite must still stand.
+    const old42 = rows.slice(42 * dim, 43 * dim);
+    same(await staged.search(old42, 5), await full.search(old42, 5));
     for (const index of [full, staged]) await index.write(42, rewritten);
+    same(await staged.search(old42, 5), await full.search(old42, 5));
     await full.write(9, new Float32Array(dim));
     // The stream brings slot 42's old row: not taken (the rewrite stands).
     staged.fillStaged(0, rows);
