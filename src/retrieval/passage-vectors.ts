@@ -51,19 +51,16 @@ export class PassageVectors {
 
   /** A memory's current record was indexed: it gets passage vectors when its text is long. */
   mark(rec: MemoryRecord): void {
-    // As `drop` then a mark, without looking up what is empty (a reopen marks every memory).
-    const { id } = rec;
-    if (this.vectors.size) this.vectors.delete(id);
-    if (this.inflight.size) this.inflight.delete(id);
-    if (rec.text.length > PASSAGE_CHARS) this.todo.set(id, rec);
-    else if (this.todo.size) this.todo.delete(id);
+    this.drop(rec.id);
+    if (rec.text.length > PASSAGE_CHARS) this.todo.set(rec.id, rec);
   }
 
   /** A memory left the index (changed, deleted, erased): its passage vectors go. */
   drop(id: string): void {
-    this.todo.delete(id);
-    this.inflight.delete(id);
-    this.vectors.delete(id);
+    // (An empty map is not looked up: a reopen marks every memory, with nothing held yet.)
+    if (this.todo.size) this.todo.delete(id);
+    if (this.inflight.size) this.inflight.delete(id);
+    if (this.vectors.size) this.vectors.delete(id);
   }
 
   /**
