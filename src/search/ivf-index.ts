@@ -636,6 +636,12 @@ export class IvfIndex implements VectorIndex {
     return this.staged !== undefined;
   }
 
+  /** The laid-out position of slot `s` while its row is still the one placed there, else -1. */
+  private placedAt(s: number): number {
+    const p = this.slotPos[s]!;
+    return p >= 0 && this.posSlot[p] === s ? p : -1;
+  }
+
   /** The slots a staged layout does not place and that are not in the tail yet: write them. */
   unplacedSlots(): number[] {
     const out: number[] = [];
@@ -657,9 +663,8 @@ export class IvfIndex implements VectorIndex {
     for (let r = 0; r < n; r++) {
       const s = first + r;
       if (s >= this.count) break;
-      const p = this.slotPos[s]!;
-      if (p >= 0 && this.posSlot[p] === s && !staged.arrived[p])
-        staged.put(p, rows.subarray(r * dim, (r + 1) * dim));
+      const p = this.placedAt(s);
+      if (p >= 0 && !staged.arrived[p]) staged.put(p, rows.subarray(r * dim, (r + 1) * dim));
     }
   }
 
@@ -678,9 +683,9 @@ export class IvfIndex implements VectorIndex {
     const got = missing.length ? await staged.read(missing) : new Map<number, Float32Array>();
     if (this.staged !== staged) return false; // disposed meanwhile
     for (const s of missing) {
-      const p = this.slotPos[s]!;
+      const p = this.placedAt(s);
       const row = got.get(s);
-      if (p >= 0 && this.posSlot[p] === s && row) staged.put(p, row);
+      if (p >= 0 && row) staged.put(p, row);
     }
     this.placeCentroids(staged.kernel, this.posSlot.length);
     this.kernel = staged.kernel;
@@ -924,22 +929,23 @@ export class IvfIndex implements VectorIndex {
     const missing: number[] = [];
     const { stride } = this;
     for (const s of new Set(shortlists.flat())) {
-      const p = this.slotPos[s]!;
-      if (p >= 0 && this.posSlot[p] === s && staged.arrived[p] === 1)
+      const p = this.placedAt(s);
+      if (p >= 0 && staged.arrived[p] === 1)
         rows.set(s, staged.kernel.f32.slice(p * stride, p * stride + dim));
       else missing.push(s);
     }
-    const got = missing.length ? await staged.read(missing) : rows;
-    // Disposed (or rebuilt) while the rows were read: the search runs again on what is there.
-    if (this.generation !== generation) return this.search(queries, k, allow);
-    if (got !== rows)
+    if (missing.length) {
+      const got = await staged.read(missing);
+      // Disposed (or rebuilt) while the rows were read: the search runs again on what is there.
+      if (this.generation !== generation) return this.search(queries, k, allow);
       for (const [s, row] of got) {
         rows.set(s, row);
         // Kept at its place in the lists (where the background read would put it), so the
         // next searches do not read it again; not if its slot was rewritten meanwhile.
-        const p = this.slotPos[s]!;
-        if (p >= 0 && this.posSlot[p] === s && staged.arrived[p] === 0) staged.put(p, row);
+        const p = this.placedAt(s);
+        if (p >= 0 && staged.arrived[p] === 0) staged.put(p, row);
       }
+    }
     ok = this.eligible(allow); // removals while the rows were read
     const tailRow = this.reader();
     const zero = new Float32Array(dim);
