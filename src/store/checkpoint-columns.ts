@@ -30,15 +30,22 @@ interface TableSchema {
 
 /**
  * Fields a table's rows all have as the engine writes them, made in one object literal per
- * row, `keys` in order (a boolean column as its 0/1 bytes): a row made with all its fields at
- * once is ≈ 4× faster than one whose fields are added one by one to `{}` (each addition a
- * step of its shape, its property store regrown every few), and leaves less to collect (100k
- * memories at each open). Used only when every row has every one of them; the other fields
- * are added to it as before.
+ * row (`make`: column `j` of `cols` is the literal's `j`-th field, a boolean column as its 0/1
+ * bytes): a row made with all its fields at once is ≈ 4× faster than one whose fields are added
+ * one by one to `{}` (each addition a step of its shape, its property store regrown every few),
+ * and leaves less to collect (100k memories at each open). Used only when every row has every
+ * one of them; the other fields are added to it as before.
  */
 interface CoreFields {
+  /** The literal's fields, in order (read from the literal itself: see {@link coreFields}). */
   keys: readonly string[];
   make: (cols: readonly ArrayLike<unknown>[], i: number) => Record<string, unknown>;
+}
+
+/** {@link CoreFields} of a row literal, its keys taken from one made of empty columns. */
+function coreFields(make: CoreFields['make']): CoreFields {
+  const empty = new Proxy([], { get: () => [] }) as readonly ArrayLike<unknown>[];
+  return { keys: Object.keys(make(empty, 0)), make };
 }
 
 const MEMORY: TableSchema = {
@@ -57,36 +64,20 @@ const MEMORY: TableSchema = {
   strings: ['id', 'text', 'state', 'userId', 'agentId', 'runId', 'role', 'source', 'name'],
   bools: [],
   json: ['metadata', 'pendingFor'],
-  core: {
-    keys: [
-      'id',
-      'text',
-      'state',
-      'metadata',
-      'createdAt',
-      'updatedAt',
-      'version',
-      'slot',
-      'validFrom',
-      'recordedAt',
-      'strength',
-      'lastRecalledAt',
-    ],
-    make: (c, i) => ({
-      id: c[0]![i],
-      text: c[1]![i],
-      state: c[2]![i],
-      metadata: c[3]![i],
-      createdAt: c[4]![i],
-      updatedAt: c[5]![i],
-      version: c[6]![i],
-      slot: c[7]![i],
-      validFrom: c[8]![i],
-      recordedAt: c[9]![i],
-      strength: c[10]![i],
-      lastRecalledAt: c[11]![i],
-    }),
-  },
+  core: coreFields((c, i) => ({
+    id: c[0]![i],
+    text: c[1]![i],
+    state: c[2]![i],
+    metadata: c[3]![i],
+    createdAt: c[4]![i],
+    updatedAt: c[5]![i],
+    version: c[6]![i],
+    slot: c[7]![i],
+    validFrom: c[8]![i],
+    recordedAt: c[9]![i],
+    strength: c[10]![i],
+    lastRecalledAt: c[11]![i],
+  })),
 };
 
 const LINK: TableSchema = {
@@ -101,10 +92,7 @@ const INFO: TableSchema = {
   strings: ['speaker', 'episode', 'kind', 'role'],
   bools: ['mentionsTime'],
   json: [],
-  core: {
-    keys: ['order', 'seq', 'mentionsTime'],
-    make: (c, i) => ({ order: c[0]![i], seq: c[1]![i], mentionsTime: c[2]![i] === 1 }),
-  },
+  core: coreFields((c, i) => ({ order: c[0]![i], seq: c[1]![i], mentionsTime: c[2]![i] === 1 })),
 };
 
 /** Magic number at the start of the bytes ("ENGC"). */
@@ -413,10 +401,10 @@ function coreColumns(
 ): ArrayLike<unknown>[] | undefined {
   const out: ArrayLike<unknown>[] = [];
   for (const k of keys) {
-    const any = (list: readonly (readonly [string, unknown])[]) => list.find(([f]) => f === k);
-    const str = any(t.strs) ?? any(t.jsons);
-    const num = t.nums.find(([f]) => f === k);
-    const bool = t.bools.find(([f]) => f === k);
+    const named = <C>(list: readonly (readonly [string, C])[]) => list.find(([f]) => f === k);
+    const str = named(t.strs) ?? named(t.jsons);
+    const num = named(t.nums);
+    const bool = named(t.bools);
     if (str) {
       const col = str[1] as unknown[] | undefined;
       if (!col || col.includes(0)) return undefined;
