@@ -2,6 +2,8 @@
 // its last paragraph should meet that paragraph, not the whole text's average. Passages follow
 // sentence boundaries (Intl.Segmenter), overlap by a sentence or so, and point to their memory.
 
+import { sentenceSegments } from './sentences';
+
 /** Characters a passage aims at (at most; a longer sentence is cut at line breaks, then spaces). */
 export const PASSAGE_CHARS = 700;
 
@@ -15,8 +17,6 @@ export interface PassageOptions {
   /** Overlap with the previous passage, characters (default {@link PASSAGE_OVERLAP}); less than `size`. */
   overlap?: number;
 }
-
-const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /** Cuts a piece longer than `size` at line breaks, then at spaces, then hard. */
 function cut(piece: string, size: number): string[] {
@@ -52,7 +52,7 @@ export function passages(text: string, options: PassageOptions = {}): string[] {
   if (!(size >= 1)) throw new RangeError('passage size must be at least 1');
   if (text.length <= size) return [text];
   const pieces: string[] = [];
-  for (const s of sentences.segment(text)) pieces.push(...cut(s.segment, size));
+  for (const s of sentenceSegments(text)) pieces.push(...cut(s.segment, size));
   const out: string[] = [];
   let cur: string[] = [];
   let len = 0;

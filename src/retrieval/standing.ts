@@ -7,6 +7,7 @@ import { EngramError } from '../errors';
 import type { StandingKind } from '../store/records';
 import { terms } from './analyzer';
 import { byId, type Scores, type TieOrder } from './fusion';
+import { sentenceSegments } from './sentences';
 
 export type { StandingKind } from '../store/records';
 
@@ -21,8 +22,6 @@ const PREFERENCE =
 /** Sentences longer than this are not taken as instructions (code, long explanations). */
 const MAX_INSTRUCTION_CHARS = 300;
 
-const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
-
 /**
  * Whether a text gives a standing instruction or states a preference, from its sentences: an
  * instruction is a sentence (not a question) that starts "Always …", "Never …", "Don't …",
@@ -36,7 +35,7 @@ const sentences = new Intl.Segmenter('en', { granularity: 'sentence' });
  */
 export function standingKind(text: string): StandingKind | undefined {
   let kind: StandingKind | undefined;
-  for (const { segment } of sentences.segment(text)) {
+  for (const { segment } of sentenceSegments(text)) {
     const s = segment.trim();
     if (s.length === 0 || s.length > MAX_INSTRUCTION_CHARS * 4) continue;
     if (/^never mind\b/iu.test(s)) continue;
