@@ -1,6 +1,8 @@
 // Bringing the in-memory state level with the store: at open (from a recent
 // checkpoint plus the events after it, or everything) and after other tabs wrote.
 import type { MemoryStore } from '../store/memory-store';
+import type { RecordColumns } from '../store/checkpoint-columns';
+import type { MemoryRecord } from '../store/records';
 import type { MemoryState } from './memory-state';
 import { retrieverFromRows, type LoadedLexical } from '../retrieval/loaded-lexical';
 import { LEXICAL_VERSION } from '../retrieval/lexical-row';
@@ -151,7 +153,10 @@ export async function loadState(
   const checkpointSeq = cp?.seq ?? -1;
   if (cp && meta && checkpointing) {
     if (cp.seq <= meta.lastSeq && meta.lastSeq - cp.seq <= checkpointing.maxLag) {
-      state.apply(cp.data.memories, cp.data.versions);
+      // The memories left in the checkpoint's columns are taken as they are (made when read).
+      const cols = cp.data.memoryColumns;
+      if (!cols || !state.load(cols, cp.data.versions))
+        state.apply(cols ? memoriesOf(cols) : cp.data.memories, cp.data.versions);
       state.addLinks(cp.data.links);
       state.loadedLexical = lexical;
       clock.lap('apply');
@@ -259,6 +264,11 @@ async function stage(
     await state.appendVectors(first, buf);
   }
   return true;
+}
+
+/** Every record of columns, made. */
+function memoriesOf(cols: RecordColumns): MemoryRecord[] {
+  return Array.from({ length: cols.n }, (_, i) => cols.make(i));
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { LinkRecord, MemoryRecord } from '../store/records';
+import type { RecordColumns } from '../store/checkpoint-columns';
+import { RecordTable } from './record-table';
 import type { VectorIndex } from '../search/vector-index';
 import { forgetLoaded, type LoadedLexical } from '../retrieval/loaded-lexical';
 import { sameDoc, type LexicalRow } from '../retrieval/lexical-row';
@@ -39,12 +41,16 @@ function keepsVectors(r: MemoryRecord): boolean {
  * pass {@link currentMask} whenever some live slot is not a current, active one.
  */
 export class MemoryState {
-  /** Current version of every memory (any state). */
-  readonly records = new Map<string, MemoryRecord>();
+  /** Current version of every memory (any state); those loaded by {@link load} made when read. */
+  readonly records = new RecordTable();
   /** Superseded versions by memory id, oldest first. */
   readonly past = new Map<string, MemoryRecord[]>();
-  /** Slot → the version whose vector lives there. */
-  readonly slotRecord: (MemoryRecord | undefined)[] = [];
+  /** Slot → the version whose vector lives there (see {@link recordAt}). */
+  private readonly slotRecord: (MemoryRecord | undefined)[] = [];
+  /** Slot → 1 + the row of {@link load}'s columns whose record lives there, until set anew. */
+  private slotRow = new Int32Array(0);
+  /** Columns {@link load} took, until the scope index is made from them (at its first use). */
+  private scopesFrom: RecordColumns | undefined;
   /** Links: id → (neighbour id → score). */
   readonly links = new Map<string, Map<string, number>>();
   /** The lexical index built at open from stored rows, until the first search takes it. */
@@ -130,7 +136,7 @@ export class MemoryState {
       list.push(v);
       list.sort((a, b) => a.version - b.version);
       this.past.set(v.id, list);
-      this.slotRecord[v.slot] = v;
+      this.setSlot(v.slot, v);
     }
     for (const rec of records) {
       const prev = this.records.get(rec.id);
@@ -138,7 +144,7 @@ export class MemoryState {
       if (prev) this.unindexScope(prev);
       this.indexScope(rec);
       this.records.set(rec.id, rec);
-      this.slotRecord[rec.slot] = rec;
+      this.setSlot(rec.slot, rec);
       this.setCurrent(rec.slot, rec.state === 'active');
     }
     // The memories touched, as a set only where one is kept (not at open: nothing is).
@@ -216,7 +222,7 @@ export class MemoryState {
       for (const v of [...(this.past.get(id) ?? []), ...(rec ? [rec] : [])]) {
         this.setCurrent(v.slot, false);
         if (this.setLive(v.slot, false)) removed.push(v.slot);
-        this.slotRecord[v.slot] = undefined;
+        this.setSlot(v.slot, undefined);
       }
       this.records.delete(id);
       this.past.delete(id);
@@ -237,7 +243,7 @@ export class MemoryState {
       if (v.version < version) continue;
       this.setCurrent(v.slot, false);
       if (this.setLive(v.slot, false)) removed.push(v.slot);
-      this.slotRecord[v.slot] = undefined;
+      this.setSlot(v.slot, undefined);
     }
     const kept = (this.past.get(id) ?? []).filter((p) => p.version < version);
     if (kept.length) this.past.set(id, kept);
@@ -327,14 +333,26 @@ export class MemoryState {
   ): { allow: Uint8Array | undefined; any: boolean } {
     let ids: Iterable<string> = this.records.keys();
     if (keys.length) {
-      const sets = keys.map((k) => this.byScope.get(k));
+      const byScope = this.scopeIndex();
+      const sets = keys.map((k) => byScope.get(k));
       if (sets.some((x) => x === undefined))
         return { allow: new Uint8Array(this.index.size), any: false };
       ids = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
     }
     const allow = new Uint8Array(this.index.size);
     let any = false;
+    const sets = keys.map((k) => this.byScope.get(k)!);
     for (const id of ids) {
+      // A record still in its columns is not made: in every set of the scope's fields is in
+      // the scope (the sets hold the current records' values), its state and slot are there.
+      const slot = match ? undefined : this.records.loadedSlotOf(id);
+      if (slot !== undefined) {
+        if (this.records.stateOf(id) === 'active' && sets.every((set) => set.has(id))) {
+          allow[slot] = 1;
+          any = true;
+        }
+        continue;
+      }
       const r = this.records.get(id);
       if (r && r.state === 'active' && inScope(r, scope) && (!match || match(r))) {
         allow[r.slot] = 1;
@@ -361,25 +379,95 @@ export class MemoryState {
     this.loadedLexical = undefined;
     this.freshRows.clear();
     this.slotRecord.length = 0;
+    this.slotRow = new Int32Array(0);
+    this.scopesFrom = undefined;
     this.live = new Uint8Array(0);
     this.current = new Uint8Array(0);
     this.liveCount = 0;
     this.currentCount = 0;
   }
 
+  /** The version whose vector lives in a slot (a record loaded in columns is made now). */
+  recordAt(slot: number): MemoryRecord | undefined {
+    const rec = this.slotRecord[slot];
+    if (rec !== undefined || slot >= this.slotRow.length) return rec;
+    const row = this.slotRow[slot]! - 1;
+    return row >= 0 ? this.records.loadedAt(row) : undefined;
+  }
+
+  private setSlot(slot: number, rec: MemoryRecord | undefined): void {
+    this.slotRecord[slot] = rec;
+    if (slot < this.slotRow.length) this.slotRow[slot] = 0;
+  }
+
+  /**
+   * Takes a checkpoint's memories left in their columns into an empty state (an open), as
+   * {@link apply} of their records and `versions` would, without making a record: each is
+   * made when something reads it ({@link records}, {@link recordAt}), the scope index from
+   * the columns at its first use. A memory's past versions still come as records.
+   * @returns false (nothing taken) when the state holds memories or the columns repeat an id
+   */
+  load(cols: RecordColumns, versions: readonly MemoryRecord[]): boolean {
+    if (this.records.size > 0 || this.past.size > 0 || !this.records.load(cols)) return false;
+    this.scopesFrom = cols;
+    let top = -1;
+    for (let i = 0; i < cols.n; i++) top = Math.max(top, cols.slots[i]!);
+    this.grow(top + 1);
+    this.slotRow = new Int32Array(top + 1);
+    // As `apply`: the versions first (their memories' records are made), then every row.
+    this.apply([], versions);
+    const restored: number[] = [];
+    for (let i = 0; i < cols.n; i++) {
+      const slot = cols.slots[i]!;
+      this.slotRecord[slot] = undefined;
+      this.slotRow[slot] = i + 1;
+      const st = cols.states[i];
+      this.setCurrent(slot, st === 'active');
+      if ((st === 'active' || st === 'invalidated') && this.setLive(slot, true))
+        restored.push(slot);
+    }
+    if (restored.length) this.index.restore(restored);
+    return true;
+  }
+
+  /** The scope index, made from {@link load}'s columns at its first use. */
+  private scopeIndex(): Map<string, Set<string>> {
+    const cols = this.scopesFrom;
+    if (!cols) return this.byScope;
+    this.scopesFrom = undefined;
+    const { ids } = cols;
+    for (const [prefix, col] of [
+      ['u:', cols.scopes.userId],
+      ['a:', cols.scopes.agentId],
+      ['r:', cols.scopes.runId],
+    ] as const) {
+      if (!col) continue;
+      for (let i = 0; i < cols.n; i++) {
+        if (col[i] === 0) continue;
+        const k = `${prefix}${String(col[i])}`;
+        let set = this.byScope.get(k);
+        if (!set) this.byScope.set(k, (set = new Set()));
+        set.add(ids[i]!);
+      }
+    }
+    return this.byScope;
+  }
+
   private indexScope(r: MemoryRecord): void {
+    const byScope = this.scopeIndex();
     for (const k of scopeKeys(r)) {
-      let set = this.byScope.get(k);
-      if (!set) this.byScope.set(k, (set = new Set()));
+      let set = byScope.get(k);
+      if (!set) byScope.set(k, (set = new Set()));
       set.add(r.id);
     }
   }
 
   private unindexScope(r: MemoryRecord): void {
+    const byScope = this.scopeIndex();
     for (const k of scopeKeys(r)) {
-      const set = this.byScope.get(k);
+      const set = byScope.get(k);
       set?.delete(r.id);
-      if (set?.size === 0) this.byScope.delete(k);
+      if (set?.size === 0) byScope.delete(k);
     }
   }
 

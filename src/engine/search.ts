@@ -218,7 +218,7 @@ async function searchOnce(
   const hits = await deepSearch(state.index, vector, k, allow);
   const found: { rec: MemoryRecord; similarity: number }[] = [];
   hits.slots.forEach((slot, i) => {
-    const rec = state.slotRecord[slot];
+    const rec = state.recordAt(slot);
     if (rec) found.push({ rec, similarity: hits.scores[i]! });
   });
   const results = rank(

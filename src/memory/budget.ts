@@ -21,7 +21,7 @@ export function bindBudget(state: MemoryState, clock: () => number): TieredIndex
   const index = state.index;
   if (!(index instanceof TieredIndex)) return undefined;
   index.value = (slot) => {
-    const rec = state.slotRecord[slot];
+    const rec = state.recordAt(slot);
     if (!rec) return -Infinity;
     return residentValue(rec, state.records.get(rec.id) === rec, clock());
   };

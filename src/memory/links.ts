@@ -80,7 +80,7 @@ export async function planLinks(
       scan.forEach((m, j) => {
         const h = hits[j];
         h?.slots.forEach((slot, i) => {
-          const rec = state.slotRecord[slot];
+          const rec = state.recordAt(slot);
           if (rec) found[m]!.push({ to: rec.id, score: h.scores[i]! });
         });
       });

@@ -46,7 +46,7 @@ async function nearest(
   const all = hits.map((h) => {
     const out: Candidate[] = [];
     h.slots.forEach((slot, i) => {
-      const rec = state.slotRecord[slot];
+      const rec = state.recordAt(slot);
       if (rec) out.push({ id: rec.id, text: rec.text, similarity: h.scores[i]! });
     });
     return out;

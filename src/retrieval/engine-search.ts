@@ -31,10 +31,28 @@ import type { Scores } from './fusion';
 
 const STAGES = new Set(Object.keys(DEFAULT_RETRIEVAL));
 
+/** What `RecordTable` and a plain Map both offer: what a search reads of the records. */
+export interface RecordLookup extends Iterable<[string, MemoryRecord]> {
+  readonly size: number;
+  get(id: string): MemoryRecord | undefined;
+  has(id: string): boolean;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<MemoryRecord>;
+  /** The state of a memory's current record, without making it from its columns. */
+  stateOf?(id: string): unknown;
+  /** The text length of a memory's current record, without making it from its columns. */
+  textLengthOf?(id: string): number | undefined;
+  /** The record of a memory as it was loaded (made from its columns if need be), if it was. */
+  loadedRecord?(id: string): MemoryRecord | undefined;
+  /** Whether a memory's current record is still the one loaded. */
+  isLoaded?(id: string): boolean;
+}
+
 /** What the bridge reads of the engine's state (`MemoryState` satisfies it). */
 export interface RetrievalState {
-  readonly records: ReadonlyMap<string, MemoryRecord>;
-  readonly slotRecord: readonly (MemoryRecord | undefined)[];
+  readonly records: RecordLookup;
+  /** The version whose vector lives in a slot. */
+  recordAt(slot: number): MemoryRecord | undefined;
   readonly links: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly index: VectorIndex;
   /** The lexical index built from the rows read at open; the first search takes (and clears) it. */
@@ -51,10 +69,16 @@ export interface RetrievalState {
   takeRow?(rec: MemoryRecord): LexicalRow | undefined;
 }
 
+/** In {@link Synced.indexed}: indexed from its record as loaded (`RecordLookup.loadedRecord`). */
+const AS_LOADED = 0;
+
 interface Synced {
   retriever: Retriever;
-  /** The record object each id was indexed from (records are replaced, never mutated). */
-  indexed: Map<string, MemoryRecord>;
+  /**
+   * The record object each id was indexed from (records are replaced, never mutated), or
+   * {@link AS_LOADED}: a record loaded in columns is not made to be named here.
+   */
+  indexed: Map<string, MemoryRecord | typeof AS_LOADED>;
   /** Passage vectors of the long ones among them (the dense stage's `passages`). */
   passages: PassageVectors;
 }
@@ -142,7 +166,9 @@ function synced(state: RetrievalState): Synced {
       return s;
     }
     const { retriever, indexed, passages } = s;
-    for (const [id, rec] of indexed) {
+    for (const [id, was] of indexed) {
+      if (was === AS_LOADED && state.records.isLoaded?.(id)) continue;
+      const rec = indexedRecord(state, id, was);
       const cur = state.records.get(id);
       if (cur === rec) continue;
       if (sameDoc(rec, cur))
@@ -156,8 +182,10 @@ function synced(state: RetrievalState): Synced {
   }
   const { retriever, indexed, passages } = s;
   if (indexed.size !== state.records.size) {
-    for (const [id, rec] of state.records) {
+    // (By id first: a record loaded in columns is made only when it is not indexed.)
+    for (const id of state.records.keys()) {
       if (indexed.has(id)) continue;
+      const rec = state.records.get(id)!;
       if (index(state, retriever, rec)) {
         indexed.set(id, rec);
         passages.mark(rec);
@@ -174,6 +202,7 @@ function synced(state: RetrievalState): Synced {
  * has no row for are left to index.
  */
 function fromLoaded(state: RetrievalState): Synced {
+  const { records } = state;
   const loaded = state.loadedLexical ?? retrieverFromRows([]);
   const s: Synced = {
     retriever: loaded.retriever,
@@ -184,7 +213,15 @@ function fromLoaded(state: RetrievalState): Synced {
   const forgotten = loaded.forgotten.size > 0 ? loaded.forgotten : undefined;
   for (const id of loaded.ids) {
     if (forgotten?.has(id)) continue; // it changed since: indexed anew below
-    const rec = state.records.get(id);
+    if (records.isLoaded?.(id)) {
+      // Still as loaded in columns: its state and text length read there, no record made.
+      if (records.stateOf!(id) === 'active') {
+        s.indexed.set(id, AS_LOADED);
+        s.passages.markLoaded(id, records.textLengthOf!(id)!, () => records.get(id)!);
+      } else s.retriever.remove(id);
+      continue;
+    }
+    const rec = records.get(id);
     if (rec && rec.state === 'active') {
       s.indexed.set(id, rec);
       s.passages.mark(rec);
@@ -211,9 +248,18 @@ function index(state: RetrievalState, retriever: Retriever, rec: MemoryRecord): 
   return true;
 }
 
+/** The record an entry of {@link Synced.indexed} names. */
+function indexedRecord(
+  state: RetrievalState,
+  id: string,
+  was: MemoryRecord | typeof AS_LOADED | undefined,
+): MemoryRecord | undefined {
+  return was === AS_LOADED ? state.records.loadedRecord?.(id) : was;
+}
+
 /** Brings one memory's entry in step with its current record (undefined: dropped). */
 function sync(state: RetrievalState, s: Synced, id: string, cur: MemoryRecord | undefined): void {
-  const was = s.indexed.get(id);
+  const was = indexedRecord(state, id, s.indexed.get(id));
   if (was === cur) return;
   if (was && cur && sameDoc(was, cur)) {
     s.indexed.set(id, cur); // e.g. a recall: nothing indexed changed
@@ -360,14 +406,14 @@ export async function hybridSearch(state: RetrievalState, q: HybridQuery): Promi
     rec !== undefined && rec.state === 'active' && (q.allow ? q.allow[rec.slot] === 1 : true);
   const allow = (id: string): boolean => {
     const rec = state.records.get(id);
-    return allowRec(rec) && state.slotRecord[rec.slot] === rec;
+    return allowRec(rec) && state.recordAt(rec.slot) === rec;
   };
   const dense = new Map<string, number>();
   if (q.options.dense !== false) {
     const k = q.denseCandidates ?? denseCandidates(q.limit);
     const hits = await deepSearch(state.index, q.vector, k, q.allow);
     hits.slots.forEach((slot, i) => {
-      const rec = state.slotRecord[slot];
+      const rec = state.recordAt(slot);
       if (rec && state.records.get(rec.id) === rec) dense.set(rec.id, hits.scores[i]!);
     });
     // A long memory scores the best of its whole text and its passages (one candidate each).

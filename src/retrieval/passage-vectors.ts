@@ -31,8 +31,8 @@ interface Entry {
  */
 export class PassageVectors {
   private readonly vectors = new Map<string, Entry>();
-  /** Long memories marked and not yet embedded. */
-  private readonly todo = new Map<string, MemoryRecord>();
+  /** Long memories marked and not yet embedded (a function: the record, made when embedded). */
+  private readonly todo = new Map<string, MemoryRecord | (() => MemoryRecord)>();
   /** The batch being embedded (an entry dropped meanwhile is not kept). */
   private readonly inflight = new Map<string, MemoryRecord>();
   private filling: Promise<void> | undefined;
@@ -53,6 +53,17 @@ export class PassageVectors {
   mark(rec: MemoryRecord): void {
     this.drop(rec.id);
     if (rec.text.length > PASSAGE_CHARS) this.todo.set(rec.id, rec);
+  }
+
+  /**
+   * {@link mark} for a memory whose record is not made yet (loaded in columns).
+   * @param id - the memory
+   * @param textLength - its text's length
+   * @param rec - makes its record (called when its passages are embedded)
+   */
+  markLoaded(id: string, textLength: number, rec: () => MemoryRecord): void {
+    this.drop(id);
+    if (textLength > PASSAGE_CHARS) this.todo.set(id, rec);
   }
 
   /** A memory left the index (changed, deleted, erased): its passage vectors go. */
@@ -76,7 +87,7 @@ export class PassageVectors {
         await this.filling;
         continue;
       }
-      const batch = [...this.todo.values()];
+      const batch = [...this.todo.values()].map((r) => (typeof r === 'function' ? r() : r));
       this.todo.clear();
       for (const rec of batch) this.inflight.set(rec.id, rec);
       this.filling = this.embedBatch(batch, embed, dim).finally(() => {

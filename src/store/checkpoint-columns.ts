@@ -344,18 +344,45 @@ function* encodeTable(
   if (anyExtra) w.columns[`${prefix}.extra`] = extra;
 }
 
-/** Reads a table's rows back (fields in schema order, then the extra ones). */
-function decodeTable<T>(r: Reader, prefix: string, n: number, s: TableSchema): T[] {
+/** A table's columns as read, ready to make its rows (see {@link decodeTable}, {@link rowMaker}). */
+interface TableColumns {
+  nums: (readonly [string, Float64Array])[];
+  bools: (readonly [string, Uint8Array])[];
+  strs: (readonly [string, unknown[] | undefined])[];
+  jsons: (readonly [string, unknown[] | undefined])[];
+  extra: unknown[] | undefined;
+  /** The core fields' columns, when every row has each (see {@link coreColumns}). */
+  core: ArrayLike<unknown>[] | undefined;
+  /** The fields the core literal makes. */
+  made: ReadonlySet<string>;
+}
+
+/**
+ * A table's columns, read. `texts`: string columns given instead of read (the memories' texts,
+ * made when a record is: {@link memoryColumns}).
+ */
+function tableColumns(
+  r: Reader,
+  prefix: string,
+  n: number,
+  s: TableSchema,
+  texts: ReadonlyMap<string, unknown[]> = new Map(),
+): TableColumns {
   const nums = s.numbers.map((k) => [k, r.f64(`${prefix}.${k}`, n)] as const);
   const bools = s.bools.map((k) => [k, r.u8(`${prefix}.${k}`, n)] as const);
-  const strs = s.strings.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
+  const strs = s.strings.map((k) => [k, texts.get(k) ?? r.column(`${prefix}.${k}`, n)] as const);
   const jsons = s.json.map((k) => [k, r.column(`${prefix}.${k}`, n)] as const);
   const extra = r.column(`${prefix}.extra`, n);
-  const out = new Array<Record<string, unknown>>(n);
   const core = s.core && coreColumns(s.core.keys, { strs, jsons, nums, bools });
+  return { nums, bools, strs, jsons, extra, core, made: new Set(core ? s.core!.keys : []) };
+}
+
+/** Reads a table's rows back (fields in schema order, then the extra ones). */
+function decodeTable<T>(r: Reader, prefix: string, n: number, s: TableSchema): T[] {
+  const { nums, bools, strs, jsons, extra, core, made } = tableColumns(r, prefix, n, s);
+  const out = new Array<Record<string, unknown>>(n);
   if (core) for (let i = 0; i < n; i++) out[i] = s.core!.make(core, i);
   else for (let i = 0; i < n; i++) out[i] = {};
-  const made = new Set(core ? s.core!.keys : []);
   // Then column by column (each inner loop stores one key: its store stays monomorphic), in
   // the order a row by row pass would add them, so each record's keys come in the same order.
   for (const [k, col] of strs)
@@ -384,6 +411,146 @@ function decodeTable<T>(r: Reader, prefix: string, n: number, s: TableSchema): T
       if (e && typeof e === 'object') Object.assign(out[i]!, e);
     }
   return out as T[];
+}
+
+/**
+ * One row of a table at a time, field for field as {@link decodeTable} makes it (the same
+ * keys in the same order), for a table whose rows all have the core fields.
+ */
+function rowMaker(t: TableColumns, s: TableSchema): (i: number) => Record<string, unknown> {
+  const { core, made } = t;
+  const strs = t.strs.filter(([k, col]) => col && !made.has(k)) as [string, unknown[]][];
+  const jsons = t.jsons.filter(([k, col]) => col && !made.has(k)) as [string, unknown[]][];
+  const nums = t.nums.filter(([k]) => !made.has(k));
+  const bools = t.bools.filter(([k]) => !made.has(k));
+  const { extra } = t;
+  return (i) => {
+    const out = s.core!.make(core!, i);
+    for (const [k, col] of strs) if (col[i] !== 0) out[k] = col[i];
+    for (const [k, col] of jsons) if (col[i] !== 0) out[k] = col[i];
+    for (const [k, col] of nums) if (!Number.isNaN(col[i]!)) out[k] = col[i];
+    for (const [k, col] of bools) if (col[i]! < 2) out[k] = col[i] === 1;
+    const e = extra?.[i];
+    if (e && typeof e === 'object') Object.assign(out, e);
+    return out;
+  };
+}
+
+/** A checkpoint's memories in columns, each record made when read (see `RecordTable`). */
+export interface RecordColumns {
+  /** Rows. */
+  readonly n: number;
+  /** Each row's memory id. */
+  readonly ids: readonly string[];
+  /** Each row's vector slot. */
+  readonly slots: ArrayLike<number>;
+  /** Each row's state (`'active'`, …). */
+  readonly states: readonly unknown[];
+  /** Each row's text length in UTF-16 units. */
+  readonly textLengths: ArrayLike<number>;
+  /** Each row's userId, agentId and runId (0 where it has none; undefined: no row has one). */
+  readonly scopes: {
+    readonly userId?: readonly unknown[] | undefined;
+    readonly agentId?: readonly unknown[] | undefined;
+    readonly runId?: readonly unknown[] | undefined;
+  };
+  /** A row's record, as {@link decodeTable} makes it (a new object each call). */
+  make(row: number): MemoryRecord;
+}
+
+/**
+ * The memories' table left in its columns, its texts' bytes not decoded: a record (and its
+ * text) is made when read. The texts are ≈ half of a checkpoint's bytes, and 100k records
+ * made and collected at every open ≈ 0.1 s. Undefined where the columns do not allow it (texts
+ * written as JSON, a row without a text or another core field): the caller decodes the table.
+ * @throws Error when the text sections do not agree (a damaged or foreign checkpoint)
+ */
+function memoryColumns(r: Reader, n: number): RecordColumns | undefined {
+  const name = 'memories.text';
+  if (!MEMORY.core || !r.has(`${name}.kind`)) return undefined;
+  const texts = lazyText(
+    r.u8(`${name}.kind`, n),
+    r.u32(`${name}.len`, n),
+    r.u8(`${name}.ascii`),
+    r.u8(`${name}.utf8`),
+  );
+  if (!texts) return undefined;
+  const t = tableColumns(r, 'memories', n, MEMORY, new Map([['text', texts.column]]));
+  if (!t.core) return undefined;
+  const row = rowMaker(t, MEMORY);
+  const str = (k: string) => t.strs.find(([f]) => f === k)![1];
+  const ids = str('id');
+  const states = str('state');
+  if (!ids?.every((id) => typeof id === 'string') || !states) return undefined;
+  return {
+    n,
+    ids: ids as string[],
+    slots: t.nums.find(([f]) => f === 'slot')![1],
+    states,
+    textLengths: texts.lengths,
+    scopes: { userId: str('userId'), agentId: str('agentId'), runId: str('runId') },
+    make: (i) => {
+      texts.make(i);
+      return row(i) as unknown as MemoryRecord;
+    },
+  };
+}
+
+/**
+ * A text column ({@link encodeText}) whose strings are made one at a time: `column[i]` is set
+ * by `make(i)` (ASCII texts decoded from their bytes then; the few others decoded at once).
+ * Undefined when a row has no text.
+ * @throws Error when the sections do not agree
+ */
+function lazyText(
+  kind: Uint8Array,
+  len: Uint32Array,
+  asciiBytes: Uint8Array,
+  utf8Bytes: Uint8Array,
+): { column: unknown[]; lengths: Uint32Array; make: (i: number) => void } | undefined {
+  const n = kind.length;
+  const at = new Float64Array(n);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kind[i]!;
+    if (k === 0) return undefined;
+    if (k === 1) {
+      at[i] = a;
+      a += len[i]!;
+    } else if (k === 2) {
+      at[i] = b;
+      b += len[i]!;
+    } else throw new Error('a text kind is unknown');
+  }
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
+  const other = decoder.decode(utf8Bytes);
+  if (a !== asciiBytes.length || b !== other.length)
+    throw new Error('text lengths differ from runs');
+  if (!isAscii(asciiBytes)) throw new Error('an ASCII text run is not ASCII');
+  const column = new Array<unknown>(n);
+  return {
+    column,
+    lengths: len,
+    make: (i) => {
+      if (column[i] !== undefined) return;
+      const from = at[i]!;
+      const to = from + len[i]!;
+      column[i] =
+        kind[i] === 1 ? decoder.decode(asciiBytes.subarray(from, to)) : other.slice(from, to);
+    },
+  };
+}
+
+/** Whether every byte is below 128. */
+function isAscii(bytes: Uint8Array): boolean {
+  const head = Math.min(bytes.length, (4 - (bytes.byteOffset % 4)) % 4);
+  let or = 0;
+  for (let i = 0; i < head; i++) or |= bytes[i]!;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, (bytes.length - head) >>> 2);
+  for (let i = 0; i < words.length; i++) or |= words[i]!;
+  for (let i = head + words.length * 4; i < bytes.length; i++) or |= bytes[i]!;
+  return (or & 0x80808080) === 0;
 }
 
 /**
@@ -889,6 +1056,11 @@ export interface DecodedCheckpoint extends CheckpointData {
    * holds only the rows kept whole (those the columns could not hold).
    */
   lexicalColumns?: LexicalColumns;
+  /**
+   * The memories held in columns, when they were left there (`lazyMemories`): `memories` is
+   * then empty.
+   */
+  memoryColumns?: RecordColumns;
 }
 
 /**
@@ -896,12 +1068,15 @@ export interface DecodedCheckpoint extends CheckpointData {
  * @param bytes - what {@link encodeColumns} made (its buffer 8-byte aligned at `byteOffset`)
  * @param lazyLexical - leave the lexical rows that are in columns there (`lexicalColumns`)
  *   instead of making a `LexicalRow` object of each
+ * @param lazyMemories - leave the memories in their columns where they can be
+ *   (`memoryColumns`) instead of making a record of each
  * @returns the records and the log position written into them
  * @throws Error when the bytes are not such columns (the caller falls back to the records)
  */
 export function decodeColumns(
   bytes: Uint8Array<ArrayBuffer>,
   lazyLexical = false,
+  lazyMemories = false,
 ): {
   seq: number;
   data: DecodedCheckpoint;
@@ -925,10 +1100,13 @@ export function decodeColumns(
   );
   const raw = (r.column('lexical.raw') ?? []) as [number, LexicalRow][];
   if (raw.length + lexicalColumns.n !== c.lexical) throw new Error('lexical row counts differ');
+  const lazy = lazyMemories ? memoryColumns(r, c.memories!) : undefined;
   return {
     seq: dir.seq,
     data: {
-      memories: decodeTable<MemoryRecord>(r, 'memories', c.memories!, MEMORY),
+      ...(lazy
+        ? { memories: [], memoryColumns: lazy }
+        : { memories: decodeTable<MemoryRecord>(r, 'memories', c.memories!, MEMORY) }),
       versions: decodeTable<MemoryRecord>(r, 'versions', c.versions!, MEMORY),
       links: decodeTable<LinkRecord>(r, 'links', c.links!, LINK),
       ...(lazyLexical

@@ -119,14 +119,14 @@ export async function encodeJsonCheckpoint(
 
 /**
  * Joins, checks and decodes chunks (format 2 or 3).
- * @param lazyLexical - format 3: leave the lexical rows in columns (see `decodeColumns`)
+ * @param lazy - format 3: leave the lexical rows and the memories in columns (see `decodeColumns`)
  * @returns the records, or why they cannot be read (torn, damaged, foreign or of an older format)
  */
 export async function decodeCheckpoint(
   head: unknown,
   chunks: readonly unknown[],
   phases?: Record<string, number>,
-  lazyLexical = false,
+  lazy = false,
 ): Promise<{ value: DecodedCheckpoint } | { reason: string }> {
   const h = head as Partial<CheckpointHead> | undefined;
   if (!h || typeof h !== 'object') return { reason: 'no checkpoint head' };
@@ -136,7 +136,7 @@ export async function decodeCheckpoint(
   if (typeof h.seq !== 'number' || !checked) return { reason: 'checkpoint head is unreadable' };
   if (chunks.length !== h.chunks)
     return { reason: `checkpoint has ${chunks.length} chunks, its head says ${h.chunks}` };
-  if (h.format === 3) return decodeBytes(h as CheckpointHead, chunks, phases, lazyLexical);
+  if (h.format === 3) return decodeBytes(h as CheckpointHead, chunks, phases, lazy);
   if (!chunks.every((c): c is string => typeof c === 'string'))
     return { reason: 'a checkpoint chunk is not text' };
   const json = chunks.join('');
@@ -181,7 +181,7 @@ async function decodeBytes(
   h: CheckpointHead,
   chunks: readonly unknown[],
   phases: Record<string, number> | undefined,
-  lazyLexical: boolean,
+  lazy: boolean,
 ): Promise<{ value: DecodedCheckpoint } | { reason: string }> {
   const parts = chunks.map((c) =>
     c instanceof ArrayBuffer ? new Uint8Array(c) : ArrayBuffer.isView(c) ? c : undefined,
@@ -210,7 +210,7 @@ async function decodeBytes(
   const t1 = performance.now();
   let read: ReturnType<typeof decodeColumns>;
   try {
-    read = decodeColumns(bytes, lazyLexical);
+    read = decodeColumns(bytes, lazy, lazy);
   } catch (e) {
     return {
       reason: `checkpoint columns are unreadable (${e instanceof Error ? e.message : String(e)})`,

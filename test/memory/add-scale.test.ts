@@ -209,7 +209,7 @@ describe('a memory written here is analysed once', () => {
       // Ranked as by a retriever that analysed every text itself (a view without the rows).
       const view = {
         records: state.records,
-        slotRecord: state.slotRecord,
+        recordAt: (slot: number) => state.recordAt(slot),
         links: state.links,
         index: state.index,
       };

@@ -359,3 +359,62 @@ test('large columns are copied into the bytes a step per 8 MB, runs of text with
   const back = decodeColumns(whole).data.memories;
   expect(back.map((m) => m.text === data.memories[m.slot - 1]!.text)).toEqual([true, true, true]);
 });
+
+test('memories left in columns make, row by row, the very records a decode makes', () => {
+  // Every row with the core fields (so the columns can stay), the optional ones here and there,
+  // texts ASCII and not, empty and long.
+  const memories = Array.from({ length: 60 }, (_, i) =>
+    memory(i, {
+      ...(i % 4 === 0 ? { text: `plain ascii text ${i}` } : {}),
+      ...(i % 9 === 0 ? { text: '' } : {}),
+      ...(i % 11 === 0 ? { validTo: 5, pendingFor: { id: 'm-1', op: 'UPDATE' } } : {}),
+      ...(i % 13 === 0 ? ({ future: { x: i } } as Partial<MemoryRecord>) : {}),
+      ...(i === 7 ? { text: 'x'.repeat(3000) } : {}),
+    }),
+  );
+  const data: CheckpointData = { memories, versions: [memory(3)], links: [], lexical: [] };
+  const bytes = encodeColumns(5, data);
+  const eager = decodeColumns(bytes).data;
+  const lazy = decodeColumns(bytes, true, true).data;
+  expect(eager.memories).toEqual(memories);
+  expect(lazy.memories).toEqual([]);
+  expect(lazy.versions).toEqual(data.versions);
+  const cols = lazy.memoryColumns!;
+  expect(cols.n).toBe(memories.length);
+  expect(cols.ids).toEqual(memories.map((m) => m.id));
+  expect(Array.from(cols.slots)).toEqual(memories.map((m) => m.slot));
+  expect(cols.states).toEqual(memories.map((m) => m.state));
+  expect(Array.from(cols.textLengths)).toEqual(memories.map((m) => m.text.length));
+  expect(cols.scopes.userId).toEqual(memories.map((m) => m.userId ?? 0));
+  expect(cols.scopes.runId).toEqual(memories.map((m) => m.runId ?? 0));
+  // Made out of order, each twice: equal records, keys in the same order.
+  for (const i of [59, 0, 7, 13, 22, 0, 59]) {
+    const made = cols.make(i);
+    expect(made).toEqual(eager.memories[i]);
+    expect(Object.keys(made)).toEqual(Object.keys(eager.memories[i]!));
+  }
+  // Not lazy where a row lacks a core field (a number that is not one): decoded as before.
+  const odd = { ...data, memories: [...memories, { ...memory(99), strength: 'x' } as never] };
+  const back = decodeColumns(encodeColumns(5, odd), true, true).data;
+  expect(back.memoryColumns).toBeUndefined();
+  expect(back.memories).toEqual(odd.memories);
+});
+
+test('memories left in columns: text sections that disagree are refused', () => {
+  const data: CheckpointData = {
+    memories: [memory(1, { text: 'abc' }), memory(2, { text: 'def' })],
+    versions: [],
+    links: [],
+    lexical: [],
+  };
+  const bytes = encodeColumns(5, data);
+  // A non-ASCII byte in the ASCII run ('d' → 0xe4): both decodes refuse it (the lazy one
+  // without decoding the run).
+  const run = new TextEncoder().encode('abcdef');
+  const at = bytes.findIndex((_, i) => run.every((c, j) => bytes[i + j] === c)) + 3;
+  expect(at).toBeGreaterThan(3);
+  const bad = bytes.slice();
+  bad[at] = 0xe4;
+  expect(() => decodeColumns(bad)).toThrow();
+  expect(() => decodeColumns(bad, true, true)).toThrow(/ASCII/);
+});

@@ -67,3 +67,46 @@ test('opened from the checkpoint, a store answers searches as opened from its re
   expect(viaCheckpoint.flat().length).toBeGreaterThan(50);
   await fromRecords.close();
 });
+
+test('opened from the checkpoint, a record is made only when read, and changes land as on records', async () => {
+  const cp = { minMemories: 20, minEvents: 10, idleMs: false as const };
+  const e = await open('lazy-records', cp);
+  const ids = (await e.addMany(items(600))).results.map((r) => r.id);
+  await e.close(); // writes the checkpoint
+  const x = await open('lazy-records', cp);
+  const made = () =>
+    (x as unknown as { state: { records: { made: unknown[] } } }).state.records.made.filter(
+      (r) => r !== undefined,
+    ).length;
+  // The open made no record; a search makes its candidates' only.
+  expect(made()).toBe(0);
+  const first = await x.search(QUERIES[2]!, { limit: 10, reinforce: false, userId: 'ada' });
+  expect(first.results.length).toBe(10);
+  expect(made()).toBeGreaterThan(0);
+  // (Its candidates: ≈ 140 here; the scope 'ada' alone holds 300 memories, the store 600.)
+  expect(made()).toBeLessThan(200);
+  // Changes to memories still in their columns, to made ones, and new ones.
+  await x.update(ids[5]!, 'Caroline went to the support group in June, a new note');
+  await x.update(first.results[0]!.id, 'the first hit, rewritten about pottery');
+  await x.delete(ids[6]!);
+  await x.delete(first.results[1]!.id);
+  await x.add('Gina went to the support group too', { userId: 'ada', infer: false });
+  const after = async (y: Engine) => {
+    const out = [];
+    for (const q of [...QUERIES, 'pottery', 'June'])
+      for (const filter of [{}, { userId: 'ada' }])
+        out.push(
+          (await y.search(q, { limit: 10, reinforce: false, ...filter })).results.map((r) => [
+            r.id,
+            r.memory,
+          ]),
+        );
+    out.push((await y.getAll({ limit: 1000 })).results.map((r) => [r.id, r.memory, r.userId]));
+    return out;
+  };
+  const lazy = await after(x);
+  await x.close();
+  const fromRecords = await open('lazy-records', false);
+  expect(await after(fromRecords)).toEqual(lazy);
+  await fromRecords.close();
+});

@@ -1,0 +1,165 @@
+// The current record of every memory, by id: a Map whose records loaded from a checkpoint stay
+// in its columns until something reads one. An open of 100k memories then makes no record
+// object (≈ 0.1 s of making and collecting them at 100k): its first search reads a few hundred.
+import type { RecordColumns } from '../store/checkpoint-columns';
+import type { MemoryRecord } from '../store/records';
+import type { RecordLookup } from '../retrieval/engine-search';
+
+/** A row's record is current. */
+const LOADED = 0;
+/** A row's memory has another current record since (in the map). */
+const REPLACED = 1;
+/** A row's memory was deleted (the map may hold a record set for its id again since). */
+const GONE = 2;
+
+/**
+ * A `Map<string, MemoryRecord>` (the same answers, the same iteration order) that can start
+ * from a checkpoint's columns ({@link load}): a loaded row's record is made when first read and
+ * then kept, so every read of it gives the same object, as a Map's would.
+ */
+export class RecordTable implements RecordLookup {
+  /** Records set since the load (and every record when nothing was loaded). */
+  private readonly map = new Map<string, MemoryRecord>();
+  private cols: RecordColumns | undefined;
+  private rowOf = new Map<string, number>();
+  private made: (MemoryRecord | undefined)[] = [];
+  private status = new Uint8Array(0);
+  /** Rows LOADED or REPLACED. */
+  private live = 0;
+  /** Rows REPLACED (their current record is in `map`). */
+  private replaced = 0;
+
+  /**
+   * Starts an empty table from columns: each row's record current, in row order.
+   * @returns false (nothing taken) when the table holds records or an id comes twice
+   */
+  load(cols: RecordColumns): boolean {
+    if (this.size > 0) return false;
+    const rowOf = new Map<string, number>();
+    for (let i = 0; i < cols.n; i++) rowOf.set(cols.ids[i]!, i);
+    if (rowOf.size !== cols.n) return false;
+    this.cols = cols;
+    this.rowOf = rowOf;
+    this.made = new Array<MemoryRecord | undefined>(cols.n);
+    this.status = new Uint8Array(cols.n);
+    this.live = cols.n;
+    this.replaced = 0;
+    return true;
+  }
+
+  get size(): number {
+    return this.live - this.replaced + this.map.size;
+  }
+
+  /** The loaded row of an id whose record is still the loaded one, else undefined. */
+  private loadedRow(id: string): number | undefined {
+    if (!this.cols) return undefined;
+    const row = this.rowOf.get(id);
+    return row !== undefined && this.status[row] === LOADED ? row : undefined;
+  }
+
+  private record(row: number): MemoryRecord {
+    return (this.made[row] ??= this.cols!.make(row));
+  }
+
+  get(id: string): MemoryRecord | undefined {
+    return this.current(id);
+  }
+
+  private current(id: string): MemoryRecord | undefined {
+    const row = this.loadedRow(id);
+    return row !== undefined ? this.record(row) : this.map.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.loadedRow(id) !== undefined || this.map.has(id);
+  }
+
+  stateOf(id: string): unknown {
+    const row = this.loadedRow(id);
+    return row !== undefined ? this.cols!.states[row] : this.map.get(id)?.state;
+  }
+
+  textLengthOf(id: string): number | undefined {
+    const row = this.loadedRow(id);
+    return row !== undefined ? this.cols!.textLengths[row] : this.map.get(id)?.text.length;
+  }
+
+  /** The slot of a memory's current record when it is still the one loaded (no record made). */
+  loadedSlotOf(id: string): number | undefined {
+    const row = this.loadedRow(id);
+    return row !== undefined ? this.cols!.slots[row] : undefined;
+  }
+
+  isLoaded(id: string): boolean {
+    return this.loadedRow(id) !== undefined;
+  }
+
+  loadedRecord(id: string): MemoryRecord | undefined {
+    const row = this.cols ? this.rowOf.get(id) : undefined;
+    return row === undefined ? undefined : this.record(row);
+  }
+
+  /** The record loaded in a row (made if need be), whether or not it is still current. */
+  loadedAt(row: number): MemoryRecord | undefined {
+    return this.cols && row >= 0 && row < this.cols.n ? this.record(row) : undefined;
+  }
+
+  set(id: string, rec: MemoryRecord): this {
+    const row = this.loadedRow(id);
+    if (row !== undefined) {
+      this.status[row] = REPLACED;
+      this.replaced++;
+    }
+    this.map.set(id, rec);
+    return this;
+  }
+
+  delete(id: string): boolean {
+    const row = this.cols ? this.rowOf.get(id) : undefined;
+    const st = row === undefined ? GONE : this.status[row];
+    if (st === GONE) return this.map.delete(id);
+    this.status[row!] = GONE;
+    this.live--;
+    if (st === REPLACED) {
+      this.replaced--;
+      this.map.delete(id);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.cols = undefined;
+    this.rowOf = new Map();
+    this.made = [];
+    this.status = new Uint8Array(0);
+    this.live = 0;
+    this.replaced = 0;
+  }
+
+  /**
+   * As a Map's: the loaded rows in row order (those whose memory is still there), then the ids
+   * set since (a replaced row's id stays at its row's place, as a Map keeps a key's place).
+   */
+  *keys(): IterableIterator<string> {
+    const cols = this.cols;
+    if (cols) for (let i = 0; i < cols.n; i++) if (this.status[i] !== GONE) yield cols.ids[i]!;
+    for (const id of this.map.keys()) {
+      const row = cols ? this.rowOf.get(id) : undefined;
+      if (row === undefined || this.status[row] !== REPLACED) yield id;
+    }
+  }
+
+  *entries(): IterableIterator<[string, MemoryRecord]> {
+    for (const id of this.keys()) yield [id, this.current(id)!];
+  }
+
+  *values(): IterableIterator<MemoryRecord> {
+    for (const id of this.keys()) yield this.current(id)!;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, MemoryRecord]> {
+    return this.entries();
+  }
+}
