@@ -345,10 +345,10 @@ export class MemoryState {
     for (const id of ids) {
       // A record still in its columns is not made: in every set of the scope's fields is in
       // the scope (the sets hold the current records' values), its state and slot are there.
-      const slot = match ? undefined : this.records.loadedSlotOf(id);
-      if (slot !== undefined) {
-        if (this.records.stateOf(id) === 'active' && sets.every((set) => set.has(id))) {
-          allow[slot] = 1;
+      const row = match ? -1 : this.records.loadedRowOf(id);
+      if (row >= 0) {
+        if (this.records.rowState(row) === 'active' && sets.every((set) => set.has(id))) {
+          allow[this.records.rowSlot(row)] = 1;
           any = true;
         }
         continue;
@@ -419,7 +419,7 @@ export class MemoryState {
     const restored: number[] = [];
     for (let i = 0; i < cols.n; i++) {
       const slot = cols.slots[i]!;
-      this.slotRecord[slot] = undefined;
+      if (slot < this.slotRecord.length) this.slotRecord[slot] = undefined; // (a version's)
       this.slotRow[slot] = i + 1;
       const st = cols.states[i];
       this.setCurrent(slot, st === 'active');

@@ -75,20 +75,21 @@ export class RecordTable implements RecordLookup {
     return this.loadedRow(id) !== undefined || this.map.has(id);
   }
 
-  stateOf(id: string): unknown {
-    const row = this.loadedRow(id);
-    return row !== undefined ? this.cols!.states[row] : this.map.get(id)?.state;
+  loadedRowOf(id: string): number {
+    return this.loadedRow(id) ?? -1;
   }
 
-  textLengthOf(id: string): number | undefined {
-    const row = this.loadedRow(id);
-    return row !== undefined ? this.cols!.textLengths[row] : this.map.get(id)?.text.length;
+  rowState(row: number): unknown {
+    return this.cols!.states[row];
   }
 
-  /** The slot of a memory's current record when it is still the one loaded (no record made). */
-  loadedSlotOf(id: string): number | undefined {
-    const row = this.loadedRow(id);
-    return row !== undefined ? this.cols!.slots[row] : undefined;
+  rowTextLength(row: number): number {
+    return this.cols!.textLengths[row]!;
+  }
+
+  /** A loaded row's slot, read in its column. */
+  rowSlot(row: number): number {
+    return this.cols!.slots[row]!;
   }
 
   isLoaded(id: string): boolean {

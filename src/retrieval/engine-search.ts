@@ -38,10 +38,12 @@ export interface RecordLookup extends Iterable<[string, MemoryRecord]> {
   has(id: string): boolean;
   keys(): IterableIterator<string>;
   values(): IterableIterator<MemoryRecord>;
-  /** The state of a memory's current record, without making it from its columns. */
-  stateOf?(id: string): unknown;
-  /** The text length of a memory's current record, without making it from its columns. */
-  textLengthOf?(id: string): number | undefined;
+  /** The row of a memory whose current record is still the one loaded in columns (else -1). */
+  loadedRowOf?(id: string): number;
+  /** A loaded row's state, read in its column. */
+  rowState?(row: number): unknown;
+  /** A loaded row's text length, read in its column. */
+  rowTextLength?(row: number): number;
   /** The record of a memory as it was loaded (made from its columns if need be), if it was. */
   loadedRecord?(id: string): MemoryRecord | undefined;
   /** Whether a memory's current record is still the one loaded. */
@@ -213,11 +215,12 @@ function fromLoaded(state: RetrievalState): Synced {
   const forgotten = loaded.forgotten.size > 0 ? loaded.forgotten : undefined;
   for (const id of loaded.ids) {
     if (forgotten?.has(id)) continue; // it changed since: indexed anew below
-    if (records.isLoaded?.(id)) {
+    const row = records.loadedRowOf?.(id) ?? -1;
+    if (row >= 0) {
       // Still as loaded in columns: its state and text length read there, no record made.
-      if (records.stateOf!(id) === 'active') {
+      if (records.rowState!(row) === 'active') {
         s.indexed.set(id, AS_LOADED);
-        s.passages.markLoaded(id, records.textLengthOf!(id)!, () => records.get(id)!);
+        s.passages.markLoaded(id, records.rowTextLength!(row), () => records.get(id)!);
       } else s.retriever.remove(id);
       continue;
     }

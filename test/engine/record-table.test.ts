@@ -63,8 +63,13 @@ describe('RecordTable', () => {
         else {
           expect(table.has(id)).toBe(model.has(id));
           expect(table.get(id)).toEqual(model.get(id));
-          expect(table.stateOf(id)).toBe(model.get(id)?.state);
-          expect(table.textLengthOf(id)).toBe(model.get(id)?.text.length);
+          // A loaded row still current: its state, text length and slot read in the columns.
+          const row = table.loadedRowOf(id);
+          if (row >= 0) {
+            expect(table.rowState(row)).toBe(model.get(id)!.state);
+            expect(table.rowTextLength(row)).toBe(model.get(id)!.text.length);
+            expect(table.rowSlot(row)).toBe(model.get(id)!.slot);
+          }
         }
         expect(table.size).toBe(model.size);
       }
@@ -81,8 +86,8 @@ describe('RecordTable', () => {
     table.load(cols);
     expect(table.size).toBe(3);
     expect(table.has('b')).toBe(true);
-    expect(table.stateOf('b')).toBe('deleted');
-    expect(table.textLengthOf('a')).toBe(3);
+    expect(table.rowState(table.loadedRowOf('b'))).toBe('deleted');
+    expect(table.rowTextLength(table.loadedRowOf('a'))).toBe(3);
     expect([...table.keys()]).toEqual(['a', 'b', 'c']);
     expect(cols.made).toBe(0);
     const a = table.get('a');
@@ -95,6 +100,7 @@ describe('RecordTable', () => {
     table.set('b', b2);
     expect(table.get('b')).toBe(b2);
     expect(table.isLoaded('b')).toBe(false);
+    expect(table.loadedRowOf('b')).toBe(-1);
     expect(table.isLoaded('a')).toBe(true);
     expect(table.loadedRecord('b')).toBe(b);
     expect(table.loadedAt(1)).toBe(b);
