@@ -212,7 +212,8 @@ async function runBuiltApp(root: string): Promise<BuiltAppRun> {
       (window as unknown as { closeBulk: () => Promise<void> }).closeBulk(),
     );
     let left = await running();
-    for (let i = 0; i < 50 && left > 0; i++) {
+    // (Up to 15 s: under a full test run's load the embedding Workers took over 5 s to end once.)
+    for (let i = 0; i < 150 && left > 0; i++) {
       await new Promise((ok) => setTimeout(ok, 100));
       left = await running();
     }
