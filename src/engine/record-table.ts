@@ -75,7 +75,12 @@ export class RecordTable implements RecordLookup {
     return this.loadedRow(id) !== undefined || this.map.has(id);
   }
 
-  loadedRowOf(id: string): number {
+  loadedRowOf(id: string, hint?: number): number {
+    const cols = this.cols;
+    // (A hint checked: the id in that row, still current. 100k look-ups by id at the first
+    // search cost ≈ 20 ms, their hash table's memory read at random.)
+    if (cols && hint !== undefined && hint >= 0 && hint < cols.n && cols.ids[hint] === id)
+      return this.status[hint] === LOADED ? hint : -1;
     return this.loadedRow(id) ?? -1;
   }
 

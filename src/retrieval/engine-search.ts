@@ -12,6 +12,7 @@ import { EngramError } from '../errors';
 import { MAX_K } from '../search/topk';
 import { deepSearch } from './deep-search';
 import { PassageVectors, type EmbedTexts } from './passage-vectors';
+import { PASSAGE_CHARS } from './passages';
 import {
   checkCrossEncoderStage,
   crossEncoderStage,
@@ -38,8 +39,11 @@ export interface RecordLookup extends Iterable<[string, MemoryRecord]> {
   has(id: string): boolean;
   keys(): IterableIterator<string>;
   values(): IterableIterator<MemoryRecord>;
-  /** The row of a memory whose current record is still the one loaded in columns (else -1). */
-  loadedRowOf?(id: string): number;
+  /**
+   * The row of a memory whose current record is still the one loaded in columns (else -1).
+   * @param hint - its row if known (checked, then taken without a look-up by id)
+   */
+  loadedRowOf?(id: string, hint?: number): number;
   /** A loaded row's state, read in its column. */
   rowState?(row: number): unknown;
   /** A loaded row's text length, read in its column. */
@@ -71,16 +75,20 @@ export interface RetrievalState {
   takeRow?(rec: MemoryRecord): LexicalRow | undefined;
 }
 
-/** In {@link Synced.indexed}: indexed from its record as loaded (`RecordLookup.loadedRecord`). */
-const AS_LOADED = 0;
-
 interface Synced {
   retriever: Retriever;
   /**
-   * The record object each id was indexed from (records are replaced, never mutated), or
-   * {@link AS_LOADED}: a record loaded in columns is not made to be named here.
+   * The record object each id was indexed from (records are replaced, never mutated); with
+   * {@link Synced.asLoaded}, not those still indexed from the record loaded for them in columns
+   * (not made to be named here: 100k entries at the first search).
    */
-  indexed: Map<string, MemoryRecord | typeof AS_LOADED>;
+  indexed: Map<string, MemoryRecord>;
+  /**
+   * The ids indexed at the first sync from records still in columns: each of them that the
+   * retriever holds and {@link Synced.indexed} does not name is indexed from its record as
+   * loaded (`RecordLookup.loadedRecord`). Undefined once there are none (see {@link named}).
+   */
+  asLoaded?: readonly string[];
   /** Passage vectors of the long ones among them (the dense stage's `passages`). */
   passages: PassageVectors;
 }
@@ -167,10 +175,9 @@ function synced(state: RetrievalState): Synced {
       for (const id of changed) sync(state, s, id, state.records.get(id));
       return s;
     }
+    named(state, s);
     const { retriever, indexed, passages } = s;
-    for (const [id, was] of indexed) {
-      if (was === AS_LOADED && state.records.isLoaded?.(id)) continue;
-      const rec = indexedRecord(state, id, was);
+    for (const [id, rec] of indexed) {
       const cur = state.records.get(id);
       if (cur === rec) continue;
       if (sameDoc(rec, cur))
@@ -183,10 +190,11 @@ function synced(state: RetrievalState): Synced {
     }
   }
   const { retriever, indexed, passages } = s;
-  if (indexed.size !== state.records.size) {
+  // (Every memory indexed has an entry in the retriever, and only those.)
+  if ((s.asLoaded ? retriever.size : indexed.size) !== state.records.size) {
     // (By id first: a record loaded in columns is made only when it is not indexed.)
     for (const id of state.records.keys()) {
-      if (indexed.has(id)) continue;
+      if (indexed.has(id) || (s.asLoaded && retriever.has(id))) continue;
       const rec = state.records.get(id)!;
       if (index(state, retriever, rec)) {
         indexed.set(id, rec);
@@ -213,14 +221,17 @@ function fromLoaded(state: RetrievalState): Synced {
   };
   cache.set(state, s);
   const forgotten = loaded.forgotten.size > 0 ? loaded.forgotten : undefined;
-  for (const id of loaded.ids) {
+  const { ids, memoryRows } = loaded;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     if (forgotten?.has(id)) continue; // it changed since: indexed anew below
-    const row = records.loadedRowOf?.(id) ?? -1;
+    const row = records.loadedRowOf?.(id, memoryRows?.[i]) ?? -1;
     if (row >= 0) {
       // Still as loaded in columns: its state and text length read there, no record made.
       if (records.rowState!(row) === 'active') {
-        s.indexed.set(id, AS_LOADED);
-        s.passages.markLoaded(id, records.rowTextLength!(row), () => records.get(id)!);
+        s.asLoaded = loaded.ids;
+        if (records.rowTextLength!(row) > PASSAGE_CHARS)
+          s.passages.markLoaded(id, () => records.get(id)!);
       } else s.retriever.remove(id);
       continue;
     }
@@ -251,18 +262,30 @@ function index(state: RetrievalState, retriever: Retriever, rec: MemoryRecord): 
   return true;
 }
 
-/** The record an entry of {@link Synced.indexed} names. */
-function indexedRecord(
-  state: RetrievalState,
-  id: string,
-  was: MemoryRecord | typeof AS_LOADED | undefined,
-): MemoryRecord | undefined {
-  return was === AS_LOADED ? state.records.loadedRecord?.(id) : was;
+/** The record a memory was indexed from (undefined: not indexed). */
+function indexedRecord(state: RetrievalState, s: Synced, id: string): MemoryRecord | undefined {
+  const rec = s.indexed.get(id);
+  if (rec || !s.asLoaded || !s.retriever.has(id)) return rec;
+  return state.records.loadedRecord?.(id);
+}
+
+/**
+ * Names in {@link Synced.indexed} every memory still indexed from its record as loaded (each
+ * record made): before a pass over every entry, which is rare (after the state was cleared).
+ */
+function named(state: RetrievalState, s: Synced): void {
+  if (!s.asLoaded) return;
+  for (const id of s.asLoaded)
+    if (!s.indexed.has(id) && s.retriever.has(id)) {
+      const rec = state.records.loadedRecord?.(id);
+      if (rec) s.indexed.set(id, rec);
+    }
+  s.asLoaded = undefined;
 }
 
 /** Brings one memory's entry in step with its current record (undefined: dropped). */
 function sync(state: RetrievalState, s: Synced, id: string, cur: MemoryRecord | undefined): void {
-  const was = indexedRecord(state, id, s.indexed.get(id));
+  const was = indexedRecord(state, s, id);
   if (was === cur) return;
   if (was && cur && sameDoc(was, cur)) {
     s.indexed.set(id, cur); // e.g. a recall: nothing indexed changed

@@ -13,6 +13,11 @@ export interface LoadedLexical {
   retriever: Retriever;
   /** The ids it indexed, each once (an array, not a set: at 100k a set cost ≈ 30 ms of the open). */
   ids: readonly string[];
+  /**
+   * Of each of `ids`, its row in the checkpoint's memories where the checkpoint says (else -1):
+   * its record is found there without a look-up by id (`RecordLookup.loadedRowOf`).
+   */
+  memoryRows?: readonly number[];
   /** Those of them forgotten since (no longer in the retriever). */
   forgotten: Set<string>;
 }
@@ -30,6 +35,7 @@ export function retrieverFromRows(
 ): LoadedLexical {
   let retriever = new Retriever();
   let ids: string[] = [];
+  let memoryRows: number[] | undefined;
   if (columns) {
     let take: number[] = [];
     for (let i = 0; i < columns.n; i++) if (columns.v[i] === LEXICAL_VERSION) take.push(i);
@@ -42,14 +48,19 @@ export function retrieverFromRows(
       retriever.loadColumns(columns, take);
     }
     ids = take.map((i) => columns.ids[i]!);
+    const at = columns.memoryAt;
+    if (at) memoryRows = take.map((i) => (at[i] === 0xffffffff ? -1 : at[i]!));
   }
   for (const row of rows) {
     if (row.v !== LEXICAL_VERSION) continue;
     const had = retriever.has(row.id);
     retriever.upsertRow(row);
-    if (!had) ids.push(row.id);
+    if (!had) {
+      ids.push(row.id);
+      memoryRows?.push(-1);
+    }
   }
-  return { retriever, ids, forgotten: new Set() };
+  return { retriever, ids, ...(memoryRows ? { memoryRows } : {}), forgotten: new Set() };
 }
 
 /**

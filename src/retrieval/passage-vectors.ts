@@ -56,14 +56,13 @@ export class PassageVectors {
   }
 
   /**
-   * {@link mark} for a memory whose record is not made yet (loaded in columns).
-   * @param id - the memory
-   * @param textLength - its text's length
+   * {@link mark} for a long memory whose record is not made yet (loaded in columns).
+   * @param id - the memory (its text longer than `PASSAGE_CHARS`)
    * @param rec - makes its record (called when its passages are embedded)
    */
-  markLoaded(id: string, textLength: number, rec: () => MemoryRecord): void {
+  markLoaded(id: string, rec: () => MemoryRecord): void {
     this.drop(id);
-    if (textLength > PASSAGE_CHARS) this.todo.set(id, rec);
+    this.todo.set(id, rec);
   }
 
   /** A memory left the index (changed, deleted, erased): its passage vectors go. */

@@ -799,6 +799,7 @@ function decodeLexical(r: Reader, n: number, memoryIds: unknown[] | undefined): 
     n,
     dict: (r.column('lexical.dict') ?? []) as string[],
     ids: lexicalIds(r, n, memoryIds),
+    ...(memoryIds && r.has('lexical.memoryAt') ? { memoryAt: r.u32('lexical.memoryAt', n) } : {}),
     v: r.u32('lexical.v', n),
     terms: pairs('terms'),
     dates: pairs('dates'),

@@ -21,6 +21,11 @@ export interface LexicalColumns {
   dict: readonly string[];
   /** Memory id of each row. */
   ids: readonly string[];
+  /**
+   * Each row's memory as its row in the checkpoint's memories (`0xffffffff`: none), where the
+   * checkpoint says so (layout 2 on).
+   */
+  memoryAt?: Uint32Array;
   /** Analysis version of each row. */
   v: Uint32Array;
   /** Term counts of each row's text, sorted by term. */

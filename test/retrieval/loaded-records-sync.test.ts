@@ -1,0 +1,62 @@
+// The first sync of memories loaded in columns names none of them (`Synced.asLoaded`), yet a
+// state that cannot say what changed (no `takeChanged`: every entry compared at each sync)
+// still re-indexes a memory whose record changed, drops a deleted one and indexes a new one.
+import { expect, test } from 'vitest';
+import { RecordTable } from '../../src/engine/record-table';
+import { decodeColumns, encodeColumns } from '../../src/store/checkpoint-columns';
+import { lexicalRow } from '../../src/retrieval/lexical-row';
+import { retrieverFromRows } from '../../src/retrieval/loaded-lexical';
+import { syncedRetriever, type RetrievalState } from '../../src/retrieval/engine-search';
+import type { LexicalRow, MemoryRecord } from '../../src/store/records';
+
+function memory(i: number, text: string): MemoryRecord {
+  const t = 1_700_000_000_000 + i;
+  return {
+    id: `m-${i}`,
+    text,
+    metadata: {},
+    createdAt: t,
+    updatedAt: t,
+    version: 1,
+    state: 'active',
+    slot: i,
+    validFrom: t,
+    recordedAt: t,
+    strength: 1,
+    lastRecalledAt: t,
+  };
+}
+
+test('memories loaded in columns: a state without takeChanged still syncs every change', () => {
+  const memories = Array.from({ length: 30 }, (_, i) => memory(i, `note ${i} about gardens`));
+  const lexical = memories.map((m) => lexicalRow(m)).filter((r): r is LexicalRow => !!r);
+  const data = decodeColumns(
+    encodeColumns(1, { memories, versions: [], links: [], lexical }),
+    true,
+    true,
+  ).data;
+  const records = new RecordTable();
+  expect(records.load(data.memoryColumns!)).toBe(true);
+  const state: RetrievalState = {
+    records,
+    recordAt: (slot) => records.loadedAt(slot),
+    links: new Map(),
+    index: { dim: 4, size: 30 } as never,
+    loadedLexical: retrieverFromRows(data.lexical, data.lexicalColumns),
+  };
+  const ids = (q: string) => [...syncedRetriever(state).search(q, 40)].map((h) => h.id).sort();
+  expect(ids('gardens')).toHaveLength(30);
+  // Changed (one made first, one still in its columns), deleted and new.
+  records.get('m-1');
+  records.set('m-1', { ...memory(1, 'note about tulips'), version: 2 });
+  records.set('m-2', { ...memory(2, 'tulips only'), version: 2 });
+  records.delete('m-3');
+  records.set('m-99', memory(99, 'new gardens note'));
+  expect(ids('tulips')).toEqual(['m-1', 'm-2']);
+  const gardens = ids('gardens');
+  expect(gardens).toHaveLength(28);
+  expect(gardens).not.toContain('m-3');
+  expect(gardens).toContain('m-99');
+  // And once more, nothing changed: the same.
+  expect(ids('gardens')).toEqual(gardens);
+});
