@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { RecordTable } from '../../src/engine/record-table';
 import type { RecordColumns } from '../../src/store/checkpoint-columns';
 import type { MemoryRecord } from '../../src/store/records';
+import { memoryRecord } from '../helpers/memory-record';
 
-function rec(id: string, text: string, slot: number, state = 'active'): MemoryRecord {
-  return {
-    id,
-    text,
-    state,
-    metadata: {},
-    createdAt: 1,
-    updatedAt: 1,
-    version: 1,
-    slot,
-    validFrom: 1,
-    recordedAt: 1,
-    strength: 1,
-    lastRecalledAt: 1,
-  } as MemoryRecord;
-}
+const rec = (id: string, text: string, slot: number, state = 'active'): MemoryRecord => ({
+  ...memoryRecord(id, text, slot, 1),
+  state: state as MemoryRecord['state'],
+});
 
 /** Columns of `recs`; `made` counts the records made from them. */
 function columns(recs: MemoryRecord[]): RecordColumns & { made: number } {

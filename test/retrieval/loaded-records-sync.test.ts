@@ -8,24 +8,10 @@ import { lexicalRow } from '../../src/retrieval/lexical-row';
 import { retrieverFromRows } from '../../src/retrieval/loaded-lexical';
 import { syncedRetriever, type RetrievalState } from '../../src/retrieval/engine-search';
 import type { LexicalRow, MemoryRecord } from '../../src/store/records';
+import { memoryRecord } from '../helpers/memory-record';
 
-function memory(i: number, text: string): MemoryRecord {
-  const t = 1_700_000_000_000 + i;
-  return {
-    id: `m-${i}`,
-    text,
-    metadata: {},
-    createdAt: t,
-    updatedAt: t,
-    version: 1,
-    state: 'active',
-    slot: i,
-    validFrom: t,
-    recordedAt: t,
-    strength: 1,
-    lastRecalledAt: t,
-  };
-}
+const memory = (i: number, text: string): MemoryRecord =>
+  memoryRecord(`m-${i}`, text, i, 1_700_000_000_000 + i);
 
 test('memories loaded in columns: a state without takeChanged still syncs every change', () => {
   const memories = Array.from({ length: 30 }, (_, i) => memory(i, `note ${i} about gardens`));

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { mergeOrder, eventName } from '../../src/sync/merge-order';
 import { replay } from '../../src/memory/replay';
 import type { EventRecord, MemoryRecord } from '../../src/store/records';
+import { memoryRecord } from '../helpers/memory-record';
 
 const mem = (
   id: string,
@@ -10,20 +11,7 @@ const mem = (
   version: number,
   slot: number,
   at: number,
-): MemoryRecord => ({
-  id,
-  text,
-  metadata: {},
-  createdAt: 1,
-  updatedAt: at,
-  version,
-  state: 'active',
-  slot,
-  validFrom: at,
-  recordedAt: at,
-  strength: 1,
-  lastRecalledAt: at,
-});
+): MemoryRecord => ({ ...memoryRecord(id, text, slot, at), createdAt: 1, version });
 
 let n = 0;
 /** An event of `device` ('' = this store), its seq in that device's log, named by a made-up hash. */
