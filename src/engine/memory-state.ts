@@ -341,13 +341,14 @@ export class MemoryState {
     }
     const allow = new Uint8Array(this.index.size);
     let any = false;
-    const sets = keys.map((k) => this.byScope.get(k)!);
+    const scopeSets = keys.map((k) => this.byScope.get(k)!);
     for (const id of ids) {
-      // A record still in its columns is not made: in every set of the scope's fields is in
-      // the scope (the sets hold the current records' values), its state and slot are there.
+      // A record still in its columns is not made: its state and slot are read there, and it
+      // is in the scope when each of the scope's fields has it in its set (the sets hold the
+      // current records' values).
       const row = match ? -1 : this.records.loadedRowOf(id);
       if (row >= 0) {
-        if (this.records.rowState(row) === 'active' && sets.every((set) => set.has(id))) {
+        if (this.records.rowState(row) === 'active' && scopeSets.every((set) => set.has(id))) {
           allow[this.records.rowSlot(row)] = 1;
           any = true;
         }

@@ -97,10 +97,6 @@ export class RecordTable implements RecordLookup {
     return this.cols!.slots[row]!;
   }
 
-  isLoaded(id: string): boolean {
-    return this.loadedRow(id) !== undefined;
-  }
-
   loadedRecord(id: string): MemoryRecord | undefined {
     const row = this.cols ? this.rowOf.get(id) : undefined;
     return row === undefined ? undefined : this.record(row);

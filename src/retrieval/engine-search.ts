@@ -50,8 +50,6 @@ export interface RecordLookup extends Iterable<[string, MemoryRecord]> {
   rowTextLength?(row: number): number;
   /** The record of a memory as it was loaded (made from its columns if need be), if it was. */
   loadedRecord?(id: string): MemoryRecord | undefined;
-  /** Whether a memory's current record is still the one loaded. */
-  isLoaded?(id: string): boolean;
 }
 
 /** What the bridge reads of the engine's state (`MemoryState` satisfies it). */
@@ -222,6 +220,7 @@ function fromLoaded(state: RetrievalState): Synced {
   cache.set(state, s);
   const forgotten = loaded.forgotten.size > 0 ? loaded.forgotten : undefined;
   const { ids, memoryRows } = loaded;
+  let asLoaded = false;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (forgotten?.has(id)) continue; // it changed since: indexed anew below
@@ -229,7 +228,7 @@ function fromLoaded(state: RetrievalState): Synced {
     if (row >= 0) {
       // Still as loaded in columns: its state and text length read there, no record made.
       if (records.rowState!(row) === 'active') {
-        s.asLoaded = loaded.ids;
+        asLoaded = true;
         if (records.rowTextLength!(row) > PASSAGE_CHARS)
           s.passages.markLoaded(id, () => records.get(id)!);
       } else s.retriever.remove(id);
@@ -241,6 +240,7 @@ function fromLoaded(state: RetrievalState): Synced {
       s.passages.mark(rec);
     } else s.retriever.remove(id);
   }
+  if (asLoaded) s.asLoaded = ids;
   state.loadedLexical = undefined;
   state.takeChanged?.(); // the sync covers them
   return s;

@@ -88,14 +88,13 @@ describe('RecordTable', () => {
     const b = table.get('b');
     table.set('b', b2);
     expect(table.get('b')).toBe(b2);
-    expect(table.isLoaded('b')).toBe(false);
     expect(table.loadedRowOf('b')).toBe(-1);
     // A row given as a hint is checked: right, wrong, out of range, replaced since.
     expect(table.loadedRowOf('c', 2)).toBe(2);
     expect(table.loadedRowOf('c', 0)).toBe(2);
     expect(table.loadedRowOf('c', 7)).toBe(2);
     expect(table.loadedRowOf('b', 1)).toBe(-1);
-    expect(table.isLoaded('a')).toBe(true);
+    expect(table.loadedRowOf('a')).toBe(0);
     expect(table.loadedRecord('b')).toBe(b);
     expect(table.loadedAt(1)).toBe(b);
     expect(table.loadedRecord('zz')).toBeUndefined();
