@@ -143,21 +143,33 @@ export class RecordTable implements RecordLookup {
   /**
    * As a Map's: the loaded rows in row order (those whose memory is still there), then the ids
    * set since (a replaced row's id stays at its row's place, as a Map keeps a key's place).
+   * Nothing loaded: the map's own iterator.
    */
-  *keys(): IterableIterator<string> {
-    const cols = this.cols;
-    if (cols) for (let i = 0; i < cols.n; i++) if (this.status[i] !== GONE) yield cols.ids[i]!;
+  keys(): IterableIterator<string> {
+    return this.cols ? this.loadedKeys(this.cols) : this.map.keys();
+  }
+
+  entries(): IterableIterator<[string, MemoryRecord]> {
+    return this.cols ? this.loadedEntries() : this.map.entries();
+  }
+
+  values(): IterableIterator<MemoryRecord> {
+    return this.cols ? this.loadedValues() : this.map.values();
+  }
+
+  private *loadedKeys(cols: RecordColumns): IterableIterator<string> {
+    for (let i = 0; i < cols.n; i++) if (this.status[i] !== GONE) yield cols.ids[i]!;
     for (const id of this.map.keys()) {
-      const row = cols ? this.rowOf.get(id) : undefined;
+      const row = this.rowOf.get(id);
       if (row === undefined || this.status[row] !== REPLACED) yield id;
     }
   }
 
-  *entries(): IterableIterator<[string, MemoryRecord]> {
+  private *loadedEntries(): IterableIterator<[string, MemoryRecord]> {
     for (const id of this.keys()) yield [id, this.current(id)!];
   }
 
-  *values(): IterableIterator<MemoryRecord> {
+  private *loadedValues(): IterableIterator<MemoryRecord> {
     for (const id of this.keys()) yield this.current(id)!;
   }
 

@@ -100,6 +100,27 @@ describe('RecordTable', () => {
     expect(table.loadedRecord('zz')).toBeUndefined();
   });
 
+  it('never loaded, answers and iterates as its Map', () => {
+    const table = new RecordTable();
+    const model = new Map<string, MemoryRecord>();
+    for (const [id, slot] of [
+      ['x', 0],
+      ['y', 1],
+      ['z', 2],
+      ['x', 3],
+    ] as const) {
+      const r = rec(id, id, slot);
+      table.set(id, r);
+      model.set(id, r);
+    }
+    table.delete('y');
+    model.delete('y');
+    expect(table.size).toBe(2);
+    expect([...table.entries()]).toEqual([...model.entries()]);
+    expect([...table.values()][0]).toBe(model.get('x'));
+    expect([...table.keys()]).toEqual(['x', 'z']);
+  });
+
   it('refuses a load into a table that holds records, or with an id twice', () => {
     const table = new RecordTable();
     expect(table.load(columns([rec('a', 'x', 0), rec('a', 'y', 1)]))).toBe(false);
