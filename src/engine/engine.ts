@@ -266,12 +266,25 @@ export class Engine {
    * (the embedder's path warms too), later rounds pass the vectors embedded once; a memory's
    * text is read (and embedded) when asked, and skipped once the memory is no longer active.
    */
+  /**
+   * Whether a memory can be a warm-up question: active, its text not blank. A memory still in
+   * the checkpoint's columns is not made for it (its text was trimmed when written: not blank
+   * when not empty).
+   */
+  private askable(id: string): boolean {
+    const { records } = this.state;
+    const row = records.loadedRowOf(id);
+    if (row >= 0) return records.rowState(row) === 'active' && records.rowTextLength(row) > 0;
+    const rec = records.get(id);
+    return rec !== undefined && rec.state === 'active' && /\S/.test(rec.text);
+  }
+
   private async warmUpSearch(i: number): Promise<void> {
     if (!this.warmUpPlan) {
       const vectors = await this.embedChecked([...WARM_UP_QUESTIONS]);
       this.warmUpPlan = {
         questions: WARM_UP_QUESTIONS.map((text, j) => ({ text, vector: vectors[j]! })),
-        ids: sampleIds(this.state.records.values(), 8),
+        ids: sampleIds(this.state.records.keys(), (id) => this.askable(id), 8),
       };
     }
     const { questions, ids } = this.warmUpPlan;

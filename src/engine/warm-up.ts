@@ -48,15 +48,17 @@ export const WARM_UP_TEXT_CHARS = 300;
  * texts make queries of the store's own words, whatever its language. Ids, not texts: the
  * warm-up reads each text when it searches for it, so a memory erased or changed meanwhile is
  * not asked about (no copy of an erased text outlives its erasure).
- * @param records - the memories (every state)
+ * @param ids - the memories (every state), in order
+ * @param askable - whether a memory is active with a text that is not blank
  * @param count - most ids
  */
 export function sampleIds(
-  records: Iterable<{ id: string; text: string; state: string }>,
+  ids: Iterable<string>,
+  askable: (id: string) => boolean,
   count: number,
 ): string[] {
   const active: string[] = [];
-  for (const r of records) if (r.state === 'active' && /\S/.test(r.text)) active.push(r.id);
+  for (const id of ids) if (askable(id)) active.push(id);
   const n = Math.min(count, active.length);
   const step = active.length / n;
   const out: string[] = [];

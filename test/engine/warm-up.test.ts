@@ -109,12 +109,15 @@ test('sampleIds spreads over the active memories', () => {
     text: i === 8 ? '   ' : `memory number ${i}`,
     state: i % 5 === 4 ? 'deleted' : 'active',
   }));
-  const s = sampleIds(recs, 4);
+  const byId = new Map(recs.map((r) => [r.id, r]));
+  const askable = (id: string) => byId.get(id)!.state === 'active' && /\S/.test(byId.get(id)!.text);
+  const ids = recs.map((r) => r.id);
+  const s = sampleIds(ids, askable, 4);
   expect(s).toHaveLength(4);
   expect(s[0]).toBe('m0');
   expect(new Set(s).size).toBe(4);
   expect(s.some((id) => ['m4', 'm9', 'm14', 'm19', 'm8'].includes(id))).toBe(false); // deleted, blank
-  expect(sampleIds(recs.slice(0, 2), 8)).toEqual(['m0', 'm1']); // fewer than asked: each once
+  expect(sampleIds(ids.slice(0, 2), askable, 8)).toEqual(['m0', 'm1']); // fewer than asked: each once
 });
 
 const topics = ['the garden', 'my sister', 'the budget', 'the trip to Lisbon', 'the database'];
