@@ -261,12 +261,6 @@ export class Engine {
   }
 
   /**
-   * The i-th warm-up search: a default search that records nothing, for a built-in question
-   * or a stored memory's text, in turn. The first round embeds each question as a search does
-   * (the embedder's path warms too), later rounds pass the vectors embedded once; a memory's
-   * text is read (and embedded) when asked, and skipped once the memory is no longer active.
-   */
-  /**
    * Whether a memory can be a warm-up question: active, its text not blank. A memory still in
    * the checkpoint's columns is not made for it (its text was trimmed when written: not blank
    * when not empty).
@@ -279,6 +273,12 @@ export class Engine {
     return rec !== undefined && rec.state === 'active' && /\S/.test(rec.text);
   }
 
+  /**
+   * The i-th warm-up search: a default search that records nothing, for a built-in question
+   * or a stored memory's text, in turn. The first round embeds each question as a search does
+   * (the embedder's path warms too), later rounds pass the vectors embedded once; a memory's
+   * text is read (and embedded) when asked, and skipped once the memory is no longer active.
+   */
   private async warmUpSearch(i: number): Promise<void> {
     if (!this.warmUpPlan) {
       const vectors = await this.embedChecked([...WARM_UP_QUESTIONS]);
