@@ -332,16 +332,14 @@ export class MemoryState {
     match?: (r: MemoryRecord) => boolean,
   ): { allow: Uint8Array | undefined; any: boolean } {
     let ids: Iterable<string> = this.records.keys();
-    if (keys.length) {
-      const byScope = this.scopeIndex();
-      const sets = keys.map((k) => byScope.get(k));
-      if (sets.some((x) => x === undefined))
-        return { allow: new Uint8Array(this.index.size), any: false };
-      ids = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
-    }
+    const byScope = keys.length ? this.scopeIndex() : this.byScope;
+    const sets = keys.map((k) => byScope.get(k));
+    if (sets.some((x) => x === undefined))
+      return { allow: new Uint8Array(this.index.size), any: false };
+    const scopeSets = sets as Set<string>[];
+    if (scopeSets.length) ids = scopeSets.reduce((a, b) => (b.size < a.size ? b : a));
     const allow = new Uint8Array(this.index.size);
     let any = false;
-    const scopeSets = keys.map((k) => this.byScope.get(k)!);
     for (const id of ids) {
       // A record still in its columns is not made: its state and slot are read there, and it
       // is in the scope when each of the scope's fields has it in its set (the sets hold the
