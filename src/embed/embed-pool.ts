@@ -1,7 +1,37 @@
 // Embedding spread over several model instances: the local one and helpers started on demand.
 import { EngramError, isEngramError } from '../errors';
+import { nextTask } from '../util/tasks';
 import type { EmbedOptions, Embedder } from './embedder';
-import { checkTexts, lengthBatches, throwIfAborted } from './util';
+import { checkTexts, lengthBatches } from './util';
+
+/**
+ * Pieces a helper holds at once: it starts the next as soon as one ends, without waiting for
+ * this thread to hand it one (this thread is busy with its own piece most of the time).
+ */
+const HELPER_QUEUE = 2;
+
+/** A large call in progress in an {@link EmbedPool}. */
+interface PoolCall {
+  readonly texts: string[];
+  /** Its texts' indices, cut into pieces (the unit dealt to an instance). */
+  readonly pieces: number[][];
+  readonly options: EmbedOptions;
+  /** Its vectors, in input order, as pieces come back. */
+  readonly out: Float32Array[];
+  /** Pieces dealt so far. */
+  next: number;
+  /** Pieces dealt and not back yet. */
+  running: number;
+  /** Texts embedded so far. */
+  done: number;
+  /** The first error of one of its pieces (no piece of it is dealt after it). */
+  failed?: { error: unknown };
+  /** Resolves or rejects the call (once). */
+  end: () => void;
+}
+
+/** Who takes a piece: the local instance, a helper, or a helper's second (queued) piece. */
+type Taker = 'local' | 'helper' | 'queued';
 
 /** A model instance that runs apart (in its own Worker): embeds, and can be stopped. */
 export interface EmbedHelper {
@@ -25,6 +55,12 @@ export interface EmbedPoolOptions {
   idleMs?: number;
   /** Where a helper that failed to start is reported (it is not retried until the next idle stop). */
   log?: (message: string) => void;
+  /**
+   * The machine's cores (default `navigator.hardwareConcurrency`, else 1). Once as many helpers
+   * are at work, the local instance takes no more pieces of a large call: its thread stays free
+   * for what else runs there (an `addMany`'s writes, searches).
+   */
+  cores?: number;
 }
 
 /**
@@ -32,9 +68,14 @@ export interface EmbedPoolOptions {
  * (`local`) and `instances - 1` helpers, started on the first call that has at least two pieces
  * of work and stopped after `idleMs` without one. Texts are sorted by length and cut into
  * pieces; each instance takes the next piece as soon as it is free (the local one starts at
- * once, helpers as they finish loading), and the vectors are put back in input order. A small
- * call runs on the local instance alone. The vectors are those of the local model: each
- * instance is the same model, and an embedding does not depend on its batch.
+ * once, helpers as they finish loading; a helper holds two pieces while enough are left, so it
+ * starts the next without waiting for this thread), and the vectors are put back in input
+ * order. Overlapping calls share the instances (`concurrent`: a bulk add asks for its next
+ * chunk before the last is made), the oldest call's pieces dealt first. Once the helpers at
+ * work fill the cores, the local instance takes no more pieces of large calls (its thread is
+ * the engine's: writes and searches run there). A small call runs on the local instance alone,
+ * one model call at a time. The vectors are those of the local model: each instance is the
+ * same model, and an embedding does not depend on its batch.
  *
  * A helper that fails to start is left out (the work goes to the others); one that fails
  * while it embeds fails the call with an Engram error (`WorkerFailed` unless the helper threw
@@ -43,14 +84,26 @@ export interface EmbedPoolOptions {
 export class EmbedPool implements Embedder {
   readonly id: string;
   readonly dim: number;
+  /** Overlapping calls share the instances (the local one takes their pieces one at a time). */
+  readonly concurrent = true;
   private readonly local: Embedder;
+  /** The local instance's last piece: the next waits for it (one model call at a time). */
+  private localTurn: Promise<unknown> = Promise.resolve();
   private readonly o: Required<Omit<EmbedPoolOptions, 'log'>> & Pick<EmbedPoolOptions, 'log'>;
   /** Helpers started (or starting): resolves to the helper, or undefined if it failed to start. */
   private helpers: Promise<EmbedHelper | undefined>[] = [];
+  /** Those of them loaded and at work (not stopped). */
+  private readonly ready = new Set<Promise<EmbedHelper | undefined>>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   /** Calls in progress on several instances (helpers are not stopped while any runs). */
   private active = 0;
+  /** Those calls, oldest first: their pieces are dealt in this order. */
+  private calls: PoolCall[] = [];
+  /** Whether the local instance's loop runs. */
+  private localWorking = false;
+  /** Feeders running per helper (at most `HELPER_QUEUE`). */
+  private readonly feeding = new Map<Promise<EmbedHelper | undefined>, number>();
 
   /**
    * @param local - the instance of this thread (small calls, and its share of large ones)
@@ -60,7 +113,14 @@ export class EmbedPool implements Embedder {
     this.local = local;
     this.id = local.id;
     this.dim = local.dim;
-    this.o = { pieceTexts: 64, pieceChars: 2048, idleMs: 30_000, ...options };
+    const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
+    this.o = {
+      pieceTexts: 64,
+      pieceChars: 2048,
+      idleMs: 30_000,
+      cores: Number.isInteger(cores) && cores! > 0 ? cores! : 1,
+      ...options,
+    };
   }
 
   /** Helpers started and not stopped (for tests and diagnostics). */
@@ -77,36 +137,70 @@ export class EmbedPool implements Embedder {
     checkTexts(texts); // here, so that an error's index is of `texts`, not of a piece
     const pieces = lengthBatches(texts, this.o.pieceTexts, this.o.pieceChars);
     if (this.o.instances < 2 || pieces.length < 2 || this.disposed)
-      return this.local.embed(texts, options);
+      return this.onLocal(texts, options);
     this.startHelpers();
     this.active++;
-    const out = new Array<Float32Array>(texts.length);
-    let next = 0;
-    let done = 0;
-    let failed: { error: unknown } | undefined;
-    const take = (): number[] | undefined =>
-      failed || options.signal?.aborted ? undefined : pieces[next++];
-    const keep = (piece: number[], vectors: Float32Array[]) => {
-      if (vectors.length !== piece.length)
-        throw new EngramError(
-          'WorkerFailed',
-          `an embedding instance returned ${vectors.length} vectors for ${piece.length} texts`,
-        );
-      piece.forEach((i, k) => (out[i] = vectors[k]!));
-      done += piece.length;
-      options.onProgress?.({ done, total: texts.length });
+    try {
+      return await new Promise<Float32Array[]>((resolve, reject) => {
+        const call: PoolCall = {
+          texts,
+          pieces,
+          options,
+          out: new Array<Float32Array>(texts.length),
+          next: 0,
+          running: 0,
+          done: 0,
+          end: () => {
+            options.signal?.removeEventListener('abort', onAbort);
+            if (call.failed) reject(call.failed.error);
+            else if (options.signal?.aborted)
+              reject(new EngramError('Aborted', undefined, { cause: options.signal.reason }));
+            else resolve(call.out);
+          },
+        };
+        const onAbort = () => this.settle(call);
+        options.signal?.addEventListener('abort', onAbort);
+        this.calls.push(call);
+        this.settle(call); // an aborted signal: at once
+        this.pump();
+      });
+    } finally {
+      this.active--;
+      this.armIdle();
+    }
+  }
+
+  /** Starts the instances that are not working (the new work is theirs as well). */
+  private pump(): void {
+    if (!this.localWorking) {
+      this.localWorking = true;
+      void this.work(
+        (t) => this.onLocal(t),
+        'local',
+        () => (this.localWorking = false),
+      );
+    }
+    for (const started of this.helpers)
+      for (let k = this.feeding.get(started) ?? 0; k < HELPER_QUEUE; k++) {
+        this.feeding.set(started, k + 1);
+        void this.feed(started, k > 0 ? 'queued' : 'helper');
+      }
+  }
+
+  /** One of a helper's feeders: hands it piece after piece, each once the last is back. */
+  private async feed(started: Promise<EmbedHelper | undefined>, kind: Taker): Promise<void> {
+    const stop = () => {
+      const left = (this.feeding.get(started) ?? 1) - 1;
+      if (left > 0 && this.helpers.includes(started)) this.feeding.set(started, left);
+      else this.feeding.delete(started);
     };
-    const runLocal = async () => {
-      for (let piece = take(); piece; piece = take())
-        keep(piece, await this.local.embed(piece.map((i) => texts[i]!)));
-    };
-    const runHelper = async (started: Promise<EmbedHelper | undefined>) => {
-      const helper = await started;
-      if (!helper) return;
-      for (let piece = take(); piece; piece = take()) {
-        let vectors: Float32Array[];
+    const helper = await started;
+    if (!helper || !this.helpers.includes(started)) return stop();
+    this.ready.add(started);
+    await this.work(
+      async (t) => {
         try {
-          vectors = await helper.embed(piece.map((i) => texts[i]!));
+          return await helper.embed(t);
         } catch (e) {
           this.drop(started, helper);
           throw isEngramError(e)
@@ -115,22 +209,87 @@ export class EmbedPool implements Embedder {
                 cause: e,
               });
         }
-        keep(piece, vectors);
+      },
+      kind,
+      stop,
+      () => this.helpers.includes(started),
+    );
+  }
+
+  /**
+   * An instance's loop: takes the next piece (of the oldest call that has one) until there is
+   * none, or its instance is gone (`alive`). `done` runs in the same task as the last look for
+   * work (so a call added after it finds this loop ended, and `pump` starts another).
+   */
+  private async work(
+    run: (texts: string[]) => Promise<Float32Array[]>,
+    kind: Taker,
+    done: () => void,
+    alive: () => boolean = () => true,
+  ): Promise<void> {
+    for (;;) {
+      const taken = this.take(kind);
+      if (!taken) return done();
+      const [call, piece] = taken;
+      try {
+        const vectors = await run(piece.map((i) => call.texts[i]!));
+        if (vectors.length !== piece.length)
+          throw new EngramError(
+            'WorkerFailed',
+            `an embedding instance returned ${vectors.length} vectors for ${piece.length} texts`,
+          );
+        piece.forEach((i, k) => (call.out[i] = vectors[k]!));
+        call.done += piece.length;
+        call.options.onProgress?.({ done: call.done, total: call.texts.length });
+      } catch (error) {
+        call.failed ??= { error };
+      } finally {
+        call.running--;
+        this.settle(call);
       }
-    };
-    const note = (p: Promise<void>) =>
-      p.catch((error: unknown) => {
-        failed ??= { error };
-      });
-    try {
-      await Promise.all([note(runLocal()), ...this.helpers.map((h) => note(runHelper(h)))]);
-    } finally {
-      this.active--;
-      this.armIdle();
+      if (!alive()) return done();
     }
-    if (failed) throw failed.error;
-    throwIfAborted(options.signal);
-    return out;
+  }
+
+  /**
+   * The next piece to embed: the oldest call's that has one left (so a call's vectors come as
+   * soon as its own pieces are done, not shared out with the calls after it). A helper's second
+   * piece only while more pieces are left than instances: at the end a piece queued at a busy
+   * helper would keep an idle instance waiting. None for the local instance while helpers at
+   * work fill the cores.
+   */
+  private take(kind: Taker): [PoolCall, number[]] | undefined {
+    if (kind === 'local' && this.ready.size >= this.o.cores) return undefined;
+    let left = 0;
+    let oldest: PoolCall | undefined;
+    for (const c of this.calls) {
+      if (c.failed || c.options.signal?.aborted) continue;
+      left += c.pieces.length - c.next;
+      if (!oldest && c.next < c.pieces.length) oldest = c;
+    }
+    if (!oldest || (kind === 'queued' && left <= this.o.instances)) return undefined;
+    oldest.running++;
+    return [oldest, oldest.pieces[oldest.next++]!];
+  }
+
+  /** Ends a call once none of its pieces runs and it has all its vectors, failed or was aborted. */
+  private settle(call: PoolCall): void {
+    if (call.running > 0 || !this.calls.includes(call)) return;
+    const over = call.failed || call.options.signal?.aborted;
+    if (!over && call.done < call.texts.length) return;
+    this.calls = this.calls.filter((c) => c !== call);
+    call.end();
+  }
+
+  /** Embeds on the local instance once its calls before this one have ended. */
+  private onLocal(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    // A task first: the local model computes in this thread and its promise settles without
+    // one, so a task between two local calls is what lets the helpers' answers in (each helper
+    // then takes its next piece). Without it the local instance took every piece but the
+    // helpers' first.
+    const run = this.localTurn.then(nextTask).then(() => this.local.embed(texts, options));
+    this.localTurn = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops the helpers and releases the local model. */
@@ -155,6 +314,8 @@ export class EmbedPool implements Embedder {
   private drop(started: Promise<EmbedHelper | undefined>, helper: EmbedHelper): void {
     helper.terminate();
     this.helpers = this.helpers.filter((h) => h !== started);
+    this.ready.delete(started);
+    this.pump(); // the local instance takes pieces again if the helpers left no longer fill the cores
   }
 
   private armIdle(): void {
@@ -167,6 +328,7 @@ export class EmbedPool implements Embedder {
     clearTimeout(this.idleTimer);
     const started = this.helpers;
     this.helpers = [];
+    this.ready.clear();
     for (const h of started) void h.then((helper) => helper?.terminate());
   }
 }

@@ -33,6 +33,13 @@ export interface Embedder {
    * @param options - abort signal and progress callback
    */
   embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /**
+   * Whether overlapping `embed` calls share out their work over several model instances (as
+   * the offline model's pool does). A bulk `addMany` then asks for the next chunk's vectors
+   * while the last chunk's are still being made, so no instance waits at a chunk's end.
+   * Default false: it asks for one chunk at a time.
+   */
+  readonly concurrent?: boolean;
   /** Releases the model (optional). */
   dispose?(): Promise<void>;
 }

@@ -9,12 +9,15 @@ import { checkOptionNames } from './validate';
 /** How many model instances embed a large call (a spec option of the offline model). */
 export interface ParallelEmbedding {
   /**
-   * Model instances that embed a large `addMany` (or `embed`) in parallel, each in its own
-   * Worker started by the engine's Worker when such a call comes (this one counted), stopped
-   * after 30 s without one. Default `navigator.hardwareConcurrency`, at most 4; `1` keeps one.
-   * Each further instance costs about 100 MB while it runs (measured in Chromium: a second copy
-   * of the weights and tfjs' wasm heap) and its model load. Only where the engine runs in its
-   * Worker (the default); in the page (`worker: false`) and in Node there is one instance.
+   * Model instances that embed a large `addMany` (or `embed`) in parallel: the engine's own and
+   * `instances - 1` embedding Workers, started by the engine's Worker when such a call comes and
+   * stopped after 30 s without one. Once a Worker runs on every core, the engine's own instance
+   * leaves them the large calls (its thread writes and searches meanwhile); it embeds a large
+   * call's first pieces while the Workers load, and single adds and searches. Default: one
+   * Worker per core and the engine's own, at most 4 in all (3 on 2 cores); `1` keeps one. Each
+   * further instance costs about 150 MB while it runs (measured in Chromium: a copy of the
+   * weights and tfjs' wasm heap) and its model load. Only where the engine runs in its Worker
+   * (the default); in the page (`worker: false`) and in Node there is one instance.
    */
   instances?: number;
 }
@@ -32,13 +35,15 @@ export type EmbedderSpec =
   | { type: 'hash'; dim?: number };
 
 /**
- * The default of `instances`: the cores (`navigator.hardwareConcurrency`), at most 4.
+ * The default of `instances`: an embedding Worker per core (`navigator.hardwareConcurrency`) and
+ * the engine's own instance, at most 4 in all; 1 on a single core.
  * @example
- * defaultInstances(); // 2 on a 2-core machine
+ * defaultInstances(); // 3 on a 2-core machine
  */
 export function defaultInstances(): number {
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
-  return Math.max(1, Math.min(Number.isInteger(cores) ? cores! : 1, 4));
+  const n = Number.isInteger(cores) ? cores! : 1;
+  return n < 2 ? 1 : Math.min(n + 1, 4);
 }
 
 /** True in a dedicated Worker that can start Workers (where the engine's Worker runs). */

@@ -15,8 +15,13 @@ const texts = Array.from(
 );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Helpers over a HashEmbedder taking `ms` per call; `failAt` makes the first one's n-th call reject. */
-function helpers(o: { ms?: number; failAt?: number; startFails?: boolean } = {}) {
+/**
+ * Helpers over a HashEmbedder taking `ms` per call; `failAt` makes the first one's n-th call
+ * reject, `failFrom` its first call given a text of `texts` at that index or past it.
+ */
+function helpers(
+  o: { ms?: number; failAt?: number; failFrom?: number; startFails?: boolean } = {},
+) {
   const made: { calls: number; texts: number; terminated: boolean }[] = [];
   const start = async (): Promise<EmbedHelper> => {
     await sleep(10);
@@ -29,7 +34,8 @@ function helpers(o: { ms?: number; failAt?: number; startFails?: boolean } = {})
         stat.calls++;
         stat.texts += t.length;
         await sleep(o.ms ?? 5);
-        if (stat === made[0] && stat.calls === o.failAt)
+        const late = o.failFrom !== undefined && t.some((x) => texts.indexOf(x) >= o.failFrom!);
+        if (stat === made[0] && (stat.calls === o.failAt || late))
           throw new Error('wasm memory access out of bounds');
         return inner.embed(t);
       },
@@ -60,7 +66,12 @@ function local() {
 test('a large call is shared by the instances; vectors in input order, equal to one instance', async () => {
   const h = helpers();
   const l = local();
-  const pool = new EmbedPool(l.embedder, { instances: 3, startHelper: h.start, pieceTexts: 16 });
+  const pool = new EmbedPool(l.embedder, {
+    instances: 3,
+    cores: 4,
+    startHelper: h.start,
+    pieceTexts: 16,
+  });
   // A small call stays local and starts nothing.
   await pool.embed(texts.slice(0, 10));
   expect(pool.helpersStarted).toBe(0);
@@ -82,6 +93,109 @@ test('a large call is shared by the instances; vectors in input order, equal to 
   expect(h.made.length).toBe(2);
   await pool.dispose();
   expect(h.made.every((m) => m.terminated)).toBe(true);
+});
+
+test('a local instance that computes in the thread still leaves the helpers their share', async () => {
+  // The local model runs in this thread: its promise settles without giving up the thread (a
+  // busy wait here), while a helper's answer comes as a message (a timer here). The helper must
+  // still get pieces as it frees up, not only its first one.
+  const inner = new HashEmbedder({ dim: 32 });
+  let localTexts = 0;
+  const busyLocal = {
+    id: inner.id,
+    dim: inner.dim,
+    embed(t: string[]) {
+      const end = performance.now() + 4;
+      while (performance.now() < end);
+      localTexts += t.length;
+      return inner.embed(t);
+    },
+  };
+  const h = helpers({ ms: 4 });
+  const pool = new EmbedPool(busyLocal, {
+    instances: 2,
+    cores: 2, // the local instance works beside the one helper
+    startHelper: h.start,
+    pieceTexts: 8,
+  });
+  await pool.embed(texts); // starts the helper
+  localTexts = 0;
+  h.made[0]!.texts = 0;
+  const got = await pool.embed(texts);
+  expect(got.length).toBe(texts.length);
+  expect(localTexts + h.made[0]!.texts).toBe(texts.length);
+  // About half each (38 pieces, 4 ms apiece on either side); the helper got its first only
+  // (8 texts) when the local loop kept the thread from piece to piece.
+  expect(h.made[0]!.texts).toBeGreaterThan(texts.length / 4);
+  await pool.dispose();
+});
+
+test('overlapping calls share the instances; the local one runs one call at a time', async () => {
+  const inner = new HashEmbedder({ dim: 32 });
+  let running = 0;
+  let most = 0;
+  const counted = {
+    id: inner.id,
+    dim: inner.dim,
+    async embed(t: string[]) {
+      most = Math.max(most, ++running);
+      await sleep(3);
+      running--;
+      return inner.embed(t);
+    },
+  };
+  const h = helpers({ ms: 3 });
+  const pool = new EmbedPool(counted, {
+    instances: 2,
+    cores: 2,
+    startHelper: h.start,
+    pieceTexts: 16,
+  });
+  expect(pool.concurrent).toBe(true);
+  const other = texts.map((t) => `${t} again`);
+  let bDone = 0;
+  let bDoneAtA = -1;
+  const [a, b, small] = await Promise.all([
+    pool.embed(texts).then((v) => ((bDoneAtA = bDone), v)),
+    pool.embed(other, { onProgress: ({ done }) => (bDone = done) }),
+    pool.embed(['a small call on the local instance']),
+  ]);
+  expect(most).toBe(1);
+  // The older call's pieces are dealt first: it ends while the newer one has barely started
+  // (at most the pieces its instances took as the older one's last were out).
+  expect(bDoneAtA).toBeLessThanOrEqual(3 * 16);
+  const ref = new HashEmbedder({ dim: 32 });
+  for (const [got, want] of [
+    [a!, await ref.embed(texts)],
+    [b!, await ref.embed(other)],
+    [small!, await ref.embed(['a small call on the local instance'])],
+  ] as const)
+    got.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(want[i]!)));
+  expect(h.made[0]!.texts).toBeGreaterThan(0);
+  await pool.dispose();
+});
+
+test('once helpers fill the cores the local instance leaves them large calls; small ones stay local', async () => {
+  const h = helpers();
+  const l = local();
+  const pool = new EmbedPool(l.embedder, {
+    instances: 3,
+    cores: 2,
+    startHelper: h.start,
+    pieceTexts: 16,
+  });
+  // The first call: the local instance works while the helpers load.
+  await pool.embed(texts);
+  expect(l.stat.texts).toBeGreaterThan(0);
+  l.stat.texts = 0;
+  for (const m of h.made) m.texts = 0;
+  const got = await pool.embed(texts);
+  expect(got.length).toBe(texts.length);
+  expect(l.stat.texts).toBe(0);
+  expect(h.made.map((m) => m.texts > 0)).toEqual([true, true]);
+  await pool.embed(['a question']);
+  expect(l.stat.texts).toBe(1);
+  await pool.dispose();
 });
 
 test('a helper that cannot start is left out: the local instance does the work, the log says why', async () => {
@@ -142,7 +256,7 @@ test('helpers idle for idleMs are stopped; an aborted call rejects with Aborted'
 });
 
 test('addMany through a pool whose helper fails: WorkerFailed, what was stored before stays intact', async () => {
-  const h = helpers({ failAt: 5 });
+  const h = helpers({ failFrom: 128 });
   const pool = new EmbedPool(local().embedder, {
     instances: 2,
     startHelper: h.start,
@@ -157,7 +271,8 @@ test('addMany through a pool whose helper fails: WorkerFailed, what was stored b
     )
     .catch((x: unknown) => x);
   expect(isEngramError(err, 'WorkerFailed')).toBe(true);
-  // The helper's 5th piece is in the second chunk of 128: the first was stored, whole.
+  // The helper fails on the first piece it takes past the first chunk of 128 (the chunk after
+  // it is embedded while it is made and written): the first chunk was stored, whole.
   expect(stored).toEqual([128]);
   const kept = (await e.getAll({ limit: 1000 })).results.map((m) => m.memory);
   expect(kept).toEqual(texts.slice(0, 128));
