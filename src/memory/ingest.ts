@@ -279,35 +279,51 @@ export async function addBatch(
   const results: AddResult['results'] = [];
   const skipped: SkippedInput[] = [];
   const size = checked.some((c) => !c.o.vector) ? EMBED_CHUNK : CHUNK;
+  // Stops a chunk's embedding started ahead when the add ends early (an error, an abort).
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  /** Admits the items of the chunk at `from` and starts embedding those that have no vector. */
+  const prepare = async (from: number) => {
+    const chunk: typeof checked = [];
+    for (const c of checked.slice(from, from + size)) {
+      const a = await admitOne(
+        core.settings.admit,
+        c.text,
+        admitContext('addMany', c.o),
+        core.settings.maxTextLength,
+      );
+      if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
+      else if (a.text === c.text) chunk.push(c);
+      else chunk.push({ ...c, text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+    }
+    const texts = chunk.filter((c) => !c.o.vector).map((c) => c.text);
+    const embedding = core.embed(texts, signal);
+    embedding.catch(() => undefined); // awaited where used; one started ahead may go unused
+    return { chunk, embedding };
+  };
   // The write in flight (never rejects: its error is kept in `failed`).
   let writing: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;
+  // The next chunk, admitted and its embedding started: while this one's is made (by a model
+  // that embeds overlapping calls side by side, `Embedder.concurrent`) or written.
+  let ahead: ReturnType<typeof prepare> | undefined;
   try {
     for (let i = 0; i < checked.length; i += size) {
-      const chunk: typeof checked = [];
-      for (const c of checked.slice(i, i + size)) {
-        const a = await admitOne(
-          core.settings.admit,
-          c.text,
-          admitContext('addMany', c.o),
-          core.settings.maxTextLength,
-        );
-        if ('rejected' in a) skipped.push({ text: c.text, reason: rejectedReason(a.rejected) });
-        else if (a.text === c.text) chunk.push(c);
-        else chunk.push({ ...c, text: a.text, o: { ...c.o, vector: undefined } }); // embedded anew
+      const next = ahead ?? prepare(i);
+      ahead = undefined;
+      const { chunk, embedding } = await next;
+      if (core.embedder.concurrent && i + size < checked.length) {
+        ahead = prepare(i + size);
+        ahead.catch(() => undefined); // its error is thrown when it is used, not before
       }
-      const missing = chunk.filter((c) => !c.o.vector);
-      const embedded = await core.embed(
-        missing.map((c) => c.text),
-        options.signal,
-      );
-      let next = 0;
+      const embedded = await embedding;
+      let k = 0;
       // One commit per chunk; items differ in scope and metadata, so each is its own op.
       const ops = chunk.map((c) => ({
         op: {
           kind: 'ADD' as const,
           text: c.text,
-          vector: c.o.vector ?? embedded[next++]!,
+          vector: c.o.vector ?? embedded[k++]!,
           ...c.who,
           ...(c.o.eventTime !== undefined ? { validFrom: c.o.eventTime } : {}),
         },
@@ -327,6 +343,11 @@ export async function addBatch(
     }
   } finally {
     await writing; // nothing returns or throws while a write is in flight
+    if (ahead) {
+      // Ended early: the chunk started ahead is stopped, and waited for, its vectors unused.
+      stop.abort();
+      await ahead.then(({ embedding }) => embedding).catch(() => undefined);
+    }
   }
   if (failed) throw failed.error;
   return { results, skipped };
