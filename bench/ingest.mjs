@@ -1,4 +1,4 @@
-// `node bench/run.mjs ingest [--n=384] [--rounds=2] [--instances=1,2]`: ingest with the offline
+// `node bench/run.mjs ingest [--n=384] [--rounds=2] [--instances=1,2,3]`: ingest with the offline
 // model (issue 14 item 2), side by side in one run: for each round and each instance count (in
 // turn, A B A B), a fresh page opens a store on USE-lite with that many model instances, then
 // times two `addMany` of `--n` chat turns (the first starts the embedding Workers; the second
@@ -12,7 +12,8 @@ import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 384);
 const rounds = flags.number('rounds', 2);
-const counts = flags.list('instances', '1,2').map(Number);
+// (3: the default on 2 cores, a Worker per core beside the engine's own instance.)
+const counts = flags.list('instances', '1,2,3').map(Number);
 const TICK = 100; // clock ticks per second (Linux USER_HZ)
 const PAGE = 4096;
 

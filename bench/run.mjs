@@ -7,7 +7,7 @@
 //   gpu-scan  the fp32 WebGPU scan before vs after register blocking, and with the subgroup sort (bench/gpu-scan.mjs)
 //   index-memory  measured heap bytes per vector, ms/query and recall@10 per index mode (bench/index-memory.mjs)
 //   sync     time to sync N events one way and both ways through pouchdb-server (bench/sync.mjs)
-//   ingest   addMany with the offline model on 1 vs 2 model instances, side by side (bench/ingest.mjs)
+//   ingest   addMany with the offline model on 1, 2 and 3 model instances, side by side (bench/ingest.mjs)
 //   api-profile  where a dense search through the Worker spends its time: index, page, Worker (bench/api-profile.mjs)
 const DRIVERS = {
   engines: './engines.mjs',

@@ -201,7 +201,13 @@ test(
   'node bench/run.mjs ingest at a tiny size: 1 and 2 model instances side by side, every turn stored',
   { timeout: 180_000 },
   () => {
-    const out = lastJson('node', ['bench/run.mjs', 'ingest', '--n=48', '--rounds=1']) as {
+    const out = lastJson('node', [
+      'bench/run.mjs',
+      'ingest',
+      '--n=48',
+      '--rounds=1',
+      '--instances=1,2',
+    ]) as {
       rows: Array<Record<string, number | string>>;
       summary: Record<string, Record<string, number>>;
     };
