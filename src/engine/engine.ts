@@ -487,7 +487,8 @@ export class Engine {
   /**
    * Stores many texts as they are (no consolidation, no links unless `link: true`):
    * embedded in batches, written in transactions of up to 500 (128 when the model embeds
-   * them; the model embeds the next chunk while one is written), progress as each is stored.
+   * them; the model embeds the next chunk while one is written, and on several instances while
+   * one is still embedded), progress as each is stored.
    * @param items - texts with their scope and metadata
    * @param options - progress callback, abort signal
    */

@@ -252,8 +252,9 @@ export const EMBED_CHUNK = 128;
 /**
  * `addMany`: every item stored as it is, embedded in batches, written in transactions of up
  * to 500 (128 when the model embeds them); links only for items with `link: true`. The model
- * embeds chunk i + 1 while chunk i is written; chunks are written in order, one at a time, and
- * progress is reported as each one is stored.
+ * embeds chunk i + 1 while chunk i is written (and, when it embeds overlapping calls side by
+ * side, `Embedder.concurrent`, while chunk i is still embedded); chunks are written in order,
+ * one at a time, and progress is reported as each one is stored.
  */
 export async function addBatch(
   core: EngineCore,
