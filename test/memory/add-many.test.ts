@@ -7,6 +7,7 @@ import { expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { HashEmbedder } from '../../src/embed/hash-embedder';
 import type { EmbedOptions, Embedder } from '../../src/embed/embedder';
+import type { AddResult } from '../../src/memory/ingest';
 
 /**
  * A HashEmbedder that logs its calls into `log` and takes a few ms per call, like a model;
@@ -41,6 +42,16 @@ function slowEmbedder(log: string[], concurrent = false, failCall = 0): Embedder
   };
 }
 
+/** Each of these memories has its own text's vector: a search by that vector finds it first. */
+async function expectOwnVectors(e: Engine, out: AddResult, at: number[]): Promise<void> {
+  const ref = new HashEmbedder({ dim: 32 });
+  for (const i of at) {
+    const [v] = await ref.embed([texts[i]!]);
+    const top = await e.search(texts[i]!, { vector: v!, limit: 1, retrieval: { lexical: false } });
+    expect(top.results[0]!.id).toBe(out.results[i]!.id);
+  }
+}
+
 const texts = Array.from(
   { length: 300 },
   (_, i) => `note ${i} about the garden, item${i} (${i * 7})`,
@@ -70,13 +81,7 @@ test('addMany: chunks of 128, the next embedded while one is written, in order, 
   expect(out.results.map((r) => r.memory)).toEqual(texts);
   expect(out.results.every((r) => r.event === 'ADD')).toBe(true);
   expect((await e.getAll({ limit: 1000 })).results.map((m) => m.memory)).toEqual(texts);
-  // Each memory has its own text's vector.
-  const ref = new HashEmbedder({ dim: 32 });
-  for (const i of [0, 127, 128, 255, 299]) {
-    const [v] = await ref.embed([texts[i]!]);
-    const top = await e.search(texts[i]!, { vector: v!, limit: 1, retrieval: { lexical: false } });
-    expect(top.results[0]!.id).toBe(out.results[i]!.id);
-  }
+  await expectOwnVectors(e, out, [0, 127, 128, 255, 299]);
   await e.close();
 });
 
@@ -149,12 +154,7 @@ test('a model embedding overlapping calls side by side is asked for the next chu
   ]);
   expect(out.results.map((r) => r.memory)).toEqual(texts);
   expect((await e.getAll({ limit: 1000 })).results.map((m) => m.memory)).toEqual(texts);
-  const ref = new HashEmbedder({ dim: 32 });
-  for (const i of [0, 128, 299]) {
-    const [v] = await ref.embed([texts[i]!]);
-    const top = await e.search(texts[i]!, { vector: v!, limit: 1, retrieval: { lexical: false } });
-    expect(top.results[0]!.id).toBe(out.results[i]!.id);
-  }
+  await expectOwnVectors(e, out, [0, 128, 299]);
   await e.close();
 });
 
