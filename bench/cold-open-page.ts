@@ -1,6 +1,7 @@
 // Loaded in a bench page by bench/cold-open.mjs: fills a store through the public API (Engram
 // with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
 import { openDB } from 'idb';
+import { HashEmbedder } from '../src/embed/hash-embedder';
 import { Engram } from '../src/engram';
 import { writeCheckpoint } from '../src/store/checkpoint-io';
 import type { EngramDB } from '../src/store/schema';
@@ -8,6 +9,8 @@ import type { EngramDB } from '../src/store/schema';
 /** Index mode of the bench store (`--mode`; default: the engine's default, fp32). */
 export type BenchMode = 'fp32' | 'ivf' | 'auto' | 'int8' | 'binary';
 let mode: BenchMode | undefined;
+/** The embedder the bench store is opened with (`--embedder`; default the hash embedder). */
+let model: 'hash' | 'use-lite' = 'hash';
 let inWorker = true;
 /** Where {@link coldOpen} imports Engram from: the sources (default) or the library build. */
 let engramModule = '/src/engram.ts';
@@ -26,6 +29,15 @@ export function useWorker(w: boolean): void {
   inWorker = w;
 }
 
+/**
+ * Opens the store with the offline model (USE-lite, 512-d) instead of the hash embedder: its
+ * load is then part of every open, as for an app's users. The fill gives each memory a hash
+ * vector of its text (the model would take minutes per 10k); searches embed with the model.
+ */
+export function useEmbedder(m: 'hash' | 'use-lite'): void {
+  model = m;
+}
+
 /** Sets the index mode every later call in this page opens the store with. */
 export function useMode(m: BenchMode | undefined): void {
   mode = m;
@@ -35,7 +47,7 @@ export function useMode(m: BenchMode | undefined): void {
 function options(name: string, dim: number, log?: (m: string) => void) {
   return {
     name,
-    embedder: { type: 'hash' as const, dim },
+    embedder: model === 'use-lite' ? { type: 'use-lite' as const } : { type: 'hash' as const, dim },
     backend: 'cpu' as const,
     worker: inWorker,
     ...(mode ? { index: { mode } } : {}),
@@ -70,12 +82,17 @@ export async function fill(
   const mem = await Engram.open(options(name, dim));
   await mem.reset(); // a store left half-filled by an interrupted run
   const batch = 5000;
+  const given = model === 'use-lite' ? new HashEmbedder({ dim }) : undefined;
   for (let i = 0; i < n; i += batch) {
-    const items = [];
+    const items: { text: string; vector?: Float32Array }[] = [];
     for (let j = i; j < Math.min(n, i + batch); j++) {
       const round = Math.floor(j / texts.length);
       const text = texts[j % texts.length]!;
       items.push({ text: round ? `${text} (${round})` : text });
+    }
+    if (given) {
+      const vectors = await given.embed(items.map((it) => it.text));
+      items.forEach((it, k) => (it.vector = vectors[k]!));
     }
     await mem.addMany(items);
     const s = (performance.now() - t0) / 1000;

@@ -1,5 +1,6 @@
 // `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
-//   [--formats=2,3] [--settle] [--built] [--port=41731] [--profile=DIR] [--data=../shared/data]`
+//   [--formats=2,3] [--settle] [--built] [--embedder=use-lite] [--port=41731] [--profile=DIR]
+//   [--data=../shared/data]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
 // store is filled once with LoCoMo/BEAM message texts (../shared/data, repeated to `memories`)
@@ -12,7 +13,9 @@
 // (IVF lists trained past 20k rows in the default 'auto' mode), close, so the lists are stored
 // as after a session that searched. `--built`: the cold opens import the library build
 // (dist/, run `npx vite build` first) instead of the sources, so the Worker loads its few bundled
-// chunks as in an app, not every source module from the dev server. The fill reports its progress per batch of 5,000. See
+// chunks as in an app, not every source module from the dev server. `--embedder=use-lite`: the
+// store is opened with the offline model (its load part of each open; the fill gives hash
+// vectors, the dimension 512) on a store of its own. The fill reports its progress per batch of 5,000. See
 // bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +35,10 @@ const data = resolve(flags.text('data', '../shared/data'));
 const port = flags.number('port', 41731);
 const profile = flags.text('profile', join(tmpdir(), 'engram-bench-cold-open'));
 const mode = flags.text('mode', '');
-const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}`;
+const model = flags.text('embedder', 'hash');
+if (model !== 'hash' && model !== 'use-lite') throw new Error(`--embedder: hash or use-lite`);
+if (model === 'use-lite' && dim !== 512) throw new Error('--embedder=use-lite is 512-d');
+const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}${model === 'use-lite' ? '-use-lite' : ''}`;
 /** Checkpoint formats to time (empty: the store as it is). */
 const formats = flags
   .text('formats', '')
@@ -88,6 +94,7 @@ async function launch() {
 }
 const call = async (page, fn, ...args) => {
   if (mode) await callPage(page, '/bench/cold-open-page.ts', 'useMode', mode);
+  if (model !== 'hash') await callPage(page, '/bench/cold-open-page.ts', 'useEmbedder', model);
   if (flags.has('built')) await callPage(page, '/bench/cold-open-page.ts', 'useBuilt', true);
   return callPage(page, '/bench/cold-open-page.ts', fn, ...args);
 };
@@ -114,7 +121,7 @@ try {
     );
   }
   console.log(
-    `engram bench cold-open — ${memories} memories, ${dim}-d hash embedder, Worker, CPU, index ${mode || 'default'}`,
+    `engram bench cold-open — ${memories} memories, ${model === 'hash' ? `${dim}-d hash embedder` : 'offline model (USE-lite)'}, Worker, CPU, index ${mode || 'default'}`,
   );
   const phaseNames = [];
   const rows = [];
