@@ -193,6 +193,9 @@ export class UseLiteEmbedder implements Embedder {
       });
     }
     const embedder = new UseLiteEmbedder(model, new UseTokenizer(vocab), batchSize, batchTokens);
+    // One call now: tfjs sets its kernels up at a graph's first run (≈ 0.1 s here), part of
+    // the model's load then instead of the first search's time.
+    await embedder.embed(['ready']);
     progress?.({ stage: 'ready' });
     return embedder;
   }

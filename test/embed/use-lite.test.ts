@@ -1,5 +1,7 @@
 // USE-lite in Node: read from node_modules, tfjs wasm from node_modules.
-import { beforeAll, describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfconv from '@tensorflow/tfjs-converter';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { UseLiteEmbedder } from '../../src/embed/use-lite-embedder';
 import { cos, maxAbsDiff, norm } from './vectors';
 
@@ -13,10 +15,29 @@ const TEXTS = [
 
 describe('UseLiteEmbedder in Node', () => {
   let embedder: UseLiteEmbedder;
+  let runsAtLoad = 0;
+  let stages: string[] = [];
+  let tensorsLeft = 0;
   beforeAll(async () => {
     const t0 = performance.now();
-    embedder = await UseLiteEmbedder.create({ batchSize: 2 });
+    const run = vi.spyOn(tfconv.GraphModel.prototype, 'executeAsync');
+    embedder = await UseLiteEmbedder.create({
+      batchSize: 2,
+      onLoadProgress: (p) => stages.push(`${p.stage}:${run.mock.calls.length}`),
+    });
+    runsAtLoad = run.mock.calls.length;
+    run.mockRestore();
+    tensorsLeft = tf.memory().numTensors;
     console.log(`USE-lite load in Node: ${(performance.now() - t0).toFixed(0)} ms`);
+  });
+
+  test('the load runs the model once before it says ready (tfjs sets its kernels up then)', async () => {
+    expect(runsAtLoad).toBe(1);
+    expect(stages.at(-1)).toBe('ready:1');
+    stages = [];
+    // That run leaves no tensor behind, nor does a later call.
+    await embedder.embed(['cat']);
+    expect(tf.memory().numTensors).toBe(tensorsLeft);
   });
 
   test('gives 512-d unit vectors that follow meaning', async () => {
