@@ -1,7 +1,8 @@
 // A model instance in a Worker of its own: the side that starts it and the side that serves it.
 import { ERROR_CODES, EngramError, type ErrorCode } from '../errors';
 import type { EmbedHelper } from './embed-pool';
-import type { Embedder } from './embedder';
+import type { EmbedOptions, Embedder, LoadProgress } from './embedder';
+import { checkTexts, throwIfAborted } from './util';
 
 /**
  * The name an embedding Worker is started with: the engine's Worker script starts copies of
@@ -11,8 +12,12 @@ export const EMBED_WORKER_NAME = 'engram:embed';
 
 /** A message to an embedding Worker. */
 type Request = { load: unknown } | { id: number; texts: string[] };
-/** Its answers: loaded, vectors of a request, or an error (of the load when `id` is absent). */
+/**
+ * Its answers: the load's progress, loaded, vectors of a request, or an error (of the load when
+ * `id` is absent).
+ */
 type Answer =
+  | { progress: LoadProgress }
   | { ready: true }
   | { id: number; vectors: Float32Array[] }
   | { id?: number; error: { code?: string; message: string } };
@@ -38,10 +43,14 @@ export function ownWorkerType(): WorkerType {
 /**
  * Starts a copy of the running Worker's script as an embedding Worker, and loads `spec` in it.
  * @param spec - the embedder spec, as the engine got it (structured-cloneable)
+ * @param onLoadProgress - told the model load's progress, as the Worker reports it
  * @returns the helper once its model is loaded
  * @throws EngramError `WorkerFailed` when it does not start, or the error of the model load
  */
-export function startEmbedWorker(spec: unknown): Promise<EmbedHelper> {
+export function startEmbedWorker(
+  spec: unknown,
+  onLoadProgress?: (p: LoadProgress) => void,
+): Promise<EmbedHelper> {
   const worker = new Worker(globalThis.location.href, {
     type: ownWorkerType(),
     name: EMBED_WORKER_NAME,
@@ -66,6 +75,7 @@ export function startEmbedWorker(spec: unknown): Promise<EmbedHelper> {
   });
   worker.addEventListener('message', (ev: MessageEvent<Answer>) => {
     const a = ev.data;
+    if ('progress' in a) return onLoadProgress?.(a.progress);
     if ('ready' in a) return loaded?.resolve();
     const err =
       'error' in a
@@ -106,11 +116,14 @@ export function startEmbedWorker(spec: unknown): Promise<EmbedHelper> {
 }
 
 /**
- * Serves a model in this Worker: the first message loads it (`create(spec)`), each later one
- * is embedded, its vectors' buffers transferred back. Requests are answered one at a time.
+ * Serves a model in this Worker: the first message loads it (`create(spec)`, its progress
+ * reported), each later one is embedded, its vectors' buffers transferred back. Requests are
+ * answered one at a time.
  * @param create - builds the embedder a spec describes
  */
-export function serveEmbedWorker(create: (spec: unknown) => Promise<Embedder>): void {
+export function serveEmbedWorker(
+  create: (spec: unknown, onLoadProgress: (p: LoadProgress) => void) => Promise<Embedder>,
+): void {
   const scope = globalThis as unknown as WorkerScope;
   let embedder: Promise<Embedder> | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -123,7 +136,7 @@ export function serveEmbedWorker(create: (spec: unknown) => Promise<Embedder>): 
   scope.onmessage = (ev) => {
     const m = ev.data;
     if ('load' in m) {
-      embedder = create(m.load);
+      embedder = create(m.load, (progress) => scope.postMessage({ progress }));
       embedder.then(
         () => scope.postMessage({ ready: true }),
         (e: unknown) => scope.postMessage({ error: errorOf(e) }),
@@ -139,5 +152,31 @@ export function serveEmbedWorker(create: (spec: unknown) => Promise<Embedder>): 
         scope.postMessage({ id: m.id, error: errorOf(e) });
       }
     });
+  };
+}
+
+/**
+ * An embedding Worker as an {@link Embedder}: the engine's own model instance run off its
+ * thread. Texts are checked here (an error names the text's index in the call); the call is
+ * one piece for the Worker, so progress comes once, at its end; `dispose` stops the Worker.
+ * @param helper - a started embedding Worker ({@link startEmbedWorker})
+ * @param id - its model's id
+ * @param dim - its vectors' length
+ */
+export function embedderOf(helper: EmbedHelper, id: string, dim: number): Embedder {
+  return {
+    id,
+    dim,
+    async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+      checkTexts(texts);
+      throwIfAborted(options.signal);
+      const vectors = await helper.embed(texts);
+      throwIfAborted(options.signal);
+      options.onProgress?.({ done: texts.length, total: texts.length });
+      return vectors;
+    },
+    async dispose(): Promise<void> {
+      helper.terminate();
+    },
   };
 }

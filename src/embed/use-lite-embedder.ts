@@ -4,6 +4,7 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 import { EngramError } from '../errors';
 import type { EmbedOptions, Embedder, LoadProgress } from './embedder';
 import { modelFiles } from './model-files';
+import { USE_LITE_DIM, USE_LITE_ID } from './use-lite-id';
 import { UseTokenizer } from './use-tokenizer';
 import {
   absoluteUrl,
@@ -121,9 +122,9 @@ async function nodePackageDir(pkg: string): Promise<string> {
  */
 export class UseLiteEmbedder implements Embedder {
   /** `'use-lite-512'`. */
-  readonly id = 'use-lite-512';
+  readonly id = USE_LITE_ID;
   /** 512. */
-  readonly dim = 512;
+  readonly dim = USE_LITE_DIM;
   private model: tfconv.GraphModel | undefined;
   private readonly tokenizer: UseTokenizer;
   private readonly batchSize: number;

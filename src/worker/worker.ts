@@ -19,7 +19,7 @@ class WorkerEngineHost extends EngineHost {
 }
 
 if ((globalThis as { name?: string }).name === EMBED_WORKER_NAME) {
-  serveEmbedWorker((spec) => createEmbedder(spec as EmbedderSpec));
+  serveEmbedWorker((spec, onLoadProgress) => createEmbedder(spec as EmbedderSpec, onLoadProgress));
 } else {
   installErrorTransfer();
   expose(new WorkerEngineHost());
