@@ -1,7 +1,8 @@
 import type { Embedder, LoadProgress } from '../embed/embedder';
 import type { TransformersEmbedderOptions } from '../embed/transformers-embedder';
 import type { UseLiteEmbedderOptions } from '../embed/use-lite-embedder';
-import { EngramError, shown } from '../errors';
+import { EngramError, isEngramError, shown } from '../errors';
+import { USE_LITE_DIM, USE_LITE_ID } from '../embed/use-lite-id';
 import { checkPositiveInt } from '../embed/util';
 import { EMBEDDER_SPEC_OPTIONS } from './option-names';
 import { checkOptionNames } from './validate';
@@ -9,15 +10,16 @@ import { checkOptionNames } from './validate';
 /** How many model instances embed a large call (a spec option of the offline model). */
 export interface ParallelEmbedding {
   /**
-   * Model instances that embed a large `addMany` (or `embed`) in parallel: the engine's own and
-   * `instances - 1` embedding Workers, started by the engine's Worker when such a call comes and
-   * stopped after 30 s without one. Once a Worker runs on every core, the engine's own instance
-   * leaves them the large calls (its thread writes and searches meanwhile); it embeds a large
-   * call's first pieces while the Workers load, and single adds and searches. Default: one
-   * Worker per core and the engine's own, at most 4 in all (3 on 2 cores); `1` keeps one. Each
-   * further instance costs about 150 MB while it runs (measured in Chromium: a copy of the
-   * weights and tfjs' wasm heap) and its model load. Only where the engine runs in its Worker
-   * (the default); in the page (`worker: false`) and in Node there is one instance.
+   * Model instances, each in an embedding Worker that the engine's Worker starts (a copy of its
+   * own script). The first is the engine's own: started at open, its model loading on another
+   * core while the store opens, it embeds searches, single adds and small calls. The others
+   * start when a large `addMany` (or `embed`) comes and share it out with the first (which
+   * leaves it to them once they run on every core), and stop after 30 s without one. Default
+   * `navigator.hardwareConcurrency`, at most 4; `1` keeps one model, in the engine's own Worker
+   * (also where no Worker can be started). Each further instance costs about 150 MB while it
+   * runs (measured in Chromium: a copy of the weights and tfjs' wasm heap) and its model load.
+   * Only where the engine runs in its Worker (the default); in the page (`worker: false`) and
+   * in Node there is one instance, in that thread.
    */
   instances?: number;
 }
@@ -35,15 +37,23 @@ export type EmbedderSpec =
   | { type: 'hash'; dim?: number };
 
 /**
- * The default of `instances`: an embedding Worker per core (`navigator.hardwareConcurrency`) and
- * the engine's own instance, at most 4 in all; 1 on a single core.
+ * The default of `instances`: the cores (`navigator.hardwareConcurrency`), at most 4.
  * @example
- * defaultInstances(); // 3 on a 2-core machine
+ * defaultInstances(); // 2 on a 2-core machine
  */
 export function defaultInstances(): number {
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
-  const n = Number.isInteger(cores) ? cores! : 1;
-  return n < 2 ? 1 : Math.min(n + 1, 4);
+  return Math.max(1, Math.min(Number.isInteger(cores) ? cores! : 1, 4));
+}
+
+/**
+ * The id and dimension the embedder a spec describes will have, where they are known before
+ * its model loads (the offline model); else undefined.
+ * @example
+ * knownIdentity({ type: 'use-lite' }); // { id: 'use-lite-512', dim: 512 }
+ */
+export function knownIdentity(spec: EmbedderSpec): { id: string; dim: number } | undefined {
+  return spec?.type === 'use-lite' ? { id: USE_LITE_ID, dim: USE_LITE_DIM } : undefined;
 }
 
 /** True in a dedicated Worker that can start Workers (where the engine's Worker runs). */
@@ -74,17 +84,31 @@ export async function createEmbedder(
     );
   switch (spec?.type) {
     case 'use-lite': {
-      const { UseLiteEmbedder } = await import('../embed/use-lite-embedder');
       const { type: _type, instances: given, ...opts } = spec;
       if (given !== undefined) checkPositiveInt('embedder.instances', given);
       const instances = given ?? defaultInstances();
-      const local = await UseLiteEmbedder.create({ ...opts, ...progress });
-      if (instances < 2 || !inStartingWorker()) return local;
+      const inThisThread = async () => {
+        const { UseLiteEmbedder } = await import('../embed/use-lite-embedder');
+        return UseLiteEmbedder.create({ ...opts, ...progress });
+      };
+      if (instances < 2 || !inStartingWorker()) return inThisThread();
       const { EmbedPool } = await import('../embed/embed-pool');
-      const { startEmbedWorker } = await import('../embed/embed-worker');
+      const { embedderOf, startEmbedWorker } = await import('../embed/embed-worker');
+      const one = { ...spec, instances: 1 };
+      // The engine's own instance runs in an embedding Worker as well: its model loads on
+      // another core while the store opens, and the engine's thread embeds nothing. Where no
+      // Worker starts, it loads here.
+      const local = await startEmbedWorker(one, onLoadProgress).then(
+        (helper) => embedderOf(helper, USE_LITE_ID, USE_LITE_DIM),
+        (e: unknown) => {
+          if (!isEngramError(e, 'WorkerFailed')) throw e;
+          log?.(`engram: the model loads in the engine's Worker (${String(e)})`);
+          return inThisThread();
+        },
+      );
       return new EmbedPool(local, {
         instances,
-        startHelper: () => startEmbedWorker({ ...spec, instances: 1 }),
+        startHelper: () => startEmbedWorker(one),
         ...(log ? { log } : {}),
       });
     }

@@ -21,7 +21,8 @@ import type { ImportOptions, ImportResult, ImportSource } from '../memory/import
 import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
 import type { RewriteQuery } from '../retrieval/rewrite';
-import { createEmbedder, type EmbedderSpec } from '../engine/embedder-spec';
+import { createEmbedder, knownIdentity, type EmbedderSpec } from '../engine/embedder-spec';
+import { LateEmbedder } from '../embed/late-embedder';
 import type { CompactOptions, CompactResult } from '../memory/budget';
 import type { MergeOptions, MergeResult } from '../memory/merge';
 import type { LogVerification } from '../store/event-log';
@@ -69,17 +70,38 @@ export class EngineHost {
     if (this.engine) throw new EngramError('InvalidArgument', 'already open');
     if (onSyncStatus && options.sync)
       options = { ...options, sync: { ...options.sync, onStatus: onSyncStatus } };
-    const embedder = isEmbedder(options.embedder)
-      ? options.embedder
-      : await createEmbedder(options.embedder, onLoadProgress, log);
-    this.ownEmbedder = embedder === options.embedder ? undefined : embedder;
-    const { embedder: _e, ...rest } = options;
-    this.engine = await Engine.open({
-      ...rest,
-      embedder,
-      ...(log ? { log } : {}),
-      ...(admit ? { admit: (fact, ctx) => admit(fact, ctx) } : {}),
-    });
+    const { embedder: spec, ...rest } = options;
+    const openWith = (embedder: Embedder) =>
+      Engine.open({
+        ...rest,
+        embedder,
+        ...(log ? { log } : {}),
+        ...(admit ? { admit: (fact, ctx) => admit(fact, ctx) } : {}),
+      });
+    if (isEmbedder(spec)) {
+      this.engine = await openWith(spec);
+      return this.engine.info();
+    }
+    const loading = createEmbedder(spec, onLoadProgress, log);
+    const known = knownIdentity(spec);
+    if (!known) {
+      this.ownEmbedder = await loading;
+      this.engine = await openWith(this.ownEmbedder);
+      return this.engine.info();
+    }
+    // The store opens while the model loads (its id and dimension are known before): in an
+    // embedding Worker the load runs on another core. Open resolves once both are done.
+    const [model, engine] = await Promise.allSettled([
+      loading,
+      openWith(new LateEmbedder(known.id, known.dim, loading)),
+    ]);
+    if (model.status === 'rejected' || engine.status === 'rejected') {
+      if (engine.status === 'fulfilled') await engine.value.close().catch(() => undefined);
+      if (model.status === 'fulfilled') await model.value.dispose?.().catch(() => undefined);
+      throw model.status === 'rejected' ? model.reason : (engine as PromiseRejectedResult).reason;
+    }
+    this.ownEmbedder = model.value;
+    this.engine = engine.value;
     return this.engine.info();
   }
 

@@ -196,8 +196,10 @@ async function runBuiltApp(root: string): Promise<BuiltAppRun> {
       `consumer-bulk-${Date.now()}`,
     );
     expect(bulk.stored).toBe(100);
-    // The engine's Worker and an embedding Worker per core, at most 4 in all (one on a single core).
-    const workers = bulk.cores < 2 ? 1 : Math.min(bulk.cores + 1, 4);
+    // The engine's Worker and a model's Worker per core, at most 4 (none on a single core: the
+    // one model then loads in the engine's Worker).
+    const instances = Math.min(Math.max(bulk.cores, 1), 4);
+    const workers = instances < 2 ? 1 : instances + 1;
     expect(page.workers().length).toBe(workers);
     // The Workers Chromium itself runs for this app (nested ones included). Not page.workers()
     // after close: Playwright drops a nested Worker only on its detach event, which arrives on

@@ -1,12 +1,18 @@
-// The offline model on two instances in Chromium (issue 14, ingest): the engine's Worker starts
-// a second embedding Worker (a copy of its own script) for a large call only, the vectors equal
-// one instance's (within 1e-6), addMany's progress still comes, and close() stops the Worker.
+// The offline model on two instances in Chromium (issue 14, ingest and cold open): the engine's
+// own instance runs in an embedding Worker (a copy of the engine Worker's script) from the open,
+// its load's progress reported; a second one starts for a large call only; the vectors equal
+// one instance's (within 1e-6), addMany's progress still comes, and close() stops the Workers.
 import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openPage } from '../helpers/browser';
 
 type EngramModule = typeof import('../../src/engram');
-type Held = { held: import('../../src/engram').Engram; a: Float32Array[]; texts: string[] };
+type Held = {
+  held: import('../../src/engram').Engram;
+  a: Float32Array[];
+  texts: string[];
+  stages: string[];
+};
 
 /** The page's dedicated Workers, nested ones included, once their number settles at `n`. */
 async function workers(page: Page, n: number): Promise<number> {
@@ -29,16 +35,21 @@ test('two USE-lite instances: same vectors as one, started for a large call, sto
     });
     const a = await one.embed(texts);
     await one.close();
+    const stages: string[] = [];
     const held = await Engram.open({
       name: `pool-2-${Date.now()}`,
       embedder: { type: 'use-lite', instances: 2 },
       backend: 'cpu',
+      onLoadProgress: (p) => stages.push(p.stage),
     });
-    await held.add('a single add stays on the engine Worker', { infer: false });
-    Object.assign(globalThis, { held, a, texts } satisfies Held);
+    await held.add('a single add stays on the engine own instance', { infer: false });
+    Object.assign(globalThis, { held, a, texts, stages } satisfies Held);
   });
-  // The engine's Worker only: nothing started for one text.
-  expect(await workers(page, 1)).toBe(1);
+  // The engine's Worker and its own model's: nothing more started for one text.
+  expect(await workers(page, 2)).toBe(2);
+  const stages = await page.evaluate(() => (globalThis as unknown as Held).stages);
+  expect(stages).toEqual(expect.arrayContaining(['init', 'ready']));
+  expect(stages.at(-1)).toBe('ready');
 
   const r = await page.evaluate(async () => {
     const { held, a, texts } = globalThis as unknown as Held;
@@ -66,8 +77,8 @@ test('two USE-lite instances: same vectors as one, started for a large call, sto
   expect(r.progress).toEqual([128, 160]);
   expect(r.stored).toBe(160);
   expect(r.top).toBe('I went to the market with my friend on day 7.');
-  // The engine's Worker and one embedding Worker.
-  expect(await workers(page, 2)).toBe(2);
+  // The engine's Worker, its own model's and one more for the large calls.
+  expect(await workers(page, 3)).toBe(3);
 
   await page.evaluate(() => (globalThis as unknown as Held).held.close());
   expect(await workers(page, 0)).toBe(0);
