@@ -31,7 +31,7 @@ interface PoolCall {
 }
 
 /** Who takes a piece: the local instance, a helper, or a helper's second (queued) piece. */
-type Taker = 'local' | 'helper' | 'queued';
+type Taker = { local: boolean; queued: boolean };
 
 /** A model instance that runs apart (in its own Worker): embeds, and can be stopped. */
 export interface EmbedHelper {
@@ -61,6 +61,12 @@ export interface EmbedPoolOptions {
    * for what else runs there (an `addMany`'s writes, searches).
    */
   cores?: number;
+  /**
+   * Whether the local instance runs apart, in a Worker of its own (the engine's own model
+   * instance, `embedderOf`): it then holds two pieces at once as a helper does, and its calls
+   * go straight to it (its Worker queues them). Default false: it runs in this thread.
+   */
+  localApart?: boolean;
 }
 
 /**
@@ -100,8 +106,8 @@ export class EmbedPool implements Embedder {
   private active = 0;
   /** Those calls, oldest first: their pieces are dealt in this order. */
   private calls: PoolCall[] = [];
-  /** Whether the local instance's loop runs. */
-  private localWorking = false;
+  /** The local instance's loops running (at most one, or `HELPER_QUEUE` when it runs apart). */
+  private localWorking = 0;
   /** Feeders running per helper (at most `HELPER_QUEUE`). */
   private readonly feeding = new Map<Promise<EmbedHelper | undefined>, number>();
 
@@ -119,6 +125,7 @@ export class EmbedPool implements Embedder {
       pieceChars: 2048,
       idleMs: 30_000,
       cores: Number.isInteger(cores) && cores! > 0 ? cores! : 1,
+      localApart: false,
       ...options,
     };
   }
@@ -172,18 +179,18 @@ export class EmbedPool implements Embedder {
 
   /** Starts the instances that are not working (the new work is theirs as well). */
   private pump(): void {
-    if (!this.localWorking) {
-      this.localWorking = true;
+    for (let k = this.localWorking; k < (this.o.localApart ? HELPER_QUEUE : 1); k++) {
+      this.localWorking++;
       void this.work(
         (t) => this.onLocal(t),
-        'local',
-        () => (this.localWorking = false),
+        { local: true, queued: k > 0 },
+        () => this.localWorking--,
       );
     }
     for (const started of this.helpers)
       for (let k = this.feeding.get(started) ?? 0; k < HELPER_QUEUE; k++) {
         this.feeding.set(started, k + 1);
-        void this.feed(started, k > 0 ? 'queued' : 'helper');
+        void this.feed(started, { local: false, queued: k > 0 });
       }
   }
 
@@ -259,7 +266,7 @@ export class EmbedPool implements Embedder {
    * work fill the cores.
    */
   private take(kind: Taker): [PoolCall, number[]] | undefined {
-    if (kind === 'local' && this.ready.size >= this.o.cores) return undefined;
+    if (kind.local && this.ready.size >= this.o.cores) return undefined;
     let left = 0;
     let oldest: PoolCall | undefined;
     for (const c of this.calls) {
@@ -267,7 +274,7 @@ export class EmbedPool implements Embedder {
       left += c.pieces.length - c.next;
       if (!oldest && c.next < c.pieces.length) oldest = c;
     }
-    if (!oldest || (kind === 'queued' && left <= this.o.instances)) return undefined;
+    if (!oldest || (kind.queued && left <= this.o.instances)) return undefined;
     oldest.running++;
     return [oldest, oldest.pieces[oldest.next++]!];
   }
@@ -283,6 +290,7 @@ export class EmbedPool implements Embedder {
 
   /** Embeds on the local instance once its calls before this one have ended. */
   private onLocal(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    if (this.o.localApart) return this.local.embed(texts, options); // (its Worker queues them)
     // A task first: the local model computes in this thread and its promise settles without
     // one, so a task between two local calls is what lets the helpers' answers in (each helper
     // then takes its next piece). Without it the local instance took every piece but the

@@ -98,16 +98,19 @@ export async function createEmbedder(
       // The engine's own instance runs in an embedding Worker as well: its model loads on
       // another core while the store opens, and the engine's thread embeds nothing. Where no
       // Worker starts, it loads here.
+      let apart = true;
       const local = await startEmbedWorker(one, onLoadProgress).then(
         (helper) => embedderOf(helper, USE_LITE_ID, USE_LITE_DIM),
         (e: unknown) => {
           if (!isEngramError(e, 'WorkerFailed')) throw e;
           log?.(`engram: the model loads in the engine's Worker (${String(e)})`);
+          apart = false;
           return inThisThread();
         },
       );
       return new EmbedPool(local, {
         instances,
+        localApart: apart,
         startHelper: () => startEmbedWorker(one),
         ...(log ? { log } : {}),
       });

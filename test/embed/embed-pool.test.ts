@@ -198,6 +198,35 @@ test('once helpers fill the cores the local instance leaves them large calls; sm
   await pool.dispose();
 });
 
+test('a local instance that runs apart holds two pieces at once, as a helper does', async () => {
+  const inner = new HashEmbedder({ dim: 32 });
+  let running = 0;
+  let most = 0;
+  const apart = {
+    id: inner.id,
+    dim: inner.dim,
+    async embed(t: string[]) {
+      most = Math.max(most, ++running);
+      await sleep(3);
+      running--;
+      return inner.embed(t);
+    },
+  };
+  const h = helpers({ ms: 3 });
+  const pool = new EmbedPool(apart, {
+    instances: 2,
+    cores: 2,
+    localApart: true,
+    startHelper: h.start,
+    pieceTexts: 8,
+  });
+  const got = await pool.embed(texts);
+  const want = await inner.embed(texts);
+  got.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(want[i]!)));
+  expect(most).toBe(2);
+  await pool.dispose();
+});
+
 test('a helper that cannot start is left out: the local instance does the work, the log says why', async () => {
   const logs: string[] = [];
   const l = local();
