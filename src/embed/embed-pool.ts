@@ -78,9 +78,9 @@ export interface EmbedPoolOptions {
  * starts the next without waiting for this thread), and the vectors are put back in input
  * order. Overlapping calls share the instances (`concurrent`: a bulk add asks for its next
  * chunk before the last is made), the oldest call's pieces dealt first. Once the helpers at
- * work fill the cores, the local instance takes no more pieces of large calls (its thread is
- * the engine's: writes and searches run there). A small call runs on the local instance alone,
- * one model call at a time. The vectors are those of the local model: each instance is the
+ * work fill the cores, the local instance takes no more pieces of large calls (in this thread,
+ * the engine's, writes and searches run meanwhile). A small call runs on the local instance
+ * alone (in this thread one model call at a time; `localApart`: in its own Worker). The vectors are those of the local model: each instance is the
  * same model, and an embedding does not depend on its batch.
  *
  * A helper that fails to start is left out (the work goes to the others); one that fails
