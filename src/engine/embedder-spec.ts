@@ -47,6 +47,27 @@ export function defaultInstances(): number {
 }
 
 /**
+ * Checks a spec's option names and the offline model's numbers, so that a bad option is
+ * refused before anything opens (the model may load while the store opens).
+ * @param spec - the spec
+ * @throws EngramError `InvalidArgument`
+ */
+export function checkEmbedderSpec(spec: EmbedderSpec): void {
+  const type: unknown = spec?.type;
+  if (typeof type === 'string' && Object.hasOwn(EMBEDDER_SPEC_OPTIONS, type))
+    checkOptionNames(
+      spec,
+      EMBEDDER_SPEC_OPTIONS[type as EmbedderSpec['type']],
+      'open',
+      'embedder.',
+    );
+  if (spec?.type !== 'use-lite') return;
+  if (spec.instances !== undefined) checkPositiveInt('embedder.instances', spec.instances);
+  if (spec.batchSize !== undefined) checkPositiveInt('batchSize', spec.batchSize);
+  if (spec.batchTokens !== undefined) checkPositiveInt('batchTokens', spec.batchTokens);
+}
+
+/**
  * The id and dimension the embedder a spec describes will have, where they are known before
  * its model loads (the offline model); else undefined.
  * @example
@@ -74,18 +95,10 @@ export async function createEmbedder(
   log?: (message: string) => void,
 ): Promise<Embedder> {
   const progress = onLoadProgress ? { onLoadProgress } : {};
-  const type: unknown = spec?.type;
-  if (typeof type === 'string' && Object.hasOwn(EMBEDDER_SPEC_OPTIONS, type))
-    checkOptionNames(
-      spec,
-      EMBEDDER_SPEC_OPTIONS[type as EmbedderSpec['type']],
-      'open',
-      'embedder.',
-    );
+  checkEmbedderSpec(spec);
   switch (spec?.type) {
     case 'use-lite': {
       const { type: _type, instances: given, ...opts } = spec;
-      if (given !== undefined) checkPositiveInt('embedder.instances', given);
       const instances = given ?? defaultInstances();
       const inThisThread = async () => {
         const { UseLiteEmbedder } = await import('../embed/use-lite-embedder');

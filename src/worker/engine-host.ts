@@ -21,7 +21,12 @@ import type { ImportOptions, ImportResult, ImportSource } from '../memory/import
 import type { RelatedMemory } from '../memory/links';
 import type { LlmHook } from '../memory/llm';
 import type { RewriteQuery } from '../retrieval/rewrite';
-import { createEmbedder, knownIdentity, type EmbedderSpec } from '../engine/embedder-spec';
+import {
+  checkEmbedderSpec,
+  createEmbedder,
+  knownIdentity,
+  type EmbedderSpec,
+} from '../engine/embedder-spec';
 import { LateEmbedder } from '../embed/late-embedder';
 import type { CompactOptions, CompactResult } from '../memory/budget';
 import type { MergeOptions, MergeResult } from '../memory/merge';
@@ -82,6 +87,7 @@ export class EngineHost {
       this.engine = await openWith(spec);
       return this.engine.info();
     }
+    checkEmbedderSpec(spec); // (before anything opens: the model may load while the store does)
     const loading = createEmbedder(spec, onLoadProgress, log);
     const known = knownIdentity(spec);
     if (!known) {

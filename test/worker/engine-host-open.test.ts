@@ -49,3 +49,19 @@ test('a store made with another embedder: EmbedderMismatch while the model loads
   expect(err).toMatchObject({ code: 'EmbedderMismatch' });
   expect(await deleteDb(name)).toBe('deleted');
 });
+
+test('a bad option of the offline model is refused before anything opens (no database made)', async () => {
+  const bad = [
+    { type: 'use-lite' as const, batchSize: 0 },
+    { type: 'use-lite' as const, instances: 1.5 },
+    { type: 'use-lite' as const, modelURL: '/x/' } as unknown as { type: 'use-lite' },
+  ];
+  for (const [i, embedder] of bad.entries()) {
+    const name = `host-open-bad-option-${i}`;
+    const err = await new EngineHost()
+      .open({ name, embedder, backend: 'cpu' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'InvalidArgument' });
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(name);
+  }
+});
