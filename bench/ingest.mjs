@@ -12,7 +12,7 @@ import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 const flags = parseFlags(process.argv.slice(2), import.meta.url);
 const n = flags.number('n', 384);
 const rounds = flags.number('rounds', 2);
-// (3: the default on 2 cores, a Worker per core beside the engine's own instance.)
+// (2: the default on 2 cores, the engine's own model in a Worker and one more; 3: one past the cores.)
 const counts = flags.list('instances', '1,2,3').map(Number);
 const TICK = 100; // clock ticks per second (Linux USER_HZ)
 const PAGE = 4096;
