@@ -63,6 +63,25 @@ function local() {
   };
 }
 
+/** A local instance taking 3 ms per call (a timer), counting the most calls it ran at once. */
+function countingLocal() {
+  const inner = new HashEmbedder({ dim: 32 });
+  let running = 0;
+  const stat = { most: 0 };
+  return Object.assign(stat, {
+    embedder: {
+      id: inner.id,
+      dim: inner.dim,
+      async embed(t: string[]) {
+        stat.most = Math.max(stat.most, ++running);
+        await sleep(3);
+        running--;
+        return inner.embed(t);
+      },
+    },
+  });
+}
+
 test('a large call is shared by the instances; vectors in input order, equal to one instance', async () => {
   const h = helpers();
   const l = local();
@@ -131,21 +150,9 @@ test('a local instance that computes in the thread still leaves the helpers thei
 });
 
 test('overlapping calls share the instances; the local one runs one call at a time', async () => {
-  const inner = new HashEmbedder({ dim: 32 });
-  let running = 0;
-  let most = 0;
-  const counted = {
-    id: inner.id,
-    dim: inner.dim,
-    async embed(t: string[]) {
-      most = Math.max(most, ++running);
-      await sleep(3);
-      running--;
-      return inner.embed(t);
-    },
-  };
+  const counted = countingLocal();
   const h = helpers({ ms: 3 });
-  const pool = new EmbedPool(counted, {
+  const pool = new EmbedPool(counted.embedder, {
     instances: 2,
     cores: 2,
     startHelper: h.start,
@@ -160,7 +167,7 @@ test('overlapping calls share the instances; the local one runs one call at a ti
     pool.embed(other, { onProgress: ({ done }) => (bDone = done) }),
     pool.embed(['a small call on the local instance']),
   ]);
-  expect(most).toBe(1);
+  expect(counted.most).toBe(1);
   // The older call's pieces are dealt first: it ends while the newer one has barely started
   // (at most the pieces its instances took as the older one's last were out).
   expect(bDoneAtA).toBeLessThanOrEqual(3 * 16);
@@ -200,20 +207,9 @@ test('once helpers fill the cores the local instance leaves them large calls; sm
 
 test('a local instance that runs apart holds two pieces at once, as a helper does', async () => {
   const inner = new HashEmbedder({ dim: 32 });
-  let running = 0;
-  let most = 0;
-  const apart = {
-    id: inner.id,
-    dim: inner.dim,
-    async embed(t: string[]) {
-      most = Math.max(most, ++running);
-      await sleep(3);
-      running--;
-      return inner.embed(t);
-    },
-  };
+  const apart = countingLocal();
   const h = helpers({ ms: 3 });
-  const pool = new EmbedPool(apart, {
+  const pool = new EmbedPool(apart.embedder, {
     instances: 2,
     cores: 2,
     localApart: true,
@@ -223,7 +219,7 @@ test('a local instance that runs apart holds two pieces at once, as a helper doe
   const got = await pool.embed(texts);
   const want = await inner.embed(texts);
   got.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(want[i]!)));
-  expect(most).toBe(2);
+  expect(apart.most).toBe(2);
   await pool.dispose();
 });
 
