@@ -45,8 +45,8 @@ export interface EmbedHelper {
 export interface EmbedPoolOptions {
   /** Model instances in all, the local one counted (at least 2 to start any helper). */
   instances: number;
-  /** Starts one helper; resolves once its model is loaded. */
-  startHelper: () => Promise<EmbedHelper>;
+  /** Starts one helper; resolves once its model is loaded. `signal` stops it, loaded or not. */
+  startHelper: (signal: AbortSignal) => Promise<EmbedHelper>;
   /** Most texts in a piece, the unit dealt to an instance (default 64). */
   pieceTexts?: number;
   /** Most characters in a piece once padded to its longest text (default 2048: ≈ 20 chat turns). */
@@ -98,6 +98,8 @@ export class EmbedPool implements Embedder {
   private readonly o: Required<Omit<EmbedPoolOptions, 'log'>> & Pick<EmbedPoolOptions, 'log'>;
   /** Helpers started (or starting): resolves to the helper, or undefined if it failed to start. */
   private helpers: Promise<EmbedHelper | undefined>[] = [];
+  /** Stops the helpers started so far, loading or not (a new one for the next ones). */
+  private stopping = new AbortController();
   /** Those of them loaded and at work (not stopped). */
   private readonly ready = new Set<Promise<EmbedHelper | undefined>>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -309,10 +311,12 @@ export class EmbedPool implements Embedder {
 
   private startHelpers(): void {
     clearTimeout(this.idleTimer);
+    const { signal } = this.stopping;
     while (this.helpers.length < this.o.instances - 1) {
       this.helpers.push(
-        this.o.startHelper().catch((e: unknown) => {
-          this.o.log?.(`engram: an embedding Worker did not start: ${String(e)}`);
+        this.o.startHelper(signal).catch((e: unknown) => {
+          if (!signal.aborted)
+            this.o.log?.(`engram: an embedding Worker did not start: ${String(e)}`);
           return undefined;
         }),
       );
@@ -337,6 +341,9 @@ export class EmbedPool implements Embedder {
     const started = this.helpers;
     this.helpers = [];
     this.ready.clear();
+    // Those still loading are stopped now, not once loaded.
+    this.stopping.abort();
+    this.stopping = new AbortController();
     for (const h of started) void h.then((helper) => helper?.terminate());
   }
 }

@@ -44,12 +44,14 @@ export function ownWorkerType(): WorkerType {
  * Starts a copy of the running Worker's script as an embedding Worker, and loads `spec` in it.
  * @param spec - the embedder spec, as the engine got it (structured-cloneable)
  * @param onLoadProgress - told the model load's progress, as the Worker reports it
+ * @param signal - stops the Worker, loaded or not (the promise then rejects with `WorkerFailed`)
  * @returns the helper once its model is loaded
  * @throws EngramError `WorkerFailed` when it does not start, or the error of the model load
  */
 export function startEmbedWorker(
   spec: unknown,
   onLoadProgress?: (p: LoadProgress) => void,
+  signal?: AbortSignal,
 ): Promise<EmbedHelper> {
   const worker = new Worker(globalThis.location.href, {
     type: ownWorkerType(),
@@ -106,8 +108,12 @@ export function startEmbedWorker(
       fail(new EngramError('WorkerFailed', 'The embedding Worker was stopped.'));
     },
   };
+  // Stopped while it loads as well: a Worker left loading would outlive its pool.
+  signal?.addEventListener('abort', () => helper.terminate(), { once: true });
+  if (signal?.aborted) helper.terminate();
   return new Promise<EmbedHelper>((resolve, reject) => {
     loaded = { resolve: () => resolve(helper), reject };
+    if (dead) return reject(dead);
     worker.postMessage({ load: spec } satisfies Request);
   }).catch((e: unknown) => {
     worker.terminate();

@@ -124,7 +124,7 @@ export async function createEmbedder(
       return new EmbedPool(local, {
         instances,
         localApart: apart,
-        startHelper: () => startEmbedWorker(one),
+        startHelper: (signal) => startEmbedWorker(one, undefined, signal),
         ...(log ? { log } : {}),
       });
     }

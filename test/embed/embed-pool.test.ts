@@ -223,6 +223,26 @@ test('a local instance that runs apart holds two pieces at once, as a helper doe
   await pool.dispose();
 });
 
+test('a helper still loading when the pool is disposed is stopped at once, not once loaded', async () => {
+  let aborted = false;
+  const never = (signal: AbortSignal) =>
+    new Promise<EmbedHelper>((_, reject) =>
+      signal.addEventListener('abort', () => ((aborted = true), reject(new Error('stopped')))),
+    );
+  const logs: string[] = [];
+  const pool = new EmbedPool(local().embedder, {
+    instances: 2,
+    startHelper: never,
+    pieceTexts: 16,
+    log: (m) => logs.push(m),
+  });
+  expect((await pool.embed(texts)).length).toBe(texts.length); // done by the local instance
+  expect(aborted).toBe(false);
+  await pool.dispose();
+  expect(aborted).toBe(true);
+  expect(logs).toEqual([]); // a helper stopped on purpose is not reported
+});
+
 test('a helper that cannot start is left out: the local instance does the work, the log says why', async () => {
   const logs: string[] = [];
   const l = local();
