@@ -2,7 +2,7 @@
 import { EngramError, isEngramError } from '../errors';
 import { nextTask } from '../util/tasks';
 import type { EmbedOptions, Embedder } from './embedder';
-import { checkTexts, lengthBatches } from './util';
+import { checkTexts, hardwareCores, lengthBatches } from './util';
 
 /**
  * Pieces a helper holds at once: it starts the next as soon as one ends, without waiting for
@@ -80,8 +80,9 @@ export interface EmbedPoolOptions {
  * chunk before the last is made), the oldest call's pieces dealt first. Once the helpers at
  * work fill the cores, the local instance takes no more pieces of large calls (in this thread,
  * the engine's, writes and searches run meanwhile). A small call runs on the local instance
- * alone (in this thread one model call at a time; `localApart`: in its own Worker). The vectors are those of the local model: each instance is the
- * same model, and an embedding does not depend on its batch.
+ * alone (in this thread one model call at a time; `localApart`: in its own Worker). The
+ * vectors are those of the local model: each instance is the same model, and an embedding
+ * does not depend on its batch.
  *
  * A helper that fails to start is left out (the work goes to the others); one that fails
  * while it embeds fails the call with an Engram error (`WorkerFailed` unless the helper threw
@@ -121,12 +122,11 @@ export class EmbedPool implements Embedder {
     this.local = local;
     this.id = local.id;
     this.dim = local.dim;
-    const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
     this.o = {
       pieceTexts: 64,
       pieceChars: 2048,
       idleMs: 30_000,
-      cores: Number.isInteger(cores) && cores! > 0 ? cores! : 1,
+      cores: hardwareCores(),
       localApart: false,
       ...options,
     };

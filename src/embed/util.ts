@@ -82,6 +82,17 @@ export function lengthBatches(
 }
 
 /**
+ * The machine's cores as the browser (or Node) says (`navigator.hardwareConcurrency`), 1 where
+ * it does not.
+ * @example
+ * hardwareCores(); // 2 on a 2-core machine
+ */
+export function hardwareCores(): number {
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
+  return Number.isInteger(cores) && cores! > 0 ? cores! : 1;
+}
+
+/**
  * Checks that `n` is a positive integer.
  * @param name - the option's name, for the message
  * @param n - its value

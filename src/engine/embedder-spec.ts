@@ -3,7 +3,7 @@ import type { TransformersEmbedderOptions } from '../embed/transformers-embedder
 import type { UseLiteEmbedderOptions } from '../embed/use-lite-embedder';
 import { EngramError, isEngramError, shown } from '../errors';
 import { USE_LITE_DIM, USE_LITE_ID } from '../embed/use-lite-id';
-import { checkPositiveInt } from '../embed/util';
+import { checkPositiveInt, hardwareCores } from '../embed/util';
 import { EMBEDDER_SPEC_OPTIONS } from './option-names';
 import { checkOptionNames } from './validate';
 
@@ -42,8 +42,7 @@ export type EmbedderSpec =
  * defaultInstances(); // 2 on a 2-core machine
  */
 export function defaultInstances(): number {
-  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency;
-  return Math.max(1, Math.min(Number.isInteger(cores) ? cores! : 1, 4));
+  return Math.min(hardwareCores(), 4);
 }
 
 /**
