@@ -110,19 +110,15 @@ export async function createEmbedder(
       // The engine's own instance runs in an embedding Worker as well: its model loads on
       // another core while the store opens, and the engine's thread embeds nothing. Where no
       // Worker starts, it loads here.
-      let apart = true;
-      const local = await startEmbedWorker(one, onLoadProgress).then(
-        (helper) => embedderOf(helper, USE_LITE_ID, USE_LITE_DIM),
-        (e: unknown) => {
-          if (!isEngramError(e, 'WorkerFailed')) throw e;
-          log?.(`engram: the model loads in the engine's Worker (${String(e)})`);
-          apart = false;
-          return inThisThread();
-        },
-      );
+      const apart = await startEmbedWorker(one, onLoadProgress).catch((e: unknown) => {
+        if (!isEngramError(e, 'WorkerFailed')) throw e;
+        log?.(`engram: the model loads in the engine's Worker (${String(e)})`);
+        return undefined;
+      });
+      const local = apart ? embedderOf(apart, USE_LITE_ID, USE_LITE_DIM) : await inThisThread();
       return new EmbedPool(local, {
         instances,
-        localApart: apart,
+        localApart: apart !== undefined,
         startHelper: (signal) => startEmbedWorker(one, undefined, signal),
         ...(log ? { log } : {}),
       });
