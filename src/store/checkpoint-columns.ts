@@ -548,9 +548,18 @@ function isAscii(bytes: Uint8Array): boolean {
   let or = 0;
   for (let i = 0; i < head; i++) or |= bytes[i]!;
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, (bytes.length - head) >>> 2);
-  for (let i = 0; i < words.length; i++) or |= words[i]!;
+  // 64 KiB per call: optimised sooner than one long loop (as `stripes` in checksum.ts).
+  for (let i = 0; i < words.length; i += 16384)
+    or |= orOf(words, i, Math.min(words.length, i + 16384));
   for (let i = head + words.length * 4; i < bytes.length; i++) or |= bytes[i]!;
   return (or & 0x80808080) === 0;
+}
+
+/** The OR of `words[from..to)`. */
+function orOf(words: Uint32Array, from: number, to: number): number {
+  let or = 0;
+  for (let i = from; i < to; i++) or |= words[i]!;
+  return or;
 }
 
 /**

@@ -22,6 +22,32 @@ const round = (acc: number, lane: number): number =>
 /** Whether a Uint32Array reads bytes little-endian (as xxHash does) on this machine. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Words per call of {@link stripes}: 64 KiB. */
+const PIECE = 16384;
+
+/**
+ * The four accumulators over the stripes of `words[from..to)` (`to - from` a multiple of 4),
+ * in place. Called once per 64 KiB rather than once for the whole buffer: V8 optimises a
+ * function called often sooner than a long loop in a single call, and a checkpoint is hashed
+ * once per open, so most of one call ran unoptimised (131 MB in Node: 88 → 67 ms).
+ */
+function stripes(words: Uint32Array, from: number, to: number, acc: Int32Array): void {
+  let a = acc[0]!;
+  let b = acc[1]!;
+  let c = acc[2]!;
+  let d = acc[3]!;
+  for (let i = from; i < to; i += 4) {
+    a = round(a, words[i]!);
+    b = round(b, words[i + 1]!);
+    c = round(c, words[i + 2]!);
+    d = round(d, words[i + 3]!);
+  }
+  acc[0] = a;
+  acc[1] = b;
+  acc[2] = c;
+  acc[3] = d;
+}
+
 /**
  * xxHash32 of bytes, as an unsigned 32-bit number.
  * @param bytes - any view (read as 32-bit words in place when 4-byte aligned)
@@ -41,25 +67,12 @@ export function xxh32(bytes: Uint8Array, seed = 0): number {
   let h: number;
   let i = 0; // next word
   if (len >= 16) {
-    let a = (seed + P1 + P2) | 0;
-    let b = (seed + P2) | 0;
-    let c = seed | 0;
-    let d = (seed - P1) | 0;
+    const acc = new Int32Array([seed + P1 + P2, seed + P2, seed, seed - P1]);
     const end = (len >>> 4) * 4;
-    if (words)
-      for (; i < end; i += 4) {
-        a = round(a, words[i]!);
-        b = round(b, words[i + 1]!);
-        c = round(c, words[i + 2]!);
-        d = round(d, words[i + 3]!);
-      }
-    else
-      for (; i < end; i += 4) {
-        a = round(a, word(i));
-        b = round(b, word(i + 1));
-        c = round(c, word(i + 2));
-        d = round(d, word(i + 3));
-      }
+    if (words) for (; i < end; i += PIECE) stripes(words, i, Math.min(end, i + PIECE), acc);
+    else for (; i < end; i += 4) for (let l = 0; l < 4; l++) acc[l] = round(acc[l]!, word(i + l));
+    i = end;
+    const [a, b, c, d] = acc as unknown as [number, number, number, number];
     h = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) | 0;
   } else h = (seed + P5) | 0;
   h = (h + len) | 0;
