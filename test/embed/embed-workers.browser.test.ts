@@ -79,6 +79,31 @@ test('two USE-lite instances: same vectors as one, started for a large call, sto
   expect(r.top).toBe('I went to the market with my friend on day 7.');
   // The engine's Worker, its own model's and one more for the large calls.
   expect(await workers(page, 3)).toBe(3);
+  // An embedding Worker loads the model's modules, not the engine's (its script is the engine
+  // Worker's, which imports each side's modules when that side starts). The tests serve the
+  // Worker bundled into chunks (test/helpers/worker-bundle.ts), as an app's bundler does. A
+  // Worker's script and its static imports are fetched by whoever starts it, its dynamic
+  // imports by itself: every context's fetches together hold the engine's chunk once.
+  const fetched = (): string[] =>
+    performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname);
+  const contexts = [
+    { name: 'page', scripts: await page.evaluate(fetched) },
+    ...(await Promise.all(
+      page.workers().map((w) =>
+        w.evaluate(
+          (f) => ({
+            name: (globalThis as { name?: string }).name ?? '',
+            scripts: (0, eval)(f)() as string[],
+          }),
+          `(${fetched.toString()})`,
+        ),
+      ),
+    )),
+  ];
+  const count = (re: RegExp) => contexts.flatMap((c) => c.scripts).filter((s) => re.test(s)).length;
+  expect(contexts.filter((c) => c.name === 'engram:embed').length).toBe(2);
+  expect(count(/\/use-lite-embedder[-.]/)).toBe(2);
+  expect(count(/\/engine-host[-.]/)).toBe(1);
 
   await page.evaluate(() => (globalThis as unknown as Held).held.close());
   expect(await workers(page, 0)).toBe(0);
