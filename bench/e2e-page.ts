@@ -1,8 +1,9 @@
 // `npm run bench`, end to end, in the page: what a user of the public API feels. Engram.open
 // with its Worker and the offline default model (USE-lite, 512-d), the CPU backend; ingest rate,
 // cold open of a persisted store in a fresh page, first and later hybrid searches, bytes stored.
-// Driven by bench/engines.mjs (which also reads the Worker's heap over the DevTools protocol).
-import { Engram } from '../src/engram';
+// Driven by bench/engines.mjs (which also reads the Worker's heap over the DevTools protocol),
+// which has it import the library build (as an app bundles it) unless told to use the sources.
+import type { Engram } from '../src/engram';
 import { WORDS, pct } from './workload';
 
 /** A chat-like turn, different for each `i` (lengths vary as real turns do). */
@@ -42,7 +43,21 @@ async function idbUsage(): Promise<number> {
   return e.usageDetails?.indexedDB ?? e.usage ?? NaN;
 }
 
-const open = (name: string) => Engram.open({ name, backend: 'cpu' });
+/** Where the engine is imported from: the sources (default) or a library build's engram.js. */
+let engramModule = '/src/engram.ts';
+
+/**
+ * Has later calls in this page import the engine from `url`: a library build's engram.js (which
+ * starts its Worker from the built worker.js: a few chunks, as in an app) or the sources.
+ */
+export function useEngram(url: string): void {
+  engramModule = url;
+}
+
+async function open(name: string): Promise<Engram> {
+  const m = (await import(/* @vite-ignore */ engramModule)) as typeof import('../src/engram');
+  return m.Engram.open({ name, backend: 'cpu' });
+}
 let held: Engram | null = null;
 
 /**

@@ -1,16 +1,20 @@
 // `npm run bench [-- --sizes=10000,100000] [--sets=random-384,random-512,real-512]
 //   [--batches=1,16] [--budget=1500] [--queries=200] [--engines=plain-js,engram-cpu,...] [--hnsw-sets=real-512]
 //   [--rounds=1] [--recall-levels=0.95,0.97,0.98,0.984,0.99]
-//   [--mememo-n=10000] [--api-n=10000] [--e2e-n=100000] [--ingest-n=500] [--e2e-searches=100] [--no-e2e]`
+//   [--mememo-n=10000] [--api-n=10000] [--e2e-n=100000] [--ingest-n=500] [--e2e-searches=100] [--no-e2e]
+//   [--e2e-sources]`
 // Engram's CPU paths, a plain JS loop and peer libraries in one headless Chromium page, on
 // the same vectors and queries (bench/engines-page.ts); then end to end through the public API
 // (bench/e2e-page.ts): Engram.open with its Worker and the offline model, a store of --e2e-n
-// memories. Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}} (`--json` is
+// memories, the engine imported from a library build made for the run (bench/.cache/e2e-dist/,
+// as an app bundles it: its Worker loads a few chunks; `--e2e-sources`: from the sources, every
+// module from the dev server, the Worker's and the model Worker's too). Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}} (`--json` is
 // accepted for symmetry with the other drivers and changes nothing).
 // `real-*` sets need ../shared/data/locomo (skipped with a note where it is absent).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { build } from 'vite';
 import { callPage, openBenchPage, parseFlags, startBench } from './launch.mjs';
 import { workerHeapBytes } from './worker-heap.mjs';
 
@@ -29,6 +33,9 @@ const e2e = !flags.has('no-e2e');
 const e2eN = flags.number('e2e-n', 100_000);
 const ingestN = flags.number('ingest-n', 500);
 const e2eSearches = flags.number('e2e-searches', 100);
+const e2eSources = flags.has('e2e-sources');
+/** Where the end-to-end pages import the engine from (see the head of this file). */
+const E2E_DIST = 'bench/.cache/e2e-dist';
 const LOCOMO = '../shared/data/locomo';
 const rounds = flags.number('rounds', 1);
 const recallLevels = flags.list('recall-levels', '0.95,0.97,0.98,0.984,0.99').map(Number);
@@ -50,7 +57,11 @@ if (sets.some((s) => s.startsWith('real'))) {
 
 const { browser, baseUrl, close } = await startBench();
 const call = (page, name, ...args) => callPage(page, '/bench/engines-page.ts', name, ...args);
-const callE2e = (page, name, ...args) => callPage(page, '/bench/e2e-page.ts', name, ...args);
+const callE2e = async (page, name, ...args) => {
+  const from = e2eSources ? '/src/engram.ts' : `/${E2E_DIST}/engram.js`;
+  await callPage(page, '/bench/e2e-page.ts', 'useEngram', from);
+  return callPage(page, '/bench/e2e-page.ts', name, ...args);
+};
 
 const log = (line) => console.log(line);
 const pad = (v, n) => String(v).padStart(n);
@@ -242,6 +253,9 @@ function equalRecallTable(all) {
  * searches, and reads the Worker's heap against an empty store's (both open, after a GC).
  */
 async function endToEndFigures(context) {
+  // Its own folder, not dist/: a test that packs the package may be building dist/ meanwhile.
+  if (!e2eSources)
+    await build({ logLevel: 'warn', build: { outDir: E2E_DIST, emptyOutDir: true } });
   const name = `engram-bench-e2e-${Date.now()}`;
   const fillPage = await openBenchPage(context, baseUrl, '/test/pages/blank.html');
   const fill = await callE2e(fillPage, 'e2eFill', { name, n: e2eN, ingestN });
@@ -269,9 +283,11 @@ async function endToEndFigures(context) {
     dim: fill.dim,
     ingestN: fill.ingestN,
     inWorker: cold.inWorker,
+    engine: e2eSources ? 'sources' : 'library build',
   };
   log(
-    `\nend to end — Engram.open (Worker: ${cold.inWorker}, offline model, ${fill.dim}-d, CPU backend), ` +
+    `\nend to end — Engram.open (Worker: ${cold.inWorker}, offline model, ${fill.dim}-d, CPU backend, ` +
+      `${e2eSources ? 'the sources' : 'the library build'}), ` +
       `${cold.memories} memories (${fill.ingestN} ingested through the model, the rest with given vectors in ${num(fill.fillMs / 1000, 1)} s):`,
   );
   log(`  ingest (addMany, offline model)   ${num(figures.ingestTurnsPerSec, 1)} turns/s`);

@@ -60,7 +60,14 @@ test(
     }
 
     const e = out.endToEnd;
-    expect(e).toMatchObject({ memories: 200, dim: 512, inWorker: true, ingestN: 12 });
+    // From the library build made for the run (bench/.cache/e2e-dist), as an app bundles it.
+    expect(e).toMatchObject({
+      memories: 200,
+      dim: 512,
+      inWorker: true,
+      ingestN: 12,
+      engine: 'library build',
+    });
     for (const k of [
       'ingestTurnsPerSec',
       'modelTurnsPerSec',
