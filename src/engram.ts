@@ -35,7 +35,7 @@ import {
   SEARCH_OPTIONS,
 } from './engine/option-names';
 import { checkOptionNames, optionShape } from './engine/validate';
-import { EngineHost } from './worker/engine-host';
+import type { EngineHost } from './worker/engine-host';
 import type { Admit } from './govern/admission';
 import type { AuditEntry, AuditOptions } from './govern/audit';
 import { runBatch, type BatchResult, type ChangeSetWriter } from './govern/batch';
@@ -272,6 +272,8 @@ export class Engram {
       openOpts.sync = syncRest;
     }
     if (!useWorker) {
+      // Imported here: a page whose engine runs in the Worker loads none of the engine's code.
+      const { EngineHost } = await import('./worker/engine-host');
       const host = new EngineHost();
       return new Engram(host, undefined, await host.open(openOpts, onLoadProgress, log, admit));
     }

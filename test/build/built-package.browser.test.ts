@@ -296,6 +296,27 @@ function writeIndexHtml(out: string, script: string, module: boolean): void {
   );
 }
 
+/**
+ * The JS files a page loads before it runs: the module scripts `html` names, and what they
+ * import statically (`import … from "./x.js"`, `import "./x.js"`), followed from file to file.
+ */
+function staticGraph(root: string, html: string): string[] {
+  const todo = [...html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)].map((m) =>
+    join(root, m[1]!),
+  );
+  const seen = new Set<string>();
+  for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+    if (seen.has(f) || !existsSync(f)) continue;
+    seen.add(f);
+    const code = readFileSync(f, 'utf8');
+    for (const m of code.matchAll(
+      /(?:^|[;}\s])import\s*(?:[^'"()]*?from\s*)?["'](\.{1,2}\/[^"']+)["']/g,
+    ))
+      todo.push(join(dirname(f), m[1]!));
+  }
+  return [...seen];
+}
+
 /** Total gzip bytes of the .js files directly in `dir`, and how many there are. */
 function jsGzipIn(dir: string): { files: number; gzip: number } {
   const js = readdirSync(dir).filter((f) => f.endsWith('.js'));
@@ -333,6 +354,18 @@ test('the tarball installs into a fresh Vite app, which builds and runs the READ
   const js = jsGzipIn(join(dist, 'assets'));
   expect(existsSync(join(dist, 'engram/use-lite/model.json'))).toBe(true);
   expect(existsSync(join(dist, 'engram/tfjs-wasm/tfjs-backend-wasm-simd.wasm'))).toBe(true);
+
+  // The page's own script and its static imports hold none of the engine's code (it runs in the
+  // Worker; the page imports it only for `worker: false`); the build holds it, for the Worker.
+  const engineMark = 'engram: opened from the checkpoint';
+  const pageScripts = staticGraph(dist, readFileSync(join(dist, 'index.html'), 'utf8'));
+  expect(pageScripts.length).toBeGreaterThan(0);
+  for (const f of pageScripts) expect(readFileSync(f, 'utf8'), f).not.toContain(engineMark);
+  expect(
+    readdirSync(join(dist, 'assets')).some((f) =>
+      readFileSync(join(dist, 'assets', f), 'utf8').includes(engineMark),
+    ),
+  ).toBe(true);
 
   const { r, requests, modelBytes, wasmBytes, jsBytes, jsPageGzip } = await runBuiltApp(dist);
   console.log(
