@@ -54,9 +54,12 @@ export function useEngram(url: string): void {
   engramModule = url;
 }
 
-async function open(name: string): Promise<Engram> {
-  const m = (await import(/* @vite-ignore */ engramModule)) as typeof import('../src/engram');
-  return m.Engram.open({ name, backend: 'cpu' });
+/** The engine's module (imported before a clock starts, as an app has its code loaded). */
+const engine = async () =>
+  (await import(/* @vite-ignore */ engramModule)) as typeof import('../src/engram');
+
+async function open(name: string, log?: (line: string) => void): Promise<Engram> {
+  return (await engine()).Engram.open({ name, backend: 'cpu', ...(log && { log }) });
 }
 let held: Engram | null = null;
 
@@ -96,6 +99,13 @@ export async function e2eFill(o: { name: string; n: number; ingestN: number }) {
   }
   const fillMs = performance.now() - t2;
   const count = (await mem.info()).count;
+  // Searched until the index has settled (its IVF lists trained past 20k rows), so that the
+  // close stores them, as after a session that searched (bench/cold-open-page.ts `settle`).
+  await mem.search(query(0), { limit: 10, reinforce: false });
+  for (let i = 1; (await mem.info()).indexBuilding && i < 3600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await mem.search(query(i), { limit: 10, reinforce: false });
+  }
   await mem.close();
   const after = await idbUsage();
   return {
@@ -118,8 +128,10 @@ export async function e2eFill(o: { name: string; n: number; ingestN: number }) {
  * {@link e2eClose}.
  */
 export async function e2eCold(o: { name: string; searches: number }) {
+  await engine();
+  const log: string[] = [];
   const t0 = performance.now();
-  const mem = await open(o.name);
+  const mem = await open(o.name, (line) => log.push(line));
   const t1 = performance.now();
   const first = await mem.search(query(0), { limit: 10 });
   const t2 = performance.now();
@@ -140,6 +152,8 @@ export async function e2eCold(o: { name: string; searches: number }) {
     firstHits: first.results.length,
     hybridSearchP50Ms: pct(sorted, 50),
     hybridSearchP95Ms: pct(sorted, 95),
+    // The engine's own line on where the open went (its phases).
+    openLog: log.find((l) => /^engram: opened \d/.test(l)) ?? '',
   };
 }
 

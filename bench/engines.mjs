@@ -294,6 +294,7 @@ async function endToEndFigures(context) {
   log(`  the model alone (embed, Worker)  ${num(figures.modelTurnsPerSec, 1)} turns/s`);
   log(`  cold open (fresh page, model too) ${num(figures.coldOpenMs, 0)} ms`);
   log(`  first hybrid search              ${num(figures.firstSearchMs, 0)} ms`);
+  if (cold.openLog) log(`    (${cold.openLog})`);
   log(
     `  hybrid search p50 / p95           ${num(figures.hybridSearchP50Ms, 1)} / ${num(figures.hybridSearchP95Ms, 1)} ms (${e2eSearches} searches)`,
   );
