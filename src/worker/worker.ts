@@ -4,7 +4,6 @@
 // own model). Each side imports its modules when it starts, so an embedding Worker loads the
 // model's code only, not the engine's (≈ 0.4 MB of script compiled and run in each such Worker,
 // on the cores the engine's open uses meanwhile).
-import { EMBED_WORKER_NAME } from '../embed/embed-worker';
 
 // A message that comes while the modules load finds no listener yet: it is held here and
 // handed on once the side's own listener is in place (Comlink's, or the embedding Worker's).
@@ -25,7 +24,13 @@ const failed = (e: unknown): void => {
   });
 };
 
-if ((globalThis as { name?: string }).name === EMBED_WORKER_NAME)
+/**
+ * EMBED_WORKER_NAME (embed/embed-worker.ts), written out: this entry imports nothing
+ * statically, so the side's modules are asked for as soon as its script has run.
+ */
+const EMBED = 'engram:embed';
+
+if ((globalThis as { name?: string }).name === EMBED)
   Promise.all([import('../embed/embed-worker'), import('../engine/embedder-spec')])
     .then(([{ serveEmbedWorker }, { createEmbedder }]) => {
       serveEmbedWorker((spec, onLoadProgress) =>
