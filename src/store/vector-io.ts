@@ -227,31 +227,38 @@ export async function readVectors(
     }),
   );
   const rowBytes = dim * 4;
-  await Promise.all(
-    [...byBlock].map(async ([b, rows], i) => {
-      const value = stored[i];
-      if (value === undefined) return;
-      if (value instanceof Blob && !cipher && value.size === blockRows * rowBytes) {
-        // Only the rows asked for are read from a Blob block, not its megabytes: a slice per
-        // run of consecutive rows.
-        const runs = runsOf(rows);
-        const read = await Promise.all(
-          runs.map(([first, n]) => {
-            const at = (first % blockRows) * rowBytes;
-            return bytesOf(value.slice(at, at + n * rowBytes));
-          }),
-        );
-        return runs.forEach(([first, n], j) => {
-          const bytes = read[j];
-          const whole = bytes instanceof ArrayBuffer && bytes.byteLength === n * rowBytes;
-          for (let r = 0; r < n; r++) {
-            // Each row its own buffer (as before: a caller may keep or send one).
-            if (whole)
-              out.set(first + r, new Float32Array(bytes.slice(r * rowBytes, (r + 1) * rowBytes)));
-            else unreadable.push(first + r);
-          }
-        });
+  // Only the rows asked for are read from Blob blocks, not their megabytes: a slice per run of
+  // consecutive rows, the slices of every block joined into one Blob and read at once (a read
+  // per slice held the thread ≈ 0.1 ms apiece: a first search at 100k reads ≈ 230 rows).
+  const blocks = [...byBlock];
+  const runs: [first: number, n: number][] = [];
+  const slices: Blob[] = [];
+  const sliced = blocks.map(([, rows], i) => {
+    const value = stored[i];
+    if (!(value instanceof Blob) || cipher || value.size !== blockRows * rowBytes) return false;
+    for (const [first, n] of runsOf(rows)) {
+      const at = (first % blockRows) * rowBytes;
+      runs.push([first, n]);
+      slices.push(value.slice(at, at + n * rowBytes));
+    }
+    return true;
+  });
+  if (slices.length) {
+    const bytes = await bytesOf(new Blob(slices));
+    const size = slices.reduce((t, b) => t + b.size, 0);
+    const whole = bytes instanceof ArrayBuffer && bytes.byteLength === size;
+    let at = 0;
+    for (const [first, n] of runs)
+      for (let r = 0; r < n; r++, at += rowBytes) {
+        // Each row its own buffer (as before: a caller may keep or send one).
+        if (whole) out.set(first + r, new Float32Array(bytes.slice(at, at + rowBytes)));
+        else unreadable.push(first + r);
       }
+  }
+  await Promise.all(
+    blocks.map(async ([b, rows], i) => {
+      const value = stored[i];
+      if (value === undefined || sliced[i]) return;
       const block = await bytesOf(value);
       if (cipher) return openBlockRows(cipher, meta, b, rows, block, out, unreadable);
       if (!blockReadable(block, meta)) return void unreadable.push(...rows);
