@@ -15,8 +15,8 @@ const handOn = (): void => {
   for (const ev of held.splice(0))
     globalThis.dispatchEvent(new MessageEvent('message', { data: ev.data, ports: [...ev.ports] }));
 };
-/** A side's modules failed to load: thrown from a task of its own, uncaught, so the side that
- * started this Worker hears an `error` event (as when a static import fails). */
+// A side's modules failed to load: thrown from a task of its own, uncaught, so the side that
+// started this Worker hears an `error` event (as when a static import fails).
 const failed = (e: unknown): void => {
   globalThis.removeEventListener('message', hold);
   setTimeout(() => {
