@@ -418,3 +418,23 @@ test('memories left in columns: text sections that disagree are refused', () => 
   expect(() => decodeColumns(bad)).toThrow();
   expect(() => decodeColumns(bad, true, true)).toThrow(/ASCII/);
 });
+
+test('memories left in columns: a non-ASCII byte early in an ASCII run of several 64 KiB pieces is refused', () => {
+  // The run is checked 64 KiB at a time: a byte in its first piece counts as much as one in
+  // its last.
+  const long = (i: number) => `${'abcdefgh'.repeat(2_000)} ${i}`;
+  const data: CheckpointData = {
+    memories: Array.from({ length: 20 }, (_, i) => memory(i, { text: long(i) })),
+    versions: [],
+    links: [],
+    lexical: [],
+  };
+  const bytes = encodeColumns(5, data);
+  expect(decodeColumns(bytes, true, true).data.memoryColumns?.make(19).text).toBe(long(19));
+  const run = new TextEncoder().encode(long(0));
+  const at = bytes.findIndex((_, i) => run.every((c, j) => bytes[i + j] === c)) + 5;
+  expect(at).toBeGreaterThan(5);
+  const bad = bytes.slice();
+  bad[at] = 0xe4;
+  expect(() => decodeColumns(bad, true, true)).toThrow(/ASCII/);
+});
