@@ -8,8 +8,9 @@
 // (bench/e2e-page.ts): Engram.open with its Worker and the offline model, a store of --e2e-n
 // memories, the engine imported from a library build made for the run (bench/.cache/e2e-dist/,
 // as an app bundles it: its Worker loads a few chunks; `--e2e-sources`: from the sources, every
-// module from the dev server, the Worker's and the model Worker's too). Prints tables; the last line is JSON {"rows":[...],"endToEnd":{...}} (`--json` is
-// accepted for symmetry with the other drivers and changes nothing).
+// module from the dev server, the Worker's and the model Worker's too). Prints tables; the
+// last line is JSON {"rows":[...],"endToEnd":{...}} (`--json` is accepted for symmetry with
+// the other drivers and changes nothing).
 // `real-*` sets need ../shared/data/locomo (skipped with a note where it is absent).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -72,8 +72,7 @@ export function xxh32(bytes: Uint8Array, seed = 0): number {
     if (words) for (; i < end; i += PIECE) stripes(words, i, Math.min(end, i + PIECE), acc);
     else for (; i < end; i += 4) for (let l = 0; l < 4; l++) acc[l] = round(acc[l]!, word(i + l));
     i = end;
-    const [a, b, c, d] = acc as unknown as [number, number, number, number];
-    h = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) | 0;
+    h = (rotl(acc[0]!, 1) + rotl(acc[1]!, 7) + rotl(acc[2]!, 12) + rotl(acc[3]!, 18)) | 0;
   } else h = (seed + P5) | 0;
   h = (h + len) | 0;
   for (const n = len >>> 2; i < n; i++)
