@@ -7,7 +7,13 @@ import { requestGpu } from '../src/gpu/device';
 import { DEVICE_TABLE_HEADER, parseDeviceFlags, runDeviceBench, sortRatios } from './device-bench';
 
 Object.assign(globalThis, globals);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+// Dawn rounds timestamps to 65.536 µs steps unless told not to (a browser's guard against
+// timing attacks); a search at 1M rows takes 0.3–3 ms, so the steps would be 2–20 % of it.
+const dawnFlags = ['disable-dawn-features=timestamp_quantization'];
+Object.defineProperty(globalThis, 'navigator', {
+  value: { gpu: create(dawnFlags) },
+  configurable: true,
+});
 
 const options = parseDeviceFlags(process.argv.slice(2));
 const { gpu, reason } = await requestGpu();
@@ -18,7 +24,9 @@ if (!gpu) {
 console.log(
   `adapter ${[gpu.info.vendor, gpu.info.architecture, gpu.info.description].join(' | ')}; features ${gpu.info.features.join(',')}`,
 );
-console.log(`${options.n} × ${options.dim}, k ${options.k}, ${options.reps} reps`);
+console.log(
+  `${options.n} × ${options.dim}, k ${options.k}, ${options.reps} reps after ${options.warmupMs} ms of warm-up each`,
+);
 console.log(DEVICE_TABLE_HEADER);
 const result = await runDeviceBench(gpu, options, (line) => console.log(line));
 const ratios = sortRatios(result.rows);

@@ -9,7 +9,10 @@
 // both top-k sorts side by side (reps alternating): the barrier-only one and,
 // where the device has the `subgroups` feature, the one with subgroup
 // operations. With --check (small n) each answer is compared with the CPU
-// twin of its mode.
+// twin of its mode. Before the timed reps of each mode and batch, searches run
+// back to back for --warmup-ms: an idle GPU drops its clocks (an H200's SM
+// clock fell to 345 MHz of 1980 while the host encoded the next mode's rows),
+// and reps timed straight after an idle spell read up to 5× slow.
 import { checked, type GpuContext } from '../src/gpu/device';
 import { CHUNK, topKPipelines, type TopKPipelines } from '../src/gpu/pipelines';
 import { codeScanPipelines, hasPackedDot } from '../src/gpu/quant-pipelines';
@@ -39,8 +42,10 @@ export interface DeviceBenchOptions {
   batches: number[];
   /** Hits per query. */
   k: number;
-  /** Timed searches per row (after one warm-up). */
+  /** Timed searches per row. */
   reps: number;
+  /** Untimed searches run back to back for this long before the reps of each mode and batch, ms. */
+  warmupMs: number;
   /** Modes to run. */
   modes: DeviceMode[];
   /** Sorts to run side by side ('subgroups' only where the device has the feature). */
@@ -92,6 +97,7 @@ export const DEVICE_DEFAULTS: DeviceBenchOptions = {
   batches: [1, 16],
   k: 10,
   reps: 10,
+  warmupMs: 1000,
   modes: ['fp32', 'int8', 'fp16'],
   sorts: ['barrier', 'subgroups'],
   bandwidthGbs: 0,
@@ -125,6 +131,8 @@ export function parseDeviceFlags(argv: readonly string[]): DeviceBenchOptions {
     if (value === undefined) throw new Error(`--${name} needs a value`);
     if (name === 'n' || name === 'dim' || name === 'k' || name === 'reps') {
       o[name] = Math.max(1, Math.floor(positive(name, value)));
+    } else if (name === 'warmup-ms') {
+      o.warmupMs = positive(name, value);
     } else if (name === 'bandwidth-gbs') {
       o.bandwidthGbs = positive(name, value);
     } else if (name === 'batches') {
@@ -358,6 +366,10 @@ export async function runDeviceBench(
           firsts.push(first);
           const diff = cpu ? hitsDiff(fromPairs(first, batch, o.k), cpu) : null;
           if (diff) log(`${mode} ${sort} batch ${batch}: GPU and CPU differ: ${diff}`);
+        }
+        const warmUntil = performance.now() + o.warmupMs;
+        while (performance.now() < warmUntil) {
+          for (const [, runner] of runners) await runner.run(job);
         }
         // Reps alternate between the sorts, so a change in load hits both alike.
         for (let r = 0; r < o.reps; r++) {

@@ -2,7 +2,7 @@
 // (the search kernels and their host code from src/gpu, WGSL inlined) into one Node ESM file
 // that runs on a machine with a real GPU through Dawn's Node binding (`webgpu`, left external).
 // Run the bundle there: `node .gpu/engram-device.mjs --bandwidth-gbs=4800 [--n=1000000]
-// [--dim=384] [--batches=1,16] [--k=10] [--reps=10] [--modes=fp32,int8,fp16]
+// [--dim=384] [--batches=1,16] [--k=10] [--reps=10] [--warmup-ms=1000] [--modes=fp32,int8,fp16]
 // [--sorts=barrier,subgroups] [--check]` (each mode and batch with both top-k sorts side by side,
 // the subgroup one where the device has the feature).
 // See bench/RESULTS.md ("Real GPU") for the device tool's recipe.

@@ -12,6 +12,7 @@ import { swiftShaderVulkanEnv } from '../../bench/gpu-device.mjs';
 import {
   DEVICE_DEFAULTS,
   effectiveGbs,
+  type DeviceBenchOptions,
   parseDeviceFlags,
   type DeviceBenchResult,
   type SortRatio,
@@ -29,6 +30,7 @@ describe('gpu-device flags and figures', () => {
       '--batches=1,9',
       '--modes=int8',
       '--sorts=subgroups',
+      '--warmup-ms=250',
       '--check',
     ]);
     expect(o).toMatchObject({
@@ -37,6 +39,7 @@ describe('gpu-device flags and figures', () => {
       batches: [1, 9],
       modes: ['int8'],
       sorts: ['subgroups'],
+      warmupMs: 250,
     });
     expect(o.check).toBe(true);
   });
@@ -87,6 +90,7 @@ describe('the device bundle on SwiftShader through Dawn', () => {
           `--dim=${dim}`,
           '--batches=1,9',
           '--reps=1',
+          '--warmup-ms=1',
           '--k=20',
           '--check',
           '--bandwidth-gbs=100',
@@ -97,6 +101,7 @@ describe('the device bundle on SwiftShader through Dawn', () => {
       const lines = r.stdout.trim().split('\n');
       const out = JSON.parse(lines[lines.length - 1]!) as DeviceBenchResult & {
         sortRatios: SortRatio[];
+        options: DeviceBenchOptions;
       };
       expect(out.adapter).toMatch(/swiftshader/i);
       expect(out.packedDot).toBe(true); // int8 scored with dot4I8Packed
@@ -122,6 +127,10 @@ describe('the device bundle on SwiftShader through Dawn', () => {
         expect(row.effectiveGbs).toBeCloseTo(row.rowBytes / (row.gpuMs! * 1e6), 9);
         expect(row.ofBandwidth).toBeCloseTo(row.effectiveGbs / 100, 9);
       }
+      // Dawn's timestamps unrounded (it steps them by 65.536 µs unless the bundle turns that off).
+      const steps = out.rows.map((x) => Math.round(x.gpuMs! * 1e6) % 65_536);
+      expect(steps.some((x) => x !== 0)).toBe(true);
+      expect(out.options.warmupMs).toBe(1);
       expect(lines.some((l) => l.startsWith('mode  sort       batch'))).toBe(true);
     },
   );
