@@ -22,7 +22,8 @@ export interface GpuCodeStoreOptions {
   label?: string;
   /**
    * Sort the top-k with subgroup operations where the device has the
-   * `subgroups` feature (default true); false forces the barrier-only sort.
+   * `subgroups` feature (default true: on an NVIDIA H200 it made the int8
+   * scan 9–17 % faster and fp16 no slower); false forces the barrier-only sort.
    */
   subgroups?: boolean;
 }

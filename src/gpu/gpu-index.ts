@@ -26,7 +26,9 @@ export interface GpuFlatIndexOptions {
   label?: string;
   /**
    * Sort the top-k with subgroup operations where the device has the
-   * `subgroups` feature (default true); false forces the barrier-only sort.
+   * `subgroups` feature (default false: on an NVIDIA H200 the subgroup sort
+   * made this scan 4 % slower at one query and 19–22 % at 16–64, its registers
+   * competing with the register-blocked scan's; see bench/RESULTS.md "Real GPU").
    */
   subgroups?: boolean;
 }
@@ -92,7 +94,7 @@ export class GpuFlatIndex implements VectorIndex {
       gpu = got.gpu;
     }
     const { device } = gpu;
-    const pipelines = await topKPipelines(device, { subgroups: options.subgroups });
+    const pipelines = await topKPipelines(device, { subgroups: options.subgroups ?? false });
     const max = VectorShards.maxShardRows(device, dim);
     const wanted = options.shardRows ?? max;
     if (!Number.isInteger(wanted) || wanted < 1) {

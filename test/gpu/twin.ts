@@ -33,7 +33,7 @@ export interface TwinScenario {
   nq: number;
   /** Hits per query, one search per value. */
   ks: number[];
-  /** false forces the barrier-only top-k sort (default: subgroups where offered). */
+  /** true sorts the top-k with subgroups where offered (default: the barrier-only sort). */
   subgroups?: boolean;
 }
 
