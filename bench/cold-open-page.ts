@@ -2,6 +2,7 @@
 // with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
 import { openDB } from 'idb';
 import { HashEmbedder } from '../src/embed/hash-embedder';
+import { turn } from './e2e-page';
 import { Engram } from '../src/engram';
 import { writeCheckpoint } from '../src/store/checkpoint-io';
 import type { EngramDB } from '../src/store/schema';
@@ -69,8 +70,8 @@ export async function stored(name: string, dim: number): Promise<number> {
 
 /**
  * Fills a new store with `n` memories: `texts` repeated, each copy marked with its round so no
- * two memories are the same text (addMany, infer false, batches of 5,000), then closes it (which
- * writes the checkpoint).
+ * two memories are the same text (none given: the end-to-end bench's turns, `turn(i)`), with
+ * addMany (infer false, batches of 5,000), then closes it (which writes the checkpoint).
  */
 export async function fill(
   name: string,
@@ -86,6 +87,10 @@ export async function fill(
   for (let i = 0; i < n; i += batch) {
     const items: { text: string; vector?: Float32Array }[] = [];
     for (let j = i; j < Math.min(n, i + batch); j++) {
+      if (!texts.length) {
+        items.push({ text: turn(j) }); // `--texts=turns`
+        continue;
+      }
       const round = Math.floor(j / texts.length);
       const text = texts[j % texts.length]!;
       items.push({ text: round ? `${text} (${round})` : text });

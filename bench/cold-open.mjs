@@ -1,5 +1,5 @@
 // `node bench/cold-open.mjs [--memories=100000] [--dim=512] [--runs=3] [--mode=ivf] [--refill]
-//   [--formats=2,3] [--settle] [--built] [--embedder=use-lite] [--port=41731] [--profile=DIR]
+//   [--formats=2,3] [--settle] [--built] [--embedder=use-lite] [--texts=turns] [--port=41731] [--profile=DIR]
 //   [--data=../shared/data]`
 // Cold open of a persisted store to its first search result, through the public API (Engram in
 // its Worker, hash embedder of USE-lite's dimension, CPU backend) in headless Chromium. The
@@ -15,7 +15,10 @@
 // (dist/, run `npx vite build` first) instead of the sources, so the Worker loads its few bundled
 // chunks as in an app, not every source module from the dev server. `--embedder=use-lite`: the
 // store is opened with the offline model (its load part of each open; the fill gives hash
-// vectors, the dimension 512) on a store of its own. The fill reports its progress per batch of 5,000. See
+// vectors, the dimension 512) on a store of its own. `--texts=turns`: a store of its own filled
+// with the end-to-end bench's chat-like turns (`turn(i)` of bench/e2e-page.ts: a number each, so
+// a vocabulary that grows with the store, as a real one does; the repeated LoCoMo/BEAM texts
+// hold ≈ 30k terms at any size). The fill reports its progress per batch of 5,000. See
 // bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +41,9 @@ const mode = flags.text('mode', '');
 const model = flags.text('embedder', 'hash');
 if (model !== 'hash' && model !== 'use-lite') throw new Error(`--embedder: hash or use-lite`);
 if (model === 'use-lite' && dim !== 512) throw new Error('--embedder=use-lite is 512-d');
-const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}${model === 'use-lite' ? '-use-lite' : ''}`;
+const textsKind = flags.text('texts', 'chats');
+if (textsKind !== 'chats' && textsKind !== 'turns') throw new Error(`--texts: chats or turns`);
+const name = `cold-open-${memories}-${dim}${mode ? `-${mode}` : ''}${model === 'use-lite' ? '-use-lite' : ''}${textsKind === 'turns' ? '-turns' : ''}`;
 /** Checkpoint formats to time (empty: the store as it is). */
 const formats = flags
   .text('formats', '')
@@ -105,9 +110,12 @@ try {
   let { context, page } = await launch();
   const have = flags.has('refill') ? 0 : await call(page, 'stored', name, dim);
   if (have !== memories) {
-    const texts = messageTexts(data);
-    if (!texts.length) throw new Error(`no message texts under ${data}`);
-    console.log(`filling ${memories} memories (${texts.length} distinct message texts)…`);
+    // turns: made in the page (`turn(i)` of bench/e2e-page.ts), none passed.
+    const texts = textsKind === 'turns' ? [] : messageTexts(data);
+    if (textsKind === 'chats' && !texts.length) throw new Error(`no message texts under ${data}`);
+    console.log(
+      `filling ${memories} memories (${textsKind === 'turns' ? "the end-to-end bench's turns" : `${texts.length} distinct message texts`})…`,
+    );
     const filled = await call(page, 'fill', name, dim, texts, memories);
     console.log(
       `filled ${filled.n} in ${(filled.ms / 1000).toFixed(1)} s (${((filled.n * 1000) / filled.ms).toFixed(0)} memories/s)`,
@@ -190,6 +198,7 @@ try {
       memories: rows[0]?.count,
       dim,
       mode: mode || 'default',
+      texts: textsKind,
       runs,
       coldOpenMs: median(rows.map((r) => r.coldOpenMs)),
       openMs: median(rows.map((r) => r.openMs)),

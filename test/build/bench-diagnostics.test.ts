@@ -98,6 +98,29 @@ test.skipIf(!existsSync('../shared/data/locomo') && !existsSync(BEAM))(
   },
 );
 
+test(
+  'node bench/cold-open.mjs --texts=turns at a tiny size: a store of the end-to-end turns',
+  { timeout: 180_000 },
+  () => {
+    const profile = mkdtempSync(join(tmpdir(), 'engram-cold-open-test-'));
+    try {
+      const out = lastJson('node', [
+        'bench/cold-open.mjs',
+        '--memories=120',
+        '--runs=1',
+        '--texts=turns',
+        '--port=0',
+        `--profile=${profile}`,
+        '--data=/nonexistent', // the turns need no data set
+      ]) as { memories: number; texts: string; firstIds: string[]; sameResultsEveryRun: boolean };
+      expect(out).toMatchObject({ memories: 120, texts: 'turns', sameResultsEveryRun: true });
+      expect(out.firstIds.length).toBe(10);
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  },
+);
+
 test.skipIf(!existsSync(BEAM))(
   'node bench/scale-profile.mjs at a tiny size: each phase timed and profiled',
   { timeout: 150_000 },
