@@ -1,6 +1,6 @@
 // Okapi BM25 over memory texts: an inverted index updated incrementally, with a serialisable snapshot.
 import { terms as defaultTerms } from './analyzer';
-import { PostingList } from './postings';
+import { PostingList, type TermCounts } from './postings';
 import { selectAt } from './select';
 
 /** BM25 parameters. */
@@ -28,7 +28,17 @@ export interface LexicalSnapshot {
  * ix.search('support group', 5); // [{ id: 'm1', score: … }]
  */
 export class LexicalIndex {
+  /** Term → its list; with `unmade`, only the lists made so far (see {@link LexicalIndex.list}). */
   private readonly postings = new Map<string, PostingList>();
+  /**
+   * The lists {@link LexicalIndex.loadPostings} left in its arrays: term → its number there,
+   * made into a {@link PostingList} (and dropped from here) when first read. A checkpoint of
+   * chat turns holds a term or more per memory seen once (numbers, names, typos): 100k lists
+   * made at open (an object and two array views each) took 80 ms of it, and a search reads a
+   * few.
+   */
+  private unmade:
+    { at: Map<string, number>; start: Uint32Array; docs: Int32Array; tfs: TermCounts } | undefined;
   private readonly docTerms = new Map<string, Map<string, number>>();
   /**
    * The documents {@link LexicalIndex.loadPostings} indexed (numbers below `bulk.n`): their maps
@@ -147,7 +157,7 @@ export class LexicalIndex {
     this.ids[d] = undefined;
     this.len[d] = -1;
     for (const t of counts.keys()) {
-      const p = this.postings.get(t);
+      const p = this.list(t);
       if (!p) continue;
       p.live--;
       if (p.live === 0) this.postings.delete(t);
@@ -162,6 +172,7 @@ export class LexicalIndex {
   /** Drops every document. */
   clear(): void {
     this.postings.clear();
+    this.unmade = undefined;
     this.docTerms.clear();
     this.numbers.clear();
     this.unnumbered = false;
@@ -209,14 +220,9 @@ export class LexicalIndex {
     // (Document numbers are below 2³¹: the u32 entries read as i32, no copy. The counts are
     // read as they lie too; each term's bounds are worked out when first needed.)
     const docsAll = new Int32Array(docs.docs.buffer, docs.docs.byteOffset, docs.docs.length);
-    for (let t = 0; t < dict.length; t++) {
-      const from = start[t]!;
-      const to = start[t + 1]!;
-      if (from === to) continue;
-      const p = new PostingList(0, docsAll.subarray(from, to), tfs.subarray(from, to));
-      p.n = p.live = to - from;
-      this.postings.set(dict[t]!, p);
-    }
+    const at = new Map<string, number>();
+    for (let t = 0; t < dict.length; t++) if (start[t] !== start[t + 1]) at.set(dict[t]!, t);
+    this.unmade = { at, start, docs: docsAll, tfs };
     this.boundsPending = n > 0;
     this.unnumbered = n > 0;
     this.bulkLive = n;
@@ -228,13 +234,32 @@ export class LexicalIndex {
   }
 
   /**
+   * A term's list, made from the arrays {@link LexicalIndex.loadPostings} left if it is still
+   * there (once: a list emptied later is dropped from `postings` and not made again).
+   */
+  private list(t: string): PostingList | undefined {
+    const p = this.postings.get(t);
+    const unmade = this.unmade;
+    if (p !== undefined || unmade === undefined) return p;
+    const i = unmade.at.get(t);
+    if (i === undefined) return undefined;
+    unmade.at.delete(t);
+    const from = unmade.start[i]!;
+    const to = unmade.start[i + 1]!;
+    const made = new PostingList(0, unmade.docs.subarray(from, to), unmade.tfs.subarray(from, to));
+    made.n = made.live = to - from;
+    this.postings.set(t, made);
+    return made;
+  }
+
+  /**
    * Works out a term's bounds from its list if {@link LexicalIndex.loadPostings} left them
    * pending: its largest count and shortest document, over the entries loaded (called before
    * anything changes the list or a document in it, so they are what loading would have set).
    */
   private bound(t: string): void {
     if (!this.boundsPending || this.maxTf.has(t)) return;
-    const p = this.postings.get(t);
+    const p = this.list(t);
     if (!p) return;
     const { docs, tfs } = p;
     const len = this.len;
@@ -252,7 +277,7 @@ export class LexicalIndex {
 
   /** Inverse document frequency of an index term (BM25+ style, never negative). */
   idf(term: string): number {
-    const n = this.postings.get(term)?.live ?? 0;
+    const n = this.list(term)?.live ?? 0;
     const N = this.size;
     return Math.log(1 + (N - n + 0.5) / (n + 0.5));
   }
@@ -280,7 +305,7 @@ export class LexicalIndex {
     } else weights = query as ReadonlyMap<string, number>;
     const { ids, len } = this;
     for (const [t, qtf] of weights) {
-      const p = this.postings.get(t);
+      const p = this.list(t);
       if (!p) continue;
       const idf = this.idf(t);
       this.stats.postingsTouched += p.live;
@@ -344,7 +369,7 @@ export class LexicalIndex {
     const { k1, b, ids, len } = this;
     const terms: { p: PostingList; w: number; bound: number }[] = [];
     for (const [t, qtf] of query) {
-      const p = this.postings.get(t);
+      const p = this.list(t);
       if (!p || qtf <= 0) continue;
       const w = this.idf(t) * qtf;
       this.bound(t);
@@ -501,7 +526,7 @@ export class LexicalIndex {
       const len = d === undefined ? 1 : this.len[d]!;
       if (!counts) continue;
       for (const [t, c] of counts) {
-        if (exclude.has(t) || (this.postings.get(t)?.live ?? 0) < 2) continue;
+        if (exclude.has(t) || (this.list(t)?.live ?? 0) < 2) continue;
         acc.set(t, (acc.get(t) ?? 0) + (c / len) * this.idf(t));
       }
     }
@@ -533,7 +558,7 @@ export class LexicalIndex {
   sharedTermWeights(id: string, maxDf: number): Map<string, number> {
     const acc = new Map<string, number>();
     for (const t of this.termsOf(id)?.keys() ?? []) {
-      const p = this.postings.get(t);
+      const p = this.list(t);
       if (!p || p.live < 2 || p.live > maxDf) continue;
       const w = this.idf(t);
       for (let i = 0; i < p.n; i++) {
@@ -585,7 +610,7 @@ export class LexicalIndex {
     for (const [t, c] of counts) {
       total += c;
       this.bound(t);
-      let p = this.postings.get(t);
+      let p = this.list(t);
       if (!p) this.postings.set(t, (p = new PostingList()));
       p.push(d, c);
       if (c > (this.maxTf.get(t) ?? 0)) this.maxTf.set(t, c);
@@ -602,7 +627,10 @@ export class LexicalIndex {
 
   /** Numbers the documents 0.. again, in their order, and rebuilds the postings. */
   private renumber(): void {
-    // Every pending bound first (the lists are rebuilt below; the bounds are kept).
+    // Every list made, and every pending bound worked out (the lists are rebuilt below; the
+    // bounds are kept).
+    for (const t of this.unmade?.at.keys() ?? []) this.list(t);
+    this.unmade = undefined;
     for (const t of this.boundsPending ? this.postings.keys() : []) this.bound(t);
     this.boundsPending = false;
     const docs = [...this.num].sort((a, b) => a[1] - b[1]);
@@ -616,7 +644,7 @@ export class LexicalIndex {
     docs.forEach(([id], d) => {
       const counts = this.docTerms.get(id)!;
       for (const [t, c] of counts) {
-        let p = this.postings.get(t);
+        let p = this.list(t);
         if (!p) this.postings.set(t, (p = new PostingList()));
         p.push(d, c);
       }

@@ -296,6 +296,26 @@ test('LexicalIndex.loadPostings scores, bounds, feedback, shared terms and renum
   expect(() => bulk.loadPostings({ ids, dict, ...postings, termsOf })).toThrow(/empty/);
 });
 
+test('LexicalIndex.loadPostings makes a list when a term is first read, once: a list emptied later stays gone', () => {
+  const { dict, n, termsOf, bulk, one } = bulkAndOne();
+  const made = () => (bulk as unknown as { postings: Map<string, unknown> }).postings.size;
+  expect(made()).toBe(0); // no list object made at load
+  const banana = new Map([['banana', 1]]);
+  expect(bulk.topScores(banana, 5)).toEqual(one.topScores(banana, 5));
+  expect(made()).toBe(1);
+  // Every holder of a term no search has read goes, then a new document holds it.
+  const t = 'cherry';
+  const holders = Array.from({ length: n }, (_, d) => d).filter((d) => termsOf(d).has(t));
+  expect(holders.length).toBeGreaterThan(1);
+  for (const ix of [bulk, one]) {
+    for (const d of holders) ix.remove(`d${d}`);
+    ix.addTerms('late', new Map([[t, 1]]));
+  }
+  expect(bulk.idf(t)).toBe(one.idf(t));
+  expect([...bulk.topScores(new Map([[t, 1]]), n).keys()]).toEqual(['late']);
+  sameAnswers(bulk, one, dict, n);
+});
+
 test('the postings a checkpoint stores are those its rows make; a row left out builds them anew', () => {
   const all = rows(60);
   const { columns } = decoded(all);
