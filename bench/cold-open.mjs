@@ -17,8 +17,8 @@
 // store is opened with the offline model (its load part of each open; the fill gives hash
 // vectors, the dimension 512) on a store of its own. `--texts=turns`: a store of its own filled
 // with the end-to-end bench's chat-like turns (`turn(i)` of bench/e2e-page.ts: a number each, so
-// a vocabulary that grows with the store, as a real one does; the repeated LoCoMo/BEAM texts
-// hold ≈ 30k terms at any size). The fill reports its progress per batch of 5,000. See
+// a vocabulary that grows with the store, as a real one does; that of the repeated LoCoMo/BEAM
+// texts stops growing once each text is in). The fill reports its progress per batch of 5,000. See
 // bench/RESULTS.md ("Cold open").
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
