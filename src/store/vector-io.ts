@@ -203,10 +203,34 @@ export async function readVectors(
   const unreadable: number[] = [];
   // Every read is issued before any row is opened (opening waits on WebCrypto, which would
   // end the transaction). A sealed block is one structured-clone read: each block is read once.
-  const tails: unknown[] = await Promise.all(
-    slots.map((slot) => tx.objectStore('vectorTail').get(slot)),
-  );
+  // A slot below the last complete block is in its block (sealed in the transaction that
+  // completed it, its tail rows deleted; `meta` may be behind another tab's writes, but
+  // `nextSlot` only grows): no tail read for it (a get per row was ≈ 12 ms of a first search's
+  // 337 rows at 100k). The others, and those of a block found missing, are looked for in the tail.
+  const sealedEnd = Math.floor(meta.nextSlot / blockRows) * blockRows;
+  const tails: unknown[] = new Array(slots.length);
+  const fromTail = async (at: number[]): Promise<void> => {
+    const got = await Promise.all(at.map((i) => tx.objectStore('vectorTail').get(slots[i]!)));
+    at.forEach((i, j) => (tails[i] = got[j]));
+  };
   const byBlock = new Map<number, number[]>();
+  const blockOf = new Map<number, number[]>(); // block → positions in `slots` of its sealed rows
+  const unsealed: number[] = [];
+  slots.forEach((slot, i) => {
+    if (slot >= sealedEnd) return void unsealed.push(i);
+    const b = Math.floor(slot / blockRows);
+    const at = blockOf.get(b);
+    if (at) at.push(i);
+    else blockOf.set(b, [i]);
+  });
+  const [found] = await Promise.all([
+    Promise.all([...blockOf.keys()].map((b) => tx.objectStore('vectorBlocks').get(b))),
+    fromTail(unsealed),
+  ]);
+  const missing = [...blockOf.values()].filter((_, j) => found[j] === undefined).flat();
+  if (missing.length) await fromTail(missing);
+  await tx.done;
+  const storedBlock = new Map([...blockOf.keys()].map((b, j) => [b, found[j]] as const));
   slots.forEach((slot, i) => {
     if (tails[i] !== undefined) return;
     const b = Math.floor(slot / blockRows);
@@ -214,10 +238,16 @@ export async function readVectors(
     if (rows) rows.push(slot);
     else byBlock.set(b, [slot]);
   });
-  const stored: unknown[] = await Promise.all(
-    [...byBlock.keys()].map((b) => tx.objectStore('vectorBlocks').get(b)),
-  );
-  await tx.done;
+  // The blocks of the rows not in the tail: those read above, and those of unsealed slots
+  // the tail did not hold (sealed meanwhile by another tab), read now.
+  const later = [...byBlock.keys()].filter((b) => !storedBlock.has(b));
+  if (later.length) {
+    const tx2 = db.transaction('vectorBlocks', 'readonly');
+    const got = await Promise.all(later.map((b) => tx2.store.get(b)));
+    await tx2.done;
+    later.forEach((b, j) => storedBlock.set(b, got[j]));
+  }
+  const stored: unknown[] = [...byBlock.keys()].map((b) => storedBlock.get(b));
   await Promise.all(
     slots.map(async (slot, i) => {
       if (tails[i] === undefined) return;
