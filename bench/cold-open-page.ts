@@ -2,7 +2,7 @@
 // with its Worker, hash embedder, CPU backend), and times a cold open to the first result.
 import { openDB } from 'idb';
 import { HashEmbedder } from '../src/embed/hash-embedder';
-import { turn } from './e2e-page';
+import { settled, turn } from './e2e-page';
 import { Engram } from '../src/engram';
 import { writeCheckpoint } from '../src/store/checkpoint-io';
 import type { EngramDB } from '../src/store/schema';
@@ -120,7 +120,7 @@ export async function settle(name: string, dim: number): Promise<{ s: number; mo
   const mem = await Engram.open(options(name, dim));
   try {
     await mem.search('settle', { limit: 10, reinforce: false });
-    while ((await mem.info()).indexBuilding && performance.now() - t0 < 1_800_000) {
+    while (!settled(await mem.info()) && performance.now() - t0 < 1_800_000) {
       await new Promise((res) => setTimeout(res, 500));
       await mem.search('settle', { limit: 10, reinforce: false });
     }

@@ -285,6 +285,9 @@ async function endToEndFigures(context) {
     ingestN: fill.ingestN,
     inWorker: cold.inWorker,
     engine: e2eSources ? 'sources' : 'library build',
+    // The cold open staged the IVF index from its stored lists and codes (as past 20k rows it
+    // should: the fill searches until the lists are trained, and the close stores them).
+    stagedFromCodes: cold.stagedFromCodes,
   };
   log(
     `\nend to end — Engram.open (Worker: ${cold.inWorker}, offline model, ${fill.dim}-d, CPU backend, ` +
@@ -296,6 +299,8 @@ async function endToEndFigures(context) {
   log(`  cold open (fresh page, model too) ${num(figures.coldOpenMs, 0)} ms`);
   log(`  first hybrid search              ${num(figures.firstSearchMs, 0)} ms`);
   if (cold.openLog) log(`    (${cold.openLog})`);
+  if (!cold.stagedFromCodes && cold.memories >= 20000)
+    log('    (!) not opened from stored IVF lists and codes: every fp32 row was read first');
   log(
     `  hybrid search p50 / p95           ${num(figures.hybridSearchP50Ms, 1)} / ${num(figures.hybridSearchP95Ms, 1)} ms (${e2eSearches} searches)`,
   );

@@ -79,6 +79,8 @@ test(
     ])
       positive(e[k] as number);
     expect(e.hybridSearchP95Ms).toBeGreaterThanOrEqual(e.hybridSearchP50Ms as number);
+    // 200 memories: below IVF, so no lists to open from (past 20k the open must be staged).
+    expect(e.stagedFromCodes).toBe(false);
     // Heap is a difference of two readings: finite, and at 200 memories within ±1 MiB a memory.
     expect(Math.abs(e.heapBytesPerMemory as number)).toBeLessThan(2 ** 20);
     // A memory stores at least its 512-d fp32 vector (2 KiB) in IndexedDB, and not 1 MiB.
