@@ -4,6 +4,7 @@
 import type { RecordColumns } from '../store/checkpoint-columns';
 import type { MemoryRecord } from '../store/records';
 import type { RecordLookup } from '../retrieval/engine-search';
+import { IdIndex } from '../util/id-index';
 
 /** A row's record is current. */
 const LOADED = 0;
@@ -21,7 +22,8 @@ export class RecordTable implements RecordLookup {
   /** Records set since the load (and every record when nothing was loaded). */
   private readonly map = new Map<string, MemoryRecord>();
   private cols: RecordColumns | undefined;
-  private rowOf = new Map<string, number>();
+  /** Loaded rows by id (an IdIndex, not a Map: see `util/id-index.ts`). */
+  private rowOf: { get(id: string): number | undefined } = new Map<string, number>();
   private made: (MemoryRecord | undefined)[] = [];
   private status = new Uint8Array(0);
   /** Rows LOADED or REPLACED. */
@@ -35,9 +37,8 @@ export class RecordTable implements RecordLookup {
    */
   load(cols: RecordColumns): boolean {
     if (this.size > 0) return false;
-    const rowOf = new Map<string, number>();
-    for (let i = 0; i < cols.n; i++) rowOf.set(cols.ids[i]!, i);
-    if (rowOf.size !== cols.n) return false;
+    const rowOf = IdIndex.of(cols.ids);
+    if (!rowOf || cols.ids.length !== cols.n) return false;
     this.cols = cols;
     this.rowOf = rowOf;
     this.made = new Array<MemoryRecord | undefined>(cols.n);

@@ -12,7 +12,9 @@ import {
   type RetrievalDoc,
 } from './lexical-row';
 import { terms } from './analyzer';
+import { InfoTable } from './info-table';
 import { RowTable } from './row-table';
+import { IdIndex } from '../util/id-index';
 import { sortFew } from './sort-few';
 import {
   columnDocs,
@@ -76,7 +78,7 @@ export class Corpus {
   protected readonly episodeIndex: LexicalIndex;
   protected readonly dirtyEpisodes = new Set<string>();
   protected readonly rows = new RowTable();
-  protected readonly info = new Map<string, DocInfo>();
+  protected readonly info = new InfoTable();
   protected readonly episodes = new Map<string, string[]>();
   /** Per episode, each member's position in it: built when first needed, dropped when it changes. */
   private readonly positions = new Map<string, Map<string, number>>();
@@ -178,13 +180,19 @@ export class Corpus {
    * (else builds them from the rows' term columns, `columnDocs`), and the rows stay in the
    * columns until a stage reads one. Into one that holds memories, row by row.
    * @param c - the rows in columns
-   * @param rows - which of them to index (row numbers, ids distinct)
+   * @param rows - which of them to index (row numbers, ids distinct: else none is indexed)
    */
   loadColumns(c: LexicalColumns, rows: readonly number[]): void {
     if (this.info.size > 0 || this.lexical.size > 0) {
       for (const i of rows) this.upsertRow(rowAt(c, i));
       return;
     }
+    // The rows' ids, found without a Map over them (see `IdIndex`): the row table, the infos
+    // and the key look-ups below share it.
+    const index = IdIndex.of(c.ids, rows);
+    // Two rows of one memory: nothing is indexed (the caller sees fewer memories than rows and
+    // loads again with the first of each, `retrieverFromRows`).
+    if (!index) return;
     const every = rows.length === c.n && rows.every((i, k) => i === k);
     let docs: DocRows;
     let postings: ColumnPostings;
@@ -198,16 +206,16 @@ export class Corpus {
     }
     const { row, part } = docs;
     const keys = new Array<string>(docs.n);
-    // Each memory's first document: a key's number found from its memory's (see `find`; not
-    // given when an id holds the separator, which would make a key ambiguous).
-    const first = new Map<string, number>();
+    // Each row's first document: a key's number found from its memory's (see `find`; not given
+    // when an id holds the separator, which would make a key ambiguous).
+    const first = new Int32Array(c.n);
     let plain = true;
     for (let d = 0; d < docs.n; d++) {
       const id = c.ids[row[d]!]!;
       const p = part[d]!;
       keys[d] = p < 0 ? id : id + PASSAGE_SEP + p;
       if (p <= 0) {
-        first.set(id, d);
+        first[row[d]!] = d;
         if (id.includes(PASSAGE_SEP)) plain = false;
       }
       // A long memory's last passage: how many it has.
@@ -226,12 +234,14 @@ export class Corpus {
       ...(plain && {
         find: (key: string) => {
           const at = key.lastIndexOf(PASSAGE_SEP);
-          const d = first.get(at < 0 ? key : key.slice(0, at));
-          return d === undefined || at < 0 ? d : d + Number(key.slice(at + 1));
+          const i = index.get(at < 0 ? key : key.slice(0, at));
+          if (i === undefined) return undefined;
+          return at < 0 ? first[i]! : first[i]! + Number(key.slice(at + 1));
         },
       }),
     });
-    this.rows.setColumns(c, rows);
+    this.rows.setColumns(c, rows, index);
+    this.info.load(c.info, index);
     for (const i of rows) {
       const info = c.info[i]!;
       const id = c.ids[i]!;
@@ -241,7 +251,7 @@ export class Corpus {
         for (const t of topicTerms(counts.keys())) counts.set(t, 1);
         this.standingIndex.addTerms(id, counts);
       }
-      this.setInfo(id, info);
+      this.noteInfo(id, info);
     }
   }
 
@@ -457,6 +467,11 @@ export class Corpus {
 
   private setInfo(id: string, inf: DocInfo): void {
     this.info.set(id, inf);
+    this.noteInfo(id, inf);
+  }
+
+  /** Counts a memory's speaker and role, and puts it in its episode (its info already held). */
+  private noteInfo(id: string, inf: DocInfo): void {
     count(this.speakers, inf.speaker, 1);
     count(this.roles, inf.role, 1);
     if (inf.episode === undefined) return;

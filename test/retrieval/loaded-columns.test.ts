@@ -15,6 +15,8 @@ import {
   type LexicalColumns,
 } from '../../src/store/lexical-columns';
 import { runAll } from '../../src/util/tasks';
+import { RowTable } from '../../src/retrieval/row-table';
+import { IdIndex } from '../../src/util/id-index';
 
 const TEXTS = [
   'Caroline went to the LGBTQ support group on 7 May 2023 and felt accepted',
@@ -421,4 +423,32 @@ test('memory ids that hold the passage separator: indexed in bulk as row by row'
     expect(answers(bulk.retriever)).toEqual(answers(byRow.retriever));
     expect(bulk.retriever.snapshot()).toEqual(byRow.retriever.snapshot());
   }
+});
+
+test('RowTable: rows in columns and rows set since answer as one table, each memory once', () => {
+  const all = rows(12);
+  const { columns } = decoded(all);
+  const table = new RowTable();
+  const take = [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11]; // row 4 not taken
+  table.setColumns(columns, take, IdIndex.of(columns.ids, take)!);
+  const made = table.get(all[1]!.id)!;
+  expect(made).toEqual(all[1]);
+  expect(table.get(all[1]!.id)).toBe(made); // made once, then kept
+  expect(table.get(all[4]!.id)).toBeUndefined();
+  const changed = { ...all[2]!, terms: [['changed', 1]] as [string, number][] };
+  table.set(changed); // replaces a row still in columns
+  table.delete(all[3]!.id);
+  table.delete('nowhere');
+  expect(table.get(all[2]!.id)).toBe(changed);
+  expect(table.get(all[3]!.id)).toBeUndefined();
+  const ids = [...table.values()].map((r) => r.id);
+  expect(ids.sort()).toEqual(
+    take
+      .filter((i) => i !== 3)
+      .map((i) => all[i]!.id)
+      .sort(),
+  );
+  expect([...table.values()].find((r) => r.id === all[2]!.id)).toBe(changed);
+  table.clear();
+  expect([...table.values()]).toEqual([]);
 });
