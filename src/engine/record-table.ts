@@ -23,7 +23,7 @@ export class RecordTable implements RecordLookup {
   private readonly map = new Map<string, MemoryRecord>();
   private cols: RecordColumns | undefined;
   /** Loaded rows by id (an IdIndex, not a Map: see `util/id-index.ts`). */
-  private rowOf: { get(id: string): number | undefined } = new Map<string, number>();
+  private rowOf: IdIndex | undefined;
   private made: (MemoryRecord | undefined)[] = [];
   private status = new Uint8Array(0);
   /** Rows LOADED or REPLACED. */
@@ -55,7 +55,7 @@ export class RecordTable implements RecordLookup {
   /** The loaded row of an id whose record is still the loaded one, else undefined. */
   private loadedRow(id: string): number | undefined {
     if (!this.cols) return undefined;
-    const row = this.rowOf.get(id);
+    const row = this.rowOf?.get(id);
     return row !== undefined && this.status[row] === LOADED ? row : undefined;
   }
 
@@ -99,7 +99,7 @@ export class RecordTable implements RecordLookup {
   }
 
   loadedRecord(id: string): MemoryRecord | undefined {
-    const row = this.cols ? this.rowOf.get(id) : undefined;
+    const row = this.cols ? this.rowOf?.get(id) : undefined;
     return row === undefined ? undefined : this.record(row);
   }
 
@@ -119,7 +119,7 @@ export class RecordTable implements RecordLookup {
   }
 
   delete(id: string): boolean {
-    const row = this.cols ? this.rowOf.get(id) : undefined;
+    const row = this.cols ? this.rowOf?.get(id) : undefined;
     const st = row === undefined ? GONE : this.status[row];
     if (st === GONE) return this.map.delete(id);
     this.status[row!] = GONE;
@@ -134,7 +134,7 @@ export class RecordTable implements RecordLookup {
   clear(): void {
     this.map.clear();
     this.cols = undefined;
-    this.rowOf = new Map();
+    this.rowOf = undefined;
     this.made = [];
     this.status = new Uint8Array(0);
     this.live = 0;
@@ -161,7 +161,7 @@ export class RecordTable implements RecordLookup {
   private *loadedKeys(cols: RecordColumns): IterableIterator<string> {
     for (let i = 0; i < cols.n; i++) if (this.status[i] !== GONE) yield cols.ids[i]!;
     for (const id of this.map.keys()) {
-      const row = this.rowOf.get(id);
+      const row = this.rowOf?.get(id);
       if (row === undefined || this.status[row] !== REPLACED) yield id;
     }
   }
