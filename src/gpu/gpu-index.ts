@@ -27,8 +27,8 @@ export interface GpuFlatIndexOptions {
   /**
    * Sort the top-k with subgroup operations where the device has the
    * `subgroups` feature (default false: on an NVIDIA H200 the subgroup sort
-   * made this scan 4 % slower at one query and 19–22 % at 16–64, its registers
-   * competing with the register-blocked scan's; see bench/RESULTS.md "Real GPU").
+   * made this scan 4 % slower at one query and 23–29 % slower at 16–64 queries;
+   * see bench/RESULTS.md "Real GPU").
    */
   subgroups?: boolean;
 }
