@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 import { RecordTable } from '../../src/engine/record-table';
 import { decodeColumns, encodeColumns } from '../../src/store/checkpoint-columns';
 import { lexicalRow } from '../../src/retrieval/lexical-row';
-import { retrieverFromRows } from '../../src/retrieval/loaded-lexical';
+import { forgetLoaded, retrieverFromRows } from '../../src/retrieval/loaded-lexical';
 import { syncedRetriever, type RetrievalState } from '../../src/retrieval/engine-search';
 import type { LexicalRow, MemoryRecord } from '../../src/store/records';
 import { memoryRecord } from '../helpers/memory-record';
@@ -45,4 +45,32 @@ test('memories loaded in columns: a state without takeChanged still syncs every 
   expect(gardens).toContain('m-99');
   // And once more, nothing changed: the same.
   expect(ids('gardens')).toEqual(gardens);
+});
+
+test('the first sync indexes loaded memories the loaded rows miss: no row stored, or forgotten since', () => {
+  const memories = Array.from({ length: 30 }, (_, i) => memory(i, `note ${i} about gardens`));
+  // No lexical row stored for m-4 and m-20 (as a checkpoint whose rows were dropped).
+  const lexical = memories
+    .filter((m) => m.id !== 'm-4' && m.id !== 'm-20')
+    .map((m) => lexicalRow(m))
+    .filter((r): r is LexicalRow => !!r);
+  const data = decodeColumns(
+    encodeColumns(1, { memories, versions: [], links: [], lexical }),
+    true,
+    true,
+  ).data;
+  const records = new RecordTable();
+  expect(records.load(data.memoryColumns!)).toBe(true);
+  const loadedLexical = retrieverFromRows(data.lexical, data.lexicalColumns);
+  // m-7's row forgotten while its record stays loaded (a version of it changed, say).
+  forgetLoaded(loadedLexical, ['m-7']);
+  const state: RetrievalState = {
+    records,
+    recordAt: (slot) => records.loadedAt(slot),
+    links: new Map(),
+    index: { dim: 4, size: 30 } as never,
+    loadedLexical,
+  };
+  const ids = [...syncedRetriever(state).search('gardens', 40)].map((h) => h.id).sort();
+  expect(ids).toEqual(memories.map((m) => m.id).sort());
 });
