@@ -13,9 +13,15 @@ import { memoryRecord } from '../helpers/memory-record';
 const memory = (i: number, text: string): MemoryRecord =>
   memoryRecord(`m-${i}`, text, i, 1_700_000_000_000 + i);
 
-test('memories loaded in columns: a state without takeChanged still syncs every change', () => {
-  const memories = Array.from({ length: 30 }, (_, i) => memory(i, `note ${i} about gardens`));
-  const lexical = memories.map((m) => lexicalRow(m)).filter((r): r is LexicalRow => !!r);
+/**
+ * A state opened from a checkpoint of `memories` and their lexical rows (as the engine's open
+ * makes it): records and lexical rows left in columns; `forget` dropped from the loaded rows.
+ */
+function loadedState(
+  memories: MemoryRecord[],
+  lexical: LexicalRow[],
+  forget: string[] = [],
+): { state: RetrievalState; records: RecordTable } {
   const data = decodeColumns(
     encodeColumns(1, { memories, versions: [], links: [], lexical }),
     true,
@@ -23,13 +29,22 @@ test('memories loaded in columns: a state without takeChanged still syncs every 
   ).data;
   const records = new RecordTable();
   expect(records.load(data.memoryColumns!)).toBe(true);
+  const loadedLexical = retrieverFromRows(data.lexical, data.lexicalColumns);
+  forgetLoaded(loadedLexical, forget);
   const state: RetrievalState = {
     records,
     recordAt: (slot) => records.loadedAt(slot),
     links: new Map(),
-    index: { dim: 4, size: 30 } as never,
-    loadedLexical: retrieverFromRows(data.lexical, data.lexicalColumns),
+    index: { dim: 4, size: memories.length } as never,
+    loadedLexical,
   };
+  return { state, records };
+}
+
+test('memories loaded in columns: a state without takeChanged still syncs every change', () => {
+  const memories = Array.from({ length: 30 }, (_, i) => memory(i, `note ${i} about gardens`));
+  const lexical = memories.map((m) => lexicalRow(m)).filter((r): r is LexicalRow => !!r);
+  const { state, records } = loadedState(memories, lexical);
   const ids = (q: string) => [...syncedRetriever(state).search(q, 40)].map((h) => h.id).sort();
   expect(ids('gardens')).toHaveLength(30);
   // Changed (one made first, one still in its columns), deleted and new.
@@ -54,23 +69,8 @@ test('the first sync indexes loaded memories the loaded rows miss: no row stored
     .filter((m) => m.id !== 'm-4' && m.id !== 'm-20')
     .map((m) => lexicalRow(m))
     .filter((r): r is LexicalRow => !!r);
-  const data = decodeColumns(
-    encodeColumns(1, { memories, versions: [], links: [], lexical }),
-    true,
-    true,
-  ).data;
-  const records = new RecordTable();
-  expect(records.load(data.memoryColumns!)).toBe(true);
-  const loadedLexical = retrieverFromRows(data.lexical, data.lexicalColumns);
   // m-7's row forgotten while its record stays loaded (a version of it changed, say).
-  forgetLoaded(loadedLexical, ['m-7']);
-  const state: RetrievalState = {
-    records,
-    recordAt: (slot) => records.loadedAt(slot),
-    links: new Map(),
-    index: { dim: 4, size: 30 } as never,
-    loadedLexical,
-  };
+  const { state } = loadedState(memories, lexical, ['m-7']);
   const ids = [...syncedRetriever(state).search('gardens', 40)].map((h) => h.id).sort();
   expect(ids).toEqual(memories.map((m) => m.id).sort());
 });
