@@ -1,4 +1,5 @@
 import type { IDBPTransaction, StoreNames } from 'idb';
+import { groupBy } from '../util/group';
 import { storedRowBytes } from './cipher';
 import type { MetaRecord } from './records';
 import type { EngramDB } from './schema';
@@ -83,11 +84,7 @@ export async function eraseVectorRows(
 ): Promise<void> {
   const { blockRows } = meta;
   const size = storedRowBytes(meta);
-  const byBlock = new Map<number, number[]>();
-  for (const s of slots) {
-    const b = Math.floor(s / blockRows);
-    byBlock.set(b, [...(byBlock.get(b) ?? []), s]);
-  }
+  const byBlock = groupBy(slots, (s) => Math.floor(s / blockRows));
   const blocks = tx.objectStore('vectorBlocks');
   for (const [block, list] of byBlock) {
     const stored: unknown = await blocks.get(block);

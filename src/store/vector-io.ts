@@ -13,6 +13,7 @@ import type { EngramDB } from './schema';
 import { bytesOf, storedBytes } from './stored-bytes';
 import { abortQuietly, storeError } from './tx';
 import { nextTask } from '../util/tasks';
+import { groupBy } from '../util/group';
 import { runsOf } from '../util/runs';
 import { blockReadable, rowReadable } from './vector-blocks';
 
@@ -213,16 +214,14 @@ export async function readVectors(
     const got = await Promise.all(at.map((i) => tx.objectStore('vectorTail').get(slots[i]!)));
     at.forEach((i, j) => (tails[i] = got[j]));
   };
-  const byBlock = new Map<number, number[]>();
-  const blockOf = new Map<number, number[]>(); // block → positions in `slots` of its sealed rows
-  const unsealed: number[] = [];
-  slots.forEach((slot, i) => {
-    if (slot >= sealedEnd) return void unsealed.push(i);
-    const b = Math.floor(slot / blockRows);
-    const at = blockOf.get(b);
-    if (at) at.push(i);
-    else blockOf.set(b, [i]);
-  });
+  const blockOfSlot = (slot: number) => Math.floor(slot / blockRows);
+  const positions = slots.map((_, i) => i);
+  const unsealed = positions.filter((i) => slots[i]! >= sealedEnd);
+  // block → positions in `slots` of its sealed rows
+  const blockOf = groupBy(
+    positions.filter((i) => slots[i]! < sealedEnd),
+    (i) => blockOfSlot(slots[i]!),
+  );
   const [found] = await Promise.all([
     Promise.all([...blockOf.keys()].map((b) => tx.objectStore('vectorBlocks').get(b))),
     fromTail(unsealed),
@@ -231,13 +230,10 @@ export async function readVectors(
   if (missing.length) await fromTail(missing);
   await tx.done;
   const storedBlock = new Map([...blockOf.keys()].map((b, j) => [b, found[j]] as const));
-  slots.forEach((slot, i) => {
-    if (tails[i] !== undefined) return;
-    const b = Math.floor(slot / blockRows);
-    const rows = byBlock.get(b);
-    if (rows) rows.push(slot);
-    else byBlock.set(b, [slot]);
-  });
+  const byBlock = groupBy(
+    slots.filter((_, i) => tails[i] === undefined),
+    blockOfSlot,
+  );
   // The blocks of the rows not in the tail: those read above, and those of unsealed slots
   // the tail did not hold (sealed meanwhile by another tab), read now.
   const later = [...byBlock.keys()].filter((b) => !storedBlock.has(b));
